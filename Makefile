@@ -1,0 +1,46 @@
+# The same verbs everywhere: make dev | test | lint | bench. Each delegates to the parts.
+SHELL := /bin/bash
+UV ?= uv
+# Python parts, each with its own tests/ directory; `tests/` holds cross-part suites.
+PY_PARTS := reservation-common keycloak reservation-be reservation-event-processor \
+            webhook-examples/minimal webhook-examples/switch-port tests
+PYTEST_ARGS ?=
+
+.PHONY: install dev test test-python test-frontend lint format bench bench-short
+
+install:
+	$(UV) sync --all-packages --frozen
+	@if [ -f frontend/package.json ]; then cd frontend && npm ci --no-audit --no-fund; fi
+
+dev: install
+	$(UV) run --frozen python -m reservation_be.devmode
+
+test: test-python test-frontend
+
+test-python:
+	@failed=""; \
+	for part in $(PY_PARTS); do \
+	  [ -d "$$part" ] || continue; \
+	  ls $$part/tests/test_*.py $$part/test_*.py $$part/tests/*/test_*.py >/dev/null 2>&1 || continue; \
+	  echo "=== pytest $$part"; \
+	  (cd $$part && $(UV) run --frozen pytest $(PYTEST_ARGS)) || failed="$$failed $$part"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "FAILED parts:$$failed"; exit 1; fi
+
+test-frontend:
+	@if [ -f frontend/package.json ]; then $(MAKE) -C frontend test; fi
+
+lint:
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen mypy reservation-common/src keycloak/src reservation-be/src reservation-event-processor/src webhook-examples/switch-port/src
+
+format:
+	$(UV) run --frozen ruff format .
+	$(UV) run --frozen ruff check --fix .
+
+bench:
+	$(UV) run --frozen python bench/run.py
+
+bench-short:
+	$(UV) run --frozen python bench/run.py --short
