@@ -13,7 +13,7 @@ install:
 	@if [ -f frontend/package.json ]; then cd frontend && npm ci --no-audit --no-fund; fi
 
 dev: install
-	$(UV) run --frozen python -m reservation_be.devmode
+	$(UV) run --frozen python devmode/run.py
 
 test: test-python test-frontend
 
