@@ -1,0 +1,196 @@
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from joserfc import jws, jwt
+from joserfc.errors import (
+    BadSignatureError,
+    ClaimError,
+    ExpiredTokenError,
+    JoseError,
+    MissingClaimError,
+)
+from joserfc.jwk import KeySet, RSAKey
+
+from reservation_common.auth._errors import IdentityProviderUnavailableError, InvalidTokenError
+from reservation_common.auth._principal import Principal
+
+ALGORITHMS = ("RS256",)
+# Keycloak marks access tokens with typ "Bearer"; ID ("ID") and refresh ("Refresh") tokens are
+# signed by the same realm and must never be accepted as access tokens.
+ACCESS_TOKEN_TYPE = "Bearer"
+
+
+class TokenVerifier:
+    """Verifies Keycloak access tokens against the issuer's published keys.
+
+    Discovery is read from ``<discovery_url or issuer>/.well-known/openid-configuration`` once;
+    the JWKS is cached and fetched again when a token names an unknown ``kid``, at most once
+    every ``min_jwks_refresh_seconds``. When ``discovery_url`` is given (the service reaches the
+    identity provider at another address than the public issuer), the ``jwks_uri`` it returns is
+    rewritten onto that address.
+    """
+
+    def __init__(
+        self,
+        issuer: str,
+        audience: str,
+        *,
+        discovery_url: str | None = None,
+        leeway: int = 30,
+        http_client: httpx.AsyncClient | None = None,
+        min_jwks_refresh_seconds: float = 10,
+    ) -> None:
+        self.issuer = issuer.rstrip("/")
+        self.audience = audience
+        self._discovery_base = (discovery_url or issuer).rstrip("/")
+        self._leeway = leeway
+        self._owns_client = http_client is None
+        self._http = http_client or httpx.AsyncClient(timeout=10.0)
+        self._min_refresh = min_jwks_refresh_seconds
+        self._jwks_uri: str | None = None
+        self._keys: KeySet | None = None
+        self._fetched_at: float | None = None
+        self._lock = asyncio.Lock()
+
+    async def __aenter__(self) -> TokenVerifier:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self._http.aclose()
+
+    async def verify(self, token: str) -> Principal:
+        """Return the token's principal, or raise :class:`InvalidTokenError`."""
+        header = _unverified_header(token)
+        alg = header.get("alg")
+        if alg not in ALGORITHMS:
+            raise InvalidTokenError(f"signing algorithm {alg!r} is not accepted")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise InvalidTokenError("token header has no key id")
+        key = await self._key_for(kid)
+        try:
+            decoded = jwt.decode(token, key, algorithms=list(ALGORITHMS))
+        except BadSignatureError as exc:
+            raise InvalidTokenError("signature does not verify") from exc
+        except JoseError as exc:
+            raise InvalidTokenError(f"token could not be decoded: {exc.error}") from exc
+        self._validate_claims(decoded.claims)
+        return Principal.from_claims(decoded.claims)
+
+    def _validate_claims(self, claims: dict[str, Any]) -> None:
+        registry = jwt.JWTClaimsRegistry(
+            leeway=self._leeway,
+            iss={"essential": True, "value": self.issuer},
+            aud={"essential": True, "value": self.audience},
+            exp={"essential": True},
+            sub={"essential": True},
+        )
+        try:
+            registry.validate(claims)
+        except ExpiredTokenError as exc:
+            raise InvalidTokenError("token has expired") from exc
+        except MissingClaimError as exc:
+            raise InvalidTokenError(f"token lacks required claim(s): {exc.description}") from exc
+        except ClaimError as exc:
+            raise InvalidTokenError(f"claim {exc.claim!r} is not acceptable") from exc
+        typ = claims.get("typ")
+        if typ is not None and typ != ACCESS_TOKEN_TYPE:
+            raise InvalidTokenError(f"token type {typ!r} is not an access token")
+
+    async def _key_for(self, kid: str) -> RSAKey:
+        keys = self._keys
+        if keys is None or not _has_kid(keys, kid):
+            keys = await self._refresh_keys(kid)
+        if not _has_kid(keys, kid):
+            raise InvalidTokenError("token is signed with an unknown key")
+        key = keys.get_by_kid(kid)
+        if not isinstance(key, RSAKey):
+            raise InvalidTokenError("token is signed with a key that is not an RSA key")
+        return key
+
+    async def _refresh_keys(self, kid: str) -> KeySet:
+        async with self._lock:
+            keys = self._keys
+            if keys is not None and _has_kid(keys, kid):
+                return keys  # another task fetched it while this one waited
+            now = time.monotonic()
+            if (
+                keys is not None
+                and self._fetched_at is not None
+                and now - self._fetched_at < self._min_refresh
+            ):
+                return keys
+            keys = await self._fetch_keys()
+            self._keys = keys
+            self._fetched_at = time.monotonic()
+            return keys
+
+    async def _fetch_keys(self) -> KeySet:
+        if self._jwks_uri is None:
+            config = await self._get_json(
+                f"{self._discovery_base}/.well-known/openid-configuration"
+            )
+            jwks_uri = config.get("jwks_uri")
+            if not isinstance(jwks_uri, str):
+                raise IdentityProviderUnavailableError("discovery document has no jwks_uri")
+            self._jwks_uri = self._rebase(jwks_uri)
+        jwks = await self._get_json(self._jwks_uri)
+        signing = [
+            k for k in jwks.get("keys", []) if isinstance(k, dict) and k.get("use", "sig") == "sig"
+        ]
+        try:
+            return KeySet.import_key_set({"keys": signing})
+        except JoseError as exc:
+            raise IdentityProviderUnavailableError("JWKS holds no usable signing key") from exc
+
+    def _rebase(self, url: str) -> str:
+        if self._discovery_base == self.issuer:
+            return url
+        public, internal = urlsplit(self.issuer), urlsplit(self._discovery_base)
+        target = urlsplit(url)
+        if (target.scheme, target.netloc) != (public.scheme, public.netloc):
+            return url
+        return target._replace(scheme=internal.scheme, netloc=internal.netloc).geturl()
+
+    async def _get_json(self, url: str) -> dict[str, Any]:
+        try:
+            response = await self._http.get(url, headers={"Accept": "application/json"})
+            response.raise_for_status()
+            body = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise IdentityProviderUnavailableError(
+                f"could not fetch {url}: {type(exc).__name__}"
+            ) from exc
+        if not isinstance(body, dict):
+            raise IdentityProviderUnavailableError(f"{url} did not return a JSON object")
+        return body
+
+
+def _has_kid(keys: KeySet, kid: str) -> bool:
+    return any(key.kid == kid for key in keys)
+
+
+def _unverified_header(token: str) -> dict[str, Any]:
+    if not isinstance(token, str) or token.count(".") != 2:
+        raise InvalidTokenError("token is not a compact JWS")
+    try:
+        header = jws.extract_compact(token.encode("ascii")).headers()
+    except (JoseError, ValueError, UnicodeError, json.JSONDecodeError) as exc:
+        raise InvalidTokenError("token header is malformed") from exc
+    return dict(header)
