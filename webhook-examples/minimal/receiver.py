@@ -1,6 +1,6 @@
 """The smallest correct receiver of the platform's webhooks (Standard Webhooks).
 
-Run: ``WEBHOOK_SECRET=whsec_... uvicorn --factory receiver:create_app --port 8091``
+Run: ``WEBHOOK_SECRET=whsec_... uvicorn receiver:app --port 8091``
 """
 
 import json
@@ -55,3 +55,9 @@ def create_app(secret: str | None = None, handle: Handler = log_event) -> FastAP
         return {"status": "accepted"}
 
     return app
+
+
+def __getattr__(name: str) -> FastAPI:  # `uvicorn receiver:app` builds it from WEBHOOK_SECRET
+    if name == "app":
+        return create_app()
+    raise AttributeError(name)

@@ -108,3 +108,10 @@ async def test_refused_delivery_does_not_burn_its_webhook_id(client, handled) ->
     genuine = await client.post("/webhook", content=body, headers=signed(body))
     assert (forged.status_code, genuine.status_code) == (401, 202)
     assert len(handled) == 1
+
+
+def test_module_app_is_built_from_the_environment(monkeypatch) -> None:
+    import receiver
+
+    monkeypatch.setenv("WEBHOOK_SECRET", SECRET)
+    assert "/webhook" in [route.path for route in receiver.app.routes]  # what uvicorn loads
