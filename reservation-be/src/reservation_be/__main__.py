@@ -1,0 +1,52 @@
+"""``reservation-be serve | migrate``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from reservation_be.settings import get_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="reservation-be", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the API (and workers when WORKERS_ENABLED)")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    migrate = sub.add_parser("migrate", help="apply database migrations (alembic upgrade)")
+    migrate.add_argument("revision", nargs="?", default="head")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = get_settings()
+    except ValueError as exc:  # pydantic's ValidationError: refuse to start, say why
+        print(f"reservation-be: invalid settings: {exc}", file=sys.stderr)
+        return 2
+
+    from reservation_be.kit.logging import configure_logging
+
+    configure_logging(settings.log_level)
+    if args.command == "migrate":
+        from reservation_be.migrations import upgrade
+
+        upgrade(settings.database_url, args.revision)
+        return 0
+
+    import uvicorn
+
+    uvicorn.run(
+        "reservation_be.main:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=args.workers,
+        log_config=None,
+        proxy_headers=True,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

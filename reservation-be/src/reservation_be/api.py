@@ -1,0 +1,19 @@
+"""The routers of the API. A domain joins the API with one line here."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from fastapi import APIRouter
+
+API_PREFIX = "/api/v1"
+
+# Modules exposing ``router: APIRouter``, mounted under /api/v1 in this order.
+ROUTER_MODULES: list[str] = []
+
+
+def build_api_router() -> APIRouter:
+    api = APIRouter(prefix=API_PREFIX)
+    for name in ROUTER_MODULES:
+        api.include_router(import_module(name).router)
+    return api

@@ -1,0 +1,51 @@
+"""The audit log, written in the transaction of the change it records."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reservation_be.auth.actor import Actor
+from reservation_be.kit.request_context import current_request_id
+from reservation_be.models import AuditLogEntry
+
+Snapshot = dict[str, Any] | BaseModel | None
+
+
+def _snapshot(value: Snapshot) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    return value
+
+
+async def record(
+    session: AsyncSession,
+    actor: Actor | None,
+    site_id: uuid.UUID | None,
+    entity: str,
+    entity_id: str | uuid.UUID,
+    action: str,
+    before: Snapshot = None,
+    after: Snapshot = None,
+    request_id: str | None = None,
+) -> AuditLogEntry:
+    """Append one entry; ``actor`` is None for the system (scheduler, relay)."""
+    entry = AuditLogEntry(
+        actor_id=actor.user_id if actor else None,
+        actor_username=actor.username if actor else None,
+        site_id=site_id,
+        entity=entity,
+        entity_id=str(entity_id),
+        action=action,
+        before=_snapshot(before),
+        after=_snapshot(after),
+        request_id=request_id if request_id is not None else current_request_id(),
+    )
+    session.add(entry)
+    await session.flush()
+    return entry

@@ -1,0 +1,248 @@
+"""Problem details (RFC 9457) for every error the API returns.
+
+Services raise a subclass of :class:`ReservationError`; one handler renders it as
+``application/problem+json``. Validation, routing (404/405), oversized bodies and unexpected
+exceptions are rendered the same way, and an unexpected exception never leaks its message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_PREFIX = "urn:reservation:problem:"
+
+
+class FieldError(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    """The body of every error response."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+    request_id: str | None = None
+
+
+class ReservationError(Exception):
+    status: ClassVar[int] = 500
+    slug: ClassVar[str] = "internal-error"
+    title: ClassVar[str] = "Internal server error"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: Sequence[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.errors = list(errors) if errors else None
+        self.headers = headers or {}
+        self.extra = extra or {}
+
+    @classmethod
+    def problem_type(cls) -> str:
+        return TYPE_PREFIX + cls.slug
+
+
+class BadRequest(ReservationError):
+    status, slug, title = 400, "bad-request", "Bad request"
+
+
+class Unauthorized(ReservationError):
+    status, slug, title = 401, "unauthorized", "Authentication required"
+
+    def __init__(self, detail: str | None = None, **kwargs: Any) -> None:
+        super().__init__(detail, **kwargs)
+        self.headers.setdefault("WWW-Authenticate", "Bearer")
+
+
+class Forbidden(ReservationError):
+    status, slug, title = 403, "forbidden", "Not allowed"
+
+
+class NotFound(ReservationError):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class MethodNotAllowed(ReservationError):
+    status, slug, title = 405, "method-not-allowed", "Method not allowed"
+
+
+class Conflict(ReservationError):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class PayloadTooLarge(ReservationError):
+    status, slug, title = 413, "payload-too-large", "Request body too large"
+
+
+class PreconditionFailed(ReservationError):
+    status, slug, title = 412, "precondition-failed", "The resource has changed"
+
+
+class UnprocessableEntity(ReservationError):
+    status, slug, title = 422, "validation-error", "Invalid request"
+
+
+class PreconditionRequired(ReservationError):
+    status, slug, title = 428, "precondition-required", "If-Match header required"
+
+
+class TooManyRequests(ReservationError):
+    status, slug, title = 429, "rate-limited", "Too many requests"
+
+
+class ServiceUnavailable(ReservationError):
+    status, slug, title = 503, "unavailable", "Service unavailable"
+
+
+_HTTP_STATUS_ERRORS: dict[int, type[ReservationError]] = {
+    cls.status: cls
+    for cls in (
+        BadRequest,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        MethodNotAllowed,
+        Conflict,
+        PayloadTooLarge,
+        PreconditionFailed,
+        UnprocessableEntity,
+        PreconditionRequired,
+        TooManyRequests,
+        ServiceUnavailable,
+    )
+}
+
+
+def problem_response(
+    request: Request,
+    *,
+    status: int,
+    type_: str,
+    title: str,
+    detail: str | None = None,
+    errors: Sequence[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> JSONResponse:
+    body = Problem(
+        type=type_,
+        title=title,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        errors=list(errors) if errors else None,
+        request_id=getattr(request.state, "request_id", None),
+    ).model_dump(mode="json", exclude_none=True)
+    if extra:
+        body.update(extra)
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def _field_errors(exc: RequestValidationError) -> list[FieldError]:
+    out = []
+    for err in exc.errors():
+        loc = [p if isinstance(p, int) else str(p) for p in err.get("loc", ())]
+        out.append(FieldError(loc=loc, msg=str(err.get("msg", "")), type=str(err.get("type", ""))))
+    return out
+
+
+async def _handle_reservation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ReservationError)
+    return problem_response(
+        request,
+        status=exc.status,
+        type_=exc.problem_type(),
+        title=exc.title,
+        detail=exc.detail,
+        errors=exc.errors,
+        headers=exc.headers,
+        extra=exc.extra,
+    )
+
+
+async def _handle_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = _field_errors(exc)
+    detail = "; ".join(f"{'.'.join(map(str, e.loc))}: {e.msg}" for e in errors[:5])
+    return problem_response(
+        request,
+        status=422,
+        type_=UnprocessableEntity.problem_type(),
+        title=UnprocessableEntity.title,
+        detail=detail or None,
+        errors=errors,
+    )
+
+
+async def _handle_http_exception(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    cls = _HTTP_STATUS_ERRORS.get(exc.status_code)
+    slug = cls.slug if cls else f"http-{exc.status_code}"
+    title = cls.title if cls else "HTTP error"
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"No route matches {request.url.path}"
+    headers = dict(exc.headers or {})
+    return problem_response(
+        request,
+        status=exc.status_code,
+        type_=TYPE_PREFIX + slug,
+        title=title,
+        detail=detail,
+        headers=headers,
+    )
+
+
+async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(
+        request,
+        status=500,
+        type_=ReservationError.problem_type(),
+        title=ReservationError.title,
+        detail="An unexpected error occurred; quote the request id when reporting it.",
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ReservationError, _handle_reservation_error)
+    app.add_exception_handler(RequestValidationError, _handle_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _handle_http_exception)
+    app.add_exception_handler(Exception, _handle_unexpected)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` entries so the OpenAPI documents the problem bodies an endpoint returns."""
+    return {
+        status: {
+            "model": Problem,
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            "description": _HTTP_STATUS_ERRORS[status].title
+            if status in _HTTP_STATUS_ERRORS
+            else "Error",
+        }
+        for status in statuses
+    }

@@ -1,0 +1,138 @@
+"""``Idempotency-Key`` for POSTs that create (draft-ietf-httpapi-idempotency-key-header).
+
+The key row is inserted in the request's own transaction before the work is done, so:
+
+* the same key with the same body replays the stored response (``Idempotent-Replayed: true``);
+* the same key with another body (or on another endpoint) is refused with 422;
+* a concurrent retry waits on the key's unique index until the first request commits, then
+  replays it; if the first request fails, its key row rolls back with it and the retry runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reservation_be.auth.actor import Actor
+from reservation_be.auth.dependencies import get_actor
+from reservation_be.kit.errors import Conflict, UnprocessableEntity
+from reservation_be.models import IdempotencyKey
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+_KEPT_HEADERS = ("location", "etag")
+
+
+def _fingerprint(method: str, path: str, body: BaseModel | dict[str, Any] | None) -> str:
+    if isinstance(body, BaseModel):
+        payload: Any = body.model_dump(mode="json")
+    else:
+        payload = body
+    canonical = json.dumps([method, path, payload], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class Idempotency:
+    """Per-request handle; inactive (every call a no-op) when the client sent no key."""
+
+    def __init__(self, *, key: str | None, owner_id: str, method: str, path: str) -> None:
+        self.key = key
+        self.owner_id = owner_id
+        self.method = method
+        self.path = path
+
+    @property
+    def active(self) -> bool:
+        return self.key is not None
+
+    async def replay(
+        self, session: AsyncSession, body: BaseModel | dict[str, Any] | None
+    ) -> JSONResponse | None:
+        """Claim the key, or return the stored response of the request that claimed it."""
+        if self.key is None:
+            return None
+        request_hash = _fingerprint(self.method, self.path, body)
+        claimed = await session.execute(
+            insert(IdempotencyKey)
+            .values(
+                owner_id=self.owner_id,
+                key=self.key,
+                method=self.method,
+                path=self.path,
+                request_hash=request_hash,
+            )
+            .on_conflict_do_nothing(index_elements=[IdempotencyKey.owner_id, IdempotencyKey.key])
+            .returning(IdempotencyKey.key)
+        )
+        if claimed.first() is not None:
+            return None
+        stored = (
+            await session.execute(
+                select(IdempotencyKey).where(
+                    IdempotencyKey.owner_id == self.owner_id, IdempotencyKey.key == self.key
+                )
+            )
+        ).scalar_one()
+        if stored.request_hash != request_hash:
+            raise UnprocessableEntity(
+                f"{HEADER} {self.key!r} was already used with a different request; "
+                "use a new key for a new request."
+            )
+        if stored.response_status is None:
+            raise Conflict(f"A request with {HEADER} {self.key!r} is still being processed.")
+        headers = {k: str(v) for k, v in (stored.response_headers or {}).items()}
+        headers[REPLAYED_HEADER] = "true"
+        return JSONResponse(
+            stored.response_body, status_code=stored.response_status, headers=headers
+        )
+
+    async def save(
+        self,
+        session: AsyncSession,
+        status_code: int,
+        body: BaseModel | dict[str, Any],
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Store the response to replay; call it in the same transaction as the work."""
+        if self.key is None:
+            return
+        payload = body.model_dump(mode="json") if isinstance(body, BaseModel) else body
+        kept = {k: v for k, v in (headers or {}).items() if k.lower() in _KEPT_HEADERS}
+        await session.execute(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.owner_id == self.owner_id, IdempotencyKey.key == self.key)
+            .values(response_status=status_code, response_body=payload, response_headers=kept)
+        )
+
+
+async def get_idempotency(
+    request: Request,
+    actor: Annotated[Actor, Depends(get_actor)],
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias=HEADER,
+            min_length=1,
+            max_length=255,
+            pattern=r"^[\x21-\x7e]+$",
+            description="Retry-safe creation: the same key and body replay the first response.",
+        ),
+    ] = None,
+) -> Idempotency:
+    return Idempotency(
+        key=idempotency_key,
+        owner_id=actor.user_id,
+        method=request.method,
+        path=request.url.path,
+    )
+
+
+IdempotencyDep = Annotated[Idempotency, Depends(get_idempotency)]

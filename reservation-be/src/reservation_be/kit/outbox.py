@@ -1,0 +1,41 @@
+"""Transactional outbox: an event is written with the change it announces."""
+
+from __future__ import annotations
+
+import uuid
+
+from reservation_common.events import Event
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reservation_be.models import OutboxMessage
+
+NOTIFY_CHANNEL = "outbox"
+
+
+def _row_id(event: Event) -> uuid.UUID:
+    # Contract: the envelope id is "evt_" + the row id's hex.
+    if event.id.startswith("evt_"):
+        try:
+            return uuid.UUID(hex=event.id.removeprefix("evt_"))
+        except ValueError:
+            pass
+    raise ValueError(f"event id {event.id!r} is not evt_<uuid hex>")
+
+
+async def enqueue(session: AsyncSession, event: Event) -> OutboxMessage:
+    """Add ``event`` to the outbox in the caller's transaction and wake the relay on commit."""
+    row = OutboxMessage(
+        id=_row_id(event), type=str(event.type), payload=event.model_dump(mode="json")
+    )
+    session.add(row)
+    await session.flush()
+    # NOTIFY is delivered at commit, and not at all on rollback.
+    await session.execute(
+        text("SELECT pg_notify(:channel, :id)"),
+        {
+            "channel": NOTIFY_CHANNEL,
+            "id": str(row.id),
+        },
+    )
+    return row

@@ -1,0 +1,65 @@
+"""Pagination in SQL: page/size with a maximum, and the total count."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Depends, Query
+from pydantic import BaseModel
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+
+T = TypeVar("T")
+
+
+class PaginationParams(BaseModel):
+    page: int
+    size: int
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.size
+
+
+def _pagination(
+    page: Annotated[int, Query(ge=1, le=100_000, description="1-based page number")] = 1,
+    size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page")] = (
+        DEFAULT_PAGE_SIZE
+    ),
+) -> PaginationParams:
+    return PaginationParams(page=page, size=size)
+
+
+PaginationDep = Annotated[PaginationParams, Depends(_pagination)]
+
+
+class PageMeta(BaseModel):
+    page: int
+    size: int
+    total: int
+    pages: int
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    meta: PageMeta
+
+    @classmethod
+    def build(cls, items: Sequence[Any], total: int, params: PaginationParams) -> Page[T]:
+        pages = (total + params.size - 1) // params.size
+        meta = PageMeta(page=params.page, size=params.size, total=total, pages=pages)
+        return cls(items=list(items), meta=meta)
+
+
+async def paginate(
+    session: AsyncSession, statement: Select[Any], params: PaginationParams
+) -> tuple[list[Any], int]:
+    """Run ``statement`` for one page; returns the rows (scalars) and the total count."""
+    count_stmt = select(func.count()).select_from(statement.order_by(None).subquery())
+    total = (await session.execute(count_stmt)).scalar_one()
+    rows = await session.execute(statement.limit(params.size).offset(params.offset))
+    return list(rows.scalars().all()), int(total)

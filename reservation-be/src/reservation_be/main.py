@@ -1,0 +1,97 @@
+"""The FastAPI application: ``create_app(settings)``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager, suppress
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import CollectorRegistry
+from reservation_common.auth import TokenVerifier
+
+from reservation_be import health
+from reservation_be.api import build_api_router
+from reservation_be.kit.db import create_engine, create_sessionmaker
+from reservation_be.kit.errors import install_error_handlers
+from reservation_be.kit.middleware import BodySizeLimitMiddleware, Metrics, RequestContextMiddleware
+from reservation_be.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+# Long-running loops started with the API when WORKERS_ENABLED (scheduler, outbox relay).
+# Each takes the app and runs until cancelled.
+Worker = Callable[[FastAPI], Coroutine[Any, Any, None]]
+WORKERS: list[Worker] = []
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    tasks: list[asyncio.Task[None]] = []
+    if settings.workers_enabled:
+        tasks = [asyncio.create_task(worker(app)) for worker in WORKERS]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with suppress(asyncio.CancelledError):
+                await task
+        await close_app(app)
+
+
+async def close_app(app: FastAPI) -> None:
+    """Release the app's pools and clients (the lifespan does it; tests call it directly)."""
+    await app.state.token_verifier.aclose()
+    await app.state.engine.dispose()
+
+
+def create_app(settings: Settings | None = None, **state: Any) -> FastAPI:
+    """Build the API. ``state`` overrides ``app.state`` entries (tests inject clients)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Reservation platform API",
+        version="1.0.0",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=_lifespan,
+    )
+    engine = create_engine(settings)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.token_verifier = TokenVerifier(
+        settings.oidc_issuer,
+        settings.oidc_audience,
+        discovery_url=settings.oidc_discovery_url,
+    )
+    app.state.metrics = Metrics(CollectorRegistry())
+    app.state.user_directory = None  # built on first use (members.directory)
+    for key, value in state.items():
+        setattr(app.state, key, value)
+
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(build_api_router())
+
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["ETag", "Location", "X-Request-Id", "Idempotent-Replayed"],
+        )
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+
+    if settings.frontend_dist is not None and settings.frontend_dist.is_dir():
+        app.mount("/", StaticFiles(directory=settings.frontend_dist, html=True), name="frontend")
+    return app

@@ -1,0 +1,266 @@
+"""Authorisation: the one place that answers "may this actor do this on this site?".
+
+Roles come from two places: the realm role ``platform-admin`` in the token (may do everything)
+and ``site_members`` (``site-admin`` or ``member`` of one site). Rules, per :class:`Action`:
+
+* ``VISIBLE``: anyone who can see the site: everybody for a public site, members for a private
+  one. A private site is invisible to non-members: 404, never 403, so its existence never leaks.
+* ``MEMBER``: a member or site-admin of the site.
+* ``OWNER_OR_SITE_ADMIN``: the owner of the object (a reservation), or a site-admin.
+* ``SITE_ADMIN``: a site-admin of the site.
+* ``PLATFORM_ADMIN``: only platform admins.
+
+Platform admins pass every rule. Service accounts (client-credentials tokens) pass none: the
+endpoints that serve them (provisioning callbacks) check their binding explicitly through
+:func:`require_service_account`. Nobody raises their own site role (:func:`check_role_change`).
+
+Endpoints call :func:`authorize` (or :func:`site_context` then :func:`check`) first thing; list
+endpoints filter with :func:`visible_sites_filter`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+
+from sqlalchemy import ColumnElement, Select, exists, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reservation_be.auth.actor import Actor
+from reservation_be.kit.errors import Forbidden, NotFound
+from reservation_be.models import Site, SiteMember, SiteRole, SiteVisibility
+
+
+class Rule(Enum):
+    VISIBLE = "visible"
+    MEMBER = "member"
+    OWNER_OR_SITE_ADMIN = "owner-or-site-admin"
+    SITE_ADMIN = "site-admin"
+    PLATFORM_ADMIN = "platform-admin"
+
+
+class Action(StrEnum):
+    SITE_READ = "site:read"
+    SITE_UPDATE = "site:update"
+    SITE_DELETE = "site:delete"
+    MEMBER_READ = "member:read"
+    MEMBER_MANAGE = "member:manage"
+    RESOURCE_TYPE_READ = "resource-type:read"
+    RESOURCE_TYPE_WRITE = "resource-type:write"
+    RESOURCE_READ = "resource:read"
+    RESOURCE_WRITE = "resource:write"
+    # Free/busy of a site's resources, without who booked them or why.
+    AVAILABILITY_READ = "availability:read"
+    RESERVATION_READ = "reservation:read"
+    RESERVATION_CREATE = "reservation:create"
+    RESERVATION_CREATE_ON_BEHALF = "reservation:create-on-behalf"
+    RESERVATION_MODIFY = "reservation:modify"
+    RESERVATION_CANCEL = "reservation:cancel"
+    RESERVATION_DECIDE = "reservation:decide"
+    AUDIT_READ = "audit:read"
+    WEBHOOK_READ = "webhook:read"
+    WEBHOOK_WRITE = "webhook:write"
+
+
+RULES: dict[Action, Rule] = {
+    Action.SITE_READ: Rule.VISIBLE,
+    Action.SITE_UPDATE: Rule.SITE_ADMIN,
+    Action.SITE_DELETE: Rule.PLATFORM_ADMIN,
+    Action.MEMBER_READ: Rule.MEMBER,
+    Action.MEMBER_MANAGE: Rule.SITE_ADMIN,
+    Action.RESOURCE_TYPE_READ: Rule.VISIBLE,
+    Action.RESOURCE_TYPE_WRITE: Rule.SITE_ADMIN,
+    Action.RESOURCE_READ: Rule.VISIBLE,
+    Action.RESOURCE_WRITE: Rule.SITE_ADMIN,
+    Action.AVAILABILITY_READ: Rule.VISIBLE,
+    Action.RESERVATION_READ: Rule.MEMBER,
+    Action.RESERVATION_CREATE: Rule.MEMBER,
+    Action.RESERVATION_CREATE_ON_BEHALF: Rule.SITE_ADMIN,
+    Action.RESERVATION_MODIFY: Rule.OWNER_OR_SITE_ADMIN,
+    Action.RESERVATION_CANCEL: Rule.OWNER_OR_SITE_ADMIN,
+    Action.RESERVATION_DECIDE: Rule.SITE_ADMIN,
+    Action.AUDIT_READ: Rule.SITE_ADMIN,
+    Action.WEBHOOK_READ: Rule.SITE_ADMIN,
+    Action.WEBHOOK_WRITE: Rule.SITE_ADMIN,
+}
+
+_ROLE_RANK = {None: 0, SiteRole.MEMBER: 1, SiteRole.SITE_ADMIN: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class SiteContext:
+    """An actor's standing on one site, loaded once per request."""
+
+    actor: Actor
+    site: Site
+    role: SiteRole | None
+
+    @property
+    def site_id(self) -> uuid.UUID:
+        return self.site.id
+
+    @property
+    def is_platform_admin(self) -> bool:
+        return self.actor.is_platform_admin
+
+    @property
+    def is_site_admin(self) -> bool:
+        return self.actor.is_platform_admin or self.role is SiteRole.SITE_ADMIN
+
+    @property
+    def is_member(self) -> bool:
+        return self.actor.is_platform_admin or self.role is not None
+
+    @property
+    def can_see(self) -> bool:
+        return self.is_member or self.site.visibility == SiteVisibility.PUBLIC
+
+
+def allows(ctx: SiteContext, action: Action, *, owner_id: str | None = None) -> bool:
+    """Whether ``ctx.actor`` may perform ``action``; ``owner_id`` for owner-based rules."""
+    if ctx.actor.is_service_account:
+        return False
+    if ctx.actor.is_platform_admin:
+        return True
+    rule = RULES[action]
+    if rule is Rule.VISIBLE:
+        return ctx.can_see
+    if rule is Rule.MEMBER:
+        return ctx.is_member
+    if rule is Rule.OWNER_OR_SITE_ADMIN:
+        return ctx.is_site_admin or (
+            ctx.is_member and owner_id is not None and owner_id == ctx.actor.user_id
+        )
+    if rule is Rule.SITE_ADMIN:
+        return ctx.is_site_admin
+    return False
+
+
+def check(ctx: SiteContext, action: Action, *, owner_id: str | None = None) -> None:
+    """Raise 404 when the site is invisible to the actor, 403 when the action is not allowed."""
+    require_user(ctx.actor)
+    if not ctx.can_see:
+        raise NotFound("Site not found.")
+    if not allows(ctx, action, owner_id=owner_id):
+        raise Forbidden(_forbidden_message(action))
+
+
+def _forbidden_message(action: Action) -> str:
+    rule = RULES[action]
+    who = {
+        Rule.VISIBLE: "users who can see this site",
+        Rule.MEMBER: "members of this site",
+        Rule.OWNER_OR_SITE_ADMIN: "its owner or a site-admin",
+        Rule.SITE_ADMIN: "site-admins of this site",
+        Rule.PLATFORM_ADMIN: "platform admins",
+    }[rule]
+    return f"Only {who} may do this ({action.value})."
+
+
+def require_user(actor: Actor) -> None:
+    """Service accounts may not call endpoints meant for people."""
+    if actor.is_service_account:
+        raise Forbidden("Service accounts cannot call this endpoint.")
+
+
+def require_platform_admin(actor: Actor) -> None:
+    require_user(actor)
+    if not actor.is_platform_admin:
+        raise Forbidden("Only platform admins may do this.")
+
+
+def require_service_account(actor: Actor, *, client_ids: set[str] | None = None) -> str:
+    """For integration callbacks: a client-credentials token, optionally of given clients."""
+    if not actor.is_service_account or actor.client_id is None:
+        raise Forbidden("Only an integration's service account may call this endpoint.")
+    if client_ids is not None and actor.client_id not in client_ids:
+        raise Forbidden("This client is not bound to the subscription that received the event.")
+    return actor.client_id
+
+
+async def role_of(session: AsyncSession, site_id: uuid.UUID, user_id: str) -> SiteRole | None:
+    role = (
+        await session.execute(
+            select(SiteMember.role).where(
+                SiteMember.site_id == site_id, SiteMember.user_id == user_id
+            )
+        )
+    ).scalar_one_or_none()
+    return SiteRole(role) if role is not None else None
+
+
+async def site_context(
+    session: AsyncSession, actor: Actor, site_ref: uuid.UUID | str
+) -> SiteContext:
+    """Load the site (by id or slug) and the actor's role; 404 when missing or invisible."""
+    require_user(actor)
+    stmt = select(Site, SiteMember.role).outerjoin(
+        SiteMember, (SiteMember.site_id == Site.id) & (SiteMember.user_id == actor.user_id)
+    )
+    if isinstance(site_ref, uuid.UUID):
+        stmt = stmt.where(Site.id == site_ref)
+    else:
+        try:
+            stmt = stmt.where(Site.id == uuid.UUID(site_ref))
+        except ValueError:
+            stmt = stmt.where(Site.slug == site_ref)
+    row = (await session.execute(stmt)).one_or_none()
+    if row is None:
+        raise NotFound("Site not found.")
+    site, role = row
+    ctx = SiteContext(actor=actor, site=site, role=SiteRole(role) if role else None)
+    if not ctx.can_see:
+        raise NotFound("Site not found.")
+    return ctx
+
+
+async def authorize(
+    session: AsyncSession,
+    actor: Actor,
+    site_ref: uuid.UUID | str,
+    action: Action,
+    *,
+    owner_id: str | None = None,
+) -> SiteContext:
+    """Load the actor's standing on the site and check ``action``; returns the context."""
+    ctx = await site_context(session, actor, site_ref)
+    check(ctx, action, owner_id=owner_id)
+    return ctx
+
+
+def visible_sites_filter(actor: Actor) -> ColumnElement[bool]:
+    """SQL condition on ``Site`` selecting the sites the actor can see."""
+    if actor.is_platform_admin:
+        return true()
+    return or_(
+        Site.visibility == SiteVisibility.PUBLIC.value,
+        exists().where(SiteMember.site_id == Site.id, SiteMember.user_id == actor.user_id),
+    )
+
+
+def member_site_ids(actor: Actor) -> Select[uuid.UUID]:
+    """Sites where the actor is a member or site-admin (a subquery for ``IN``)."""
+    return select(SiteMember.site_id).where(SiteMember.user_id == actor.user_id)
+
+
+def administered_site_ids(actor: Actor) -> Select[uuid.UUID]:
+    """Sites where the actor is a site-admin (a subquery for ``IN``)."""
+    return select(SiteMember.site_id).where(
+        SiteMember.user_id == actor.user_id, SiteMember.role == SiteRole.SITE_ADMIN.value
+    )
+
+
+def check_role_change(
+    ctx: SiteContext, *, target_user_id: str, current: SiteRole | None, new: SiteRole | None
+) -> None:
+    """Who may set ``target``'s role from ``current`` to ``new`` (None = not a member).
+
+    Site-admins manage their site's members; nobody raises their own role (a platform admin
+    already holds every right, so the rule cannot bind them).
+    """
+    check(ctx, Action.MEMBER_MANAGE)
+    if ctx.actor.is_platform_admin:
+        return
+    if target_user_id == ctx.actor.user_id and _ROLE_RANK[new] > _ROLE_RANK[current]:
+        raise Forbidden("Nobody can raise their own role.")

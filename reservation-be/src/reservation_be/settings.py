@@ -1,0 +1,83 @@
+"""Backend settings, read from ``RESERVATION_BE_*`` environment variables."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# Dev defaults, clearly marked: a production start refuses every one of them.
+DEV_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/reservations"
+DEV_ADMIN_CLIENT_SECRET = "dev-secret-reservation-api"
+DEV_WEBHOOK_SECRETS_KEY = "ZGV2LW9ubHktd2ViaG9vay1zZWNyZXRzLWtleS0wMDA="
+
+
+class Environment(StrEnum):
+    DEV = "dev"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RESERVATION_BE_", extra="ignore")
+
+    environment: Environment = Environment.DEV
+    database_url: str = DEV_DATABASE_URL
+    database_pool_size: int = Field(default=10, ge=1)
+    database_max_overflow: int = Field(default=20, ge=0)
+    amqp_url: str | None = None
+
+    oidc_issuer: str = "http://127.0.0.1:8080/realms/reservations"
+    oidc_discovery_url: str | None = None
+    oidc_audience: str = "reservation-api"
+    keycloak_admin_client_id: str = "reservation-api"
+    keycloak_admin_client_secret: SecretStr = SecretStr(DEV_ADMIN_CLIENT_SECRET)
+    webhook_secrets_key: SecretStr = SecretStr(DEV_WEBHOOK_SECRETS_KEY)
+
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    frontend_dist: Path | None = None
+    workers_enabled: bool = True
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    max_page_size: int = Field(default=100, ge=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_origins(cls, data: object) -> object:
+        if isinstance(data, dict):
+            raw = data.get("cors_origins")
+            if isinstance(raw, str):
+                data["cors_origins"] = [o.strip() for o in raw.split(",") if o.strip()]
+        return data
+
+    @model_validator(mode="after")
+    def _no_dev_secrets_in_production(self) -> Self:
+        if self.environment is not Environment.PRODUCTION:
+            return self
+        problems = []
+        if self.keycloak_admin_client_secret.get_secret_value() == DEV_ADMIN_CLIENT_SECRET:
+            problems.append("KEYCLOAK_ADMIN_CLIENT_SECRET is the dev default")
+        if self.webhook_secrets_key.get_secret_value() == DEV_WEBHOOK_SECRETS_KEY:
+            problems.append("WEBHOOK_SECRETS_KEY is the dev default")
+        if self.database_url == DEV_DATABASE_URL:
+            problems.append("DATABASE_URL is the dev default")
+        if problems:
+            raise ValueError(
+                "refusing to start in production with dev settings: " + "; ".join(problems)
+            )
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

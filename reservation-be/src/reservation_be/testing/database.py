@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from reservation_be.migrations import upgrade_async
+
+# The server the tests use; override with RESERVATION_TEST_DATABASE_URL.
+DEFAULT_ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+
+_KEEP_TABLES = {"alembic_version"}
+
+
+def admin_url() -> str:
+    return os.environ.get("RESERVATION_TEST_DATABASE_URL", DEFAULT_ADMIN_URL)
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@asynccontextmanager
+async def temporary_database(
+    *, prefix: str = "rbe_test", base_url: str | None = None, migrate: bool = True
+) -> AsyncIterator[str]:
+    """Create a uniquely named database, run the migrations, yield its URL, drop it."""
+    base = make_url(base_url or admin_url())
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(_asyncpg_dsn(base.render_as_string(hide_password=False)))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        url = base.set(database=name).render_as_string(hide_password=False)
+        try:
+            if migrate:
+                await upgrade_async(url)
+            yield url
+        finally:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def truncate_all(engine: AsyncEngine) -> None:
+    """Empty every table but Alembic's, in one statement."""
+    async with engine.begin() as conn:
+        rows = await conn.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        )
+        tables = [r[0] for r in rows if r[0] not in _KEEP_TABLES]
+        if tables:
+            quoted = ", ".join(f'"{t}"' for t in tables)
+            await conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reservation_be.models import SshKey, User
+
+
+async def upsert_from_token(
+    session: AsyncSession,
+    *,
+    user_id: str,
+    username: str,
+    email: str | None,
+    first_name: str | None,
+    last_name: str | None,
+    is_service_account: bool,
+) -> None:
+    """Create the user on first sight, refresh identity fields when the token says otherwise.
+
+    Reads first so that the common case (nothing changed) takes no row lock; the insert is an
+    ``ON CONFLICT`` upsert so concurrent first requests of one user cannot collide.
+    """
+    fields = {
+        "username": username,
+        "email": email,
+        "first_name": first_name,
+        "last_name": last_name,
+        "is_service_account": is_service_account,
+    }
+    current = (
+        await session.execute(
+            select(
+                User.username, User.email, User.first_name, User.last_name, User.is_service_account
+            ).where(User.id == user_id)
+        )
+    ).one_or_none()
+    if current is not None and tuple(current) == tuple(fields.values()):
+        return
+    stmt = insert(User).values(id=user_id, **fields)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[User.id], set_={**fields, "updated_at": func.now()}
+    )
+    await session.execute(stmt)
+
+
+async def get(session: AsyncSession, user_id: str) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def find_by_username_or_email(session: AsyncSession, identifier: str) -> User | None:
+    stmt = select(User).where(
+        or_(
+            func.lower(User.username) == identifier.lower(),
+            func.lower(User.email) == identifier.lower(),
+        )
+    )
+    return (await session.execute(stmt.limit(1))).scalars().first()
+
+
+async def list_ssh_keys(session: AsyncSession, user_id: str) -> Sequence[SshKey]:
+    stmt = select(SshKey).where(SshKey.user_id == user_id).order_by(SshKey.created_at, SshKey.id)
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def list_ssh_keys_for_users(
+    session: AsyncSession, user_ids: Sequence[str]
+) -> dict[str, list[str]]:
+    """Public keys (``"<type> <base64>"``) per user, for event payloads."""
+    stmt = select(SshKey.user_id, SshKey.public_key).where(SshKey.user_id.in_(user_ids))
+    out: dict[str, list[str]] = {uid: [] for uid in user_ids}
+    for uid, key in (await session.execute(stmt.order_by(SshKey.created_at))).all():
+        out[uid].append(key)
+    return out
+
+
+async def get_ssh_key(session: AsyncSession, user_id: str, key_id: uuid.UUID) -> SshKey | None:
+    stmt = select(SshKey).where(SshKey.user_id == user_id, SshKey.id == key_id)
+    return (await session.execute(stmt)).scalars().first()
+
+
+async def find_ssh_key_by_fingerprint(
+    session: AsyncSession, user_id: str, fingerprint: str
+) -> SshKey | None:
+    stmt = select(SshKey).where(SshKey.user_id == user_id, SshKey.fingerprint == fingerprint)
+    return (await session.execute(stmt)).scalars().first()
+
+
+async def delete_ssh_key(session: AsyncSession, key: SshKey) -> None:
+    await session.execute(delete(SshKey).where(SshKey.id == key.id))

@@ -1,0 +1,96 @@
+"""Fixtures: one migrated database per run (per xdist worker), the app wired to it and to the
+test realm, an HTTP client, auth headers for the demo users, tables emptied after each test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from reservation_be.main import close_app, create_app
+from reservation_be.settings import Settings
+from reservation_be.testing import temporary_database, truncate_all
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+AuthHeaders = dict[str, str]
+
+
+@pytest.fixture(scope="session")
+async def database_url() -> AsyncIterator[str]:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    async with temporary_database(prefix=f"rbe_test_{worker}") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, test_realm) -> Settings:  # type: ignore[no-untyped-def]
+    return Settings(
+        database_url=database_url,
+        oidc_issuer=test_realm.issuer,
+        workers_enabled=False,
+        database_pool_size=20,
+        database_max_overflow=80,
+    )
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    yield application
+    await close_app(application)
+
+
+@pytest.fixture(scope="session")
+def engine(app: FastAPI) -> AsyncEngine:
+    return app.state.engine  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+async def db(engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
+    """The test's database; every table is emptied after the test (commits are real)."""
+    yield engine
+    await truncate_all(engine)
+
+
+@pytest.fixture
+async def session(app: FastAPI, db: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    async with app.state.sessionmaker() as s:
+        yield s
+
+
+@pytest.fixture
+async def client(app: FastAPI, db: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def auth(test_realm) -> Callable[[str], Awaitable[AuthHeaders]]:  # type: ignore[no-untyped-def]
+    """``await auth("alice")``: headers with a fresh access token for that user."""
+    cache: dict[str, AuthHeaders] = {}
+
+    async def headers(username: str) -> AuthHeaders:
+        if username not in cache:
+            token = await _maybe_await(test_realm.token(username))
+            cache[username] = {"Authorization": f"Bearer {token}"}
+        return cache[username]
+
+    return headers
+
+
+@pytest.fixture(scope="session")
+def service_auth(test_realm) -> Callable[[str], Awaitable[AuthHeaders]]:  # type: ignore[no-untyped-def]
+    async def headers(client_id: str) -> AuthHeaders:
+        token = await _maybe_await(test_realm.service_token(client_id))
+        return {"Authorization": f"Bearer {token}"}
+
+    return headers
+
+
+async def _maybe_await(value):  # type: ignore[no-untyped-def]
+    if isinstance(value, Awaitable):
+        return await value
+    return value
