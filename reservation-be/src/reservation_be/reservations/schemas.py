@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Self
+
+from pydantic import Field, model_validator
+
+from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
+from reservation_be.models.reservation import ProvisioningState, ReservationStatus
+
+Title = Annotated[str, Field(min_length=1, max_length=200)]
+Description = Annotated[str, Field(max_length=4000)]
+
+
+class ReservationCreate(InputSchema):
+    resource_id: uuid.UUID
+    title: Title
+    description: Description = ""
+    start: UTCDatetime = Field(description="Inclusive start, RFC 3339 with an offset.")
+    end: UTCDatetime = Field(description="Exclusive end, RFC 3339 with an offset.")
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    owner_id: str | None = Field(
+        default=None,
+        max_length=255,
+        description="Book on behalf of this site member (site and platform admins only).",
+    )
+
+    @model_validator(mode="after")
+    def _period_is_ordered(self) -> Self:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class ReservationUpdate(InputSchema):
+    """Only the fields sent change. Moving or extending sends ``start`` and/or ``end``."""
+
+    title: Title | None = None
+    description: Description | None = None
+    start: UTCDatetime | None = None
+    end: UTCDatetime | None = None
+    parameters: dict[str, Any] | None = None
+    resource_id: uuid.UUID | None = Field(default=None, description="Move to another resource.")
+
+
+class ReasonBody(InputSchema):
+    reason: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class Provisioning(Schema):
+    state: ProvisioningState
+    message: str | None
+    details: dict[str, Any]
+    updated_at: UTCDatetime | None
+
+
+class ReservationRead(Schema):
+    id: uuid.UUID
+    site_id: uuid.UUID
+    resource_id: uuid.UUID
+    owner_id: str
+    created_by: str
+    title: str
+    description: str
+    start: UTCDatetime
+    end: UTCDatetime
+    status: ReservationStatus
+    status_reason: str | None
+    parameters: dict[str, Any]
+    provisioning: Provisioning
+    version: int
+    created_at: UTCDatetime
+    updated_at: UTCDatetime
+
+
+class ReservationSort(StrEnum):
+    START = "start"
+    START_DESC = "-start"
+    CREATED = "created_at"
+    CREATED_DESC = "-created_at"
+
+
+class ReservationFilter(Schema):
+    mine: bool = False
+    site_id: uuid.UUID | None = None
+    resource_id: uuid.UUID | None = None
+    include_subtree: bool = False
+    owner_id: str | None = None
+    status: list[ReservationStatus] | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    sort: ReservationSort = ReservationSort.START

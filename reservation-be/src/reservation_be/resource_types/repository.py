@@ -1,0 +1,22 @@
+"""Every query on resource types."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reservation_be.models.resource_type import ResourceType
+
+
+async def get(session: AsyncSession, type_id: uuid.UUID) -> ResourceType | None:
+    return await session.get(ResourceType, type_id)
+
+
+def list_statement(site_id: uuid.UUID, *, q: str | None = None) -> Select[tuple[ResourceType]]:
+    stmt = select(ResourceType).where(ResourceType.site_id == site_id)
+    if q:
+        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(ResourceType.name.ilike(f"%{escaped}%", escape="\\"))
+    return stmt.order_by(ResourceType.name, ResourceType.id)

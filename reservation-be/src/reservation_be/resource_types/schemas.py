@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Annotated, Any, Self
+
+from pydantic import Field, model_validator
+from pydantic.functional_validators import AfterValidator
+
+from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
+from reservation_be.models.resource_type import DEFAULT_PARAMETERS_SCHEMA
+
+COLOR_PATTERN = r"^#[0-9a-fA-F]{6}$"
+_MAX_DURATION = timedelta(days=3650)
+
+
+def _non_negative(value: timedelta) -> timedelta:
+    if value < timedelta(0):
+        raise ValueError("must not be negative")
+    if value > _MAX_DURATION:
+        raise ValueError("must be at most 3650 days")
+    return value
+
+
+def _positive(value: timedelta | None) -> timedelta | None:
+    if value is None:
+        return None
+    if value <= timedelta(0):
+        raise ValueError("must be positive")
+    return _non_negative(value)
+
+
+# Durations accept seconds or ISO 8601 ("PT15M") and are returned as ISO 8601.
+NonNegativeDuration = Annotated[timedelta, AfterValidator(_non_negative)]
+PositiveDuration = Annotated[timedelta | None, AfterValidator(_positive)]
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+Color = Annotated[str, Field(pattern=COLOR_PATTERN)]
+Description = Annotated[str, Field(max_length=4000)]
+
+
+class ResourceTypeCreate(InputSchema):
+    name: Name
+    color: Color = "#4f46e5"
+    description: Description = ""
+    parameters: dict[str, Any] = Field(
+        default_factory=lambda: dict(DEFAULT_PARAMETERS_SCHEMA),
+        description="JSON Schema (draft 2020-12) of the custom parameters a booking carries.",
+    )
+    lead_time: NonNegativeDuration = timedelta(0)
+    teardown_grace: NonNegativeDuration = timedelta(0)
+    max_duration: PositiveDuration = None
+    booking_horizon: PositiveDuration = None
+    minimum_notice: NonNegativeDuration = timedelta(0)
+    requires_approval: bool = False
+
+
+class ResourceTypeUpdate(InputSchema):
+    """Only the fields sent change; ``null`` clears an optional limit."""
+
+    name: Name | None = None
+    color: Color | None = None
+    description: Description | None = None
+    parameters: dict[str, Any] | None = None
+    lead_time: NonNegativeDuration | None = None
+    teardown_grace: NonNegativeDuration | None = None
+    max_duration: PositiveDuration = None
+    booking_horizon: PositiveDuration = None
+    minimum_notice: NonNegativeDuration | None = None
+    requires_approval: bool | None = None
+
+    @model_validator(mode="after")
+    def _required_fields_not_null(self) -> Self:
+        nullable = {"max_duration", "booking_horizon"}
+        for name in self.model_fields_set - nullable:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+
+class ResourceTypeRead(Schema):
+    id: uuid.UUID
+    site_id: uuid.UUID
+    name: str
+    color: str
+    description: str
+    parameters: dict[str, Any]
+    lead_time: timedelta
+    teardown_grace: timedelta
+    max_duration: timedelta | None
+    booking_horizon: timedelta | None
+    minimum_notice: timedelta
+    requires_approval: bool
+    created_at: UTCDatetime
+    updated_at: UTCDatetime

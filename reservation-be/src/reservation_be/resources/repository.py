@@ -1,0 +1,219 @@
+"""Every query on resources, including the hierarchy (recursive CTEs)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import CTE, Select, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import array
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased, selectinload
+
+from reservation_be.models.resource import Resource
+from reservation_be.models.resource_type import ResourceType
+from reservation_be.resources.schemas import ResourceSort
+
+_SORTS: dict[ResourceSort, Any] = {
+    ResourceSort.NAME: (Resource.name.asc(), Resource.id),
+    ResourceSort.NAME_DESC: (Resource.name.desc(), Resource.id),
+    ResourceSort.CREATED: (Resource.created_at.asc(), Resource.id),
+    ResourceSort.CREATED_DESC: (Resource.created_at.desc(), Resource.id),
+    ResourceSort.STATUS: (Resource.status.asc(), Resource.name, Resource.id),
+    ResourceSort.LOCATION: (Resource.location.asc(), Resource.name, Resource.id),
+}
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def get(session: AsyncSession, resource_id: uuid.UUID) -> Resource | None:
+    return await session.get(Resource, resource_id)
+
+
+async def get_many(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Resource]:
+    if not ids:
+        return []
+    rows = await session.execute(select(Resource).where(Resource.id.in_(ids)))
+    return list(rows.scalars().all())
+
+
+async def get_for_share(session: AsyncSession, resource_id: uuid.UUID) -> Resource | None:
+    """Read the resource's latest committed row and hold it against hierarchy changes.
+
+    Hierarchy changes lock the rows they rely on ``FOR NO KEY UPDATE``, which conflicts with
+    ``FOR SHARE``: a booking and a move of the booked subtree cannot interleave.
+    """
+    stmt = (
+        select(Resource)
+        .where(Resource.id == resource_id)
+        .with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_type(session: AsyncSession, type_id: uuid.UUID) -> ResourceType | None:
+    return await session.get(ResourceType, type_id)
+
+
+def search_statement(
+    site_id: uuid.UUID,
+    *,
+    q: str | None = None,
+    type_id: uuid.UUID | None = None,
+    status: Sequence[str] | None = None,
+    parent_id: uuid.UUID | None = None,
+    roots_only: bool = False,
+    attributes: dict[str, Any] | None = None,
+    sort: ResourceSort = ResourceSort.NAME,
+) -> Select[tuple[Resource]]:
+    stmt = select(Resource).where(Resource.site_id == site_id)
+    if q:
+        pattern = f"%{_escape_like(q)}%"
+        stmt = stmt.where(
+            or_(
+                Resource.name.ilike(pattern, escape="\\"),
+                Resource.description.ilike(pattern, escape="\\"),
+                Resource.location.ilike(pattern, escape="\\"),
+            )
+        )
+    if type_id is not None:
+        stmt = stmt.where(Resource.type_id == type_id)
+    if status:
+        stmt = stmt.where(Resource.status.in_(list(status)))
+    if parent_id is not None:
+        stmt = stmt.where(Resource.parent_id == parent_id)
+    if roots_only:
+        stmt = stmt.where(Resource.parent_id.is_(None))
+    if attributes:
+        stmt = stmt.where(Resource.attributes.contains(attributes))
+    return stmt.order_by(*_SORTS[sort])
+
+
+async def list_site(session: AsyncSession, site_id: uuid.UUID) -> list[Resource]:
+    rows = await session.execute(
+        select(Resource).where(Resource.site_id == site_id).order_by(Resource.name)
+    )
+    return list(rows.scalars().all())
+
+
+async def by_names(session: AsyncSession, site_id: uuid.UUID, names: set[str]) -> list[Resource]:
+    if not names:
+        return []
+    rows = await session.execute(
+        select(Resource).where(Resource.site_id == site_id, Resource.name.in_(names))
+    )
+    return list(rows.scalars().all())
+
+
+async def types_by_name(session: AsyncSession, site_id: uuid.UUID) -> dict[str, ResourceType]:
+    rows = await session.execute(select(ResourceType).where(ResourceType.site_id == site_id))
+    return {t.name: t for t in rows.scalars().all()}
+
+
+async def with_type(session: AsyncSession, resource_id: uuid.UUID) -> Resource | None:
+    stmt = select(Resource).where(Resource.id == resource_id).options(selectinload(Resource.type))
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+# The hierarchy is acyclic (moves that would close a cycle are refused), but the bound keeps a
+# corrupted tree from looping forever.
+MAX_DEPTH = 64
+
+
+def subtree_cte(root_id: uuid.UUID, *, name: str = "subtree") -> CTE:
+    """``(id, depth, sort_path)`` of ``root_id`` and every descendant."""
+    root = select(
+        Resource.id.label("id"),
+        literal(0).label("depth"),
+        array([Resource.name]).label("sort_path"),
+    ).where(Resource.id == root_id)
+    cte = root.cte(name, recursive=True)
+    child = aliased(Resource, name="child")
+    return cte.union_all(
+        select(child.id, cte.c.depth + 1, cte.c.sort_path.op("||")(child.name))
+        .join(cte, child.parent_id == cte.c.id)
+        .where(cte.c.depth < MAX_DEPTH)
+    )
+
+
+def path_cte(resource_id: uuid.UUID) -> CTE:
+    """``(id, name, depth)`` of ``resource_id`` (depth 0) and its ancestors (depth 1, 2, ...)."""
+    start = select(
+        Resource.id.label("id"),
+        Resource.parent_id.label("parent_id"),
+        Resource.name.label("name"),
+        literal(0).label("depth"),
+    ).where(Resource.id == resource_id)
+    cte = start.cte("path", recursive=True)
+    parent = aliased(Resource, name="parent")
+    return cte.union_all(
+        select(parent.id, parent.parent_id, parent.name, cte.c.depth + 1)
+        .join(cte, parent.id == cte.c.parent_id)
+        .where(cte.c.depth < MAX_DEPTH)
+    )
+
+
+async def subtree(
+    session: AsyncSession, root_id: uuid.UUID, *, limit: int, offset: int
+) -> tuple[list[tuple[Resource, int]], int]:
+    """The root and all its descendants, depth-first by name; one page of them and the total."""
+    st = subtree_cte(root_id)
+    total = (await session.execute(select(func.count()).select_from(st))).scalar_one()
+    rows = (
+        await session.execute(
+            select(Resource, st.c.depth)
+            .join(st, st.c.id == Resource.id)
+            .order_by(st.c.sort_path)
+            .limit(limit)
+            .offset(offset)
+        )
+    ).all()
+    return [(row[0], int(row[1])) for row in rows], int(total)
+
+
+async def subtree_ids(session: AsyncSession, root_id: uuid.UUID) -> list[uuid.UUID]:
+    st = subtree_cte(root_id)
+    return list((await session.execute(select(st.c.id))).scalars().all())
+
+
+async def ancestors(session: AsyncSession, resource_id: uuid.UUID) -> list[tuple[uuid.UUID, str]]:
+    """(id, name) of the ancestors from the root down to the direct parent."""
+    path = path_cte(resource_id)
+    rows = await session.execute(
+        select(path.c.id, path.c.name).where(path.c.depth > 0).order_by(path.c.depth.desc())
+    )
+    return [(row.id, row.name) for row in rows]
+
+
+async def lock_path(session: AsyncSession, resource_id: uuid.UUID) -> list[uuid.UUID]:
+    """Lock ``resource_id`` and its ancestors, root first, against concurrent bookings.
+
+    Bookings read the booked resource ``FOR SHARE``; ``FOR NO KEY UPDATE`` conflicts with it
+    (but not with the foreign-key checks of slot inserts), so a booking and a hierarchy change
+    touching the same path run one after the other. Root-first order avoids lock cycles
+    between two hierarchy changes.
+    """
+    path = path_cte(resource_id)
+    ids = list(
+        (await session.execute(select(path.c.id).order_by(path.c.depth.desc()))).scalars().all()
+    )
+    for rid in ids:
+        await session.execute(
+            select(Resource.id).where(Resource.id == rid).with_for_update(key_share=True)
+        )
+    return ids
+
+
+async def is_in_subtree(session: AsyncSession, root_id: uuid.UUID, candidate_id: uuid.UUID) -> bool:
+    st = subtree_cte(root_id)
+    found = await session.execute(select(st.c.id).where(st.c.id == candidate_id))
+    return found.first() is not None
+
+
+async def count_children(session: AsyncSession, resource_id: uuid.UUID) -> int:
+    stmt = select(func.count()).select_from(Resource).where(Resource.parent_id == resource_id)
+    return int((await session.execute(stmt)).scalar_one())

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
+from reservation_be.models.resource import ResourceStatus
+
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Description = Annotated[str, Field(max_length=4000)]
+Location = Annotated[str, Field(max_length=200)]
+
+
+class ResourceCreate(InputSchema):
+    type_id: uuid.UUID
+    parent_id: uuid.UUID | None = None
+    name: Name
+    description: Description = ""
+    location: Location = ""
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    status: ResourceStatus = ResourceStatus.ACTIVE
+
+
+class ResourceUpdate(InputSchema):
+    """Only the fields sent change; ``"parent_id": null`` makes the resource a root."""
+
+    type_id: uuid.UUID | None = None
+    parent_id: uuid.UUID | None = None
+    name: Name | None = None
+    description: Description | None = None
+    location: Location | None = None
+    attributes: dict[str, Any] | None = None
+    status: ResourceStatus | None = None
+
+
+class ResourceTypeBrief(Schema):
+    id: uuid.UUID
+    name: str
+    color: str
+
+
+class ResourceRead(Schema):
+    id: uuid.UUID
+    site_id: uuid.UUID
+    type_id: uuid.UUID
+    parent_id: uuid.UUID | None
+    name: str
+    description: str
+    location: str
+    attributes: dict[str, Any]
+    status: ResourceStatus
+    created_at: UTCDatetime
+    updated_at: UTCDatetime
+
+
+class ResourceTreeNode(ResourceRead):
+    depth: int = Field(description="0 for the subtree's root, 1 for its children, ...")
+
+
+class ResourceSort(StrEnum):
+    NAME = "name"
+    NAME_DESC = "-name"
+    CREATED = "created_at"
+    CREATED_DESC = "-created_at"
+    STATUS = "status"
+    LOCATION = "location"
+
+
+class BusyPeriod(Schema):
+    """A span during which the resource is held, by its own booking or an ancestor's."""
+
+    resource_id: uuid.UUID
+    start: UTCDatetime
+    end: UTCDatetime
+    reservation_id: uuid.UUID | None = Field(
+        default=None, description="Present when the caller may see the reservation."
+    )
+
+
+class ImportLineError(Schema):
+    line: int
+    field: str | None = None
+    message: str
+
+
+class ImportResult(Schema):
+    created: int
+    items: list[ResourceRead]
