@@ -1,0 +1,145 @@
+"""The webhook endpoint: verify, deduplicate, validate, queue, answer at once.
+
+Answers: 401 (bad signature, stale timestamp), 400 (not an event envelope), 503 (queue full: the
+platform retries later), otherwise 2xx. A refused event is a 200 with ``"status": "refused"`` and
+the reason: retrying it would change nothing, and the reason shows in the delivery's log; a
+refused start is also reported to the platform as ``failed``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from .driver import ScrapliIosDriver, SwitchDriver
+from .events import Envelope, ReservationPayload
+from .reporting import Reporter
+from .settings import Settings
+from .validation import Refused, validate_provision, validate_release
+from .worker import Job, SwitchWorkers
+
+__all__ = ["create_app"]
+
+logger = logging.getLogger(__name__)
+
+RELEASE_EVENTS = frozenset({"reservation.ended", "reservation.cancelled"})
+
+
+def _problem(status: int, title: str, detail: str, **headers: str) -> JSONResponse:
+    return JSONResponse(
+        {"type": "about:blank", "title": title, "status": status, "detail": detail},
+        status_code=status,
+        media_type="application/problem+json",
+        headers=headers or None,
+    )
+
+
+class _SeenIds:
+    """The last ``size`` webhook ids: a retried delivery is acknowledged, not redone."""
+
+    def __init__(self, size: int) -> None:
+        self._ids: OrderedDict[str, None] = OrderedDict()
+        self._size = size
+
+    def __contains__(self, message_id: object) -> bool:
+        return message_id in self._ids
+
+    def add(self, message_id: str) -> None:
+        self._ids[message_id] = None
+        if len(self._ids) > self._size:
+            self._ids.popitem(last=False)
+
+    def discard(self, message_id: str) -> None:
+        self._ids.pop(message_id, None)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    driver: SwitchDriver | None = None,
+    report_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    settings = settings or Settings()  # values come from the environment
+    webhook = Webhook(settings.webhook_secret.get_secret_value())
+    reporter = Reporter(settings, transport=report_transport)
+    workers = SwitchWorkers(settings, driver or ScrapliIosDriver(), reporter)
+    seen = _SeenIds(settings.dedupe_size)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if not reporter.enabled:
+            logger.warning("SWITCH_PORT_API_URL is not set: no provisioning reports are sent")
+        reporter.start()
+        workers.start()
+        try:
+            yield
+        finally:
+            await workers.stop()
+            await reporter.stop()
+
+    app = FastAPI(title="switch-port webhook", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.reporter = reporter
+    app.state.workers = workers
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/webhook", status_code=202, response_model=None)
+    async def receive(request: Request) -> dict[str, str] | JSONResponse:
+        body = await request.body()
+        try:
+            webhook.verify(body, dict(request.headers), json_parse=False)
+        except (WebhookVerificationError, ValueError) as error:
+            return _problem(401, "Invalid webhook signature", str(error) or "malformed headers")
+        message_id = request.headers["webhook-id"]
+        if message_id in seen:
+            return JSONResponse({"status": "duplicate"}, status_code=200)
+        try:
+            envelope = Envelope.model_validate(json.loads(body))
+        except (ValueError, ValidationError):
+            return _problem(400, "Invalid event", "the body is not an event envelope")
+        response = _dispatch(envelope, message_id)
+        if response.status_code < 500:
+            seen.add(message_id)
+        return response
+
+    def _dispatch(envelope: Envelope, message_id: str) -> JSONResponse:
+        is_start = envelope.type == settings.provision_on
+        if not is_start and envelope.type not in RELEASE_EVENTS:
+            return _answer(200, status="ignored", reason=f"{envelope.type} needs no switch work")
+        try:
+            payload = ReservationPayload.model_validate(envelope.data)
+        except ValidationError as error:
+            return _answer(200, status="refused", reason=f"not a reservation event: {error}")
+        try:
+            if is_start:
+                request: Any = validate_provision(payload, settings)
+            else:
+                request = validate_release(payload, settings)
+        except Refused as refusal:
+            logger.warning("event %s refused: %s", envelope.id, refusal.reason)
+            if is_start:
+                reporter.report(payload.reservation.id, "failed", refusal.reason)
+            return _answer(200, status="refused", reason=refusal.reason)
+        if not workers.submit(Job(request, envelope.id)):
+            return _problem(503, "Busy", "the switch queue is full", **{"Retry-After": "30"})
+        logger.info("event %s (%s) queued, webhook-id %s", envelope.id, envelope.type, message_id)
+        return _answer(202, status="queued")
+
+    return app
+
+
+def _answer(status_code: int, **body: str) -> JSONResponse:
+    return JSONResponse(body, status_code=status_code)
