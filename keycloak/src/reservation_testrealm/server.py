@@ -1,0 +1,195 @@
+"""Runs the test realm in a background thread on a free loopback port, for tests and dev mode."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import httpx
+import uvicorn
+
+from reservation_testrealm.app import create_app
+from reservation_testrealm.realm import User
+from reservation_testrealm.state import RealmState
+
+STARTUP_TIMEOUT_SECONDS = 10.0
+
+
+class TestRealm:
+    """A running test realm and the helpers tests use to get tokens and shape the realm."""
+
+    __test__ = False  # not a test class, whatever pytest's name rules say
+
+    def __init__(
+        self,
+        realm_file: str | Path | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((host, port))
+        bound_port = self._socket.getsockname()[1]
+        self.base_url = f"http://{host}:{bound_port}"
+        self.app = create_app(realm_file, self.base_url)
+        self._state: RealmState = self.app.state.realm
+        self.realm_name = self._state.name
+        self.issuer = f"{self.base_url}/realms/{self.realm_name}"
+        self.token_url = f"{self.issuer}/protocol/openid-connect/token"
+        config = uvicorn.Config(
+            self.app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            ws="none",
+            http="h11",
+            loop="asyncio",
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run,
+            kwargs={"sockets": [self._socket]},
+            name="reservation-testrealm",
+            daemon=True,
+        )
+        self._http = httpx.Client(timeout=10.0)
+
+    # lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> TestRealm:
+        self._thread.start()
+        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the test realm did not start")
+            time.sleep(0.005)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=STARTUP_TIMEOUT_SECONDS)
+        self._http.close()
+        self._socket.close()
+
+    def __enter__(self) -> TestRealm:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # tokens --------------------------------------------------------------------------------
+
+    def tokens(
+        self,
+        username: str,
+        password: str | None = None,
+        *,
+        client_id: str = "reservation-cli",
+        scope: str = "openid",
+    ) -> dict[str, Any]:
+        """The full token response of a password grant (demo users' passwords are known)."""
+        if password is None:
+            user = self._state.service.realm.user_by_username(username)
+            if user is None or user.password is None:
+                raise KeyError(f"no user {username!r} with a password in the realm")
+            password = user.password
+        data = {
+            "grant_type": "password",
+            "client_id": client_id,
+            "username": username,
+            "password": password,
+            "scope": scope,
+        }
+        client = self._state.service.realm.clients[client_id]
+        if client.secret is not None:
+            data["client_secret"] = client.secret
+        return self._post_token(data)
+
+    def token(self, username: str, password: str | None = None) -> str:
+        """An access token for ``username`` (audience ``reservation-api``)."""
+        return str(self.tokens(username, password)["access_token"])
+
+    def service_token(self, client_id: str) -> str:
+        """A client-credentials access token of ``client_id``'s service account."""
+        body = self._post_token(
+            {
+                "grant_type": "client_credentials",
+                "client_id": client_id,
+                "client_secret": self.client_secret(client_id),
+            }
+        )
+        return str(body["access_token"])
+
+    def client_secret(self, client_id: str) -> str:
+        secret = self._state.service.realm.clients[client_id].secret
+        if secret is None:
+            raise KeyError(f"{client_id} is a public client")
+        return secret
+
+    def _post_token(self, data: dict[str, str]) -> dict[str, Any]:
+        response = self._http.post(self.token_url, data=data)
+        if response.status_code != 200:
+            raise RuntimeError(f"token request refused: {response.status_code} {response.text}")
+        body: dict[str, Any] = response.json()
+        return body
+
+    # realm changes ---------------------------------------------------------------------------
+
+    def create_user(
+        self,
+        username: str,
+        *,
+        email: str | None = None,
+        password: str | None = None,
+        realm_roles: Iterable[str] = (),
+        first_name: str | None = None,
+        last_name: str | None = None,
+    ) -> str:
+        """Add a user to the running realm and return its ``sub``."""
+        user = User(
+            id=str(uuid.uuid4()),
+            username=username.lower(),
+            email=email,
+            email_verified=email is not None,
+            first_name=first_name,
+            last_name=last_name,
+            password=password if password is not None else username,
+            realm_roles=tuple(realm_roles),
+            created_ms=int(time.time() * 1000),
+        )
+        self._state.service.add_user(user)
+        return user.id
+
+    def rotate_keys(self) -> str:
+        """Sign with a new key from now on; the old keys stay published. Returns the new kid."""
+        return self._state.service.keys.rotate()
+
+    def remove_key(self, kid: str) -> None:
+        """Stop publishing (and accepting) the key ``kid``."""
+        self._state.service.keys.remove(kid)
+
+    @property
+    def active_kid(self) -> str:
+        return self._state.service.keys.active_kid
+
+    @property
+    def kids(self) -> list[str]:
+        return self._state.service.keys.kids
+
+    def user_id(self, username: str) -> str:
+        user = self._state.service.realm.user_by_username(username)
+        if user is None:
+            raise KeyError(username)
+        return user.id
