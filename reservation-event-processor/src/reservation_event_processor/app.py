@@ -1,0 +1,145 @@
+"""Wires the processor together: transport -> fan-out -> delivery worker, plus the probes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import httpx
+from reservation_common.crypto import SecretBox
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from reservation_event_processor.consumer import Consumer
+from reservation_event_processor.delivery import DeliveryWorker, Sender, create_http_client
+from reservation_event_processor.health import create_app, create_server
+from reservation_event_processor.intake import EventIntake
+from reservation_event_processor.outbox_source import OutboxSource
+from reservation_event_processor.settings import Settings
+from reservation_event_processor.ssrf import Resolver, SsrfGuard, system_resolver
+
+logger = logging.getLogger(__name__)
+
+
+class Processor:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        resolver: Resolver = system_resolver,
+        serve_http: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.engine: AsyncEngine = create_async_engine(
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_pool_size,
+            pool_pre_ping=True,
+            connect_args={"server_settings": {"application_name": "reservation-event-processor"}},
+        )
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._own_client = http_client is None
+        self.http_client = http_client or create_http_client(settings)
+        self.worker = DeliveryWorker(
+            sessionmaker=self.sessionmaker,
+            sender=Sender(
+                client=self.http_client,
+                guard=SsrfGuard(settings.ssrf_allowlist, resolver=resolver),
+                timeout=settings.http_timeout,
+                transport_retries=settings.transport_retries,
+                user_agent=settings.user_agent,
+            ),
+            secret_box=SecretBox(settings.webhook_secrets_key.get_secret_value()),
+            settings=settings,
+        )
+        self._stopping = asyncio.Event()
+        self.intake = EventIntake(
+            sessionmaker=self.sessionmaker,
+            on_new_deliveries=self.worker.wake,
+            is_stopping=self._stopping.is_set,
+        )
+        self.consumer: Consumer | None = None
+        self.outbox: OutboxSource | None = None
+        if settings.amqp_url is not None:
+            self.consumer = Consumer(
+                url=settings.amqp_url.get_secret_value(),
+                exchange=settings.exchange,
+                queue=settings.queue,
+                prefetch=settings.prefetch,
+                handler=self.intake,
+            )
+        else:
+            logger.warning("no AMQP_URL: reading the outbox in-process (dev only)")
+            self.outbox = OutboxSource(
+                sessionmaker=self.sessionmaker,
+                on_new_deliveries=self.worker.wake,
+                poll_interval=settings.poll_interval,
+            )
+        self.server = (
+            create_server(create_app(self.readiness), host=settings.host, port=settings.port)
+            if serve_http
+            else None
+        )
+
+    async def readiness(self) -> dict[str, bool]:
+        checks = {"database": await self._database_ok()}
+        if self.consumer is not None:
+            checks["broker"] = self.consumer.ready
+        return checks
+
+    async def _database_ok(self) -> bool:
+        try:
+            async with asyncio.timeout(2), self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except (SQLAlchemyError, OSError, TimeoutError):
+            return False
+        return True
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        """Run until ``stop()``; then finish in-flight attempts (within SHUTDOWN_GRACE)."""
+        tasks = [asyncio.create_task(self.worker.run(), name="delivery")]
+        if self.consumer is not None:
+            tasks.append(asyncio.create_task(self.consumer.run(), name="consumer"))
+        if self.outbox is not None:
+            tasks.append(asyncio.create_task(self.outbox.run(), name="outbox"))
+        if self.server is not None:
+            tasks.append(asyncio.create_task(self.server.serve(), name="http"))
+        logger.info("event processor started")
+        stop_wait = asyncio.create_task(self._stopping.wait())
+        done, _ = await asyncio.wait({stop_wait, *tasks}, return_when=asyncio.FIRST_COMPLETED)
+        for task in done - {stop_wait}:
+            if task.exception() is not None:
+                logger.error("%s stopped unexpectedly", task.get_name(), exc_info=task.exception())
+        self._stopping.set()
+        logger.info("shutting down")
+        if self.consumer is not None:
+            self.consumer.stop()
+        if self.outbox is not None:
+            self.outbox.stop()
+        self.worker.stop()
+        cancelled = await self.worker.drain(self.settings.shutdown_grace.total_seconds())
+        if cancelled:
+            logger.warning(
+                "%d attempts cut short; their leases expire and they are retried", cancelled
+            )
+        if self.server is not None:
+            self.server.should_exit = True
+        await asyncio.wait(tasks, timeout=35)
+        for task in tasks:
+            if not task.done():
+                task.cancel()
+        stop_wait.cancel()
+        await self.close()
+        logger.info("event processor stopped")
+
+    async def close(self) -> None:
+        if self._own_client:
+            await self.http_client.aclose()
+        with contextlib.suppress(SQLAlchemyError, OSError):
+            await self.engine.dispose()

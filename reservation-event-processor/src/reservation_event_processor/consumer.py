@@ -1,0 +1,166 @@
+"""The RabbitMQ side: the only module that knows aio-pika.
+
+A durable quorum queue bound to the topic exchange with ``#``; prefetch bounds the messages in
+hand; a message is acknowledged only after its handler returned, i.e. after the fan-out rows are
+committed. A message the handler can never process (not an event of the catalog) is rejected to
+the dead-letter queue ``<queue>.dead`` and logged, never dropped silently. A lost connection is
+re-established with exponential backoff; unacknowledged messages come back from the broker and
+the idempotent fan-out makes their second pass a no-op.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import AbstractIncomingMessage
+from aiormq.exceptions import AMQPError
+
+from reservation_event_processor import metrics
+from reservation_event_processor.fanout import InvalidEvent
+
+__all__ = ["Consumer"]
+
+logger = logging.getLogger(__name__)
+
+
+# Raises InvalidEvent for a message that can never be processed.
+Handler = Callable[[bytes, str | None], Awaitable[object]]
+
+
+class Consumer:
+    def __init__(
+        self,
+        *,
+        url: str,
+        exchange: str,
+        queue: str,
+        prefetch: int,
+        handler: Handler,
+        max_backoff: float = 30.0,
+    ) -> None:
+        self._url = url
+        self._exchange = exchange
+        self._queue = queue
+        self._prefetch = prefetch
+        self._handler = handler
+        self._max_backoff = max_backoff
+        self._stopping = asyncio.Event()
+        self._connected = False
+        self._in_hand: set[asyncio.Task[Any]] = set()
+        self.connections = 0  # how many times a connection was established
+
+    @property
+    def ready(self) -> bool:
+        return self._connected
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        """Consume until ``stop()``, reconnecting with backoff whenever the connection is lost."""
+        delay = 0.2
+        while not self._stopping.is_set():
+            try:
+                await self._consume_once()
+                delay = 0.2
+            except (AMQPError, OSError, TimeoutError) as exc:
+                logger.warning(
+                    "broker connection failed, retrying in %.1f s: %s", delay, type(exc).__name__
+                )
+            self._connected = False
+            if self._stopping.is_set():
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), delay * random.uniform(0.8, 1.2))
+            delay = min(delay * 2, self._max_backoff)
+
+    async def _consume_once(self) -> None:
+        connection = await aio_pika.connect(self._url, timeout=10)
+        lost = asyncio.Event()
+        connection.close_callbacks.add(lambda *_: lost.set())
+        try:
+            channel = await connection.channel()
+            await channel.set_qos(prefetch_count=self._prefetch)
+            exchange = await channel.declare_exchange(
+                self._exchange, aio_pika.ExchangeType.TOPIC, durable=True
+            )
+            dead_exchange = await channel.declare_exchange(
+                f"{self._queue}.dead", aio_pika.ExchangeType.FANOUT, durable=True
+            )
+            dead_queue = await channel.declare_queue(
+                f"{self._queue}.dead", durable=True, arguments={"x-queue-type": "quorum"}
+            )
+            await dead_queue.bind(dead_exchange)
+            queue = await channel.declare_queue(
+                self._queue,
+                durable=True,
+                arguments={
+                    "x-queue-type": "quorum",
+                    "x-dead-letter-exchange": f"{self._queue}.dead",
+                },
+            )
+            await queue.bind(exchange, routing_key="#")
+            tag = await queue.consume(self._on_message)
+            self.connections += 1
+            self._connected = True
+            logger.info("consuming", extra={"queue": self._queue, "exchange": self._exchange})
+            stop_wait = asyncio.create_task(self._stopping.wait())
+            lost_wait = asyncio.create_task(lost.wait())
+            await asyncio.wait({stop_wait, lost_wait}, return_when=asyncio.FIRST_COMPLETED)
+            stop_wait.cancel()
+            lost_wait.cancel()
+            if lost.is_set():
+                raise ConnectionError("broker connection lost")
+            # Graceful stop: take no more messages, let the ones in hand finish and ack.
+            with contextlib.suppress(AMQPError, OSError):
+                await queue.cancel(tag)
+            if self._in_hand:
+                await asyncio.wait(set(self._in_hand), timeout=30)
+        finally:
+            self._connected = False
+            with contextlib.suppress(AMQPError, OSError, RuntimeError):
+                await connection.close()
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_hand.add(task)
+        try:
+            await self._process(message)
+        finally:
+            if task is not None:
+                self._in_hand.discard(task)
+
+    async def _process(self, message: AbstractIncomingMessage) -> None:
+        try:
+            await self._handler(message.body, message.message_id)
+        except InvalidEvent as exc:
+            metrics.EVENTS_CONSUMED.labels(outcome="rejected").inc()
+            logger.error(
+                "message is not a valid event, dead-lettered: %s",
+                exc,
+                extra={"message_id": message.message_id, "routing_key": message.routing_key},
+            )
+            with contextlib.suppress(AMQPError, OSError, RuntimeError):
+                await message.reject(requeue=False)
+            return
+        except Exception:
+            # Unexpected (the handler already retries database errors): give it back to the queue.
+            metrics.EVENTS_CONSUMED.labels(outcome="requeued").inc()
+            logger.exception("handling message failed", extra={"message_id": message.message_id})
+            await asyncio.sleep(1)
+            with contextlib.suppress(AMQPError, OSError, RuntimeError):
+                await message.nack(requeue=True)
+            return
+        try:
+            await message.ack()
+            metrics.EVENTS_CONSUMED.labels(outcome="fanned_out").inc()
+        except (AMQPError, OSError, RuntimeError) as exc:
+            # The broker redelivers it; the fan-out is idempotent.
+            logger.warning("ack failed, the event will come again: %s", type(exc).__name__)

@@ -1,0 +1,504 @@
+"""Signed webhook delivery with durable retries. Knows nothing of the broker.
+
+How an attempt can end (the exception tree, as the worker reads it)::
+
+    DeliveryError                 an attempt that did not succeed
+    +-- TransientDeliveryError    retried on the durable schedule (RETRY_SCHEDULE, with jitter)
+    |   +-- ReceiverUnreachable   DNS failure, connection refused/reset, timeout (15 s in all)
+    |   +-- ReceiverError         any non-2xx answer but 410; honours Retry-After within bounds
+    |   +-- SigningUnavailable    a stored secret cannot be decrypted (operator must fix the key)
+    +-- PermanentDeliveryError    the delivery fails now, no further attempt
+        +-- TargetNotAllowed      the SSRF guard refused the URL
+        +-- ReceiverGone          410 Gone: the subscription is disabled as well
+        +-- NoSigningSecret       the subscription has no active secret
+
+A due delivery is claimed with ``FOR UPDATE SKIP LOCKED`` and leased (``locked_until``) in a short
+transaction; the HTTP request runs outside any transaction; the outcome is written in a second
+one. A sender that dies mid-attempt leaves the lease to expire and the delivery is sent again with
+the same ``webhook-id``. Each subscription has at most ``max_concurrency`` attempts in flight, so
+a slow or dead receiver only ever holds its own slots.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.utils
+import json
+import logging
+import random
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from reservation_be.models.webhook_attempt import RESPONSE_EXCERPT_MAX_BYTES
+from reservation_be.models.webhook_delivery import DeliveryStatus
+from reservation_common.crypto import DecryptionError, SecretBox
+from reservation_common.signing import signed_headers
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from reservation_event_processor import metrics, repository
+from reservation_event_processor.repository import ClaimedDelivery
+from reservation_event_processor.settings import Settings
+from reservation_event_processor.ssrf import AddressNotAllowed, SsrfGuard, TargetUnresolvable
+
+__all__ = [
+    "DeliveryError",
+    "DeliveryWorker",
+    "NoSigningSecret",
+    "PermanentDeliveryError",
+    "ReceiverError",
+    "ReceiverGone",
+    "ReceiverUnreachable",
+    "ResponseSummary",
+    "Sender",
+    "SigningUnavailable",
+    "TargetNotAllowed",
+    "TransientDeliveryError",
+    "create_http_client",
+    "parse_retry_after",
+    "retry_delay",
+]
+
+logger = logging.getLogger(__name__)
+
+KEPT_RESPONSE_HEADERS = (
+    "content-type",
+    "content-length",
+    "retry-after",
+    "location",
+    "server",
+    "date",
+    "x-request-id",
+)
+
+
+@dataclass(frozen=True)
+class ResponseSummary:
+    status_code: int
+    excerpt: str
+    headers: dict[str, str]
+
+
+class DeliveryError(Exception):
+    def __init__(self, message: str, *, response: ResponseSummary | None = None) -> None:
+        super().__init__(message)
+        self.response = response
+
+
+class TransientDeliveryError(DeliveryError):
+    retry_after: timedelta | None = None
+
+
+class ReceiverUnreachable(TransientDeliveryError):
+    pass
+
+
+class ReceiverError(TransientDeliveryError):
+    def __init__(
+        self, message: str, *, response: ResponseSummary, retry_after: timedelta | None
+    ) -> None:
+        super().__init__(message, response=response)
+        self.retry_after = retry_after
+
+
+class SigningUnavailable(TransientDeliveryError):
+    pass
+
+
+class PermanentDeliveryError(DeliveryError):
+    pass
+
+
+class TargetNotAllowed(PermanentDeliveryError):
+    pass
+
+
+class ReceiverGone(PermanentDeliveryError):
+    pass
+
+
+class NoSigningSecret(PermanentDeliveryError):
+    pass
+
+
+def retry_delay(
+    attempt: int, schedule: Sequence[timedelta], *, jitter: float, rng: random.Random
+) -> timedelta | None:
+    """Delay before the next attempt once ``attempt`` attempts failed; None when none is left."""
+    if attempt > len(schedule):
+        return None
+    return schedule[attempt - 1] * (1 + rng.uniform(-jitter, jitter))
+
+
+def parse_retry_after(value: str | None, *, now: datetime) -> timedelta | None:
+    """Seconds or an HTTP date (RFC 9110); None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return timedelta(seconds=int(value))
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(when - now, timedelta(0))
+
+
+def _excerpt(raw: bytes) -> str:
+    text = raw.decode("utf-8", "replace").replace("\x00", "\ufffd")
+    return text.encode()[:RESPONSE_EXCERPT_MAX_BYTES].decode("utf-8", "ignore")
+
+
+def create_http_client(settings: Settings, **kwargs: object) -> httpx.AsyncClient:
+    """The one pooled client: no redirects, bounded pool, the delivery timeout."""
+    return httpx.AsyncClient(
+        follow_redirects=False,
+        timeout=httpx.Timeout(settings.http_timeout.total_seconds()),
+        limits=httpx.Limits(max_connections=settings.max_in_flight, max_keepalive_connections=32),
+        trust_env=False,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+class Sender:
+    """Sends one signed request and classifies the answer; nothing here touches the database."""
+
+    def __init__(
+        self,
+        *,
+        client: httpx.AsyncClient,
+        guard: SsrfGuard,
+        timeout: timedelta,
+        transport_retries: int = 2,
+        user_agent: str = "reservation-platform-webhooks",
+    ) -> None:
+        self._client = client
+        self._guard = guard
+        self._timeout = timeout.total_seconds()
+        self._transport_retries = transport_retries
+        self._user_agent = user_agent
+
+    async def send(
+        self, *, url: str, webhook_id: str, body: bytes, secrets: Sequence[str]
+    ) -> ResponseSummary:
+        if not secrets:
+            raise NoSigningSecret("the subscription has no active signing secret")
+        try:
+            await self._guard.check(url)
+        except AddressNotAllowed as exc:
+            raise TargetNotAllowed(str(exc)) from exc
+        except TargetUnresolvable as exc:
+            raise ReceiverUnreachable(str(exc)) from exc
+        headers = {
+            "content-type": "application/json",
+            "user-agent": self._user_agent,
+            **signed_headers(msg_id=webhook_id, body=body, secrets=secrets),
+        }
+        try:
+            async with asyncio.timeout(self._timeout):
+                summary = await self._post(url, body, headers)
+        except (TimeoutError, httpx.TimeoutException) as exc:
+            raise ReceiverUnreachable(f"no answer within {self._timeout:g} s") from exc
+        except httpx.TransportError as exc:
+            raise ReceiverUnreachable(f"{type(exc).__name__}: {exc}") from exc
+        if 200 <= summary.status_code < 300:
+            return summary
+        if summary.status_code == 410:
+            raise ReceiverGone("receiver answered 410 Gone", response=summary)
+        raise ReceiverError(
+            f"receiver answered {summary.status_code}",
+            response=summary,
+            retry_after=parse_retry_after(
+                summary.headers.get("retry-after"), now=datetime.now(UTC)
+            ),
+        )
+
+    async def _post(self, url: str, body: bytes, headers: dict[str, str]) -> ResponseSummary:
+        # Only a connection that never opened is retried in place: the request was not sent.
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(1 + self._transport_retries),
+            wait=wait_exponential(multiplier=0.1, max=1),
+            retry=retry_if_exception_type(httpx.ConnectError),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                async with self._client.stream("POST", url, content=body, headers=headers) as resp:
+                    raw = bytearray()
+                    async for chunk in resp.aiter_bytes():
+                        raw.extend(chunk)
+                        if len(raw) >= RESPONSE_EXCERPT_MAX_BYTES:
+                            break
+                    return ResponseSummary(
+                        status_code=resp.status_code,
+                        excerpt=_excerpt(bytes(raw)),
+                        headers={
+                            k: resp.headers[k] for k in KEPT_RESPONSE_HEADERS if k in resp.headers
+                        },
+                    )
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+class DeliveryWorker:
+    """Claims due deliveries, sends them concurrently and records every attempt."""
+
+    def __init__(
+        self,
+        *,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        sender: Sender,
+        secret_box: SecretBox,
+        settings: Settings,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._sender = sender
+        self._box = secret_box
+        self._settings = settings
+        self._rng = rng or random.Random()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._tasks)
+
+    def wake(self) -> None:
+        """New work may be due (a fan-out committed, an attempt finished)."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Claim and dispatch until ``stop()``; in-flight attempts are left to ``drain()``."""
+        backoff = 0.5
+        poll = self._settings.poll_interval.total_seconds()
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                claimed = await self.run_once()
+                backoff = 0.5
+            except (SQLAlchemyError, OSError) as exc:
+                logger.warning("claiming deliveries failed, retrying in %.1f s: %s", backoff, exc)
+                await self._sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            if claimed and self.in_flight < self._settings.max_in_flight:
+                continue
+            await self._sleep(poll)
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+
+    async def run_once(self) -> int:
+        """Claim what is due (within the free slots) and start the attempts; returns how many."""
+        free = self._settings.max_in_flight - self.in_flight
+        if free <= 0 or self._stopping:
+            return 0
+        async with self._sessionmaker() as session, session.begin():
+            claims = await repository.claim_due(
+                session, limit=min(free, self._settings.claim_batch), lease=self._settings.lease
+            )
+            secrets = (
+                await repository.active_secrets(session, list({c.subscription_id for c in claims}))
+                if claims
+                else {}
+            )
+        for claim in claims:
+            task = asyncio.create_task(
+                self._attempt(claim, secrets.get(claim.subscription_id, [])),
+                name=f"delivery-{claim.webhook_id}",
+            )
+            self._tasks.add(task)
+            task.add_done_callback(self._finished)
+        metrics.IN_FLIGHT.set(self.in_flight)
+        return len(claims)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        metrics.IN_FLIGHT.set(self.in_flight)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("delivery task crashed", exc_info=task.exception())
+        self._wake.set()
+
+    async def drain(self, grace: float) -> int:
+        """Wait for in-flight attempts; cancel what is left after ``grace`` s. Returns cancelled."""
+        if not self._tasks:
+            return 0
+        _, pending = await asyncio.wait(set(self._tasks), timeout=grace)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)
+        return len(pending)
+
+    async def _attempt(self, claim: ClaimedDelivery, encrypted: list[str]) -> None:
+        started_at = datetime.now(UTC)
+        t0 = time.monotonic()
+        body = json.dumps(claim.payload, separators=(",", ":"), ensure_ascii=False).encode()
+        outcome: ResponseSummary | DeliveryError
+        try:
+            secrets = [self._box.decrypt(token) for token in encrypted]
+        except DecryptionError as exc:
+            outcome = SigningUnavailable(str(exc))
+        else:
+            try:
+                outcome = await self._sender.send(
+                    url=claim.url, webhook_id=claim.webhook_id, body=body, secrets=secrets
+                )
+            except DeliveryError as exc:
+                outcome = exc
+        duration = time.monotonic() - t0
+        metrics.ATTEMPT_SECONDS.observe(duration)
+        metrics.ATTEMPTS.labels(
+            outcome="success" if isinstance(outcome, ResponseSummary) else type(outcome).__name__
+        ).inc()
+        try:
+            await self._record(claim, outcome, started_at=started_at, duration=duration)
+        except (SQLAlchemyError, OSError):
+            # The lease runs out and the delivery is sent again with the same webhook-id.
+            logger.exception("recording the attempt of %s failed", claim.webhook_id)
+
+    async def _record(
+        self,
+        claim: ClaimedDelivery,
+        outcome: ResponseSummary | DeliveryError,
+        *,
+        started_at: datetime,
+        duration: float,
+    ) -> None:
+        response = outcome if isinstance(outcome, ResponseSummary) else outcome.response
+        error = None if isinstance(outcome, ResponseSummary) else str(outcome)
+        status_code = response.status_code if response else None
+        now = datetime.now(UTC)
+        log_extra = {
+            "webhook_id": claim.webhook_id,
+            "subscription_id": str(claim.subscription_id),
+            "attempt": claim.attempt,
+            "status_code": status_code,
+            "duration_ms": round(duration * 1000),
+        }
+        async with self._sessionmaker() as session, session.begin():
+            await repository.insert_attempt(
+                session,
+                delivery_id=claim.id,
+                started_at=started_at,
+                duration_ms=round(duration * 1000),
+                status_code=status_code,
+                error=error,
+                response_excerpt=response.excerpt if response else None,
+                response_headers=response.headers if response else {},
+            )
+            if isinstance(outcome, ResponseSummary):
+                held = await repository.finish_claim(
+                    session,
+                    claim,
+                    status=DeliveryStatus.SUCCEEDED,
+                    next_attempt_at=None,
+                    status_code=status_code,
+                    error=None,
+                )
+                await repository.mark_subscription_healthy(session, claim.subscription_id)
+                if held:
+                    metrics.DELIVERIES_FINISHED.labels(status="succeeded").inc()
+                    self._observe_latency(claim, now)
+                logger.info("webhook delivered", extra=log_extra)
+                return
+            status, next_at = self._next_step(claim, outcome, now)
+            held = await repository.finish_claim(
+                session,
+                claim,
+                status=status,
+                next_attempt_at=next_at,
+                status_code=status_code,
+                error=error,
+            )
+            if held and status is not DeliveryStatus.PENDING:
+                metrics.DELIVERIES_FINISHED.labels(status=status.value).inc()
+            logger.warning(
+                "webhook attempt failed: %s",
+                error,
+                extra={**log_extra, "next_attempt_at": next_at.isoformat() if next_at else None},
+            )
+            if isinstance(outcome, ReceiverGone):
+                await self._disable(session, claim.subscription_id, reason=str(outcome), tag="gone")
+                return
+            if isinstance(outcome, SigningUnavailable):
+                return  # our fault, not the receiver's
+            failing_since = await repository.mark_subscription_failing(
+                session, claim.subscription_id
+            )
+            if failing_since is not None and now - failing_since >= self._settings.disable_after:
+                days = self._settings.disable_after.total_seconds() / 86400
+                await self._disable(
+                    session,
+                    claim.subscription_id,
+                    reason=f"every attempt failed for {days:g} days (last error: {error})",
+                    tag="failing",
+                )
+
+    def _next_step(
+        self, claim: ClaimedDelivery, outcome: DeliveryError, now: datetime
+    ) -> tuple[DeliveryStatus, datetime | None]:
+        if isinstance(outcome, PermanentDeliveryError):
+            return DeliveryStatus.FAILED, None
+        delay = retry_delay(
+            claim.attempt,
+            self._settings.retry_schedule,
+            jitter=self._settings.retry_jitter,
+            rng=self._rng,
+        )
+        if delay is None:
+            return DeliveryStatus.FAILED, None
+        if isinstance(outcome, TransientDeliveryError) and outcome.retry_after is not None:
+            delay = min(
+                max(outcome.retry_after, self._settings.retry_after_min),
+                self._settings.retry_after_max,
+            )
+        return DeliveryStatus.PENDING, now + delay
+
+    async def _disable(
+        self, session: AsyncSession, subscription_id: uuid.UUID, *, reason: str, tag: str
+    ) -> None:
+        disabled = await repository.disable_subscription(session, subscription_id, reason=reason)
+        if disabled is None:
+            return
+        site_id, name = disabled
+        metrics.SUBSCRIPTIONS_DISABLED.labels(reason=tag).inc()
+        logger.warning(
+            "webhook subscription disabled: %s",
+            reason,
+            extra={"subscription_id": str(subscription_id), "site_id": str(site_id)},
+        )
+        await repository.notify_site_admins(
+            session,
+            site_id=site_id,
+            kind="webhook.subscription_disabled",
+            message=f"Webhook subscription '{name}' was disabled: {reason}",
+            links=[
+                {
+                    "rel": "webhook_subscription",
+                    "href": f"/api/v1/sites/{site_id}/webhooks/{subscription_id}",
+                }
+            ],
+        )
+
+    @staticmethod
+    def _observe_latency(claim: ClaimedDelivery, now: datetime) -> None:
+        raw = claim.payload.get("timestamp")
+        if isinstance(raw, str):
+            with contextlib.suppress(ValueError):
+                sent = datetime.fromisoformat(raw)
+                metrics.DELIVERY_LATENCY_SECONDS.observe((now - sent).total_seconds())

@@ -1,0 +1,142 @@
+"""Event processor settings, read from ``RESERVATION_EP_*`` environment variables.
+
+Durations accept ``500ms``, ``5s``, ``5m``, ``2h``, ``1d`` or plain seconds; lists are comma
+separated (``RESERVATION_EP_RETRY_SCHEDULE=5s,5m,30m``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from datetime import timedelta
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from reservation_be.settings import DEV_DATABASE_URL, DEV_WEBHOOK_SECRETS_KEY
+
+DEFAULT_RETRY_SCHEDULE = ("5s", "5m", "30m", "2h", "5h", "10h", "10h")
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
+
+
+def parse_duration(value: object) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float):
+        return timedelta(seconds=value)
+    match = _DURATION.match(str(value))
+    if match is None:
+        raise ValueError(f"not a duration: {value!r} (use e.g. 500ms, 5s, 5m, 2h, 1d)")
+    return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+
+
+def _split(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Environment(StrEnum):
+    DEV = "dev"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RESERVATION_EP_", extra="ignore")
+
+    environment: Environment = Environment.DEV
+    database_url: str = DEV_DATABASE_URL
+    database_pool_size: int = Field(default=10, ge=2)
+    # Unset: the in-process transport reads the outbox directly (dev only).
+    amqp_url: SecretStr | None = None
+    exchange: str = "reservations.events"
+    queue: str = "reservation-event-processor"
+    prefetch: int = Field(default=32, ge=1)
+    webhook_secrets_key: SecretStr = SecretStr(DEV_WEBHOOK_SECRETS_KEY)
+    oidc_issuer: str | None = None
+
+    # Hosts (exact names) or networks (CIDR) that may be targeted although private/loopback.
+    ssrf_allowlist: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    retry_schedule: Annotated[list[timedelta], NoDecode] = Field(
+        default_factory=lambda: [parse_duration(v) for v in DEFAULT_RETRY_SCHEDULE]
+    )
+    retry_jitter: float = Field(default=0.2, ge=0, lt=1)
+    retry_after_min: timedelta = timedelta(seconds=1)
+    retry_after_max: timedelta = timedelta(hours=6)
+    disable_after: timedelta = timedelta(days=5)
+
+    http_timeout: timedelta = timedelta(seconds=15)
+    # Short in-place retries of a connection that could not be opened (tenacity).
+    transport_retries: int = Field(default=2, ge=0, le=5)
+    # An attempt in flight holds its delivery this long; a crashed sender's work is retried after.
+    lease: timedelta = timedelta(seconds=60)
+    max_in_flight: int = Field(default=64, ge=1)
+    claim_batch: int = Field(default=100, ge=1)
+    poll_interval: timedelta = timedelta(seconds=1)
+    user_agent: str = "reservation-platform-webhooks/0.1"
+
+    host: str = "127.0.0.1"
+    port: int = 9100
+    log_level: str = "INFO"
+    shutdown_grace: timedelta = timedelta(seconds=20)
+
+    @field_validator("ssrf_allowlist", mode="before")
+    @classmethod
+    def _split_allowlist(cls, value: object) -> object:
+        return _split(value)
+
+    @field_validator("retry_schedule", mode="before")
+    @classmethod
+    def _parse_schedule(cls, value: object) -> object:
+        value = _split(value)
+        if isinstance(value, list):
+            return [parse_duration(v) for v in value]
+        return value
+
+    @field_validator(
+        "retry_after_min",
+        "retry_after_max",
+        "disable_after",
+        "http_timeout",
+        "lease",
+        "poll_interval",
+        "shutdown_grace",
+        mode="before",
+    )
+    @classmethod
+    def _parse_duration(cls, value: object) -> timedelta:
+        return parse_duration(value)
+
+    @field_validator("ssrf_allowlist")
+    @classmethod
+    def _check_allowlist(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            if "/" in entry:
+                ipaddress.ip_network(entry, strict=False)
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if not self.retry_schedule:
+            raise ValueError("RETRY_SCHEDULE needs at least one delay")
+        if self.lease <= self.http_timeout:
+            raise ValueError("LEASE must be longer than HTTP_TIMEOUT")
+        if self.environment is Environment.PRODUCTION:
+            problems = []
+            if self.webhook_secrets_key.get_secret_value() == DEV_WEBHOOK_SECRETS_KEY:
+                problems.append("WEBHOOK_SECRETS_KEY is the dev default")
+            if self.database_url == DEV_DATABASE_URL:
+                problems.append("DATABASE_URL is the dev default")
+            if self.amqp_url is None:
+                problems.append("AMQP_URL is required (the in-process transport is dev only)")
+            if problems:
+                raise ValueError("refusing to start in production: " + "; ".join(problems))
+        return self
+
+    @property
+    def max_attempts(self) -> int:
+        """The first attempt plus one retry per schedule entry."""
+        return len(self.retry_schedule) + 1
