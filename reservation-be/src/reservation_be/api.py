@@ -9,7 +9,13 @@ from fastapi import APIRouter
 API_PREFIX = "/api/v1"
 
 # Modules exposing ``router: APIRouter``, mounted under /api/v1 in this order.
-ROUTER_MODULES: list[str] = []
+ROUTER_MODULES: list[str] = [
+    "reservation_be.users.endpoints",
+    "reservation_be.sites.endpoints",
+    "reservation_be.members.endpoints",
+    "reservation_be.notifications.endpoints",
+    "reservation_be.audit.endpoints",
+]
 
 
 def build_api_router() -> APIRouter:

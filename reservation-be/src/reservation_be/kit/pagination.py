@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar, TypeVarTuple, Unpack
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
@@ -14,6 +14,7 @@ MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 
 T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 
 class PaginationParams(BaseModel):
@@ -63,3 +64,13 @@ async def paginate(
     total = (await session.execute(count_stmt)).scalar_one()
     rows = await session.execute(statement.limit(params.size).offset(params.offset))
     return list(rows.scalars().all()), int(total)
+
+
+async def paginate_rows(
+    session: AsyncSession, statement: Select[Unpack[Ts]], params: PaginationParams
+) -> tuple[list[tuple[Unpack[Ts]]], int]:
+    """Like :func:`paginate` for statements selecting several columns or entities."""
+    count_stmt = select(func.count()).select_from(statement.order_by(None).subquery())
+    total = (await session.execute(count_stmt)).scalar_one()
+    rows = await session.execute(statement.limit(params.size).offset(params.offset))
+    return [r._tuple() for r in rows.all()], int(total)

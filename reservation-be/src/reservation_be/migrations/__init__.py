@@ -14,6 +14,7 @@ HERE = Path(__file__).resolve().parent
 def alembic_config(database_url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(HERE))
+    config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", str(HERE / "versions"))
     # ConfigParser interpolation would mangle a '%' in a password.
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))

@@ -37,6 +37,9 @@ def created_at_column() -> Mapped[datetime]:
 
 
 class TimestampMixin:
+    # Read server-generated timestamps back with RETURNING: no lazy load in async code.
+    __mapper_args__ = {"eager_defaults": True}
+
     created_at: Mapped[datetime] = mapped_column(server_default=func.now(), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(
         server_default=func.now(), onupdate=func.now(), nullable=False

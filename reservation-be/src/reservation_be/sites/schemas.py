@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from pydantic import Field
+
+from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
+from reservation_be.models import SiteRole, SiteVisibility
+
+SLUG_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
+
+Slug = Annotated[str, Field(min_length=1, max_length=63, pattern=SLUG_PATTERN)]
+Name = Annotated[str, Field(min_length=1, max_length=255)]
+Description = Annotated[str, Field(max_length=10_000)]
+
+
+class SiteCreate(InputSchema):
+    slug: Slug
+    name: Name
+    description: Description = ""
+    visibility: SiteVisibility = SiteVisibility.PUBLIC
+
+
+class SiteUpdate(InputSchema):
+    slug: Slug | None = None
+    name: Name | None = None
+    description: Description | None = None
+    visibility: SiteVisibility | None = None
+
+
+class SiteOut(Schema):
+    id: uuid.UUID
+    slug: str
+    name: str
+    description: str
+    visibility: SiteVisibility
+    version: int
+    created_at: UTCDatetime
+    updated_at: UTCDatetime
+    my_role: SiteRole | None = Field(
+        default=None, description="The caller's role on this site, if a member"
+    )

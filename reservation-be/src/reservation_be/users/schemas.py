@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+from zoneinfo import available_timezones
+
+from pydantic import AfterValidator, Field
+
+from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
+
+
+def _valid_timezone(value: str | None) -> str | None:
+    if value is not None and value not in _timezones():
+        raise ValueError(f"unknown IANA time zone {value!r}")
+    return value
+
+
+_TZ_CACHE: set[str] = set()
+
+
+def _timezones() -> set[str]:
+    if not _TZ_CACHE:
+        _TZ_CACHE.update(available_timezones())
+    return _TZ_CACHE
+
+
+class UserOut(Schema):
+    id: str
+    username: str
+    email: str | None
+    first_name: str | None
+    last_name: str | None
+    display_name: str | None
+    timezone: str | None
+    is_service_account: bool
+    created_at: UTCDatetime
+
+
+class MeOut(UserOut):
+    is_platform_admin: bool
+
+
+class UserSummary(Schema):
+    id: str
+    username: str
+    email: str | None
+    display_name: str | None
+
+
+class ProfileUpdate(InputSchema):
+    display_name: Annotated[str | None, Field(min_length=1, max_length=255)] = None
+    timezone: Annotated[str | None, AfterValidator(_valid_timezone), Field(max_length=64)] = None
+
+
+class SshKeyCreate(InputSchema):
+    name: Annotated[str | None, Field(min_length=1, max_length=255)] = None
+    public_key: Annotated[str, Field(min_length=1, max_length=16_384)]
+
+
+class SshKeyOut(Schema):
+    id: uuid.UUID
+    name: str
+    key_type: str
+    public_key: str
+    comment: str | None
+    fingerprint: str
+    bits: int | None
+    created_at: UTCDatetime
