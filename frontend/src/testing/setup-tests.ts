@@ -1,0 +1,26 @@
+import '@testing-library/jest-dom/vitest';
+import { cleanup } from '@testing-library/react';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { setEnvForTests } from '@/config/env';
+import { resetApiClient, setTokenSource } from '@/lib/api/client';
+import { setupI18n } from '@/lib/i18n';
+import { clearToastsForTests } from '@/lib/toast';
+import { server } from './server';
+
+setupI18n('en');
+setEnvForTests({
+  API_URL: 'http://api.test/api/v1',
+  OIDC_ISSUER_URL: 'http://idp.test/realms/reservations',
+  OIDC_CLIENT_ID: 'reservation-frontend',
+});
+
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterEach(() => {
+  cleanup();
+  server.resetHandlers();
+  resetApiClient();
+  setTokenSource(null);
+  clearToastsForTests();
+  localStorage.clear();
+});
+afterAll(() => server.close());
