@@ -22,7 +22,11 @@ STARTUP_TIMEOUT_SECONDS = 10.0
 
 
 class TestRealm:
-    """A running test realm and the helpers tests use to get tokens and shape the realm."""
+    """A running test realm and the helpers tests use to get tokens and shape the realm.
+
+    ``issuer`` is what tokens carry; with ``public_url`` it names another origin than the
+    loopback address the server listens on (``local_url``, ``local_issuer``).
+    """
 
     __test__ = False  # not a test class, whatever pytest's name rules say
 
@@ -32,17 +36,20 @@ class TestRealm:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
+        public_url: str | None = None,
     ) -> None:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, port))
         bound_port = self._socket.getsockname()[1]
-        self.base_url = f"http://{host}:{bound_port}"
+        self.local_url = f"http://{host}:{bound_port}"
+        self.base_url = (public_url or self.local_url).rstrip("/")
         self.app = create_app(realm_file, self.base_url)
         self._state: RealmState = self.app.state.realm
         self.realm_name = self._state.name
         self.issuer = f"{self.base_url}/realms/{self.realm_name}"
-        self.token_url = f"{self.issuer}/protocol/openid-connect/token"
+        self.local_issuer = f"{self.local_url}/realms/{self.realm_name}"
+        self.token_url = f"{self.local_issuer}/protocol/openid-connect/token"
         config = uvicorn.Config(
             self.app,
             log_level="warning",
@@ -179,6 +186,10 @@ class TestRealm:
     def remove_key(self, kid: str) -> None:
         """Stop publishing (and accepting) the key ``kid``."""
         self._state.service.keys.remove(kid)
+
+    def sign_token(self, claims: dict[str, Any]) -> str:
+        """Sign arbitrary claims with the realm's active key (for tests of token checks)."""
+        return self._state.service.keys.sign(claims)
 
     @property
     def active_kid(self) -> str:

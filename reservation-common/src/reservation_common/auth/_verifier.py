@@ -34,7 +34,9 @@ class TokenVerifier:
     the JWKS is cached and fetched again when a token names an unknown ``kid``, at most once
     every ``min_jwks_refresh_seconds``. When ``discovery_url`` is given (the service reaches the
     identity provider at another address than the public issuer), the ``jwks_uri`` it returns is
-    rewritten onto that address.
+    rewritten onto that address. Cached keys older than ``jwks_max_age_seconds`` are fetched again,
+    so a key the realm withdrew stops being accepted; if that fetch fails, the cached keys stay in
+    use until the identity provider answers again.
     """
 
     def __init__(
@@ -46,6 +48,7 @@ class TokenVerifier:
         leeway: int = 30,
         http_client: httpx.AsyncClient | None = None,
         min_jwks_refresh_seconds: float = 10,
+        jwks_max_age_seconds: float = 300,
     ) -> None:
         self.issuer = issuer.rstrip("/")
         self.audience = audience
@@ -54,6 +57,7 @@ class TokenVerifier:
         self._owns_client = http_client is None
         self._http = http_client or httpx.AsyncClient(timeout=10.0)
         self._min_refresh = min_jwks_refresh_seconds
+        self._max_age = jwks_max_age_seconds
         self._jwks_uri: str | None = None
         self._keys: KeySet | None = None
         self._fetched_at: float | None = None
@@ -115,7 +119,7 @@ class TokenVerifier:
 
     async def _key_for(self, kid: str) -> RSAKey:
         keys = self._keys
-        if keys is None or not _has_kid(keys, kid):
+        if keys is None or not _has_kid(keys, kid) or self._stale():
             keys = await self._refresh_keys(kid)
         if not _has_kid(keys, kid):
             raise InvalidTokenError("token is signed with an unknown key")
@@ -124,22 +128,29 @@ class TokenVerifier:
             raise InvalidTokenError("token is signed with a key that is not an RSA key")
         return key
 
+    def _stale(self) -> bool:
+        return self._fetched_at is None or time.monotonic() - self._fetched_at >= self._max_age
+
     async def _refresh_keys(self, kid: str) -> KeySet:
         async with self._lock:
             keys = self._keys
-            if keys is not None and _has_kid(keys, kid):
-                return keys  # another task fetched it while this one waited
-            now = time.monotonic()
-            if (
-                keys is not None
-                and self._fetched_at is not None
-                and now - self._fetched_at < self._min_refresh
-            ):
+            if keys is not None and not self._stale():
+                if _has_kid(keys, kid):
+                    return keys  # another task fetched it while this one waited
+                assert self._fetched_at is not None
+                if time.monotonic() - self._fetched_at < self._min_refresh:
+                    return keys  # unknown kids may not make us hammer the identity provider
+            try:
+                fresh = await self._fetch_keys()
+            except IdentityProviderUnavailableError:
+                if keys is None:
+                    raise
+                # Keep serving the cached keys; try again after the minimum refresh interval.
+                self._fetched_at = time.monotonic() - self._max_age + self._min_refresh
                 return keys
-            keys = await self._fetch_keys()
-            self._keys = keys
+            self._keys = fresh
             self._fetched_at = time.monotonic()
-            return keys
+            return fresh
 
     async def _fetch_keys(self) -> KeySet:
         if self._jwks_uri is None:
