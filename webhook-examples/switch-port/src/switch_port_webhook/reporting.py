@@ -179,8 +179,9 @@ class Reporter:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._settings.report_attempts),
             wait=wait_exponential_jitter(
-                initial=self._settings.report_backoff_seconds,
+                multiplier=self._settings.report_backoff_seconds,
                 max=self._settings.report_backoff_seconds * 30,
+                jitter=self._settings.report_backoff_seconds,
             ),
             retry=retry_if_exception_type((TransientReportError, httpx.TransportError)),
             reraise=True,

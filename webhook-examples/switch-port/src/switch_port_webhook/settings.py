@@ -65,7 +65,9 @@ class SwitchConfig(BaseModel):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SWITCH_PORT_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="SWITCH_PORT_", extra="ignore", populate_by_name=True
+    )
 
     # Where the webhook listens (SWITCH_PORT_HOST, SWITCH_PORT_PORT).
     host: str = "127.0.0.1"
