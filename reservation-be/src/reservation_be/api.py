@@ -15,6 +15,9 @@ ROUTER_MODULES: list[str] = [
     "reservation_be.members.endpoints",
     "reservation_be.notifications.endpoints",
     "reservation_be.audit.endpoints",
+    "reservation_be.resource_types.endpoints",
+    "reservation_be.resources.endpoints",
+    "reservation_be.reservations.endpoints",
 ]
 
 

@@ -88,4 +88,4 @@ class Reservation(TimestampMixin, Base):
     provisioning_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__: Any = {"version_id_col": version}

@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, literal, select, true
+from sqlalchemy import ColumnElement, Select, delete, func, insert, literal, or_, select, true
 from sqlalchemy.dialects.postgresql import TSTZRANGE, UUID, Range
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from reservation_be.models import SiteMember, SiteRole, SshKey, User
 from reservation_be.models.reservation import Reservation
 from reservation_be.models.reservation_slot import ReservationSlot
 from reservation_be.reservations.schemas import ReservationSort
@@ -172,16 +173,16 @@ def list_statement(
     statuses: Sequence[str] | None = None,
     overlaps: Range[datetime] | None = None,
     sort: ReservationSort = ReservationSort.START,
-) -> Select[tuple[Reservation]]:
+) -> Select[Reservation]:
     """Reservations matching the filters; ``site_ids=None`` means every site (platform admin).
 
     Visibility: reservations in ``site_ids`` plus, when ``viewer_id`` is given, the viewer's own.
     """
     stmt = select(Reservation)
     if site_ids is not None:
-        visible = Reservation.site_id.in_(list(site_ids))
+        visible: ColumnElement[bool] = Reservation.site_id.in_(list(site_ids))
         if viewer_id is not None:
-            visible = visible | (Reservation.owner_id == viewer_id)
+            visible = or_(visible, Reservation.owner_id == viewer_id)
         stmt = stmt.where(visible)
     if owner_id is not None:
         stmt = stmt.where(Reservation.owner_id == owner_id)
@@ -199,16 +200,41 @@ def list_statement(
 async def busy(
     session: AsyncSession, resource_id: uuid.UUID, period: Range[datetime], *, limit: int
 ) -> list[tuple[uuid.UUID, Range[datetime], uuid.UUID]]:
-    """Slots held on one resource overlapping ``period``: (reservation, period, site)."""
+    """Holds overlapping ``period`` on the resource or below it: (reservation, period, site).
+
+    Slots on the resource itself come from bookings of it and of its ancestors; slots below it
+    from bookings of its descendants. Either way the resource cannot be booked then.
+    """
+    st = subtree_cte(resource_id)
     stmt = (
         select(ReservationSlot.reservation_id, ReservationSlot.period, Reservation.site_id)
         .join(Reservation, Reservation.id == ReservationSlot.reservation_id)
         .where(
-            ReservationSlot.resource_id == resource_id,
+            ReservationSlot.resource_id.in_(select(st.c.id)),
             ReservationSlot.period.overlaps(period),
         )
-        .order_by(func.lower(ReservationSlot.period))
+        .group_by(ReservationSlot.reservation_id, ReservationSlot.period, Reservation.site_id)
+        .order_by(func.lower(ReservationSlot.period), ReservationSlot.reservation_id)
         .limit(limit)
     )
     rows = await session.execute(stmt)
     return [(r.reservation_id, r.period, r.site_id) for r in rows]
+
+
+async def owner_with_keys(session: AsyncSession, user_id: str) -> tuple[User, list[str]] | None:
+    user = await session.get(User, user_id)
+    if user is None:
+        return None
+    keys = await session.execute(
+        select(SshKey.public_key).where(SshKey.user_id == user_id).order_by(SshKey.created_at)
+    )
+    return user, list(keys.scalars().all())
+
+
+async def site_admin_ids(session: AsyncSession, site_id: uuid.UUID) -> list[str]:
+    rows = await session.execute(
+        select(SiteMember.user_id).where(
+            SiteMember.site_id == site_id, SiteMember.role == SiteRole.SITE_ADMIN.value
+        )
+    )
+    return list(rows.scalars().all())

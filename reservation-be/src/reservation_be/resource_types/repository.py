@@ -14,7 +14,7 @@ async def get(session: AsyncSession, type_id: uuid.UUID) -> ResourceType | None:
     return await session.get(ResourceType, type_id)
 
 
-def list_statement(site_id: uuid.UUID, *, q: str | None = None) -> Select[tuple[ResourceType]]:
+def list_statement(site_id: uuid.UUID, *, q: str | None = None) -> Select[ResourceType]:
     stmt = select(ResourceType).where(ResourceType.site_id == site_id)
     if q:
         escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

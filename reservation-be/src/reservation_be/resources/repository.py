@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import CTE, Select, func, literal, or_, select
+from sqlalchemy import CTE, Select, Text, cast, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
@@ -55,6 +55,16 @@ async def get_for_share(session: AsyncSession, resource_id: uuid.UUID) -> Resour
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def get_for_update(session: AsyncSession, resource_id: uuid.UUID) -> Resource | None:
+    stmt = (
+        select(Resource)
+        .where(Resource.id == resource_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
 async def get_type(session: AsyncSession, type_id: uuid.UUID) -> ResourceType | None:
     return await session.get(ResourceType, type_id)
 
@@ -69,7 +79,7 @@ def search_statement(
     roots_only: bool = False,
     attributes: dict[str, Any] | None = None,
     sort: ResourceSort = ResourceSort.NAME,
-) -> Select[tuple[Resource]]:
+) -> Select[Resource]:
     stmt = select(Resource).where(Resource.site_id == site_id)
     if q:
         pattern = f"%{_escape_like(q)}%"
@@ -129,12 +139,12 @@ def subtree_cte(root_id: uuid.UUID, *, name: str = "subtree") -> CTE:
     root = select(
         Resource.id.label("id"),
         literal(0).label("depth"),
-        array([Resource.name]).label("sort_path"),
+        array([cast(Resource.name, Text)]).label("sort_path"),
     ).where(Resource.id == root_id)
     cte = root.cte(name, recursive=True)
     child = aliased(Resource, name="child")
     return cte.union_all(
-        select(child.id, cte.c.depth + 1, cte.c.sort_path.op("||")(child.name))
+        select(child.id, cte.c.depth + 1, cte.c.sort_path.op("||")(cast(child.name, Text)))
         .join(cte, child.parent_id == cte.c.id)
         .where(cte.c.depth < MAX_DEPTH)
     )

@@ -1,0 +1,197 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Response, status
+
+from reservation_be.auth import ActorDep
+from reservation_be.kit.db import SessionDep
+from reservation_be.kit.errors import problem_responses
+from reservation_be.kit.etag import etag_for, set_etag
+from reservation_be.kit.idempotency import IdempotencyDep
+from reservation_be.kit.pagination import Page, PaginationDep
+from reservation_be.kit.schemas import UTCDatetime
+from reservation_be.models.reservation import Reservation, ReservationStatus
+from reservation_be.reservations import service
+from reservation_be.reservations.schemas import (
+    ReasonBody,
+    ReservationCreate,
+    ReservationRead,
+    ReservationSort,
+    ReservationUpdate,
+)
+
+router = APIRouter(tags=["reservations"])
+
+IfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", max_length=200, description="The ETag you read"),
+]
+
+
+@router.post(
+    "/reservations",
+    response_model=ReservationRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def create_reservation(
+    body: ReservationCreate,
+    session: SessionDep,
+    actor: ActorDep,
+    idempotency: IdempotencyDep,
+    response: Response,
+) -> Any:
+    """Book a resource (and so its whole subtree) over [start, end).
+
+    409 when any part of the subtree, or a resource above it, is held over the period widened
+    by the type's lead time and teardown grace; the problem names the conflicting reservation
+    when you may see it. ``owner_id`` books on behalf of a site member (site admins).
+    """
+    replayed = await idempotency.replay(session, body)
+    if replayed is not None:
+        return replayed
+    reservation = await service.create(session, actor, body)
+    read = service.to_read(reservation)
+    headers = {
+        "Location": f"/api/v1/reservations/{reservation.id}",
+        "ETag": etag_for(reservation.version),
+    }
+    await idempotency.save(session, status.HTTP_201_CREATED, read, headers)
+    response.headers.update(headers)
+    return read
+
+
+@router.get(
+    "/reservations",
+    response_model=Page[ReservationRead],
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def list_reservations(
+    session: SessionDep,
+    actor: ActorDep,
+    pagination: PaginationDep,
+    mine: Annotated[bool, Query(description="Only reservations you own")] = False,
+    site: Annotated[str | None, Query(max_length=100, description="Site id or slug")] = None,
+    resource_id: uuid.UUID | None = None,
+    include_subtree: Annotated[
+        bool, Query(description="With resource_id: also reservations of its descendants")
+    ] = False,
+    owner_id: Annotated[str | None, Query(max_length=255)] = None,
+    status_: Annotated[list[ReservationStatus] | None, Query(alias="status")] = None,
+    start: Annotated[
+        UTCDatetime | None, Query(description="Reservations overlapping [start, end)")
+    ] = None,
+    end: UTCDatetime | None = None,
+    sort: ReservationSort = ReservationSort.START,
+) -> Page[ReservationRead]:
+    items, total = await service.list_reservations(
+        session,
+        actor,
+        pagination=pagination,
+        mine=mine,
+        site=site,
+        resource_id=resource_id,
+        include_subtree=include_subtree,
+        owner_id=owner_id,
+        statuses=status_,
+        start=start,
+        end=end,
+        sort=sort,
+    )
+    return Page[ReservationRead].build([service.to_read(r) for r in items], total, pagination)
+
+
+@router.get(
+    "/reservations/{reservation_id}",
+    response_model=ReservationRead,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_reservation(
+    reservation_id: uuid.UUID, session: SessionDep, actor: ActorDep, response: Response
+) -> ReservationRead:
+    reservation = await service.get(session, actor, reservation_id)
+    set_etag(response, reservation.version)
+    return service.to_read(reservation)
+
+
+@router.patch(
+    "/reservations/{reservation_id}",
+    response_model=ReservationRead,
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+)
+async def update_reservation(
+    reservation_id: uuid.UUID,
+    body: ReservationUpdate,
+    session: SessionDep,
+    actor: ActorDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ReservationRead:
+    """Change, move or extend; requires ``If-Match`` with the ETag you read."""
+    reservation = await service.update(session, actor, reservation_id, body, if_match=if_match)
+    set_etag(response, reservation.version)
+    return service.to_read(reservation)
+
+
+def _decided(reservation: Reservation, response: Response) -> ReservationRead:
+    set_etag(response, reservation.version)
+    return service.to_read(reservation)
+
+
+@router.post(
+    "/reservations/{reservation_id}/cancel",
+    response_model=ReservationRead,
+    responses=problem_responses(401, 403, 404, 409, 412, 422),
+)
+async def cancel_reservation(
+    reservation_id: uuid.UUID,
+    session: SessionDep,
+    actor: ActorDep,
+    response: Response,
+    body: ReasonBody | None = None,
+    if_match: IfMatch = None,
+) -> ReservationRead:
+    reservation = await service.cancel(
+        session, actor, reservation_id, reason=body.reason if body else None, if_match=if_match
+    )
+    return _decided(reservation, response)
+
+
+@router.post(
+    "/reservations/{reservation_id}/approve",
+    response_model=ReservationRead,
+    responses=problem_responses(401, 403, 404, 409, 412, 422),
+)
+async def approve_reservation(
+    reservation_id: uuid.UUID,
+    session: SessionDep,
+    actor: ActorDep,
+    response: Response,
+    body: ReasonBody | None = None,
+    if_match: IfMatch = None,
+) -> ReservationRead:
+    reservation = await service.approve(
+        session, actor, reservation_id, reason=body.reason if body else None, if_match=if_match
+    )
+    return _decided(reservation, response)
+
+
+@router.post(
+    "/reservations/{reservation_id}/reject",
+    response_model=ReservationRead,
+    responses=problem_responses(401, 403, 404, 409, 412, 422),
+)
+async def reject_reservation(
+    reservation_id: uuid.UUID,
+    session: SessionDep,
+    actor: ActorDep,
+    response: Response,
+    body: ReasonBody | None = None,
+    if_match: IfMatch = None,
+) -> ReservationRead:
+    reservation = await service.reject(
+        session, actor, reservation_id, reason=body.reason if body else None, if_match=if_match
+    )
+    return _decided(reservation, response)

@@ -1,0 +1,105 @@
+"""Booking rules of a resource type, applied identically on every path that sets a period.
+
+Create, update (move, extend, change of resource) and bookings on behalf of a member all call
+:func:`check_period` with the same arguments; none of them is checked anywhere else.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from sqlalchemy.dialects.postgresql import Range
+
+from reservation_be.kit.errors import FieldError, UnprocessableEntity
+from reservation_be.models.resource_type import ResourceType
+
+
+class BookingRuleViolation(UnprocessableEntity):
+    slug, title = "booking-rule", "The booking breaks a rule of the resource type"
+
+
+class InvalidParameters(UnprocessableEntity):
+    slug, title = "invalid-parameters", "Custom parameters do not match the resource type"
+
+
+def _human(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds % size == 0 and seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return f"{seconds} seconds"
+
+
+def check_period(
+    rtype: ResourceType,
+    *,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    start_changed: bool = True,
+    end_changed: bool = True,
+) -> None:
+    """Refuse (422) a period that breaks the type's rules.
+
+    ``start_changed``/``end_changed`` say which bound the caller sets: an active reservation
+    being extended keeps its (past) start, so the notice rule only applies to a new start.
+    """
+    errors: list[FieldError] = []
+    if end <= start:
+        errors.append(FieldError(loc=["body", "end"], msg="must be after start", type="period"))
+    if start_changed:
+        earliest = now + rtype.minimum_notice
+        if start < earliest:
+            msg = (
+                "must not be in the past"
+                if rtype.minimum_notice == timedelta(0)
+                else f"must be at least {_human(rtype.minimum_notice)} from now (minimum notice)"
+            )
+            errors.append(FieldError(loc=["body", "start"], msg=msg, type="minimum_notice"))
+    if rtype.max_duration is not None and end - start > rtype.max_duration:
+        errors.append(
+            FieldError(
+                loc=["body", "end"],
+                msg=f"the booking may last at most {_human(rtype.max_duration)}",
+                type="max_duration",
+            )
+        )
+    if end_changed and rtype.booking_horizon is not None and end > now + rtype.booking_horizon:
+        errors.append(
+            FieldError(
+                loc=["body", "end"],
+                msg=f"must be within {_human(rtype.booking_horizon)} from now (booking horizon)",
+                type="booking_horizon",
+            )
+        )
+    if errors:
+        detail = "; ".join(f"{e.loc[-1]} {e.msg}" for e in errors)
+        raise BookingRuleViolation(f"{rtype.name}: {detail}.", errors=errors)
+
+
+def check_parameters(rtype: ResourceType, parameters: dict[str, Any]) -> None:
+    """Validate the booking's custom parameters against the type's JSON Schema (422)."""
+    validator = Draft202012Validator(
+        rtype.parameters, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+    errors = sorted(validator.iter_errors(parameters), key=lambda e: list(e.path))
+    if not errors:
+        return
+    fields = [
+        FieldError(
+            loc=["body", "parameters", *[p for p in e.path]], msg=e.message, type=str(e.validator)
+        )
+        for e in errors[:20]
+    ]
+    detail = "; ".join(
+        f"{'.'.join(str(p) for p in e.path) or 'parameters'}: {e.message}" for e in errors[:5]
+    )
+    raise InvalidParameters(detail, errors=fields)
+
+
+def widened(rtype: ResourceType, start: datetime, end: datetime) -> Range[datetime]:
+    """The period the slots hold: the booking plus the type's lead time and teardown grace."""
+    return Range(start - rtype.lead_time, end + rtype.teardown_grace, bounds="[)")

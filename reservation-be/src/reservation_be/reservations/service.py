@@ -1,0 +1,578 @@
+"""Reservations: create, change, cancel, decide, read.
+
+No double booking by construction: a reservation's slots are inserted and the exclusion
+constraint on ``reservation_slots`` decides. Nothing here looks for a free period first.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from reservation_common.events import (
+    EventType,
+    OwnerData,
+    Period,
+    ProvisioningData,
+    ReservationData,
+    ReservationEventData,
+    make_event,
+)
+from sqlalchemy.dialects.postgresql import Range
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reservation_be import policy
+from reservation_be.auth.actor import Actor
+from reservation_be.kit import audit, outbox
+from reservation_be.kit.errors import (
+    Conflict,
+    FieldError,
+    NotFound,
+    UnprocessableEntity,
+)
+from reservation_be.kit.etag import check_if_match
+from reservation_be.kit.notifications import notify
+from reservation_be.kit.pagination import PaginationParams, paginate
+from reservation_be.kit.request_context import current_request_id
+from reservation_be.models.reservation import ProvisioningState, Reservation, ReservationStatus
+from reservation_be.models.resource import Resource, ResourceStatus
+from reservation_be.models.resource_type import ResourceType
+from reservation_be.policy import Action, SiteContext
+from reservation_be.reservations import repository, rules
+from reservation_be.reservations.db_errors import (
+    EXCLUSION_VIOLATION,
+    FOREIGN_KEY_VIOLATION,
+    sqlstate,
+)
+from reservation_be.reservations.schemas import (
+    Provisioning,
+    ReservationCreate,
+    ReservationRead,
+    ReservationSort,
+    ReservationUpdate,
+)
+from reservation_be.reservations.transitions import (
+    EDITABLE,
+    releases_slots,
+    transition,
+)
+from reservation_be.resources import repository as resources_repository
+from reservation_be.resources.service import resource_data, site_ref
+
+ENTITY = "reservation"
+S = ReservationStatus
+
+
+class ReservationNotFound(NotFound):
+    slug, title = "reservation-not-found", "Reservation not found"
+
+
+class BookingConflict(Conflict):
+    slug, title = "booking-conflict", "The period is already booked"
+
+
+class ResourceUnavailable(Conflict):
+    slug, title = "resource-unavailable", "The resource cannot be booked"
+
+
+class ReservationNotEditable(Conflict):
+    slug, title = "reservation-not-editable", "The reservation can no longer be changed"
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+def to_read(reservation: Reservation) -> ReservationRead:
+    period = reservation.period
+    assert period.lower is not None and period.upper is not None
+    return ReservationRead(
+        id=reservation.id,
+        site_id=reservation.site_id,
+        resource_id=reservation.resource_id,
+        owner_id=reservation.owner_id,
+        created_by=reservation.created_by,
+        title=reservation.title,
+        description=reservation.description,
+        start=period.lower,
+        end=period.upper,
+        status=S(reservation.status),
+        status_reason=reservation.status_reason,
+        parameters=reservation.parameters,
+        provisioning=Provisioning(
+            state=ProvisioningState(reservation.provisioning_state),
+            message=reservation.provisioning_message,
+            details=reservation.provisioning_details,
+            updated_at=reservation.provisioning_updated_at,
+        ),
+        version=reservation.version,
+        created_at=reservation.created_at,
+        updated_at=reservation.updated_at,
+    )
+
+
+async def _authorize_reservation(
+    session: AsyncSession,
+    actor: Actor,
+    reservation: Reservation,
+    action: Action,
+) -> SiteContext:
+    """404 for whoever may not read it (no existence leak), 403 for a reader who may not act."""
+    try:
+        ctx = await policy.site_context(session, actor, reservation.site_id)
+    except NotFound as exc:
+        raise ReservationNotFound(f"No reservation {reservation.id}.") from exc
+    owner = reservation.owner_id
+    if not (policy.allows(ctx, Action.RESERVATION_READ) or ctx.actor.user_id == owner):
+        raise ReservationNotFound(f"No reservation {reservation.id}.")
+    policy.check(ctx, action, owner_id=owner)
+    return ctx
+
+
+async def get(session: AsyncSession, actor: Actor, reservation_id: uuid.UUID) -> Reservation:
+    reservation = await repository.get(session, reservation_id)
+    if reservation is None:
+        raise ReservationNotFound(f"No reservation {reservation_id}.")
+    if reservation.owner_id != actor.user_id:
+        await _authorize_reservation(session, actor, reservation, Action.RESERVATION_READ)
+    else:
+        policy.require_user(actor)
+    return reservation
+
+
+async def list_reservations(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    pagination: PaginationParams,
+    mine: bool = False,
+    site: str | None = None,
+    resource_id: uuid.UUID | None = None,
+    include_subtree: bool = False,
+    owner_id: str | None = None,
+    statuses: list[ReservationStatus] | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    sort: ReservationSort = ReservationSort.START,
+) -> tuple[list[Reservation], int]:
+    """Everything visible that matches; a period filter selects what OVERLAPS [start, end)."""
+    policy.require_user(actor)
+    site_ids: list[uuid.UUID] | None = None
+    site_id: uuid.UUID | None = None
+    if site is not None:
+        ctx = await policy.authorize(session, actor, site, Action.RESERVATION_READ)
+        site_id = ctx.site_id
+    resource_ids: list[uuid.UUID] | None = None
+    if resource_id is not None:
+        resource = await resources_repository.get(session, resource_id)
+        if resource is None:
+            raise NotFound(f"No resource {resource_id}.")
+        try:
+            await policy.authorize(session, actor, resource.site_id, Action.RESERVATION_READ)
+        except NotFound as exc:
+            raise NotFound(f"No resource {resource_id}.") from exc
+        resource_ids = (
+            await resources_repository.subtree_ids(session, resource_id)
+            if include_subtree
+            else [resource_id]
+        )
+    if not actor.is_platform_admin:
+        member_sites = await session.execute(policy.member_site_ids(actor))
+        site_ids = list(member_sites.scalars().all())
+    if start is not None and end is not None and end <= start:
+        raise UnprocessableEntity(
+            "end must be after start.",
+            errors=[FieldError(loc=["query", "end"], msg="must be after start", type="period")],
+        )
+    overlaps: Range[datetime] | None = None
+    if start is not None or end is not None:
+        overlaps = Range(start, end, bounds="[)")
+    stmt = repository.list_statement(
+        site_ids=site_ids,
+        viewer_id=actor.user_id,
+        owner_id=actor.user_id if mine else owner_id,
+        site_id=site_id,
+        resource_ids=resource_ids,
+        statuses=[s.value for s in statuses] if statuses else None,
+        overlaps=overlaps,
+        sort=sort,
+    )
+    return await paginate(session, stmt, pagination)
+
+
+# ---------------------------------------------------------------------------------------------
+# Events, audit, notifications: written in the caller's transaction
+
+
+async def event_data(
+    session: AsyncSession,
+    reservation: Reservation,
+    *,
+    ctx: SiteContext,
+    previous_status: str | None = None,
+) -> ReservationEventData:
+    resource = await resources_repository.get(session, reservation.resource_id)
+    assert resource is not None
+    owner = await repository.owner_with_keys(session, reservation.owner_id)
+    assert owner is not None
+    user, keys = owner
+    read = to_read(reservation)
+    return ReservationEventData(
+        reservation=ReservationData(
+            id=reservation.id,
+            title=reservation.title,
+            status=reservation.status,
+            period=Period(start=read.start, end=read.end),
+            parameters=reservation.parameters,
+            provisioning=ProvisioningData(
+                state=reservation.provisioning_state,
+                message=reservation.provisioning_message,
+                details=reservation.provisioning_details,
+                updated_at=reservation.provisioning_updated_at,
+            ),
+            version=reservation.version,
+        ),
+        resource=await resource_data(session, resource),
+        site=site_ref(ctx.site),
+        owner=OwnerData(id=user.id, username=user.username, email=user.email, ssh_keys=keys),
+        previous_status=previous_status,
+        request_id=current_request_id(),
+    )
+
+
+_MESSAGES: dict[EventType, str] = {
+    EventType.RESERVATION_CREATED: "Reservation {title!r} on {resource} was created ({status}).",
+    EventType.RESERVATION_UPDATED: "Reservation {title!r} on {resource} was changed.",
+    EventType.RESERVATION_APPROVED: "Reservation {title!r} on {resource} was approved.",
+    EventType.RESERVATION_REJECTED: "Reservation {title!r} on {resource} was rejected.",
+    EventType.RESERVATION_CANCELLED: "Reservation {title!r} on {resource} was cancelled.",
+}
+
+
+async def _announce(
+    session: AsyncSession,
+    actor: Actor,
+    ctx: SiteContext,
+    reservation: Reservation,
+    type_: EventType,
+    *,
+    before: ReservationRead | None,
+    previous_status: str | None = None,
+    also_notify: list[str] | None = None,
+) -> None:
+    """Outbox event, audit row and notifications for one change, in the same transaction."""
+    await session.refresh(reservation)
+    after = to_read(reservation)
+    await audit.record(
+        session, actor, ctx.site_id, ENTITY, reservation.id, type_.value.split(".", 1)[1],
+        before=before, after=after,
+    )  # fmt: skip
+    data = await event_data(session, reservation, ctx=ctx, previous_status=previous_status)
+    await outbox.enqueue(session, make_event(type_, data))
+    message = _MESSAGES[type_].format(
+        title=reservation.title, resource=data.resource.name, status=reservation.status
+    )
+    links = [{"rel": "reservation", "href": f"/api/v1/reservations/{reservation.id}"}]
+    recipients = [reservation.owner_id, *(also_notify or [])]
+    for user_id in dict.fromkeys(recipients):
+        await notify(session, user_id, type_.value, message, links)
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+async def _bookable_resource(
+    session: AsyncSession, resource_id: uuid.UUID
+) -> tuple[Resource, ResourceType]:
+    """The resource read FOR SHARE (so no move of its subtree interleaves), and its type."""
+    resource = await resources_repository.get_for_share(session, resource_id)
+    if resource is None:
+        raise _unknown_resource(resource_id)
+    if resource.status != ResourceStatus.ACTIVE.value:
+        raise ResourceUnavailable(
+            f"Resource {resource.name!r} is {resource.status} and refuses new bookings."
+        )
+    rtype = await session.get(ResourceType, resource.type_id)
+    assert rtype is not None
+    return resource, rtype
+
+
+async def _type_of(session: AsyncSession, resource_id: uuid.UUID) -> ResourceType:
+    resource = await resources_repository.get(session, resource_id)
+    assert resource is not None
+    rtype = await session.get(ResourceType, resource.type_id)
+    assert rtype is not None
+    return rtype
+
+
+def _unknown_resource(resource_id: uuid.UUID) -> UnprocessableEntity:
+    return UnprocessableEntity(
+        f"No resource {resource_id} that you can book.",
+        errors=[FieldError(loc=["body", "resource_id"], msg="unknown resource", type="not_found")],
+    )
+
+
+async def _hold(
+    session: AsyncSession,
+    ctx: SiteContext,
+    reservation: Reservation,
+    rtype: ResourceType,
+    *,
+    replace: bool,
+) -> None:
+    """Insert the reservation's slots in a savepoint; a 23P01 becomes a 409 naming the winner."""
+    period = reservation.period
+    assert period.lower is not None and period.upper is not None
+    held = rules.widened(rtype, period.lower, period.upper)
+    try:
+        async with session.begin_nested():
+            if replace:
+                await repository.delete_slots(session, reservation.id)
+            await repository.insert_slots(
+                session,
+                reservation_id=reservation.id,
+                resource_id=reservation.resource_id,
+                period=held,
+            )
+    except IntegrityError as exc:
+        state = sqlstate(exc)
+        if state == FOREIGN_KEY_VIOLATION:
+            raise Conflict("The resource tree changed while booking; retry.") from exc
+        if state != EXCLUSION_VIOLATION:
+            raise
+        other = await repository.find_booking_conflict(
+            session, resource_id=reservation.resource_id, period=held, exclude=reservation.id
+        )
+        raise _conflict(ctx, other) from exc
+
+
+def _conflict(ctx: SiteContext, other: Reservation | None) -> BookingConflict:
+    generic = "The resource (or one above or below it) is already booked over this period."
+    if other is None or not (
+        policy.allows(ctx, Action.RESERVATION_READ) and other.site_id == ctx.site_id
+    ):
+        return BookingConflict(generic)
+    period = other.period
+    assert period.lower is not None and period.upper is not None
+    start, end = period.lower.astimezone(UTC), period.upper.astimezone(UTC)
+    return BookingConflict(
+        f"Conflicts with reservation {other.id} ({start.isoformat()} to {end.isoformat()}).",
+        extra={
+            "conflicting_reservation": {
+                "id": str(other.id),
+                "resource_id": str(other.resource_id),
+                "start": start.isoformat().replace("+00:00", "Z"),
+                "end": end.isoformat().replace("+00:00", "Z"),
+                "status": other.status,
+            }
+        },
+    )
+
+
+async def _owner_for(
+    session: AsyncSession, actor: Actor, ctx: SiteContext, owner_id: str | None
+) -> str:
+    if owner_id is None or owner_id == actor.user_id:
+        policy.check(ctx, Action.RESERVATION_CREATE)
+        return actor.user_id
+    policy.check(ctx, Action.RESERVATION_CREATE_ON_BEHALF)
+    if await policy.role_of(session, ctx.site_id, owner_id) is None:
+        raise UnprocessableEntity(
+            "owner_id is not a member of this site.",
+            errors=[FieldError(loc=["body", "owner_id"], msg="not a site member", type="member")],
+        )
+    return owner_id
+
+
+async def create(session: AsyncSession, actor: Actor, body: ReservationCreate) -> Reservation:
+    policy.require_user(actor)
+    found = await resources_repository.get(session, body.resource_id)
+    if found is None:
+        raise _unknown_resource(body.resource_id)
+    try:
+        ctx = await policy.site_context(session, actor, found.site_id)
+    except NotFound as exc:
+        raise _unknown_resource(body.resource_id) from exc
+    owner_id = await _owner_for(session, actor, ctx, body.owner_id)
+    resource, rtype = await _bookable_resource(session, body.resource_id)
+    now = datetime.now(UTC)
+    rules.check_period(rtype, start=body.start, end=body.end, now=now)
+    rules.check_parameters(rtype, body.parameters)
+    reservation = Reservation(
+        id=uuid.uuid4(),
+        site_id=resource.site_id,
+        resource_id=resource.id,
+        owner_id=owner_id,
+        created_by=actor.user_id,
+        title=body.title,
+        description=body.description,
+        period=Range(body.start, body.end, bounds="[)"),
+        status=(S.PENDING if rtype.requires_approval else S.CONFIRMED).value,
+        parameters=body.parameters,
+    )
+    session.add(reservation)
+    await session.flush()
+    await _hold(session, ctx, reservation, rtype, replace=False)
+    admins = (
+        await repository.site_admin_ids(session, ctx.site_id)
+        if reservation.status == S.PENDING.value
+        else []
+    )
+    await _announce(
+        session, actor, ctx, reservation, EventType.RESERVATION_CREATED,
+        before=None, also_notify=admins,
+    )  # fmt: skip
+    return reservation
+
+
+async def _locked(
+    session: AsyncSession, actor: Actor, reservation_id: uuid.UUID, action: Action
+) -> tuple[Reservation, SiteContext]:
+    reservation = await repository.get_for_update(session, reservation_id)
+    if reservation is None:
+        raise ReservationNotFound(f"No reservation {reservation_id}.")
+    ctx = await _authorize_reservation(session, actor, reservation, action)
+    return reservation, ctx
+
+
+async def update(
+    session: AsyncSession,
+    actor: Actor,
+    reservation_id: uuid.UUID,
+    body: ReservationUpdate,
+    *,
+    if_match: str | None,
+) -> Reservation:
+    reservation, ctx = await _locked(session, actor, reservation_id, Action.RESERVATION_MODIFY)
+    check_if_match(if_match, reservation.version)
+    changes = body.model_dump(exclude_unset=True)
+    for name in ("title", "description", "start", "end", "parameters", "resource_id"):
+        if name in changes and changes[name] is None:
+            raise UnprocessableEntity(
+                f"{name} cannot be null.",
+                errors=[FieldError(loc=["body", name], msg="cannot be null", type="null")],
+            )
+    status = S(reservation.status)
+    if status not in EDITABLE:
+        raise ReservationNotEditable(f"A {status.value} reservation cannot be changed.")
+    before = to_read(reservation)
+    start = changes.get("start", before.start)
+    end = changes.get("end", before.end)
+    start_changed, end_changed = start != before.start, end != before.end
+    resource_id: uuid.UUID = changes.get("resource_id", reservation.resource_id)
+    moved = resource_id != reservation.resource_id
+    if status is S.ACTIVE and (start_changed or moved):
+        raise ReservationNotEditable(
+            "An active reservation keeps its start and resource; only its end can change."
+        )
+    if end <= start:
+        raise UnprocessableEntity(
+            "end must be after start.",
+            errors=[FieldError(loc=["body", "end"], msg="must be after start", type="period")],
+        )
+    reholds = start_changed or end_changed or moved
+    if moved:
+        target = await resources_repository.get(session, resource_id)
+        if target is None or target.site_id != reservation.site_id:
+            raise _unknown_resource(resource_id)
+    if reholds:
+        _, rtype = await _bookable_resource(session, resource_id)
+    else:
+        rtype = await _type_of(session, resource_id)
+    now = datetime.now(UTC)
+    if reholds:
+        rules.check_period(
+            rtype,
+            start=start,
+            end=end,
+            now=now,
+            start_changed=start_changed or moved,
+            end_changed=end_changed or moved,
+        )
+    parameters: dict[str, Any] = changes.get("parameters", reservation.parameters)
+    if moved or "parameters" in changes:
+        rules.check_parameters(rtype, parameters)
+    for name in ("title", "description"):
+        if name in changes:
+            setattr(reservation, name, changes[name])
+    reservation.parameters = parameters
+    reservation.resource_id = resource_id
+    reservation.period = Range(start, end, bounds="[)")
+    await session.flush()
+    if reholds:
+        await _hold(session, ctx, reservation, rtype, replace=True)
+    await _announce(session, actor, ctx, reservation, EventType.RESERVATION_UPDATED, before=before)
+    return reservation
+
+
+async def _change_status(
+    session: AsyncSession,
+    actor: Actor,
+    reservation_id: uuid.UUID,
+    *,
+    action: Action,
+    target: ReservationStatus,
+    event: EventType,
+    reason: str | None,
+    if_match: str | None,
+) -> Reservation:
+    reservation, ctx = await _locked(session, actor, reservation_id, action)
+    check_if_match(if_match, reservation.version, required=False)
+    before = to_read(reservation)
+    previous = transition(reservation, target)
+    reservation.status_reason = reason
+    await session.flush()
+    if releases_slots(previous, target):
+        await repository.delete_slots(session, reservation.id)
+    await _announce(
+        session, actor, ctx, reservation, event, before=before, previous_status=previous.value
+    )
+    return reservation
+
+
+async def cancel(
+    session: AsyncSession,
+    actor: Actor,
+    reservation_id: uuid.UUID,
+    *,
+    reason: str | None,
+    if_match: str | None,
+) -> Reservation:
+    return await _change_status(
+        session, actor, reservation_id,
+        action=Action.RESERVATION_CANCEL, target=S.CANCELLED,
+        event=EventType.RESERVATION_CANCELLED, reason=reason, if_match=if_match,
+    )  # fmt: skip
+
+
+async def approve(
+    session: AsyncSession,
+    actor: Actor,
+    reservation_id: uuid.UUID,
+    *,
+    reason: str | None,
+    if_match: str | None,
+) -> Reservation:
+    return await _change_status(
+        session, actor, reservation_id,
+        action=Action.RESERVATION_DECIDE, target=S.CONFIRMED,
+        event=EventType.RESERVATION_APPROVED, reason=reason, if_match=if_match,
+    )  # fmt: skip
+
+
+async def reject(
+    session: AsyncSession,
+    actor: Actor,
+    reservation_id: uuid.UUID,
+    *,
+    reason: str | None,
+    if_match: str | None,
+) -> Reservation:
+    return await _change_status(
+        session, actor, reservation_id,
+        action=Action.RESERVATION_DECIDE, target=S.REJECTED,
+        event=EventType.RESERVATION_REJECTED, reason=reason, if_match=if_match,
+    )  # fmt: skip

@@ -1,0 +1,203 @@
+"""CSV import and export of a site's resources.
+
+Columns: ``name,type,parent,description,location,status,attributes``; ``type`` and ``parent``
+are names (the parent may be another line of the same file), ``attributes`` a JSON object.
+An import is all-or-nothing: every line is checked first and any error refuses the whole file
+with one problem listing the errors per line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from reservation_be.kit.errors import FieldError, UnprocessableEntity
+from reservation_be.models.resource import Resource
+from reservation_be.models.resource_type import ResourceType
+from reservation_be.resources.schemas import ResourceCreate
+
+COLUMNS = ["name", "type", "parent", "description", "location", "status", "attributes"]
+REQUIRED = {"name", "type"}
+MAX_LINES = 5000
+
+
+class CsvImportError(UnprocessableEntity):
+    slug, title = "csv-import-error", "The CSV file has errors; nothing was imported"
+
+
+@dataclass
+class Line:
+    number: int
+    name: str
+    type_name: str
+    parent_name: str | None
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+def _error(line: int, column: str | None, msg: str) -> FieldError:
+    loc: list[str | int] = ["body", "line", line]
+    if column is not None:
+        loc.append(column)
+    return FieldError(loc=loc, msg=msg, type="csv")
+
+
+def parse(raw: bytes) -> list[Line]:
+    """Decode and check the shape of every line; raise one problem with all errors."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CsvImportError("The file is not UTF-8 text.") from exc
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = reader.fieldnames or []
+    missing = REQUIRED - set(header)
+    unknown = set(header) - set(COLUMNS)
+    if missing or unknown:
+        parts = []
+        if missing:
+            parts.append(f"missing columns: {', '.join(sorted(missing))}")
+        if unknown:
+            parts.append(f"unknown columns: {', '.join(sorted(unknown))}")
+        raise CsvImportError(
+            f"Header {', '.join(parts)}; expected {','.join(COLUMNS)}.",
+            errors=[_error(1, None, "; ".join(parts))],
+        )
+    lines: list[Line] = []
+    errors: list[FieldError] = []
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise CsvImportError(f"Malformed CSV: {exc}.") from exc
+    if len(rows) > MAX_LINES:
+        raise CsvImportError(f"At most {MAX_LINES} lines per import.")
+    if not rows:
+        raise CsvImportError("The file has a header but no resources.")
+    for number, row in enumerate(rows, start=2):
+        if None in row:  # more cells than columns
+            errors.append(_error(number, None, "more cells than header columns"))
+            continue
+        cells = {k: (v or "").strip() for k, v in row.items()}
+        attributes: Any = {}
+        if cells.get("attributes"):
+            try:
+                attributes = json.loads(cells["attributes"])
+            except json.JSONDecodeError as exc:
+                errors.append(_error(number, "attributes", f"not JSON: {exc.msg}"))
+                continue
+            if not isinstance(attributes, dict):
+                errors.append(_error(number, "attributes", "must be a JSON object"))
+                continue
+        if not cells.get("type"):
+            errors.append(_error(number, "type", "required"))
+            continue
+        fields: dict[str, Any] = {
+            "name": cells.get("name", ""),
+            "description": cells.get("description", ""),
+            "location": cells.get("location", ""),
+            "attributes": attributes,
+        }
+        if cells.get("status"):
+            fields["status"] = cells["status"]
+        try:
+            # Same validation as the JSON API; type and parent are resolved later by name.
+            ResourceCreate.model_validate(
+                {**fields, "type_id": "00000000-0000-0000-0000-000000000000"}
+            )
+        except ValidationError as exc:
+            for err in exc.errors():
+                column = str(err["loc"][0]) if err["loc"] else None
+                errors.append(_error(number, column, err["msg"]))
+            continue
+        lines.append(
+            Line(
+                number=number,
+                name=fields["name"],
+                type_name=cells["type"],
+                parent_name=cells.get("parent") or None,
+                fields=fields,
+            )
+        )
+    if errors:
+        raise CsvImportError(_summary(errors), errors=errors)
+    return lines
+
+
+def resolve(
+    lines: list[Line], *, types: dict[str, ResourceType], existing: dict[str, Resource]
+) -> list[Line]:
+    """Check names against the site and the file; return the lines parents first."""
+    errors: list[FieldError] = []
+    in_file: dict[str, Line] = {}
+    names_in_file = {line.name for line in lines}
+    for line in lines:
+        if line.name in in_file:
+            errors.append(
+                _error(line.number, "name", f"duplicate of line {in_file[line.name].number}")
+            )
+        elif line.name in existing:
+            errors.append(_error(line.number, "name", "a resource with this name exists"))
+        in_file.setdefault(line.name, line)
+        if line.type_name not in types:
+            errors.append(_error(line.number, "type", f"unknown resource type {line.type_name!r}"))
+        if line.parent_name is not None and line.parent_name not in names_in_file | set(existing):
+            errors.append(_error(line.number, "parent", f"unknown parent {line.parent_name!r}"))
+    ordered: list[Line] = []
+    state: dict[str, int] = {}  # 1 = visiting, 2 = done
+
+    def visit(line: Line) -> None:
+        mark = state.get(line.name)
+        if mark == 2:
+            return
+        if mark == 1:
+            errors.append(_error(line.number, "parent", "parents form a cycle"))
+            return
+        state[line.name] = 1
+        parent = in_file.get(line.parent_name or "")
+        if parent is not None and parent is not line:
+            visit(parent)
+        elif parent is line:
+            errors.append(_error(line.number, "parent", "a resource cannot be its own parent"))
+        state[line.name] = 2
+        ordered.append(line)
+
+    for line in lines:
+        visit(line)
+    if errors:
+        errors.sort(key=lambda e: e.loc[2])
+        raise CsvImportError(_summary(errors), errors=errors)
+    return ordered
+
+
+def _summary(errors: list[FieldError]) -> str:
+    shown = "; ".join(
+        f"line {e.loc[2]}{' ' + str(e.loc[3]) if len(e.loc) > 3 else ''}: {e.msg}"
+        for e in errors[:5]
+    )
+    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+    return f"{len(errors)} error(s): {shown}{more}."
+
+
+def export(
+    resources: list[Resource], *, types: dict[str, ResourceType], names: dict[Any, str]
+) -> str:
+    by_id = {t.id: t.name for t in types.values()}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for r in resources:
+        writer.writerow(
+            [
+                r.name,
+                by_id.get(r.type_id, ""),
+                names.get(r.parent_id, "") if r.parent_id else "",
+                r.description,
+                r.location,
+                r.status,
+                json.dumps(r.attributes, sort_keys=True) if r.attributes else "",
+            ]
+        )
+    return out.getvalue()

@@ -1,0 +1,119 @@
+"""Plain async factories for the booking tests: sites, members, types, resources."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from reservation_be.models import Site, SiteMember, User
+from reservation_be.models.resource import Resource
+from reservation_be.models.resource_type import ResourceType
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def ensure_user(session: AsyncSession, user_id: str, username: str) -> None:
+    await session.execute(
+        insert(User)
+        .values(id=user_id, username=username, email=f"{username}@example.test")
+        .on_conflict_do_nothing(index_elements=[User.id])
+    )
+
+
+async def make_site(
+    session: AsyncSession, *, slug: str | None = None, visibility: str = "public"
+) -> Site:
+    slug = slug or f"site-{uuid.uuid4().hex[:8]}"
+    site = Site(slug=slug, name=slug.title(), visibility=visibility)
+    session.add(site)
+    await session.flush()
+    await session.refresh(site)
+    return site
+
+
+async def add_member(
+    session: AsyncSession, site: Site, user_id: str, username: str, role: str = "member"
+) -> None:
+    await ensure_user(session, user_id, username)
+    session.add(SiteMember(site_id=site.id, user_id=user_id, role=role))
+    await session.flush()
+
+
+async def make_type(session: AsyncSession, site: Site, **fields: Any) -> ResourceType:
+    rtype = ResourceType(site_id=site.id, name=fields.pop("name", f"type-{uuid.uuid4().hex[:6]}"))
+    for key, value in fields.items():
+        setattr(rtype, key, value)
+    session.add(rtype)
+    await session.flush()
+    await session.refresh(rtype)
+    return rtype
+
+
+async def make_resource(
+    session: AsyncSession,
+    site: Site,
+    rtype: ResourceType,
+    *,
+    name: str | None = None,
+    parent: Resource | None = None,
+    **fields: Any,
+) -> Resource:
+    resource = Resource(
+        site_id=site.id,
+        type_id=rtype.id,
+        parent_id=parent.id if parent else None,
+        name=name or f"res-{uuid.uuid4().hex[:6]}",
+        **fields,
+    )
+    session.add(resource)
+    await session.flush()
+    await session.refresh(resource)
+    return resource
+
+
+@dataclass
+class Lab:
+    """A public site: alice site-admin, bob member; carol is a member of another site."""
+
+    site: Site
+    other_site: Site
+    rtype: ResourceType
+    rack: Resource
+    server1: Resource
+    server2: Resource
+
+
+async def make_lab(session: AsyncSession, people: dict[str, str], **type_fields: Any) -> Lab:
+    site = await make_site(session, slug=f"lab-{uuid.uuid4().hex[:6]}")
+    other = await make_site(session, slug=f"other-{uuid.uuid4().hex[:6]}")
+    await add_member(session, site, people["alice"], "alice", "site-admin")
+    await add_member(session, site, people["bob"], "bob", "member")
+    await add_member(session, other, people["carol"], "carol", "site-admin")
+    await ensure_user(session, people["admin"], "admin")
+    rtype = await make_type(session, site, name="server", **type_fields)
+    rack = await make_resource(session, site, rtype, name="rack-a")
+    server1 = await make_resource(session, site, rtype, name="server-1", parent=rack)
+    server2 = await make_resource(session, site, rtype, name="server-2", parent=rack)
+    await session.commit()
+    return Lab(site, other, rtype, rack, server1, server2)
+
+
+def hours_from_now(hours: float, *, base: datetime | None = None) -> datetime:
+    base = base or datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+    return base + timedelta(hours=hours)
+
+
+def iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+def booking(resource: Resource, start: datetime, end: datetime, **extra: Any) -> dict[str, Any]:
+    return {
+        "resource_id": str(resource.id),
+        "title": extra.pop("title", "Test booking"),
+        "start": iso(start),
+        "end": iso(end),
+        **extra,
+    }
