@@ -75,7 +75,8 @@ _FAN_OUT = text(
         webhook_id, event_id, event_type, subscription_id, site_id, reservation_id, payload,
         status, attempts, next_attempt_at
     )
-    SELECT 'msg_' || md5(:event_id || ':' || s.id::text), :event_id, :event_type, s.id,
+    SELECT 'msg_' || md5(CAST(:event_id AS text) || ':' || s.id::text),
+           CAST(:event_id AS text), CAST(:event_type AS text), s.id,
            s.site_id, CAST(:reservation_id AS uuid), :payload, 'pending', 0, now()
     FROM webhook_subscriptions s
     WHERE s.site_id = :site_id
@@ -83,7 +84,8 @@ _FAN_OUT = text(
       AND CASE
             WHEN CAST(:ping_subscription_id AS uuid) IS NOT NULL
               THEN s.id = CAST(:ping_subscription_id AS uuid)
-            ELSE (cardinality(s.event_types) = 0 OR :event_type = ANY (s.event_types))
+            ELSE (cardinality(s.event_types) = 0
+                  OR CAST(:event_type AS varchar) = ANY (s.event_types))
              AND (s.scope_kind = 'site'
                   OR (s.scope_kind = 'resource_type'
                       AND CAST(:resource_type_id AS uuid) = ANY (s.scope_ids))
