@@ -82,6 +82,7 @@ async def test_code_flow_with_pkce_yields_tokens_the_api_accepts(
         principal = await token_verifier.verify(tokens["access_token"])
     assert principal.username == "alice"
     assert principal.azp == FRONTEND
+    assert principal.claims["aud"] == "reservation-api"  # the frontend's audience mapper
     assert principal.claims["nonce"] == "nonce-456"
     assert principal.claims["allowed-origins"] == [FRONTEND_URL]
     assert "auth_time" in principal.claims
