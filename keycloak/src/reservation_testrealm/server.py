@@ -164,7 +164,10 @@ class TestRealm:
         first_name: str | None = None,
         last_name: str | None = None,
     ) -> str:
-        """Add a user to the running realm and return its ``sub``."""
+        """Add a user to the running realm and return its ``sub``.
+
+        The password defaults to the username, as for the demo users ``alice`` and ``bob``.
+        """
         user = User(
             id=str(uuid.uuid4()),
             username=username.lower(),
