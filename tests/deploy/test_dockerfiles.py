@@ -1,0 +1,118 @@
+"""Dockerfiles, checked without a Docker engine: multi-stage builds from the uv workspace lock,
+a non-root final stage, commands that exist, and build contexts that contain what is copied."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from pathlib import Path
+
+import pytest
+
+
+@dataclass(frozen=True)
+class Image:
+    dockerfile: str
+    package: str | None  # uv workspace package, None for the frontend
+
+
+IMAGES = [
+    Image("reservation-be/Dockerfile", "reservation-be"),
+    Image("reservation-event-processor/Dockerfile", "reservation-event-processor"),
+    Image("webhook-examples/switch-port/Dockerfile", "switch-port-webhook"),
+    Image("webhook-examples/minimal/Dockerfile", "webhook-example-minimal"),
+    Image("frontend/Dockerfile", None),
+]
+
+
+def instructions(path: Path) -> list[tuple[str, str]]:
+    text = re.sub(r"\\\n\s*", " ", path.read_text(encoding="utf-8"))
+    result = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            keyword, _, rest = line.partition(" ")
+            result.append((keyword.upper(), rest.strip()))
+    return result
+
+
+def final_stage(steps: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    last_from = max(i for i, (keyword, _) in enumerate(steps) if keyword == "FROM")
+    return steps[last_from:]
+
+
+def workspace_scripts(repo: Path) -> dict[str, str]:
+    scripts: dict[str, str] = {}
+    for pyproject in repo.glob("**/pyproject.toml"):
+        if ".venv" in pyproject.parts or "node_modules" in pyproject.parts:
+            continue
+        project = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
+        for script in project.get("scripts", {}):
+            scripts[script] = project["name"]
+    return scripts
+
+
+@pytest.mark.parametrize("image", IMAGES, ids=lambda i: i.dockerfile)
+def test_image_is_multi_stage_and_runs_as_non_root(image: Image, repo: Path) -> None:
+    steps = instructions(repo / image.dockerfile)
+    assert sum(1 for keyword, _ in steps if keyword == "FROM") >= 2
+    users = [value for keyword, value in final_stage(steps) if keyword == "USER"]
+    assert users, "the final stage must switch to a non-root user"
+    uid = users[-1].split(":")[0]
+    assert uid not in {"0", "root"} and uid.isdigit(), "numeric non-root uid (runAsNonRoot)"
+
+
+@pytest.mark.parametrize("image", [i for i in IMAGES if i.package], ids=lambda i: i.dockerfile)
+def test_python_image_installs_its_package_from_the_frozen_lock(image: Image, repo: Path) -> None:
+    runs = [v for k, v in instructions(repo / image.dockerfile) if k == "RUN"]
+    syncs = [sync for run in runs for sync in re.findall(r"uv sync ([^&;]*)", run)]
+    assert len(syncs) == 2, "dependencies first (cached layer), then the project"
+    for sync in syncs:
+        assert "--frozen" in sync and f"--package {image.package}" in sync and "--no-dev" in sync
+    assert "--no-editable" in syncs[-1], "the runtime stage copies a self-contained venv"
+
+
+@pytest.mark.parametrize("image", [i for i in IMAGES if i.package], ids=lambda i: i.dockerfile)
+def test_image_command_is_a_script_of_its_package(image: Image, repo: Path) -> None:
+    steps = final_stage(instructions(repo / image.dockerfile))
+    command = [v for k, v in steps if k == "CMD"][-1]
+    program = re.findall(r'"([^"]+)"', command)[0]
+    if program == "uvicorn":
+        return
+    assert workspace_scripts(repo).get(program) == image.package
+
+
+@pytest.mark.parametrize("image", [i for i in IMAGES if i.package], ids=lambda i: i.dockerfile)
+def test_build_context_filter_keeps_what_the_dockerfile_copies(image: Image, repo: Path) -> None:
+    dockerfile = repo / image.dockerfile
+    ignore = Path(f"{dockerfile}.dockerignore").read_text(encoding="utf-8").splitlines()
+    patterns = [p.strip() for p in ignore if p.strip() and not p.startswith("#")]
+
+    def included(path: str) -> bool:
+        keep = True
+        for pattern in patterns:
+            negated = pattern.startswith("!")
+            glob = pattern.removeprefix("!").rstrip("/")
+            if fnmatch(path, glob) or path.startswith(glob + "/"):
+                keep = negated
+        return keep
+
+    copies = [v for k, v in instructions(dockerfile) if k == "COPY" and "--from=" not in v]
+    assert copies
+    for copy in copies:
+        sources = [part for part in copy.split() if not part.startswith("--")][:-1]
+        for source in sources:
+            assert (repo / source).exists(), f"{source} does not exist"
+            assert included(source.rstrip("/")), f"{source} is filtered out of the context"
+
+
+def test_frontend_image_writes_runtime_config_from_the_environment(repo: Path) -> None:
+    script = (repo / "frontend/nginx/40-write-config-js.sh").read_text(encoding="utf-8")
+    for key in ("apiUrl", "oidcIssuer", "clientId"):
+        assert f'"{key}"' in script
+    conf = (repo / "frontend/nginx/default.conf").read_text(encoding="utf-8")
+    assert "location = /config.js" in conf and "listen 8081" in conf
+    steps = instructions(repo / "frontend/Dockerfile")
+    assert any("40-write-config-js.sh /docker-entrypoint.d/" in v for k, v in steps if k == "COPY")

@@ -1,0 +1,443 @@
+"""The Helm chart, rendered offline by Helm's engine and checked against the Kubernetes JSON
+schemas (kubernetes-validate ships them), the values schema, and the chart's own promises:
+hardened pods, secrets by reference, migrations as a hook, selectors that select."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from typing import Any
+
+import helm_python
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+from cryptography.fernet import Fernet
+
+from deploy.chart import (
+    CHART,
+    REQUIRED,
+    env_of,
+    find,
+    manifest,
+    merge,
+    objects,
+    pod_spec,
+    render,
+)
+from deploy.settings_env import unknown_env_names
+
+# The oldest Kubernetes the chart supports (Chart.yaml kubeVersion) and the newest schemas shipped.
+KUBE_VERSIONS = ["1.27.0", kubernetes_validate.latest_version() + ".0"]
+
+EXTERNAL: dict[str, Any] = merge(
+    REQUIRED,
+    {
+        "postgresql": {"enabled": False},
+        "externalDatabase": {
+            "host": "db.internal.example.org",
+            "existingSecret": "platform-db",
+            "existingSecretPasswordKey": "password",
+        },
+        "rabbitmq": {"enabled": False},
+        "externalRabbitmq": {
+            "host": "mq.internal.example.org",
+            "port": 5671,
+            "vhost": "reservations",
+            "tls": True,
+            "existingSecret": "platform-mq",
+        },
+        "externalKeycloak": {
+            "internalUrl": "http://keycloak.identity.svc:8080",
+            "existingSecret": "platform-keycloak-clients",
+            "clientSecrets": {"api": ""},
+        },
+        "webhookSecretsKey": {"existingSecret": "platform-webhook-key"},
+        "ingress": {"enabled": False},
+        "backend": {"autoscaling": {"enabled": False}, "replicaCount": 3},
+        "eventProcessor": {"autoscaling": {"enabled": False}, "replicaCount": 2},
+        "examples": {"switchPort": {"enabled": True, "existingSecret": "switch-port-example"}},
+    },
+)
+
+EXAMPLES: dict[str, Any] = merge(
+    REQUIRED,
+    {
+        "externalKeycloak": {"clientSecrets": {"switchPort": "not-a-real-secret"}},
+        "examples": {
+            "switchPort": {
+                "enabled": True,
+                "webhookSecret": "whsec_ZGV2LW9ubHktc3dpdGNoLXBvcnQtd2ViaG9vay1zZWM=",
+            }
+        },
+        "frontend": {"autoscaling": {"enabled": True}},
+        "backend": {"autoscaling": {"targetMemory": 80}, "pdb": {"minAvailable": 1}},
+    },
+)
+
+BARE: dict[str, Any] = merge(
+    REQUIRED,
+    {
+        "serviceAccount": {"create": False},
+        "ingress": {"enabled": False},
+        **{
+            component: {
+                "networkPolicy": {"enabled": False},
+                "pdb": {"create": False},
+                "autoscaling": {"enabled": False},
+            }
+            for component in ("backend", "eventProcessor", "frontend")
+        },
+    },
+)
+
+SCENARIOS = {"bundled": REQUIRED, "external": EXTERNAL, "examples": EXAMPLES, "bare": BARE}
+PLATFORM_COMPONENTS = {"backend", "event-processor", "frontend", "migrations", "switch-port"}
+
+
+@pytest.fixture(scope="module", params=sorted(SCENARIOS))
+def scenario(request: pytest.FixtureRequest) -> tuple[str, list[dict[str, Any]]]:
+    name: str = request.param
+    return name, objects(render(SCENARIOS[name]))
+
+
+def containers(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    return [*spec.get("initContainers", []), *spec["containers"]]
+
+
+def component(doc: dict[str, Any]) -> str:
+    return str(doc["metadata"]["labels"].get("app.kubernetes.io/component", ""))
+
+
+# ---------------------------------------------------------------- Kubernetes schemas
+
+
+@pytest.mark.parametrize("kube_version", KUBE_VERSIONS)
+def test_every_rendered_object_is_valid_kubernetes(
+    scenario: tuple[str, list[dict[str, Any]]], kube_version: str
+) -> None:
+    name, docs = scenario
+    assert len(docs) > 10
+    errors = []
+    for doc in docs:
+        try:
+            kubernetes_validate.validate(manifest(doc), kube_version, strict=True)
+        except kubernetes_validate.ValidationError as error:
+            errors.append(f"{doc['__template__']}: {error.message} at {list(error.path)}")
+    assert errors == [], f"{name} on Kubernetes {kube_version}"
+
+
+def test_schema_validation_catches_a_misspelt_field() -> None:
+    docs = objects(render(REQUIRED))
+    deployment = manifest(find(docs, "Deployment", "backend"))
+    deployment["spec"]["template"]["spec"]["containers"][0]["imagePullPolicyy"] = "Always"
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, KUBE_VERSIONS[-1], strict=True)
+
+
+def test_chart_lints_without_errors() -> None:
+    report = helm_python.lint(CHART, REQUIRED, strict=True, namespace="reservations")
+    problems = [m for m in report["messages"] if m["severity"] >= 2]
+    assert problems == [] and report["errors"] == []
+
+
+# ---------------------------------------------------------------- values and their schema
+
+
+def test_values_yaml_satisfies_values_schema() -> None:
+    schema = json.loads((CHART / "values.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft7Validator.check_schema(schema)
+    values = yaml.safe_load((CHART / "values.yaml").read_text(encoding="utf-8"))
+    errors = [e.message for e in jsonschema.Draft7Validator(schema).iter_errors(values)]
+    assert errors == []
+
+
+def test_every_value_is_documented_in_values_yaml_and_the_readme() -> None:
+    values_text = (CHART / "values.yaml").read_text(encoding="utf-8")
+    readme = (CHART / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"## @param (\S+)", values_text))
+
+    def leaves(node: Any, path: str) -> set[str]:
+        if isinstance(node, dict) and node and path.rsplit(".", 1)[-1] not in FREE_FORM:
+            return {leaf for key, value in node.items() for leaf in leaves(value, f"{path}.{key}")}
+        return {path}
+
+    FREE_FORM = {
+        "resources",
+        "podSecurityContext",
+        "containerSecurityContext",
+        "livenessProbe",
+        "readinessProbe",
+        "startupProbe",
+        "switches",
+    }
+    values = yaml.safe_load(values_text)
+    expected = {leaf.lstrip(".") for key, v in values.items() for leaf in leaves(v, key)}
+    assert expected - documented == set(), "values without a ## @param line"
+    missing_in_readme = {p for p in documented if f"`{p}`" not in readme}
+    assert missing_in_readme == set(), "values missing from the README table"
+
+
+@pytest.mark.parametrize(
+    ("override", "complaint"),
+    [
+        ({"environment": "staging"}, "environment"),
+        ({"backend": {"replicas": 3}}, "replicas"),
+        ({"eventProcessor": {"retrySchedule": "soon"}}, "retrySchedule"),
+        ({"externalDatabase": {"sslmode": "sometimes"}}, "sslmode"),
+        ({"examples": {"switchPort": {"webhookSecret": "hunter2"}}}, "webhookSecret"),
+    ],
+)
+def test_values_schema_refuses_bad_values(override: dict[str, Any], complaint: str) -> None:
+    with pytest.raises(helm_python.HelmError, match=complaint):
+        render(merge(REQUIRED, override))
+
+
+def test_defaults_alone_refuse_to_render_without_an_identity_provider() -> None:
+    with pytest.raises(helm_python.HelmError, match=r"externalKeycloak\.url is required"):
+        render({})
+
+
+def test_external_database_needs_a_password_source() -> None:
+    values = merge(REQUIRED, {"postgresql": {"enabled": False}, "externalDatabase": {"host": "db"}})
+    with pytest.raises(helm_python.HelmError, match=r"externalDatabase\.password"):
+        render(values)
+
+
+# ---------------------------------------------------------------- hardened by default
+
+
+def test_every_pod_runs_hardened(scenario: tuple[str, list[dict[str, Any]]]) -> None:
+    _, docs = scenario
+    pods = [(d, pod_spec(d)) for d in docs if pod_spec(d) is not None]
+    assert pods
+    for doc, spec in pods:
+        assert spec is not None
+        where = doc["__template__"]
+        pod_context = spec.get("securityContext", {})
+        assert pod_context.get("runAsNonRoot") is True, where
+        assert pod_context.get("seccompProfile", {}).get("type") == "RuntimeDefault", where
+        assert spec.get("automountServiceAccountToken") is False, where
+        assert not spec.get("hostNetwork") and not spec.get("hostPID"), where
+        for container in containers(spec):
+            context = container.get("securityContext", {})
+            assert context.get("runAsNonRoot") is True, where
+            assert context.get("readOnlyRootFilesystem") is True, where
+            assert context.get("allowPrivilegeEscalation") is False, where
+            assert context.get("privileged") is False, where
+            assert context.get("capabilities", {}).get("drop") == ["ALL"], where
+            assert container["resources"].get("requests"), where
+            assert container["resources"].get("limits", {}).get("memory"), where
+
+
+def test_long_running_platform_containers_have_probes(
+    scenario: tuple[str, list[dict[str, Any]]],
+) -> None:
+    _, docs = scenario
+    for doc in docs:
+        if doc["kind"] not in {"Deployment", "StatefulSet"}:
+            continue
+        main = doc["spec"]["template"]["spec"]["containers"][0]
+        assert "readinessProbe" in main, doc["__template__"]
+        if component(doc) in {"backend", "event-processor", "frontend"}:
+            assert "livenessProbe" in main, doc["__template__"]
+
+
+# ---------------------------------------------------------------- secrets
+
+
+SENSITIVE = re.compile(r"PASSWORD|SECRET|_KEY$|SWITCHES")
+
+
+def test_credentials_reach_pods_only_by_secret_reference(
+    scenario: tuple[str, list[dict[str, Any]]],
+) -> None:
+    _, docs = scenario
+    for doc in docs:
+        spec = pod_spec(doc)
+        if spec is None:
+            continue
+        for container in containers(spec):
+            for name, entry in env_of(container).items():
+                if SENSITIVE.search(name):
+                    assert "secretKeyRef" in entry.get("valueFrom", {}), f"{name} is inline"
+                if name.endswith("_URL") and "@" in entry.get("value", ""):
+                    assert "$(" in entry["value"], f"{name} carries a literal password"
+
+
+def test_every_secret_reference_resolves(scenario: tuple[str, list[dict[str, Any]]]) -> None:
+    name, docs = scenario
+    rendered = {
+        d["metadata"]["name"]: set(d.get("data", {})) for d in docs if d["kind"] == "Secret"
+    }
+    given_by_operator = {
+        "platform-db",
+        "platform-mq",
+        "platform-keycloak-clients",
+        "platform-webhook-key",
+        "switch-port-example",
+    }
+    for doc in docs:
+        spec = pod_spec(doc)
+        if spec is None:
+            continue
+        for container in containers(spec):
+            for entry in env_of(container).values():
+                ref = entry.get("valueFrom", {}).get("secretKeyRef")
+                if ref is None:
+                    continue
+                if ref["name"] in rendered:
+                    assert ref["key"] in rendered[ref["name"]], f"{name}: {ref}"
+                else:
+                    assert ref["name"] in given_by_operator, f"{name}: dangling {ref}"
+
+
+def test_existing_secrets_replace_every_chart_managed_credential() -> None:
+    docs = objects(render(merge(EXTERNAL, {"examples": {"switchPort": {"enabled": False}}})))
+    assert [d for d in docs if d["kind"] == "Secret"] == []
+
+
+def test_generated_webhook_key_is_a_fernet_key() -> None:
+    docs = objects(render(REQUIRED))
+    secret = next(d for d in docs if d["kind"] == "Secret")
+    key = base64.b64decode(secret["data"]["webhook-secrets-key"])
+    Fernet(key)  # raises on anything but 32 url-safe base64 bytes
+
+
+def test_credentials_secret_exists_before_the_migration_hook_runs() -> None:
+    external_db = {
+        "postgresql": {"enabled": False},
+        "externalDatabase": {"host": "db", "password": "pw"},
+    }
+    docs = objects(render(merge(REQUIRED, external_db)))
+    secret = next(d for d in docs if d["kind"] == "Secret")
+    job = find(docs, "Job", "migrations")
+    secret_hooks = secret["metadata"]["annotations"]["helm.sh/hook"].split(",")
+    job_hooks = job["metadata"]["annotations"]["helm.sh/hook"].split(",")
+    assert set(job_hooks) <= set(secret_hooks)
+    assert int(secret["metadata"]["annotations"]["helm.sh/hook-weight"]) < int(
+        job["metadata"]["annotations"]["helm.sh/hook-weight"]
+    )
+
+
+# ---------------------------------------------------------------- migrations
+
+
+@pytest.mark.parametrize(
+    ("values", "hooks"),
+    [
+        (EXTERNAL, {"pre-install", "pre-upgrade"}),
+        # The bundled database is part of the release: it cannot be migrated before it exists.
+        (REQUIRED, {"post-install", "pre-upgrade"}),
+    ],
+)
+def test_migrations_run_as_a_hook_before_new_pods(values: dict[str, Any], hooks: set[str]) -> None:
+    job = find(objects(render(values)), "Job", "migrations")
+    assert set(job["metadata"]["annotations"]["helm.sh/hook"].split(",")) == hooks
+    container = job["spec"]["template"]["spec"]["containers"][0]
+    assert container["args"] == ["reservation-be", "migrate"]
+    assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
+
+
+# ---------------------------------------------------------------- wiring
+
+
+def test_selectors_select_the_pods_they_mean(scenario: tuple[str, list[dict[str, Any]]]) -> None:
+    _, docs = scenario
+    pod_labels = [
+        (d["kind"], d["metadata"]["name"], d["spec"]["template"]["metadata"]["labels"])
+        for d in docs
+        if d["kind"] in {"Deployment", "StatefulSet"}
+    ]
+    deployments = {d["metadata"]["name"] for d in docs if d["kind"] == "Deployment"}
+
+    def selects(selector: dict[str, str]) -> bool:
+        return any(selector.items() <= labels.items() for _, _, labels in pod_labels)
+
+    for doc in docs:
+        kind = doc["kind"]
+        if kind == "Service":
+            assert selects(doc["spec"]["selector"]), doc["__template__"]
+        elif kind in {"PodDisruptionBudget", "NetworkPolicy"}:
+            selector = doc["spec"]["podSelector" if kind == "NetworkPolicy" else "selector"]
+            assert selects(selector.get("matchLabels", {})), doc["__template__"]
+        elif kind == "HorizontalPodAutoscaler":
+            assert doc["spec"]["scaleTargetRef"]["name"] in deployments
+        elif kind == "StatefulSet":
+            assert doc["spec"]["serviceName"] in {
+                s["metadata"]["name"] for s in docs if s["kind"] == "Service"
+            }
+
+
+def test_autoscaled_deployments_leave_replicas_to_the_hpa() -> None:
+    auto = find(objects(render(REQUIRED)), "Deployment", "backend")
+    assert "replicas" not in auto["spec"]
+    fixed = find(objects(render(EXTERNAL)), "Deployment", "backend")
+    assert fixed["spec"]["replicas"] == 3
+
+
+def test_ingress_routes_api_to_backend_and_the_rest_to_frontend() -> None:
+    docs = objects(render(REQUIRED))
+    ingress = next(d for d in docs if d["kind"] == "Ingress")
+    paths = {
+        p["path"]: p["backend"]["service"]["name"]
+        for rule in ingress["spec"]["rules"]
+        for p in rule["http"]["paths"]
+    }
+    assert paths["/api"] == find(docs, "Service", "backend")["metadata"]["name"]
+    assert paths["/"] == find(docs, "Service", "frontend")["metadata"]["name"]
+    assert ingress["spec"]["tls"][0]["hosts"] == ["reservations.example.org"]
+
+
+def test_external_services_are_wired_from_values() -> None:
+    docs = objects(render(EXTERNAL))
+    env = env_of(find(docs, "Deployment", "backend")["spec"]["template"]["spec"]["containers"][0])
+    assert env["RESERVATION_BE_DATABASE_URL"]["value"] == (
+        "postgresql+asyncpg://reservations:$(DATABASE_PASSWORD)"
+        "@db.internal.example.org:5432/reservations?ssl=require"
+    )
+    assert env["RESERVATION_BE_AMQP_URL"]["value"] == (
+        "amqps://reservations:$(AMQP_PASSWORD)@mq.internal.example.org:5671/reservations"
+    )
+    assert (
+        env["RESERVATION_BE_OIDC_ISSUER"]["value"] == "https://id.example.org/realms/reservations"
+    )
+    assert env["RESERVATION_BE_OIDC_DISCOVERY_URL"]["value"] == (
+        "http://keycloak.identity.svc:8080/realms/reservations/.well-known/openid-configuration"
+    )
+    assert not [d for d in docs if d["kind"] == "StatefulSet"]
+
+
+def test_event_processor_may_call_the_in_cluster_example_receiver() -> None:
+    docs = objects(render(EXAMPLES))
+    env = env_of(
+        find(docs, "Deployment", "event-processor")["spec"]["template"]["spec"]["containers"][0]
+    )
+    service = find(docs, "Service", "switch-port")["metadata"]["name"]
+    assert service in env["RESERVATION_EP_SSRF_ALLOWLIST"]["value"].split(",")
+
+
+def test_pods_set_only_environment_names_their_settings_read(
+    scenario: tuple[str, list[dict[str, Any]]],
+) -> None:
+    _, docs = scenario
+    names = {
+        name
+        for doc in docs
+        if (spec := pod_spec(doc)) is not None and component(doc) in PLATFORM_COMPONENTS
+        for container in containers(spec)
+        for name in env_of(container)
+    }
+    assert "RESERVATION_BE_DATABASE_URL" in names
+    assert unknown_env_names(names) == {}
+
+
+def test_notes_tell_where_to_go_and_warn_about_bundled_services() -> None:
+    notes = next(text for path, text in render(REQUIRED).items() if path.endswith("NOTES.txt"))
+    assert "https://reservations.example.org" in notes
+    assert "evaluation only" in notes
+    external_notes = next(t for p, t in render(EXTERNAL).items() if p.endswith("NOTES.txt"))
+    assert "evaluation only" not in external_notes
+    assert "port-forward" in external_notes
