@@ -109,9 +109,11 @@ def iso(value: datetime) -> str:
     return value.isoformat()
 
 
-def booking(resource: Resource, start: datetime, end: datetime, **extra: Any) -> dict[str, Any]:
+def booking(
+    resource: Resource | None, start: datetime, end: datetime, **extra: Any
+) -> dict[str, Any]:
     return {
-        "resource_id": str(resource.id),
+        "resource_id": str(resource.id) if resource is not None else None,
         "title": extra.pop("title", "Test booking"),
         "start": iso(start),
         "end": iso(end),
