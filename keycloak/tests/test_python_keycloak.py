@@ -10,7 +10,7 @@ from keycloak.exceptions import (
 )
 from reservation_testrealm.server import TestRealm
 
-from keycloak import KeycloakAdmin, KeycloakOpenID
+from keycloak import KeycloakAdmin, KeycloakOpenID, KeycloakOpenIDConnection
 
 REALM = "reservations"
 
@@ -203,3 +203,30 @@ def test_admin_api_is_refused_without_realm_management_roles(test_realm: TestRea
 
     assert search_error.value.response_code == 403
     assert get_error.value.response_code == 403
+
+
+async def test_async_admin_finds_a_user_by_exact_email(test_realm: TestRealm) -> None:
+    # The backend's member look-up: KeycloakOpenIDConnection + a_get_users, exact match.
+    connection = KeycloakOpenIDConnection(
+        server_url=test_realm.base_url + "/",
+        realm_name=REALM,
+        client_id="reservation-api",
+        client_secret_key=test_realm.client_secret("reservation-api"),
+        timeout=10,
+    )
+    keycloak_admin = KeycloakAdmin(connection=connection)
+
+    try:
+        found = await keycloak_admin.a_get_users(
+            {"email": "ALICE@example.com", "exact": "true", "max": 2, "first": 0}
+        )
+        partial = await keycloak_admin.a_get_users(
+            {"email": "alice@", "exact": "true", "max": 2, "first": 0}
+        )
+    finally:
+        # python-keycloak keeps two async HTTP clients: the admin one and its token client's.
+        await connection.keycloak_openid.connection.aclose()
+        await connection.aclose()
+
+    assert [u["username"] for u in found] == ["alice"]
+    assert partial == []
