@@ -1,0 +1,231 @@
+"""Real RabbitMQ, a real receiver on loopback, the processor in this process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import aio_pika
+import pytest
+from factories import create_site, create_subscription, reservation_event
+from live import (
+    AMQP_URL,
+    Publisher,
+    Receiver,
+    TcpProxy,
+    delete_broker_objects,
+    wait_for,
+)
+from pydantic import SecretStr
+from reservation_be.models.webhook_delivery import WebhookDelivery
+from reservation_common.crypto import SecretBox
+from reservation_event_processor.app import Processor
+from reservation_event_processor.settings import Settings
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+SM = async_sessionmaker[AsyncSession]
+
+
+@pytest.fixture
+async def names() -> AsyncIterator[tuple[str, str]]:
+    suffix = uuid.uuid4().hex[:10]
+    exchange, queue = f"test.events.{suffix}", f"test-ep-{suffix}"
+    yield exchange, queue
+    await delete_broker_objects(exchange, queue)
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    r = Receiver()
+    yield r
+    await r.stop()
+
+
+@pytest.fixture
+async def proxy() -> AsyncIterator[TcpProxy]:
+    p = TcpProxy()
+    await p.start()
+    yield p
+    await p.stop()
+
+
+def broker_settings(settings: Settings, names: tuple[str, str], amqp_url: str) -> Settings:
+    return settings.model_copy(
+        update={
+            "amqp_url": SecretStr(amqp_url),
+            "exchange": names[0],
+            "queue": names[1],
+            "prefetch": 16,
+            "ssrf_allowlist": ["127.0.0.1/32"],
+            "shutdown_grace": timedelta(seconds=5),
+        }
+    )
+
+
+class Running:
+    def __init__(self, settings: Settings) -> None:
+        self.processor = Processor(settings, serve_http=False)
+        self.task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> Processor:
+        self.task = asyncio.create_task(self.processor.run())
+        consumer = self.processor.consumer
+        assert consumer is not None
+        await wait_for(lambda: consumer.ready, timeout=10, what="consumer ready")
+        return self.processor
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.processor.stop()
+        assert self.task is not None
+        await asyncio.wait_for(self.task, timeout=20)
+
+
+async def count_status(sm: SM, status: str) -> int:
+    async with sm() as session:
+        result = await session.execute(
+            select(func.count())
+            .select_from(WebhookDelivery)
+            .where(WebhookDelivery.status == status)
+        )
+        return int(result.scalar_one())
+
+
+async def test_events_from_rabbitmq_reach_only_their_sites_receivers_signed(
+    sm: SM, box: SecretBox, settings: Settings, names: tuple[str, str], receiver: Receiver
+) -> None:
+    site_a, site_b = await create_site(sm), await create_site(sm)
+    _, [secret_a] = await create_subscription(sm, box, site=site_a, url=receiver.url("a"))
+    _, [secret_b] = await create_subscription(sm, box, site=site_b, url=receiver.url("b"))
+    receiver.secrets.update(a=secret_a, b=secret_b)
+    await receiver.start()
+    events = [reservation_event(site_a) for _ in range(6)] + [reservation_event(site_b)]
+    async with Running(broker_settings(settings, names, AMQP_URL)), Publisher(names[0]) as pub:
+        for event in events:
+            await pub.publish(
+                event.model_dump_json().encode(), routing_key=event.type, message_id=event.id
+            )
+        await wait_for(lambda: len(receiver.received) >= 7, timeout=15, what="deliveries")
+    assert all(r.verified for r in receiver.received)
+    by_path = Counter(r.path for r in receiver.received)
+    assert by_path == {"a": 6, "b": 1}
+    a_ids = {json.loads(r.body)["id"] for r in receiver.received if r.path == "a"}
+    assert a_ids == {e.id for e in events[:6]}
+
+
+async def test_a_message_published_twice_is_delivered_once_per_subscription(
+    sm: SM, box: SecretBox, settings: Settings, names: tuple[str, str], receiver: Receiver
+) -> None:
+    site = await create_site(sm)
+    _, [secret] = await create_subscription(sm, box, site=site, url=receiver.url("a"))
+    receiver.secrets["a"] = secret
+    await receiver.start()
+    event = reservation_event(site)
+    body = event.model_dump_json().encode()
+    async with Running(broker_settings(settings, names, AMQP_URL)), Publisher(names[0]) as pub:
+        await pub.publish(body, routing_key=event.type, message_id=event.id)
+        await wait_for(lambda: len(receiver.received) == 1, timeout=10, what="first delivery")
+        await pub.publish(body, routing_key=event.type, message_id=event.id)
+        await asyncio.sleep(0.5)
+    assert len(receiver.received) == 1
+    assert await count_status(sm, "succeeded") == 1
+
+
+async def test_a_message_that_is_not_an_event_is_dead_lettered(
+    sm: SM, settings: Settings, names: tuple[str, str]
+) -> None:
+    async with Running(broker_settings(settings, names, AMQP_URL)), Publisher(names[0]) as pub:
+        await pub.publish(b'{"not": "an event"}', routing_key="reservation.started", message_id="x")
+        connection = await aio_pika.connect(AMQP_URL)
+        async with connection:
+            channel = await connection.channel()
+            dead = await channel.declare_queue(
+                f"{names[1]}.dead", durable=True, arguments={"x-queue-type": "quorum"}
+            )
+            message = None
+            for _ in range(100):
+                message = await dead.get(fail=False)
+                if message is not None:
+                    break
+                await asyncio.sleep(0.05)
+            assert message is not None and message.body == b'{"not": "an event"}'
+            await message.ack()
+
+
+async def test_receiver_down_then_up_gets_every_event(
+    sm: SM, box: SecretBox, settings: Settings, names: tuple[str, str], receiver: Receiver
+) -> None:
+    site = await create_site(sm)
+    _, [secret] = await create_subscription(sm, box, site=site, url=receiver.url("a"))
+    receiver.secrets["a"] = secret
+    events = [reservation_event(site) for _ in range(10)]
+    async with Running(broker_settings(settings, names, AMQP_URL)), Publisher(names[0]) as pub:
+        for event in events:
+            await pub.publish(
+                event.model_dump_json().encode(), routing_key=event.type, message_id=event.id
+            )
+
+        # Nothing listens yet: attempts fail with connection refused and are rescheduled.
+        async def first_attempts_failed() -> bool:
+            async with sm() as session:
+                result = await session.execute(
+                    select(func.count())
+                    .select_from(WebhookDelivery)
+                    .where(WebhookDelivery.attempts >= 1, WebhookDelivery.status == "pending")
+                )
+                return int(result.scalar_one()) == 10
+
+        for _ in range(200):
+            if await first_attempts_failed():
+                break
+            await asyncio.sleep(0.05)
+        assert await first_attempts_failed()
+        await receiver.start()
+        await wait_for(
+            lambda: len({r.webhook_id for r in receiver.received}) == 10,
+            timeout=15,
+            what="all deliveries after the receiver came up",
+        )
+    assert {json.loads(r.body)["id"] for r in receiver.received} == {e.id for e in events}
+    assert await count_status(sm, "succeeded") == 10
+
+
+async def test_broker_connection_cut_during_load_loses_nothing(
+    sm: SM,
+    box: SecretBox,
+    settings: Settings,
+    names: tuple[str, str],
+    receiver: Receiver,
+    proxy: TcpProxy,
+) -> None:
+    site = await create_site(sm)
+    _, [secret] = await create_subscription(sm, box, site=site, url=receiver.url("a"))
+    receiver.secrets["a"] = secret
+    await receiver.start()
+    events = [reservation_event(site) for _ in range(150)]
+    running = Running(
+        broker_settings(settings, names, f"amqp://guest:guest@127.0.0.1:{proxy.port}/")
+    )
+    async with running as processor, Publisher(names[0]) as pub:
+        for i, event in enumerate(events):
+            await pub.publish(
+                event.model_dump_json().encode(), routing_key=event.type, message_id=event.id
+            )
+            if i in (30, 80, 120):
+                assert proxy.cut() >= 1
+        await wait_for(
+            lambda: len({json.loads(r.body)["id"] for r in receiver.received}) == 150,
+            timeout=60,
+            what="every event delivered",
+        )
+        assert processor.consumer is not None and processor.consumer.connections >= 2
+    ids_per_webhook: dict[str, set[str]] = {}
+    for r in receiver.received:
+        ids_per_webhook.setdefault(r.webhook_id, set()).add(json.loads(r.body)["id"])
+    assert all(len(ids) == 1 for ids in ids_per_webhook.values())
+    assert len(ids_per_webhook) == 150
+    assert all(r.verified for r in receiver.received)
