@@ -1,0 +1,1 @@
+"""The no-Docker dev-mode launcher (``devmode/run.py``)."""

