@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, select, text
-
 from reservation_be.models import AuditLogEntry, Notification, OutboxMessage
 from reservation_be.models.reservation import Reservation
 from reservation_be.models.reservation_slot import ReservationSlot
+from sqlalchemy import func, select, text
+
 from tests.reservations.factories import booking, hours_from_now, make_resource
 
 PROBLEM = "application/problem+json"
@@ -106,9 +106,7 @@ async def test_lead_time_and_teardown_grace_widen_the_hold(client, auth, lab, se
     a = await book(client, headers, lab.server1, hours_from_now(2), hours_from_now(3))
     assert a.status_code == 201
     # Ends 10 minutes before the next one's lead time would... start: refused.
-    too_close = await book(
-        client, headers, lab.server1, hours_from_now(3.2), hours_from_now(4)
-    )
+    too_close = await book(client, headers, lab.server1, hours_from_now(3.2), hours_from_now(4))
     assert too_close.status_code == 409
     before = await book(client, headers, lab.server1, hours_from_now(0), hours_from_now(1.25))
     assert before.status_code == 201, before.text
@@ -206,9 +204,8 @@ async def test_maintenance_and_retired_resources_refuse_bookings(client, auth, l
 async def test_every_booking_writes_event_audit_and_notification(
     client, auth, lab, session, people
 ):
-    from reservation_common.events import Event, ReservationEventData
-
     from reservation_be.models import SshKey
+    from reservation_common.events import Event, ReservationEventData
 
     key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKb7i3tTn1bX7rXz8mGfJ8f0dLr7o9yT3nq0bq3X2w7K"
     session.add(

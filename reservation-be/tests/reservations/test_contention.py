@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+from reservation_be.main import close_app, create_app
 from sqlalchemy import text
 
-from reservation_be.main import close_app, create_app
 from tests.reservations.factories import add_member, booking, ensure_user, hours_from_now
 
 CLIENTS = 64
@@ -18,7 +18,9 @@ async def test_64_concurrent_clients_booking_one_slot_exactly_one_wins(
 ):
     # A separate app whose pool is smaller than the crowd: requests queue for connections as
     # they would in production, and the test leaves connections for other suites.
-    app = create_app(settings.model_copy(update={"database_pool_size": 24, "database_max_overflow": 0}))
+    app = create_app(
+        settings.model_copy(update={"database_pool_size": 24, "database_max_overflow": 0})
+    )
     users = []
     for i in range(8):
         name = f"racer{i}"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from reservation_be.models import OutboxMessage
 from reservation_be.models.reservation_slot import ReservationSlot
+from sqlalchemy import select
+
 from tests.reservations.factories import booking, hours_from_now
 
 
@@ -32,7 +32,9 @@ async def test_site_admin_creates_a_resource_under_a_parent(client, auth, lab, s
 
 
 async def test_a_child_created_under_a_booked_parent_is_booked_too(client, auth, lab, session):
-    parent = await book(client, await auth("bob"), lab.rack.id, hours_from_now(0), hours_from_now(3))
+    parent = await book(
+        client, await auth("bob"), lab.rack.id, hours_from_now(0), hours_from_now(3)
+    )
     assert parent.status_code == 201
     child = await create(client, await auth("alice"), lab, "server-3", lab.rack.id)
     assert child.status_code == 201
@@ -43,16 +45,22 @@ async def test_a_child_created_under_a_booked_parent_is_booked_too(client, auth,
     assert refused.status_code == 409
     assert refused.json()["conflicting_reservation"]["id"] == parent.json()["id"]
     held = (
-        await session.execute(
-            select(ReservationSlot.resource_id).where(
-                ReservationSlot.reservation_id == parent.json()["id"]
+        (
+            await session.execute(
+                select(ReservationSlot.resource_id).where(
+                    ReservationSlot.reservation_id == parent.json()["id"]
+                )
             )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     assert len(held) == 4  # rack, server-1, server-2, server-3
 
 
-async def test_moving_a_booked_resource_under_a_booked_parent_is_refused(client, auth, lab, session):
+async def test_moving_a_booked_resource_under_a_booked_parent_is_refused(
+    client, auth, lab, session
+):
     alice, bob = await auth("alice"), await auth("bob")
     other = await create(client, alice, lab, "rack-b")
     assert other.status_code == 201

@@ -46,8 +46,15 @@ def _error(line: int, column: str | None, msg: str) -> FieldError:
     return FieldError(loc=loc, msg=msg, type="csv")
 
 
-def parse(raw: bytes) -> list[Line]:
-    """Decode and check the shape of every line; raise one problem with all errors."""
+@dataclass
+class Parsed:
+    lines: list[Line]
+    errors: list[FieldError]
+    names: set[str]  # every name in the file, also of lines with errors
+
+
+def parse(raw: bytes) -> Parsed:
+    """Decode the file and check the shape of every line, collecting the errors per line."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -68,6 +75,7 @@ def parse(raw: bytes) -> list[Line]:
         )
     lines: list[Line] = []
     errors: list[FieldError] = []
+    names: set[str] = set()
     try:
         rows = list(reader)
     except csv.Error as exc:
@@ -81,6 +89,7 @@ def parse(raw: bytes) -> list[Line]:
             errors.append(_error(number, None, "more cells than header columns"))
             continue
         cells = {k: (v or "").strip() for k, v in row.items()}
+        names.add(cells.get("name", ""))
         attributes: Any = {}
         if cells.get("attributes"):
             try:
@@ -121,18 +130,18 @@ def parse(raw: bytes) -> list[Line]:
                 fields=fields,
             )
         )
-    if errors:
-        raise CsvImportError(_summary(errors), errors=errors)
-    return lines
+    return Parsed(lines=lines, errors=errors, names=names)
 
 
 def resolve(
-    lines: list[Line], *, types: dict[str, ResourceType], existing: dict[str, Resource]
+    parsed: Parsed, *, types: dict[str, ResourceType], existing: dict[str, Resource]
 ) -> list[Line]:
-    """Check names against the site and the file; return the lines parents first."""
-    errors: list[FieldError] = []
+    """Check names against the site and the file; return the lines parents first, or raise
+    one problem listing every error of every line."""
+    lines = parsed.lines
+    errors = list(parsed.errors)
     in_file: dict[str, Line] = {}
-    names_in_file = {line.name for line in lines}
+    names_in_file = parsed.names
     for line in lines:
         if line.name in in_file:
             errors.append(
@@ -167,7 +176,7 @@ def resolve(
     for line in lines:
         visit(line)
     if errors:
-        errors.sort(key=lambda e: e.loc[2])
+        errors.sort(key=lambda e: int(e.loc[2]))
         raise CsvImportError(_summary(errors), errors=errors)
     return ordered
 

@@ -349,13 +349,13 @@ async def import_csv(
 ) -> list[Resource]:
     """Create every resource of the file, parents first, or none (422 listing each bad line)."""
     ctx = await policy.authorize(session, actor, site, Action.RESOURCE_WRITE)
-    lines = csv_io.parse(raw)
+    parsed = csv_io.parse(raw)
     types = await repository.types_by_name(session, ctx.site_id)
-    wanted = {line.name for line in lines} | {
-        line.parent_name for line in lines if line.parent_name is not None
+    wanted = parsed.names | {
+        line.parent_name for line in parsed.lines if line.parent_name is not None
     }
     existing = {r.name: r for r in await repository.by_names(session, ctx.site_id, wanted)}
-    ordered = csv_io.resolve(lines, types=types, existing=existing)
+    ordered = csv_io.resolve(parsed, types=types, existing=existing)
     ids: dict[str, uuid.UUID] = {name: r.id for name, r in existing.items()}
     created: list[Resource] = []
     for line in ordered:
