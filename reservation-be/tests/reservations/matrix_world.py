@@ -1,0 +1,60 @@
+"""Rows the booking matrix cases need in site A, created by their ``prepare`` hooks."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from reservation_be.models.reservation import Reservation
+from reservation_be.models.resource import Resource
+from reservation_be.models.resource_type import ResourceType
+from reservation_be.reservations import repository as reservations_repository
+from sqlalchemy.dialects.postgresql import Range
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tests.matrix import World
+
+START = (datetime.now(UTC) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+
+
+async def booking_rows(world: World, session: AsyncSession) -> dict[str, str]:
+    site_id = world.site_a.id
+    rtype = ResourceType(site_id=site_id, name="server")
+    spare = ResourceType(site_id=site_id, name="unused")
+    session.add_all([rtype, spare])
+    await session.flush()
+    rack = Resource(site_id=site_id, type_id=rtype.id, name="rack")
+    session.add(rack)
+    await session.flush()
+    leaf = Resource(site_id=site_id, type_id=rtype.id, name="leaf", parent_id=rack.id)
+    session.add(leaf)
+    await session.flush()
+    ids = {"type": str(rtype.id), "spare_type": str(spare.id), "resource": str(rack.id)}
+    ids["leaf"] = str(leaf.id)
+    for key, owner, status, hours in (
+        ("reservation", world.ids["target"], "confirmed", 0),
+        ("own_reservation", world.ids["bob"], "confirmed", 2),
+        ("pending", world.ids["target"], "pending", 4),
+    ):
+        start = START + timedelta(hours=hours)
+        reservation = Reservation(
+            id=uuid.uuid4(),
+            site_id=site_id,
+            resource_id=leaf.id,
+            owner_id=owner,
+            created_by=owner,
+            title=key,
+            period=Range(start, start + timedelta(hours=1), bounds="[)"),
+            status=status,
+        )
+        session.add(reservation)
+        await session.flush()
+        await reservations_repository.insert_slots(
+            session,
+            reservation_id=reservation.id,
+            resource_id=leaf.id,
+            period=reservation.period,
+        )
+        ids[key] = str(reservation.id)
+    await session.commit()
+    return ids
