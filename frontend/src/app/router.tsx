@@ -7,7 +7,12 @@ import { AppLayout, type NavItem } from './layout/app-layout';
 function Shell() {
   const { t } = useTranslation();
   const user = useUser();
-  const nav: NavItem[] = [{ to: '/', label: t('nav.dashboard'), end: true }];
+  const nav: NavItem[] = [
+    { to: '/', label: t('nav.dashboard'), end: true },
+    { to: '/resources', label: t('nav.resources') },
+    { to: '/book', label: t('nav.book') },
+    { to: '/reservations', label: t('nav.reservations') },
+  ];
   const adminNav: NavItem[] = user.isPlatformAdmin ? [] : [];
   return <AppLayout nav={nav} adminNav={adminNav} />;
 }
@@ -22,6 +27,10 @@ export const routes: RouteObject[] = [
         errorElement: <RouteError />,
         children: [
           { index: true, lazy: () => import('./routes/dashboard').then((m) => ({ Component: m.default })) },
+          { path: 'resources', lazy: () => import('./routes/resources').then((m) => ({ Component: m.default })) },
+          { path: 'resources/:resourceId', lazy: () => import('./routes/resource').then((m) => ({ Component: m.default })) },
+          { path: 'book', lazy: () => import('./routes/book').then((m) => ({ Component: m.default })) },
+          { path: 'reservations', lazy: () => import('./routes/reservations').then((m) => ({ Component: m.default })) },
           { path: '*', element: <NotFound /> },
         ],
       },

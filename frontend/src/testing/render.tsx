@@ -1,10 +1,10 @@
-import { QueryClient } from '@tanstack/react-query';
 import { render } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { ReactNode } from 'react';
 import { createMemoryRouter, RouterProvider, type RouteObject } from 'react-router';
 import { AppProvider } from '@/app/provider';
 import { userFromClaims, type AuthSession } from '@/lib/auth/session';
+import { createQueryClient } from '@/lib/query-client';
 
 export function fakeSession(overrides: { roles?: string[]; username?: string; sub?: string } = {}): AuthSession {
   const username = overrides.username ?? 'bob';
@@ -26,10 +26,9 @@ export function fakeSession(overrides: { roles?: string[]; username?: string; su
 type Options = { path?: string; route?: string; session?: AuthSession; routes?: RouteObject[] };
 
 /** Renders `ui` at `route` inside the app's providers with a fresh query client and fake session. */
-export function renderWithApp(ui: ReactNode, { path = '/', route = '/', session = fakeSession(), routes = [] }: Options = {}) {
-  const queryClient = new QueryClient({
-    defaultOptions: { queries: { retry: false, staleTime: Infinity }, mutations: { retry: false } },
-  });
+export function renderWithApp(ui: ReactNode, { path = '*', route = '/', session = fakeSession(), routes = [] }: Options = {}) {
+  const queryClient = createQueryClient();
+  queryClient.setDefaultOptions({ queries: { retry: false, staleTime: Infinity }, mutations: { retry: false } });
   const router = createMemoryRouter([{ path, element: ui }, ...routes], { initialEntries: [route] });
   const user = userEvent.setup();
   const result = render(

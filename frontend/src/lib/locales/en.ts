@@ -77,6 +77,17 @@ export const en = {
     goHome: 'Go to the start page',
     fieldInvalid: 'Check this field',
   },
+  validation: {
+    required: 'This field is required.',
+    number: 'Enter a number.',
+    integer: 'Enter a whole number.',
+    min: 'Must be at least {{n}}.',
+    max: 'Must be at most {{n}}.',
+    minLength: 'Must have at least {{n}} characters.',
+    maxLength: 'Must have at most {{n}} characters.',
+    pattern: 'Does not have the expected format.',
+    enum: 'Choose one of the options.',
+  },
   status: {
     pending: 'Pending approval',
     confirmed: 'Confirmed',

@@ -79,6 +79,17 @@ export const it: Messages = {
     goHome: 'Vai alla pagina iniziale',
     fieldInvalid: 'Controlla questo campo',
   },
+  validation: {
+    required: 'Campo obbligatorio.',
+    number: 'Inserisci un numero.',
+    integer: 'Inserisci un numero intero.',
+    min: 'Deve essere almeno {{n}}.',
+    max: 'Deve essere al massimo {{n}}.',
+    minLength: 'Deve avere almeno {{n}} caratteri.',
+    maxLength: 'Deve avere al massimo {{n}} caratteri.',
+    pattern: 'Non ha il formato atteso.',
+    enum: 'Scegli una delle opzioni.',
+  },
   status: {
     pending: 'In attesa di approvazione',
     confirmed: 'Confermata',

@@ -1,0 +1,41 @@
+import { useTranslation } from 'react-i18next';
+import { useNavigate, useSearchParams } from 'react-router';
+import { PageHeader } from '@/components/ui/page-header';
+import { BookingForm } from '@/features/reservations/components/booking-form';
+import { SiteSelect } from '@/features/sites/components/site-select';
+import { toast } from '@/lib/toast';
+import { useSearchParam } from '@/lib/use-search-param';
+
+function dateParam(value: string | null): Date | undefined {
+  if (!value) return undefined;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+export default function BookRoute() {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const [site, setSite] = useSearchParam('site');
+  return (
+    <>
+      <PageHeader title={t('booking.title')} />
+      <div className="toolbar">
+        <SiteSelect value={site} onChange={setSite} />
+      </div>
+      {site ? (
+        <BookingForm
+          key={site}
+          site={site}
+          resourceId={params.get('resource') ?? ''}
+          start={dateParam(params.get('start'))}
+          end={dateParam(params.get('end'))}
+          onCreated={(reservation) => {
+            toast.success(t('booking.created'));
+            navigate(reservation.status === 'pending' ? '/reservations?tab=upcoming' : '/reservations');
+          }}
+        />
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,118 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import { page, reservationFixture, resourceFixture, siteFixture, typeFixture } from '@/testing/fixtures';
+import { renderWithApp } from '@/testing/render';
+import { API, http, HttpResponse, problem, server } from '@/testing/server';
+import { BookingForm } from './booking-form';
+
+function bookingApi(onPost: (body: Record<string, unknown>, headers: Headers) => Response | Promise<Response>) {
+  server.use(
+    http.get(`${API}/sites/site-1/resources`, () =>
+      HttpResponse.json(
+        page([
+          resourceFixture({ id: 'rack', name: 'Rack A', type_id: 'type-rack' }),
+          resourceFixture({ id: 'res-1', parent_id: 'rack' }),
+        ]),
+      ),
+    ),
+    http.get(`${API}/sites/site-1/resource-types`, () =>
+      HttpResponse.json(
+        page([typeFixture(), typeFixture({ id: 'type-rack', name: 'Rack', parameters: { type: 'object', properties: {} } })]),
+      ),
+    ),
+    http.get(`${API}/sites/site-1`, () => HttpResponse.json(siteFixture())),
+    http.post(`${API}/reservations`, async ({ request }) => onPost((await request.json()) as Record<string, unknown>, request.headers)),
+  );
+}
+
+async function fillForm(user: ReturnType<typeof renderWithApp>['user'], vlan: string) {
+  await user.type(screen.getByLabelText(/^Title/), 'Lab session');
+  await screen.findByRole('option', { name: /Port Gi1\/0\/7/ });
+  await user.selectOptions(screen.getByLabelText(/^Resource/), 'res-1');
+  const vlanInput = await screen.findByLabelText(/VLAN id/);
+  await user.clear(vlanInput);
+  if (vlan) await user.type(vlanInput, vlan);
+}
+
+const start = new Date('2030-03-01T09:00:00Z');
+const end = new Date('2030-03-01T11:00:00Z');
+
+describe('booking form', () => {
+  it('shows the type parameters and refuses an out-of-range VLAN inline without calling the API', async () => {
+    const posted = vi.fn(() => HttpResponse.json(reservationFixture(), { status: 201 }));
+    bookingApi(posted);
+    const { user } = renderWithApp(<BookingForm site="site-1" start={start} end={end} onCreated={() => undefined} />);
+    await fillForm(user, '5000');
+    await user.click(screen.getByRole('button', { name: 'Book' }));
+    expect(await screen.findByText('Must be at most 4094.')).toBeInTheDocument();
+    expect(screen.getByLabelText(/VLAN id/)).toHaveAttribute('aria-invalid', 'true');
+    expect(posted).not.toHaveBeenCalled();
+  });
+
+  it('posts the booking with typed parameters, UTC times and an idempotency key', async () => {
+    let body: Record<string, unknown> = {};
+    let key = '';
+    bookingApi((b, headers) => {
+      body = b;
+      key = headers.get('Idempotency-Key') ?? '';
+      return HttpResponse.json(reservationFixture({ title: 'Lab session' }), { status: 201 });
+    });
+    const onCreated = vi.fn();
+    const { user } = renderWithApp(<BookingForm site="site-1" start={start} end={end} onCreated={onCreated} />);
+    await fillForm(user, '42');
+    await user.click(screen.getByRole('button', { name: 'Book' }));
+    await waitFor(() => expect(onCreated).toHaveBeenCalled());
+    expect(body).toMatchObject({
+      resource_id: 'res-1',
+      title: 'Lab session',
+      start: '2030-03-01T09:00:00.000Z',
+      end: '2030-03-01T11:00:00.000Z',
+      parameters: { vlan_id: 42 },
+      owner_id: null,
+    });
+    expect(key).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('explains a conflict and names the conflicting booking', async () => {
+    bookingApi(() =>
+      problem(409, {
+        type: 'urn:reservation:problem:booking-conflict',
+        title: 'The period is already booked',
+        detail: 'Conflicts with reservation rsv-9.',
+        conflicting_reservation: { id: 'rsv-9', start: '2030-03-01T08:00:00Z', end: '2030-03-01T10:00:00Z' },
+      }),
+    );
+    const { user } = renderWithApp(<BookingForm site="site-1" start={start} end={end} onCreated={() => undefined} />);
+    await fillForm(user, '42');
+    await user.click(screen.getByRole('button', { name: 'Book' }));
+    const alert = await screen.findByTestId('booking-error');
+    expect(within(alert).getByText('The slot is taken')).toBeInTheDocument();
+    expect(within(alert).getByText(/Conflicting booking: rsv-9/)).toBeInTheDocument();
+  });
+
+  it('puts server field errors on their fields', async () => {
+    bookingApi(() =>
+      problem(422, {
+        type: 'urn:reservation:problem:booking-rule',
+        title: 'The booking breaks a rule of the resource type',
+        detail: 'Switch port: end the booking may last at most 1 hour.',
+        errors: [{ loc: ['body', 'end'], msg: 'the booking may last at most 1 hour', type: 'max_duration' }],
+      }),
+    );
+    const { user } = renderWithApp(<BookingForm site="site-1" start={start} end={end} onCreated={() => undefined} />);
+    await fillForm(user, '42');
+    await user.click(screen.getByRole('button', { name: 'Book' }));
+    expect(await screen.findByText('the booking may last at most 1 hour')).toBeInTheDocument();
+    expect(screen.getByLabelText(/^End/)).toHaveAttribute('aria-invalid', 'true');
+    expect(screen.getByText('The booking breaks a rule of this resource type')).toBeInTheDocument();
+  });
+
+  it('lists children under their parent and warns that booking a parent books its subtree', async () => {
+    bookingApi(() => HttpResponse.json({}));
+    const { user } = renderWithApp(<BookingForm site="site-1" onCreated={() => undefined} />);
+    await screen.findByRole('option', { name: 'Rack A' });
+    const options = screen.getAllByRole('option');
+    expect(options.map((o) => o.textContent?.trim())).toEqual(['Choose a resource', 'Rack A', '└ Port Gi1/0/7']);
+    await user.selectOptions(screen.getByLabelText(/^Resource/), 'rack');
+    expect(screen.getByText('Booking Rack A also books everything inside it.')).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,280 @@
+import { useMemo, useRef, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Button } from '@/components/ui/button';
+import { Field } from '@/components/ui/field';
+import { ApiError } from '@/lib/api/problem';
+import { idempotencyKey } from '@/lib/api/client';
+import type { ReservationRead, ResourceRead } from '@/lib/api/types';
+import { useUser } from '@/lib/auth/auth-context';
+import { addHours, localInputToIso, startOfNextHour, toLocalInput } from '@/lib/datetime';
+import { currentTimeZone, formatRange } from '@/lib/i18n';
+import { useBookableResources } from '../api/get-bookable-resources';
+import { useBookingTypes } from '../api/get-booking-types';
+import { useSiteMembers } from '../api/get-site-members';
+import { useSiteRole } from '../api/get-site-role';
+import { useCreateReservation } from '../api/create-reservation';
+import {
+  initialValues,
+  ParameterFields,
+  toParameters,
+  validateParameters,
+  type ParametersSchema,
+  type ParameterValues,
+} from './parameter-fields';
+
+type ConflictInfo = { id: string; start: string; end: string; status?: string };
+
+/** Orders resources parent-first and returns each with its depth, for an indented picker. */
+export function hierarchyOrder(resources: ResourceRead[]): { resource: ResourceRead; depth: number }[] {
+  const children = new Map<string | null, ResourceRead[]>();
+  const ids = new Set(resources.map((r) => r.id));
+  for (const r of resources) {
+    const parent = r.parent_id && ids.has(r.parent_id) ? r.parent_id : null;
+    children.set(parent, [...(children.get(parent) ?? []), r]);
+  }
+  const out: { resource: ResourceRead; depth: number }[] = [];
+  const walk = (parent: string | null, depth: number) => {
+    for (const r of children.get(parent) ?? []) {
+      out.push({ resource: r, depth });
+      walk(r.id, depth + 1);
+    }
+  };
+  walk(null, 0);
+  return out;
+}
+
+type BookingFormProps = {
+  site: string;
+  resourceId?: string;
+  start?: Date;
+  end?: Date;
+  onCreated: (reservation: ReservationRead) => void;
+};
+
+export function BookingForm({ site, resourceId = '', start, end, onCreated }: BookingFormProps) {
+  const { t, i18n } = useTranslation();
+  const user = useUser();
+  const resources = useBookableResources(site);
+  const types = useBookingTypes(site);
+  const role = useSiteRole(site);
+  const canBookForOthers = user.isPlatformAdmin || role.data === 'site-admin';
+  const members = useSiteMembers(site, canBookForOthers);
+  const create = useCreateReservation();
+
+  const initialStart = start ?? startOfNextHour();
+  const [title, setTitle] = useState('');
+  const [description, setDescription] = useState('');
+  const [resource, setResource] = useState(resourceId);
+  const [startValue, setStartValue] = useState(toLocalInput(initialStart));
+  const [endValue, setEndValue] = useState(toLocalInput(end ?? addHours(initialStart, 1)));
+  const [ownerId, setOwnerId] = useState('');
+  const [params, setParams] = useState<ParameterValues>({});
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [conflict, setConflict] = useState<ConflictInfo | null>(null);
+  const [failure, setFailure] = useState<{ title: string; detail?: string } | null>(null);
+  const key = useRef(idempotencyKey());
+  const formRef = useRef<HTMLFormElement>(null);
+
+  const ordered = useMemo(() => hierarchyOrder(resources.data?.items ?? []), [resources.data]);
+  const selected = resources.data?.items.find((r) => r.id === resource);
+  const type = types.data?.items.find((ty) => ty.id === selected?.type_id);
+  const schema = (type?.parameters ?? {}) as ParametersSchema;
+  const hasChildren = Boolean(selected && resources.data?.items.some((r) => r.parent_id === selected.id));
+
+  const paramMessage = (code: string): string => {
+    const [name, arg = ''] = code.split(':');
+    switch (name) {
+      case 'required':
+        return t('validation.required');
+      case 'not-a-number':
+        return t('validation.number');
+      case 'not-an-integer':
+        return t('validation.integer');
+      case 'min':
+        return t('validation.min', { n: arg });
+      case 'max':
+        return t('validation.max', { n: arg });
+      case 'minLength':
+        return t('validation.minLength', { n: arg });
+      case 'maxLength':
+        return t('validation.maxLength', { n: arg });
+      case 'pattern':
+        return t('validation.pattern');
+      case 'enum':
+        return t('validation.enum');
+      default:
+        return code;
+    }
+  };
+
+  const chooseResource = (id: string) => {
+    setResource(id);
+    const next = resources.data?.items.find((r) => r.id === id);
+    const nextType = types.data?.items.find((ty) => ty.id === next?.type_id);
+    setParams(initialValues((nextType?.parameters ?? {}) as ParametersSchema));
+    setErrors({});
+  };
+
+  const validate = (): Record<string, string> => {
+    const out: Record<string, string> = {};
+    if (!title.trim()) out.title = t('validation.required');
+    if (!resource) out.resource_id = t('validation.required');
+    const s = localInputToIso(startValue);
+    const e = localInputToIso(endValue);
+    if (!s) out.start = t('validation.required');
+    if (!e) out.end = t('validation.required');
+    if (s && e && e <= s) out.end = t('booking.endBeforeStart');
+    for (const [name, code] of Object.entries(validateParameters(schema, params))) {
+      out[`parameters.${name}`] = paramMessage(code);
+    }
+    return out;
+  };
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    setConflict(null);
+    setFailure(null);
+    const found = validate();
+    setErrors(found);
+    if (Object.keys(found).length > 0) {
+      requestAnimationFrame(() => formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+      return;
+    }
+    create.mutate(
+      {
+        key: key.current,
+        body: {
+          resource_id: resource,
+          title: title.trim(),
+          description,
+          start: localInputToIso(startValue),
+          end: localInputToIso(endValue),
+          parameters: toParameters(schema, params),
+          owner_id: ownerId || null,
+        },
+      },
+      {
+        onSuccess: (reservation) => {
+          key.current = idempotencyKey();
+          onCreated(reservation);
+        },
+        onError: (error) => {
+          key.current = idempotencyKey();
+          if (!(error instanceof ApiError)) {
+            setFailure({ title: t('errors.network') });
+            return;
+          }
+          setErrors(error.fieldErrors);
+          if (error.status === 409) {
+            const other = error.problem.conflicting_reservation as ConflictInfo | undefined;
+            setConflict(other ?? { id: '', start: '', end: '' });
+            setFailure({ title: t('booking.conflictTitle'), detail: error.problem.detail ?? t('booking.conflictDetail') });
+          } else if (error.problem.type?.endsWith(':booking-rule')) {
+            setFailure({ title: t('booking.policyTitle'), detail: error.problem.detail });
+          } else {
+            setFailure({ title: error.problem.title ?? t('errors.title'), detail: error.problem.detail });
+          }
+        },
+      },
+    );
+  };
+
+  const paramErrors = Object.fromEntries(
+    Object.entries(errors)
+      .filter(([k]) => k.startsWith('parameters.'))
+      .map(([k, v]) => [k.slice('parameters.'.length), v]),
+  );
+
+  return (
+    <form ref={formRef} className="card" onSubmit={onSubmit} noValidate aria-label={t('booking.form')}>
+      {failure ? (
+        <div className="callout callout-danger" role="alert" data-testid="booking-error">
+          <strong>{failure.title}</strong>
+          {failure.detail ? <p>{failure.detail}</p> : null}
+          {conflict?.start ? (
+            <p>
+              {t('booking.conflictingReservation', { id: conflict.id })} —{' '}
+              {formatRange(conflict.start, conflict.end, i18n.language)}
+            </p>
+          ) : null}
+        </div>
+      ) : null}
+      <div className="form-grid">
+        <div>
+          <Field label={t('booking.titleField')} error={errors.title} required>
+            <input value={title} onChange={(e) => setTitle(e.target.value)} maxLength={200} />
+          </Field>
+        </div>
+        <div>
+          <Field label={t('booking.resource')} error={errors.resource_id} required>
+            <select value={resource} onChange={(e) => chooseResource(e.target.value)} disabled={resources.isPending}>
+              <option value="">{t('booking.chooseResource')}</option>
+              {ordered.map(({ resource: r, depth }) => (
+                <option key={r.id} value={r.id}>
+                  {`${'\u00a0\u00a0'.repeat(depth)}${depth ? '└ ' : ''}${r.name}`}
+                </option>
+              ))}
+            </select>
+          </Field>
+        </div>
+      </div>
+      {hasChildren && selected ? <p className="callout callout-info">{t('booking.subtreeHint', { name: selected.name })}</p> : null}
+      {type?.requires_approval ? <p className="callout callout-warning">{t('booking.needsApproval')}</p> : null}
+      <fieldset>
+        <legend>{t('reservations.period')}</legend>
+        <p className="field-hint">{t('booking.periodHint', { tz: currentTimeZone() })}</p>
+        <div className="form-grid">
+          <div>
+            <Field label={t('booking.start')} error={errors.start} required>
+              <input type="datetime-local" value={startValue} onChange={(e) => setStartValue(e.target.value)} />
+            </Field>
+          </div>
+          <div>
+            <Field label={t('booking.end')} error={errors.end} required>
+              <input type="datetime-local" value={endValue} onChange={(e) => setEndValue(e.target.value)} />
+            </Field>
+          </div>
+        </div>
+      </fieldset>
+      {type && Object.keys(schema.properties ?? {}).length > 0 ? (
+        <fieldset>
+          <legend>{t('booking.parameters', { type: type.name })}</legend>
+          {errors.parameters ? (
+            <p className="field-error" role="alert">
+              {errors.parameters}
+            </p>
+          ) : null}
+          <ParameterFields
+            schema={schema}
+            values={params}
+            errors={paramErrors}
+            message={(code) => (code.includes(' ') ? code : paramMessage(code))}
+            onChange={(name, value) => setParams((prev) => ({ ...prev, [name]: value }))}
+          />
+        </fieldset>
+      ) : null}
+      <Field label={t('booking.descriptionField')} error={errors.description}>
+        <textarea value={description} onChange={(e) => setDescription(e.target.value)} maxLength={4000} />
+      </Field>
+      {canBookForOthers ? (
+        <Field label={t('booking.onBehalf')} hint={t('booking.onBehalfHint')} error={errors.owner_id}>
+          <select value={ownerId} onChange={(e) => setOwnerId(e.target.value)}>
+            <option value="">{user.username}</option>
+            {(members.data?.items ?? [])
+              .filter((m) => m.user.id !== user.id)
+              .map((m) => (
+                <option key={m.user.id} value={m.user.id}>
+                  {m.user.display_name ? `${m.user.display_name} (${m.user.username})` : m.user.username}
+                </option>
+              ))}
+          </select>
+        </Field>
+      ) : null}
+      <div className="form-actions">
+        <Button type="submit" variant="primary" busy={create.isPending}>
+          {create.isPending ? t('booking.submitting') : t('booking.submit')}
+        </Button>
+      </div>
+    </form>
+  );
+}

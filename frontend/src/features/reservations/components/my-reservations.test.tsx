@@ -1,0 +1,76 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import { page, reservationFixture, resourceFixture } from '@/testing/fixtures';
+import { renderWithApp } from '@/testing/render';
+import { API, http, HttpResponse, problem, server } from '@/testing/server';
+import { MyReservations } from './my-reservations';
+
+describe('my reservations', () => {
+  it('lists upcoming bookings with status, provisioning and resource name, and cancels with If-Match', async () => {
+    let reservations = [
+      reservationFixture({ provisioning: { state: 'ready', message: 'port on VLAN 42', details: {}, updated_at: null } }),
+    ];
+    const seen: { statuses: string[]; ifMatch: string | null; body: unknown } = { statuses: [], ifMatch: null, body: null };
+    server.use(
+      http.get(`${API}/reservations`, ({ request }) => {
+        seen.statuses = new URL(request.url).searchParams.getAll('status');
+        return HttpResponse.json(page(reservations));
+      }),
+      http.get(`${API}/resources/res-1`, () => HttpResponse.json(resourceFixture())),
+      http.post(`${API}/reservations/rsv-1/cancel`, async ({ request }) => {
+        seen.ifMatch = request.headers.get('If-Match');
+        seen.body = await request.json();
+        reservations = [];
+        return HttpResponse.json(reservationFixture({ status: 'cancelled' }));
+      }),
+    );
+    const { user } = renderWithApp(<MyReservations />, { route: '/reservations' });
+    const row = await screen.findByTestId('reservation-row');
+    expect(seen.statuses).toEqual(['pending', 'confirmed']);
+    expect(within(row).getByText('VLAN test')).toBeInTheDocument();
+    expect(within(row).getByText('Confirmed')).toBeInTheDocument();
+    expect(within(row).getByText('Ready')).toBeInTheDocument();
+    expect(within(row).getByText('port on VLAN 42')).toBeInTheDocument();
+    expect(await within(row).findByRole('link', { name: 'Port Gi1/0/7' })).toHaveAttribute('href', '/resources/res-1');
+
+    await user.click(within(row).getByRole('button', { name: 'Cancel booking' }));
+    const dialog = screen.getByRole('dialog', { name: 'Cancel booking' });
+    await user.type(within(dialog).getByLabelText(/Reason/), 'plans changed');
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel booking' }));
+    await waitFor(() => expect(screen.getByText('No reservations here.')).toBeInTheDocument());
+    expect(seen.ifMatch).toBe('"3"');
+    expect(seen.body).toEqual({ reason: 'plans changed' });
+    expect(screen.getByText('Booking cancelled')).toBeInTheDocument();
+  });
+
+  it('switches to past bookings and offers no actions there', async () => {
+    server.use(
+      http.get(`${API}/reservations`, ({ request }) => {
+        const statuses = new URL(request.url).searchParams.getAll('status');
+        const items = statuses.includes('completed') ? [reservationFixture({ status: 'completed', title: 'Old run' })] : [];
+        return HttpResponse.json(page(items));
+      }),
+      http.get(`${API}/resources/res-1`, () => HttpResponse.json(resourceFixture())),
+    );
+    const { user } = renderWithApp(<MyReservations />, { route: '/reservations' });
+    expect(await screen.findByText('No reservations here.')).toBeInTheDocument();
+    await user.click(screen.getByRole('tab', { name: 'Past' }));
+    const row = await screen.findByTestId('reservation-row');
+    expect(within(row).getByText('Old run')).toBeInTheDocument();
+    expect(within(row).queryByRole('button')).toBeNull();
+  });
+
+  it('shows a stale-version refusal as a toast and keeps the list', async () => {
+    server.use(
+      http.get(`${API}/reservations`, () => HttpResponse.json(page([reservationFixture()]))),
+      http.get(`${API}/resources/res-1`, () => HttpResponse.json(resourceFixture())),
+      http.patch(`${API}/reservations/rsv-1`, () =>
+        problem(412, { title: 'The resource has changed', detail: 'If-Match "3" does not match the current ETag "4".' }),
+      ),
+    );
+    const { user } = renderWithApp(<MyReservations />, { route: '/reservations' });
+    const select = await screen.findByLabelText(/Extend by/);
+    await user.selectOptions(select, '2');
+    expect(await screen.findByRole('alert')).toHaveTextContent('If-Match "3" does not match the current ETag "4".');
+    expect(screen.getByTestId('reservation-row')).toBeInTheDocument();
+  });
+});

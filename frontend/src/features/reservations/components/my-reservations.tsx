@@ -1,0 +1,193 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import { Button } from '@/components/ui/button';
+import { Dialog } from '@/components/ui/dialog';
+import { Field } from '@/components/ui/field';
+import { QueryState } from '@/components/ui/query-state';
+import { ProvisioningBadge, StatusBadge } from '@/components/ui/status-badge';
+import type { ReservationRead } from '@/lib/api/types';
+import { formatRange } from '@/lib/i18n';
+import { toast } from '@/lib/toast';
+import { useSearchParam } from '@/lib/use-search-param';
+import { useCancelReservation } from '../api/cancel-reservation';
+import { useMyReservations, type ReservationTab } from '../api/get-my-reservations';
+import { useResourceName } from '../api/get-resource-name';
+import { useUpdateReservation } from '../api/update-reservation';
+
+const TABS: ReservationTab[] = ['upcoming', 'active', 'past'];
+const TAB_LABELS = { upcoming: 'reservations.upcoming', active: 'reservations.activeTab', past: 'reservations.past' } as const;
+const EXTEND_HOURS = [1, 2, 4];
+
+function ResourceName({ id }: { id: string }) {
+  const name = useResourceName(id);
+  return <Link to={`/resources/${id}`}>{name ?? '…'}</Link>;
+}
+
+function CancelDialog({ reservation, onClose }: { reservation: ReservationRead; onClose: () => void }) {
+  const { t } = useTranslation();
+  const cancel = useCancelReservation();
+  const [reason, setReason] = useState('');
+  const confirm = () =>
+    cancel.mutate(
+      { reservation, reason },
+      {
+        onSuccess: () => {
+          toast.success(t('reservations.cancelled'));
+          onClose();
+        },
+      },
+    );
+  return (
+    <Dialog
+      open
+      title={t('reservations.cancel')}
+      onClose={onClose}
+      footer={
+        <>
+          <Button onClick={onClose}>{t('common.back')}</Button>
+          <Button variant="danger" busy={cancel.isPending} onClick={confirm}>
+            {t('reservations.cancel')}
+          </Button>
+        </>
+      }
+    >
+      <p>{t('reservations.cancelConfirm', { title: reservation.title })}</p>
+      <Field label={`${t('reservations.reason')} (${t('common.optional')})`}>
+        <input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={2000} />
+      </Field>
+    </Dialog>
+  );
+}
+
+function ExtendMenu({ reservation }: { reservation: ReservationRead }) {
+  const { t } = useTranslation();
+  const update = useUpdateReservation();
+  const extend = (hours: number) => {
+    const end = new Date(new Date(reservation.end).getTime() + hours * 3_600_000).toISOString();
+    update.mutate({ reservation, body: { end } }, { onSuccess: () => toast.success(t('reservations.extended')) });
+  };
+  return (
+    <label className="row">
+      <span className="sr-only">
+        {t('reservations.extendBy')} — {reservation.title}
+      </span>
+      <select
+        value=""
+        disabled={update.isPending}
+        onChange={(e) => e.target.value && extend(Number(e.target.value))}
+        aria-label={`${t('reservations.extendBy')} — ${reservation.title}`}
+      >
+        <option value="">{t('reservations.extend')}…</option>
+        {EXTEND_HOURS.map((h) => (
+          <option key={h} value={h}>
+            +{t('reservations.hour', { count: h })}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function ReservationRow({ reservation, onCancel }: { reservation: ReservationRead; onCancel: () => void }) {
+  const { t, i18n } = useTranslation();
+  const open = ['pending', 'confirmed', 'active'].includes(reservation.status);
+  return (
+    <li data-testid="reservation-row">
+      <div className="row" style={{ justifyContent: 'space-between' }}>
+        <div className="stack" style={{ minWidth: 0 }}>
+          <div className="row">
+            <strong>{reservation.title}</strong>
+            <StatusBadge status={reservation.status} />
+          </div>
+          <div className="row muted">
+            <ResourceName id={reservation.resource_id} />
+            <span>{formatRange(reservation.start, reservation.end, i18n.language)}</span>
+          </div>
+          {Object.keys(reservation.parameters).length ? (
+            <div className="muted">
+              {Object.entries(reservation.parameters)
+                .map(([k, v]) => `${k}=${String(v)}`)
+                .join(', ')}
+            </div>
+          ) : null}
+          {reservation.status_reason ? <div className="muted">{reservation.status_reason}</div> : null}
+          <div className="row">
+            <span className="muted">{t('provisioning.label')}:</span>
+            <ProvisioningBadge state={reservation.provisioning.state} message={reservation.provisioning.message} />
+          </div>
+        </div>
+        {open ? (
+          <div className="row">
+            {reservation.status !== 'pending' ? <ExtendMenu reservation={reservation} /> : null}
+            <Button size="sm" variant="danger" onClick={onCancel}>
+              {t('reservations.cancel')}
+            </Button>
+          </div>
+        ) : null}
+      </div>
+    </li>
+  );
+}
+
+/** The signed-in user's reservations by phase; live updates arrive through query invalidation. */
+export function MyReservations() {
+  const { t } = useTranslation();
+  const [tab, setTab] = useSearchParam('tab', 'upcoming');
+  const current = (TABS as string[]).includes(tab) ? (tab as ReservationTab) : 'upcoming';
+  const [page, setPage] = useState(1);
+  const reservations = useMyReservations(current, page);
+  const [cancelling, setCancelling] = useState<ReservationRead | null>(null);
+
+  return (
+    <>
+      <div className="tabs" role="tablist" aria-label={t('reservations.title')}>
+        {TABS.map((name) => (
+          <button
+            key={name}
+            role="tab"
+            type="button"
+            id={`tab-${name}`}
+            aria-selected={current === name}
+            aria-controls="reservations-panel"
+            onClick={() => {
+              setTab(name);
+              setPage(1);
+            }}
+          >
+            {t(TAB_LABELS[name])}
+          </button>
+        ))}
+      </div>
+      <div id="reservations-panel" role="tabpanel" aria-labelledby={`tab-${current}`}>
+        <QueryState query={reservations}>
+          {(data) =>
+            data.items.length === 0 ? (
+              <p className="empty">{t('reservations.none')}</p>
+            ) : (
+              <>
+                <ul className="list card" style={{ padding: 0 }}>
+                  {data.items.map((r) => (
+                    <ReservationRow key={r.id} reservation={r} onCancel={() => setCancelling(r)} />
+                  ))}
+                </ul>
+                {data.meta.pages > 1 ? (
+                  <nav className="pagination" aria-label={t('reservations.title')}>
+                    <Button size="sm" disabled={page <= 1} onClick={() => setPage(page - 1)}>
+                      {t('common.previous')}
+                    </Button>
+                    <span>{t('common.page', { page, pages: data.meta.pages })}</span>
+                    <Button size="sm" disabled={page >= data.meta.pages} onClick={() => setPage(page + 1)}>
+                      {t('common.next')}
+                    </Button>
+                  </nav>
+                ) : null}
+              </>
+            )
+          }
+        </QueryState>
+      </div>
+      {cancelling ? <CancelDialog reservation={cancelling} onClose={() => setCancelling(null)} /> : null}
+    </>
+  );
+}
