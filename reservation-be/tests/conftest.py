@@ -91,6 +91,16 @@ def service_auth(test_realm) -> Callable[[str], Awaitable[AuthHeaders]]:  # type
     return headers
 
 
+@pytest.fixture(scope="session")
+def people(test_realm) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """User ids (token ``sub``) of the demo users and of ``carol``, a user of another site."""
+    try:
+        test_realm.user_id("carol")
+    except KeyError:
+        test_realm.create_user("carol", email="carol@example.test", password="carol")
+    return {name: test_realm.user_id(name) for name in ("admin", "alice", "bob", "carol")}
+
+
 async def _maybe_await(value):  # type: ignore[no-untyped-def]
     if isinstance(value, Awaitable):
         return await value

@@ -49,6 +49,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 async def close_app(app: FastAPI) -> None:
     """Release the app's pools and clients (the lifespan does it; tests call it directly)."""
     await app.state.token_verifier.aclose()
+    if app.state.user_directory is not None:
+        await app.state.user_directory.aclose()
     await app.state.engine.dispose()
 
 

@@ -26,6 +26,7 @@ from enum import Enum, StrEnum
 
 from sqlalchemy import ColumnElement, Select, exists, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from reservation_be.auth.actor import Actor
 from reservation_be.kit.errors import Forbidden, NotFound
@@ -233,21 +234,25 @@ def visible_sites_filter(actor: Actor) -> ColumnElement[bool]:
     """SQL condition on ``Site`` selecting the sites the actor can see."""
     if actor.is_platform_admin:
         return true()
+    # An alias, so the subquery never correlates with a site_members join of the outer query.
+    membership = aliased(SiteMember)
     return or_(
         Site.visibility == SiteVisibility.PUBLIC.value,
-        exists().where(SiteMember.site_id == Site.id, SiteMember.user_id == actor.user_id),
+        exists().where(membership.site_id == Site.id, membership.user_id == actor.user_id),
     )
 
 
 def member_site_ids(actor: Actor) -> Select[uuid.UUID]:
     """Sites where the actor is a member or site-admin (a subquery for ``IN``)."""
-    return select(SiteMember.site_id).where(SiteMember.user_id == actor.user_id)
+    membership = aliased(SiteMember)
+    return select(membership.site_id).where(membership.user_id == actor.user_id)
 
 
 def administered_site_ids(actor: Actor) -> Select[uuid.UUID]:
     """Sites where the actor is a site-admin (a subquery for ``IN``)."""
-    return select(SiteMember.site_id).where(
-        SiteMember.user_id == actor.user_id, SiteMember.role == SiteRole.SITE_ADMIN.value
+    membership = aliased(SiteMember)
+    return select(membership.site_id).where(
+        membership.user_id == actor.user_id, membership.role == SiteRole.SITE_ADMIN.value
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any, Generic, TypeVar, TypeVarTuple, Unpack
+from typing import Annotated, Any, Generic, TypeVar, TypeVarTuple, Unpack, cast
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
@@ -73,4 +73,5 @@ async def paginate_rows(
     count_stmt = select(func.count()).select_from(statement.order_by(None).subquery())
     total = (await session.execute(count_stmt)).scalar_one()
     rows = await session.execute(statement.limit(params.size).offset(params.offset))
-    return [r._tuple() for r in rows.all()], int(total)
+    # Rows are tuples (SQLAlchemy 2.1); typed as the statement's columns.
+    return cast(list[tuple[Unpack[Ts]]], list(rows.all())), int(total)

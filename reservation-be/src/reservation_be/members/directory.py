@@ -35,6 +35,8 @@ class UserDirectory(Protocol):
         """The enabled user whose username or e-mail is exactly ``identifier``."""
         ...
 
+    async def aclose(self) -> None: ...
+
 
 def _split_issuer(url: str) -> tuple[str, str]:
     """``http://host/realms/name`` -> (``http://host/``, ``name``)."""
@@ -59,6 +61,12 @@ class KeycloakDirectory:
             timeout=10,
         )
         self._admin = KeycloakAdmin(connection=self._connection)
+
+    async def aclose(self) -> None:
+        # The admin connection and the OpenID client it fetches tokens with each hold pools.
+        await self._connection.aclose()
+        if self._connection._keycloak_openid is not None:
+            await self._connection.keycloak_openid.connection.aclose()
 
     async def _query(self, query: dict[str, Any]) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = await self._admin.a_get_users(query)
