@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -28,7 +29,13 @@ if str(REPO) not in sys.path:  # run as a script: make the devmode package impor
 from devmode.database import Database, open_database  # noqa: E402
 from devmode.frontend import prepare_frontend  # noqa: E402
 from devmode.seed import SWITCH, SWITCH_PORTS, DemoData, Seeder, user_token  # noqa: E402
-from devmode.supervisor import ChildDied, Supervisor, wait_for_http, wait_for_tcp  # noqa: E402
+from devmode.supervisor import (  # noqa: E402
+    Child,
+    ChildDied,
+    Supervisor,
+    wait_for_http,
+    wait_for_tcp,
+)
 
 READY_LINE = "devmode: ready"
 STARTUP_TIMEOUT = 90.0
@@ -171,15 +178,22 @@ class DevStack:
     def python(self, *argv: str) -> list[str]:
         return [sys.executable, *argv]
 
-    def start_http(self, name: str, argv: list[str], env: dict[str, str], url: str) -> None:
+    def launch(self, name: str, argv: list[str], env: dict[str, str]) -> Child:
         say(f"starting {name}")
-        child = self.supervisor.start(name, argv, env)
+        return self.supervisor.start(name, argv, env)
 
-        def alive() -> None:
+    @staticmethod
+    def alive(child: Child) -> Callable[[], None]:
+        def check() -> None:
             if child.process.poll() is not None:
-                raise ChildDied(f"{name} exited during start-up:\n{child.log_tail()}")
+                raise ChildDied(f"{child.name} exited during start-up:\n{child.log_tail()}")
 
-        wait_for_http(url, timeout=STARTUP_TIMEOUT, alive=alive, accept=lambda s: s == 200)
+        return check
+
+    def wait_http(self, child: Child, url: str) -> None:
+        wait_for_http(
+            url, timeout=STARTUP_TIMEOUT, alive=self.alive(child), accept=lambda s: s == 200
+        )
 
     def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -188,55 +202,18 @@ class DevStack:
         self.database = open_database(self.data_dir, os.environ.get("DATABASE_URL"))
         say(f"database: {self.database.description}")
 
-        say("applying migrations")
-        self.supervisor.run_once(
-            "migrate",
-            self.python("-m", "reservation_be", "migrate"),
-            self.backend_env(None),
-            timeout=120,
-        )
-
+        # Independent processes start together; each is awaited only where it is needed.
         idp_env = self.base_env()
         # The frontend is served by the backend: its origin is the one the realm must accept.
         idp_env["KEYCLOAK_FRONTEND_URL"] = self.api_url
-        self.start_http(
+        idp = self.launch(
             "testrealm",
             self.python(
-                "-m",
-                "reservation_testrealm",
-                "--host",
-                self.host,
-                "--port",
-                str(self.ports.idp),
+                "-m", "reservation_testrealm", "--host", self.host, "--port", str(self.ports.idp)
             ),
             idp_env,
-            f"{self.issuer}/.well-known/openid-configuration",
         )
-
-        frontend_dir, problem = prepare_frontend(
-            REPO,
-            self.data_dir,
-            api_url=self.api_url,
-            issuer=self.issuer,
-            build=not self.args.no_frontend_build,
-        )
-        if problem:
-            self.warnings.append(problem)
-        self.start_http(
-            "backend",
-            self.python("-m", "reservation_be", "serve"),
-            self.backend_env(frontend_dir),
-            f"{self.api_url}/readyz",
-        )
-        self.start_http(
-            "event-processor",
-            self.python("-m", "reservation_event_processor", "run"),
-            self.processor_env(),
-            f"http://{self.host}:{self.ports.processor}/healthz",
-        )
-
-        say("starting simulated switch")
-        simulator = self.supervisor.start(
+        simulator = self.launch(
             "switch-simulator",
             self.python(
                 "-m",
@@ -259,24 +236,54 @@ class DevStack:
             self.base_env(),
         )
 
-        def simulator_alive() -> None:
-            if simulator.process.poll() is not None:
-                raise ChildDied(f"switch-simulator exited:\n{simulator.log_tail()}")
+        say("applying migrations")
+        self.supervisor.run_once(
+            "migrate",
+            self.python("-m", "reservation_be", "migrate"),
+            self.backend_env(None),
+            timeout=120,
+        )
 
+        frontend_dir, problem = prepare_frontend(
+            REPO,
+            self.data_dir,
+            api_url=self.api_url,
+            issuer=self.issuer,
+            build=not self.args.no_frontend_build,
+        )
+        if problem:
+            self.warnings.append(problem)
+        backend = self.launch(
+            "backend",
+            self.python("-m", "reservation_be", "serve"),
+            self.backend_env(frontend_dir),
+        )
+        processor = self.launch(
+            "event-processor",
+            self.python("-m", "reservation_event_processor", "run"),
+            self.processor_env(),
+        )
+
+        self.wait_http(idp, f"{self.issuer}/.well-known/openid-configuration")
+        self.wait_http(backend, f"{self.api_url}/readyz")
+        self.wait_http(processor, f"http://{self.host}:{self.ports.processor}/healthz")
         wait_for_tcp(
-            self.host, self.ports.switch_ssh, timeout=STARTUP_TIMEOUT, alive=simulator_alive
+            self.host,
+            self.ports.switch_ssh,
+            timeout=STARTUP_TIMEOUT,
+            alive=self.alive(simulator),
         )
 
         say("seeding demo data through the API")
         demo = self.seed()
 
         if demo.webhook_secret:
-            self.start_http(
+            webhook = self.launch(
                 "switch-port-webhook",
                 self.python("-m", "switch_port_webhook"),
                 self.webhook_env(demo.webhook_secret),
-                f"http://{self.host}:{self.ports.webhook}/healthz",
             )
+            self.wait_http(webhook, f"http://{self.host}:{self.ports.webhook}/healthz")
 
         self.write_state(demo)
         self.banner()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-__all__ = ["ChildDied", "Supervisor", "wait_for_http", "wait_for_tcp"]
+__all__ = ["Child", "ChildDied", "Supervisor", "wait_for_http", "wait_for_tcp"]
 
 
 class ChildDied(RuntimeError):
