@@ -13,9 +13,9 @@ json_string() {
 tmp="$dir/config.js.tmp"
 cat > "$tmp" <<JS
 window.ENV = {
-  "apiUrl": "$(json_string "${FRONTEND_API_URL:-}")",
-  "oidcIssuer": "$(json_string "${FRONTEND_OIDC_ISSUER:?FRONTEND_OIDC_ISSUER must be set}")",
-  "clientId": "$(json_string "${FRONTEND_CLIENT_ID:-reservation-frontend}")"
+  "API_URL": "$(json_string "${FRONTEND_API_URL:-/api/v1}")",
+  "OIDC_ISSUER_URL": "$(json_string "${FRONTEND_OIDC_ISSUER:?FRONTEND_OIDC_ISSUER must be set}")",
+  "OIDC_CLIENT_ID": "$(json_string "${FRONTEND_CLIENT_ID:-reservation-frontend}")"
 };
 JS
 mv "$tmp" "$dir/config.js"

@@ -110,7 +110,7 @@ def test_build_context_filter_keeps_what_the_dockerfile_copies(image: Image, rep
 
 def test_frontend_image_writes_runtime_config_from_the_environment(repo: Path) -> None:
     script = (repo / "frontend/nginx/40-write-config-js.sh").read_text(encoding="utf-8")
-    for key in ("apiUrl", "oidcIssuer", "clientId"):
+    for key in ("API_URL", "OIDC_ISSUER_URL", "OIDC_CLIENT_ID"):
         assert f'"{key}"' in script
     conf = (repo / "frontend/nginx/default.conf").read_text(encoding="utf-8")
     assert "location = /config.js" in conf and "listen 8081" in conf
