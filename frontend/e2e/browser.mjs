@@ -1,0 +1,57 @@
+// Chromium from the system (never a downloaded browser), driven by playwright-core.
+import { mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+export const ARTIFACTS = new URL('../artifacts/', import.meta.url).pathname;
+
+export async function launchBrowser() {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** A fresh browser profile signed in through the identity provider's login page. */
+export async function signIn(browser, baseUrl, username, password) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-GB' });
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(String(error)));
+  await page.goto(`${baseUrl}/`);
+  await page.waitForSelector('#kc-form-login');
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await page.click('#kc-login');
+  await page.waitForURL((url) => url.origin === new URL(baseUrl).origin);
+  await page.getByRole('link', { name: username, exact: true }).waitFor();
+  return { context, page, errors };
+}
+
+/** Client-side navigation through the main menu (the backend serves only the app's root). */
+export async function openFromMenu(page, label) {
+  await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: label, exact: true }).click();
+  await page.locator('main h1').first().waitFor();
+}
+
+export async function setTheme(page, theme) {
+  const current = await page.evaluate(() => document.documentElement.dataset.theme);
+  if (current !== theme) await page.getByRole('button', { name: `Switch to ${theme} theme` }).click();
+}
+
+export async function screenshot(page, name) {
+  await page.waitForLoadState('networkidle').catch(() => undefined);
+  await page.locator('[role="status"] .spinner').first().waitFor({ state: 'detached', timeout: 5000 }).catch(() => undefined);
+  await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+}

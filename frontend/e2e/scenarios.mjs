@@ -1,0 +1,84 @@
+import { openFromMenu, screenshot, setTheme, signIn } from './browser.mjs';
+
+/** A one-hour slot on a random day 20-320 days ahead, as datetime-local values. */
+function slot() {
+  const day = new Date();
+  day.setDate(day.getDate() + 20 + Math.floor(Math.random() * 300));
+  const pad = (n) => String(n).padStart(2, '0');
+  const date = `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}`;
+  return { start: `${date}T10:00`, end: `${date}T11:00` };
+}
+
+async function fillBooking(page, { title, resource, vlan, start, end }) {
+  await openFromMenu(page, 'Book');
+  await page.getByRole('option', { name: resource, exact: true }).waitFor({ state: 'attached' });
+  await page.getByLabel(/^Title/).fill(title);
+  await page.getByLabel(/^Resource/).selectOption({ label: resource });
+  await page.getByLabel(/^vlan_id|^VLAN/).fill(String(vlan));
+  await page.getByLabel(/^Start/).fill(start);
+  await page.getByLabel(/^End/).fill(end);
+  await page.getByRole('button', { name: 'Book', exact: true }).click();
+}
+
+export const scenarios = [
+  {
+    name: 'bob books a switch port with a VLAN, alice meets the conflict, bob cancels',
+    async run({ baseUrl, browser, assert }) {
+      const period = slot();
+      const bob = await signIn(browser, baseUrl, 'bob', 'bob');
+      await screenshot(bob.page, 'bob-dashboard-light');
+
+      await fillBooking(bob.page, { title: 'E2E VLAN session', resource: 'Gi1/0/2', vlan: 42, ...period });
+      await bob.page.getByRole('heading', { name: 'My reservations' }).waitFor();
+      const row = bob.page.getByTestId('reservation-row').filter({ hasText: 'E2E VLAN session' });
+      await row.waitFor();
+      assert.match(await row.innerText(), /vlan_id=42/);
+      assert.match(await row.innerText(), /Confirmed|Pending approval/);
+      await screenshot(bob.page, 'bob-reservations-light');
+
+      const alice = await signIn(browser, baseUrl, 'alice', 'alice');
+      await fillBooking(alice.page, { title: 'Clashing session', resource: 'Gi1/0/2', vlan: 7, ...period });
+      const alert = alice.page.getByTestId('booking-error');
+      await alert.waitFor();
+      assert.match(await alert.innerText(), /The slot is taken/);
+      await screenshot(alice.page, 'alice-booking-conflict-light');
+      await alice.context.close();
+
+      await row.getByRole('button', { name: 'Cancel booking' }).click();
+      const dialog = bob.page.getByRole('dialog', { name: 'Cancel booking' });
+      await dialog.getByLabel(/Reason/).fill('E2E clean-up');
+      await screenshot(bob.page, 'bob-cancel-dialog-light');
+      await dialog.getByRole('button', { name: 'Cancel booking' }).click();
+      await bob.page.getByText('Booking cancelled').waitFor();
+      await row.waitFor({ state: 'detached' });
+      await bob.page.getByRole('tab', { name: 'Past' }).click();
+      await bob.page.getByTestId('reservation-row').filter({ hasText: 'E2E VLAN session' }).getByText('Cancelled').waitFor();
+      assert.deepEqual(bob.errors, []);
+      await bob.context.close();
+    },
+  },
+  {
+    name: 'every page renders in light and dark for a platform admin (screenshots)',
+    async run({ baseUrl, browser, assert }) {
+      const admin = await signIn(browser, baseUrl, 'admin', 'password');
+      const pages = await admin.page
+        .getByRole('navigation', { name: 'Main navigation' })
+        .getByRole('link')
+        .allInnerTexts();
+      assert.ok(pages.length >= 4, `menu has ${pages.length} entries`);
+      for (const theme of ['light', 'dark']) {
+        await setTheme(admin.page, theme);
+        for (const label of pages) {
+          await openFromMenu(admin.page, label);
+          const slug = label.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+          await screenshot(admin.page, `admin-${slug}-${theme}`);
+        }
+      }
+      await admin.page.setViewportSize({ width: 390, height: 844 });
+      await openFromMenu(admin.page, pages[0]).catch(() => undefined);
+      await screenshot(admin.page, 'admin-mobile-dark');
+      assert.deepEqual(admin.errors, []);
+      await admin.context.close();
+    },
+  },
+];

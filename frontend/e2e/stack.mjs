@@ -1,0 +1,111 @@
+// Starts the platform for the end-to-end suite: a fresh PostgreSQL database (created here and
+// dropped at the end) and the dev-mode launcher (test realm, backend serving frontend/dist,
+// event processor, demo data). E2E_BASE_URL reuses a platform that is already running.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const REPO = resolve(new URL('../..', import.meta.url).pathname);
+const PG = { host: process.env.PGHOST ?? '127.0.0.1', port: process.env.PGPORT ?? '5432', user: process.env.PGUSER ?? 'postgres' };
+const READY = 'devmode: ready';
+const START_TIMEOUT_MS = 240_000;
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.once('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+function psql(sql) {
+  execFileSync('psql', ['-h', PG.host, '-p', PG.port, '-U', PG.user, '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-qc', sql], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+export async function startStack() {
+  if (process.env.E2E_BASE_URL) {
+    const baseUrl = process.env.E2E_BASE_URL.replace(/\/$/, '');
+    return { baseUrl, demo: null, stop: async () => undefined };
+  }
+  const database = `reservation_e2e_${process.pid}_${Date.now().toString(36)}`;
+  psql(`CREATE DATABASE ${database}`);
+  const dataDir = mkdtempSync(join(tmpdir(), 'reservation-e2e-'));
+  const [api, idp, processor, webhook, ssh] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const child = spawn(
+    'uv',
+    [
+      'run', '--frozen', 'python', 'devmode/run.py', '--data-dir', dataDir, '--no-frontend-build',
+      '--api-port', String(api), '--idp-port', String(idp), '--processor-port', String(processor),
+      '--webhook-port', String(webhook), '--switch-ssh-port', String(ssh),
+    ],
+    {
+      cwd: REPO,
+      env: { ...process.env, DATABASE_URL: `postgresql://${PG.user}@${PG.host}:${PG.port}/${database}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    },
+  );
+  let output = '';
+  const collect = (chunk) => {
+    output += chunk.toString();
+    if (process.env.E2E_VERBOSE) process.stderr.write(chunk);
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+
+  const stop = async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((ok) => {
+        const timer = setTimeout(() => {
+          try {
+            process.kill(-child.pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+          ok();
+        }, 20_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          ok();
+        });
+      });
+    }
+    try {
+      psql(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    } catch (error) {
+      console.error(`could not drop ${database}: ${error}`);
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+
+  try {
+    await new Promise((ok, fail) => {
+      const timer = setTimeout(() => fail(new Error(`platform not ready after ${START_TIMEOUT_MS / 1000}s`)), START_TIMEOUT_MS);
+      const check = () => {
+        if (output.includes(READY)) {
+          clearTimeout(timer);
+          ok();
+        }
+      };
+      child.stdout.on('data', check);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        fail(new Error(`dev-mode launcher exited with ${code}`));
+      });
+    });
+  } catch (error) {
+    console.error(output.split('\n').slice(-40).join('\n'));
+    await stop();
+    throw error;
+  }
+  const demo = JSON.parse(readFileSync(join(dataDir, 'devmode.json'), 'utf8'));
+  return { baseUrl: `http://127.0.0.1:${api}`, demo, output: () => output, stop };
+}
