@@ -417,3 +417,68 @@ def test_retry_after_accepts_seconds_and_http_dates() -> None:
     assert parse_retry_after("Thu, 01 Jan 2026 11:00:00 GMT", now=now) == timedelta(0)
     assert parse_retry_after("soon", now=now) is None
     assert parse_retry_after(None, now=now) is None
+
+
+async def test_rate_limit_spaces_a_subscriptions_attempts(
+    sm: SM, box: SecretBox, settings: Settings
+) -> None:
+    site = await create_site(sm)
+    await create_subscription(sm, box, site=site, max_concurrency=10, rate_limit_per_second=5)
+    for _ in range(6):
+        await publish(sm, reservation_event(site))
+    times: list[float] = []
+
+    async def receiver(request: httpx.Request) -> httpx.Response:
+        times.append(asyncio.get_running_loop().time())
+        return httpx.Response(200)
+
+    await run_until(make_worker(sm, settings, box, receiver), status_is(sm, "succeeded", 6))
+    assert len(times) == 6
+    assert times[-1] - times[0] >= 0.9  # 5 gaps of 1/5 s
+
+
+async def test_stopping_finishes_attempts_in_flight(
+    sm: SM, box: SecretBox, settings: Settings
+) -> None:
+    site = await create_site(sm)
+    await create_subscription(sm, box, site=site)
+    await publish(sm, reservation_event(site))
+    started = asyncio.Event()
+
+    async def receiver(request: httpx.Request) -> httpx.Response:
+        started.set()
+        await asyncio.sleep(0.5)
+        return httpx.Response(200)
+
+    worker = make_worker(sm, settings, box, receiver)
+    task = asyncio.create_task(worker.run())
+    await asyncio.wait_for(started.wait(), timeout=5)
+    worker.stop()
+    await task
+    assert await worker.drain(5) == 0
+    [delivery] = await all_deliveries(sm)
+    assert delivery.status == "succeeded"
+
+
+async def test_stopping_cuts_an_attempt_that_outlives_the_grace_and_leaves_it_pending(
+    sm: SM, box: SecretBox, settings: Settings
+) -> None:
+    site = await create_site(sm)
+    await create_subscription(sm, box, site=site)
+    await publish(sm, reservation_event(site))
+    started = asyncio.Event()
+
+    async def receiver(request: httpx.Request) -> httpx.Response:
+        started.set()
+        await asyncio.sleep(1.5)
+        return httpx.Response(200)
+
+    worker = make_worker(sm, settings, box, receiver)
+    task = asyncio.create_task(worker.run())
+    await asyncio.wait_for(started.wait(), timeout=5)
+    worker.stop()
+    await task
+    assert await worker.drain(0.1) == 1
+    [delivery] = await all_deliveries(sm)
+    # Still leased; another sender takes it once the lease is over.
+    assert delivery.status == "pending" and delivery.locked_until is not None

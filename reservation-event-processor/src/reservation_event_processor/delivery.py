@@ -43,7 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from reservation_event_processor import metrics, repository
-from reservation_event_processor.repository import ClaimedDelivery
+from reservation_event_processor.repository import AttemptRecord, ClaimedDelivery
 from reservation_event_processor.settings import Settings
 from reservation_event_processor.ssrf import AddressNotAllowed, SsrfGuard, TargetUnresolvable
 
@@ -247,6 +247,22 @@ class Sender:
         raise AssertionError("unreachable")  # pragma: no cover
 
 
+class _RateLimiter:
+    """Spaces one subscription's attempts at least 1/rate s apart (within this process)."""
+
+    def __init__(self) -> None:
+        self._next: dict[uuid.UUID, float] = {}
+
+    async def wait(self, key: uuid.UUID, per_second: int | None) -> None:
+        if not per_second:
+            return
+        now = time.monotonic()
+        at = max(now, self._next.get(key, now))
+        self._next[key] = at + 1 / per_second
+        if at > now:
+            await asyncio.sleep(at - now)
+
+
 class DeliveryWorker:
     """Claims due deliveries, sends them concurrently and records every attempt."""
 
@@ -267,6 +283,7 @@ class DeliveryWorker:
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._stopping = False
+        self._rate = _RateLimiter()
 
     @property
     def in_flight(self) -> int:
@@ -311,16 +328,8 @@ class DeliveryWorker:
             claims = await repository.claim_due(
                 session, limit=min(free, self._settings.claim_batch), lease=self._settings.lease
             )
-            secrets = (
-                await repository.active_secrets(session, list({c.subscription_id for c in claims}))
-                if claims
-                else {}
-            )
         for claim in claims:
-            task = asyncio.create_task(
-                self._attempt(claim, secrets.get(claim.subscription_id, [])),
-                name=f"delivery-{claim.webhook_id}",
-            )
+            task = asyncio.create_task(self._attempt(claim), name=f"delivery-{claim.webhook_id}")
             self._tasks.add(task)
             task.add_done_callback(self._finished)
         metrics.IN_FLIGHT.set(self.in_flight)
@@ -344,13 +353,14 @@ class DeliveryWorker:
             await asyncio.wait(pending)
         return len(pending)
 
-    async def _attempt(self, claim: ClaimedDelivery, encrypted: list[str]) -> None:
+    async def _attempt(self, claim: ClaimedDelivery) -> None:
+        await self._rate.wait(claim.subscription_id, claim.rate_limit_per_second)
         started_at = datetime.now(UTC)
         t0 = time.monotonic()
         body = json.dumps(claim.payload, separators=(",", ":"), ensure_ascii=False).encode()
         outcome: ResponseSummary | DeliveryError
         try:
-            secrets = [self._box.decrypt(token) for token in encrypted]
+            secrets = [self._box.decrypt(token) for token in claim.encrypted_secrets]
         except DecryptionError as exc:
             outcome = SigningUnavailable(str(exc))
         else:
@@ -365,8 +375,17 @@ class DeliveryWorker:
         metrics.ATTEMPTS.labels(
             outcome="success" if isinstance(outcome, ResponseSummary) else type(outcome).__name__
         ).inc()
+        response = outcome if isinstance(outcome, ResponseSummary) else outcome.response
+        record = AttemptRecord(
+            started_at=started_at,
+            duration_ms=round(duration * 1000),
+            status_code=response.status_code if response else None,
+            error=None if isinstance(outcome, ResponseSummary) else str(outcome),
+            response_excerpt=response.excerpt if response else None,
+            response_headers=response.headers if response else {},
+        )
         try:
-            await self._record(claim, outcome, started_at=started_at, duration=duration)
+            await self._record(claim, outcome, record)
         except (SQLAlchemyError, OSError):
             # The lease runs out and the delivery is sent again with the same webhook-id.
             logger.exception("recording the attempt of %s failed", claim.webhook_id)
@@ -375,79 +394,54 @@ class DeliveryWorker:
         self,
         claim: ClaimedDelivery,
         outcome: ResponseSummary | DeliveryError,
-        *,
-        started_at: datetime,
-        duration: float,
+        record: AttemptRecord,
     ) -> None:
-        response = outcome if isinstance(outcome, ResponseSummary) else outcome.response
-        error = None if isinstance(outcome, ResponseSummary) else str(outcome)
-        status_code = response.status_code if response else None
         now = datetime.now(UTC)
         log_extra = {
             "webhook_id": claim.webhook_id,
             "subscription_id": str(claim.subscription_id),
             "attempt": claim.attempt,
-            "status_code": status_code,
-            "duration_ms": round(duration * 1000),
+            "status_code": record.status_code,
+            "duration_ms": record.duration_ms,
         }
-        async with self._sessionmaker() as session, session.begin():
-            await repository.insert_attempt(
-                session,
-                delivery_id=claim.id,
-                started_at=started_at,
-                duration_ms=round(duration * 1000),
-                status_code=status_code,
-                error=error,
-                response_excerpt=response.excerpt if response else None,
-                response_headers=response.headers if response else {},
-            )
-            if isinstance(outcome, ResponseSummary):
-                held = await repository.finish_claim(
-                    session,
-                    claim,
-                    status=DeliveryStatus.SUCCEEDED,
-                    next_attempt_at=None,
-                    status_code=status_code,
-                    error=None,
-                )
-                await repository.mark_subscription_healthy(session, claim.subscription_id)
-                if held:
-                    metrics.DELIVERIES_FINISHED.labels(status="succeeded").inc()
-                    self._observe_latency(claim, now)
-                logger.info("webhook delivered", extra=log_extra)
-                return
+        failure: bool | None
+        if isinstance(outcome, ResponseSummary):
+            status, next_at, failure = DeliveryStatus.SUCCEEDED, None, False
+        else:
             status, next_at = self._next_step(claim, outcome, now)
-            held = await repository.finish_claim(
+            # A key problem on our side says nothing about the receiver's health.
+            failure = None if isinstance(outcome, SigningUnavailable) else True
+        async with self._sessionmaker() as session, session.begin():
+            held, failing_since = await repository.record_attempt(
                 session,
                 claim,
+                record,
                 status=status,
                 next_attempt_at=next_at,
-                status_code=status_code,
-                error=error,
-            )
-            if held and status is not DeliveryStatus.PENDING:
-                metrics.DELIVERIES_FINISHED.labels(status=status.value).inc()
-            logger.warning(
-                "webhook attempt failed: %s",
-                error,
-                extra={**log_extra, "next_attempt_at": next_at.isoformat() if next_at else None},
+                failure=failure,
             )
             if isinstance(outcome, ReceiverGone):
                 await self._disable(session, claim.subscription_id, reason=str(outcome), tag="gone")
-                return
-            if isinstance(outcome, SigningUnavailable):
-                return  # our fault, not the receiver's
-            failing_since = await repository.mark_subscription_failing(
-                session, claim.subscription_id
-            )
-            if failing_since is not None and now - failing_since >= self._settings.disable_after:
+            elif failing_since is not None and now - failing_since >= self._settings.disable_after:
                 days = self._settings.disable_after.total_seconds() / 86400
                 await self._disable(
                     session,
                     claim.subscription_id,
-                    reason=f"every attempt failed for {days:g} days (last error: {error})",
+                    reason=f"every attempt failed for {days:g} days (last error: {record.error})",
                     tag="failing",
                 )
+        if held and status is not DeliveryStatus.PENDING:
+            metrics.DELIVERIES_FINISHED.labels(status=status.value).inc()
+        if status is DeliveryStatus.SUCCEEDED:
+            if held:
+                self._observe_latency(claim, now)
+            logger.info("webhook delivered", extra=log_extra)
+        else:
+            logger.warning(
+                "webhook attempt failed: %s",
+                record.error,
+                extra={**log_extra, "next_attempt_at": next_at.isoformat() if next_at else None},
+            )
 
     def _next_step(
         self, claim: ClaimedDelivery, outcome: DeliveryError, now: datetime

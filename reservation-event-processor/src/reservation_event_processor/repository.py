@@ -1,4 +1,8 @@
-"""Every query of the delivery side: claiming due work, recording attempts, disabling receivers."""
+"""Every query of the delivery side: claiming due work, recording attempts, disabling receivers.
+
+Each attempt costs two statements: one claim per batch, one record per attempt (a data-modifying
+CTE that stores the attempt, the delivery's new state and the subscription's health together).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,23 @@ from typing import Any
 
 from reservation_be.models.notification import Notification
 from reservation_be.models.site_member import SiteMember
-from reservation_be.models.webhook_attempt import WebhookAttempt
-from reservation_be.models.webhook_delivery import DeliveryStatus, WebhookDelivery
-from reservation_be.models.webhook_secret import WebhookSecret
+from reservation_be.models.webhook_delivery import DeliveryStatus
 from reservation_be.models.webhook_subscription import WebhookSubscription
-from sqlalchemy import String, Text, and_, bindparam, func, insert, literal, select, text, update
-from sqlalchemy.dialects.postgresql import INTERVAL, JSONB
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import INTERVAL, JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -29,6 +44,18 @@ class ClaimedDelivery:
     attempt: int  # 1 for the first attempt
     lease: datetime  # identifies this claim: the row is ours while locked_until equals it
     created_at: datetime
+    encrypted_secrets: tuple[str, ...]  # active secrets, newest first
+    rate_limit_per_second: int | None = None
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    started_at: datetime
+    duration_ms: int
+    status_code: int | None
+    error: str | None
+    response_excerpt: str | None
+    response_headers: dict[str, str]
 
 
 # Per subscription: due rows up to the free part of its concurrency cap (counting rows leased by
@@ -36,7 +63,7 @@ class ClaimedDelivery:
 _CLAIM = text(
     """
     WITH subs AS (
-        SELECT s.id, s.url,
+        SELECT s.id, s.url, s.rate_limit_per_second,
                s.max_concurrency - (
                    SELECT count(*) FROM webhook_deliveries f
                    WHERE f.subscription_id = s.id AND f.status = 'pending'
@@ -51,7 +78,7 @@ _CLAIM = text(
           )
     ),
     picked AS (
-        SELECT d.id, subs.url
+        SELECT d.id, subs.url, subs.rate_limit_per_second
         FROM subs
         CROSS JOIN LATERAL (
             SELECT d.id FROM webhook_deliveries d
@@ -73,7 +100,13 @@ _CLAIM = text(
     FROM picked
     WHERE w.id = picked.id
     RETURNING w.id, w.webhook_id, w.subscription_id, w.site_id, picked.url, w.payload,
-              w.attempts, w.locked_until, w.created_at
+              w.attempts, w.locked_until, w.created_at, picked.rate_limit_per_second,
+              ARRAY(
+                  SELECT k.secret_encrypted FROM webhook_secrets k
+                  WHERE k.subscription_id = w.subscription_id
+                    AND (k.expires_at IS NULL OR k.expires_at > now())
+                  ORDER BY k.created_at DESC
+              ) AS secrets
     """
 ).bindparams(bindparam("lease", type_=INTERVAL))
 
@@ -93,119 +126,93 @@ async def claim_due(
             attempt=r.attempts,
             lease=r.locked_until,
             created_at=r.created_at,
+            encrypted_secrets=tuple(r.secrets),
+            rate_limit_per_second=r.rate_limit_per_second,
         )
         for r in rows
     ]
 
 
-async def active_secrets(
-    session: AsyncSession, subscription_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, list[str]]:
-    """Encrypted active secrets per subscription, newest first."""
-    rows = await session.execute(
-        select(WebhookSecret.subscription_id, WebhookSecret.secret_encrypted)
-        .where(
-            WebhookSecret.subscription_id.in_(subscription_ids),
-            (WebhookSecret.expires_at.is_(None)) | (WebhookSecret.expires_at > func.now()),
+# The attempt row, the delivery's outcome (only while our lease holds) and the subscription's
+# failure run, in one statement. :failure is NULL when the outcome says nothing of the receiver.
+_RECORD = text(
+    """
+    WITH attempt AS (
+        INSERT INTO webhook_attempts (
+            delivery_id, started_at, duration_ms, status_code, error, response_excerpt,
+            response_headers
         )
-        .order_by(WebhookSecret.created_at.desc())
+        VALUES (:delivery_id, :started_at, :duration_ms, :status_code, :error, :excerpt,
+                :headers)
+    ),
+    delivery AS (
+        UPDATE webhook_deliveries
+        SET status = :status,
+            next_attempt_at = :next_attempt_at,
+            locked_until = NULL,
+            last_status_code = :status_code,
+            last_error = :error,
+            completed_at = CASE WHEN :status = 'pending' THEN NULL ELSE now() END,
+            updated_at = now()
+        WHERE id = :delivery_id AND status = 'pending' AND locked_until = :lease
+        RETURNING id
+    ),
+    subscription AS (
+        UPDATE webhook_subscriptions
+        SET failing_since = CASE WHEN :failure THEN coalesce(failing_since, now()) END
+        WHERE id = :subscription_id AND :failure IS NOT NULL
+          AND (:failure OR failing_since IS NOT NULL)
+        RETURNING failing_since
     )
-    out: dict[uuid.UUID, list[str]] = {}
-    for sub_id, encrypted in rows:
-        out.setdefault(sub_id, []).append(encrypted)
-    return out
+    SELECT EXISTS (SELECT 1 FROM delivery) AS held,
+           (SELECT failing_since FROM subscription) AS failing_since
+    """
+).bindparams(
+    bindparam("delivery_id", type_=UUID(as_uuid=True)),
+    bindparam("subscription_id", type_=UUID(as_uuid=True)),
+    bindparam("lease", type_=DateTime(timezone=True)),
+    bindparam("started_at", type_=DateTime(timezone=True)),
+    bindparam("duration_ms", type_=Integer()),
+    bindparam("status_code", type_=Integer()),
+    bindparam("error", type_=Text()),
+    bindparam("excerpt", type_=Text()),
+    bindparam("headers", type_=JSONB()),
+    bindparam("status", type_=String()),
+    bindparam("next_attempt_at", type_=DateTime(timezone=True)),
+    bindparam("failure", type_=Boolean()),
+)
 
 
-async def next_due_at(session: AsyncSession) -> datetime | None:
-    result = await session.execute(
-        select(func.min(WebhookDelivery.next_attempt_at)).where(
-            WebhookDelivery.status == DeliveryStatus.PENDING.value
-        )
-    )
-    return result.scalar_one_or_none()
-
-
-async def insert_attempt(
-    session: AsyncSession,
-    *,
-    delivery_id: uuid.UUID,
-    started_at: datetime,
-    duration_ms: int,
-    status_code: int | None,
-    error: str | None,
-    response_excerpt: str | None,
-    response_headers: dict[str, str],
-) -> None:
-    await session.execute(
-        insert(WebhookAttempt).values(
-            delivery_id=delivery_id,
-            started_at=started_at,
-            duration_ms=duration_ms,
-            status_code=status_code,
-            error=error,
-            response_excerpt=response_excerpt,
-            response_headers=response_headers,
-        )
-    )
-
-
-async def finish_claim(
+async def record_attempt(
     session: AsyncSession,
     claim: ClaimedDelivery,
+    attempt: AttemptRecord,
     *,
     status: DeliveryStatus,
     next_attempt_at: datetime | None,
-    status_code: int | None,
-    error: str | None,
-) -> bool:
-    """Store the outcome if the claim still holds; False when the lease was lost meanwhile."""
-    final = status is not DeliveryStatus.PENDING
-    result = await session.execute(
-        update(WebhookDelivery)
-        .where(
-            and_(
-                WebhookDelivery.id == claim.id,
-                WebhookDelivery.status == DeliveryStatus.PENDING.value,
-                WebhookDelivery.locked_until == claim.lease,
-            )
+    failure: bool | None,
+) -> tuple[bool, datetime | None]:
+    """Store one attempt; returns (lease still held, start of the failure run if any)."""
+    row = (
+        await session.execute(
+            _RECORD,
+            {
+                "delivery_id": claim.id,
+                "subscription_id": claim.subscription_id,
+                "lease": claim.lease,
+                "started_at": attempt.started_at,
+                "duration_ms": attempt.duration_ms,
+                "status_code": attempt.status_code,
+                "error": attempt.error,
+                "excerpt": attempt.response_excerpt,
+                "headers": attempt.response_headers,
+                "status": status.value,
+                "next_attempt_at": next_attempt_at,
+                "failure": failure,
+            },
         )
-        .values(
-            status=status.value,
-            next_attempt_at=next_attempt_at,
-            locked_until=None,
-            last_status_code=status_code,
-            last_error=error,
-            completed_at=func.now() if final else None,
-            updated_at=func.now(),
-        )
-        .returning(WebhookDelivery.id)
-    )
-    return result.first() is not None
-
-
-async def mark_subscription_healthy(session: AsyncSession, subscription_id: uuid.UUID) -> None:
-    await session.execute(
-        update(WebhookSubscription)
-        .where(
-            WebhookSubscription.id == subscription_id,
-            WebhookSubscription.failing_since.is_not(None),
-        )
-        .values(failing_since=None)
-    )
-
-
-async def mark_subscription_failing(
-    session: AsyncSession, subscription_id: uuid.UUID
-) -> datetime | None:
-    """Start (or continue) the failure run; returns when it started."""
-    result = await session.execute(
-        update(WebhookSubscription)
-        .where(WebhookSubscription.id == subscription_id)
-        .values(failing_since=func.coalesce(WebhookSubscription.failing_since, func.now()))
-        .returning(WebhookSubscription.failing_since)
-    )
-    since: datetime | None = result.scalar_one_or_none()
-    return since
+    ).one()
+    return bool(row.held), row.failing_since
 
 
 async def disable_subscription(
