@@ -1,0 +1,107 @@
+"""PostgreSQL ``LISTEN`` on a dedicated asyncpg connection, re-established after a loss.
+
+Notifications are hints, never the source of truth: whoever listens also sweeps, and
+``on_connect`` runs after every (re)connection so that what was missed meanwhile is picked up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+log = logging.getLogger(__name__)
+
+OnNotify = Callable[[str, str], None]
+
+
+def asyncpg_dsn(database_url: str) -> str:
+    """The SQLAlchemy URL (``postgresql+asyncpg://``) as a plain libpq DSN for asyncpg."""
+    url = make_url(database_url).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+class PgListener:
+    """Calls ``on_notify(channel, payload)`` for every notification on ``channels``."""
+
+    def __init__(
+        self,
+        dsn: str,
+        channels: Sequence[str],
+        *,
+        on_notify: OnNotify,
+        on_connect: Callable[[], None] | None = None,
+        health_interval: float = 30.0,
+        max_backoff: float = 30.0,
+    ) -> None:
+        self._dsn = dsn
+        self._channels = tuple(channels)
+        self._on_notify = on_notify
+        self._on_connect = on_connect
+        self._health_interval = health_interval
+        self._max_backoff = max_backoff
+        self._stopping = asyncio.Event()
+        self.connected = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        delay = 0.2
+        while not self._stopping.is_set():
+            try:
+                await self._listen_once()
+                delay = 0.2
+            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("LISTEN connection failed, retrying in %.1f s: %s", delay, exc)
+            self.connected.clear()
+            if self._stopping.is_set():
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), delay * random.uniform(0.8, 1.2))
+            delay = min(delay * 2, self._max_backoff)
+
+    def _deliver(self, _conn: Any, _pid: int, channel: str, payload: str) -> None:
+        try:
+            self._on_notify(channel, payload)
+        except Exception:  # a bad subscriber must not kill the shared connection
+            log.exception("notification handler failed on %s", channel)
+
+    async def _listen_once(self) -> None:
+        conn: asyncpg.Connection[Any] = await asyncpg.connect(
+            self._dsn, timeout=10, server_settings={"application_name": "reservation-be-listen"}
+        )
+        lost = asyncio.Event()
+        conn.add_termination_listener(lambda _c: lost.set())
+        try:
+            for channel in self._channels:
+                await conn.add_listener(channel, self._deliver)
+            self.connected.set()
+            if self._on_connect is not None:
+                self._on_connect()
+            while not self._stopping.is_set():
+                stop_wait = asyncio.ensure_future(self._stopping.wait())
+                lost_wait = asyncio.ensure_future(lost.wait())
+                done, _ = await asyncio.wait(
+                    {stop_wait, lost_wait},
+                    timeout=self._health_interval,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                stop_wait.cancel()
+                lost_wait.cancel()
+                if lost.is_set():
+                    raise ConnectionError("LISTEN connection lost")
+                if not done:  # a silently dead peer shows only when asked something
+                    await conn.fetchval("SELECT 1", timeout=5)
+        finally:
+            self.connected.clear()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(conn.close(), 5)
+            if not conn.is_closed():
+                conn.terminate()

@@ -1,0 +1,244 @@
+"""Outbox relay: committed outbox rows -> the RabbitMQ topic exchange, at least once.
+
+One pass locks a batch of unpublished rows (``FOR UPDATE SKIP LOCKED``, oldest first, so
+replicas take disjoint batches), publishes them with publisher confirms, marks the confirmed
+ones published and commits. A crash or a lost broker connection between publish and commit
+rolls the marks back and the same events (same ``message_id``) are published again: consumers
+deduplicate by event id. ``LISTEN outbox`` wakes the relay at once; a periodic sweep covers
+notifications missed while the listener reconnects.
+
+Messages are published ``mandatory``: an event no queue takes (the processor's queue not
+declared yet) comes back unrouted and stays in the outbox until a queue is bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import AbstractExchange
+from aiormq.exceptions import AMQPError, ChannelInvalidStateError, PublishError
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from reservation_be.kit.outbox import NOTIFY_CHANNEL
+from reservation_be.models import OutboxMessage
+from reservation_be.workers.listener import PgListener
+
+log = logging.getLogger(__name__)
+
+
+class Unroutable(Exception):
+    """The broker returned a message: no queue is bound for its routing key."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    id: uuid.UUID
+    type: str
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+def _message(row: _Row) -> aio_pika.Message:
+    event_id = str(row.payload.get("id") or f"evt_{row.id.hex}")
+    return aio_pika.Message(
+        body=json.dumps(row.payload, separators=(",", ":")).encode(),
+        content_type="application/json",
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        message_id=event_id,
+        type=row.type,
+        timestamp=row.created_at,
+    )
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        amqp_url: str,
+        exchange: str,
+        listen_dsn: str | None = None,
+        batch: int = 200,
+        sweep_interval: timedelta = timedelta(seconds=5),
+        publish_timeout: timedelta = timedelta(seconds=10),
+        max_backoff: timedelta = timedelta(seconds=30),
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._amqp_url = amqp_url
+        self._exchange_name = exchange
+        self._batch = batch
+        self._sweep = sweep_interval.total_seconds()
+        self._publish_timeout = publish_timeout.total_seconds()
+        self._max_backoff = max_backoff.total_seconds()
+        self._wakeup = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._listener = (
+            PgListener(
+                listen_dsn,
+                [NOTIFY_CHANNEL],
+                on_notify=lambda _channel, _payload: self.wake(),
+                on_connect=self.wake,
+            )
+            if listen_dsn is not None
+            else None
+        )
+        self.connected = asyncio.Event()
+        self.published = 0  # rows marked published by this relay
+        self.connections = 0  # broker connections established
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wakeup.set()
+        if self._listener is not None:
+            self._listener.stop()
+
+    async def run(self) -> None:
+        """Relay until ``stop()``, reconnecting to the broker with exponential backoff."""
+        listening = (
+            asyncio.create_task(self._listener.run(), name="outbox-listen")
+            if self._listener is not None
+            else None
+        )
+        delay = 0.2
+        try:
+            while not self._stopping.is_set():
+                try:
+                    await self._run_connected()
+                    delay = 0.2
+                except (AMQPError, ChannelInvalidStateError, OSError, TimeoutError) as exc:
+                    log.warning(
+                        "broker connection failed, retrying in %.1f s: %s",
+                        delay,
+                        type(exc).__name__,
+                    )
+                except SQLAlchemyError as exc:
+                    log.warning("outbox query failed, retrying in %.1f s: %s", delay, exc)
+                except Exception:  # the relay must outlive any surprise; it retries
+                    log.exception("relay pass failed, retrying in %.1f s", delay)
+                self.connected.clear()
+                if self._stopping.is_set():
+                    break
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), delay * random.uniform(0.8, 1.2))
+                delay = min(delay * 2, self._max_backoff)
+        finally:
+            if listening is not None:
+                listening.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await listening
+
+    async def _run_connected(self) -> None:
+        connection = await aio_pika.connect(self._amqp_url, timeout=10)
+        lost = asyncio.Event()
+        connection.close_callbacks.add(lambda *_: lost.set())
+        try:
+            channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+            exchange = await channel.declare_exchange(
+                self._exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
+            )
+            self.connections += 1
+            self.connected.set()
+            while not self._stopping.is_set():
+                if lost.is_set():
+                    raise ConnectionError("broker connection lost")
+                self._wakeup.clear()
+                try:
+                    relayed = await self.relay_batch(exchange)
+                except Unroutable as exc:
+                    log.warning("events not routed, kept in the outbox: %s", exc)
+                    relayed = 0
+                if relayed >= self._batch:
+                    continue
+                await self._idle(lost)
+        finally:
+            self.connected.clear()
+            with contextlib.suppress(AMQPError, OSError, RuntimeError):
+                await connection.close()
+
+    async def _idle(self, lost: asyncio.Event) -> None:
+        waits = [
+            asyncio.ensure_future(self._wakeup.wait()),
+            asyncio.ensure_future(lost.wait()),
+        ]
+        try:
+            await asyncio.wait(waits, timeout=self._sweep, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waits:
+                w.cancel()
+
+    async def relay_batch(self, exchange: AbstractExchange) -> int:
+        """Publish one batch and mark what the broker confirmed; returns how many were marked."""
+        async with self._sessionmaker() as session, session.begin():
+            rows = [
+                _Row(*r)
+                for r in (
+                    await session.execute(
+                        select(
+                            OutboxMessage.id,
+                            OutboxMessage.type,
+                            OutboxMessage.payload,
+                            OutboxMessage.created_at,
+                        )
+                        .where(OutboxMessage.published_at.is_(None))
+                        .order_by(OutboxMessage.created_at, OutboxMessage.id)
+                        .limit(self._batch)
+                        .with_for_update(skip_locked=True)
+                    )
+                ).all()
+            ]
+            if not rows:
+                return 0
+            # One channel keeps the publishing order; confirms are awaited together.
+            results = await asyncio.gather(
+                *(
+                    exchange.publish(
+                        _message(row),
+                        routing_key=row.type,
+                        mandatory=True,
+                        timeout=self._publish_timeout,
+                    )
+                    for row in rows
+                ),
+                return_exceptions=True,
+            )
+            confirmed = [r.id for r, res in zip(rows, results, strict=True) if _ok(res)]
+            if confirmed:
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_(confirmed))
+                    .values(published_at=func.now())
+                )
+        self.published += len(confirmed)
+        failures = [res for res in results if not _ok(res)]
+        if failures:
+            _raise_first(
+                failures, [r for r, res in zip(rows, results, strict=True) if not _ok(res)]
+            )
+        return len(confirmed)
+
+
+def _ok(result: object) -> bool:
+    return not isinstance(result, BaseException)
+
+
+def _raise_first(failures: Sequence[object], rows: Sequence[_Row]) -> None:
+    for failure in failures:
+        if isinstance(failure, BaseException) and not isinstance(failure, PublishError):
+            raise failure
+    types = sorted({r.type for r in rows})
+    raise Unroutable(f"{len(rows)} event(s) of {types} returned by the broker")

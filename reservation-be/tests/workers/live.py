@@ -1,0 +1,132 @@
+"""Real-server helpers for the worker tests: a TCP proxy that can drop connections, a RabbitMQ
+exchange/queue pair with unique names, and a bounded wait."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage, AbstractQueue
+
+AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def eventually(
+    condition: Callable[[], Awaitable[bool]] | Callable[[], bool],
+    *,
+    timeout: float,
+    what: str,
+    interval: float = 0.05,
+) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        result = condition()
+        if not isinstance(result, bool):
+            result = await result
+        if result:
+            return
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(interval)
+
+
+class TcpProxy:
+    """Forwards a free loopback port to ``target_port``; ``drop()`` aborts every connection."""
+
+    def __init__(self, target_port: int = 5672) -> None:
+        self.port = free_port()
+        self._target_port = target_port
+        self._server: asyncio.Server | None = None
+        self._open: set[asyncio.StreamWriter] = set()
+        self.drops = 0
+
+    async def __aenter__(self) -> TcpProxy:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.drop()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self._target_port)
+        except OSError:
+            writer.transport.abort()
+            return
+        self._open |= {writer, up_writer}
+        try:
+            await asyncio.gather(_copy(reader, up_writer), _copy(up_reader, writer))
+        finally:
+            self._open -= {writer, up_writer}
+
+    def drop(self) -> None:
+        for writer in list(self._open):
+            writer.transport.abort()
+        self._open.clear()
+        self.drops += 1
+
+
+async def _copy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    with contextlib.suppress(ConnectionError, OSError):
+        while chunk := await reader.read(65536):
+            writer.write(chunk)
+            await writer.drain()
+    writer.transport.abort()
+
+
+@dataclass
+class Broker:
+    """A topic exchange and a queue bound to it with ``#``, both named uniquely per test."""
+
+    exchange: str = field(default_factory=lambda: f"test.reservations.{uuid.uuid4().hex[:10]}")
+    queue: str = field(default_factory=lambda: f"test-relay-{uuid.uuid4().hex[:10]}")
+    connection: AbstractConnection | None = None
+    channel: AbstractChannel | None = None
+    received: list[AbstractIncomingMessage] = field(default_factory=list)
+
+    async def open(self, *, bind: bool = True) -> Broker:
+        self.connection = await aio_pika.connect(AMQP_URL)
+        self.channel = await self.connection.channel()
+        await self.channel.declare_exchange(
+            self.exchange, aio_pika.ExchangeType.TOPIC, durable=True
+        )
+        if bind:
+            await self.bind()
+        return self
+
+    async def bind(self) -> AbstractQueue:
+        assert self.channel is not None
+        queue = await self.channel.declare_queue(self.queue, durable=True)
+        await queue.bind(self.exchange, routing_key="#")
+        await queue.consume(self._on_message, no_ack=True)
+        return queue
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        self.received.append(message)
+
+    @property
+    def ids(self) -> list[str]:
+        return [str(m.message_id) for m in self.received]
+
+    async def close(self) -> None:
+        assert self.connection is not None
+        with contextlib.suppress(Exception):
+            channel = await self.connection.channel()
+            await channel.queue_delete(self.queue)
+            await channel.exchange_delete(self.exchange)
+        await self.connection.close()
