@@ -21,7 +21,7 @@ test-python:
 	@failed=""; \
 	for part in $(PY_PARTS); do \
 	  [ -d "$$part" ] || continue; \
-	  ls $$part/tests/test_*.py $$part/test_*.py $$part/tests/*/test_*.py >/dev/null 2>&1 || continue; \
+	  ls $$part/tests/test_*.py $$part/test_*.py $$part/tests/*/test_*.py $$part/*/test_*.py >/dev/null 2>&1 || continue; \
 	  echo "=== pytest $$part"; \
 	  (cd $$part && $(UV) run --frozen pytest $(PYTEST_ARGS)) || failed="$$failed $$part"; \
 	done; \
@@ -33,7 +33,7 @@ test-frontend:
 lint:
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen ruff check .
-	$(UV) run --frozen mypy reservation-common/src keycloak/src reservation-be/src reservation-event-processor/src webhook-examples/switch-port/src
+	$(UV) run --frozen mypy reservation-common/src keycloak/src reservation-be/src reservation-event-processor/src webhook-examples/switch-port/src devmode
 
 format:
 	$(UV) run --frozen ruff format .
