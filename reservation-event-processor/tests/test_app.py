@@ -166,3 +166,28 @@ async def test_ssrf_guard_reports_unresolvable_hosts_as_such() -> None:
 
     with pytest.raises(TargetUnresolvable):
         await SsrfGuard(resolver=failing).check("https://nowhere.invalid/")
+
+
+def test_json_logs_carry_extra_fields_and_exceptions() -> None:
+    import logging
+
+    from reservation_event_processor.logs import JsonFormatter
+
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        import sys
+
+        record = logging.LogRecord(
+            "reservation_event_processor.delivery",
+            logging.WARNING,
+            __file__,
+            1,
+            "attempt %s failed",
+            ("3",),
+            sys.exc_info(),
+        )
+    record.webhook_id = "msg_1"
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["message"] == "attempt 3 failed" and entry["level"] == "warning"
+    assert entry["webhook_id"] == "msg_1" and "ValueError: boom" in entry["exception"]

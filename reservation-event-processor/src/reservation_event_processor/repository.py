@@ -85,7 +85,9 @@ _CLAIM = text(
             WHERE d.subscription_id = subs.id AND d.status = 'pending'
               AND d.next_attempt_at <= now()
             ORDER BY d.next_attempt_at
-            LIMIT greatest(subs.free, 0)
+            -- A rate-limited receiver gets at most one second's worth per claim, so the
+            -- spacing never eats into the lease.
+            LIMIT greatest(least(subs.free, coalesce(subs.rate_limit_per_second, subs.free)), 0)
             FOR UPDATE SKIP LOCKED
         ) d
         WHERE subs.free > 0
