@@ -21,7 +21,7 @@ test-python:
 	@failed=""; \
 	for part in $(PY_PARTS); do \
 	  [ -d "$$part" ] || continue; \
-	  ls $$part/tests/test_*.py $$part/test_*.py $$part/tests/*/test_*.py $$part/*/test_*.py >/dev/null 2>&1 || continue; \
+	  [ -n "$$(find $$part -name node_modules -prune -o -name 'test_*.py' -print -quit)" ] || continue; \
 	  echo "=== pytest $$part"; \
 	  (cd $$part && $(UV) run --frozen pytest $(PYTEST_ARGS)) || failed="$$failed $$part"; \
 	done; \
