@@ -482,3 +482,25 @@ async def test_stopping_cuts_an_attempt_that_outlives_the_grace_and_leaves_it_pe
     [delivery] = await all_deliveries(sm)
     # Still leased; another sender takes it once the lease is over.
     assert delivery.status == "pending" and delivery.locked_until is not None
+
+
+async def test_backlog_of_due_deliveries_is_exported(
+    sm: SM, box: SecretBox, settings: Settings
+) -> None:
+    from prometheus_client import REGISTRY
+
+    site = await create_site(sm)
+    await create_subscription(sm, box, site=site)
+    for _ in range(3):
+        await publish(sm, reservation_event(site))
+    async with sm() as session:
+        due, oldest = await repository.backlog(session)
+    assert due == 3 and oldest >= 0
+
+    async def receiver(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200)
+
+    await run_until(make_worker(sm, settings, box, receiver), status_is(sm, "succeeded", 3))
+    assert REGISTRY.get_sample_value("reservation_ep_deliveries_due") == 3
+    async with sm() as session:
+        assert (await repository.backlog(session))[0] == 0

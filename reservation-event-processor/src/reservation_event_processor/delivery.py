@@ -67,6 +67,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+BACKLOG_INTERVAL = 5.0  # seconds between two backlog measurements for /metrics
+
 KEPT_RESPONSE_HEADERS = (
     "content-type",
     "content-length",
@@ -301,9 +303,13 @@ class DeliveryWorker:
         """Claim and dispatch until ``stop()``; in-flight attempts are left to ``drain()``."""
         backoff = 0.5
         poll = self._settings.poll_interval.total_seconds()
+        next_backlog = 0.0
         while not self._stopping:
             self._wake.clear()
             try:
+                if time.monotonic() >= next_backlog:
+                    await self._measure_backlog()
+                    next_backlog = time.monotonic() + BACKLOG_INTERVAL
                 claimed = await self.run_once()
                 backoff = 0.5
             except (SQLAlchemyError, OSError) as exc:
@@ -314,6 +320,12 @@ class DeliveryWorker:
             if claimed and self.in_flight < self._settings.max_in_flight:
                 continue
             await self._sleep(poll)
+
+    async def _measure_backlog(self) -> None:
+        async with self._sessionmaker() as session:
+            due, oldest = await repository.backlog(session)
+        metrics.DELIVERIES_DUE.set(due)
+        metrics.OLDEST_DUE_SECONDS.set(oldest)
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

@@ -31,3 +31,7 @@ IN_FLIGHT = Gauge("reservation_ep_attempts_in_flight", "HTTP attempts running no
 SUBSCRIPTIONS_DISABLED = Counter(
     "reservation_ep_subscriptions_disabled_total", "Subscriptions disabled", ["reason"]
 )
+DELIVERIES_DUE = Gauge("reservation_ep_deliveries_due", "Pending deliveries whose time has come")
+OLDEST_DUE_SECONDS = Gauge(
+    "reservation_ep_oldest_due_seconds", "How long the oldest due delivery has been waiting"
+)

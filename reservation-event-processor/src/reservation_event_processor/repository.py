@@ -81,7 +81,7 @@ _CLAIM = text(
         SELECT d.id, subs.url, subs.rate_limit_per_second
         FROM subs
         CROSS JOIN LATERAL (
-            SELECT d.id FROM webhook_deliveries d
+            SELECT d.id, d.next_attempt_at FROM webhook_deliveries d
             WHERE d.subscription_id = subs.id AND d.status = 'pending'
               AND d.next_attempt_at <= now()
             ORDER BY d.next_attempt_at
@@ -91,6 +91,7 @@ _CLAIM = text(
             FOR UPDATE SKIP LOCKED
         ) d
         WHERE subs.free > 0
+        ORDER BY d.next_attempt_at
         LIMIT :limit
     )
     UPDATE webhook_deliveries w
@@ -215,6 +216,24 @@ async def record_attempt(
         )
     ).one()
     return bool(row.held), row.failing_since
+
+
+async def backlog(session: AsyncSession) -> tuple[int, float]:
+    """Deliveries due now and the age in seconds of the oldest of them."""
+    row = (
+        await session.execute(
+            text(
+                """
+                SELECT count(*) AS due,
+                       coalesce(extract(epoch FROM now() - min(next_attempt_at)), 0) AS oldest
+                FROM webhook_deliveries
+                WHERE status = 'pending' AND next_attempt_at <= now()
+                  AND (locked_until IS NULL OR locked_until <= now())
+                """
+            )
+        )
+    ).one()
+    return int(row.due), float(row.oldest)
 
 
 async def disable_subscription(
