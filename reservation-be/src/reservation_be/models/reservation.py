@@ -88,4 +88,5 @@ class Reservation(TimestampMixin, Base):
     provisioning_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
 
-    __mapper_args__: Any = {"version_id_col": version}
+    # eager_defaults: INSERT/UPDATE ... RETURNING brings created_at/updated_at back at once.
+    __mapper_args__: Any = {"version_id_col": version, "eager_defaults": True}

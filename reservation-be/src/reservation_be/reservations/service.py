@@ -263,7 +263,6 @@ async def _announce(
     also_notify: list[str] | None = None,
 ) -> None:
     """Outbox event, audit row and notifications for one change, in the same transaction."""
-    await session.refresh(reservation)
     after = to_read(reservation)
     await audit.record(
         session, actor, ctx.site_id, ENTITY, reservation.id, type_.value.split(".", 1)[1],
@@ -285,10 +284,10 @@ async def _announce(
 
 
 async def _bookable_resource(
-    session: AsyncSession, resource_id: uuid.UUID
+    session: AsyncSession, resource_id: uuid.UUID, *, locked: Resource | None = None
 ) -> tuple[Resource, ResourceType]:
     """The resource read FOR SHARE (so no move of its subtree interleaves), and its type."""
-    resource = await resources_repository.get_for_share(session, resource_id)
+    resource = locked or await resources_repository.get_for_share(session, resource_id)
     if resource is None:
         raise _unknown_resource(resource_id)
     if resource.status != ResourceStatus.ACTIVE.value:
@@ -389,7 +388,8 @@ async def _owner_for(
 
 async def create(session: AsyncSession, actor: Actor, body: ReservationCreate) -> Reservation:
     policy.require_user(actor)
-    found = await resources_repository.get(session, body.resource_id)
+    # Locked before the caller is authorised: a shared lock, held for this request only.
+    found = await resources_repository.get_for_share(session, body.resource_id)
     if found is None:
         raise _unknown_resource(body.resource_id)
     try:
@@ -397,7 +397,7 @@ async def create(session: AsyncSession, actor: Actor, body: ReservationCreate) -
     except NotFound as exc:
         raise _unknown_resource(body.resource_id) from exc
     owner_id = await _owner_for(session, actor, ctx, body.owner_id)
-    resource, rtype = await _bookable_resource(session, body.resource_id)
+    resource, rtype = await _bookable_resource(session, body.resource_id, locked=found)
     now = datetime.now(UTC)
     rules.check_period(rtype, start=body.start, end=body.end, now=now)
     rules.check_parameters(rtype, body.parameters)

@@ -1,0 +1,546 @@
+"""Booking benchmarks: they print figures and assert nothing about speed.
+
+    uv run python bench/run.py            # full: 1 M reservations for the calendar query
+    uv run python bench/run.py --short    # CI: the same runs, smaller
+
+Each run creates its own database (dropped at the end), starts the test realm in-process and
+the API as a subprocess (``reservation-be serve``) on a free loopback port, then measures:
+
+1. booking throughput through the API with 16 concurrent clients, next to the same
+   transaction in raw SQL (asyncpg, 16 connections), and their ratio;
+2. contention: 64 concurrent clients booking one slot, several rounds; prints the double
+   bookings found in the database (must be 0);
+3. the availability/calendar queries over N reservations (p50/p99), through the API and in SQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import httpx
+from reservation_be.testing import temporary_database
+from reservation_testrealm.server import TestRealm
+from sqlalchemy.engine import make_url
+
+CLIENTS = 16
+CONTENDERS = 64
+
+
+@dataclass
+class Scale:
+    bookings: int  # per throughput run (API and SQL each)
+    contention_rounds: int
+    calendar_reservations: int
+    calendar_resources: int
+    queries: int
+
+
+FULL = Scale(
+    bookings=3200,
+    contention_rounds=10,
+    calendar_reservations=1_000_000,
+    calendar_resources=1000,
+    queries=500,
+)
+SHORT = Scale(
+    bookings=480,
+    contention_rounds=3,
+    calendar_reservations=50_000,
+    calendar_resources=100,
+    queries=200,
+)
+
+
+def pg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def hour(base: datetime, n: float) -> datetime:
+    return base + timedelta(hours=n)
+
+
+# --------------------------------------------------------------------------------------------
+# Seeding
+
+
+@dataclass
+class World:
+    site_id: uuid.UUID
+    site_slug: str
+    type_id: uuid.UUID
+    leaves: list[uuid.UUID]  # one per throughput client
+    rack: uuid.UUID
+    contested: uuid.UUID  # a child of rack
+    users: dict[str, str]  # username -> sub
+
+
+async def seed(conn: asyncpg.Connection, realm: TestRealm) -> World:
+    users = {"bob": realm.user_id("bob")}
+    for i in range(8):
+        name = f"bench{i}"
+        users[name] = realm.create_user(name, email=f"{name}@example.test")
+    site_id = uuid.uuid4()
+    await conn.execute(
+        "INSERT INTO sites (id, slug, name, visibility) VALUES ($1, 'bench', 'Bench', 'public')",
+        site_id,
+    )
+    for name, sub in users.items():
+        await conn.execute(
+            "INSERT INTO users (id, username, email) VALUES ($1, $2, $3)",
+            sub,
+            name,
+            f"{name}@example.test",
+        )
+        await conn.execute(
+            "INSERT INTO site_members (site_id, user_id, role) VALUES ($1, $2, 'member')",
+            site_id,
+            sub,
+        )
+    type_id = await conn.fetchval(
+        "INSERT INTO resource_types (site_id, name, lead_time, teardown_grace)"
+        " VALUES ($1, 'server', interval '5 minutes', interval '5 minutes') RETURNING id",
+        site_id,
+    )
+    rack = await conn.fetchval(
+        "INSERT INTO resources (site_id, type_id, name) VALUES ($1, $2, 'rack') RETURNING id",
+        site_id,
+        type_id,
+    )
+    leaves = []
+    for i in range(CLIENTS * 2):
+        leaves.append(
+            await conn.fetchval(
+                "INSERT INTO resources (site_id, type_id, parent_id, name)"
+                " VALUES ($1, $2, $3, $4) RETURNING id",
+                site_id,
+                type_id,
+                rack if i == 0 else None,
+                f"leaf-{i}",
+            )
+        )
+    return World(site_id, "bench", type_id, leaves[1:], rack, leaves[0], users)
+
+
+# --------------------------------------------------------------------------------------------
+# 1. Throughput
+
+
+async def run_clients(
+    clients: int, per_client: int, one: Callable[[int, int], Awaitable[bool]]
+) -> tuple[float, int]:
+    """Run ``clients`` loops of ``per_client`` calls; returns (seconds, successes)."""
+    ok = 0
+
+    async def loop(c: int) -> None:
+        nonlocal ok
+        for k in range(per_client):
+            if await one(c, k):
+                ok += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(loop(c) for c in range(clients)))
+    return time.perf_counter() - started, ok
+
+
+async def api_throughput(
+    http: httpx.AsyncClient, world: World, token: str, scale: Scale, base: datetime
+) -> float:
+    headers = {"Authorization": f"Bearer {token}"}
+    per_client = scale.bookings // CLIENTS
+
+    async def one(c: int, k: int) -> bool:
+        start = hour(base, 2 * k)
+        body = {
+            "resource_id": str(world.leaves[c]),
+            "title": f"api {c}/{k}",
+            "start": start.isoformat(),
+            "end": hour(start, 1).isoformat(),
+        }
+        response = await http.post("/api/v1/reservations", json=body, headers=headers)
+        if response.status_code != 201:
+            raise RuntimeError(f"booking failed: {response.status_code} {response.text}")
+        return True
+
+    seconds, ok = await run_clients(CLIENTS, per_client, one)
+    rate = ok / seconds
+    print(f"  API      {ok:6d} bookings in {seconds:6.2f} s = {rate:8.1f} bookings/s")
+    return rate
+
+
+RAW_BOOKING = """
+WITH RECURSIVE subtree(id) AS (
+    SELECT id FROM resources WHERE id = $2
+    UNION ALL SELECT r.id FROM resources r JOIN subtree s ON r.parent_id = s.id
+)
+INSERT INTO reservation_slots (reservation_id, resource_id, period)
+SELECT $1, id, $3 FROM subtree
+"""
+
+
+async def sql_throughput(pool: asyncpg.Pool, world: World, scale: Scale, base: datetime) -> float:
+    """The API's booking transaction, statement for statement, without HTTP, auth or ORM."""
+    owner = world.users["bob"]
+    per_client = scale.bookings // CLIENTS
+
+    async def one(c: int, k: int) -> bool:
+        resource = world.leaves[c]
+        start = hour(base, 2 * k)
+        end = hour(start, 1)
+        rid = uuid.uuid4()
+        async with pool.acquire() as conn, conn.transaction():
+            status, type_id = await conn.fetchrow(
+                "SELECT status, type_id FROM resources WHERE id = $1 FOR SHARE", resource
+            )
+            lead, grace = await conn.fetchrow(
+                "SELECT lead_time, teardown_grace FROM resource_types WHERE id = $1", type_id
+            )
+            await conn.execute(
+                "INSERT INTO reservations (id, site_id, resource_id, owner_id, created_by,"
+                " title, period, status) VALUES ($1, $2, $3, $4, $4, $5,"
+                " tstzrange($6, $7, '[)'), 'confirmed')",
+                rid,
+                world.site_id,
+                resource,
+                owner,
+                f"sql {c}/{k}",
+                start,
+                end,
+            )
+            await conn.execute(RAW_BOOKING, rid, resource, asyncpg.Range(start - lead, end + grace))
+            keys = await conn.fetch("SELECT public_key FROM ssh_keys WHERE user_id = $1", owner)
+            event_id = uuid.uuid4()
+            payload = {
+                "id": f"evt_{event_id.hex}",
+                "type": "reservation.created",
+                "data": {"reservation": str(rid), "keys": [k[0] for k in keys]},
+            }
+            await conn.execute(
+                "INSERT INTO outbox (id, type, payload) VALUES ($1, 'reservation.created', $2)",
+                event_id,
+                json.dumps(payload),
+            )
+            await conn.execute("SELECT pg_notify('outbox', $1)", str(event_id))
+            await conn.execute(
+                "INSERT INTO audit_log (actor_id, site_id, entity, entity_id, action, after)"
+                " VALUES ($1, $2, 'reservation', $3, 'created', $4)",
+                owner,
+                world.site_id,
+                str(rid),
+                json.dumps({"id": str(rid), "status": status}),
+            )
+            await conn.execute(
+                "INSERT INTO notifications (user_id, kind, message)"
+                " VALUES ($1, 'reservation.created', 'created')",
+                owner,
+            )
+        return True
+
+    seconds, ok = await run_clients(CLIENTS, per_client, one)
+    rate = ok / seconds
+    print(f"  raw SQL  {ok:6d} bookings in {seconds:6.2f} s = {rate:8.1f} bookings/s")
+    return rate
+
+
+# --------------------------------------------------------------------------------------------
+# 2. Contention
+
+
+async def contention(
+    http: httpx.AsyncClient, conn: asyncpg.Connection, world: World, realm: TestRealm,
+    scale: Scale, base: datetime,
+) -> None:  # fmt: skip
+    names = [n for n in world.users if n.startswith("bench")]
+    tokens = {n: realm.token(n, n) for n in names}
+    rounds_with_one_winner = 0
+    latencies: list[float] = []
+    for r in range(scale.contention_rounds):
+        start = hour(base, 3 * r)
+        gate = asyncio.Event()
+
+        async def one(i: int, start: datetime = start, gate: asyncio.Event = gate) -> int:
+            await gate.wait()
+            # A quarter books the parent rack, which holds the contested child too.
+            target = world.rack if i % 4 == 0 else world.contested
+            body = {
+                "resource_id": str(target),
+                "title": f"race {i}",
+                "start": start.isoformat(),
+                "end": hour(start, 2).isoformat(),
+            }
+            headers = {"Authorization": f"Bearer {tokens[names[i % len(names)]]}"}
+            t0 = time.perf_counter()
+            response = await http.post("/api/v1/reservations", json=body, headers=headers)
+            latencies.append(time.perf_counter() - t0)
+            return response.status_code
+
+        tasks = [asyncio.create_task(one(i)) for i in range(CONTENDERS)]
+        await asyncio.sleep(0)
+        gate.set()
+        codes = await asyncio.gather(*tasks)
+        winners = codes.count(201)
+        others = {c for c in codes if c != 201}
+        if winners == 1 and others <= {409}:
+            rounds_with_one_winner += 1
+        else:
+            print(f"  round {r}: {winners} winners, other statuses {sorted(others)}")
+    double = await conn.fetchval(
+        "SELECT count(*) FROM reservation_slots a JOIN reservation_slots b"
+        " ON a.resource_id = b.resource_id AND a.reservation_id < b.reservation_id"
+        " AND a.period && b.period"
+    )
+    print(
+        f"  {scale.contention_rounds} rounds x {CONTENDERS} clients: "
+        f"{rounds_with_one_winner} rounds with exactly one winner and 63 x 409; "
+        f"request p50 {percentile(latencies, 50) * 1000:.0f} ms, "
+        f"p99 {percentile(latencies, 99) * 1000:.0f} ms"
+    )
+    print(f"  double bookings in the database: {double}")
+
+
+# --------------------------------------------------------------------------------------------
+# 3. Calendar over many reservations
+
+
+async def fill_calendar(conn: asyncpg.Connection, world: World, scale: Scale) -> datetime:
+    """Back-to-back 1 h bookings with a 1 h gap, spread over ``calendar_resources`` leaves."""
+    per_resource = scale.calendar_reservations // scale.calendar_resources
+    base = datetime(2030, 1, 1, tzinfo=UTC)
+    t0 = time.perf_counter()
+    await conn.execute(
+        "INSERT INTO resources (site_id, type_id, name)"
+        " SELECT $1, $2, 'cal-' || g FROM generate_series(1, $3) g",
+        world.site_id,
+        world.type_id,
+        scale.calendar_resources,
+    )
+    await conn.execute(
+        """
+        INSERT INTO reservations (site_id, resource_id, owner_id, created_by, title, period,
+                                  status)
+        SELECT $1, r.id, $2, $2, 'cal ' || g,
+               tstzrange($3::timestamptz + (g * 2) * interval '1 hour',
+                         $3::timestamptz + (g * 2 + 1) * interval '1 hour', '[)'),
+               'confirmed'
+        FROM resources r CROSS JOIN generate_series(0, $4 - 1) g
+        WHERE r.site_id = $1 AND r.name LIKE 'cal-%'
+        """,
+        world.site_id,
+        world.users["bob"],
+        base,
+        per_resource,
+    )
+    await conn.execute(
+        "INSERT INTO reservation_slots (reservation_id, resource_id, period)"
+        " SELECT id, resource_id, period FROM reservations WHERE title LIKE 'cal %'"
+    )
+    await conn.execute("ANALYZE")
+    total = await conn.fetchval("SELECT count(*) FROM reservations")
+    print(
+        f"  loaded {total} reservations ({per_resource} on each of "
+        f"{scale.calendar_resources} resources) in {time.perf_counter() - t0:.1f} s"
+    )
+    return base
+
+
+BUSY_SQL = """
+WITH RECURSIVE subtree(id, depth) AS (
+    SELECT id, 0 FROM resources WHERE id = $1
+    UNION ALL SELECT r.id, s.depth + 1 FROM resources r JOIN subtree s ON r.parent_id = s.id
+    WHERE s.depth < 64
+)
+SELECT s.reservation_id, s.period FROM reservation_slots s JOIN reservations r
+  ON r.id = s.reservation_id
+WHERE s.resource_id IN (SELECT id FROM subtree) AND s.period && $2
+GROUP BY s.reservation_id, s.period ORDER BY lower(s.period) LIMIT 500
+"""
+
+
+async def calendar(
+    http: httpx.AsyncClient, conn: asyncpg.Connection, world: World, token: str,
+    scale: Scale, base: datetime,
+) -> None:  # fmt: skip
+    resources = [
+        r[0]
+        for r in await conn.fetch("SELECT id FROM resources WHERE name LIKE 'cal-%' ORDER BY name")
+    ]
+    per_resource = scale.calendar_reservations // scale.calendar_resources
+    span_hours = per_resource * 2
+    rng = random.Random(7)
+    windows = []
+    for _ in range(scale.queries):
+        offset = rng.randrange(0, max(1, span_hours - 24 * 7))
+        start = hour(base, offset)
+        windows.append((rng.choice(resources), start, hour(start, 24 * 7)))
+    headers = {"Authorization": f"Bearer {token}"}
+
+    async def timed(call: Callable[[], Awaitable[int]]) -> tuple[list[float], int]:
+        out, rows = [], 0
+        for _ in range(10):  # warm up
+            await call()
+        for _ in range(scale.queries):
+            t0 = time.perf_counter()
+            rows += await call()
+            out.append((time.perf_counter() - t0) * 1000)
+        return out, rows
+
+    it = iter(windows * 2)
+
+    async def sql_busy() -> int:
+        rid, start, end = next(it)
+        return len(await conn.fetch(BUSY_SQL, rid, asyncpg.Range(start, end)))
+
+    it_api = iter(windows * 2)
+
+    async def api_busy() -> int:
+        rid, start, end = next(it_api)
+        response = await http.get(
+            f"/api/v1/resources/{rid}/busy",
+            params={"start": start.isoformat(), "end": end.isoformat()},
+            headers=headers,
+        )
+        assert response.status_code == 200, response.text
+        return len(response.json())
+
+    it_list = iter(windows * 2)
+
+    async def api_site_day() -> int:
+        _, start, _end = next(it_list)
+        response = await http.get(
+            "/api/v1/reservations",
+            params={
+                "site": world.site_slug,
+                "start": start.isoformat(),
+                "end": hour(start, 24).isoformat(),
+                "size": 100,
+            },
+            headers=headers,
+        )
+        assert response.status_code == 200, response.text
+        return len(response.json()["items"])
+
+    for label, call in (
+        ("SQL  busy(resource, 7 days)", sql_busy),
+        ("API  GET /resources/{id}/busy (7 days)", api_busy),
+        ("API  GET /reservations?site&start&end (1 day, page of 100 + total)", api_site_day),
+    ):
+        times, rows = await timed(call)
+        print(
+            f"  {label}: p50 {percentile(times, 50):.2f} ms, p99 {percentile(times, 99):.2f} ms"
+            f" ({scale.queries} queries, {rows / scale.queries:.0f} rows each)"
+        )
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def start_api(database_url: str, issuer: str, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "RESERVATION_BE_DATABASE_URL": database_url,
+        "RESERVATION_BE_OIDC_ISSUER": issuer,
+        "RESERVATION_BE_WORKERS_ENABLED": "false",
+        "RESERVATION_BE_LOG_LEVEL": "WARNING",
+        "RESERVATION_BE_DATABASE_POOL_SIZE": "20",
+        "RESERVATION_BE_DATABASE_MAX_OVERFLOW": "10",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "reservation_be", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+async def wait_healthy(http: httpx.AsyncClient, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            err = proc.stderr.read().decode() if proc.stderr else ""
+            raise RuntimeError(f"the API exited: {err[-2000:]}")
+        try:
+            if (await http.get("/healthz")).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.1)
+    raise RuntimeError("the API did not become healthy")
+
+
+async def main(short: bool) -> None:
+    scale = SHORT if short else FULL
+    print(
+        f"reservation-be booking benchmarks ({'short' if short else 'full'}) on "
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    async with temporary_database(prefix="rbe_bench") as url:
+        with TestRealm() as realm:
+            conn = await asyncpg.connect(pg_dsn(url))
+            pool = await asyncpg.create_pool(pg_dsn(url), min_size=CLIENTS, max_size=CLIENTS)
+            port = free_port()
+            proc = start_api(url, realm.issuer, port)
+            limits = httpx.Limits(max_connections=CONTENDERS, max_keepalive_connections=CONTENDERS)
+            try:
+                async with httpx.AsyncClient(
+                    base_url=f"http://127.0.0.1:{port}", timeout=120, limits=limits
+                ) as http:
+                    await wait_healthy(http, proc)
+                    world = await seed(conn, realm)
+                    server = await conn.fetchval("SHOW server_version")
+                    print(f"PostgreSQL {server}; API: uvicorn, 1 worker process")
+                    base = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+                    token = realm.token("bob", "bob")
+                    print(f"\n1. Booking throughput, {CLIENTS} concurrent clients")
+                    api = await api_throughput(http, world, token, scale, hour(base, 24))
+                    raw = await sql_throughput(pool, world, scale, hour(base, 24 * 400))
+                    print(f"  ratio API / raw SQL: {api / raw:.2f}")
+                    print(f"\n2. Contention, {CONTENDERS} concurrent clients on one slot")
+                    await contention(http, conn, world, realm, scale, hour(base, 24 * 800))
+                    print(f"\n3. Calendar queries over {scale.calendar_reservations} reservations")
+                    cal_base = await fill_calendar(conn, world, scale)
+                    token = realm.token("bob", "bob")
+                    await calendar(http, conn, world, token, scale, cal_base)
+            finally:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                await pool.close()
+                await conn.close()
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--short", action="store_true", help="smaller runs (CI)")
+    args = parser.parse_args()
+    asyncio.run(main(args.short))
+
+
+if __name__ == "__main__":
+    cli()
