@@ -20,13 +20,14 @@ from reservation_be.kit.db import create_engine, create_sessionmaker
 from reservation_be.kit.errors import install_error_handlers
 from reservation_be.kit.middleware import BodySizeLimitMiddleware, Metrics, RequestContextMiddleware
 from reservation_be.settings import Settings, get_settings
+from reservation_be.workers.runner import run_workers
 
 log = logging.getLogger(__name__)
 
 # Long-running loops started with the API when WORKERS_ENABLED (scheduler, outbox relay).
 # Each takes the app and runs until cancelled.
 Worker = Callable[[FastAPI], Coroutine[Any, Any, None]]
-WORKERS: list[Worker] = []
+WORKERS: list[Worker] = [run_workers]
 
 
 @asynccontextmanager
