@@ -131,8 +131,10 @@ class _Session:
             _Command(("no", "vlan", "<vlan>"), self._no_vlan),
             _Command(("interface", "<iface>"), self._interface),
         ]
+        show_vlan = _Command(("show", "vlan", "brief"), self._show_vlan_brief, config=False)
         if self.mode == "exec":
             return [
+                show_vlan,
                 _Command(("enable",), self._enable, config=False),
                 _Command(("terminal", "length", "<text>"), _ok, config=False),
                 _Command(("terminal", "width", "<text>"), _ok, config=False),
@@ -143,7 +145,7 @@ class _Session:
                 _Command(("configure", "terminal"), self._configure, config=True),
                 _Command(("terminal", "length", "<text>"), _ok, config=False),
                 _Command(("terminal", "width", "<text>"), _ok, config=False),
-                _Command(("show", "vlan", "brief"), self._show_vlan_brief, config=False),
+                show_vlan,
                 _Command(
                     ("show", "running-config", "interface", "<iface>"),
                     self._show_run_interface,
@@ -370,6 +372,7 @@ class SimulatedSwitch:
         username: str = "netops",
         password: str = "netops",  # noqa: S107  # a simulator's dev default
         enable_secret: str = "enable",  # noqa: S107
+        command_delay: float = 0.0,
     ) -> None:
         self.hostname = hostname
         self.username = username
@@ -380,7 +383,12 @@ class SimulatedSwitch:
         self.config_commands: list[str] = []
         self.saves = 0
         self.logins = 0
+        # A real switch takes a while per command; tests slow the simulator down with this.
+        self.command_delay = command_delay
+        self.active_sessions = 0
+        self.peak_sessions = 0
         self._server: asyncssh.SSHAcceptor | None = None
+        self._connections: set[asyncssh.SSHServerConnection] = set()
         self._host_key = asyncssh.generate_private_key("ssh-ed25519")
 
     @property
@@ -409,6 +417,14 @@ class SimulatedSwitch:
                 port.access_vlan, f"VLAN{port.access_vlan:04d}"
             )
 
+    def show(self, command: str) -> str:
+        """What a ``show`` command prints in privileged mode, without an SSH session."""
+        if not command.strip().lower().startswith("sh"):
+            raise ValueError("only show commands can be run this way")
+        session = _Session(self)
+        session.mode = "privileged"
+        return session.execute(command) or ""
+
     @property
     def saved(self) -> bool:
         """Whether the running configuration equals the saved (startup) one."""
@@ -418,6 +434,14 @@ class SimulatedSwitch:
         switch = self
 
         class _Server(asyncssh.SSHServer):
+            def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+                switch._connections.add(conn)
+
+            def connection_lost(self, exc: Exception | None) -> None:
+                switch._connections.difference_update(
+                    c for c in list(switch._connections) if c.is_closed()
+                )
+
             def begin_auth(self, username: str) -> bool:
                 return True
 
@@ -441,10 +465,16 @@ class SimulatedSwitch:
         logger.info("simulated switch %s listening on %s:%d", self.hostname, host, self.port)
 
     async def stop(self) -> None:
+        """Stop listening and close every open session, as a switch reload would."""
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
+        connections, self._connections = list(self._connections), set()
+        for connection in connections:
+            connection.close()
+        for connection in connections:
+            await connection.wait_closed()
 
     async def __aenter__(self) -> SimulatedSwitch:
         await self.start()
@@ -455,6 +485,8 @@ class SimulatedSwitch:
 
     async def _handle(self, process: asyncssh.SSHServerProcess[str]) -> None:
         self.logins += 1
+        self.active_sessions += 1
+        self.peak_sessions = max(self.peak_sessions, self.active_sessions)
         session = _Session(self)
         try:
             if process.command:  # "ssh switch show vlan brief": one command, no prompt
@@ -470,6 +502,8 @@ class SimulatedSwitch:
                 if enabling and not await self._ask_enable_secret(process):
                     process.stdout.write("% Access denied\r\n\r\n")
                     continue
+                if self.command_delay:
+                    await asyncio.sleep(self.command_delay)
                 output = session.execute(line)
                 if output is None:
                     break
@@ -478,6 +512,7 @@ class SimulatedSwitch:
         except (asyncssh.BreakReceived, asyncssh.TerminalSizeChanged, ConnectionError):
             pass
         finally:
+            self.active_sessions -= 1
             process.exit(0)
 
     async def _ask_enable_secret(self, process: asyncssh.SSHServerProcess[str]) -> bool:
