@@ -6,8 +6,8 @@ import asyncio
 
 import asyncssh
 import pytest
-from pydantic import SecretStr
 from conftest import PORTS, make_settings
+from pydantic import SecretStr
 from switch_port_webhook import SimulatedSwitch, SwitchConfig
 from switch_port_webhook.driver import ScrapliIosDriver, SwitchError
 from switch_port_webhook.ios import PortConfig, parse_vlan_brief
