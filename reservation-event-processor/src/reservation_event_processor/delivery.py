@@ -234,6 +234,7 @@ class Sender:
         async for attempt in retrying:
             with attempt:
                 async with self._client.stream("POST", url, content=body, headers=headers) as resp:
+                    self._check_peer(url, resp)
                     raw = bytearray()
                     async for chunk in resp.aiter_bytes():
                         raw.extend(chunk)
@@ -247,6 +248,19 @@ class Sender:
                         },
                     )
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _check_peer(self, url: str, response: httpx.Response) -> None:
+        stream = response.extensions.get("network_stream")
+        if stream is None:
+            return
+        peer = stream.get_extra_info("server_addr")
+        if not peer:
+            return
+        host = httpx.URL(url).host
+        if not self._guard.peer_allowed(host, str(peer[0])):
+            raise TargetNotAllowed(
+                f"{host} was reached at {peer[0]}, a non-public address that is not allow-listed"
+            )
 
 
 class _RateLimiter:

@@ -1,7 +1,9 @@
 """Refuse webhook targets on private, loopback, link-local, multicast or reserved addresses.
 
-Every address the host resolves to is checked, so a name with one public and one private address
-is refused. Operators allow specific hosts or networks with ``RESERVATION_EP_SSRF_ALLOWLIST``.
+Every address the host resolves to is checked before the request, so a name with one public and
+one private address is refused; the address the connection reached is checked again before the
+response is read. Operators allow specific hosts or networks with
+``RESERVATION_EP_SSRF_ALLOWLIST``.
 """
 
 from __future__ import annotations
@@ -54,6 +56,21 @@ class SsrfGuard:
 
     def _allowed(self, ip: IPAddress) -> bool:
         return _is_public(ip) or any(ip in net for net in self._networks)
+
+    def peer_allowed(self, host: str, address: str) -> bool:
+        """Whether the address a connection actually reached is acceptable for ``host``.
+
+        Checked again after connecting, because the HTTP client resolves the name itself: a
+        DNS answer that changed since ``check()`` (rebinding) is caught before the response
+        is read.
+        """
+        if host.lower().rstrip(".") in self._hosts:
+            return True
+        try:
+            ip = ipaddress.ip_address(address.split("%", 1)[0])
+        except ValueError:
+            return False
+        return self._allowed(ip)
 
     async def check(self, url: str) -> None:
         """Return when ``url`` may be used; raise AddressNotAllowed or TargetUnresolvable."""
