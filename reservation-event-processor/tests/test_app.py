@@ -191,3 +191,13 @@ def test_json_logs_carry_extra_fields_and_exceptions() -> None:
     entry = json.loads(JsonFormatter().format(record))
     assert entry["message"] == "attempt 3 failed" and entry["level"] == "warning"
     assert entry["webhook_id"] == "msg_1" and "ValueError: boom" in entry["exception"]
+
+
+def test_run_with_invalid_settings_exits_with_a_message(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from reservation_event_processor.__main__ import main
+
+    monkeypatch.setenv("RESERVATION_EP_RETRY_SCHEDULE", "bogus")
+    assert main(["run"]) == 2
+    assert "not a duration: 'bogus'" in capsys.readouterr().err

@@ -7,6 +7,8 @@ import asyncio
 import signal
 import sys
 
+from pydantic import ValidationError
+
 from reservation_event_processor.logs import configure_logging
 from reservation_event_processor.settings import Settings
 
@@ -30,7 +32,11 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("run", help="consume events and deliver webhooks until SIGTERM")
     args = parser.parse_args(argv)
     if args.command == "run":
-        settings = Settings()
+        try:
+            settings = Settings()
+        except ValidationError as exc:
+            print(f"invalid RESERVATION_EP_* settings:\n{exc}", file=sys.stderr)
+            return 2
         configure_logging(settings.log_level)
         asyncio.run(_run(settings))
     return 0
