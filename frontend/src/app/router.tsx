@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import { createBrowserRouter, type RouteObject } from 'react-router';
 import { NotFound, RouteError } from '@/components/errors/route-error';
 import { useUser } from '@/lib/auth/auth-context';
+import { NotificationBell } from '@/features/notifications/components/notification-bell';
 import { AppLayout, type NavItem } from './layout/app-layout';
 
 function Shell() {
@@ -12,9 +13,11 @@ function Shell() {
     { to: '/resources', label: t('nav.resources') },
     { to: '/book', label: t('nav.book') },
     { to: '/reservations', label: t('nav.reservations') },
+    { to: '/notifications', label: t('nav.notifications') },
+    { to: '/profile', label: t('nav.profile') },
   ];
   const adminNav: NavItem[] = user.isPlatformAdmin ? [] : [];
-  return <AppLayout nav={nav} adminNav={adminNav} />;
+  return <AppLayout nav={nav} adminNav={adminNav} headerExtra={<NotificationBell />} />;
 }
 
 export const routes: RouteObject[] = [
@@ -31,6 +34,8 @@ export const routes: RouteObject[] = [
           { path: 'resources/:resourceId', lazy: () => import('./routes/resource').then((m) => ({ Component: m.default })) },
           { path: 'book', lazy: () => import('./routes/book').then((m) => ({ Component: m.default })) },
           { path: 'reservations', lazy: () => import('./routes/reservations').then((m) => ({ Component: m.default })) },
+          { path: 'notifications', lazy: () => import('./routes/notifications').then((m) => ({ Component: m.default })) },
+          { path: 'profile', lazy: () => import('./routes/profile').then((m) => ({ Component: m.default })) },
           { path: '*', element: <NotFound /> },
         ],
       },

@@ -5,6 +5,7 @@ import { createMemoryRouter, RouterProvider, type RouteObject } from 'react-rout
 import { AppProvider } from '@/app/provider';
 import { userFromClaims, type AuthSession } from '@/lib/auth/session';
 import { createQueryClient } from '@/lib/query-client';
+import { setTokenSource } from '@/lib/api/client';
 
 export function fakeSession(overrides: { roles?: string[]; username?: string; sub?: string } = {}): AuthSession {
   const username = overrides.username ?? 'bob';
@@ -27,6 +28,7 @@ type Options = { path?: string; route?: string; session?: AuthSession; routes?: 
 
 /** Renders `ui` at `route` inside the app's providers with a fresh query client and fake session. */
 export function renderWithApp(ui: ReactNode, { path = '*', route = '/', session = fakeSession(), routes = [] }: Options = {}) {
+  setTokenSource(session);
   const queryClient = createQueryClient();
   queryClient.setDefaultOptions({ queries: { retry: false, staleTime: Infinity }, mutations: { retry: false } });
   const router = createMemoryRouter([{ path, element: ui }, ...routes], { initialEntries: [route] });

@@ -1,0 +1,57 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useCallback, useEffect, useState } from 'react';
+import { getEnv } from '@/config/env';
+import { openEventStream, type ServerEvent } from '@/lib/sse';
+import { toast } from '@/lib/toast';
+
+/** The per-user stream of notifications and reservation changes. */
+export function liveUpdatesUrl(): string {
+  return `${getEnv().API_URL}/notifications/stream`;
+}
+
+export type LiveState = 'connecting' | 'live' | 'offline' | 'unavailable';
+
+function messageOf(event: ServerEvent): string | undefined {
+  try {
+    const data = JSON.parse(event.data) as { message?: unknown };
+    return typeof data.message === 'string' ? data.message : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Keeps notification and reservation queries fresh from Server-Sent Events: every event
+ * invalidates what it may have changed, so open pages refetch only what is on screen.
+ */
+export function useLiveUpdates(): LiveState {
+  const queryClient = useQueryClient();
+  // A fetch already in flight may predate the event: cancel it so the refetch sees the change.
+  const refresh = useCallback(
+    (queryKey: string[]) =>
+      void queryClient.cancelQueries({ queryKey }).then(() => queryClient.invalidateQueries({ queryKey })),
+    [queryClient],
+  );
+  const [state, setState] = useState<LiveState>('connecting');
+  useEffect(() => {
+    const stream = openEventStream({
+      url: liveUpdatesUrl(),
+      onStatus: (live) => setState(live ? 'live' : 'offline'),
+      onUnavailable: () => setState('unavailable'),
+      onEvent: (event) => {
+        if (event.event.startsWith('reservation')) {
+          refresh(['reservations']);
+          return;
+        }
+        if (event.event === 'notification') {
+          const message = messageOf(event);
+          if (message) toast.info(message);
+        }
+        refresh(['notifications']);
+        refresh(['reservations']);
+      },
+    });
+    return () => stream.close();
+  }, [refresh]);
+  return state;
+}
