@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import uuid
 
+from reservation_be.models import Site, SiteMember, SiteRole, SiteVisibility, User
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from reservation_be.models import Site, SiteMember, SiteRole, SiteVisibility, User
 
 
 async def ensure_user(

@@ -18,6 +18,7 @@ ROUTER_MODULES: list[str] = [
     "reservation_be.resource_types.endpoints",
     "reservation_be.resources.endpoints",
     "reservation_be.reservations.endpoints",
+    "reservation_be.webhooks.endpoints",
 ]
 
 

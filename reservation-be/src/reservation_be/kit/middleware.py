@@ -39,8 +39,11 @@ class Metrics:
 
 
 def _route_template(scope: Scope) -> str:
+    # FastAPI keeps included routers nested; the effective context has the full template.
+    fastapi_scope = scope.get("fastapi")
+    effective = fastapi_scope.get("effective_route_context") if fastapi_scope else None
     route = scope.get("route")
-    path = getattr(route, "path_format", None) or getattr(route, "path", None)
+    path = getattr(effective, "path_format", None) or getattr(route, "path_format", None)
     # Unmatched paths collapse into one label so random URLs cannot blow up cardinality.
     return str(path) if path else "<unmatched>"
 

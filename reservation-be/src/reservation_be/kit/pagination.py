@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any, Generic, TypeVar, TypeVarTuple, Unpack, cast
+from typing import Annotated, Any, Generic, TypeVar, TypeVarTuple, cast
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
@@ -67,11 +67,11 @@ async def paginate(
 
 
 async def paginate_rows(
-    session: AsyncSession, statement: Select[Unpack[Ts]], params: PaginationParams
-) -> tuple[list[tuple[Unpack[Ts]]], int]:
+    session: AsyncSession, statement: Select[*Ts], params: PaginationParams
+) -> tuple[list[tuple[*Ts]], int]:
     """Like :func:`paginate` for statements selecting several columns or entities."""
     count_stmt = select(func.count()).select_from(statement.order_by(None).subquery())
     total = (await session.execute(count_stmt)).scalar_one()
     rows = await session.execute(statement.limit(params.size).offset(params.offset))
     # Rows are tuples (SQLAlchemy 2.1); typed as the statement's columns.
-    return cast(list[tuple[Unpack[Ts]]], list(rows.all())), int(total)
+    return cast(list[tuple[*Ts]], list(rows.all())), int(total)

@@ -12,9 +12,9 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from fastapi import Request
+from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
 from keycloak.exceptions import KeycloakError
 
-from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
 from reservation_be.kit.errors import ServiceUnavailable
 from reservation_be.settings import Settings
 

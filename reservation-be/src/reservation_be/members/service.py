@@ -60,10 +60,10 @@ async def add_member(
                 FieldError(loc=["body", "identifier"], msg="no such user", type="unknown_user")
             ],
         )
-    policy.check_role_change(ctx, target_user_id=found.id, current=None, new=data.role)
     await repository.lock_site(session, ctx.site.id)
     if await repository.get_member(session, ctx.site.id, found.id) is not None:
         raise Conflict(f"{found.username} is already a member of this site.")
+    policy.check_role_change(ctx, target_user_id=found.id, current=None, new=data.role)
     user = await repository.upsert_user(
         session,
         user_id=found.id,

@@ -9,8 +9,8 @@ from pydantic import AfterValidator, Field
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
 
 
-def _valid_timezone(value: str | None) -> str | None:
-    if value is not None and value not in _timezones():
+def _valid_timezone(value: str) -> str:
+    if value not in _timezones():
         raise ValueError(f"unknown IANA time zone {value!r}")
     return value
 
@@ -48,12 +48,12 @@ class UserSummary(Schema):
 
 
 class ProfileUpdate(InputSchema):
-    display_name: Annotated[str | None, Field(min_length=1, max_length=255)] = None
-    timezone: Annotated[str | None, AfterValidator(_valid_timezone), Field(max_length=64)] = None
+    display_name: Annotated[str, Field(min_length=1, max_length=255)] | None = None
+    timezone: Annotated[str, Field(max_length=64), AfterValidator(_valid_timezone)] | None = None
 
 
 class SshKeyCreate(InputSchema):
-    name: Annotated[str | None, Field(min_length=1, max_length=255)] = None
+    name: Annotated[str, Field(min_length=1, max_length=255)] | None = None
     public_key: Annotated[str, Field(min_length=1, max_length=16_384)]
 
 

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import httpx
+from fastapi import FastAPI
+from reservation_be.kit.errors import install_error_handlers
+
+PROBLEM = "application/problem+json"
+
+
+async def test_unknown_route_is_a_404_problem(client):
+    response = await client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == PROBLEM
+    body = response.json()
+    assert body["type"] == "urn:reservation:problem:not-found"
+    assert "/api/v1/no-such-thing" in body["detail"]
+    assert body["request_id"] == response.headers["x-request-id"]
+
+
+async def test_wrong_method_is_a_405_problem_with_allow(client, auth):
+    response = await client.put("/api/v1/users/me", headers=await auth("bob"))
+    assert response.status_code == 405
+    assert response.headers["content-type"] == PROBLEM
+    assert "GET" in response.headers["allow"]
+
+
+async def test_invalid_body_lists_each_field_error(client, auth):
+    response = await client.post(
+        "/api/v1/sites",
+        json={"slug": "Not A Slug", "name": "", "colour": "red"},
+        headers=await auth("admin"),
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
+    locs = {tuple(e["loc"]) for e in response.json()["errors"]}
+    assert ("body", "slug") in locs
+    assert ("body", "name") in locs
+    assert ("body", "colour") in locs  # unknown fields are refused, not dropped
+
+
+async def test_malformed_json_is_a_422_problem(client, auth):
+    headers = {**await auth("admin"), "content-type": "application/json"}
+    response = await client.post("/api/v1/sites", content=b'{"slug": ', headers=headers)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
+
+
+async def test_declared_oversized_body_is_refused_with_413(client, auth, settings):
+    headers = await auth("admin")
+    payload = {"slug": "big", "name": "x", "description": "a" * (settings.max_body_bytes + 1)}
+    response = await client.post("/api/v1/sites", json=payload, headers=headers)
+    assert response.status_code == 413
+    assert response.headers["content-type"] == PROBLEM
+
+
+async def test_streamed_oversized_body_is_refused_with_413(client, auth, settings):
+    chunk = b"a" * 65536
+
+    async def body():
+        yield b'{"slug": "big", "name": "x", "description": "'
+        for _ in range(settings.max_body_bytes // len(chunk) + 2):
+            yield chunk
+        yield b'"}'
+
+    headers = {**await auth("admin"), "content-type": "application/json"}
+    response = await client.post("/api/v1/sites", content=body(), headers=headers)
+    assert response.status_code == 413
+    assert response.headers["content-type"] == PROBLEM
+
+
+async def test_unexpected_error_is_a_500_problem_that_leaks_nothing():
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("password=hunter2 at db.internal:5432")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        response = await c.get("/boom")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == PROBLEM
+    assert "hunter2" not in response.text
+    assert "db.internal" not in response.text

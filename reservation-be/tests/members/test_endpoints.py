@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+from reservation_be.members.directory import DirectoryUser
+from reservation_be.models import Notification, SiteMember, SiteRole
+from sqlalchemy import select
+
+from tests import factories
+
+
+async def _site_with_admin(session, people, slug="team", visibility="private"):
+    site = await factories.create_site(session, slug=slug, visibility=visibility)
+    await factories.add_member(session, site, people["alice"], SiteRole.SITE_ADMIN)
+    return site
+
+
+async def test_site_admin_adds_a_member_by_username(client, auth, session, people):
+    site = await _site_with_admin(session, people)
+    response = await client.post(
+        f"/api/v1/sites/{site.id}/members",
+        json={"identifier": "bob"},
+        headers=await auth("alice"),
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["user"]["id"] == people["bob"]  # the identity provider's id, before bob logs in
+    assert body["role"] == "member"
+    note = (await session.execute(select(Notification))).scalar_one()
+    assert note.user_id == people["bob"]
+    assert note.kind == "site.member_added"
+    # bob now sees the private site
+    assert (await client.get("/api/v1/sites/team", headers=await auth("bob"))).status_code == 200
+
+
+async def test_members_are_found_by_email(client, auth, session, people, test_realm):
+    test_realm.create_user("frank", email="Frank@Example.test")
+    site = await _site_with_admin(session, people)
+    response = await client.post(
+        f"/api/v1/sites/{site.id}/members",
+        json={"identifier": "frank@example.test", "role": "site-admin"},
+        headers=await auth("alice"),
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["user"]["username"] == "frank"
+    assert response.json()["role"] == "site-admin"
+
+
+async def test_unknown_person_is_a_422_naming_the_field(client, auth, session, people):
+    site = await _site_with_admin(session, people)
+    response = await client.post(
+        f"/api/v1/sites/{site.id}/members",
+        json={"identifier": "nobody-here"},
+        headers=await auth("alice"),
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", "identifier"]
+
+
+async def test_adding_an_existing_member_is_a_conflict(client, auth, session, people):
+    site = await _site_with_admin(session, people)
+    response = await client.post(
+        f"/api/v1/sites/{site.id}/members",
+        json={"identifier": "alice"},
+        headers=await auth("alice"),
+    )
+    assert response.status_code == 409
+
+
+async def test_identity_provider_outage_is_a_503(client, auth, session, people, app):
+    class Down:
+        async def find(self, identifier: str) -> DirectoryUser | None:
+            from reservation_be.kit.errors import ServiceUnavailable
+
+            raise ServiceUnavailable("The identity provider cannot be reached.")
+
+        async def aclose(self) -> None:
+            pass
+
+    site = await _site_with_admin(session, people)
+    previous, app.state.user_directory = app.state.user_directory, Down()
+    try:
+        response = await client.post(
+            f"/api/v1/sites/{site.id}/members",
+            json={"identifier": "bob"},
+            headers=await auth("alice"),
+        )
+    finally:
+        app.state.user_directory = previous
+    assert response.status_code == 503
+
+
+async def test_member_cannot_raise_their_own_role(client, auth, session, people):
+    site = await _site_with_admin(session, people)
+    await factories.add_member(session, site, people["bob"], SiteRole.MEMBER)
+    response = await client.patch(
+        f"/api/v1/sites/{site.id}/members/{people['bob']}",
+        json={"role": "site-admin"},
+        headers=await auth("bob"),
+    )
+    assert response.status_code == 403
+    role = (
+        await session.execute(select(SiteMember.role).where(SiteMember.user_id == people["bob"]))
+    ).scalar_one()
+    assert role == "member"
+
+
+async def test_site_admin_promotes_and_demotes(client, auth, session, people):
+    site = await _site_with_admin(session, people)
+    await factories.add_member(session, site, people["bob"], SiteRole.MEMBER)
+    headers = await auth("alice")
+    url = f"/api/v1/sites/{site.id}/members/{people['bob']}"
+    up = await client.patch(url, json={"role": "site-admin"}, headers=headers)
+    assert (up.status_code, up.json()["role"]) == (200, "site-admin")
+    # with two admins, alice may step down herself
+    me = f"/api/v1/sites/{site.id}/members/{people['alice']}"
+    down = await client.patch(me, json={"role": "member"}, headers=headers)
+    assert (down.status_code, down.json()["role"]) == (200, "member")
+
+
+async def test_last_site_admin_can_be_neither_demoted_nor_removed(client, auth, session, people):
+    site = await _site_with_admin(session, people)
+    headers = await auth("alice")
+    url = f"/api/v1/sites/{site.id}/members/{people['alice']}"
+    assert (await client.patch(url, json={"role": "member"}, headers=headers)).status_code == 409
+    assert (await client.delete(url, headers=headers)).status_code == 409
+    admin = await auth("admin")
+    assert (await client.delete(url, headers=admin)).status_code == 409
+
+
+async def test_member_leaves_a_site(client, auth, session, people):
+    site = await _site_with_admin(session, people, visibility="public")
+    await factories.add_member(session, site, people["bob"], SiteRole.MEMBER)
+    response = await client.delete(
+        f"/api/v1/sites/{site.id}/members/{people['bob']}", headers=await auth("bob")
+    )
+    assert response.status_code == 204
+    listed = await client.get(f"/api/v1/sites/{site.id}/members", headers=await auth("alice"))
+    assert [m["user"]["id"] for m in listed.json()["items"]] == [people["alice"]]
+
+
+async def test_members_list_filters_by_role(client, auth, session, people):
+    site = await _site_with_admin(session, people)
+    await factories.add_member(session, site, people["bob"], SiteRole.MEMBER)
+    listed = await client.get(
+        f"/api/v1/sites/{site.id}/members", params={"role": "member"}, headers=await auth("bob")
+    )
+    assert [m["user"]["id"] for m in listed.json()["items"]] == [people["bob"]]
