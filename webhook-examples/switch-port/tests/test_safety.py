@@ -159,3 +159,26 @@ async def test_body_that_is_not_an_envelope_is_a_bad_request(receiver: Receiver)
     response = await receiver.send({"hello": "world"})
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_refusal_reason_quotes_and_shortens_the_value(
+    switch: SimulatedSwitch, receiver: Receiver
+) -> None:
+    response = await receiver.send(reservation_event(STARTING, interface="Gi1/0/3\n" + "x" * 5000))
+    reason = response.json()["reason"]
+    assert reason.startswith("interface 'Gi1/0/3\\nxxx")
+    assert len(reason) < 120
+    assert "\n" not in reason
+
+
+async def test_reservation_event_without_a_reservation_is_refused(
+    switch: SimulatedSwitch, receiver: Receiver
+) -> None:
+    event = reservation_event(STARTING)
+    del event["data"]["reservation"]
+    response = await receiver.send(event)
+    assert response.json() == {
+        "status": "refused",
+        "reason": "not a reservation event: data.reservation: Field required",
+    }
+    assert switch.logins == 0

@@ -122,7 +122,10 @@ def create_app(
         try:
             payload = ReservationPayload.model_validate(envelope.data)
         except ValidationError as error:
-            return _answer(200, status="refused", reason=f"not a reservation event: {error}")
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            reason = f"not a reservation event: data.{where}: {first['msg']}"
+            return _answer(200, status="refused", reason=reason)
         try:
             if is_start:
                 request: Any = validate_provision(payload, settings)

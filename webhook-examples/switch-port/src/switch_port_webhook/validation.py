@@ -52,12 +52,18 @@ class Release:
     target: PortTarget
 
 
+def _shown(value: Any) -> str:
+    """A refused value as it appears in a report: quoted, escaped, never long."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
+
+
 def validate_provision(payload: ReservationPayload, settings: Settings) -> Provision:
     target = _target(payload, settings)
     vlan = payload.reservation.parameters.get("vlan_id")
     # bool is an int subclass in Python; JSON true is not a VLAN.
     if type(vlan) is not int:
-        raise Refused(f"vlan_id must be an integer, got {vlan!r}")
+        raise Refused(f"vlan_id must be an integer, got {_shown(vlan)}")
     if not 2 <= vlan <= 4094:
         raise Refused(f"vlan_id {vlan} is outside 2..4094")
     if vlan in settings.reserved_vlans or vlan == settings.default_vlan:
@@ -76,11 +82,11 @@ def _target(payload: ReservationPayload, settings: Settings) -> PortTarget:
     switch_name = _text(attributes, "switch")
     switch = settings.switches.get(switch_name)
     if switch is None:
-        raise Refused(f"switch {switch_name!r} is not managed by this integration")
+        raise Refused(f"switch {_shown(switch_name)} is not managed by this integration")
     raw_interface = _text(attributes, "interface")
     interface = canonical_interface(raw_interface)
     if interface is None:
-        raise Refused(f"interface {raw_interface!r} is not a plain port name such as Gi1/0/7")
+        raise Refused(f"interface {_shown(raw_interface)} is not a plain port name such as Gi1/0/7")
     if interface not in switch.ports:
         raise Refused(f"interface {interface} is not a port this integration may change")
     return PortTarget(switch_name, interface)
@@ -89,5 +95,5 @@ def _target(payload: ReservationPayload, settings: Settings) -> PortTarget:
 def _text(attributes: dict[str, Any], key: str) -> str:
     value = attributes.get(key)
     if not isinstance(value, str):
-        raise Refused(f"the resource has no {key!r} attribute (got {value!r})")
+        raise Refused(f"the resource has no {key!r} attribute (got {_shown(value)})")
     return value

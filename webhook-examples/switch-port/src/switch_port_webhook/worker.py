@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 
 from .driver import SwitchDriver, SwitchError
+from .ios import short_interface
 from .provisioning import Outcome, provision, release
 from .reporting import Reporter
 from .settings import Settings
@@ -77,11 +78,12 @@ class SwitchWorkers:
         request = job.request
         target = request.target
         if isinstance(request, Provision):
+            port = short_interface(target.interface)
             self._reporter.report(
                 request.reservation_id,
                 "in_progress",
-                f"putting {target.interface} on VLAN {request.vlan_id}",
-                {"switch": target.switch, "port": target.interface, "vlan": request.vlan_id},
+                f"putting port {port} on VLAN {request.vlan_id}",
+                {"switch": target.switch, "port": port, "vlan": request.vlan_id},
             )
         try:
             outcome = await asyncio.to_thread(self._apply, request)
