@@ -1,0 +1,1 @@
+"""Webhook subscriptions of a site: CRUD, signing secrets, test events, deliveries."""
