@@ -168,3 +168,53 @@ async def test_status_change_emits_status_changed(client, auth, lab, session):
     assert changed.payload["data"]["resource"]["path"] == [
         {"id": str(lab.rack.id), "name": "rack-a"}
     ]
+
+
+async def test_bookings_racing_tree_changes_leave_every_subtree_held(client, auth, lab, session):
+    """Bookings of the rack race children being created under it and moved away from it;
+    afterwards every booking holds exactly its resource's current subtree."""
+    import asyncio
+
+    from sqlalchemy import text
+
+    alice, bob = await auth("alice"), await auth("bob")
+    # An unrelated root to move children to and from.
+    spare = await create(client, alice, lab, "spare-root")
+    assert spare.status_code == 201
+    tasks = []
+    for i in range(8):
+        tasks.append(
+            book(client, bob, lab.rack.id, hours_from_now(2 * i), hours_from_now(2 * i + 1))
+        )
+        tasks.append(create(client, alice, lab, f"new-{i}", lab.rack.id))
+        target = spare.json()["id"] if i % 2 == 0 else str(lab.rack.id)
+        tasks.append(
+            client.patch(
+                f"/api/v1/resources/{lab.server2.id}", json={"parent_id": target}, headers=alice
+            )
+        )
+    responses = await asyncio.gather(*tasks)
+    assert {r.status_code for r in responses} <= {200, 201, 409}, [
+        r.text for r in responses if r.status_code not in (200, 201, 409)
+    ]
+    mismatches = await session.execute(
+        text(
+            """
+            WITH RECURSIVE tree(reservation_id, resource_id) AS (
+                SELECT r.id, r.resource_id FROM reservations r
+                WHERE r.status IN ('pending', 'confirmed', 'active')
+                UNION ALL
+                SELECT t.reservation_id, c.id FROM resources c
+                JOIN tree t ON c.parent_id = t.resource_id
+            )
+            SELECT count(*) FROM (
+                (SELECT reservation_id, resource_id FROM tree
+                 EXCEPT SELECT reservation_id, resource_id FROM reservation_slots)
+                UNION ALL
+                (SELECT reservation_id, resource_id FROM reservation_slots
+                 EXCEPT SELECT reservation_id, resource_id FROM tree)
+            ) AS diff
+            """
+        )
+    )
+    assert mismatches.scalar_one() == 0

@@ -12,7 +12,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, func, insert, literal, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.dialects.postgresql import TSTZRANGE, UUID, Range
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -21,7 +32,7 @@ from reservation_be.models import SiteMember, SiteRole, SshKey, User
 from reservation_be.models.reservation import Reservation
 from reservation_be.models.reservation_slot import ReservationSlot
 from reservation_be.reservations.schemas import ReservationSort
-from reservation_be.resources.repository import subtree_cte
+from reservation_be.resources.repository import SUBTREE
 
 _SORTS: dict[ReservationSort, Any] = {
     ReservationSort.START: (func.lower(Reservation.period).asc(), Reservation.id),
@@ -45,6 +56,81 @@ async def get_for_update(session: AsyncSession, reservation_id: uuid.UUID) -> Re
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+_SLOTS: Table = ReservationSlot.__table__  # type: ignore[assignment]
+_HELD = aliased(ReservationSlot, name="held")
+_ABOVE = aliased(Reservation, name="above")
+_INSIDE = aliased(ReservationSlot, name="inside")
+_BELOW = aliased(Reservation, name="below")
+_IN_SUBTREE = select(SUBTREE.c.id)
+
+# Statements built once; the subtree root is the ``subtree_root`` parameter.
+_INSERT_SLOTS = insert(_SLOTS).from_select(
+    ["reservation_id", "resource_id", "period"],
+    select(
+        bindparam("reservation_id", type_=UUID(as_uuid=True)),
+        SUBTREE.c.id,
+        bindparam("period", type_=TSTZRANGE()),
+    ),
+)
+_DROP_INHERITED = (
+    delete(ReservationSlot)
+    .where(
+        ReservationSlot.reservation_id == Reservation.id,
+        ReservationSlot.resource_id.in_(_IN_SUBTREE),
+        Reservation.resource_id.not_in(_IN_SUBTREE),
+        func.upper(ReservationSlot.period) > bindparam("now"),
+    )
+    .execution_options(synchronize_session=False)
+)
+_INHERIT = insert(_SLOTS).from_select(
+    ["reservation_id", "resource_id", "period"],
+    select(_HELD.reservation_id, SUBTREE.c.id, _HELD.period)
+    .select_from(_HELD)
+    .join(SUBTREE, true())
+    .where(
+        _HELD.resource_id == bindparam("parent_id"),
+        func.upper(_HELD.period) > bindparam("now"),
+    ),
+)
+_BOOKING_CONFLICT = (
+    select(Reservation)
+    .join(ReservationSlot, ReservationSlot.reservation_id == Reservation.id)
+    .where(
+        ReservationSlot.resource_id.in_(_IN_SUBTREE),
+        ReservationSlot.period.overlaps(bindparam("period", type_=TSTZRANGE())),
+        Reservation.id != bindparam("exclude", type_=UUID(as_uuid=True)),
+    )
+    .order_by(func.lower(ReservationSlot.period))
+    .limit(1)
+)
+_PLACEMENT_CONFLICT = (
+    select(_ABOVE, _BELOW)
+    .select_from(_HELD)
+    .join(_ABOVE, _ABOVE.id == _HELD.reservation_id)
+    .join(_INSIDE, _INSIDE.period.overlaps(_HELD.period))
+    .join(_BELOW, _BELOW.id == _INSIDE.reservation_id)
+    .where(
+        _HELD.resource_id == bindparam("parent_id"),
+        func.upper(_HELD.period) > bindparam("now"),
+        _INSIDE.resource_id.in_(_IN_SUBTREE),
+        _INSIDE.reservation_id != _HELD.reservation_id,
+    )
+    .limit(1)
+)
+_BUSY = (
+    select(ReservationSlot.reservation_id, ReservationSlot.period, Reservation.site_id)
+    .join(Reservation, Reservation.id == ReservationSlot.reservation_id)
+    .where(
+        ReservationSlot.resource_id.in_(_IN_SUBTREE),
+        ReservationSlot.period.overlaps(bindparam("period", type_=TSTZRANGE())),
+    )
+    .group_by(ReservationSlot.reservation_id, ReservationSlot.period, Reservation.site_id)
+    .order_by(func.lower(ReservationSlot.period), ReservationSlot.reservation_id)
+    .limit(bindparam("limit"))
+)
+_NO_RESERVATION = uuid.UUID(int=0)
+
+
 async def insert_slots(
     session: AsyncSession,
     *,
@@ -53,41 +139,21 @@ async def insert_slots(
     period: Range[datetime],
 ) -> None:
     """Hold ``resource_id`` and every descendant over ``period`` (23P01 on any overlap)."""
-    st = subtree_cte(resource_id)
     await session.execute(
-        insert(ReservationSlot).from_select(
-            ["reservation_id", "resource_id", "period"],
-            select(
-                literal(reservation_id, UUID(as_uuid=True)),
-                st.c.id,
-                literal(period, TSTZRANGE()),
-            ),
-        )
+        _INSERT_SLOTS,
+        {"subtree_root": resource_id, "reservation_id": reservation_id, "period": period},
     )
 
 
 async def delete_slots(session: AsyncSession, reservation_id: uuid.UUID) -> None:
-    await session.execute(
-        delete(ReservationSlot).where(ReservationSlot.reservation_id == reservation_id)
-    )
+    await session.execute(delete(_SLOTS).where(_SLOTS.c.reservation_id == reservation_id))
 
 
 async def drop_inherited_slots(
     session: AsyncSession, subtree_root: uuid.UUID, *, now: datetime
 ) -> None:
     """Before a move: forget the current and future holds of reservations made above the subtree."""
-    st = subtree_cte(subtree_root)
-    inside = select(st.c.id)
-    await session.execute(
-        delete(ReservationSlot)
-        .where(
-            ReservationSlot.reservation_id == Reservation.id,
-            ReservationSlot.resource_id.in_(inside),
-            Reservation.resource_id.not_in(inside),
-            func.upper(ReservationSlot.period) > now,
-        )
-        .execution_options(synchronize_session=False)
-    )
+    await session.execute(_DROP_INHERITED, {"subtree_root": subtree_root, "now": now})
 
 
 async def inherit_slots(
@@ -99,16 +165,8 @@ async def inherit_slots(
     copied rows make a booking made above the parent cover the new subtree too (23P01 when a
     reservation inside the subtree overlaps one of them).
     """
-    st = subtree_cte(subtree_root)
-    held = aliased(ReservationSlot, name="held")
     await session.execute(
-        insert(ReservationSlot).from_select(
-            ["reservation_id", "resource_id", "period"],
-            select(held.reservation_id, st.c.id, held.period)
-            .select_from(held)
-            .join(st, true())
-            .where(held.resource_id == parent_id, func.upper(held.period) > now),
-        )
+        _INHERIT, {"subtree_root": subtree_root, "parent_id": parent_id, "now": now}
     )
 
 
@@ -120,46 +178,16 @@ async def find_booking_conflict(
     exclude: uuid.UUID | None = None,
 ) -> Reservation | None:
     """After a 23P01 on a booking: a committed reservation holding part of what it wanted."""
-    st = subtree_cte(resource_id)
-    stmt = (
-        select(Reservation)
-        .join(ReservationSlot, ReservationSlot.reservation_id == Reservation.id)
-        .where(
-            ReservationSlot.resource_id.in_(select(st.c.id)),
-            ReservationSlot.period.overlaps(period),
-        )
-        .order_by(func.lower(ReservationSlot.period))
-        .limit(1)
-    )
-    if exclude is not None:
-        stmt = stmt.where(Reservation.id != exclude)
-    return (await session.execute(stmt)).scalars().first()
+    params = {"subtree_root": resource_id, "period": period, "exclude": exclude or _NO_RESERVATION}
+    return (await session.execute(_BOOKING_CONFLICT, params)).scalars().first()
 
 
 async def find_placement_conflict(
     session: AsyncSession, *, parent_id: uuid.UUID, subtree_root: uuid.UUID, now: datetime
 ) -> tuple[Reservation, Reservation] | None:
     """After a 23P01 on placing a subtree under ``parent_id``: (parent's, subtree's) bookings."""
-    st = subtree_cte(subtree_root)
-    held = aliased(ReservationSlot, name="held")
-    above = aliased(Reservation, name="above")
-    inside = aliased(ReservationSlot, name="inside")
-    below = aliased(Reservation, name="below")
-    stmt = (
-        select(above, below)
-        .select_from(held)
-        .join(above, above.id == held.reservation_id)
-        .join(inside, inside.period.overlaps(held.period))
-        .join(below, below.id == inside.reservation_id)
-        .where(
-            held.resource_id == parent_id,
-            func.upper(held.period) > now,
-            inside.resource_id.in_(select(st.c.id)),
-            inside.reservation_id != held.reservation_id,
-        )
-        .limit(1)
-    )
-    row = (await session.execute(stmt)).first()
+    params = {"subtree_root": subtree_root, "parent_id": parent_id, "now": now}
+    row = (await session.execute(_PLACEMENT_CONFLICT, params)).first()
     return (row[0], row[1]) if row is not None else None
 
 
@@ -205,19 +233,8 @@ async def busy(
     Slots on the resource itself come from bookings of it and of its ancestors; slots below it
     from bookings of its descendants. Either way the resource cannot be booked then.
     """
-    st = subtree_cte(resource_id)
-    stmt = (
-        select(ReservationSlot.reservation_id, ReservationSlot.period, Reservation.site_id)
-        .join(Reservation, Reservation.id == ReservationSlot.reservation_id)
-        .where(
-            ReservationSlot.resource_id.in_(select(st.c.id)),
-            ReservationSlot.period.overlaps(period),
-        )
-        .group_by(ReservationSlot.reservation_id, ReservationSlot.period, Reservation.site_id)
-        .order_by(func.lower(ReservationSlot.period), ReservationSlot.reservation_id)
-        .limit(limit)
-    )
-    rows = await session.execute(stmt)
+    params = {"subtree_root": resource_id, "period": period, "limit": limit}
+    rows = await session.execute(_BUSY, params)
     return [(r.reservation_id, r.period, r.site_id) for r in rows]
 
 

@@ -6,8 +6,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import CTE, Select, Text, cast, func, literal, or_, select
-from sqlalchemy.dialects.postgresql import array
+from sqlalchemy import CTE, Select, Text, bindparam, cast, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import UUID, array
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
@@ -134,14 +134,13 @@ async def with_type(session: AsyncSession, resource_id: uuid.UUID) -> Resource |
 MAX_DEPTH = 64
 
 
-def subtree_cte(root_id: uuid.UUID, *, name: str = "subtree") -> CTE:
-    """``(id, depth, sort_path)`` of ``root_id`` and every descendant."""
+def _subtree_cte() -> CTE:
     root = select(
         Resource.id.label("id"),
         literal(0).label("depth"),
         array([cast(Resource.name, Text)]).label("sort_path"),
-    ).where(Resource.id == root_id)
-    cte = root.cte(name, recursive=True)
+    ).where(Resource.id == bindparam("subtree_root", type_=UUID(as_uuid=True)))
+    cte = root.cte("subtree", recursive=True)
     child = aliased(Resource, name="child")
     return cte.union_all(
         select(child.id, cte.c.depth + 1, cte.c.sort_path.op("||")(cast(child.name, Text)))
@@ -150,14 +149,13 @@ def subtree_cte(root_id: uuid.UUID, *, name: str = "subtree") -> CTE:
     )
 
 
-def path_cte(resource_id: uuid.UUID) -> CTE:
-    """``(id, name, depth)`` of ``resource_id`` (depth 0) and its ancestors (depth 1, 2, ...)."""
+def _path_cte() -> CTE:
     start = select(
         Resource.id.label("id"),
         Resource.parent_id.label("parent_id"),
         Resource.name.label("name"),
         literal(0).label("depth"),
-    ).where(Resource.id == resource_id)
+    ).where(Resource.id == bindparam("path_start", type_=UUID(as_uuid=True)))
     cte = start.cte("path", recursive=True)
     parent = aliased(Resource, name="parent")
     return cte.union_all(
@@ -167,35 +165,48 @@ def path_cte(resource_id: uuid.UUID) -> CTE:
     )
 
 
+# Built once (building a recursive CTE costs milliseconds); statements using them take the
+# root as a parameter: ``{"subtree_root": id}`` or ``{"path_start": id}``.
+SUBTREE = _subtree_cte()
+"""``(id, depth, sort_path)`` of ``subtree_root`` and every descendant."""
+PATH = _path_cte()
+"""``(id, parent_id, name, depth)`` of ``path_start`` (depth 0) and its ancestors (1, 2, ...)."""
+
+_SUBTREE_COUNT = select(func.count()).select_from(SUBTREE)
+_SUBTREE_PAGE = (
+    select(Resource, SUBTREE.c.depth)
+    .join(SUBTREE, SUBTREE.c.id == Resource.id)
+    .order_by(SUBTREE.c.sort_path)
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
+_SUBTREE_IDS = select(SUBTREE.c.id)
+_ANCESTORS = select(PATH.c.id, PATH.c.name).where(PATH.c.depth > 0).order_by(PATH.c.depth.desc())
+_PATH_IDS = select(PATH.c.id).order_by(PATH.c.depth.desc())
+_IN_SUBTREE = select(SUBTREE.c.id).where(SUBTREE.c.id == bindparam("candidate"))
+
+
 async def subtree(
     session: AsyncSession, root_id: uuid.UUID, *, limit: int, offset: int
 ) -> tuple[list[tuple[Resource, int]], int]:
     """The root and all its descendants, depth-first by name; one page of them and the total."""
-    st = subtree_cte(root_id)
-    total = (await session.execute(select(func.count()).select_from(st))).scalar_one()
+    total = (await session.execute(_SUBTREE_COUNT, {"subtree_root": root_id})).scalar_one()
     rows = (
         await session.execute(
-            select(Resource, st.c.depth)
-            .join(st, st.c.id == Resource.id)
-            .order_by(st.c.sort_path)
-            .limit(limit)
-            .offset(offset)
+            _SUBTREE_PAGE, {"subtree_root": root_id, "limit": limit, "offset": offset}
         )
     ).all()
     return [(row[0], int(row[1])) for row in rows], int(total)
 
 
 async def subtree_ids(session: AsyncSession, root_id: uuid.UUID) -> list[uuid.UUID]:
-    st = subtree_cte(root_id)
-    return list((await session.execute(select(st.c.id))).scalars().all())
+    rows = await session.execute(_SUBTREE_IDS, {"subtree_root": root_id})
+    return list(rows.scalars().all())
 
 
 async def ancestors(session: AsyncSession, resource_id: uuid.UUID) -> list[tuple[uuid.UUID, str]]:
     """(id, name) of the ancestors from the root down to the direct parent."""
-    path = path_cte(resource_id)
-    rows = await session.execute(
-        select(path.c.id, path.c.name).where(path.c.depth > 0).order_by(path.c.depth.desc())
-    )
+    rows = await session.execute(_ANCESTORS, {"path_start": resource_id})
     return [(row.id, row.name) for row in rows]
 
 
@@ -207,10 +218,7 @@ async def lock_path(session: AsyncSession, resource_id: uuid.UUID) -> list[uuid.
     touching the same path run one after the other. Root-first order avoids lock cycles
     between two hierarchy changes.
     """
-    path = path_cte(resource_id)
-    ids = list(
-        (await session.execute(select(path.c.id).order_by(path.c.depth.desc()))).scalars().all()
-    )
+    ids = list((await session.execute(_PATH_IDS, {"path_start": resource_id})).scalars().all())
     for rid in ids:
         await session.execute(
             select(Resource.id).where(Resource.id == rid).with_for_update(key_share=True)
@@ -219,8 +227,7 @@ async def lock_path(session: AsyncSession, resource_id: uuid.UUID) -> list[uuid.
 
 
 async def is_in_subtree(session: AsyncSession, root_id: uuid.UUID, candidate_id: uuid.UUID) -> bool:
-    st = subtree_cte(root_id)
-    found = await session.execute(select(st.c.id).where(st.c.id == candidate_id))
+    found = await session.execute(_IN_SUBTREE, {"subtree_root": root_id, "candidate": candidate_id})
     return found.first() is not None
 
 
