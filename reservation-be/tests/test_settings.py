@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from reservation_be.settings import Settings
+
+PRODUCTION = {
+    "environment": "production",
+    "database_url": "postgresql+asyncpg://app@db.internal/reservations",
+    "keycloak_admin_client_secret": "a-real-secret",
+    "webhook_secrets_key": "cmVhbC1rZXktcmVhbC1rZXktcmVhbC1rZXktcmVhbC0=",
+}
+
+
+def test_production_refuses_each_dev_default():
+    for field in ("database_url", "keycloak_admin_client_secret", "webhook_secrets_key"):
+        values = {k: v for k, v in PRODUCTION.items() if k != field}
+        with pytest.raises(ValidationError, match=field.upper()):
+            Settings(**values)
+
+
+def test_production_starts_with_real_values():
+    assert Settings(**PRODUCTION).is_production
+
+
+def test_dev_starts_with_defaults():
+    assert not Settings(_env_file=None).is_production
+
+
+def test_environment_variables_use_the_prefix(monkeypatch):
+    monkeypatch.setenv("RESERVATION_BE_OIDC_AUDIENCE", "other-api")
+    monkeypatch.setenv("RESERVATION_BE_CORS_ORIGINS", "http://a.test, http://b.test")
+    settings = Settings()
+    assert settings.oidc_audience == "other-api"
+    assert settings.cors_origins == ["http://a.test", "http://b.test"]
+
+
+def test_secrets_are_not_printed():
+    text = repr(Settings(**PRODUCTION))
+    assert "a-real-secret" not in text
