@@ -6,6 +6,7 @@ import asyncio
 import json
 import uuid
 
+import httpx
 from conftest import (
     PORTS,
     Receiver,
@@ -16,6 +17,7 @@ from conftest import (
 )
 from reservation_common.events import EventType, PingData, SiteRef, make_event
 from switch_port_webhook import SimulatedSwitch, SwitchConfig
+from switch_port_webhook.testing import serve_webhook
 
 STARTING = EventType.RESERVATION_STARTING
 
@@ -118,3 +120,13 @@ async def test_ping_is_acknowledged_without_switch_work(
 async def test_health_endpoint_answers(receiver: Receiver) -> None:
     response = await receiver.client.get("/healthz")
     assert response.json() == {"status": "ok"}
+
+
+async def test_served_over_http_on_a_free_port(switch: SimulatedSwitch) -> None:
+    async with serve_webhook(make_settings(switch)) as webhook:
+        body = json.dumps(reservation_event(STARTING)).encode()
+        async with httpx.AsyncClient() as client:
+            response = await client.post(webhook.url, content=body, headers=signed_headers(body))
+        assert response.status_code == 202
+        await webhook.settle()
+    assert switch.port_state("Gi1/0/3").access_vlan == 142
