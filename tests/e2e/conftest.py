@@ -23,6 +23,7 @@ import pytest_asyncio
 from reservation_be.testing import temporary_database
 from reservation_common.crypto import generate_key
 from reservation_testrealm import TestRealm
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from e2e.api import Api
 from e2e.harness import ServiceProcess, free_port, python_env
@@ -47,6 +48,7 @@ class Platform:
     backend: ServiceProcess
     processor: ServiceProcess
     api_url: str
+    secrets_key: str
 
 
 @pytest.fixture(scope="session")
@@ -144,6 +146,7 @@ async def platform(
             backend=backend,
             processor=processor,
             api_url=f"http://127.0.0.1:{api_port}",
+            secrets_key=secrets_key,
         )
     finally:
         await backend.stop()
@@ -155,6 +158,14 @@ async def api(platform: Platform) -> AsyncIterator[Api]:
     client = Api(platform.api_url, platform.realm)
     yield client
     await client.aclose()
+
+
+@session_fixture
+async def database(platform: Platform) -> AsyncIterator[AsyncEngine]:
+    """Read-only look at what the processes wrote (deliveries, outbox), for the checks."""
+    engine = create_async_engine(platform.database_url, pool_size=2)
+    yield engine
+    await engine.dispose()
 
 
 @session_fixture

@@ -164,6 +164,7 @@ class LoopbackServer:
             log_level="warning",
             access_log=False,
             ws="none",
+            interface="asgi3",
         )
         self._server = _Server(config)
         self._task: asyncio.Task[None] | None = None

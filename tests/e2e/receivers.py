@@ -3,6 +3,7 @@ the switch-port example wired to a simulated switch and to the platform's API.""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -47,15 +48,22 @@ class MinimalReceivers:
         self._apps: dict[str, Any] = {}
         self.secrets: dict[str, str] = {}
         self.received: list[Received] = []
+        # name -> how many attempts of each delivery are answered 503 before the app sees one
+        self._fail_first: dict[str, int] = {}
+        self._delay: dict[str, float] = {}
         self.server = LoopbackServer(self._asgi, lifespan="off")
 
     def url(self, name: str) -> str:
         return f"{self.server.url}/{name}/webhook"
 
-    def add(self, name: str, secret: str) -> None:
-        """Serve the minimal example for ``name``, verifying with the subscription's secret."""
+    def add(self, name: str, secret: str, *, fail_first: int = 0, delay: float = 0.0) -> None:
+        """Serve the minimal example for ``name``, verifying with the subscription's secret;
+        the first ``fail_first`` attempts of every delivery get a 503 instead; each answer
+        takes ``delay`` seconds (a receiver doing some work)."""
         self.secrets[name] = secret
         self._apps[name] = create_minimal_app(secret)
+        self._fail_first[name] = fail_first
+        self._delay[name] = delay
 
     def for_name(self, name: str) -> list[Received]:
         return [r for r in self.received if r.name == name]
@@ -99,11 +107,20 @@ class MinimalReceivers:
                 status.append(message["status"])
             await send(message)
 
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         app = self._apps.get(name)
-        if app is None:
-            await capture({"type": "http.response.start", "status": 404, "headers": []})
+        earlier = sum(
+            1
+            for r in self.received
+            if r.name == name and r.webhook_id == headers.get("webhook-id", "")
+        )
+        if app is None or earlier < self._fail_first.get(name, 0):
+            code = 404 if app is None else 503
+            await capture({"type": "http.response.start", "status": code, "headers": []})
             await capture({"type": "http.response.body", "body": b""})
         else:
+            if self._delay.get(name):
+                await asyncio.sleep(self._delay[name])
             await app(
                 {**scope, "path": f"/{rest}", "raw_path": f"/{rest}".encode()}, replay, capture
             )
