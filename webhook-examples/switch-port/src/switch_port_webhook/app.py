@@ -13,7 +13,6 @@ import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
@@ -25,7 +24,7 @@ from .driver import ScrapliIosDriver, SwitchDriver
 from .events import Envelope, ReservationPayload
 from .reporting import Reporter
 from .settings import Settings
-from .validation import Refused, validate_provision, validate_release
+from .validation import Provision, Refused, Release, validate_provision, validate_release
 from .worker import Job, SwitchWorkers
 
 __all__ = ["create_app"]
@@ -126,9 +125,10 @@ def create_app(
             where = ".".join(str(part) for part in first["loc"])
             reason = f"not a reservation event: data.{where}: {first['msg']}"
             return _answer(200, status="refused", reason=reason)
+        request: Provision | Release
         try:
             if is_start:
-                request: Any = validate_provision(payload, settings)
+                request = validate_provision(payload, settings)
             else:
                 request = validate_release(payload, settings)
         except Refused as refusal:

@@ -92,6 +92,12 @@ class SwitchWorkers:
             logger.warning("event %s: %s", job.event_id, reason)
             self._reporter.report(request.reservation_id, "failed", reason)
             return
+        except Exception as error:
+            # Say that it failed, not why in detail: the message reaches users.
+            logger.exception("event %s: unexpected error", job.event_id)
+            reason = f"unexpected error ({type(error).__name__}); see the integration's log"
+            self._reporter.report(request.reservation_id, "failed", reason)
+            return
         if outcome.state in ("ready", "released"):
             self._reporter.report(
                 request.reservation_id, outcome.state, outcome.message, outcome.details
