@@ -19,6 +19,7 @@ ROUTER_MODULES: list[str] = [
     "reservation_be.resources.endpoints",
     "reservation_be.reservations.endpoints",
     "reservation_be.webhooks.endpoints",
+    "reservation_be.provisioning.endpoints",
 ]
 
 

@@ -269,3 +269,14 @@ def check_role_change(
         return
     if target_user_id == ctx.actor.user_id and _ROLE_RANK[new] > _ROLE_RANK[current]:
         raise Forbidden("Nobody can raise their own role.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Integration callbacks (provisioning reports)
+
+
+def check_provisioning_reporter(actor: Actor, bound_client_ids: set[str]) -> str:
+    """Who may report a reservation's provisioning: only the service account of a Keycloak
+    client that is the ``integration_client_id`` of a subscription which received (has a
+    delivery of) an event of that reservation. People, and every other client, are refused."""
+    return require_service_account(actor, client_ids=bound_client_ids)

@@ -1,0 +1,1 @@
+"""Provisioning reports of integrations (``POST /reservations/{id}/provisioning``)."""

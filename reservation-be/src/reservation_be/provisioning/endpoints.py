@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+
+from reservation_be.auth import ActorDep
+from reservation_be.kit.db import SessionDep
+from reservation_be.kit.errors import problem_responses
+from reservation_be.models.reservation import ProvisioningState
+from reservation_be.provisioning import service
+from reservation_be.provisioning.schemas import ProvisioningRead, ProvisioningReport
+from reservation_be.reservations.schemas import Provisioning
+
+router = APIRouter(tags=["provisioning"])
+
+
+@router.post(
+    "/reservations/{reservation_id}/provisioning",
+    response_model=ProvisioningRead,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def report_provisioning(
+    reservation_id: uuid.UUID, body: ProvisioningReport, session: SessionDep, actor: ActorDep
+) -> ProvisioningRead:
+    """An integration reports provisioning progress of a reservation.
+
+    Only with a client-credentials token of the ``integration_client_id`` of a subscription that
+    received an event of this reservation. The owner is notified and
+    ``reservation.provisioning_changed`` is emitted.
+    """
+    reservation = await service.report(session, actor, reservation_id, body)
+    return ProvisioningRead(
+        reservation_id=reservation.id,
+        provisioning=Provisioning(
+            state=ProvisioningState(reservation.provisioning_state),
+            message=reservation.provisioning_message,
+            details=reservation.provisioning_details,
+            updated_at=reservation.provisioning_updated_at,
+        ),
+        version=reservation.version,
+    )

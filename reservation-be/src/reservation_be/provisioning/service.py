@@ -1,0 +1,99 @@
+"""Integrations report how provisioning goes; the owner sees it at once.
+
+The state, the owner's notification, the audit entry and the
+``reservation.provisioning_changed`` event are written in the request's one transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from reservation_common.events import EventType, make_event
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reservation_be import policy
+from reservation_be.auth.actor import Actor
+from reservation_be.kit import audit, outbox
+from reservation_be.kit.errors import Conflict, NotFound
+from reservation_be.kit.notifications import notify
+from reservation_be.models import Site
+from reservation_be.models.reservation import Reservation, ReservationStatus
+from reservation_be.policy import SiteContext
+from reservation_be.provisioning import repository
+from reservation_be.provisioning.schemas import ProvisioningReport, ReportedState
+from reservation_be.reservations import repository as reservations_repository
+from reservation_be.reservations.service import event_data, to_read
+
+S = ReservationStatus
+# Once a reservation is over, an integration can only say it released (or failed to).
+_AFTER_END = {ReportedState.RELEASED, ReportedState.FAILED}
+_NOT_PROVISIONED = {S.PENDING.value, S.REJECTED.value}
+
+_MESSAGES = {
+    ReportedState.IN_PROGRESS: "Provisioning of {title!r} is in progress",
+    ReportedState.READY: "{title!r} is ready",
+    ReportedState.FAILED: "Provisioning of {title!r} failed",
+    ReportedState.RELEASED: "{title!r} was released",
+}
+
+
+class ReservationNotFound(NotFound):
+    slug, title = "reservation-not-found", "Reservation not found"
+
+
+class ProvisioningNotAccepted(Conflict):
+    slug, title = "provisioning-not-accepted", "The reservation does not take this report"
+
+
+async def report(
+    session: AsyncSession, actor: Actor, reservation_id: uuid.UUID, body: ProvisioningReport
+) -> Reservation:
+    policy.require_service_account(actor)
+    reservation = await reservations_repository.get_for_update(session, reservation_id)
+    if reservation is None:
+        raise ReservationNotFound(f"No reservation {reservation_id}.")
+    policy.check_provisioning_reporter(
+        actor, await repository.bound_client_ids(session, reservation_id)
+    )
+    if reservation.status in _NOT_PROVISIONED:
+        raise ProvisioningNotAccepted(f"A {reservation.status} reservation is not provisioned.")
+    live = reservation.status in (S.CONFIRMED.value, S.ACTIVE.value)
+    if not live and body.state not in _AFTER_END:
+        raise ProvisioningNotAccepted(
+            f"The reservation is {reservation.status}: only released or failed can be reported."
+        )
+    unchanged = (
+        reservation.provisioning_state == body.state.value
+        and (reservation.provisioning_message or "") == body.message
+        and reservation.provisioning_details == body.details
+    )
+    if unchanged:  # a retried report: nothing new to announce
+        return reservation
+    before = to_read(reservation)
+    reservation.provisioning_state = body.state.value
+    reservation.provisioning_message = body.message or None
+    reservation.provisioning_details = body.details
+    reservation.provisioning_updated_at = datetime.now(UTC)
+    await session.flush()
+    await session.refresh(reservation)
+    after = to_read(reservation)
+    await audit.record(
+        session, actor, reservation.site_id, "reservation", reservation.id,
+        "provisioning_changed", before=before, after=after,
+    )  # fmt: skip
+    site = await session.get(Site, reservation.site_id)
+    assert site is not None
+    data = await event_data(
+        session, reservation, ctx=SiteContext(actor=actor, site=site, role=None)
+    )
+    await outbox.enqueue(session, make_event(EventType.RESERVATION_PROVISIONING_CHANGED, data))
+    text = _MESSAGES[body.state].format(title=reservation.title)
+    await notify(
+        session,
+        reservation.owner_id,
+        EventType.RESERVATION_PROVISIONING_CHANGED.value,
+        f"{text}: {body.message}" if body.message else f"{text}.",
+        [{"rel": "reservation", "href": f"/api/v1/reservations/{reservation.id}"}],
+    )
+    return reservation

@@ -1,0 +1,167 @@
+"""Provisioning reports of integrations, with real client-credentials tokens."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from reservation_be.models import AuditLogEntry, Notification, OutboxMessage
+from reservation_be.models.reservation import Reservation
+from sqlalchemy import select
+
+from tests.reservations.factories import Lab, make_lab
+from tests.webhooks.factories import delivery, subscription
+from tests.workers.helpers import now, place
+
+CLIENT = "switch-port-webhook"
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+async def lab(session, people) -> Lab:
+    return await make_lab(session, people)
+
+
+@pytest.fixture
+async def booked(session, lab, people) -> uuid.UUID:
+    """bob's reservation, of which the switch-port subscription received an event."""
+    start = now() + timedelta(hours=1)
+    rid = await place(session, lab, people["bob"], start, start + timedelta(hours=2))
+    sub = await subscription(session, lab.site.id, integration_client_id=CLIENT)
+    await delivery(session, sub, status="succeeded", event_type="reservation.starting",
+                   reservation_id=rid)  # fmt: skip
+    return rid
+
+
+def url(rid: uuid.UUID) -> str:
+    return f"/api/v1/reservations/{rid}/provisioning"
+
+
+async def test_bound_integration_reports_ready_and_the_owner_is_told(
+    app, client, service_auth, booked, people
+):
+    headers = await service_auth(CLIENT)
+    progress = await client.post(
+        url(booked), json={"state": "in_progress", "message": "configuring"}, headers=headers
+    )
+    assert progress.status_code == 200, progress.text
+    ready = await client.post(
+        url(booked),
+        json={"state": "ready", "message": "port Gi1/0/7 on VLAN 42",
+              "details": {"port": "Gi1/0/7", "vlan": 42}},
+        headers=headers,
+    )  # fmt: skip
+    assert ready.status_code == 200, ready.text
+    body = ready.json()
+    assert body["provisioning"]["state"] == "ready"
+    assert body["provisioning"]["details"] == {"port": "Gi1/0/7", "vlan": 42}
+
+    async with app.state.sessionmaker() as s:
+        reservation = await s.get(Reservation, booked)
+        assert reservation is not None
+        assert reservation.provisioning_state == "ready"
+        assert reservation.provisioning_message == "port Gi1/0/7 on VLAN 42"
+        notes = (
+            (
+                await s.execute(
+                    select(Notification)
+                    .where(Notification.user_id == people["bob"])
+                    .order_by(Notification.created_at)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        events = (
+            (await s.execute(select(OutboxMessage.payload).order_by(OutboxMessage.created_at)))
+            .scalars()
+            .all()
+        )
+        audit = (
+            (
+                await s.execute(
+                    select(AuditLogEntry).where(AuditLogEntry.action == "provisioning_changed")
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert [n.kind for n in notes] == ["reservation.provisioning_changed"] * 2
+    assert "port Gi1/0/7 on VLAN 42" in notes[-1].message
+    changed = [e for e in events if e["type"] == "reservation.provisioning_changed"]
+    assert len(changed) == 2
+    assert changed[-1]["data"]["reservation"]["provisioning"]["state"] == "ready"
+    assert len(audit) == 2 and audit[-1].after["provisioning"]["state"] == "ready"
+    assert audit[-1].actor_username and CLIENT in audit[-1].actor_username
+
+
+async def test_the_same_report_twice_announces_nothing_new(app, client, service_auth, booked):
+    headers = await service_auth(CLIENT)
+    report = {"state": "ready", "message": "up"}
+    for _ in range(2):
+        assert (await client.post(url(booked), json=report, headers=headers)).status_code == 200
+    async with app.state.sessionmaker() as s:
+        types = (await s.execute(select(OutboxMessage.type))).scalars().all()
+    assert types.count("reservation.provisioning_changed") == 1
+
+
+async def test_a_client_not_bound_to_the_reservation_is_refused(
+    client, service_auth, auth, booked, session, lab, people
+):
+    unbound = await service_auth("reservation-event-processor")
+    processor = await client.post(url(booked), json={"state": "ready"}, headers=unbound)
+    assert processor.status_code == 403
+    assert processor.headers["content-type"] == PROBLEM
+    owner = await client.post(url(booked), json={"state": "ready"}, headers=await auth("bob"))
+    assert owner.status_code == 403
+    # bound to a subscription, but that subscription never received an event of this one
+    start = now() + timedelta(hours=5)
+    other = await place(session, lab, people["bob"], start, start + timedelta(hours=1))
+    never = await client.post(
+        url(other), json={"state": "ready"}, headers=await service_auth(CLIENT)
+    )
+    assert never.status_code == 403
+    anonymous = await client.post(url(booked), json={"state": "ready"})
+    assert anonymous.status_code == 401
+
+
+async def test_unknown_reservation_is_not_found(client, service_auth, db):
+    response = await client.post(
+        url(uuid.uuid4()), json={"state": "ready"}, headers=await service_auth(CLIENT)
+    )
+    assert response.status_code == 404
+    assert response.headers["content-type"] == PROBLEM
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"state": "pending"},
+        {"state": "exploded"},
+        {"message": "no state"},
+        {"state": "ready", "details": {"blob": "x" * 20_000}},
+        {"state": "ready", "extra": True},
+    ],
+)
+async def test_malformed_report_is_refused(client, service_auth, booked, body):
+    response = await client.post(url(booked), json=body, headers=await service_auth(CLIENT))
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == PROBLEM
+
+
+async def test_after_cancellation_only_released_or_failed_is_accepted(
+    client, service_auth, auth, booked
+):
+    cancelled = await client.post(
+        f"/api/v1/reservations/{booked}/cancel", json={}, headers=await auth("bob")
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    headers = await service_auth(CLIENT)
+    ready = await client.post(url(booked), json={"state": "ready"}, headers=headers)
+    assert ready.status_code == 409
+    released = await client.post(
+        url(booked), json={"state": "released", "message": "port restored"}, headers=headers
+    )
+    assert released.status_code == 200
+    assert released.json()["provisioning"]["state"] == "released"
