@@ -4,6 +4,7 @@ test realm, an HTTP client, auth headers for the demo users, tables emptied afte
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
@@ -71,13 +72,16 @@ async def client(app: FastAPI, db: AsyncEngine) -> AsyncIterator[httpx.AsyncClie
 @pytest.fixture(scope="session")
 def auth(test_realm) -> Callable[[str], Awaitable[AuthHeaders]]:  # type: ignore[no-untyped-def]
     """``await auth("alice")``: headers with a fresh access token for that user."""
-    cache: dict[str, AuthHeaders] = {}
+    # Tokens live 300 s (Keycloak's default): renew well before that so long runs stay authorised.
+    cache: dict[str, tuple[float, AuthHeaders]] = {}
 
     async def headers(username: str) -> AuthHeaders:
-        if username not in cache:
+        cached = cache.get(username)
+        if cached is None or time.monotonic() - cached[0] > 120:
             token = await _maybe_await(test_realm.token(username))
-            cache[username] = {"Authorization": f"Bearer {token}"}
-        return cache[username]
+            cached = (time.monotonic(), {"Authorization": f"Bearer {token}"})
+            cache[username] = cached
+        return cached[1]
 
     return headers
 
