@@ -4,11 +4,12 @@
 
 Prints, in one run against the same local receiver (its own process):
   raw      signed httpx POSTs straight to the receiver (the ceiling);
-  fixed    events published at a fixed rate: publish -> verified latency p50/p99;
-  burst    events published as fast as possible: delivered events/s, latency p50/p99,
+  fixed    events committed to the outbox at a fixed rate: commit -> verified latency p50/p99;
+  burst    events committed as fast as possible: delivered events/s, latency p50/p99,
            and the ratio to the raw POST rate.
-The processor runs as its own process (``reservation-event-processor run``). Uses the local
-PostgreSQL and RabbitMQ with a temporary database and uniquely named broker objects.
+Path: outbox commit -> the backend's relay (LISTEN/NOTIFY, in this process) -> RabbitMQ ->
+the processor (its own process, ``reservation-event-processor run``) -> receiver. Uses the
+local PostgreSQL and RabbitMQ with a temporary database and uniquely named broker objects.
 """
 
 from __future__ import annotations
@@ -25,12 +26,16 @@ from pathlib import Path
 
 import aio_pika
 import httpx
+from reservation_be.kit.outbox import enqueue
 from reservation_be.models.site import Site
 from reservation_be.models.webhook_secret import WebhookSecret
 from reservation_be.models.webhook_subscription import WebhookSubscription
 from reservation_be.testing import temporary_database
+from reservation_be.workers.listener import asyncpg_dsn
+from reservation_be.workers.relay import OutboxRelay
 from reservation_common.crypto import SecretBox, generate_key
 from reservation_common.events import (
+    Event,
     EventType,
     OwnerData,
     Period,
@@ -76,7 +81,7 @@ async def wait_http(url: str, within: float = 60) -> None:
     raise RuntimeError(f"{url} not ready")
 
 
-def event_body(site: Site) -> tuple[str, bytes]:
+def new_event(site: Site) -> Event:
     start = datetime.now(UTC)
     data = ReservationEventData(
         reservation=ReservationData(
@@ -95,8 +100,7 @@ def event_body(site: Site) -> tuple[str, bytes]:
         site=SiteRef(id=site.id, slug=site.slug, name=site.name),
         owner=OwnerData(id="u", username="bench"),
     )
-    event = make_event(EventType.RESERVATION_STARTED, data)
-    return event.id, event.model_dump_json().encode()
+    return make_event(EventType.RESERVATION_STARTED, data)
 
 
 async def receiver_stats(client: httpx.AsyncClient, base: str) -> dict[str, object]:
@@ -177,20 +181,17 @@ async def main(short: bool) -> None:
                 "RESERVATION_EP_POLL_INTERVAL": "200ms",
             },
         )
-        connection = await aio_pika.connect(AMQP_URL)
         try:
             await wait_http(f"{base}/stats")
             await wait_http(f"http://127.0.0.1:{pport}/readyz")
-            channel = await connection.channel(publisher_confirms=True)
-            ex = await channel.declare_exchange(exchange, aio_pika.ExchangeType.TOPIC, durable=True)
+            relay = OutboxRelay(
+                sessionmaker=sm, amqp_url=AMQP_URL, exchange=exchange, listen_dsn=asyncpg_dsn(url)
+            )
+            relaying = asyncio.create_task(relay.run())
 
-            async def publish(body: bytes, event_id: str) -> None:
-                await ex.publish(
-                    aio_pika.Message(
-                        body, message_id=event_id, delivery_mode=aio_pika.DeliveryMode.PERSISTENT
-                    ),
-                    routing_key="reservation.started",
-                )
+            async def publish(event: Event) -> None:
+                async with sm() as session, session.begin():
+                    await enqueue(session, event)
 
             async with httpx.AsyncClient() as client:
                 raw_rate = await raw_posts(base, secret, n_raw, 32)
@@ -201,8 +202,7 @@ async def main(short: bool) -> None:
                 for i in range(rate * seconds):
                     target = t0 + i / rate
                     await asyncio.sleep(max(0.0, target - time.monotonic()))
-                    event_id, body = event_body(site)
-                    await publish(body, event_id)
+                    await publish(new_event(site))
                 await wait_count(client, base, rate * seconds, within=120)
                 lat = (await receiver_stats(client, base))["latencies"]
                 assert isinstance(lat, list)
@@ -213,9 +213,14 @@ async def main(short: bool) -> None:
                 )
                 await client.post(f"{base}/reset")
 
-                bodies = [event_body(site) for _ in range(burst)]
                 t0 = time.monotonic()
-                await asyncio.gather(*(publish(b, i) for i, b in bodies))
+                pending = asyncio.Semaphore(16)
+
+                async def commit() -> None:
+                    async with pending:
+                        await publish(new_event(site))  # timestamped just before its commit
+
+                await asyncio.gather(*(commit() for _ in range(burst)))
                 published = time.monotonic()
                 done = await wait_count(client, base, burst, within=300)
                 stats = await receiver_stats(client, base)
@@ -223,7 +228,7 @@ async def main(short: bool) -> None:
                 assert isinstance(lat, list)
                 eps = burst / (done - t0)
                 print(
-                    f"burst    {burst} events: published in {published - t0:5.2f} s, delivered "
+                    f"burst    {burst} events: committed in {published - t0:5.2f} s, delivered "
                     f"{eps:7.1f} events/s  p50 {pct(lat, 50) * 1000:7.1f} ms  "
                     f"p99 {pct(lat, 99) * 1000:7.1f} ms"
                 )
@@ -233,8 +238,9 @@ async def main(short: bool) -> None:
                     f"({statistics.mean(os.getloadavg()):.1f} average load on "
                     f"{os.cpu_count()} cores while measuring)"
                 )
+            relay.stop()
+            await relaying
         finally:
-            await connection.close()
             processor.terminate()
             await asyncio.wait_for(processor.wait(), 30)
             receiver.terminate()
