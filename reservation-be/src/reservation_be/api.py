@@ -20,6 +20,7 @@ ROUTER_MODULES: list[str] = [
     "reservation_be.reservations.endpoints",
     "reservation_be.webhooks.endpoints",
     "reservation_be.provisioning.endpoints",
+    "reservation_be.events_stream.endpoints",
 ]
 
 
