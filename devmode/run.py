@@ -28,7 +28,15 @@ if str(REPO) not in sys.path:  # run as a script: make the devmode package impor
 
 from devmode.database import Database, open_database  # noqa: E402
 from devmode.frontend import prepare_frontend  # noqa: E402
-from devmode.seed import SWITCH, SWITCH_PORTS, DemoData, Seeder, user_token  # noqa: E402
+from devmode.receivers import receiver_host  # noqa: E402
+from devmode.seed import (  # noqa: E402
+    INTEGRATION_CLIENT,
+    SWITCH,
+    SWITCH_PORTS,
+    DemoData,
+    Seeder,
+    user_token,
+)
 from devmode.supervisor import (  # noqa: E402
     Child,
     ChildDied,
@@ -71,6 +79,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--webhook-port", type=int, default=8090)
     parser.add_argument("--switch-ssh-port", type=int, default=2222)
     parser.add_argument(
+        "--receiver-host",
+        help="address of the example webhook receivers, the only one the processor may reach "
+        "on this machine (default: 127.0.0.2 where it can be bound, else --host)",
+    )
+    parser.add_argument(
         "--no-frontend-build",
         action="store_true",
         help="serve frontend/dist if it exists, never run npm",
@@ -107,6 +120,8 @@ class DevStack:
         self.api_url = f"http://{self.host}:{self.ports.api}"
         self.idp_url = f"http://{self.host}:{self.ports.idp}"
         self.issuer = f"{self.idp_url}/realms/reservations"
+        self.receiver_host = receiver_host(self.host, args.receiver_host)
+        self.webhook_url = f"http://{self.receiver_host}:{self.ports.webhook}"
         self.warnings: list[str] = []
 
     # ------------------------------------------------------------------ environment
@@ -144,8 +159,8 @@ class DevStack:
             RESERVATION_EP_OIDC_ISSUER=self.issuer,
             RESERVATION_EP_HOST=self.host,
             RESERVATION_EP_PORT=str(self.ports.processor),
-            # The example receiver runs on this machine's loopback.
-            RESERVATION_EP_SSRF_ALLOWLIST=self.host,
+            # The example receivers' address, and nothing else on this machine.
+            RESERVATION_EP_SSRF_ALLOWLIST=self.receiver_host,
         )
         if self.amqp_url:
             env["RESERVATION_EP_AMQP_URL"] = self.amqp_url
@@ -165,10 +180,13 @@ class DevStack:
             SWITCH_PORT_WEBHOOK_SECRET=secret,
             SWITCH_PORT_API_URL=self.api_url,
             SWITCH_PORT_OIDC_ISSUER=self.issuer,
-            SWITCH_PORT_CLIENT_ID="switch-port-webhook",
-            SWITCH_PORT_CLIENT_SECRET="dev-secret-switch-port-webhook",
+            SWITCH_PORT_CLIENT_ID=INTEGRATION_CLIENT,
+            # The test realm's dev default for this client, unless the environment has one.
+            SWITCH_PORT_CLIENT_SECRET=os.environ.get(
+                "KEYCLOAK_CLIENT_SECRET_SWITCH_PORT_WEBHOOK", f"dev-secret-{INTEGRATION_CLIENT}"
+            ),
             SWITCH_PORT_SWITCHES=json.dumps(switches),
-            SWITCH_PORT_HOST=self.host,
+            SWITCH_PORT_HOST=self.receiver_host,
             SWITCH_PORT_PORT=str(self.ports.webhook),
         )
         return env
@@ -277,22 +295,20 @@ class DevStack:
         say("seeding demo data through the API")
         demo = self.seed()
 
-        if demo.webhook_secret:
-            webhook = self.launch(
-                "switch-port-webhook",
-                self.python("-m", "switch_port_webhook"),
-                self.webhook_env(demo.webhook_secret),
-            )
-            self.wait_http(webhook, f"http://{self.host}:{self.ports.webhook}/healthz")
+        assert demo.webhook_secret is not None  # the seed subscribes or raises
+        webhook = self.launch(
+            "switch-port-webhook",
+            self.python("-m", "switch_port_webhook"),
+            self.webhook_env(demo.webhook_secret),
+        )
+        self.wait_http(webhook, f"{self.webhook_url}/healthz")
 
         self.write_state(demo)
         self.banner()
 
     def seed(self) -> DemoData:
         token = user_token(self.idp_url, "admin", "password")
-        seeder = Seeder(
-            self.api_url, token, webhook_url=f"http://{self.host}:{self.ports.webhook}/webhook"
-        )
+        seeder = Seeder(self.api_url, token, webhook_url=f"{self.webhook_url}/webhook")
         try:
             demo = seeder.seed(self.data_dir / "demo.json")
         finally:
@@ -306,6 +322,8 @@ class DevStack:
             "api_url": self.api_url,
             "issuer": self.issuer,
             "ports": self.ports.__dict__,
+            "webhook_url": self.webhook_url,
+            "subscription_id": demo.subscription_id,
             "children": {c.name: c.process.pid for c in self.supervisor.children},
             "database_server_pid": self.database.server_pid if self.database else None,
             "site_id": demo.site_id,
@@ -321,6 +339,7 @@ class DevStack:
         print(f"  Identity provider {self.issuer}  (dev/test realm, not Keycloak)")
         transport = "RabbitMQ (AMQP_URL)" if self.amqp_url else "in-process transport (dev only)"
         print(f"  Events            {transport}")
+        print(f"  Switch-port hook  {self.webhook_url}/webhook  (simulated switch {SWITCH})")
         print(f"  Logs              {self.supervisor.log_dir}")
         print("  Demo logins (dev only):")
         for username, password, role in DEMO_LOGINS:

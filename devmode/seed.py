@@ -1,7 +1,10 @@
 """Demo data, created through the public API with real tokens from the identity provider.
 
 Seeding is idempotent: what it created is recorded in ``<data dir>/demo.json`` and a second run
-finds it there (and in the database) instead of creating it again.
+finds it there (and in the database) instead of creating it again. If that file is lost, the
+demo site is found by its slug and its types and resources by name. The switch-port example's
+subscription is checked on every run: recreated if it was deleted, pointed at this run's
+receiver address, re-enabled, and given a new secret when the one shown at creation is lost.
 """
 
 from __future__ import annotations
@@ -13,24 +16,23 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
 from keycloak import KeycloakOpenID
 
-__all__ = ["DemoData", "Seeder", "user_token"]
+__all__ = ["DemoData", "SeedError", "Seeder", "user_token"]
 
 REALM = "reservations"
 CLI_CLIENT = "reservation-cli"
 SITE_SLUG = "demo-lab"
 SWITCH = "sw1"
 SWITCH_PORTS = [f"Gi1/0/{n}" for n in range(1, 5)]
-LIFECYCLE_EVENTS = [
-    "reservation.created",
-    "reservation.updated",
-    "reservation.cancelled",
+INTEGRATION_CLIENT = "switch-port-webhook"
+SUBSCRIPTION_NAME = "Switch-port example"
+# The events the switch-port example acts on; it answers any other with "ignored".
+SWITCH_PORT_EVENTS = [
     "reservation.starting",
     "reservation.started",
-    "reservation.ending_soon",
     "reservation.ended",
+    "reservation.cancelled",
 ]
 VLAN_SCHEMA = {
     "type": "object",
@@ -38,6 +40,26 @@ VLAN_SCHEMA = {
     "required": ["vlan_id"],
     "additionalProperties": False,
 }
+# Short, so that a port booked a minute ahead is seen going on its VLAN in dev mode.
+SWITCH_PORT_LEAD_TIME = "PT10S"
+SWITCH_PORT_TEARDOWN_GRACE = "PT10S"
+
+_TYPES: dict[str, dict[str, Any]] = {
+    "server": {"name": "Server", "color": "#2563eb", "description": "Bare-metal servers"},
+    "switch-port": {
+        "name": "Switch port",
+        "color": "#16a34a",
+        "description": "Access ports put on the reservation's VLAN while it runs",
+        "parameters": VLAN_SCHEMA,
+        "lead_time": SWITCH_PORT_LEAD_TIME,
+        "teardown_grace": SWITCH_PORT_TEARDOWN_GRACE,
+    },
+    "rack": {"name": "Rack", "color": "#9333ea", "description": "Booking a rack books it all"},
+}
+
+
+class SeedError(RuntimeError):
+    """The API refused a step of the seeding."""
 
 
 def user_token(idp_url: str, username: str, password: str) -> str:
@@ -56,8 +78,10 @@ class DemoData:
     subscription_id: str | None = None
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.__dict__, indent=2), encoding="utf-8")
-        # The webhook secret is shown once by the API and kept only here.
+        # The webhook secret is shown once by the API and kept only here: owner-only file.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(self.__dict__, out, indent=2)
         os.chmod(path, 0o600)
 
     @classmethod
@@ -70,7 +94,6 @@ class DemoData:
 
 class Seeder:
     def __init__(self, api_url: str, token: str, webhook_url: str) -> None:
-        self.api_url = api_url
         self.webhook_url = webhook_url
         self.client = httpx.Client(
             base_url=f"{api_url}/api/v1",
@@ -82,57 +105,58 @@ class Seeder:
     def close(self) -> None:
         self.client.close()
 
-    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = self.client.post(path, json=body)
+    def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        response = self.client.request(method, path, **kwargs)
         if response.status_code >= 400:
-            raise RuntimeError(f"POST {path}: {response.status_code} {response.text[:500]}")
-        result: dict[str, Any] = response.json()
+            raise SeedError(f"{method} {path}: {response.status_code} {response.text[:500]}")
+        return response
+
+    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("POST", path, json=body).json()
         return result
 
-    def site_exists(self, site_id: str) -> bool:
-        return self.client.get(f"/sites/{site_id}").status_code == 200
+    def _items(self, path: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = self._call("GET", path, params={"size": 100}).json()["items"]
+        return items
 
     def seed(self, state_path: Path) -> DemoData:
-        known = DemoData.load(state_path)
-        if known is not None and self.site_exists(known.site_id):
-            if known.webhook_secret is None:
-                self._subscribe(known)
-                known.save(state_path)
-            return known
+        data = DemoData.load(state_path)
+        if data is None or self.client.get(f"/sites/{data.site_id}").status_code != 200:
+            data = self._find_or_create()
+        self._ensure_subscription(data)
+        data.save(state_path)
+        return data
 
-        site = self._post(
-            "/sites",
-            {
-                "slug": SITE_SLUG,
-                "name": "Demo lab",
-                "description": "Servers and switch ports to try the platform with (dev data).",
-            },
-        )
-        site_id = str(site["id"])
-        types = {
-            "server": self._post(
-                f"/sites/{site_id}/resource-types",
-                {"name": "Server", "color": "#2563eb", "description": "Bare-metal servers"},
-            ),
-            "switch-port": self._post(
-                f"/sites/{site_id}/resource-types",
+    def _find_or_create(self) -> DemoData:
+        existing = self.client.get(f"/sites/{SITE_SLUG}")
+        if existing.status_code == 200:
+            site_id = str(existing.json()["id"])
+        elif existing.status_code == 404:
+            site = self._post(
+                "/sites",
                 {
-                    "name": "Switch port",
-                    "color": "#16a34a",
-                    "description": "Access ports put on the reservation's VLAN while it runs",
-                    "parameters": VLAN_SCHEMA,
-                    "lead_time": "PT1M",
-                    "teardown_grace": "PT1M",
+                    "slug": SITE_SLUG,
+                    "name": "Demo lab",
+                    "description": "Servers and switch ports to try the platform with (dev data).",
                 },
-            ),
-            "rack": self._post(
-                f"/sites/{site_id}/resource-types",
-                {"name": "Rack", "color": "#9333ea", "description": "Booking a rack books it all"},
-            ),
+            )
+            site_id = str(site["id"])
+        else:
+            raise SeedError(f"GET /sites/{SITE_SLUG}: {existing.status_code} {existing.text[:500]}")
+
+        known_types = {
+            t["name"]: str(t["id"]) for t in self._items(f"/sites/{site_id}/resource-types")
         }
-        type_ids = {key: str(value["id"]) for key, value in types.items()}
+        type_ids = {
+            key: known_types.get(body["name"])
+            or str(self._post(f"/sites/{site_id}/resource-types", body)["id"])
+            for key, body in _TYPES.items()
+        }
+        known = {r["name"]: str(r["id"]) for r in self._items(f"/sites/{site_id}/resources")}
 
         def resource(name: str, type_key: str, parent: str | None = None, **attributes: Any) -> str:
+            if name in known:
+                return known[name]
             body: dict[str, Any] = {"name": name, "type_id": type_ids[type_key]}
             if parent:
                 body["parent_id"] = parent
@@ -145,39 +169,53 @@ class Seeder:
         for n in (1, 2):
             resources[f"server-0{n}"] = resource(f"server-0{n}", "server", resources["rack-a"])
         for port in SWITCH_PORTS:
+            # The example reads the switch and port from these attributes, never the name.
             resources[port] = resource(port, "switch-port", switch=SWITCH, interface=port)
 
         for username, role in (("alice", "site-admin"), ("bob", "member")):
             response = self.client.post(
                 f"/sites/{site_id}/members", json={"identifier": username, "role": role}
             )
-            if response.status_code >= 400:
+            if response.status_code >= 400 and response.status_code != 409:
                 self.warnings.append(f"could not add {username} to the demo site: {response.text}")
 
-        data = DemoData(site_id=site_id, resource_types=type_ids, resources=resources)
-        self._subscribe(data)
-        data.save(state_path)
-        return data
+        return DemoData(site_id=site_id, resource_types=type_ids, resources=resources)
 
-    def _subscribe(self, data: DemoData) -> None:
+    def _ensure_subscription(self, data: DemoData) -> None:
         """Subscribe the switch-port example to the switch-port type's lifecycle events."""
-        paths = self.client.get("/openapi.json").json().get("paths", {})
-        path = "/api/v1/sites/{site}/webhooks"
-        if path not in paths or "post" not in paths[path]:
-            self.warnings.append(
-                "the API has no webhook subscriptions yet: the switch-port example is not started"
-            )
-            return
+        base = f"/sites/{data.site_id}/webhooks"
+        if data.subscription_id:
+            current = self.client.get(f"{base}/{data.subscription_id}")
+            if current.status_code == 200:
+                self._update_subscription(data, current)
+                return
+            if current.status_code != 404:
+                raise SeedError(f"GET {base}/{data.subscription_id}: {current.status_code}")
         created = self._post(
-            f"/sites/{data.site_id}/webhooks",
+            base,
             {
-                "name": "Switch-port example",
+                "name": SUBSCRIPTION_NAME,
+                "description": "The switch-port example started by dev mode (dev data).",
                 "url": self.webhook_url,
-                "event_types": LIFECYCLE_EVENTS,
-                "scope": "resource_type",
-                "resource_type_id": data.resource_types["switch-port"],
-                "integration_client_id": "switch-port-webhook",
+                "event_types": SWITCH_PORT_EVENTS,
+                "scope": {"kind": "resource_type", "ids": [data.resource_types["switch-port"]]},
+                "integration_client_id": INTEGRATION_CLIENT,
             },
         )
         data.subscription_id = str(created["id"])
         data.webhook_secret = str(created["secret"])
+
+    def _update_subscription(self, data: DemoData, current: httpx.Response) -> None:
+        path = f"/sites/{data.site_id}/webhooks/{data.subscription_id}"
+        subscription = current.json()
+        changes: dict[str, Any] = {}
+        if subscription["url"] != self.webhook_url:  # another --host or --webhook-port
+            changes["url"] = self.webhook_url
+        if not subscription["enabled"]:
+            changes["enabled"] = True
+        if changes:
+            self._call("PATCH", path, json=changes, headers={"If-Match": current.headers["ETag"]})
+        if data.webhook_secret is None:
+            # Secrets are shown once: a lost one is replaced, the old one stops at once.
+            rotated = self._post(f"{path}/rotate-secret", {"grace_period": 0})
+            data.webhook_secret = str(rotated["secret"])
