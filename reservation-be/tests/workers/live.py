@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import socket
 import uuid
 from collections.abc import Awaitable, Callable
@@ -23,7 +24,7 @@ def free_port() -> int:
 
 
 async def eventually(
-    condition: Callable[[], Awaitable[bool]] | Callable[[], bool],
+    condition: Callable[[], Awaitable[object]] | Callable[[], object],
     *,
     timeout: float,
     what: str,
@@ -33,7 +34,7 @@ async def eventually(
     deadline = loop.time() + timeout
     while True:
         result = condition()
-        if not isinstance(result, bool):
+        if inspect.isawaitable(result):
             result = await result
         if result:
             return

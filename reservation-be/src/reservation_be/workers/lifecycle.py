@@ -5,7 +5,18 @@ from __future__ import annotations
 from enum import IntEnum
 
 from reservation_common.events import EventType
-from sqlalchemy import UUID, Column, DateTime, ForeignKey, SmallInteger, Table, func
+from sqlalchemy import (
+    UUID,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    Table,
+    func,
+    text,
+)
 
 from reservation_be.models import Base
 
@@ -43,4 +54,10 @@ reservation_lifecycle = Table(
     ),
     Column("stage", SmallInteger, nullable=False),
     Column("updated_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+    CheckConstraint("stage BETWEEN 0 AND 4", name="stage"),
+    Index(
+        "ix_reservation_lifecycle_open",
+        "reservation_id",
+        postgresql_where=text("stage BETWEEN 1 AND 3"),
+    ),
 )

@@ -1,0 +1,160 @@
+"""``GET /api/v1/events/stream``: the caller's live updates as Server-Sent Events.
+
+Events: ``notification`` (a new notification of the user, ``id`` = its id, so a reconnection
+with ``Last-Event-ID`` replays the ones missed) and ``reservation`` (one of the user's
+reservations changed: status, provisioning, version); a comment line as heartbeat. The stream
+ends when the access token expires; the client reconnects with a fresh one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import StreamingResponse
+from sqlalchemy import literal, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from reservation_be import policy
+from reservation_be.auth.actor import Actor
+from reservation_be.events_stream.auth import PrincipalDep, install_log_redaction
+from reservation_be.events_stream.hub import NOTIFICATIONS, Change, StreamHub
+from reservation_be.events_stream.settings import StreamSettings
+from reservation_be.kit.errors import problem_responses
+from reservation_be.kit.schemas import Schema, UTCDatetime
+from reservation_be.models import Notification
+from reservation_be.settings import Settings
+from reservation_be.workers.listener import asyncpg_dsn
+
+router = APIRouter(tags=["events"])
+install_log_redaction()
+
+
+class NotificationEvent(Schema):
+    id: uuid.UUID
+    kind: str
+    message: str
+    links: list[dict[str, Any]]
+    created_at: UTCDatetime
+    read_at: UTCDatetime | None
+
+
+def _hub(request: Request) -> StreamHub:
+    hub: StreamHub | None = getattr(request.app.state, "events_hub", None)
+    if hub is None:
+        settings: Settings = request.app.state.settings
+        hub = StreamHub(asyncpg_dsn(settings.database_url))
+        request.app.state.events_hub = hub
+    return hub
+
+
+def _settings(request: Request) -> StreamSettings:
+    found: StreamSettings | None = getattr(request.app.state, "events_stream_settings", None)
+    if found is None:
+        found = StreamSettings()
+        request.app.state.events_stream_settings = found
+    return found
+
+
+def _frame(event: str, data: dict[str, Any], event_id: str | None = None) -> str:
+    head = f"id: {event_id}\n" if event_id else ""
+    return f"{head}event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+def _notification_frame(note: Notification) -> str:
+    body = NotificationEvent.model_validate(note).model_dump(mode="json")
+    return _frame("notification", body, str(note.id))
+
+
+async def _missed(
+    sm: async_sessionmaker[AsyncSession], user_id: str, last_id: str | None, limit: int
+) -> list[Notification]:
+    try:
+        last = uuid.UUID(last_id) if last_id else None
+    except ValueError:
+        return []
+    if last is None:
+        return []
+    async with sm() as session:
+        since = (
+            select(Notification.created_at)
+            .where(Notification.id == last, Notification.user_id == user_id)
+            .scalar_subquery()
+        )
+        after = tuple_(Notification.created_at, Notification.id) > tuple_(since, literal(last))
+        rows = await session.execute(
+            select(Notification)
+            .where(Notification.user_id == user_id, after)
+            .order_by(Notification.created_at, Notification.id)
+            .limit(limit)
+        )
+        return list(rows.scalars())
+
+
+async def _render(sm: async_sessionmaker[AsyncSession], change: Change) -> str | None:
+    if change.channel == NOTIFICATIONS:
+        async with sm() as session:
+            note = await session.get(Notification, uuid.UUID(str(change.payload["id"])))
+        return _notification_frame(note) if note is not None else None
+    keys = ("id", "site_id", "status", "provisioning_state", "version")
+    return _frame("reservation", {k: change.payload.get(k) for k in keys})
+
+
+async def _events(
+    request: Request, actor: Actor, ends_at: float | None, last_event_id: str | None
+) -> AsyncIterator[str]:
+    sm: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    options = _settings(request)
+    heartbeat = options.heartbeat.total_seconds()
+    async with _hub(request).subscribe(actor.user_id) as sub:
+        yield f"retry: {int(options.retry.total_seconds() * 1000)}\n: connected\n\n"
+        for note in await _missed(sm, actor.user_id, last_event_id, options.replay_limit):
+            yield _notification_frame(note)
+        while not sub.overflowed:
+            wait = heartbeat
+            if ends_at is not None:
+                wait = min(wait, ends_at - time.time())
+                if wait <= 0:
+                    return  # token expired or duration reached: the client reconnects
+            try:
+                change = await asyncio.wait_for(sub.queue.get(), wait)
+            except TimeoutError:
+                yield ": keep-alive\n\n"
+                continue
+            frame = await _render(sm, change)
+            if frame is not None:
+                yield frame
+
+
+@router.get(
+    "/events/stream",
+    # An endless text/event-stream: documented in docs/, not a request/response operation.
+    include_in_schema=False,
+    responses=problem_responses(401, 403),
+)
+async def event_stream(
+    request: Request,
+    principal: PrincipalDep,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=64)] = None,
+    duration: Annotated[
+        float | None,
+        Query(ge=0, le=86400, description="Close the stream after this many seconds"),
+    ] = None,
+) -> StreamingResponse:
+    """The caller's notifications and reservation changes, as Server-Sent Events."""
+    actor = Actor.from_principal(principal)
+    policy.require_user(actor)
+    exp = principal.claims.get("exp")
+    ends = [float(exp)] if isinstance(exp, int | float) else []
+    if duration is not None:
+        ends.append(time.time() + duration)
+    return StreamingResponse(
+        _events(request, actor, min(ends, default=None), last_event_id),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

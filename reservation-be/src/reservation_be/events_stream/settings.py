@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class StreamSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RESERVATION_BE_EVENTS_", extra="ignore")
+
+    # A comment line this often keeps proxies from closing an idle stream.
+    heartbeat: timedelta = timedelta(seconds=15)
+    # Suggested reconnection delay sent to the client (the SSE ``retry`` field).
+    retry: timedelta = timedelta(seconds=3)
+    # On reconnection with Last-Event-ID: at most this many missed notifications are replayed.
+    replay_limit: int = 100
