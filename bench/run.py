@@ -50,7 +50,7 @@ class Scale:
 
 
 FULL = Scale(
-    bookings=3200,
+    bookings=1600,
     contention_rounds=10,
     calendar_reservations=1_000_000,
     calendar_resources=1000,
@@ -73,6 +73,16 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process (Linux), to report CPU per booking on a busy box."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -510,25 +520,39 @@ async def main(short: bool) -> None:
             port = free_port()
             proc = start_api(url, realm.issuer, port)
             limits = httpx.Limits(max_connections=CONTENDERS, max_keepalive_connections=CONTENDERS)
-            try:
-                async with httpx.AsyncClient(
+
+            def api() -> httpx.AsyncClient:
+                # A fresh client per phase: uvicorn closes idle keep-alive connections after
+                # 5 s, and a phase must not trip over one closed during the previous phase.
+                return httpx.AsyncClient(
                     base_url=f"http://127.0.0.1:{port}", timeout=120, limits=limits
-                ) as http:
+                )
+
+            try:
+                async with api() as http:
                     await wait_healthy(http, proc)
-                    world = await seed(conn, realm)
-                    server = await conn.fetchval("SHOW server_version")
-                    print(f"PostgreSQL {server}; API: uvicorn, 1 worker process")
-                    base = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-                    token = realm.token("bob", "bob")
-                    print(f"\n1. Booking throughput, {CLIENTS} concurrent clients")
-                    api = await api_throughput(http, world, token, scale, hour(base, 24))
-                    raw = await sql_throughput(pool, world, scale, hour(base, 24 * 400))
-                    print(f"  ratio API / raw SQL: {api / raw:.2f}")
-                    print(f"\n2. Contention, {CONTENDERS} concurrent clients on one slot")
+                world = await seed(conn, realm)
+                server = await conn.fetchval("SHOW server_version")
+                print(f"PostgreSQL {server}; API: uvicorn, 1 worker process")
+                base = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+                token = realm.token("bob", "bob")
+                print(f"\n1. Booking throughput, {CLIENTS} concurrent clients")
+                cpu_before = cpu_seconds(proc.pid)
+                async with api() as http:
+                    rate_api = await api_throughput(http, world, token, scale, hour(base, 24))
+                cpu_after = cpu_seconds(proc.pid)
+                if cpu_before is not None and cpu_after is not None:
+                    per = (cpu_after - cpu_before) / (scale.bookings // CLIENTS * CLIENTS)
+                    print(f"  API process CPU per booking: {per * 1000:.1f} ms")
+                rate_sql = await sql_throughput(pool, world, scale, hour(base, 24 * 400))
+                print(f"  ratio API / raw SQL: {rate_api / rate_sql:.2f}")
+                print(f"\n2. Contention, {CONTENDERS} concurrent clients on one slot")
+                async with api() as http:
                     await contention(http, conn, world, realm, scale, hour(base, 24 * 800))
-                    print(f"\n3. Calendar queries over {scale.calendar_reservations} reservations")
-                    cal_base = await fill_calendar(conn, world, scale)
-                    token = realm.token("bob", "bob")
+                print(f"\n3. Calendar queries over {scale.calendar_reservations} reservations")
+                cal_base = await fill_calendar(conn, world, scale)
+                token = realm.token("bob", "bob")
+                async with api() as http:
                     await calendar(http, conn, world, token, scale, cal_base)
                 print(
                     "\nload average at end (1/5/15 min): {:.2f} {:.2f} {:.2f}".format(

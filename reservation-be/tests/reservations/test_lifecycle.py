@@ -247,3 +247,18 @@ async def test_site_admin_books_on_behalf_of_a_member_only(client, auth, lab, pe
     assert outsider.status_code == 422
     by_member = await book(client, bob, lab.server2, start, end, owner_id=people["alice"])
     assert by_member.status_code == 403
+
+
+async def test_an_update_that_changes_nothing_keeps_the_version(client, auth, lab, session):
+    bob = await auth("bob")
+    created = await book(client, bob, lab.server1, hours_from_now(0), hours_from_now(1))
+    url = f"/api/v1/reservations/{created.json()['id']}"
+    same = await client.patch(
+        url,
+        json={"title": created.json()["title"], "start": created.json()["start"]},
+        headers={**bob, "If-Match": '"1"'},
+    )
+    assert same.status_code == 200
+    assert same.headers["ETag"] == '"1"'
+    events = (await session.execute(select(OutboxMessage.type))).scalars().all()
+    assert events == ["reservation.created"]

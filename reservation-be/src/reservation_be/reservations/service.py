@@ -459,6 +459,8 @@ async def update(
     if status not in EDITABLE:
         raise ReservationNotEditable(f"A {status.value} reservation cannot be changed.")
     before = to_read(reservation)
+    if all(getattr(before, name) == value for name, value in changes.items()):
+        return reservation  # nothing changes: no new version, no event
     start = changes.get("start", before.start)
     end = changes.get("end", before.end)
     start_changed, end_changed = start != before.start, end != before.end
