@@ -10,6 +10,7 @@ function Shell() {
   const user = useUser();
   const nav: NavItem[] = [
     { to: '/', label: t('nav.dashboard'), end: true },
+    { to: '/calendar', label: t('nav.calendar') },
     { to: '/resources', label: t('nav.resources') },
     { to: '/book', label: t('nav.book') },
     { to: '/reservations', label: t('nav.reservations') },
@@ -30,6 +31,7 @@ export const routes: RouteObject[] = [
         errorElement: <RouteError />,
         children: [
           { index: true, lazy: () => import('./routes/dashboard').then((m) => ({ Component: m.default })) },
+          { path: 'calendar', lazy: () => import('./routes/calendar').then((m) => ({ Component: m.default })) },
           { path: 'resources', lazy: () => import('./routes/resources').then((m) => ({ Component: m.default })) },
           { path: 'resources/:resourceId', lazy: () => import('./routes/resource').then((m) => ({ Component: m.default })) },
           { path: 'book', lazy: () => import('./routes/book').then((m) => ({ Component: m.default })) },

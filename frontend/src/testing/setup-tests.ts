@@ -7,6 +7,18 @@ import { setupI18n } from '@/lib/i18n';
 import { clearToastsForTests } from '@/lib/toast';
 import { server } from './server';
 
+// jsdom has no PointerEvent: a MouseEvent carrying pointerId is enough for drag handlers.
+if (typeof window.PointerEvent === 'undefined') {
+  class PointerEventPolyfill extends MouseEvent {
+    readonly pointerId: number;
+    constructor(type: string, init: PointerEventInit = {}) {
+      super(type, init);
+      this.pointerId = init.pointerId ?? 1;
+    }
+  }
+  window.PointerEvent = PointerEventPolyfill as unknown as typeof PointerEvent;
+}
+
 setupI18n('en');
 setEnvForTests({
   API_URL: 'http://api.test/api/v1',

@@ -1,0 +1,30 @@
+import { useTranslation } from 'react-i18next';
+import { useNavigate } from 'react-router';
+import { PageHeader } from '@/components/ui/page-header';
+import { Calendar } from '@/features/calendar/components/calendar';
+import { SiteSelect } from '@/features/sites/components/site-select';
+import { useSearchParam } from '@/lib/use-search-param';
+
+export default function CalendarRoute() {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const [site, setSite] = useSearchParam('site');
+  return (
+    <>
+      <PageHeader title={t('calendar.title')} />
+      <div className="toolbar">
+        <SiteSelect value={site} onChange={setSite} />
+      </div>
+      {site ? (
+        <Calendar
+          site={site}
+          onSelectSlot={({ resourceId, start, end }) => {
+            const params = new URLSearchParams({ site, start: start.toISOString(), end: end.toISOString() });
+            if (resourceId) params.set('resource', resourceId);
+            navigate(`/book?${params.toString()}`);
+          }}
+        />
+      ) : null}
+    </>
+  );
+}

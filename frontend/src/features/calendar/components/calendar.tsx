@@ -1,0 +1,274 @@
+import { useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Button } from '@/components/ui/button';
+import { Field } from '@/components/ui/field';
+import { ApiError } from '@/lib/api/problem';
+import type { ReservationRead, ResourceRead } from '@/lib/api/types';
+import { useUser } from '@/lib/auth/auth-context';
+import { currentTimeZone, formatRange } from '@/lib/i18n';
+import { toast } from '@/lib/toast';
+import { useSearchParam } from '@/lib/use-search-param';
+import { useCalendarReservations } from '../api/get-calendar-reservations';
+import { useCalendarResources } from '../api/get-calendar-resources';
+import { useCalendarTypes } from '../api/get-calendar-types';
+import { useMoveReservation } from '../api/move-reservation';
+import { addDays, dayBox, HOUR_PX, overlaps, shiftAnchor, startOfDay, visibleRange, type CalendarView } from '../utils';
+import { EventBlock, type MoveMode } from './event-block';
+
+export type SlotSelection = { resourceId?: string; start: Date; end: Date };
+
+const VIEWS: CalendarView[] = ['day', 'week', 'month', 'timeline'];
+const HOURS = Array.from({ length: 24 }, (_, h) => h);
+const FALLBACK_COLOR = '#4f5868';
+
+type Props = { site: string; onSelectSlot: (slot: SlotSelection) => void };
+
+export function Calendar({ site, onSelectSlot }: Props) {
+  const { t, i18n } = useTranslation();
+  const user = useUser();
+  const [viewParam, setView] = useSearchParam('view', 'week');
+  const view = (VIEWS as string[]).includes(viewParam) ? (viewParam as CalendarView) : 'week';
+  const [dateParam, setDate] = useSearchParam('date');
+  const [typeId, setTypeId] = useSearchParam('type');
+  const [resourceId, setResourceId] = useSearchParam('resource');
+  const [now] = useState(() => new Date());
+  const anchor = dateParam && !Number.isNaN(new Date(dateParam).getTime()) ? new Date(dateParam) : now;
+  const range = visibleRange(view, anchor);
+
+  const resources = useCalendarResources(site);
+  const types = useCalendarTypes(site);
+  const reservations = useCalendarReservations({
+    site,
+    start: range.start.toISOString(),
+    end: range.end.toISOString(),
+    resourceId,
+  });
+  const move = useMoveReservation();
+
+  const resourceMap = useMemo(() => new Map((resources.data?.items ?? []).map((r) => [r.id, r])), [resources.data]);
+  const colorOf = (resource: ResourceRead | undefined) =>
+    types.data?.items.find((ty) => ty.id === resource?.type_id)?.color ?? FALLBACK_COLOR;
+  const visible = (reservations.data?.items ?? []).filter(
+    (r) => !typeId || resourceMap.get(r.resource_id)?.type_id === typeId,
+  );
+  const lanes = (resources.data?.items ?? []).filter(
+    (r) => (!typeId || r.type_id === typeId) && (!resourceId || r.id === resourceId || r.parent_id === resourceId),
+  );
+
+  const go = (date: Date) => setDate(date.toISOString().slice(0, 10));
+  const labelOf = (r: ReservationRead) =>
+    `${r.title} — ${resourceMap.get(r.resource_id)?.name ?? ''} — ${formatRange(r.start, r.end, i18n.language)} — ${t(`status.${r.status}`)}`;
+  const editable = (r: ReservationRead) => r.owner_id === user.id && (r.status === 'confirmed' || r.status === 'pending');
+
+  const commit = (r: ReservationRead, mode: MoveMode, minutes: number) => {
+    const shift = minutes * 60_000;
+    const start = new Date(r.start).getTime() + (mode === 'move' ? shift : 0);
+    const end = new Date(r.end).getTime() + shift;
+    if (end - start < 15 * 60_000) return;
+    move.mutate(
+      { reservation: r, start: new Date(start).toISOString(), end: new Date(end).toISOString() },
+      {
+        onSuccess: () => toast.success(t('calendar.moved')),
+        onError: (error) => {
+          const detail = error instanceof ApiError ? error.message : t('errors.network');
+          toast.error(error instanceof ApiError && error.status === 409 ? `${t('calendar.moveConflict')}: ${detail}` : detail);
+        },
+      },
+    );
+  };
+
+  const title = new Intl.DateTimeFormat(i18n.language, view === 'month' ? { month: 'long', year: 'numeric' } : { dateStyle: 'full' }).formatRange(
+    range.start,
+    view === 'month' || view === 'day' || view === 'timeline' ? range.start : addDays(range.end, -1),
+  );
+
+  return (
+    <section aria-labelledby="calendar-range">
+      <div className="toolbar">
+        <Field label={t('common.type')}>
+          <select value={typeId} onChange={(e) => setTypeId(e.target.value)}>
+            <option value="">{t('resources.anyType')}</option>
+            {(types.data?.items ?? []).map((ty) => (
+              <option key={ty.id} value={ty.id}>
+                {ty.name}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label={t('common.resource')}>
+          <select value={resourceId} onChange={(e) => setResourceId(e.target.value)}>
+            <option value="">{t('common.all')}</option>
+            {(resources.data?.items ?? []).map((r) => (
+              <option key={r.id} value={r.id}>
+                {r.name}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <div className="segmented" role="group" aria-label={t('resources.views')}>
+          {VIEWS.map((v) => (
+            <button key={v} type="button" aria-pressed={view === v} onClick={() => setView(v)}>
+              {t(`calendar.${v}`)}
+            </button>
+          ))}
+        </div>
+        <div className="row">
+          <Button size="sm" onClick={() => go(shiftAnchor(view, anchor, -1))}>
+            ‹ {t('common.previous')}
+          </Button>
+          <Button size="sm" onClick={() => setDate('')}>
+            {t('common.today')}
+          </Button>
+          <Button size="sm" onClick={() => go(shiftAnchor(view, anchor, 1))}>
+            {t('common.next')} ›
+          </Button>
+        </div>
+      </div>
+      <h2 id="calendar-range" aria-live="polite">
+        {title} <span className="muted" style={{ fontSize: '0.85rem', fontWeight: 400 }}>{t('common.timeZone', { tz: currentTimeZone() })}</span>
+      </h2>
+      <p className="muted">{t('calendar.selectSlot')}</p>
+
+      {view === 'month' ? (
+        <div className="cal">
+          <div className="cal-month">
+            {range.days.map((day) => {
+              const dayEnd = addDays(day, 1);
+              const items = visible.filter((r) => overlaps(new Date(r.start), new Date(r.end), day, dayEnd));
+              const other = day.getMonth() !== anchor.getMonth();
+              return (
+                <div key={day.toISOString()} className={other ? 'cal-day other' : 'cal-day'}>
+                  <button
+                    type="button"
+                    className="btn btn-ghost btn-sm"
+                    onClick={() => {
+                      setView('day');
+                      go(day);
+                    }}
+                  >
+                    {day.getDate()}
+                  </button>
+                  {items.slice(0, 3).map((r) => (
+                    <span key={r.id} className="cal-chip" style={{ background: colorOf(resourceMap.get(r.resource_id)) }} title={labelOf(r)}>
+                      {r.title}
+                    </span>
+                  ))}
+                  {items.length > 3 ? <span className="muted">+{items.length - 3}</span> : null}
+                </div>
+              );
+            })}
+          </div>
+        </div>
+      ) : view === 'timeline' ? (
+        <div className="cal">
+          <div className="timeline">
+            <div className="timeline-row">
+              <div className="timeline-label cal-head">{t('common.resource')}</div>
+              <div className="cal-head" style={{ display: 'grid', gridTemplateColumns: 'repeat(24, 1fr)' }}>
+                {HOURS.map((h) => (
+                  <span key={h}>{h}</span>
+                ))}
+              </div>
+            </div>
+            {lanes.map((lane) => (
+              <div key={lane.id} className="timeline-row">
+                <div className="timeline-label">{lane.name}</div>
+                <div className="timeline-lane">
+                  <div style={{ display: 'grid', gridTemplateColumns: 'repeat(24, 1fr)', height: '100%' }}>
+                    {HOURS.map((h) => {
+                      const start = new Date(range.start);
+                      start.setHours(h);
+                      return (
+                        <button
+                          key={h}
+                          type="button"
+                          className="cal-slot"
+                          style={{ height: '100%' }}
+                          aria-label={`${lane.name} ${formatRange(start.toISOString(), new Date(start.getTime() + 3_600_000).toISOString(), i18n.language)}`}
+                          onClick={() => onSelectSlot({ resourceId: lane.id, start, end: new Date(start.getTime() + 3_600_000) })}
+                        />
+                      );
+                    })}
+                  </div>
+                  {visible
+                    .filter((r) => r.resource_id === lane.id)
+                    .map((r) => {
+                      const from = Math.max(new Date(r.start).getTime(), range.start.getTime());
+                      const to = Math.min(new Date(r.end).getTime(), range.end.getTime());
+                      const span = range.end.getTime() - range.start.getTime();
+                      return (
+                        <div
+                          key={r.id}
+                          className="timeline-bar"
+                          title={labelOf(r)}
+                          style={{
+                            left: `${((from - range.start.getTime()) / span) * 100}%`,
+                            width: `${Math.max(((to - from) / span) * 100, 1)}%`,
+                            background: colorOf(lane),
+                          }}
+                        >
+                          {r.title}
+                        </div>
+                      );
+                    })}
+                </div>
+              </div>
+            ))}
+          </div>
+        </div>
+      ) : (
+        <div className="cal">
+          <div className="cal-grid" style={{ gridTemplateColumns: `3.5rem repeat(${range.days.length}, 1fr)` }}>
+            <div className="cal-head" />
+            {range.days.map((day) => (
+              <div key={day.toISOString()} className="cal-head">
+                {new Intl.DateTimeFormat(i18n.language, { weekday: 'short', day: 'numeric', month: 'short' }).format(day)}
+              </div>
+            ))}
+            <div>
+              {HOURS.map((h) => (
+                <div key={h} className="cal-time">
+                  {String(h).padStart(2, '0')}:00
+                </div>
+              ))}
+            </div>
+            {range.days.map((day) => (
+              <div key={day.toISOString()} className="cal-col" style={{ height: 24 * HOUR_PX }}>
+                {HOURS.map((h) => {
+                  const start = startOfDay(day);
+                  start.setHours(h);
+                  const end = new Date(start.getTime() + 3_600_000);
+                  return (
+                    <button
+                      key={h}
+                      type="button"
+                      className="cal-slot"
+                      aria-label={formatRange(start.toISOString(), end.toISOString(), i18n.language)}
+                      onClick={() => onSelectSlot({ resourceId: resourceId || undefined, start, end })}
+                    />
+                  );
+                })}
+                {visible.map((r) => {
+                  const box = dayBox(new Date(r.start), new Date(r.end), day);
+                  if (!box) return null;
+                  return (
+                    <EventBlock
+                      key={r.id}
+                      reservation={r}
+                      top={box.top}
+                      height={box.height}
+                      color={colorOf(resourceMap.get(r.resource_id))}
+                      label={labelOf(r)}
+                      editable={editable(r)}
+                      onCommit={(mode, minutes) => commit(r, mode, minutes)}
+                    />
+                  );
+                })}
+              </div>
+            ))}
+          </div>
+        </div>
+      )}
+    </section>
+  );
+}

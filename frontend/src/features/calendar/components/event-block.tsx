@@ -1,0 +1,72 @@
+import { useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
+import type { ReservationRead } from '@/lib/api/types';
+import { SNAP_MINUTES, snapMinutes } from '../utils';
+
+export type MoveMode = 'move' | 'resize';
+
+type EventBlockProps = {
+  reservation: ReservationRead;
+  top: number;
+  height: number;
+  color: string;
+  label: string;
+  /** Own bookings can be dragged (move) or resized; others are shown only. */
+  editable: boolean;
+  onCommit: (mode: MoveMode, minutes: number) => void;
+};
+
+/** One booking in the time grid. Drag to move, drag the bottom edge to resize; with the keyboard,
+ * arrows move by a quarter hour and Shift+arrows change the end. */
+export function EventBlock({ reservation, top, height, color, label, editable, onCommit }: EventBlockProps) {
+  const [drag, setDrag] = useState<{ mode: MoveMode; dy: number } | null>(null);
+  const origin = useRef(0);
+
+  const begin = (mode: MoveMode) => (e: PointerEvent<HTMLElement>) => {
+    if (!editable || e.button !== 0) return;
+    e.preventDefault();
+    e.stopPropagation();
+    origin.current = e.clientY;
+    e.currentTarget.setPointerCapture?.(e.pointerId);
+    setDrag({ mode, dy: 0 });
+  };
+  const move = (e: PointerEvent<HTMLElement>) => {
+    if (drag) setDrag({ ...drag, dy: e.clientY - origin.current });
+  };
+  const end = (e: PointerEvent<HTMLElement>) => {
+    if (!drag) return;
+    const minutes = snapMinutes(e.clientY - origin.current);
+    setDrag(null);
+    if (minutes !== 0) onCommit(drag.mode, minutes);
+  };
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (!editable || (e.key !== 'ArrowUp' && e.key !== 'ArrowDown')) return;
+    e.preventDefault();
+    onCommit(e.shiftKey ? 'resize' : 'move', e.key === 'ArrowUp' ? -SNAP_MINUTES : SNAP_MINUTES);
+  };
+
+  const dy = drag?.dy ?? 0;
+  const style = {
+    top: top + (drag?.mode === 'move' ? dy : 0),
+    height: Math.max(height + (drag?.mode === 'resize' ? dy : 0), 14),
+    background: color,
+    opacity: reservation.status === 'pending' ? 0.75 : 1,
+  };
+  return (
+    <div
+      className={editable ? 'cal-event own' : 'cal-event'}
+      style={style}
+      role={editable ? 'button' : undefined}
+      tabIndex={0}
+      aria-label={label}
+      title={label}
+      onPointerDown={begin('move')}
+      onPointerMove={move}
+      onPointerUp={end}
+      onKeyDown={onKeyDown}
+      data-testid="calendar-event"
+    >
+      <strong>{reservation.title}</strong>
+      {editable ? <span className="resize" onPointerDown={begin('resize')} aria-hidden="true" /> : null}
+    </div>
+  );
+}
