@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import asyncssh
 import pytest
@@ -106,3 +107,25 @@ async def test_simulator_refuses_unknown_interfaces(switch: SimulatedSwitch) -> 
         output = await asyncio.wait_for(process.stdout.read(), timeout=10)
     assert "% Invalid input detected" in output
     assert set(switch.running.interfaces) == {f"GigabitEthernet{p[2:]}" for p in PORTS}
+
+
+async def test_host_key_is_checked_against_known_hosts(
+    switch: SimulatedSwitch, tmp_path: Path
+) -> None:
+    impostor = SimulatedSwitch(interfaces=PORTS)  # another key, same address
+    outcomes: dict[str, str] = {}
+    for name, key in (("genuine", switch.host_key_public), ("impostor", impostor.host_key_public)):
+        known_hosts = tmp_path / name
+        known_hosts.write_text(f"[127.0.0.1]:{switch.port} {key}\n")
+        config = switch_config(switch).model_copy(update={"known_hosts_path": str(known_hosts)})
+
+        def read(config: SwitchConfig = config) -> str:
+            with ScrapliIosDriver().session(config) as session:
+                return session.port_config("GigabitEthernet1/0/1").interface
+
+        try:
+            outcomes[name] = await asyncio.to_thread(read)
+        except SwitchError as error:
+            outcomes[name] = str(error)
+    assert outcomes["genuine"] == "GigabitEthernet1/0/1"
+    assert "known host check mismatch" in outcomes["impostor"]
