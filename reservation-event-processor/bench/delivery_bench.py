@@ -61,6 +61,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux), a figure the machine's load does not skew."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -213,6 +219,7 @@ async def main(short: bool) -> None:
                 )
                 await client.post(f"{base}/reset")
 
+                cpu0 = cpu_seconds(processor.pid)
                 t0 = time.monotonic()
                 pending = asyncio.Semaphore(16)
 
@@ -232,7 +239,9 @@ async def main(short: bool) -> None:
                     f"{eps:7.1f} events/s  p50 {pct(lat, 50) * 1000:7.1f} ms  "
                     f"p99 {pct(lat, 99) * 1000:7.1f} ms"
                 )
+                cpu = cpu_seconds(processor.pid) - cpu0
                 print(f"ratio    delivered events/s / raw POST rate = {eps / raw_rate:5.2f}")
+                print(f"cpu      processor: {cpu / burst * 1000:5.2f} ms CPU per delivered event")
                 print(f"rejected signatures at the receiver: {stats['rejected']}")
                 print(
                     f"({statistics.mean(os.getloadavg()):.1f} average load on "
