@@ -115,3 +115,13 @@ def test_module_app_is_built_from_the_environment(monkeypatch) -> None:
 
     monkeypatch.setenv("WEBHOOK_SECRET", SECRET)
     assert "/webhook" in [route.path for route in receiver.app.routes]  # what uvicorn loads
+
+
+async def test_rotation_with_several_signatures_is_accepted(client, handled) -> None:
+    body, at = event_body(), datetime.now(UTC)
+    headers = signed(body, secret=OTHER_SECRET, at=at)  # the retired secret's signature ...
+    current = signed(body, secret=SECRET, at=at)["webhook-signature"]  # ... and the new one's
+    headers["webhook-signature"] = f"{headers['webhook-signature']} {current}"
+    response = await client.post("/webhook", content=body, headers=headers)
+    assert response.status_code == 202
+    assert len(handled) == 1
