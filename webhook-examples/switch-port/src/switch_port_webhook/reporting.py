@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 State = Literal["in_progress", "ready", "failed", "released"]
 _EXPIRY_MARGIN_SECONDS = 30.0
+_MAX_MESSAGE_CHARS = 2000  # the platform refuses longer messages
 
 
 class ReportError(Exception):
@@ -199,7 +200,11 @@ class Reporter:
         token = await self._tokens.token()
         response = await self._client.post(
             url,
-            json={"state": report.state, "message": report.message, "details": report.details},
+            json={
+                "state": report.state,
+                "message": report.message[:_MAX_MESSAGE_CHARS],
+                "details": report.details,
+            },
             headers={"Authorization": f"Bearer {token}"},
         )
         if response.status_code == 401:
