@@ -11,6 +11,7 @@ Every test makes its own site, so tests share the processes but never each other
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
@@ -135,10 +136,9 @@ async def platform(
         ready_url=f"http://127.0.0.1:{api_port}/readyz",
         log_path=logs / "backend.log",
     )
-    # The processor first: it declares and binds its queue, so the relay's first events route.
+    # Together: until the processor has bound its queue, the relay keeps events in the outbox.
     try:
-        await processor.start()
-        await backend.start()
+        await asyncio.gather(processor.start(), backend.start())
         yield Platform(
             realm=test_realm,
             database_url=database_url,

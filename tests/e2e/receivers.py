@@ -29,10 +29,19 @@ class Received:
     headers: dict[str, str]
     body: bytes
     status: int
+    answer: bytes = b""
 
     @property
     def webhook_id(self) -> str:
         return self.headers.get("webhook-id", "")
+
+    @property
+    def outcome(self) -> str:
+        """The minimal receiver's ``status``: ``accepted`` or ``duplicate`` (or ``""``)."""
+        try:
+            return str(json.loads(self.answer).get("status", ""))
+        except (ValueError, AttributeError):
+            return ""
 
     @property
     def event(self) -> dict[str, Any]:
@@ -69,8 +78,8 @@ class MinimalReceivers:
         return [r for r in self.received if r.name == name]
 
     def accepted(self, name: str) -> list[Received]:
-        """What the minimal receiver accepted as new (202): verified and not a duplicate."""
-        return [r for r in self.for_name(name) if r.status == 202]
+        """What the minimal receiver accepted as new: verified and not a duplicate."""
+        return [r for r in self.for_name(name) if r.outcome == "accepted"]
 
     def events(self, name: str, types: Iterable[str] | None = None) -> list[dict[str, Any]]:
         wanted = set(types) if types is not None else None
@@ -98,6 +107,7 @@ class MinimalReceivers:
         body = b"".join(chunks)
         name, _, rest = scope["path"].lstrip("/").partition("/")
         status: list[int] = []
+        answer: list[bytes] = []
 
         async def replay() -> Message:
             return {"type": "http.request", "body": body, "more_body": False}
@@ -105,6 +115,8 @@ class MinimalReceivers:
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status.append(message["status"])
+            elif message["type"] == "http.response.body":
+                answer.append(message.get("body", b""))
             await send(message)
 
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
@@ -125,7 +137,9 @@ class MinimalReceivers:
                 {**scope, "path": f"/{rest}", "raw_path": f"/{rest}".encode()}, replay, capture
             )
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        self.received.append(Received(name, headers, body, status[0] if status else 0))
+        self.received.append(
+            Received(name, headers, body, status[0] if status else 0, b"".join(answer))
+        )
 
 
 @dataclass

@@ -28,8 +28,8 @@ from e2e.test_pipeline import bookable, subscribe_minimal
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
-BOOKINGS = 30
-CONCURRENCY = 3
+PACE = 0.2  # seconds between bookings
+MAX_BOOKINGS = 100
 
 
 async def book_until_answered(
@@ -73,39 +73,47 @@ async def test_kill_9_of_backend_and_processor_mid_load_delivers_every_booking_o
     resource_id = await bookable(api, site["id"])
     first = datetime.now(UTC) + timedelta(days=3)
     booked: list[str] = []
-    slots = asyncio.Semaphore(CONCURRENCY)
+    stop = asyncio.Event()
 
-    async def one(n: int) -> None:
-        async with slots:
-            booked.append(await book_until_answered(api, resource_id, first + timedelta(hours=n)))
+    async def steady_load() -> None:
+        """Bookings at a steady pace, across every kill and restart, until told to stop."""
+        while not stop.is_set() and len(booked) < MAX_BOOKINGS:
+            slot = first + timedelta(hours=len(booked))
+            booked.append(await book_until_answered(api, resource_id, slot))
+            await asyncio.sleep(PACE)
 
-    load = asyncio.gather(*(one(n) for n in range(BOOKINGS)))
-    kills = 0
+    load = asyncio.create_task(steady_load())
     try:
-        for threshold, victim in (
-            (8, platform.processor),
-            (16, platform.backend),
-            (24, platform.processor),
-        ):
+        for victim in (platform.processor, platform.backend, platform.processor):
+            before = len(booked)
             await eventually(
-                lambda t=threshold: len(booked) >= t, timeout=90, what=f"{threshold} bookings"
+                lambda n=before: len(booked) >= n + 4 or load.done(),
+                timeout=60,
+                what="bookings under way",
             )
+            assert not load.done(), load
             assert await victim.kill() == -signal.SIGKILL
-            kills += 1
             await victim.start()
-        await asyncio.wait_for(load, timeout=120)
+        stop.set()
+        await asyncio.wait_for(load, timeout=60)
     finally:
+        stop.set()
         if not load.done():
             load.cancel()
         for process in (platform.processor, platform.backend):
             if not process.running:
                 await process.start()
-    assert kills == 3
+    assert platform.processor.starts >= 3 and platform.backend.starts >= 2
+    bookings = len(booked)
 
     # Retries after a lost answer created nothing twice.
-    assert len(set(booked)) == BOOKINGS
+    assert len(set(booked)) == bookings
     listed = await api.expect(
-        200, "bob", "GET", "/reservations", params={"resource_id": resource_id, "size": 100}
+        200,
+        "bob",
+        "GET",
+        "/reservations",
+        params={"resource_id": resource_id, "size": MAX_BOOKINGS},
     )
     assert {r["id"] for r in listed["items"]} == set(booked)
 
@@ -115,16 +123,16 @@ async def test_kill_9_of_backend_and_processor_mid_load_delivers_every_booking_o
     await eventually(
         lambda: delivered() == set(booked), timeout=60, what="every booking at the receiver"
     )
-    requests = [r for r in minimal_receivers.for_name(name) if r.status in (200, 202)]
+    requests = [r for r in minimal_receivers.for_name(name) if r.outcome]
     assert all(minimal_receivers.verify_with_library(r) for r in requests)
     by_event: dict[str, list[Received]] = defaultdict(list)
     for r in requests:
         by_event[r.event["id"]].append(r)
-    assert len(by_event) == BOOKINGS
+    assert len(by_event) == bookings
     for event_id, copies in by_event.items():
         # Duplicates (a retry after a crash) only ever under the event's one webhook-id.
         assert len({c.webhook_id for c in copies}) == 1, event_id
-        assert [c.status for c in copies].count(202) == 1, event_id
+        assert [c.outcome for c in copies].count("accepted") == 1, event_id
     async with database.connect() as conn:
         rows = (
             await conn.execute(
@@ -135,4 +143,4 @@ async def test_kill_9_of_backend_and_processor_mid_load_delivers_every_booking_o
                 {"sub": subscription["id"]},
             )
         ).all()
-    assert dict(rows) == {"succeeded": BOOKINGS}
+    assert dict(rows) == {"succeeded": bookings}

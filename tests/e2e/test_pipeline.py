@@ -3,6 +3,7 @@ signed webhook at the minimal receiver, and the tenancy boundary on the way."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from e2e.api import Api
 from e2e.harness import eventually
-from e2e.receivers import MinimalReceivers
+from e2e.receivers import MinimalReceivers, Received
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -39,7 +40,7 @@ async def subscribe_minimal(
     """A site-wide subscription served by a minimal receiver of its own."""
     name = f"r{uuid.uuid4().hex[:10]}"
     subscription = await api.create_subscription(
-        "alice", site_id, name=name, url=receivers.url(name), **{"scope": "site", **body}
+        "alice", site_id, name=name, url=receivers.url(name), **{"scope": {"kind": "site"}, **body}
     )
     receivers.add(name, subscription["secret"], fail_first=fail_first, delay=delay)
     return name, subscription
@@ -58,7 +59,7 @@ async def test_booking_events_arrive_signed_with_a_webhook_id_stable_across_retr
 ) -> None:
     site = await api.create_site(members={"bob": "member"})
     # Every delivery's first attempt is answered 503: the retry must carry the same id.
-    name, _ = await subscribe_minimal(
+    name, subscription = await subscribe_minimal(
         api, minimal_receivers, site["id"], event_types=LIFECYCLE, fail_first=1
     )
     resource_id = await bookable(api, site["id"])
@@ -88,12 +89,32 @@ async def test_booking_events_arrive_signed_with_a_webhook_id_stable_across_retr
         by_id[item.webhook_id].append(item)
     assert len(by_id) == len(LIFECYCLE)
     for webhook_id, attempts in by_id.items():
-        assert [a.status for a in attempts][:2] == [503, 202], webhook_id
+        assert [(a.status, a.outcome) for a in attempts] == [(503, ""), (202, "accepted")], (
+            webhook_id
+        )
         assert len({a.event["id"] for a in attempts}) == 1
         assert len({a.body for a in attempts}) == 1  # the same bytes, signed anew per attempt
     # The lifecycle arrives in order: each event is due only after the previous one was sent.
     first_seen = [a.event["type"] for a in accepted]
     assert first_seen == LIFECYCLE
+    # The site admin sees the same deliveries and every attempt through the API...
+    base = f"/sites/{site['id']}/webhooks/{subscription['id']}/deliveries"
+    deliveries = (await api.expect(200, "alice", "GET", base, params={"size": 100}))["items"]
+    assert {d["webhook_id"] for d in deliveries} == set(by_id)
+    assert {d["status"] for d in deliveries} == {"succeeded"}
+    one = next(d for d in deliveries if d["event_type"] == "reservation.started")
+    attempts = (await api.expect(200, "alice", "GET", f"{base}/{one['id']}/attempts"))["items"]
+    assert sorted(a["status_code"] for a in attempts) == [202, 503]
+    # ...and a redelivery reaches the receiver under the same webhook-id, which dedupes it.
+    await api.expect(202, "alice", "POST", f"{base}/{one['id']}/redeliver")
+    await eventually(
+        lambda: len(by_id_now(minimal_receivers, name, one["webhook_id"])) == 3,
+        timeout=20,
+        what="the redelivery",
+    )
+    again = by_id_now(minimal_receivers, name, one["webhook_id"])[-1]
+    assert again.outcome == "duplicate" and json.loads(again.body)["id"] == one["event_id"]
+    assert minimal_receivers.verify_with_library(again)
 
 
 async def test_events_of_a_site_never_reach_another_sites_subscriptions(
@@ -170,3 +191,7 @@ async def test_events_of_a_site_never_reach_another_sites_subscriptions(
         assert seen_sites == {site["id"]}
     others = {r.event["data"]["site"]["id"] for r in minimal_receivers.received if r.body}
     assert site_ids[0] not in others
+
+
+def by_id_now(receivers: MinimalReceivers, name: str, webhook_id: str) -> list[Received]:
+    return [r for r in receivers.for_name(name) if r.webhook_id == webhook_id]

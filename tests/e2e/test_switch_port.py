@@ -96,7 +96,7 @@ async def test_booked_port_is_on_the_vlan_while_active_and_back_on_the_default_a
         attributes={"switch": "sw1", "interface": "Gi1/0/3"},
     )
     await subscribe_switch_port(
-        api, platform, rig, site["id"], scope="resource_type", resource_type_id=port_type["id"]
+        api, platform, rig, site["id"], scope={"kind": "resource_type", "ids": [port_type["id"]]}
     )
     assert switch.port_state("Gi1/0/3").access_vlan == DEFAULT_VLAN
 
@@ -130,7 +130,9 @@ async def test_booked_port_is_on_the_vlan_while_active_and_back_on_the_default_a
     ready_notes = [
         n
         for n in notifications
-        if reservation_id in str(n["links"]) and "ready" in (n["kind"] + n["message"]).lower()
+        if n["kind"] == "reservation.provisioning_changed"
+        and reservation_id in str(n["links"])
+        and "is ready" in n["message"]
     ]
     assert ready_notes, f"no 'ready' notification for the owner in {notifications}"
 
@@ -164,7 +166,7 @@ async def test_injection_attempts_are_refused_and_the_switch_receives_no_command
         parameters={"type": "object"},
         lead_time="PT1M",
     )
-    await subscribe_switch_port(api, platform, rig, site["id"], scope="site")
+    await subscribe_switch_port(api, platform, rig, site["id"], scope={"kind": "site"})
     good_port = await api.create_resource(
         "alice",
         site["id"],
