@@ -1,4 +1,4 @@
-import { useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
+import { useState, type KeyboardEvent, type PointerEvent } from 'react';
 import type { ReservationRead } from '@/lib/api/types';
 import { SNAP_MINUTES, snapMinutes } from '../utils';
 
@@ -18,23 +18,21 @@ type EventBlockProps = {
 /** One booking in the time grid. Drag to move, drag the bottom edge to resize; with the keyboard,
  * arrows move by a quarter hour and Shift+arrows change the end. */
 export function EventBlock({ reservation, top, height, color, label, editable, onCommit }: EventBlockProps) {
-  const [drag, setDrag] = useState<{ mode: MoveMode; dy: number } | null>(null);
-  const origin = useRef(0);
+  const [drag, setDrag] = useState<{ mode: MoveMode; y0: number; dy: number } | null>(null);
 
   const begin = (mode: MoveMode) => (e: PointerEvent<HTMLElement>) => {
     if (!editable || e.button !== 0) return;
     e.preventDefault();
     e.stopPropagation();
-    origin.current = e.clientY;
     e.currentTarget.setPointerCapture?.(e.pointerId);
-    setDrag({ mode, dy: 0 });
+    setDrag({ mode, y0: e.clientY, dy: 0 });
   };
   const move = (e: PointerEvent<HTMLElement>) => {
-    if (drag) setDrag({ ...drag, dy: e.clientY - origin.current });
+    if (drag) setDrag({ ...drag, dy: e.clientY - drag.y0 });
   };
   const end = (e: PointerEvent<HTMLElement>) => {
     if (!drag) return;
-    const minutes = snapMinutes(e.clientY - origin.current);
+    const minutes = snapMinutes(e.clientY - drag.y0);
     setDrag(null);
     if (minutes !== 0) onCommit(drag.mode, minutes);
   };
