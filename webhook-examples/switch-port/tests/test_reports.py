@@ -11,6 +11,7 @@ import asyncio
 import socket
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,10 +43,11 @@ class Backend:
         return [r["state"] for r in self.reports]
 
 
-@pytest.fixture
-async def backend(test_realm: Any) -> AsyncIterator[Backend]:
-    seen = Backend()
-    verifier = TokenVerifier(test_realm.issuer, "reservation-api")
+@asynccontextmanager
+async def stand_in_backend(
+    seen: Backend, issuer: str, *, discovery_url: str | None = None
+) -> AsyncIterator[Backend]:
+    verifier = TokenVerifier(issuer, "reservation-api", discovery_url=discovery_url)
     app = FastAPI()
 
     @app.post("/api/v1/reservations/{reservation_id}/provisioning")
@@ -69,13 +71,22 @@ async def backend(test_realm: Any) -> AsyncIterator[Backend]:
     seen.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        await asyncio.sleep(0.01)
-    yield seen
-    server.should_exit = True
-    await task
-    await verifier.aclose()
-    sock.close()
+    try:
+        while not server.started:
+            assert not task.done(), "the stand-in backend did not start"
+            await asyncio.sleep(0.01)
+        yield seen
+    finally:
+        server.should_exit = True
+        await task
+        await verifier.aclose()
+        sock.close()
+
+
+@pytest.fixture
+async def backend(test_realm: Any) -> AsyncIterator[Backend]:
+    async with stand_in_backend(Backend(), test_realm.issuer) as seen:
+        yield seen
 
 
 def reporting_settings(switch: SimulatedSwitch, backend: Backend, realm: Any) -> Settings:
@@ -207,3 +218,21 @@ async def test_wrong_client_secret_sends_no_report_but_does_the_work(
     await receiver.settle()
     assert backend.requests == 0
     assert switch.port_state("Gi1/0/3").access_vlan == 142
+
+
+async def test_issuer_reached_at_another_address_than_it_names(
+    switch: SimulatedSwitch, receiver_factory: ReceiverFactory
+) -> None:
+    from reservation_testrealm.server import TestRealm
+
+    # Tokens name a public issuer this machine cannot reach; discovery is read on loopback.
+    with TestRealm(public_url="http://sso.invalid") as realm:
+        seen = Backend()
+        async with stand_in_backend(seen, realm.issuer, discovery_url=realm.local_issuer):
+            settings = reporting_settings(switch, seen, realm).model_copy(
+                update={"oidc_discovery_url": realm.local_issuer}
+            )
+            receiver = await receiver_factory(settings)
+            await receiver.send(reservation_event(STARTING))
+            await receiver.settle()
+    assert seen.states() == ["in_progress", "ready"]

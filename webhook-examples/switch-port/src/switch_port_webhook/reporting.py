@@ -20,6 +20,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import httpx
 from tenacity import (
@@ -71,13 +72,14 @@ class TokenSource:
 
     async def _discover(self) -> str:
         issuer = (self._settings.oidc_issuer or "").rstrip("/")
-        url = self._settings.oidc_discovery_url or f"{issuer}/.well-known/openid-configuration"
+        base = (self._settings.oidc_discovery_url or issuer).rstrip("/")
+        url = f"{base}/.well-known/openid-configuration"
         response = await self._client.get(url)
         _raise_for_status(response, "OIDC discovery")
         endpoint = response.json().get("token_endpoint")
         if not isinstance(endpoint, str):
             raise ReportError(f"{url} names no token_endpoint")
-        return endpoint
+        return _rebase(endpoint, public=issuer, internal=base)
 
     async def _fetch(self) -> None:
         if self._token_url is None:
@@ -93,6 +95,16 @@ class TokenSource:
         self._token = str(body["access_token"])
         lifetime = float(body.get("expires_in", 60))
         self._expires_at = time.monotonic() + max(lifetime - _EXPIRY_MARGIN_SECONDS, 0.0)
+
+
+def _rebase(url: str, *, public: str, internal: str) -> str:
+    """Discovery names the issuer's public origin; reach it where discovery was read instead."""
+    if public == internal:
+        return url
+    public_parts, internal_parts, target = urlsplit(public), urlsplit(internal), urlsplit(url)
+    if (target.scheme, target.netloc) != (public_parts.scheme, public_parts.netloc):
+        return url
+    return target._replace(scheme=internal_parts.scheme, netloc=internal_parts.netloc).geturl()
 
 
 def _raise_for_status(response: httpx.Response, what: str) -> None:

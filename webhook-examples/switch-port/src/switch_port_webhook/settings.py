@@ -77,7 +77,8 @@ class Settings(BaseSettings):
     # Backend base URL for provisioning reports, e.g. http://127.0.0.1:8000. Unset: no reports.
     api_url: str | None = None
     oidc_issuer: str | None = None
-    # When the integration reaches the identity provider at another address than the issuer.
+    # The issuer at the address this integration reaches it (e.g. http://keycloak:8080/realms/x
+    # when tokens name https://sso.example.com/realms/x); discovery is read from there.
     oidc_discovery_url: str | None = None
     token_url: str | None = None
     client_id: str = "switch-port-webhook"
