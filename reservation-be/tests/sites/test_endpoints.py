@@ -103,3 +103,14 @@ async def test_delete_removes_the_site_and_its_memberships(client, auth, session
     headers = await auth("admin")
     assert (await client.delete("/api/v1/sites/doomed", headers=headers)).status_code == 204
     assert (await client.get("/api/v1/sites/doomed", headers=headers)).status_code == 404
+
+
+async def test_null_in_an_update_is_refused_not_ignored(client, auth, session):
+    site = await factories.create_site(session, slug="nulls")
+    response = await client.patch(
+        f"/api/v1/sites/{site.id}",
+        json={"name": None},
+        headers={**await auth("admin"), "If-Match": '"1"'},
+    )
+    assert response.status_code == 422
+    assert "name" in response.json()["detail"]

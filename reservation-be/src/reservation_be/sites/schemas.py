@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
 from reservation_be.models import SiteRole, SiteVisibility
@@ -23,10 +23,19 @@ class SiteCreate(InputSchema):
 
 
 class SiteUpdate(InputSchema):
+    """Partial update: absent fields stay as they are; ``null`` is not a value for any."""
+
     slug: Slug | None = None
     name: Name | None = None
     description: Description | None = None
     visibility: SiteVisibility | None = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> Self:
+        nulls = [f for f in self.model_fields_set if getattr(self, f) is None]
+        if nulls:
+            raise ValueError(f"{', '.join(sorted(nulls))} cannot be null; omit it to keep it")
+        return self
 
 
 class SiteOut(Schema):
