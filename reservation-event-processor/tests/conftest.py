@@ -39,7 +39,7 @@ def box(secrets_key: str) -> SecretBox:
 
 @pytest.fixture(scope="session")
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    eng = create_async_engine(database_url, pool_size=10, max_overflow=10)
+    eng = create_async_engine(database_url, pool_size=4, max_overflow=4)
     yield eng
     await eng.dispose()
 
@@ -52,8 +52,10 @@ async def sm(engine: AsyncEngine) -> AsyncIterator[async_sessionmaker[AsyncSessi
 
 @pytest.fixture
 def settings(database_url: str, secrets_key: str) -> Settings:
+    # Small pools: the PostgreSQL server is shared with every other suite running at once.
     return Settings(
         database_url=database_url,
+        database_pool_size=3,
         webhook_secrets_key=secrets_key,
         retry_schedule=[timedelta(milliseconds=200), timedelta(milliseconds=400)] * 3,
         retry_jitter=0.2,

@@ -66,6 +66,7 @@ async def processor_env(database_url: str, secrets_key: str) -> AsyncIterator[di
     env = {
         **inherited,
         "RESERVATION_EP_DATABASE_URL": database_url,
+        "RESERVATION_EP_DATABASE_POOL_SIZE": "3",
         "RESERVATION_EP_AMQP_URL": AMQP_URL,
         "RESERVATION_EP_EXCHANGE": f"test.events.{suffix}",
         "RESERVATION_EP_QUEUE": f"test-ep-{suffix}",
