@@ -1,0 +1,427 @@
+"""Event pipeline benchmark: prints figures, asserts nothing about speed.
+
+    uv run python bench/pipeline.py            # full
+    uv run python bench/pipeline.py --short    # CI: the same runs, smaller
+
+One run creates its own database and RabbitMQ exchange/queue (removed at the end) and starts:
+the outbox relay and the lifecycle scheduler in this process (as the API process runs them),
+``reservation-event-processor run`` as a subprocess, and a webhook receiver as a subprocess that
+verifies every Standard Webhooks signature and records when each event arrived. Measured:
+
+1. events/s and commit -> verified-at-receiver latency (p50/p99) at a fixed rate;
+2. the same at saturation (a burst committed as fast as possible);
+3. a raw httpx POST rate (signed, same receiver, same concurrency as the processor's per-
+   endpoint cap) in the same run, and the ratio pipeline / raw;
+4. lateness of ``reservation.started`` / ``reservation.ended`` against their boundary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import aio_pika
+import asyncpg
+import httpx
+from reservation_be.kit.db import create_engine, create_sessionmaker
+from reservation_be.kit.outbox import enqueue
+from reservation_be.settings import DEV_WEBHOOK_SECRETS_KEY, Settings
+from reservation_be.testing import temporary_database
+from reservation_be.workers.listener import asyncpg_dsn
+from reservation_be.workers.relay import OutboxRelay
+from reservation_be.workers.scheduler import LifecycleScheduler
+from reservation_common.crypto import SecretBox
+from reservation_common.events import (
+    EventType,
+    OwnerData,
+    Period,
+    ReservationData,
+    ReservationEventData,
+    ResourceData,
+    ResourceTypeRef,
+    SiteRef,
+    make_event,
+)
+from reservation_common.signing import generate_secret, signed_headers
+
+AMQP_URL = os.environ.get("BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+CONCURRENCY = 16  # the subscription's max_concurrency, and the raw POST clients
+
+
+@dataclass
+class Scale:
+    rate: int  # events/s in the fixed-rate run
+    seconds: float
+    burst: int
+    raw_posts: int
+    lifecycle: int  # reservations whose start and end are measured
+
+
+FULL = Scale(rate=100, seconds=20, burst=5000, raw_posts=5000, lifecycle=200)
+SHORT = Scale(rate=50, seconds=6, burst=1000, raw_posts=1000, lifecycle=40)
+
+# ----------------------------------------------------------------------------------------------
+# The receiver (a subprocess: ``python bench/pipeline.py --receiver PORT SECRET``)
+
+
+def receiver_main(port: int, secret: str) -> None:
+    import uvicorn
+    from standardwebhooks import Webhook, WebhookVerificationError
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    verifier = Webhook(secret)
+    seen: dict[str, float] = {}
+    counts = {"verified": 0, "refused": 0, "duplicates": 0}
+
+    async def hook(request: Request) -> Response:
+        body = await request.body()
+        try:
+            verifier.verify(body, dict(request.headers))
+        except WebhookVerificationError:
+            counts["refused"] += 1
+            return Response(status_code=400)
+        counts["verified"] += 1
+        event_id = json.loads(body)["id"]
+        if event_id in seen:
+            counts["duplicates"] += 1
+        else:
+            seen[event_id] = time.time()
+        return Response(status_code=204)
+
+    async def stats(_: Request) -> Response:
+        return JSONResponse({"arrivals": seen, **counts})
+
+    async def reset(_: Request) -> Response:
+        seen.clear()
+        counts.update(verified=0, refused=0, duplicates=0)
+        return Response(status_code=204)
+
+    app = Starlette(
+        routes=[
+            Route("/hook", hook, methods=["POST"]),
+            Route("/stats", stats),
+            Route("/reset", reset, methods=["POST"]),
+        ]
+    )
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+def spawn(args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, *args], env=env)
+
+
+def stop(child: subprocess.Popen[bytes]) -> None:
+    child.terminate()
+    try:
+        child.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        child.kill()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))]
+
+
+def ms(values: list[float]) -> str:
+    if not values:
+        return "no samples"
+    return f"p50 {pct(values, 50) * 1000:7.1f} ms, p99 {pct(values, 99) * 1000:7.1f} ms"
+
+
+@dataclass
+class World:
+    site: SiteRef
+    site_id: uuid.UUID
+    type_id: uuid.UUID
+    resources: list[uuid.UUID]
+    owner: str
+
+
+async def seed(conn: asyncpg.Connection, receiver_url: str, secret: str, n: int) -> World:
+    site_id, owner = uuid.uuid4(), f"bench-{uuid.uuid4().hex[:8]}"
+    await conn.execute(
+        "INSERT INTO sites (id, slug, name, visibility) VALUES ($1, 'pipeline', 'Pipeline',"
+        " 'public')",
+        site_id,
+    )
+    await conn.execute("INSERT INTO users (id, username) VALUES ($1, $1)", owner)
+    type_id = await conn.fetchval(
+        "INSERT INTO resource_types (site_id, name) VALUES ($1, 'server') RETURNING id", site_id
+    )
+    resources = [
+        await conn.fetchval(
+            "INSERT INTO resources (site_id, type_id, name) VALUES ($1, $2, $3) RETURNING id",
+            site_id,
+            type_id,
+            f"server-{i}",
+        )
+        for i in range(n)
+    ]
+    sub = await conn.fetchval(
+        "INSERT INTO webhook_subscriptions (site_id, name, url, max_concurrency)"
+        " VALUES ($1, 'bench', $2, $3) RETURNING id",
+        site_id,
+        receiver_url,
+        CONCURRENCY,
+    )
+    await conn.execute(
+        "INSERT INTO webhook_secrets (subscription_id, secret_encrypted) VALUES ($1, $2)",
+        sub,
+        SecretBox(DEV_WEBHOOK_SECRETS_KEY).encrypt(secret),
+    )
+    return World(SiteRef(id=site_id, slug="pipeline", name="Pipeline"), site_id, type_id,
+                 resources, owner)  # fmt: skip
+
+
+def event(world: World) -> tuple[str, object]:
+    now = datetime.now(UTC)
+    data = ReservationEventData(
+        reservation=ReservationData(
+            id=uuid.uuid4(), title="bench", status="confirmed",
+            period=Period(start=now, end=now + timedelta(hours=1)),
+            parameters={"vlan_id": 42}, version=1,
+        ),
+        resource=ResourceData(
+            id=world.resources[0], name="server-0", status="active",
+            type=ResourceTypeRef(id=world.type_id, name="server"),
+            attributes={"switch": "sw1", "interface": "Gi1/0/7"},
+        ),
+        site=world.site,
+        owner=OwnerData(id=world.owner, username=world.owner, ssh_keys=["ssh-ed25519 AAAA bench"]),
+    )  # fmt: skip
+    ev = make_event(EventType.RESERVATION_UPDATED, data)
+    return ev.id, ev
+
+
+class Pipeline:
+    def __init__(self, sm, receiver: str) -> None:  # type: ignore[no-untyped-def]
+        self.sm = sm
+        self.receiver = receiver
+        self.committed: dict[str, float] = {}
+
+    async def commit(self, world: World, n: int = 1) -> None:
+        async with self.sm() as session, session.begin():
+            ids = []
+            for _ in range(n):
+                event_id, ev = event(world)
+                await enqueue(session, ev)  # type: ignore[arg-type]
+                ids.append(event_id)
+        t = time.time()
+        for event_id in ids:
+            self.committed[event_id] = t
+
+    async def arrivals(self, http: httpx.AsyncClient) -> dict[str, float]:
+        body = (await http.get(f"{self.receiver}/stats")).json()
+        if body["refused"]:
+            print(f"  !! receiver refused {body['refused']} requests")
+        return dict(body["arrivals"])
+
+    async def wait_all(self, http: httpx.AsyncClient, within: float) -> dict[str, float]:
+        deadline = time.monotonic() + within
+        while True:
+            got = await self.arrivals(http)
+            if set(self.committed) <= set(got) or time.monotonic() > deadline:
+                return got
+            await asyncio.sleep(0.2)
+
+    def report(self, label: str, got: dict[str, float]) -> float:
+        lat = [got[i] - t for i, t in self.committed.items() if i in got]
+        missing = len(self.committed) - len(lat)
+        span = max(got[i] for i in self.committed if i in got) - min(self.committed.values())
+        rate = len(lat) / span if span > 0 else float("nan")
+        print(f"  {label}: {len(lat)} events in {span:.2f} s = {rate:7.1f} events/s;"
+              f" commit -> verified {ms(lat)}; missing {missing}")  # fmt: skip
+        return rate
+
+
+async def fixed_rate(p: Pipeline, http: httpx.AsyncClient, world: World, scale: Scale) -> None:
+    p.committed.clear()
+    await http.post(f"{p.receiver}/reset")
+    total = int(scale.rate * scale.seconds)
+    start = time.monotonic()
+    for k in range(total):
+        await asyncio.sleep(max(0.0, start + k / scale.rate - time.monotonic()))
+        await p.commit(world)
+    p.report(f"fixed {scale.rate}/s", await p.wait_all(http, 60))
+
+
+async def saturation(p: Pipeline, http: httpx.AsyncClient, world: World, scale: Scale) -> float:
+    p.committed.clear()
+    await http.post(f"{p.receiver}/reset")
+    for _ in range(scale.burst // 50):
+        await p.commit(world, 50)
+    return p.report(f"burst of {scale.burst}", await p.wait_all(http, 300))
+
+
+async def raw_posts(receiver: str, secret: str, world: World, n: int) -> float:
+    bodies = [event(world)[1].model_dump_json() for _ in range(n)]  # type: ignore[attr-defined]
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for b in bodies:
+        queue.put_nowait(b)
+    limits = httpx.Limits(max_connections=CONCURRENCY)
+    async with httpx.AsyncClient(timeout=15, limits=limits) as http:
+        await http.post(f"{receiver}/reset")
+
+        async def worker() -> None:
+            while not queue.empty():
+                body = queue.get_nowait()
+                headers = signed_headers(msg_id=f"msg_{uuid.uuid4().hex}", body=body,
+                                         secrets=[secret])  # fmt: skip
+                headers["content-type"] = "application/json"
+                response = await http.post(f"{receiver}/hook", content=body, headers=headers)
+                assert response.status_code == 204, response.status_code
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        seconds = time.perf_counter() - t0
+    rate = n / seconds
+    print(f"  raw signed httpx POST, {CONCURRENCY} clients: {n} in {seconds:.2f} s ="
+          f" {rate:7.1f} requests/s")  # fmt: skip
+    return rate
+
+
+async def lifecycle(sm, conn: asyncpg.Connection, world: World, scale: Scale) -> None:  # type: ignore[no-untyped-def]
+    """Reservations starting over ~2 s and lasting 3 s; lateness as the scheduler saw it."""
+    base = datetime.now(UTC) + timedelta(seconds=2)
+    for i in range(scale.lifecycle):
+        start = base + timedelta(seconds=2 * i / scale.lifecycle)
+        await conn.execute(
+            "INSERT INTO reservations (site_id, resource_id, owner_id, created_by, title,"
+            " period, status) VALUES ($1, $2, $3, $3, 'life', tstzrange($4, $5, '[)'),"
+            " 'confirmed')",
+            world.site_id,
+            world.resources[i % len(world.resources)],
+            world.owner,
+            start,
+            start + timedelta(seconds=3),
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done = await conn.fetchval(
+            "SELECT count(*) FROM reservations WHERE title = 'life' AND status = 'completed'"
+        )
+        if done == scale.lifecycle:
+            break
+        await asyncio.sleep(0.2)
+    for kind in ("reservation.started", "reservation.ended"):
+        late = [
+            float(r[0])
+            for r in await conn.fetch(
+                "SELECT payload->'data'->>'lateness_seconds' FROM outbox WHERE type = $1", kind
+            )
+        ]
+        print(f"  {kind:<21} {len(late)} events, lateness against the boundary {ms(late)},"
+              f" max {max(late, default=0) * 1000:.1f} ms")  # fmt: skip
+
+
+async def main(short: bool) -> None:
+    scale = SHORT if short else FULL
+    print(f"event pipeline benchmark ({'short' if short else 'full'}) on {platform.machine()},"
+          f" {os.cpu_count()} cores, Python {platform.python_version()}")  # fmt: skip
+    print("load average at start (1/5/15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    suffix = uuid.uuid4().hex[:8]
+    exchange, queue = f"bench.events.{suffix}", f"bench-ep-{suffix}"
+    secret = generate_secret()
+    port = free_port()
+    receiver = f"http://127.0.0.1:{port}"
+    async with temporary_database(prefix="rbe_pipe") as url:
+        recv = spawn([__file__, "--receiver", str(port), secret])
+        env = {
+            **os.environ,
+            "RESERVATION_EP_DATABASE_URL": url,
+            "RESERVATION_EP_AMQP_URL": AMQP_URL,
+            "RESERVATION_EP_EXCHANGE": exchange,
+            "RESERVATION_EP_QUEUE": queue,
+            "RESERVATION_EP_SSRF_ALLOWLIST": "127.0.0.1/32",
+            "RESERVATION_EP_PORT": str(free_port()),
+            "RESERVATION_EP_LOG_LEVEL": "WARNING",
+        }
+        proc = spawn(["-m", "reservation_event_processor", "run"], env)
+        engine = create_engine(Settings(database_url=url, database_pool_size=5))
+        sm = create_sessionmaker(engine)
+        conn = await asyncpg.connect(asyncpg_dsn(url))
+        dsn = asyncpg_dsn(url)
+        relay = OutboxRelay(sessionmaker=sm, amqp_url=AMQP_URL, exchange=exchange, listen_dsn=dsn)
+        scheduler = LifecycleScheduler(
+            sessionmaker=sm, listen_dsn=dsn, ending_soon_before=timedelta(seconds=1)
+        )
+        loops = [asyncio.create_task(relay.run()), asyncio.create_task(scheduler.run())]
+        try:
+            world = await seed(conn, f"{receiver}/hook", secret, 50)
+            async with httpx.AsyncClient(timeout=30) as http:
+                for _ in range(600):  # the receiver is up (a busy machine starts slowly)
+                    if recv.poll() is not None:
+                        raise RuntimeError("the receiver exited")
+                    try:
+                        await http.get(f"{receiver}/stats")
+                        break
+                    except httpx.TransportError:
+                        await asyncio.sleep(0.1)
+                # The relay keeps events until the processor's queue is bound: one warm-up.
+                p = Pipeline(sm, receiver)
+                await p.commit(world)
+                await p.wait_all(http, 120)
+                print("\n1. Fixed rate (relay + RabbitMQ + processor + receiver)")
+                await fixed_rate(p, http, world, scale)
+                print("\n2. Saturation")
+                pipeline_rate = await saturation(p, http, world, scale)
+            print("\n3. Raw POST to the same receiver, same run")
+            raw = await raw_posts(receiver, secret, world, scale.raw_posts)
+            print(f"  ratio pipeline / raw POST: {pipeline_rate / raw:.2f}")
+            print(f"\n4. Lifecycle lateness ({scale.lifecycle} reservations, scheduler"
+                  " woken by due time)")  # fmt: skip
+            await lifecycle(sm, conn, world, scale)
+            print("\nload average at end (1/5/15 min): {:.2f} {:.2f} {:.2f}".format(
+                *os.getloadavg()))  # fmt: skip
+        finally:
+            relay.stop()
+            scheduler.stop()
+            await asyncio.gather(*loops, return_exceptions=True)
+            for child in (proc, recv):
+                stop(child)
+            await conn.close()
+            await engine.dispose()
+            connection = await aio_pika.connect(AMQP_URL)
+            async with connection:
+                channel = await connection.channel()
+                for name in (queue, f"{queue}.dead"):
+                    await channel.queue_delete(name)
+                for name in (exchange, f"{queue}.dead"):
+                    await channel.exchange_delete(name)
+
+
+def cli() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--receiver":
+        receiver_main(int(sys.argv[2]), sys.argv[3])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--short", action="store_true", help="smaller runs (CI)")
+    args = parser.parse_args()
+    asyncio.run(main(args.short))
+
+
+if __name__ == "__main__":
+    cli()
