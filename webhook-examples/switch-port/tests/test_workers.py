@@ -16,7 +16,7 @@ from conftest import (
     signed_headers,
 )
 from reservation_common.events import EventType, PingData, SiteRef, make_event
-from switch_port_webhook import SimulatedSwitch, SwitchConfig
+from switch_port_webhook import SimulatedSwitch, SwitchConfig, create_app
 from switch_port_webhook.testing import serve_webhook
 
 STARTING = EventType.RESERVATION_STARTING
@@ -129,4 +129,17 @@ async def test_served_over_http_on_a_free_port(switch: SimulatedSwitch) -> None:
             response = await client.post(webhook.url, content=body, headers=signed_headers(body))
         assert response.status_code == 202
         await webhook.settle()
+    assert switch.port_state("Gi1/0/3").access_vlan == 142
+
+
+async def test_shutdown_finishes_acknowledged_jobs(switch: SimulatedSwitch) -> None:
+    switch.command_delay = 0.02
+    app = create_app(make_settings(switch))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hook") as client:
+            body = json.dumps(reservation_event(STARTING)).encode()
+            response = await client.post("/webhook", content=body, headers=signed_headers(body))
+            assert response.status_code == 202
+        assert switch.port_state("Gi1/0/3").access_vlan == 1  # still queued or running
     assert switch.port_state("Gi1/0/3").access_vlan == 142

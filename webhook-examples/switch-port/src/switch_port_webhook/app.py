@@ -83,8 +83,8 @@ def create_app(
         try:
             yield
         finally:
-            await workers.stop()
-            await reporter.stop()
+            await workers.stop(grace_seconds=settings.shutdown_grace_seconds)
+            await reporter.stop(grace_seconds=settings.shutdown_grace_seconds)
 
     app = FastAPI(title="switch-port webhook", lifespan=lifespan)
     app.state.settings = settings

@@ -149,8 +149,12 @@ class Reporter:
         if self.enabled and self._task is None:
             self._task = asyncio.create_task(self._run(), name="provisioning-reports")
 
-    async def stop(self) -> None:
+    async def stop(self, *, grace_seconds: float = 0.0) -> None:
         if self._task is not None:
+            try:
+                await asyncio.wait_for(self.join(), timeout=grace_seconds)
+            except TimeoutError:
+                logger.error("stopping with %d reports not sent", self._queue.qsize())
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None

@@ -101,6 +101,8 @@ class Settings(BaseSettings):
     shutdown_on_release: bool = True
     vlan_name_prefix: str = Field(default="resv-", pattern=r"^[A-Za-z0-9_-]{1,16}$")
     queue_size: int = Field(default=1000, ge=1)
+    # On shutdown, acknowledged jobs and their reports get this long to finish.
+    shutdown_grace_seconds: float = Field(default=20.0, ge=0)
     dedupe_size: int = Field(default=10_000, ge=1)
 
     @field_validator("allowed_vlans", "reserved_vlans", mode="before")

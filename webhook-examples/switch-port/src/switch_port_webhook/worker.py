@@ -45,7 +45,13 @@ class SwitchWorkers:
             for name, queue in self._queues.items()
         ]
 
-    async def stop(self) -> None:
+    async def stop(self, *, grace_seconds: float = 0.0) -> None:
+        """Finish queued jobs for up to ``grace_seconds`` (they were acknowledged), then stop."""
+        try:
+            await asyncio.wait_for(self.join(), timeout=grace_seconds)
+        except TimeoutError:
+            left = sum(queue.qsize() for queue in self._queues.values())
+            logger.error("stopping with %d switch jobs not done", left)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
