@@ -10,7 +10,6 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
 from reservation_common.auth import TokenVerifier
 
@@ -95,6 +94,7 @@ def create_app(settings: Settings | None = None, **state: Any) -> FastAPI:
         )
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
 
-    if settings.frontend_dist is not None and settings.frontend_dist.is_dir():
-        app.mount("/", StaticFiles(directory=settings.frontend_dist, html=True), name="frontend")
+    if settings.frontend_dist is not None:
+        # Low-priority routes: the API wins; unknown client-side routes get index.html.
+        app.frontend("/", directory=settings.frontend_dist, fallback="index.html", check_dir=True)
     return app

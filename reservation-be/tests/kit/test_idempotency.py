@@ -74,3 +74,35 @@ async def test_failed_request_does_not_burn_the_key(client, auth, session):
     retry = await client.post("/api/v1/sites", json={"slug": "taken", "name": "T"}, headers=headers)
     assert retry.status_code == 201
     assert "idempotent-replayed" not in retry.headers
+
+
+async def test_quoted_structured_field_key_is_the_same_key(client, auth, session):
+    body = {"slug": "quoted", "name": "Q"}
+    admin = await auth("admin")
+    first = await client.post(
+        "/api/v1/sites", json=body, headers={**admin, "Idempotency-Key": "k1"}
+    )
+    second = await client.post(
+        "/api/v1/sites", json=body, headers={**admin, "Idempotency-Key": '"k1"'}
+    )
+    assert second.headers.get("idempotent-replayed") == "true"
+    assert second.json()["id"] == first.json()["id"]
+
+
+async def test_expired_key_runs_the_request_again(client, auth, session):
+    from reservation_be.kit.idempotency import KEY_TTL, purge_expired
+    from reservation_be.models import IdempotencyKey
+    from sqlalchemy import update
+
+    admin = {**await auth("admin"), "Idempotency-Key": "old"}
+    await client.post("/api/v1/sites", json={"slug": "one", "name": "One"}, headers=admin)
+    await session.execute(update(IdempotencyKey).values(created_at=func.now() - KEY_TTL - KEY_TTL))
+    await session.commit()
+    again = await client.post("/api/v1/sites", json={"slug": "two", "name": "Two"}, headers=admin)
+    assert again.status_code == 201
+    assert "idempotent-replayed" not in again.headers
+    assert await _count_sites(session) == 2
+    # and the periodic purge removes keys past their lifetime
+    await session.execute(update(IdempotencyKey).values(created_at=func.now() - KEY_TTL - KEY_TTL))
+    assert await purge_expired(session) == 1
+    await session.commit()

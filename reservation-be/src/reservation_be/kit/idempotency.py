@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +29,8 @@ from reservation_be.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
+# A key older than this is forgotten: reusing it runs the request again.
+KEY_TTL = timedelta(hours=24)
 _KEPT_HEADERS = ("location", "etag")
 
 
@@ -76,11 +79,17 @@ class Idempotency:
             return None
         stored = (
             await session.execute(
-                select(IdempotencyKey).where(
-                    IdempotencyKey.owner_id == self.owner_id, IdempotencyKey.key == self.key
-                )
+                select(IdempotencyKey)
+                .where(IdempotencyKey.owner_id == self.owner_id, IdempotencyKey.key == self.key)
+                .with_for_update()
             )
         ).scalar_one()
+        if stored.created_at < datetime.now(UTC) - KEY_TTL:
+            stored.method, stored.path, stored.request_hash = self.method, self.path, request_hash
+            stored.response_status = stored.response_body = stored.response_headers = None
+            stored.created_at = datetime.now(UTC)
+            await session.flush()
+            return None
         if stored.request_hash != request_hash:
             raise UnprocessableEntity(
                 f"{HEADER} {self.key!r} was already used with a different request; "
@@ -113,6 +122,23 @@ class Idempotency:
         )
 
 
+async def purge_expired(session: AsyncSession) -> int:
+    """Delete keys past their lifetime (run periodically by a worker)."""
+    result = await session.execute(
+        delete(IdempotencyKey)
+        .where(IdempotencyKey.created_at < func.now() - KEY_TTL)
+        .returning(IdempotencyKey.key)
+    )
+    return len(result.all())
+
+
+def _unquote(value: str) -> str:
+    # The header is a structured-field string ("..."); plain tokens are accepted too.
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1]
+    return value
+
+
 async def get_idempotency(
     request: Request,
     actor: Annotated[Actor, Depends(get_actor)],
@@ -128,7 +154,7 @@ async def get_idempotency(
     ] = None,
 ) -> Idempotency:
     return Idempotency(
-        key=idempotency_key,
+        key=_unquote(idempotency_key) if idempotency_key is not None else None,
         owner_id=actor.user_id,
         method=request.method,
         path=request.url.path,
