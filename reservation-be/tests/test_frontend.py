@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import httpx
-
 from reservation_be.main import close_app, create_app
 
 
