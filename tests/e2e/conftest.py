@@ -138,7 +138,10 @@ async def platform(
     )
     # Together: until the processor has bound its queue, the relay keeps events in the outbox.
     try:
-        await asyncio.gather(processor.start(), backend.start())
+        started = await asyncio.gather(processor.start(), backend.start(), return_exceptions=True)
+        for outcome in started:
+            if isinstance(outcome, BaseException):
+                raise outcome
         yield Platform(
             realm=test_realm,
             database_url=database_url,

@@ -17,7 +17,7 @@ import socket
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import uvicorn
@@ -152,7 +152,9 @@ class _Server(uvicorn.Server):
 class LoopbackServer:
     """An ASGI app served by uvicorn on ``127.0.0.1:port`` inside the running event loop."""
 
-    def __init__(self, app: Any, *, port: int | None = None, lifespan: str = "on") -> None:
+    def __init__(
+        self, app: Any, *, port: int | None = None, lifespan: Literal["on", "off"] = "on"
+    ) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(

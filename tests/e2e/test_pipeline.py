@@ -168,7 +168,7 @@ async def test_events_of_a_site_never_reach_another_sites_subscriptions(
                 ),
                 {"site": site_ids[0]},
             )
-        return left == 0 and unpublished == 0
+        return bool(left == 0 and unpublished == 0)
 
     await eventually(
         every_event_fanned_out,

@@ -113,7 +113,7 @@ async def test_booked_port_is_on_the_vlan_while_active_and_back_on_the_default_a
         return state
 
     async def ready() -> bool:
-        return (await provisioning())["state"] == "ready"
+        return bool((await provisioning())["state"] == "ready")
 
     await eventually(ready, timeout=30, what="the reservation's port to be reported ready")
     port = switch.port_state("Gi1/0/3")
@@ -138,7 +138,7 @@ async def test_booked_port_is_on_the_vlan_while_active_and_back_on_the_default_a
 
     async def released() -> bool:
         reservation = await api.reservation("bob", reservation_id)
-        return (
+        return bool(
             reservation["status"] == "completed"
             and reservation["provisioning"]["state"] == "released"
         )
