@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import logging
 import re
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -435,12 +436,11 @@ class SimulatedSwitch:
 
         class _Server(asyncssh.SSHServer):
             def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+                self._connection = conn
                 switch._connections.add(conn)
 
             def connection_lost(self, exc: Exception | None) -> None:
-                switch._connections.difference_update(
-                    c for c in list(switch._connections) if c.is_closed()
-                )
+                switch._connections.discard(self._connection)
 
             def begin_auth(self, username: str) -> bool:
                 return True
@@ -449,7 +449,7 @@ class SimulatedSwitch:
                 return True
 
             def validate_password(self, username: str, password: str) -> bool:
-                return username == switch.username and password == switch.password
+                return _same(username, switch.username) & _same(password, switch.password)
 
         self._server = await asyncssh.create_server(
             _Server,
@@ -525,7 +525,11 @@ class SimulatedSwitch:
         finally:
             editor.set_echo(True)
         process.stdout.write("\r\n")
-        return secret.strip() == self.enable_secret
+        return _same(secret.strip(), self.enable_secret)
+
+
+def _same(given: str, expected: str) -> bool:
+    return secrets.compare_digest(given.encode(), expected.encode())
 
 
 def _is_enable(line: str) -> bool:
