@@ -100,3 +100,15 @@ async def test_service_account_is_refused_on_user_endpoints(client, service_auth
     )
     assert response.status_code == 403
     assert "Service accounts" in response.json()["detail"]
+
+
+async def test_changed_claims_refresh_the_user_row(client, test_realm, session):
+    claims = _claims(test_realm, sub="refresh-sub", preferred_username="old", email="old@x.test")
+    first = test_realm.sign_token(claims)
+    await client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {first}"})
+    claims.update(preferred_username="new", email="new@x.test")
+    second = test_realm.sign_token(claims)
+    response = await client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {second}"})
+    assert response.json()["username"] == "new"
+    user = (await session.execute(select(User).where(User.id == "refresh-sub"))).scalar_one()
+    assert (user.username, user.email) == ("new", "new@x.test")
