@@ -42,19 +42,23 @@ async def switch() -> AsyncIterator[SimulatedSwitch]:
     await simulated.stop()
 
 
-def make_settings(switch: SimulatedSwitch, **overrides: Any) -> Settings:
-    config = SwitchConfig(
+def config_for(switch: SimulatedSwitch, ports: list[str]) -> SwitchConfig:
+    return SwitchConfig(
         host="127.0.0.1",
         port=switch.port,
         username=switch.username,
         password=switch.password,
         enable_secret=switch.enable_secret,
-        ports=frozenset(PORTS[:6]),  # Gi1/0/7 and Gi1/0/8 exist but are not ours to change
+        ports=frozenset(ports),
         timeout_seconds=10,
     )
+
+
+def make_settings(switch: SimulatedSwitch, **overrides: Any) -> Settings:
+    # Gi1/0/7 and Gi1/0/8 exist on the switch but are not ours to change.
     values: dict[str, Any] = {
         "webhook_secret": WEBHOOK_SECRET,
-        "switches": {"sw1": config},
+        "switches": {"sw1": config_for(switch, PORTS[:6])},
         "allowed_vlans": "100-199",
         "report_backoff_seconds": 0.01,
     }

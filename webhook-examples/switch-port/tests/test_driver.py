@@ -7,7 +7,7 @@ from pathlib import Path
 
 import asyncssh
 import pytest
-from conftest import PORTS, make_settings
+from conftest import PORTS, config_for
 from pydantic import SecretStr
 from switch_port_webhook import SimulatedSwitch, SwitchConfig
 from switch_port_webhook.driver import ScrapliIosDriver, SwitchError
@@ -15,7 +15,7 @@ from switch_port_webhook.ios import PortConfig, parse_vlan_brief
 
 
 def switch_config(switch: SimulatedSwitch) -> SwitchConfig:
-    return make_settings(switch).switches["sw1"]
+    return config_for(switch, PORTS)
 
 
 async def test_driver_reads_ports_and_vlans(switch: SimulatedSwitch) -> None:
@@ -60,7 +60,8 @@ def test_vlan_brief_with_wrapped_port_lists_is_parsed() -> None:
     assert parse_vlan_brief(output)[1].ports == {f"GigabitEthernet1/0/{n}" for n in range(1, 11)}
 
 
-async def test_simulator_speaks_abbreviated_ios(switch: SimulatedSwitch) -> None:
+async def type_lines(switch: SimulatedSwitch, lines: list[str]) -> str:
+    """What a person typing ``lines`` into an interactive SSH session would see."""
     async with asyncssh.connect(
         "127.0.0.1",
         switch.port,
@@ -69,20 +70,13 @@ async def test_simulator_speaks_abbreviated_ios(switch: SimulatedSwitch) -> None
         known_hosts=None,
     ) as connection:
         process = await connection.create_process(term_type="vt100")
-        lines = [
-            "en",
-            switch.enable_secret,
-            "conf t",
-            "int gi1/0/4",
-            "sw mo acc",
-            "sw acc vl 160",
-            "no vlan 1",
-            "end",
-            "wr mem",
-            "exit",
-        ]
         process.stdin.write("\n".join(lines) + "\n")
-        output = await asyncio.wait_for(process.stdout.read(), timeout=10)
+        return str(await asyncio.wait_for(process.stdout.read(), timeout=10))
+
+
+async def test_simulator_speaks_abbreviated_ios(switch: SimulatedSwitch) -> None:
+    lines = ["en", switch.enable_secret, "conf t", "int gi1/0/4", "sw mo acc", "sw acc vl 160"]
+    output = await type_lines(switch, [*lines, "no vlan 1", "end", "wr mem", "exit"])
     assert "Creating vlan 160" in output
     assert "may not be deleted" in output
     port = switch.port_state("Gi1/0/4")
@@ -93,18 +87,8 @@ async def test_simulator_speaks_abbreviated_ios(switch: SimulatedSwitch) -> None
 
 
 async def test_simulator_refuses_unknown_interfaces(switch: SimulatedSwitch) -> None:
-    async with asyncssh.connect(
-        "127.0.0.1",
-        switch.port,
-        username=switch.username,
-        password=switch.password,
-        known_hosts=None,
-    ) as connection:
-        process = await connection.create_process(term_type="vt100")
-        process.stdin.write(
-            f"enable\n{switch.enable_secret}\nconf t\ninterface Gi1/0/99\nend\nexit\n"
-        )
-        output = await asyncio.wait_for(process.stdout.read(), timeout=10)
+    lines = ["enable", switch.enable_secret, "conf t", "interface Gi1/0/99", "end", "exit"]
+    output = await type_lines(switch, lines)
     assert "% Invalid input detected" in output
     assert set(switch.running.interfaces) == {f"GigabitEthernet{p[2:]}" for p in PORTS}
 
@@ -129,3 +113,9 @@ async def test_host_key_is_checked_against_known_hosts(
             outcomes[name] = str(error)
     assert outcomes["genuine"] == "GigabitEthernet1/0/1"
     assert "known host check mismatch" in outcomes["impostor"]
+
+
+async def test_wrong_enable_secret_is_refused(switch: SimulatedSwitch) -> None:
+    output = await type_lines(switch, ["enable", "guess", "conf t", "exit"])
+    assert "% Access denied" in output
+    assert switch.config_commands == []

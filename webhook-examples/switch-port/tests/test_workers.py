@@ -11,12 +11,13 @@ from conftest import (
     PORTS,
     Receiver,
     ReceiverFactory,
+    config_for,
     make_settings,
     reservation_event,
     signed_headers,
 )
 from reservation_common.events import EventType, PingData, SiteRef, make_event
-from switch_port_webhook import SimulatedSwitch, SwitchConfig, create_app
+from switch_port_webhook import SimulatedSwitch, create_app
 from switch_port_webhook.testing import serve_webhook
 
 STARTING = EventType.RESERVATION_STARTING
@@ -51,14 +52,7 @@ async def test_different_switches_are_worked_on_in_parallel(
     await other.start()
     try:
         base = make_settings(switch)
-        second = SwitchConfig(
-            host="127.0.0.1",
-            port=other.port,
-            username=other.username,
-            password=other.password,
-            enable_secret=other.enable_secret,
-            ports=frozenset(PORTS),
-        )
+        second = config_for(other, PORTS)
         receiver = await receiver_factory(
             base.model_copy(update={"switches": {**base.switches, "sw2": second}})
         )
