@@ -112,3 +112,26 @@ async def test_changed_claims_refresh_the_user_row(client, test_realm, session):
     assert response.json()["username"] == "new"
     user = (await session.execute(select(User).where(User.id == "refresh-sub"))).scalar_one()
     assert (user.username, user.email) == ("new", "new@x.test")
+
+
+async def test_unreachable_identity_provider_is_503_not_401(settings, test_realm):
+    import socket
+
+    import httpx
+    from reservation_be.main import close_app, create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = create_app(
+        settings.model_copy(update={"oidc_discovery_url": f"http://127.0.0.1:{port}/realms/x"})
+    )
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            token = test_realm.token("bob")
+            response = await c.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"})
+    finally:
+        await close_app(app)
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"

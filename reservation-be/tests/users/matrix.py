@@ -20,6 +20,13 @@ CASES = [
         any_user(404),
     ),
     Case(
+        "ssh-keys-rename-unknown",
+        "PATCH",
+        "/api/v1/users/me/ssh-keys/00000000-0000-0000-0000-000000000000",
+        any_user(404),
+        body={"name": "laptop"},
+    ),
+    Case(
         "ssh-keys-delete-unknown",
         "DELETE",
         "/api/v1/users/me/ssh-keys/00000000-0000-0000-0000-000000000000",

@@ -10,7 +10,14 @@ from reservation_be.kit.db import SessionDep
 from reservation_be.kit.errors import problem_responses
 from reservation_be.models import User
 from reservation_be.users import service
-from reservation_be.users.schemas import MeOut, ProfileUpdate, SshKeyCreate, SshKeyOut, UserOut
+from reservation_be.users.schemas import (
+    MeOut,
+    ProfileUpdate,
+    SshKeyCreate,
+    SshKeyOut,
+    SshKeyUpdate,
+    UserOut,
+)
 
 router = APIRouter(prefix="/users", tags=["users"], responses=problem_responses(401, 403))
 
@@ -65,6 +72,19 @@ async def add_ssh_key(session: SessionDep, actor: ActorDep, body: SshKeyCreate) 
 async def get_ssh_key(session: SessionDep, actor: ActorDep, key_id: uuid.UUID) -> SshKeyOut:
     policy.require_user(actor)
     return SshKeyOut.model_validate(await service.get_ssh_key(session, actor, key_id))
+
+
+@router.patch(
+    "/me/ssh-keys/{key_id}",
+    response_model=SshKeyOut,
+    summary="Rename an own SSH key",
+    responses=problem_responses(404, 422),
+)
+async def rename_ssh_key(
+    session: SessionDep, actor: ActorDep, key_id: uuid.UUID, body: SshKeyUpdate
+) -> SshKeyOut:
+    policy.require_user(actor)
+    return SshKeyOut.model_validate(await service.rename_ssh_key(session, actor, key_id, body))
 
 
 @router.delete(

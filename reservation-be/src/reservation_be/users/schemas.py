@@ -57,6 +57,10 @@ class SshKeyCreate(InputSchema):
     public_key: Annotated[str, Field(min_length=1, max_length=16_384)]
 
 
+class SshKeyUpdate(InputSchema):
+    name: Annotated[str, Field(min_length=1, max_length=255)]
+
+
 class SshKeyOut(Schema):
     id: uuid.UUID
     name: str

@@ -10,7 +10,7 @@ from reservation_be.kit import audit
 from reservation_be.kit.errors import Conflict, FieldError, NotFound, UnprocessableEntity
 from reservation_be.models import SshKey, User
 from reservation_be.users import repository
-from reservation_be.users.schemas import ProfileUpdate, SshKeyCreate
+from reservation_be.users.schemas import ProfileUpdate, SshKeyCreate, SshKeyUpdate
 from reservation_be.users.ssh_keys import InvalidSshKey, parse_public_key
 
 MAX_KEYS_PER_USER = 50
@@ -84,4 +84,17 @@ async def get_ssh_key(session: AsyncSession, actor: Actor, key_id: uuid.UUID) ->
     key = await repository.get_ssh_key(session, actor.user_id, key_id)
     if key is None:
         raise NotFound("SSH key not found.")
+    return key
+
+
+async def rename_ssh_key(
+    session: AsyncSession, actor: Actor, key_id: uuid.UUID, data: SshKeyUpdate
+) -> SshKey:
+    key = await get_ssh_key(session, actor, key_id)
+    before = {"name": key.name}
+    key.name = data.name
+    await session.flush()
+    await audit.record(
+        session, actor, None, "ssh_key", key.id, "rename", before, {"name": key.name}
+    )
     return key
