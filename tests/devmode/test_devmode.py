@@ -2,10 +2,14 @@
 test realm, bookings over the API, a switch port provisioned by the switch-port example against
 the simulated switch, a clean stop, and a second start that keeps the data.
 
-The tests of this module share one launcher run and then a second one, in file order."""
+The tests of this module share one launcher run (in-process event transport) and then a second
+one on the same directory with ``AMQP_URL`` set (RabbitMQ, under exchange and queue names of
+this run, deleted at the end), in file order."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import re
@@ -15,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -22,6 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import aio_pika
 import asyncssh
 import httpx
 import psutil
@@ -33,6 +39,7 @@ READY_TIMEOUT = 150.0
 STOP_TIMEOUT = 40.0
 PROVISION_TIMEOUT = 45.0
 SWITCH_LOGIN = {"username": "netops", "password": "netops"}  # the launcher's dev defaults
+AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 
 
 def free_ports(count: int) -> list[int]:
@@ -104,8 +111,9 @@ class Launch:
             self.process.stdout.close()
 
 
-def launch(data_dir: Path, ports: list[int]) -> Launch:
+def launch(data_dir: Path, ports: list[int], extra_env: dict[str, str] | None = None) -> Launch:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "AMQP_URL"}}
+    env.update(extra_env or {})
     api, idp, processor, webhook, ssh = ports
     process = subprocess.Popen(
         [
@@ -164,10 +172,53 @@ def first_run(data_dir: Path, ports: list[int]) -> Iterator[Launch]:
         run.close()
 
 
+@dataclass(frozen=True)
+class BrokerNames:
+    exchange: str
+    queue: str
+
+    @property
+    def env(self) -> dict[str, str]:
+        """What the launcher passes on to the backend's relay and to the processor."""
+        return {
+            "AMQP_URL": AMQP_URL,
+            "RESERVATION_BE_RELAY_EXCHANGE": self.exchange,
+            "RESERVATION_EP_EXCHANGE": self.exchange,
+            "RESERVATION_EP_QUEUE": self.queue,
+        }
+
+    async def queue_consumers(self) -> int:
+        async with await aio_pika.connect(AMQP_URL) as connection:
+            channel = await connection.channel()
+            queue = await channel.declare_queue(self.queue, passive=True)
+            return int(queue.declaration_result.consumer_count)
+
+    async def delete(self) -> None:
+        async with await aio_pika.connect(AMQP_URL) as connection:
+            channel = await connection.channel()
+            # The processor declares its queue and a dead-letter exchange and queue.
+            for queue in (self.queue, f"{self.queue}.dead"):
+                with contextlib.suppress(aio_pika.exceptions.AMQPError):
+                    await channel.queue_delete(queue)
+            for exchange in (self.exchange, f"{self.queue}.dead"):
+                with contextlib.suppress(aio_pika.exceptions.AMQPError):
+                    await channel.exchange_delete(exchange)
+
+
 @pytest.fixture(scope="module")
-def second_run(first_run: Launch, data_dir: Path, ports: list[int]) -> Iterator[Launch]:
+def broker() -> Iterator[BrokerNames]:
+    suffix = uuid.uuid4().hex[:12]
+    names = BrokerNames(exchange=f"devmode.events.{suffix}", queue=f"devmode-processor-{suffix}")
+    yield names
+    asyncio.run(names.delete())
+
+
+@pytest.fixture(scope="module")
+def second_run(
+    first_run: Launch, data_dir: Path, ports: list[int], broker: BrokerNames
+) -> Iterator[Launch]:
     assert first_run.process.poll() is not None, "starts after the first launcher stopped"
-    run = launch(data_dir, ports)
+    run = launch(data_dir, ports, broker.env)
     try:
         run.wait_ready()
         yield run
@@ -311,7 +362,7 @@ async def test_switch_port_booking_is_put_on_its_vlan_and_reported_ready(
     first_run: Launch,
 ) -> None:
     assert vlan_ports(await switch_vlans(first_run), 42) is None
-    provisioning = book_port_and_wait_until_ready(first_run, "Gi1/0/1", vlan_id=42)
+    provisioning = await asyncio.to_thread(book_port_and_wait_until_ready, first_run, "Gi1/0/1", 42)
     assert provisioning["details"]["vlan"] == 42
     assert "1/0/1" in str(provisioning["details"]["port"])
     on_vlan = vlan_ports(await switch_vlans(first_run), 42)
@@ -380,12 +431,19 @@ def test_second_start_on_the_same_directory_keeps_the_data(
         assert [s["slug"] for s in sites].count("demo-lab") == 1
 
 
-def test_second_start_keeps_the_receivers_secret_and_provisions_again(
-    second_run: Launch,
+async def test_second_start_with_rabbitmq_provisions_with_the_kept_receiver_secret(
+    second_run: Launch, broker: BrokerNames
 ) -> None:
-    # The receiver verifies signatures with the secret kept from the first run.
-    provisioning = book_port_and_wait_until_ready(second_run, "Gi1/0/2", vlan_id=43)
+    assert "RabbitMQ (AMQP_URL)" in second_run.text
+    assert await broker.queue_consumers() == 1, "the processor consumes this run's queue"
+    # Events now travel outbox -> relay -> RabbitMQ -> processor; the receiver verifies their
+    # signatures with the secret kept from the first run.
+    provisioning = await asyncio.to_thread(
+        book_port_and_wait_until_ready, second_run, "Gi1/0/2", 43
+    )
     assert provisioning["details"]["vlan"] == 43
+    on_vlan = vlan_ports(await switch_vlans(second_run), 43)
+    assert on_vlan is not None and "Gi1/0/2" in on_vlan, on_vlan
 
 
 def test_second_stop_leaves_no_process_behind(second_run: Launch) -> None:
