@@ -270,3 +270,37 @@ async def test_a_name_that_resolves_elsewhere_at_connect_time_is_refused_before_
             secrets=[receiver.secrets["a"]],
         )
         assert summary.status_code == 204
+
+
+async def test_processor_started_before_the_broker_connects_once_it_is_reachable(
+    sm: SM, box: SecretBox, settings: Settings, names: tuple[str, str], receiver: Receiver
+) -> None:
+    site = await create_site(sm)
+    _, [secret] = await create_subscription(sm, box, site=site, url=receiver.url("a"))
+    receiver.secrets["a"] = secret
+    await receiver.start()
+    proxy = TcpProxy()  # nothing listens on its port yet
+    processor = Processor(
+        broker_settings(settings, names, f"amqp://guest:guest@127.0.0.1:{proxy.port}/"),
+        serve_http=False,
+    )
+    task = asyncio.create_task(processor.run())
+    try:
+        consumer = processor.consumer
+        assert consumer is not None
+        await asyncio.sleep(1.0)
+        assert (await processor.readiness()) == {"database": True, "broker": False}
+        await proxy.start()
+        await wait_for(lambda: consumer.ready, timeout=20, what="consumer connected")
+        assert (await processor.readiness())["broker"] is True
+        event = reservation_event(site)
+        async with Publisher(names[0]) as pub:
+            await pub.publish(
+                event.model_dump_json().encode(), routing_key=event.type, message_id=event.id
+            )
+        await wait_for(lambda: len(receiver.received) == 1, timeout=15, what="delivery")
+    finally:
+        processor.stop()
+        await asyncio.wait_for(task, timeout=20)
+        await proxy.stop()
+    assert json.loads(receiver.received[0].body)["id"] == event.id
