@@ -19,7 +19,7 @@ async def test_64_concurrent_clients_booking_one_slot_exactly_one_wins(
     # A separate app whose pool is smaller than the crowd: requests queue for connections as
     # they would in production, and the test leaves connections for other suites.
     app = create_app(
-        settings.model_copy(update={"database_pool_size": 24, "database_max_overflow": 0})
+        settings.model_copy(update={"database_pool_size": 12, "database_max_overflow": 0})
     )
     users = []
     for i in range(8):

@@ -20,7 +20,7 @@ from reservation_common.events import (
     make_event,
 )
 from sqlalchemy.dialects.postgresql import Range
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reservation_be import policy
@@ -42,6 +42,7 @@ from reservation_be.models.resource_type import ResourceType
 from reservation_be.policy import Action, SiteContext
 from reservation_be.reservations import repository, rules
 from reservation_be.reservations.db_errors import (
+    DEADLOCK_DETECTED,
     EXCLUSION_VIOLATION,
     FOREIGN_KEY_VIOLATION,
     sqlstate,
@@ -336,11 +337,13 @@ async def _hold(
                 resource_id=reservation.resource_id,
                 period=held,
             )
-    except IntegrityError as exc:
+    except DBAPIError as exc:
         state = sqlstate(exc)
         if state == FOREIGN_KEY_VIOLATION:
             raise Conflict("The resource tree changed while booking; retry.") from exc
-        if state != EXCLUSION_VIOLATION:
+        # Two overlapping bookings inserting their slots in different orders can deadlock;
+        # PostgreSQL then aborts one, which conflicts with the other anyway.
+        if state not in (EXCLUSION_VIOLATION, DEADLOCK_DETECTED):
             raise
         other = await repository.find_booking_conflict(
             session, resource_id=reservation.resource_id, period=held, exclude=reservation.id

@@ -22,7 +22,7 @@ from reservation_common.events import (
     make_event,
 )
 from sqlalchemy.dialects.postgresql import Range
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reservation_be import policy
@@ -37,6 +37,7 @@ from reservation_be.models.resource_type import ResourceType
 from reservation_be.policy import Action, SiteContext
 from reservation_be.reservations import repository as reservations_repository
 from reservation_be.reservations.db_errors import (
+    DEADLOCK_DETECTED,
     EXCLUSION_VIOLATION,
     FOREIGN_KEY_VIOLATION,
     UNIQUE_VIOLATION,
@@ -264,6 +265,22 @@ async def subtree(
     )
 
 
+async def _lock_move(
+    session: AsyncSession, ctx: SiteContext, resource: Resource, new_parent: uuid.UUID | None
+) -> None:
+    """Lock the old and new ancestor paths before reading the tree, so the cycle check and the
+    slot copy see the hierarchy as it is when this change commits."""
+    if resource.parent_id is not None:
+        await repository.lock_path(session, resource.parent_id)
+    if new_parent is not None:
+        await _lock_parent(session, ctx.site_id, new_parent)
+        if await repository.is_in_subtree(session, resource.id, new_parent):
+            raise HierarchyCycle(
+                "The new parent is this resource or one of its descendants.",
+                errors=_field("parent_id", "would make a cycle"),
+            )
+
+
 async def update(
     session: AsyncSession, actor: Actor, resource_id: uuid.UUID, body: ResourceUpdate
 ) -> Resource:
@@ -272,22 +289,19 @@ async def update(
     for name in ("type_id", "name", "description", "location", "attributes", "status"):
         if name in changes and changes[name] is None:
             raise UnprocessableEntity(f"{name} cannot be null.", errors=_field(name, "null"))
+    # The row first, so the parent it names is the one this change replaces.
+    resource = await repository.get_for_update(session, resource_id) or resource
     moving = "parent_id" in changes and changes["parent_id"] != resource.parent_id
     now = datetime.now(UTC)
     if moving:
-        new_parent: uuid.UUID | None = changes["parent_id"]
-        # Lock both paths before reading the tree, so the cycle check and the slot copy see
-        # the hierarchy as it is when this change commits.
-        if resource.parent_id is not None:
-            await repository.lock_path(session, resource.parent_id)
-        if new_parent is not None:
-            await _lock_parent(session, ctx.site_id, new_parent)
-            if await repository.is_in_subtree(session, resource.id, new_parent):
-                raise HierarchyCycle(
-                    "The new parent is this resource or one of its descendants.",
-                    errors=_field("parent_id", "would make a cycle"),
-                )
-    resource = await repository.get_for_update(session, resource_id) or resource
+        try:
+            await _lock_move(session, ctx, resource, changes["parent_id"])
+        except DBAPIError as exc:
+            if sqlstate(exc) != DEADLOCK_DETECTED:
+                raise
+            raise Conflict(
+                "Another change of the same part of the tree ran at once; retry."
+            ) from exc
     before = ResourceRead.model_validate(resource)
     previous_status = resource.status
     for key, value in changes.items():
