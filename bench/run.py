@@ -587,6 +587,14 @@ def cli() -> None:
     parser.add_argument("--short", action="store_true", help="smaller runs (CI)")
     args = parser.parse_args()
     asyncio.run(main(args.short))
+    subprocess.run(
+        [
+            sys.executable,
+            os.path.join(os.path.dirname(__file__), "pipeline.py"),
+            *(["--short"] if args.short else []),
+        ],
+        check=True,
+    )
 
 
 if __name__ == "__main__":
