@@ -45,6 +45,11 @@ class EventIntake:
 
     async def __call__(self, body: bytes, message_id: str | None = None) -> int:
         event, keys = parse_event(body)
+        if message_id is not None and message_id != event.id:
+            logger.warning(
+                "message id differs from the event id; the event id counts",
+                extra={"message_id": message_id, "event_id": event.id},
+            )
         metrics.QUEUE_LAG_SECONDS.set((datetime.now(UTC) - event.timestamp).total_seconds())
         retrying = AsyncRetrying(
             retry=retry_if_exception_type((SQLAlchemyError, OSError)),

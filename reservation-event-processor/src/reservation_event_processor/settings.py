@@ -56,7 +56,6 @@ class Settings(BaseSettings):
     queue: str = "reservation-event-processor"
     prefetch: int = Field(default=32, ge=1)
     webhook_secrets_key: SecretStr = SecretStr(DEV_WEBHOOK_SECRETS_KEY)
-    oidc_issuer: str | None = None
 
     # Hosts (exact names) or networks (CIDR) that may be targeted although private/loopback.
     ssrf_allowlist: Annotated[list[str], NoDecode] = Field(default_factory=list)
