@@ -53,7 +53,7 @@ async def rig(switch: SimulatedSwitch) -> AsyncIterator[SwitchPortRig]:
 
 async def subscribe_switch_port(
     api: Api, platform: Platform, rig: SwitchPortRig, site_id: str, **scope: Any
-) -> None:
+) -> dict[str, Any]:
     """What a resource owner does: subscribe the integration to the lifecycle events in
     ``scope``, bound to its Keycloak client, then give the receiver the secret shown once."""
     port = free_port()
@@ -74,6 +74,7 @@ async def subscribe_switch_port(
         client_secret=platform.realm.client_secret("switch-port-webhook"),
         allowed_vlans="100-199",
     )
+    return subscription
 
 
 async def test_booked_port_is_on_the_vlan_while_active_and_back_on_the_default_after(
@@ -166,7 +167,9 @@ async def test_injection_attempts_are_refused_and_the_switch_receives_no_command
         parameters={"type": "object"},
         lead_time="PT1M",
     )
-    await subscribe_switch_port(api, platform, rig, site["id"], scope={"kind": "site"})
+    subscription = await subscribe_switch_port(
+        api, platform, rig, site["id"], scope={"kind": "site"}
+    )
     good_port = await api.create_resource(
         "alice",
         site["id"],
@@ -190,6 +193,7 @@ async def test_injection_attempts_are_refused_and_the_switch_receives_no_command
         ({"switch": "sw1", "interface": "Gi1/0/4"}, {"vlan_id": "42\nreload"}),
         ({"switch": "sw1", "interface": "Gi1/0/4"}, {"vlan_id": "1; no vlan 1"}),
         ({"switch": "sw1", "interface": "Gi1/0/4 description x"}, {"vlan_id": 150}),
+        ({"switch": "sw1", "interface": "Gi 1/0/4"}, {"vlan_id": 150}),
         ({"switch": "sw1", "interface": "Gi1/0/4\nreload"}, {"vlan_id": 150}),
         ({"switch": "sw1", "interface": "Gi1/0/4\r\nno vlan 1"}, {"vlan_id": 150}),
         ({"switch": "sw1\nreload", "interface": "Gi1/0/4"}, {"vlan_id": 150}),
@@ -218,3 +222,22 @@ async def test_injection_attempts_are_refused_and_the_switch_receives_no_command
     assert switch.config_commands == []
     assert switch.logins == 0, "the integration connected to the switch"
     assert all(switch.port_state(p).access_vlan == DEFAULT_VLAN for p in PORTS)
+    # The owner sees why in the delivery log: the receiver answered, and said it refused.
+    deliveries = await api.expect(
+        200,
+        "alice",
+        "GET",
+        f"/sites/{site['id']}/webhooks/{subscription['id']}/deliveries",
+        params={"event_type": "reservation.starting", "size": 100},
+    )
+    assert len(deliveries["items"]) == len(attempts)
+    for delivery in deliveries["items"]:
+        assert (delivery["status"], delivery["last_status_code"]) == ("succeeded", 200)
+        attempts_log = await api.expect(
+            200,
+            "alice",
+            "GET",
+            f"/sites/{site['id']}/webhooks/{subscription['id']}"
+            f"/deliveries/{delivery['id']}/attempts",
+        )
+        assert '"refused"' in attempts_log["items"][-1]["response_excerpt"]
