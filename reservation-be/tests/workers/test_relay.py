@@ -104,7 +104,7 @@ async def test_notify_wakes_the_relay_without_waiting_for_the_sweep(app, broker,
         started = loop.time()
         [event_id] = await enqueue(sm)
         await eventually(lambda: event_id in broker.ids, timeout=3, what="the event")
-        assert loop.time() - started < 1.0
+        assert loop.time() - started < 2.0  # the sweep would take 60 s
 
 
 async def test_broker_connection_dropped_during_load_loses_nothing(

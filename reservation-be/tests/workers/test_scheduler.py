@@ -55,7 +55,7 @@ async def test_restart_across_the_start_boundary_emits_start_exactly_once(
     app, session, lab, people, make_scheduler
 ):
     sm = app.state.sessionmaker
-    start = now() + seconds(1.6)
+    start = now() + seconds(3)
     rid = await place(session, lab, people["bob"], start, start + timedelta(hours=1))
 
     async with running(make_scheduler()):
@@ -91,10 +91,10 @@ async def test_two_schedulers_in_parallel_emit_each_event_exactly_once(
         resource = (lab.server1, lab.server2)[i % 2]
         start = base + seconds(0.05 * i)
         ids.append(
-            await place(session, lab, people["bob"], start, start + seconds(3), resource=resource)
+            await place(session, lab, people["bob"], start, start + seconds(4), resource=resource)
         )
-    first = make_scheduler(ending_soon_before=seconds(1.5))
-    second = make_scheduler(ending_soon_before=seconds(1.5))
+    first = make_scheduler(ending_soon_before=seconds(2))
+    second = make_scheduler(ending_soon_before=seconds(2))
     async with running(first), running(second):
         for rid in ids:
             await eventually(
@@ -164,7 +164,7 @@ async def test_cancelling_an_active_reservation_emits_ended_at_once(
         await eventually(lambda: _status_is(sm, rid, "active"), timeout=5, what="active")
         started = (await lifecycle_events(sm, rid))[-1]["data"]
         # Woken for the due time, not by the 30 s fallback sleep.
-        assert started["lateness_seconds"] < 2.0
+        assert started["lateness_seconds"] < 3.0
 
         cancelled = await client.post(
             f"/api/v1/reservations/{rid}/cancel", json={"reason": "done early"},
@@ -174,7 +174,7 @@ async def test_cancelling_an_active_reservation_emits_ended_at_once(
         loop = asyncio.get_running_loop()
         asked = loop.time()
         await eventually(lambda: _has(sm, rid, "reservation.ended"), timeout=5, what="ended")
-        assert loop.time() - asked < 2.0
+        assert loop.time() - asked < 3.0
 
     events = await lifecycle_events(sm, rid)
     assert [e["type"] for e in events] == [
@@ -213,7 +213,7 @@ async def test_shortening_an_active_reservation_moves_its_teardown_forward(
     assert [e["type"] for e in events][-2:] == ["reservation.ending_soon", "reservation.ended"]
     ended = events[-1]["data"]
     assert at(ended["due_at"]) == new_end
-    assert ended["lateness_seconds"] < 1.0
+    assert ended["lateness_seconds"] < 3.0
 
 
 async def test_a_reservation_cancelled_before_it_starts_emits_no_lifecycle_event(
