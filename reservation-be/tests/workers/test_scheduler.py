@@ -243,3 +243,41 @@ async def _all_event_ids(sm: Any) -> list[str]:
 
     async with sm() as session:
         return [r[0] for r in await session.execute(select(OutboxMessage.payload["id"].astext))]
+
+
+async def test_a_reservation_that_cannot_advance_holds_no_other_back(
+    app, session, lab, people, make_scheduler, monkeypatch
+):
+    from reservation_be.workers import scheduler as scheduler_module
+
+    sm = app.state.sessionmaker
+    t = now()
+    stuck, fine = [
+        await place(
+            session,
+            lab,
+            people["bob"],
+            t - timedelta(minutes=1),
+            t + timedelta(hours=1),
+            created_at=t - timedelta(hours=1),
+            resource=resource,
+        )
+        for resource in (lab.server1, lab.server2)
+    ]
+    real = scheduler_module.event_data
+
+    async def broken(session: Any, reservation: Any, **kwargs: Any) -> Any:
+        if reservation.id == stuck:
+            raise RuntimeError("cannot build the payload")
+        return await real(session, reservation, **kwargs)
+
+    monkeypatch.setattr(scheduler_module, "event_data", broken)
+    scheduler = make_scheduler(listen_dsn=None)
+    assert await scheduler.run_once() == 2
+    assert await types_of(sm, fine) == ["reservation.starting", "reservation.started"]
+    assert await types_of(sm, stuck) == []
+    assert await status_of(sm, stuck) == "confirmed"
+
+    monkeypatch.setattr(scheduler_module, "event_data", real)
+    assert await scheduler.run_once() == 2
+    assert await types_of(sm, stuck) == ["reservation.starting", "reservation.started"]

@@ -231,13 +231,25 @@ class LifecycleScheduler:
         """One transaction: returns (reservations advanced, events written)."""
         now = self._clock()
         emitted = 0
+        advanced = 0
         async with self._sessionmaker() as session, session.begin():
             rows = (await session.execute(self._plan.select_due(now, self._batch))).all()
             for reservation, stage, due_at in rows:
-                if await self._advance(session, Due(reservation, Stage(stage), due_at), now):
-                    emitted += 1
+                try:
+                    # A savepoint each: one reservation that cannot advance holds no other back.
+                    async with session.begin_nested():
+                        due = Due(reservation, Stage(stage), due_at)
+                        emitted += await self._advance(session, due, now)
+                except Exception:
+                    log.exception(
+                        "reservation %s cannot advance to %s; retried on the next pass",
+                        reservation.id,
+                        Stage(stage).name.lower(),
+                    )
+                    continue
+                advanced += 1
         self.emitted += emitted
-        return len(rows), emitted
+        return advanced, emitted
 
     async def _advance(self, session: AsyncSession, due: Due, now: datetime) -> bool:
         """Record the stage and write its event; False when the stage is skipped."""
