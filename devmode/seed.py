@@ -184,6 +184,16 @@ class Seeder:
     def _ensure_subscription(self, data: DemoData) -> None:
         """Subscribe the switch-port example to the switch-port type's lifecycle events."""
         base = f"/sites/{data.site_id}/webhooks"
+        if data.subscription_id is None:  # demo.json was lost: adopt the one made before, if any
+            data.webhook_secret = None
+            ours = [
+                w
+                for w in self._items(base)
+                if w["name"] == SUBSCRIPTION_NAME
+                and w["integration_client_id"] == INTEGRATION_CLIENT
+            ]
+            if ours:
+                data.subscription_id = str(min(ours, key=lambda w: str(w["created_at"]))["id"])
         if data.subscription_id:
             current = self.client.get(f"{base}/{data.subscription_id}")
             if current.status_code == 200:
