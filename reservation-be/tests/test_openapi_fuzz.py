@@ -17,7 +17,7 @@ MAX_EXAMPLES = "10"
 TIMEOUT_SECONDS = 240
 
 
-def _run_schemathesis(base_url: str, token: str) -> subprocess.CompletedProcess[str]:
+def _run_schemathesis(base_url: str, token: str, workdir: str) -> subprocess.CompletedProcess[str]:
     command = [
         sys.executable,
         "-m",
@@ -43,14 +43,19 @@ def _run_schemathesis(base_url: str, token: str) -> subprocess.CompletedProcess[
         "--no-color",
     ]
     return subprocess.run(
-        command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False
+        command,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_SECONDS,
+        check=False,
+        cwd=workdir,  # whatever the tool writes stays out of the tree
     )
 
 
-async def test_no_generated_request_causes_a_server_error(settings, test_realm, db):
+async def test_no_generated_request_causes_a_server_error(settings, test_realm, db, tmp_path):
     app = create_app(settings)
     token = test_realm.token("admin")
     with serve_in_thread(app) as base_url:
-        result = await asyncio.to_thread(_run_schemathesis, base_url, token)
+        result = await asyncio.to_thread(_run_schemathesis, base_url, token, str(tmp_path))
     print(result.stdout[-3000:])
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
