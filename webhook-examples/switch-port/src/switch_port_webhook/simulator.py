@@ -458,7 +458,9 @@ class SimulatedSwitch:
             server_host_keys=[self._host_key],
             process_factory=self._handle,
             line_editor=True,
-            line_echo=True,
+            # The session echoes the end of each line itself, after reading it: a line typed
+            # ahead of the prompt then still shows after the prompt, as on a real switch.
+            line_echo=False,
             encoding="utf-8",
             keepalive_interval=0,
         )
@@ -498,6 +500,7 @@ class SimulatedSwitch:
                 line = await process.stdin.readline()
                 if not line:
                     break
+                process.stdout.write("\r\n")
                 enabling = session.mode == "exec" and _is_enable(line)
                 if enabling and not await self._ask_enable_secret(process):
                     process.stdout.write("% Access denied\r\n\r\n")
