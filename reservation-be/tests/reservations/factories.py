@@ -7,38 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from reservation_be.models import Site, SiteMember, User
+from reservation_be.models import Site
 from reservation_be.models.resource import Resource
 from reservation_be.models.resource_type import ResourceType
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-
-async def ensure_user(session: AsyncSession, user_id: str, username: str) -> None:
-    await session.execute(
-        insert(User)
-        .values(id=user_id, username=username, email=f"{username}@example.test")
-        .on_conflict_do_nothing(index_elements=[User.id])
-    )
-
-
-async def make_site(
-    session: AsyncSession, *, slug: str | None = None, visibility: str = "public"
-) -> Site:
-    slug = slug or f"site-{uuid.uuid4().hex[:8]}"
-    site = Site(slug=slug, name=slug.title(), visibility=visibility)
-    session.add(site)
-    await session.flush()
-    await session.refresh(site)
-    return site
-
-
-async def add_member(
-    session: AsyncSession, site: Site, user_id: str, username: str, role: str = "member"
-) -> None:
-    await ensure_user(session, user_id, username)
-    session.add(SiteMember(site_id=site.id, user_id=user_id, role=role))
-    await session.flush()
+from tests.factories import add_member, create_site, ensure_user
 
 
 async def make_type(session: AsyncSession, site: Site, **fields: Any) -> ResourceType:
@@ -86,12 +60,12 @@ class Lab:
 
 
 async def make_lab(session: AsyncSession, people: dict[str, str], **type_fields: Any) -> Lab:
-    site = await make_site(session, slug=f"lab-{uuid.uuid4().hex[:6]}")
-    other = await make_site(session, slug=f"other-{uuid.uuid4().hex[:6]}")
-    await add_member(session, site, people["alice"], "alice", "site-admin")
-    await add_member(session, site, people["bob"], "bob", "member")
-    await add_member(session, other, people["carol"], "carol", "site-admin")
-    await ensure_user(session, people["admin"], "admin")
+    site = await create_site(session, slug=f"lab-{uuid.uuid4().hex[:6]}", commit=False)
+    other = await create_site(session, slug=f"other-{uuid.uuid4().hex[:6]}", commit=False)
+    await add_member(session, site, people["alice"], "site-admin", username="alice", commit=False)
+    await add_member(session, site, people["bob"], "member", username="bob", commit=False)
+    await add_member(session, other, people["carol"], "site-admin", username="carol", commit=False)
+    await ensure_user(session, people["admin"], "admin", commit=False)
     rtype = await make_type(session, site, name="server", **type_fields)
     rack = await make_resource(session, site, rtype, name="rack-a")
     server1 = await make_resource(session, site, rtype, name="server-1", parent=rack)

@@ -8,7 +8,8 @@ import httpx
 from reservation_be.main import close_app, create_app
 from sqlalchemy import text
 
-from tests.reservations.factories import add_member, booking, ensure_user, hours_from_now
+from tests.factories import add_member
+from tests.reservations.factories import booking, hours_from_now
 
 CLIENTS = 64
 
@@ -28,8 +29,7 @@ async def test_64_concurrent_clients_booking_one_slot_exactly_one_wins(
             user_id = test_realm.user_id(name)
         except KeyError:
             user_id = test_realm.create_user(name)
-        await ensure_user(session, user_id, name)
-        await add_member(session, lab.site, user_id, name)
+        await add_member(session, lab.site, user_id, username=name, commit=False)
         users.append(name)
     await session.commit()
     headers = [await auth(users[i % len(users)]) for i in range(CLIENTS)]
