@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 __all__ = ["Database", "asyncpg_url", "forget_dead_handles", "open_database"]
 
 DATABASE = "reservations"
@@ -72,7 +74,9 @@ def forget_dead_handles(pgdata: Path) -> None:
 
 def open_database(data_dir: Path, given_url: str | None) -> Database:
     if given_url:
-        return Database(url=asyncpg_url(given_url), description="DATABASE_URL")
+        url = asyncpg_url(given_url)
+        shown = make_url(url).render_as_string(hide_password=True)
+        return Database(url=url, description=f"DATABASE_URL {shown}")
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset; its fallback is fine here.
         warnings.simplefilter("ignore")

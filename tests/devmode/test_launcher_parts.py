@@ -1,0 +1,69 @@
+"""The launcher's small decisions, without starting anything."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def load(name: str) -> ModuleType:
+    """A module of the repository's ``devmode/`` (this test package has the same name)."""
+    spec = importlib.util.spec_from_file_location(f"launcher_{name}", REPO / "devmode" / name)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
+    spec.loader.exec_module(module)
+    return module
+
+
+receivers = load("receivers.py")
+database = load("database.py")
+
+
+def test_receivers_get_a_loopback_address_of_their_own() -> None:
+    assert receivers.receiver_host("127.0.0.1") == "127.0.0.2"
+
+
+def test_an_explicit_receiver_host_is_kept() -> None:
+    assert receivers.receiver_host("127.0.0.1", "127.0.0.9") == "127.0.0.9"
+
+
+@pytest.mark.parametrize("host", ["localhost", "10.1.2.3", "::1", "127.0.0.2"])
+def test_receivers_share_a_host_that_is_not_an_ipv4_loopback_address(host: str) -> None:
+    assert receivers.receiver_host(host) == host
+
+
+def test_any_postgresql_url_is_given_to_sqlalchemy_as_asyncpg() -> None:
+    for given in ("postgres://u@h/db", "postgresql://u@h/db", "postgresql+psycopg://u@h/db"):
+        assert database.asyncpg_url(given) == "postgresql+asyncpg://u@h/db"
+
+
+def test_a_given_database_url_is_shown_without_its_password(tmp_path: Path) -> None:
+    opened = database.open_database(tmp_path, "postgresql://dev:s3cret@db.example:5432/app")
+    assert opened.url == "postgresql+asyncpg://dev:s3cret@db.example:5432/app"
+    assert "s3cret" not in opened.description
+    assert opened.embedded is None
+    assert not (tmp_path / "postgres").exists()
+
+
+def test_dead_launchers_are_forgotten_by_the_embedded_server(tmp_path: Path) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    handles = tmp_path / ".handle_pids.json"
+    handles.write_text(json.dumps([dead.pid, os.getpid()]))
+    database.forget_dead_handles(tmp_path)
+    assert json.loads(handles.read_text()) == [os.getpid()]
+
+
+def test_forgetting_handles_without_a_server_directory_changes_nothing(tmp_path: Path) -> None:
+    database.forget_dead_handles(tmp_path / "missing")
+    assert not (tmp_path / "missing").exists()
