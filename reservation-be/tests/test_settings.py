@@ -38,3 +38,10 @@ def test_environment_variables_use_the_prefix(monkeypatch):
 def test_secrets_are_not_printed():
     text = repr(Settings(**PRODUCTION))
     assert "a-real-secret" not in text
+
+
+def test_webhook_secrets_key_must_be_a_fernet_key():
+    with pytest.raises(ValidationError, match="32 bytes"):
+        Settings(webhook_secrets_key="c2hvcnQ=")
+    with pytest.raises(ValidationError, match="base64"):
+        Settings(webhook_secrets_key="not base64 at all!!")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Dev defaults, clearly marked: a production start refuses every one of them.
@@ -55,6 +57,17 @@ class Settings(BaseSettings):
             if isinstance(raw, str):
                 data["cors_origins"] = [o.strip() for o in raw.split(",") if o.strip()]
         return data
+
+    @field_validator("webhook_secrets_key")
+    @classmethod
+    def _fernet_key(cls, value: SecretStr) -> SecretStr:
+        try:
+            raw = base64.urlsafe_b64decode(value.get_secret_value().encode())
+        except (binascii.Error, ValueError) as exc:
+            raise ValueError("WEBHOOK_SECRETS_KEY must be url-safe base64") from exc
+        if len(raw) != 32:
+            raise ValueError("WEBHOOK_SECRETS_KEY must encode 32 bytes (a Fernet key)")
+        return value
 
     @model_validator(mode="after")
     def _no_dev_secrets_in_production(self) -> Self:
