@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 .PHONY: install dev test test-python test-frontend lint format bench bench-short
 
 install:
-	$(UV) sync --all-packages --frozen
+	$(UV) sync --all-packages --frozen --compile-bytecode
 	@if [ -f frontend/package.json ]; then cd frontend && npm ci --no-audit --no-fund; fi
 
 dev: install

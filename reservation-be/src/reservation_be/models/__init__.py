@@ -5,21 +5,42 @@ from reservation_be.models.base import Base
 from reservation_be.models.idempotency_key import IdempotencyKey
 from reservation_be.models.notification import Notification
 from reservation_be.models.outbox import OutboxMessage
+from reservation_be.models.reservation import ProvisioningState, Reservation, ReservationStatus
+from reservation_be.models.reservation_slot import ReservationSlot
+from reservation_be.models.resource import Resource, ResourceStatus
+from reservation_be.models.resource_type import ResourceType
 from reservation_be.models.site import Site, SiteVisibility
 from reservation_be.models.site_member import SiteMember, SiteRole
 from reservation_be.models.ssh_key import SshKey
 from reservation_be.models.user import User
+from reservation_be.models.webhook_attempt import WebhookAttempt
+from reservation_be.models.webhook_delivery import DeliveryStatus, WebhookDelivery
+from reservation_be.models.webhook_secret import WebhookSecret
+from reservation_be.models.webhook_subscription import WebhookScopeKind, WebhookSubscription
 
 __all__ = [
     "AuditLogEntry",
     "Base",
+    "DeliveryStatus",
     "IdempotencyKey",
     "Notification",
     "OutboxMessage",
+    "ProvisioningState",
+    "Reservation",
+    "ReservationSlot",
+    "ReservationStatus",
+    "Resource",
+    "ResourceStatus",
+    "ResourceType",
     "Site",
     "SiteMember",
     "SiteRole",
     "SiteVisibility",
     "SshKey",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookScopeKind",
+    "WebhookSecret",
+    "WebhookSubscription",
 ]
