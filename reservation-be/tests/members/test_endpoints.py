@@ -144,3 +144,31 @@ async def test_members_list_filters_by_role(client, auth, session, people):
         f"/api/v1/sites/{site.id}/members", params={"role": "member"}, headers=await auth("bob")
     )
     assert [m["user"]["id"] for m in listed.json()["items"]] == [people["bob"]]
+
+
+async def test_two_admins_demoting_each_other_at_once_leave_one_admin(
+    client, auth, session, people
+):
+    site = await _site_with_admin(session, people)
+    await factories.add_member(session, site, people["bob"], SiteRole.SITE_ADMIN)
+    import asyncio
+
+    alice, bob = await auth("alice"), await auth("bob")
+    base = f"/api/v1/sites/{site.id}/members"
+    responses = await asyncio.gather(
+        client.patch(f"{base}/{people['bob']}", json={"role": "member"}, headers=alice),
+        client.patch(f"{base}/{people['alice']}", json={"role": "member"}, headers=bob),
+    )
+    assert sorted(r.status_code for r in responses) == [200, 409]
+    admins = (
+        (
+            await session.execute(
+                select(SiteMember).where(
+                    SiteMember.site_id == site.id, SiteMember.role == "site-admin"
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    assert len(admins) == 1

@@ -21,8 +21,12 @@ def members_of(site_id: uuid.UUID, *, role: SiteRole | None = None) -> Select[Si
 
 
 async def lock_site(session: AsyncSession, site_id: uuid.UUID) -> None:
-    """Serialise membership changes of one site (the last-admin rule counts admins)."""
-    await session.execute(select(Site.id).where(Site.id == site_id).with_for_update())
+    """Serialise membership changes of one site (the last-admin rule counts admins).
+
+    FOR NO KEY UPDATE: it does not block inserts that reference the site (their foreign-key
+    checks take KEY SHARE), so bookings go on while members change.
+    """
+    await session.execute(select(Site.id).where(Site.id == site_id).with_for_update(key_share=True))
 
 
 async def get_member(
