@@ -12,7 +12,7 @@ from reservation_be.kit.etag import etag_for, set_etag
 from reservation_be.kit.idempotency import IdempotencyDep
 from reservation_be.kit.pagination import Page, PaginationDep
 from reservation_be.kit.schemas import UTCDatetime
-from reservation_be.models.reservation import Reservation, ReservationStatus
+from reservation_be.models.reservation import ReservationStatus
 from reservation_be.reservations import service
 from reservation_be.reservations.schemas import (
     ReasonBody,
@@ -135,63 +135,42 @@ async def update_reservation(
     return service.to_read(reservation)
 
 
-def _decided(reservation: Reservation, response: Response) -> ReservationRead:
-    set_etag(response, reservation.version)
-    return service.to_read(reservation)
+def _decision_endpoint(decision: service.Decision) -> None:
+    async def endpoint(
+        reservation_id: uuid.UUID,
+        session: SessionDep,
+        actor: ActorDep,
+        response: Response,
+        body: ReasonBody | None = None,
+        if_match: IfMatch = None,
+    ) -> ReservationRead:
+        reservation = await service.decide(
+            session,
+            actor,
+            reservation_id,
+            decision,
+            reason=body.reason if body else None,
+            if_match=if_match,
+        )
+        set_etag(response, reservation.version)
+        return service.to_read(reservation)
 
-
-@router.post(
-    "/reservations/{reservation_id}/cancel",
-    response_model=ReservationRead,
-    responses=problem_responses(401, 403, 404, 409, 412, 422),
-)
-async def cancel_reservation(
-    reservation_id: uuid.UUID,
-    session: SessionDep,
-    actor: ActorDep,
-    response: Response,
-    body: ReasonBody | None = None,
-    if_match: IfMatch = None,
-) -> ReservationRead:
-    reservation = await service.cancel(
-        session, actor, reservation_id, reason=body.reason if body else None, if_match=if_match
+    router.add_api_route(
+        f"/reservations/{{reservation_id}}/{decision.value}",
+        endpoint,
+        methods=["POST"],
+        name=f"{decision.value}_reservation",
+        summary=_SUMMARIES[decision],
+        response_model=ReservationRead,
+        responses=problem_responses(401, 403, 404, 409, 412, 422),
     )
-    return _decided(reservation, response)
 
 
-@router.post(
-    "/reservations/{reservation_id}/approve",
-    response_model=ReservationRead,
-    responses=problem_responses(401, 403, 404, 409, 412, 422),
-)
-async def approve_reservation(
-    reservation_id: uuid.UUID,
-    session: SessionDep,
-    actor: ActorDep,
-    response: Response,
-    body: ReasonBody | None = None,
-    if_match: IfMatch = None,
-) -> ReservationRead:
-    reservation = await service.approve(
-        session, actor, reservation_id, reason=body.reason if body else None, if_match=if_match
-    )
-    return _decided(reservation, response)
+_SUMMARIES = {
+    service.Decision.CANCEL: "Cancel (owner or site admin); releases the slots",
+    service.Decision.APPROVE: "Approve a pending reservation (site admins)",
+    service.Decision.REJECT: "Reject a pending reservation (site admins); releases the slots",
+}
 
-
-@router.post(
-    "/reservations/{reservation_id}/reject",
-    response_model=ReservationRead,
-    responses=problem_responses(401, 403, 404, 409, 412, 422),
-)
-async def reject_reservation(
-    reservation_id: uuid.UUID,
-    session: SessionDep,
-    actor: ActorDep,
-    response: Response,
-    body: ReasonBody | None = None,
-    if_match: IfMatch = None,
-) -> ReservationRead:
-    reservation = await service.reject(
-        session, actor, reservation_id, reason=body.reason if body else None, if_match=if_match
-    )
-    return _decided(reservation, response)
+for _decision in service.Decision:
+    _decision_endpoint(_decision)

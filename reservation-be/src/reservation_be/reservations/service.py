@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from reservation_common.events import (
@@ -513,17 +514,33 @@ async def update(
     return reservation
 
 
-async def _change_status(
+class Decision(StrEnum):
+    """Status changes made by a person; the scheduler makes the others."""
+
+    CANCEL = "cancel"
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
+# decision -> (who may make it, the status it leads to, the event it writes)
+DECISIONS: dict[Decision, tuple[Action, ReservationStatus, EventType]] = {
+    Decision.CANCEL: (Action.RESERVATION_CANCEL, S.CANCELLED, EventType.RESERVATION_CANCELLED),
+    Decision.APPROVE: (Action.RESERVATION_DECIDE, S.CONFIRMED, EventType.RESERVATION_APPROVED),
+    Decision.REJECT: (Action.RESERVATION_DECIDE, S.REJECTED, EventType.RESERVATION_REJECTED),
+}
+
+
+async def decide(
     session: AsyncSession,
     actor: Actor,
     reservation_id: uuid.UUID,
+    decision: Decision,
     *,
-    action: Action,
-    target: ReservationStatus,
-    event: EventType,
     reason: str | None,
     if_match: str | None,
 ) -> Reservation:
+    """Cancel, approve or reject through the transition table; ``If-Match`` is optional."""
+    action, target, event = DECISIONS[decision]
     reservation, ctx = await _locked(session, actor, reservation_id, action)
     check_if_match(if_match, reservation.version, required=False)
     before = to_read(reservation)
@@ -536,48 +553,3 @@ async def _change_status(
         session, actor, ctx, reservation, event, before=before, previous_status=previous.value
     )
     return reservation
-
-
-async def cancel(
-    session: AsyncSession,
-    actor: Actor,
-    reservation_id: uuid.UUID,
-    *,
-    reason: str | None,
-    if_match: str | None,
-) -> Reservation:
-    return await _change_status(
-        session, actor, reservation_id,
-        action=Action.RESERVATION_CANCEL, target=S.CANCELLED,
-        event=EventType.RESERVATION_CANCELLED, reason=reason, if_match=if_match,
-    )  # fmt: skip
-
-
-async def approve(
-    session: AsyncSession,
-    actor: Actor,
-    reservation_id: uuid.UUID,
-    *,
-    reason: str | None,
-    if_match: str | None,
-) -> Reservation:
-    return await _change_status(
-        session, actor, reservation_id,
-        action=Action.RESERVATION_DECIDE, target=S.CONFIRMED,
-        event=EventType.RESERVATION_APPROVED, reason=reason, if_match=if_match,
-    )  # fmt: skip
-
-
-async def reject(
-    session: AsyncSession,
-    actor: Actor,
-    reservation_id: uuid.UUID,
-    *,
-    reason: str | None,
-    if_match: str | None,
-) -> Reservation:
-    return await _change_status(
-        session, actor, reservation_id,
-        action=Action.RESERVATION_DECIDE, target=S.REJECTED,
-        event=EventType.RESERVATION_REJECTED, reason=reason, if_match=if_match,
-    )  # fmt: skip
