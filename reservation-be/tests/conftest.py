@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
@@ -69,30 +70,46 @@ async def client(app: FastAPI, db: AsyncEngine) -> AsyncIterator[httpx.AsyncClie
         yield c
 
 
+# Realm tokens live 300 s; a run can take longer, so cached ones are renewed well before.
+TOKEN_REUSE_SECONDS = 120
+
+
+class _TokenCache:
+    def __init__(self, fetch: Callable[[str], object]) -> None:
+        self._fetch = fetch
+        self._tokens: dict[str, tuple[float, str]] = {}
+
+    async def headers(self, name: str) -> AuthHeaders:
+        cached = self._tokens.get(name)
+        if cached is None or time.monotonic() - cached[0] > TOKEN_REUSE_SECONDS:
+            token = await _maybe_await(self._fetch(name))
+            cached = (time.monotonic(), str(token))
+            self._tokens[name] = cached
+        return {"Authorization": f"Bearer {cached[1]}"}
+
+
 @pytest.fixture(scope="session")
 def auth(test_realm) -> Callable[[str], Awaitable[AuthHeaders]]:  # type: ignore[no-untyped-def]
-    """``await auth("alice")``: headers with a fresh access token for that user."""
-    # Tokens live 300 s (Keycloak's default): renew well before that so long runs stay authorised.
-    cache: dict[str, tuple[float, AuthHeaders]] = {}
-
-    async def headers(username: str) -> AuthHeaders:
-        cached = cache.get(username)
-        if cached is None or time.monotonic() - cached[0] > 120:
-            token = await _maybe_await(test_realm.token(username))
-            cached = (time.monotonic(), {"Authorization": f"Bearer {token}"})
-            cache[username] = cached
-        return cached[1]
-
-    return headers
+    """``await auth("alice")``: headers with a valid access token for that realm user."""
+    return _TokenCache(test_realm.token).headers
 
 
 @pytest.fixture(scope="session")
 def service_auth(test_realm) -> Callable[[str], Awaitable[AuthHeaders]]:  # type: ignore[no-untyped-def]
-    async def headers(client_id: str) -> AuthHeaders:
-        token = await _maybe_await(test_realm.service_token(client_id))
-        return {"Authorization": f"Bearer {token}"}
+    """``await service_auth("reservation-event-processor")``: a client-credentials token."""
+    return _TokenCache(test_realm.service_token).headers
 
-    return headers
+
+@pytest.fixture
+def make_user(test_realm, auth):  # type: ignore[no-untyped-def]
+    """``await make_user("dave", realm_roles=[...])`` -> (user id, auth headers): a new person."""
+
+    async def create(username: str | None = None, **kwargs):  # type: ignore[no-untyped-def]
+        name = username or f"user-{uuid.uuid4().hex[:8]}"
+        user_id = test_realm.create_user(name, **kwargs)
+        return user_id, await auth(name)
+
+    return create
 
 
 @pytest.fixture(scope="session")
