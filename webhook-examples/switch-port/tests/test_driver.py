@@ -119,3 +119,12 @@ async def test_wrong_enable_secret_is_refused(switch: SimulatedSwitch) -> None:
     output = await type_lines(switch, ["enable", "guess", "conf t", "exit"])
     assert "% Access denied" in output
     assert switch.config_commands == []
+
+
+async def test_returns_typed_ahead_of_the_prompt_keep_prompts_on_their_own_lines(
+    switch: SimulatedSwitch,
+) -> None:
+    switch.command_delay = 0.3  # the lines arrive before the first prompt is shown
+    output = await type_lines(switch, ["", "", "exit"])
+    assert "sw1>sw1>" not in output
+    assert output.count("sw1>") == 3

@@ -495,6 +495,8 @@ class SimulatedSwitch:
                 process.stdout.write(_crlf(session.execute(process.command) or "") + "\r\n")
                 return
             process.stdout.write("\r\n")
+            if self.command_delay:  # logging in takes a while too
+                await asyncio.sleep(self.command_delay)
             while True:
                 process.stdout.write(session.prompt)
                 line = await process.stdin.readline()
