@@ -83,3 +83,25 @@ async def test_unexpected_error_is_a_500_problem_that_leaks_nothing():
     assert response.headers["content-type"] == PROBLEM
     assert "hunter2" not in response.text
     assert "db.internal" not in response.text
+
+
+async def test_unexpected_error_in_the_api_keeps_the_request_id(settings):
+    from reservation_be.main import close_app, create_app
+
+    app = create_app(settings)
+
+    async def boom() -> None:
+        raise RuntimeError("internal detail")
+
+    app.add_api_route("/boom", boom)
+    try:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            response = await c.get("/boom", headers={"X-Request-Id": "req-500"})
+    finally:
+        await close_app(app)
+    assert response.status_code == 500
+    assert response.headers["content-type"] == PROBLEM
+    assert response.headers["x-request-id"] == "req-500"
+    assert response.json()["request_id"] == "req-500"
+    assert "internal detail" not in response.text
