@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from keycloak import KeycloakAdmin, KeycloakOpenID, KeycloakOpenIDConnection
 from keycloak.exceptions import (
     KeycloakAuthenticationError,
     KeycloakGetError,
     KeycloakPostError,
 )
 from reservation_testrealm.server import TestRealm
-
-from keycloak import KeycloakAdmin, KeycloakOpenID, KeycloakOpenIDConnection
 
 REALM = "reservations"
 
