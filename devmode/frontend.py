@@ -1,47 +1,67 @@
 """The built frontend for the backend to serve, with a ``config.js`` for this run's addresses.
 
-The build in ``frontend/dist`` is copied into the data directory and given its own config.js,
-so the repository's build output is never modified.
+When ``frontend/dist`` is missing it is built with npm, in the background while the database
+and the other processes start. The build is copied into the data directory and given its own
+config.js, so the repository's build output is never modified.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
-import subprocess
 from pathlib import Path
 
-__all__ = ["prepare_frontend"]
+from devmode.supervisor import Child, Supervisor
+
+__all__ = ["FrontendBuild", "prepare_frontend"]
 
 
-def _build(frontend: Path, log: Path) -> str | None:
-    npm = shutil.which("npm")
-    if npm is None:
-        return "npm not found: the frontend is not built (API only)"
-    with log.open("ab") as out:
-        steps: list[list[str]] = []
-        if not (frontend / "node_modules").is_dir():
-            steps.append([npm, "ci", "--no-audit", "--no-fund"])
-        steps.append([npm, "run", "build"])
-        for step in steps:
-            code = subprocess.call(step, cwd=frontend, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+class FrontendBuild:
+    """``npm ci`` (when node_modules is missing) then ``npm run build``, one step at a time, as
+    children of the supervisor (so a stop during the build ends it too)."""
+
+    def __init__(self, repo: Path, supervisor: Supervisor, *, build: bool) -> None:
+        self.frontend = repo / "frontend"
+        self.dist = self.frontend / "dist"
+        self.supervisor = supervisor
+        self.steps: list[list[str]] = []
+        self.problem: str | None = None
+        self._child: Child | None = None
+        if (self.dist / "index.html").is_file():
+            return
+        npm = shutil.which("npm")
+        if not build or not (self.frontend / "package.json").is_file():
+            self.problem = "frontend/dist is not built: API only"
+        elif npm is None:
+            self.problem = "npm not found: the frontend is not built (API only)"
+        else:
+            if not (self.frontend / "node_modules").is_dir():
+                self.steps.append([npm, "ci", "--no-audit", "--no-fund"])
+            self.steps.append([npm, "run", "build"])
+
+    def start(self) -> None:
+        if self.steps:
+            self._child = self.supervisor.start(
+                "frontend-build", self.steps.pop(0), os.environ, cwd=self.frontend
+            )
+
+    def wait(self) -> Path | None:
+        """The built directory once every step is done, or None (``problem`` says why)."""
+        while self._child is not None:
+            child, self._child = self._child, None
+            code = child.process.wait()
+            self.supervisor.children.remove(child)
             if code != 0:
-                return f"`{' '.join(step[1:])}` failed (see {log}): API only"
-    return None
+                step = " ".join(str(arg) for arg in child.argv[1:])
+                self.problem = f"`npm {step}` failed (see {child.log_path}): API only"
+                return None
+            self.start()
+        return None if self.problem else self.dist
 
 
-def prepare_frontend(
-    repo: Path, data_dir: Path, *, api_url: str, issuer: str, build: bool
-) -> tuple[Path | None, str | None]:
-    """Return (directory to serve, warning)."""
-    frontend = repo / "frontend"
-    dist = frontend / "dist"
-    if not (dist / "index.html").is_file():
-        if not build or not (frontend / "package.json").is_file():
-            return None, "frontend/dist is not built: API only"
-        problem = _build(frontend, data_dir / "logs" / "frontend-build.log")
-        if problem:
-            return None, problem
+def prepare_frontend(dist: Path, data_dir: Path, *, api_url: str, issuer: str) -> Path:
+    """Copy the build into the data directory with this run's config.js; return that copy."""
     served = data_dir / "frontend"
     if served.exists():
         shutil.rmtree(served)
@@ -56,4 +76,4 @@ def prepare_frontend(
         f"window.ENV = {json.dumps(env, indent=2)};\n",
         encoding="utf-8",
     )
-    return served, None
+    return served

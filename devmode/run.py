@@ -29,7 +29,7 @@ if str(REPO) not in sys.path:  # run as a script: make the devmode package impor
     sys.path.insert(0, str(REPO))
 
 from devmode.database import Database, open_database  # noqa: E402
-from devmode.frontend import prepare_frontend  # noqa: E402
+from devmode.frontend import FrontendBuild, prepare_frontend  # noqa: E402
 from devmode.receivers import receiver_host  # noqa: E402
 from devmode.seed import (  # noqa: E402
     INTEGRATION_CLIENT,
@@ -272,6 +272,10 @@ class DevStack:
             ),
             self.base_env(),
         )
+        frontend = FrontendBuild(REPO, self.supervisor, build=not self.args.no_frontend_build)
+        if frontend.steps:
+            say("building the frontend (npm) while the rest starts")
+        frontend.start()
         # A second run knows the receiver's secret already: start it now, check it after seeding.
         saved = DemoData.load(self.data_dir / "demo.json")
         saved_secret = saved.webhook_secret if saved else None
@@ -288,15 +292,14 @@ class DevStack:
             timeout=120,
         )
 
-        frontend_dir, problem = prepare_frontend(
-            REPO,
-            self.data_dir,
-            api_url=self.api_url,
-            issuer=self.issuer,
-            build=not self.args.no_frontend_build,
+        built = frontend.wait()
+        if frontend.problem:
+            self.warnings.append(frontend.problem)
+        frontend_dir = (
+            prepare_frontend(built, self.data_dir, api_url=self.api_url, issuer=self.issuer)
+            if built
+            else None
         )
-        if problem:
-            self.warnings.append(problem)
         backend = self.launch(
             "backend",
             self.python("-m", "reservation_be", "serve"),
