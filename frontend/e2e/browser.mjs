@@ -23,10 +23,14 @@ export async function launchBrowser() {
 }
 
 /** A fresh browser profile signed in through the identity provider's login page. */
+export const openPages = new Set();
+
 export async function signIn(browser, baseUrl, username, password) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-GB' });
+  context.on('close', () => openPages.delete(page));
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
+  openPages.add(page);
   const errors = [];
   page.on('pageerror', (error) => errors.push(String(error)));
   await page.goto(`${baseUrl}/`);

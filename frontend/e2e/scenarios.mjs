@@ -82,3 +82,44 @@ export const scenarios = [
     },
   },
 ];
+
+scenarios.push({
+  name: 'admin creates a webhook, copies its one-time secret and sees a signed test delivery in its log',
+  async run({ baseUrl, browser, assert, receiver }) {
+    const admin = await signIn(browser, baseUrl, 'admin', 'password');
+    await admin.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
+    await openFromMenu(admin.page, 'Webhooks');
+    await admin.page.getByRole('button', { name: 'New webhook' }).click();
+    const form = admin.page.getByRole('dialog', { name: 'New webhook' });
+    await form.getByLabel(/^Name/).fill('E2E receiver');
+    await form.getByLabel(/^Endpoint URL/).fill(receiver.url);
+    await screenshot(admin.page, 'admin-webhook-create-light');
+    await form.getByRole('button', { name: 'Create' }).click();
+
+    const secretDialog = admin.page.getByRole('dialog', { name: 'Signing secret' });
+    const secret = await secretDialog.getByTestId('webhook-secret').innerText();
+    assert.match(secret, /^whsec_/);
+    await secretDialog.getByRole('button', { name: 'Copy' }).click();
+    await secretDialog.getByRole('button', { name: 'Copied' }).waitFor();
+    assert.equal(await admin.page.evaluate(() => navigator.clipboard.readText()), secret);
+    await screenshot(admin.page, 'admin-webhook-secret-light');
+    await secretDialog.getByRole('button', { name: 'Close' }).click();
+
+    await admin.page.getByRole('heading', { name: 'E2E receiver' }).waitFor();
+    await admin.page.getByRole('button', { name: 'Send test event' }).click();
+    const row = admin.page.getByTestId('delivery-row').filter({ hasText: 'webhook.ping' });
+    await row.filter({ hasText: 'succeeded' }).waitFor({ timeout: 60_000 });
+    await row.getByRole('button', { name: 'Attempts' }).click();
+    await admin.page.getByTestId('attempts').getByText(/HTTP status: 200/).waitFor();
+    await screenshot(admin.page, 'admin-webhook-deliveries-light');
+    await setTheme(admin.page, 'dark');
+    await screenshot(admin.page, 'admin-webhook-deliveries-dark');
+
+    const ping = receiver.requests.find((r) => r.body.includes('webhook.ping'));
+    assert.ok(ping, 'the receiver got the test event');
+    assert.match(ping.headers['webhook-signature'], /^v1,/);
+    assert.ok(ping.headers['webhook-id']);
+    assert.deepEqual(admin.errors, []);
+    await admin.context.close();
+  },
+});

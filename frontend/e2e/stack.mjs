@@ -29,7 +29,7 @@ function psql(sql) {
   });
 }
 
-export async function startStack() {
+export async function startStack({ receiverHost = '127.0.0.1' } = {}) {
   if (process.env.E2E_BASE_URL) {
     const baseUrl = process.env.E2E_BASE_URL.replace(/\/$/, '');
     return { baseUrl, demo: null, stop: async () => undefined };
@@ -43,7 +43,7 @@ export async function startStack() {
     [
       'run', '--frozen', 'python', 'devmode/run.py', '--data-dir', dataDir, '--no-frontend-build',
       '--api-port', String(api), '--idp-port', String(idp), '--processor-port', String(processor),
-      '--webhook-port', String(webhook), '--switch-ssh-port', String(ssh),
+      '--webhook-port', String(webhook), '--switch-ssh-port', String(ssh), '--receiver-host', receiverHost,
     ],
     {
       cwd: REPO,
@@ -83,7 +83,8 @@ export async function startStack() {
     } catch (error) {
       console.error(`could not drop ${database}: ${error}`);
     }
-    rmSync(dataDir, { recursive: true, force: true });
+    if (process.env.E2E_KEEP) console.log(`kept ${dataDir}`);
+    else rmSync(dataDir, { recursive: true, force: true });
   };
 
   try {

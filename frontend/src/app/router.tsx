@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import { createBrowserRouter, type RouteObject } from 'react-router';
 import { NotFound, RouteError } from '@/components/errors/route-error';
 import { useUser } from '@/lib/auth/auth-context';
+import { useSites } from '@/features/sites/api/get-sites';
 import { NotificationBell } from '@/features/notifications/components/notification-bell';
 import { AppLayout, type NavItem } from './layout/app-layout';
 
@@ -17,7 +18,13 @@ function Shell() {
     { to: '/notifications', label: t('nav.notifications') },
     { to: '/profile', label: t('nav.profile') },
   ];
-  const adminNav: NavItem[] = user.isPlatformAdmin ? [] : [];
+  const sites = useSites();
+  const administers = user.isPlatformAdmin || (sites.data?.items ?? []).some((site) => site.my_role === 'site-admin');
+  const adminNav: NavItem[] = administers
+    ? [
+        { to: '/admin/webhooks', label: t('nav.webhooks') },
+      ]
+    : [];
   return <AppLayout nav={nav} adminNav={adminNav} headerExtra={<NotificationBell />} />;
 }
 
@@ -38,6 +45,8 @@ export const routes: RouteObject[] = [
           { path: 'reservations', lazy: () => import('./routes/reservations').then((m) => ({ Component: m.default })) },
           { path: 'notifications', lazy: () => import('./routes/notifications').then((m) => ({ Component: m.default })) },
           { path: 'profile', lazy: () => import('./routes/profile').then((m) => ({ Component: m.default })) },
+          { path: 'admin/webhooks', lazy: () => import('./routes/admin/webhooks').then((m) => ({ Component: m.default })) },
+          { path: 'admin/webhooks/:webhookId', lazy: () => import('./routes/admin/webhook').then((m) => ({ Component: m.default })) },
           { path: '*', element: <NotFound /> },
         ],
       },

@@ -169,6 +169,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/reservations/{reservation_id}/provisioning": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report Provisioning
+         * @description An integration reports provisioning progress of a reservation.
+         *
+         *     Only with a client-credentials token of the ``integration_client_id`` of a subscription that
+         *     received an event of this reservation. The owner is notified and
+         *     ``reservation.provisioning_changed`` is emitted.
+         */
+        post: operations["report_provisioning_api_v1_reservations__reservation_id__provisioning_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/reservations/{reservation_id}/reject": {
         parameters: {
             query?: never;
@@ -426,6 +450,170 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sites/{site}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Webhooks */
+        get: operations["list_webhooks_api_v1_sites__site__webhooks_get"];
+        put?: never;
+        /**
+         * Create Webhook
+         * @description Subscribe a URL to the site's events. The signing secret is in this response only.
+         *
+         *     A replay of the same ``Idempotency-Key`` returns the subscription without its secret
+         *     (secrets are never stored in plain text): rotate it to get a new one.
+         */
+        post: operations["create_webhook_api_v1_sites__site__webhooks_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sites/{site}/webhooks/{webhook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Webhook */
+        get: operations["get_webhook_api_v1_sites__site__webhooks__webhook_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Webhook */
+        delete: operations["delete_webhook_api_v1_sites__site__webhooks__webhook_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Webhook
+         * @description Change a subscription; send ``If-Match`` with the ETag you read.
+         */
+        patch: operations["update_webhook_api_v1_sites__site__webhooks__webhook_id__patch"];
+        trace?: never;
+    };
+    "/sites/{site}/webhooks/{webhook_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Deliveries
+         * @description Deliveries of the subscription, newest first.
+         */
+        get: operations["list_deliveries_api_v1_sites__site__webhooks__webhook_id__deliveries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sites/{site}/webhooks/{webhook_id}/deliveries/redeliver-failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Redeliver Failed
+         * @description Send again every failed delivery created since ``since``.
+         */
+        post: operations["redeliver_failed_api_v1_sites__site__webhooks__webhook_id__deliveries_redeliver_failed_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sites/{site}/webhooks/{webhook_id}/deliveries/{delivery_id}/attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Attempts */
+        get: operations["list_attempts_api_v1_sites__site__webhooks__webhook_id__deliveries__delivery_id__attempts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sites/{site}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Redeliver
+         * @description Send a finished delivery again, with the same ``webhook-id``.
+         */
+        post: operations["redeliver_api_v1_sites__site__webhooks__webhook_id__deliveries__delivery_id__redeliver_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sites/{site}/webhooks/{webhook_id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate Webhook Secret
+         * @description A new signing secret, shown once. The previous ones keep signing until
+         *     ``grace_period`` (default 24 h) ends, so receivers can switch without a gap.
+         */
+        post: operations["rotate_webhook_secret_api_v1_sites__site__webhooks__webhook_id__rotate_secret_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sites/{site}/webhooks/{webhook_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send Test Event
+         * @description Send a ``webhook.ping`` event to this subscription only.
+         */
+        post: operations["send_test_event_api_v1_sites__site__webhooks__webhook_id__test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/users/me": {
         parameters: {
             query?: never;
@@ -484,6 +672,28 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AttemptRead */
+        AttemptRead: {
+            /** Duration Ms */
+            duration_ms: number;
+            /** Error */
+            error: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Response Excerpt */
+            response_excerpt: string | null;
+            /** Response Headers */
+            response_headers: {
+                [key: string]: unknown;
+            };
+            /** Started At */
+            started_at: string;
+            /** Status Code */
+            status_code: number | null;
+        };
         /** AuditEntryOut */
         AuditEntryOut: {
             /** Action */
@@ -536,6 +746,51 @@ export interface components {
             /** Start */
             start: string;
         };
+        /** DeliveryRead */
+        DeliveryRead: {
+            /** Attempts */
+            attempts: number;
+            /** Completed At */
+            completed_at: string | null;
+            /** Created At */
+            created_at: string;
+            /** Event Id */
+            event_id: string;
+            /** Event Type */
+            event_type: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Last Attempt At */
+            last_attempt_at: string | null;
+            /** Last Error */
+            last_error: string | null;
+            /** Last Status Code */
+            last_status_code: number | null;
+            /** Next Attempt At */
+            next_attempt_at: string | null;
+            /** Payload */
+            payload: {
+                [key: string]: unknown;
+            };
+            /** Reservation Id */
+            reservation_id: string | null;
+            status: components["schemas"]["DeliveryStatus"];
+            /** Webhook Id */
+            webhook_id: string;
+        };
+        /**
+         * DeliveryStatus
+         * @enum {string}
+         */
+        DeliveryStatus: "pending" | "succeeded" | "failed" | "cancelled";
+        /**
+         * EventType
+         * @enum {string}
+         */
+        EventType: "reservation.created" | "reservation.updated" | "reservation.approved" | "reservation.rejected" | "reservation.cancelled" | "reservation.starting" | "reservation.started" | "reservation.ending_soon" | "reservation.ended" | "reservation.provisioning_changed" | "resource.created" | "resource.updated" | "resource.deleted" | "resource.status_changed" | "webhook.ping";
         /** FieldError */
         FieldError: {
             /** Loc */
@@ -642,10 +897,22 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** Page[AttemptRead] */
+        Page_AttemptRead_: {
+            /** Items */
+            items: components["schemas"]["AttemptRead"][];
+            meta: components["schemas"]["PageMeta"];
+        };
         /** Page[AuditEntryOut] */
         Page_AuditEntryOut_: {
             /** Items */
             items: components["schemas"]["AuditEntryOut"][];
+            meta: components["schemas"]["PageMeta"];
+        };
+        /** Page[DeliveryRead] */
+        Page_DeliveryRead_: {
+            /** Items */
+            items: components["schemas"]["DeliveryRead"][];
             meta: components["schemas"]["PageMeta"];
         };
         /** Page[MemberOut] */
@@ -690,6 +957,17 @@ export interface components {
             items: components["schemas"]["SiteOut"][];
             meta: components["schemas"]["PageMeta"];
         };
+        /** Page[WebhookRead] */
+        Page_WebhookRead_: {
+            /** Items */
+            items: components["schemas"]["WebhookRead"][];
+            meta: components["schemas"]["PageMeta"];
+        };
+        /** PingAccepted */
+        PingAccepted: {
+            /** Event Id */
+            event_id: string;
+        };
         /**
          * Problem
          * @description The body of every error response.
@@ -729,6 +1007,33 @@ export interface components {
             /** Updated At */
             updated_at: string | null;
         };
+        /** ProvisioningRead */
+        ProvisioningRead: {
+            provisioning: components["schemas"]["Provisioning"];
+            /**
+             * Reservation Id
+             * Format: uuid
+             */
+            reservation_id: string;
+            /** Version */
+            version: number;
+        };
+        /** ProvisioningReport */
+        ProvisioningReport: {
+            /**
+             * Details
+             * @description e.g. {'port': 'Gi1/0/7', 'vlan': 42}
+             */
+            details?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Message
+             * @default
+             */
+            message: string;
+            state: components["schemas"]["ReportedState"];
+        };
         /**
          * ProvisioningState
          * @enum {string}
@@ -739,6 +1044,26 @@ export interface components {
             /** Reason */
             reason?: string | null;
         };
+        /** RedeliverCount */
+        RedeliverCount: {
+            /** Redelivered */
+            redelivered: number;
+        };
+        /** RedeliverFailed */
+        RedeliverFailed: {
+            /**
+             * Since
+             * Format: date-time
+             * @description Failed deliveries created at or after this time
+             */
+            since: string;
+        };
+        /**
+         * ReportedState
+         * @description What an integration may report (``pending`` is only the initial state).
+         * @enum {string}
+         */
+        ReportedState: "in_progress" | "ready" | "failed" | "released";
         /** ReservationCreate */
         ReservationCreate: {
             /**
@@ -1111,6 +1436,31 @@ export interface components {
             /** Type Id */
             type_id?: string | null;
         };
+        /** RotateSecret */
+        RotateSecret: {
+            /**
+             * Grace Period
+             * Format: duration
+             * @description Seconds or ISO 8601 (PT24H)
+             * @default P1D
+             */
+            grace_period: string;
+        };
+        /**
+         * SecretInfo
+         * @description A signing secret's metadata; its value is shown once, when it is made.
+         */
+        SecretInfo: {
+            /** Created At */
+            created_at: string;
+            /** Expires At */
+            expires_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+        };
         /** SiteCreate */
         SiteCreate: {
             /**
@@ -1153,7 +1503,10 @@ export interface components {
          * @enum {string}
          */
         SiteRole: "site-admin" | "member";
-        /** SiteUpdate */
+        /**
+         * SiteUpdate
+         * @description Partial update: absent fields stay as they are; ``null`` is not a value for any.
+         */
         SiteUpdate: {
             /** Description */
             description?: string | null;
@@ -1226,6 +1579,175 @@ export interface components {
             /** Error Type */
             type: string;
         };
+        /** WebhookCreate */
+        WebhookCreate: {
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+            /**
+             * Event Types
+             * @description Empty: every event type
+             */
+            event_types?: components["schemas"]["EventType"][];
+            /**
+             * Integration Client Id
+             * @description Keycloak client allowed to report provisioning for events it received
+             */
+            integration_client_id?: string | null;
+            /**
+             * Max Concurrency
+             * @default 4
+             */
+            max_concurrency: number;
+            /** Name */
+            name: string;
+            /** Rate Limit Per Second */
+            rate_limit_per_second?: number | null;
+            scope?: components["schemas"]["WebhookScope"];
+            /** Url */
+            url: string;
+        };
+        /** WebhookRead */
+        WebhookRead: {
+            /** Created At */
+            created_at: string;
+            /** Description */
+            description: string;
+            /** Disabled At */
+            disabled_at: string | null;
+            /** Disabled Reason */
+            disabled_reason: string | null;
+            /** Enabled */
+            enabled: boolean;
+            /** Event Types */
+            event_types: string[];
+            /** Failing Since */
+            failing_since: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Integration Client Id */
+            integration_client_id: string | null;
+            /** Max Concurrency */
+            max_concurrency: number;
+            /** Name */
+            name: string;
+            /** Rate Limit Per Second */
+            rate_limit_per_second: number | null;
+            scope: components["schemas"]["WebhookScope"];
+            /** Secrets */
+            secrets: components["schemas"]["SecretInfo"][];
+            /**
+             * Site Id
+             * Format: uuid
+             */
+            site_id: string;
+            /** Updated At */
+            updated_at: string;
+            /** Url */
+            url: string;
+            /** Version */
+            version: number;
+        };
+        /**
+         * WebhookScope
+         * @description Which of the site's events: all, those of some resource types, or of some resources.
+         */
+        WebhookScope: {
+            /** Ids */
+            ids?: string[];
+            /**
+             * Include Subtree
+             * @description With kind=resource: also events of their descendants
+             * @default false
+             */
+            include_subtree: boolean;
+            /** @default site */
+            kind: components["schemas"]["WebhookScopeKind"];
+        };
+        /**
+         * WebhookScopeKind
+         * @enum {string}
+         */
+        WebhookScopeKind: "site" | "resource_type" | "resource";
+        /** WebhookUpdate */
+        WebhookUpdate: {
+            /** Description */
+            description?: string | null;
+            /** Enabled */
+            enabled?: boolean | null;
+            /** Event Types */
+            event_types?: components["schemas"]["EventType"][] | null;
+            /** Integration Client Id */
+            integration_client_id?: string | null;
+            /** Max Concurrency */
+            max_concurrency?: number | null;
+            /** Name */
+            name?: string | null;
+            /** Rate Limit Per Second */
+            rate_limit_per_second?: number | null;
+            scope?: components["schemas"]["WebhookScope"] | null;
+            /** Url */
+            url?: string | null;
+        };
+        /** WebhookWithSecret */
+        WebhookWithSecret: {
+            /** Created At */
+            created_at: string;
+            /** Description */
+            description: string;
+            /** Disabled At */
+            disabled_at: string | null;
+            /** Disabled Reason */
+            disabled_reason: string | null;
+            /** Enabled */
+            enabled: boolean;
+            /** Event Types */
+            event_types: string[];
+            /** Failing Since */
+            failing_since: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Integration Client Id */
+            integration_client_id: string | null;
+            /** Max Concurrency */
+            max_concurrency: number;
+            /** Name */
+            name: string;
+            /** Rate Limit Per Second */
+            rate_limit_per_second: number | null;
+            scope: components["schemas"]["WebhookScope"];
+            /**
+             * Secret
+             * @description The new signing secret (whsec_...). Shown only in this response: store it.
+             */
+            secret: string;
+            /** Secrets */
+            secrets: components["schemas"]["SecretInfo"][];
+            /**
+             * Site Id
+             * Format: uuid
+             */
+            site_id: string;
+            /** Updated At */
+            updated_at: string;
+            /** Url */
+            url: string;
+            /** Version */
+            version: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -1233,8 +1755,12 @@ export interface components {
     headers: never;
     pathItems: never;
 }
+export type AttemptRead = components['schemas']['AttemptRead'];
 export type AuditEntryOut = components['schemas']['AuditEntryOut'];
 export type BusyPeriod = components['schemas']['BusyPeriod'];
+export type DeliveryRead = components['schemas']['DeliveryRead'];
+export type DeliveryStatus = components['schemas']['DeliveryStatus'];
+export type EventType = components['schemas']['EventType'];
 export type FieldError = components['schemas']['FieldError'];
 export type HttpValidationError = components['schemas']['HTTPValidationError'];
 export type ImportResult = components['schemas']['ImportResult'];
@@ -1245,7 +1771,9 @@ export type MemberOut = components['schemas']['MemberOut'];
 export type MemberUpdate = components['schemas']['MemberUpdate'];
 export type NotificationOut = components['schemas']['NotificationOut'];
 export type PageMeta = components['schemas']['PageMeta'];
+export type PageAttemptRead = components['schemas']['Page_AttemptRead_'];
 export type PageAuditEntryOut = components['schemas']['Page_AuditEntryOut_'];
+export type PageDeliveryRead = components['schemas']['Page_DeliveryRead_'];
 export type PageMemberOut = components['schemas']['Page_MemberOut_'];
 export type PageNotificationOut = components['schemas']['Page_NotificationOut_'];
 export type PageReservationRead = components['schemas']['Page_ReservationRead_'];
@@ -1253,11 +1781,18 @@ export type PageResourceRead = components['schemas']['Page_ResourceRead_'];
 export type PageResourceTreeNode = components['schemas']['Page_ResourceTreeNode_'];
 export type PageResourceTypeRead = components['schemas']['Page_ResourceTypeRead_'];
 export type PageSiteOut = components['schemas']['Page_SiteOut_'];
+export type PageWebhookRead = components['schemas']['Page_WebhookRead_'];
+export type PingAccepted = components['schemas']['PingAccepted'];
 export type Problem = components['schemas']['Problem'];
 export type ProfileUpdate = components['schemas']['ProfileUpdate'];
 export type Provisioning = components['schemas']['Provisioning'];
+export type ProvisioningRead = components['schemas']['ProvisioningRead'];
+export type ProvisioningReport = components['schemas']['ProvisioningReport'];
 export type ProvisioningState = components['schemas']['ProvisioningState'];
 export type ReasonBody = components['schemas']['ReasonBody'];
+export type RedeliverCount = components['schemas']['RedeliverCount'];
+export type RedeliverFailed = components['schemas']['RedeliverFailed'];
+export type ReportedState = components['schemas']['ReportedState'];
 export type ReservationCreate = components['schemas']['ReservationCreate'];
 export type ReservationRead = components['schemas']['ReservationRead'];
 export type ReservationSort = components['schemas']['ReservationSort'];
@@ -1272,6 +1807,8 @@ export type ResourceTypeCreate = components['schemas']['ResourceTypeCreate'];
 export type ResourceTypeRead = components['schemas']['ResourceTypeRead'];
 export type ResourceTypeUpdate = components['schemas']['ResourceTypeUpdate'];
 export type ResourceUpdate = components['schemas']['ResourceUpdate'];
+export type RotateSecret = components['schemas']['RotateSecret'];
+export type SecretInfo = components['schemas']['SecretInfo'];
 export type SiteCreate = components['schemas']['SiteCreate'];
 export type SiteOut = components['schemas']['SiteOut'];
 export type SiteRole = components['schemas']['SiteRole'];
@@ -1282,6 +1819,12 @@ export type SshKeyOut = components['schemas']['SshKeyOut'];
 export type UnreadCount = components['schemas']['UnreadCount'];
 export type UserSummary = components['schemas']['UserSummary'];
 export type ValidationError = components['schemas']['ValidationError'];
+export type WebhookCreate = components['schemas']['WebhookCreate'];
+export type WebhookRead = components['schemas']['WebhookRead'];
+export type WebhookScope = components['schemas']['WebhookScope'];
+export type WebhookScopeKind = components['schemas']['WebhookScopeKind'];
+export type WebhookUpdate = components['schemas']['WebhookUpdate'];
+export type WebhookWithSecret = components['schemas']['WebhookWithSecret'];
 export type $defs = Record<string, never>;
 export interface operations {
     list_audit_api_v1_audit_get: {
@@ -2018,6 +2561,82 @@ export interface operations {
             };
             /** @description The resource has changed */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    report_provisioning_api_v1_reservations__reservation_id__provisioning_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reservation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProvisioningReport"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProvisioningRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3842,6 +4461,779 @@ export interface operations {
             };
             /** @description Request body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_webhooks_api_v1_sites__site__webhooks_get: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number */
+                page?: number;
+                /** @description Items per page */
+                size?: number;
+            };
+            header?: never;
+            path: {
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_WebhookRead_"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_webhook_api_v1_sites__site__webhooks_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe creation: the same key and body replay the first response. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookWithSecret"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_webhook_api_v1_sites__site__webhooks__webhook_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site: string;
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_webhook_api_v1_sites__site__webhooks__webhook_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site: string;
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_webhook_api_v1_sites__site__webhooks__webhook_id__patch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag you read */
+                "If-Match"?: string | null;
+            };
+            path: {
+                site: string;
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource has changed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match header required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_deliveries_api_v1_sites__site__webhooks__webhook_id__deliveries_get: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["DeliveryStatus"] | null;
+                event_type?: components["schemas"]["EventType"] | null;
+                /** @description Created at or after */
+                since?: string | null;
+                /** @description Created before */
+                until?: string | null;
+                /** @description 1-based page number */
+                page?: number;
+                /** @description Items per page */
+                size?: number;
+            };
+            header?: never;
+            path: {
+                site: string;
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DeliveryRead_"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redeliver_failed_api_v1_sites__site__webhooks__webhook_id__deliveries_redeliver_failed_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site: string;
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RedeliverFailed"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RedeliverCount"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_attempts_api_v1_sites__site__webhooks__webhook_id__deliveries__delivery_id__attempts_get: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number */
+                page?: number;
+                /** @description Items per page */
+                size?: number;
+            };
+            header?: never;
+            path: {
+                site: string;
+                webhook_id: string;
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AttemptRead_"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redeliver_api_v1_sites__site__webhooks__webhook_id__deliveries__delivery_id__redeliver_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site: string;
+                webhook_id: string;
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotate_webhook_secret_api_v1_sites__site__webhooks__webhook_id__rotate_secret_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site: string;
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RotateSecret"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookWithSecret"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    send_test_event_api_v1_sites__site__webhooks__webhook_id__test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                site: string;
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PingAccepted"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,209 @@
+import { Fragment, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Badge, type Tone } from '@/components/ui/badge';
+import { Button } from '@/components/ui/button';
+import { PageHeader } from '@/components/ui/page-header';
+import { QueryState } from '@/components/ui/query-state';
+import type { DeliveryRead, WebhookRead } from '@/lib/api/types';
+import { formatDateTime } from '@/lib/i18n';
+import { toast } from '@/lib/toast';
+import { useAttempts } from '../api/get-attempts';
+import { useDeliveries } from '../api/get-deliveries';
+import { useWebhook } from '../api/get-webhook';
+import { useRedeliver } from '../api/redeliver';
+import { useRotateSecret } from '../api/rotate-secret';
+import { useTestWebhook } from '../api/test-webhook';
+import { useUpdateWebhook } from '../api/update-webhook';
+import { SecretDialog } from './secret-dialog';
+
+const DELIVERY_TONES: Record<string, Tone> = { pending: 'info', succeeded: 'success', failed: 'danger', cancelled: 'neutral' };
+
+function Attempts({ site, webhookId, deliveryId }: { site: string; webhookId: string; deliveryId: string }) {
+  const { t, i18n } = useTranslation();
+  const attempts = useAttempts(site, webhookId, deliveryId);
+  return (
+    <QueryState query={attempts}>
+      {(page) => (
+        <ol className="stack" data-testid="attempts">
+          {page.items.map((a, i) => (
+            <li key={a.id}>
+              <strong>{t('webhooks.attempt', { n: i + 1 })}</strong> — {formatDateTime(a.started_at, i18n.language)} —{' '}
+              {t('webhooks.statusCode')}: {a.status_code ?? '—'} — {t('webhooks.duration')}: {a.duration_ms} ms
+              {a.error ? (
+                <div>
+                  {t('webhooks.error')}: <code>{a.error}</code>
+                </div>
+              ) : null}
+              {a.response_excerpt ? <pre>{a.response_excerpt}</pre> : null}
+            </li>
+          ))}
+        </ol>
+      )}
+    </QueryState>
+  );
+}
+
+function Deliveries({ site, webhook, expectNew }: { site: string; webhook: WebhookRead; expectNew: boolean }) {
+  const { t, i18n } = useTranslation();
+  const [page, setPage] = useState(1);
+  const [open, setOpen] = useState<string | null>(null);
+  const deliveries = useDeliveries(site, webhook.id, page, expectNew);
+  const redeliver = useRedeliver(site, webhook.id);
+  const row = (d: DeliveryRead) => (
+    <Fragment key={d.id}>
+      <tr data-testid="delivery-row">
+        <td>
+          <code>{d.event_type}</code>
+        </td>
+        <td>
+          <Badge tone={DELIVERY_TONES[d.status] ?? 'neutral'}>{d.status}</Badge>
+        </td>
+        <td>{d.last_status_code ?? '—'}</td>
+        <td>{d.attempts}</td>
+        <td>{formatDateTime(d.created_at, i18n.language)}</td>
+        <td>{d.next_attempt_at ? formatDateTime(d.next_attempt_at, i18n.language) : '—'}</td>
+        <td className="row">
+          <Button size="sm" aria-expanded={open === d.id} onClick={() => setOpen(open === d.id ? null : d.id)}>
+            {t('webhooks.attempts')}
+          </Button>
+          {d.status !== 'pending' ? (
+            <Button
+              size="sm"
+              onClick={() => redeliver.mutate(d.id, { onSuccess: () => toast.success(t('webhooks.redelivered')) })}
+            >
+              {t('webhooks.redeliver')}
+            </Button>
+          ) : null}
+        </td>
+      </tr>
+      {open === d.id ? (
+        <tr>
+          <td colSpan={7}>
+            <Attempts site={site} webhookId={webhook.id} deliveryId={d.id} />
+          </td>
+        </tr>
+      ) : null}
+    </Fragment>
+  );
+  return (
+    <QueryState query={deliveries}>
+      {(data) =>
+        data.items.length === 0 ? (
+          <p className="empty">{t('webhooks.noDeliveries')}</p>
+        ) : (
+          <>
+            <div className="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('webhooks.eventType')}</th>
+                    <th scope="col">{t('common.status')}</th>
+                    <th scope="col">{t('webhooks.statusCode')}</th>
+                    <th scope="col">{t('webhooks.attempts')}</th>
+                    <th scope="col">{t('audit.when')}</th>
+                    <th scope="col">{t('webhooks.nextAttempt')}</th>
+                    <th scope="col">{t('common.actions')}</th>
+                  </tr>
+                </thead>
+                <tbody>{data.items.map(row)}</tbody>
+              </table>
+            </div>
+            {data.meta.pages > 1 ? (
+              <nav className="pagination" aria-label={t('webhooks.deliveries')}>
+                <Button size="sm" disabled={page <= 1} onClick={() => setPage(page - 1)}>
+                  {t('common.previous')}
+                </Button>
+                <span>{t('common.page', { page, pages: data.meta.pages })}</span>
+                <Button size="sm" disabled={page >= data.meta.pages} onClick={() => setPage(page + 1)}>
+                  {t('common.next')}
+                </Button>
+              </nav>
+            ) : null}
+          </>
+        )
+      }
+    </QueryState>
+  );
+}
+
+export function WebhookDetail({ site, id }: { site: string; id: string }) {
+  const { t, i18n } = useTranslation();
+  const webhook = useWebhook(site, id);
+  const test = useTestWebhook(site);
+  const rotate = useRotateSecret(site);
+  const update = useUpdateWebhook(site);
+  const [secret, setSecret] = useState<string | null>(null);
+  const [expectNew, setExpectNew] = useState(false);
+  useEffect(() => {
+    if (!expectNew) return;
+    const timer = setTimeout(() => setExpectNew(false), 60_000);
+    return () => clearTimeout(timer);
+  }, [expectNew]);
+  return (
+    <QueryState query={webhook}>
+      {(w) => (
+        <>
+          <PageHeader
+            title={w.name}
+            actions={
+              <>
+                <Button
+                  variant="primary"
+                  busy={test.isPending}
+                  onClick={() =>
+                    test.mutate(w.id, {
+                      onSuccess: () => {
+                        setExpectNew(true);
+                        toast.success(t('webhooks.testSent'));
+                      },
+                    })
+                  }
+                >
+                  {t('webhooks.test')}
+                </Button>
+                <Button busy={rotate.isPending} onClick={() => rotate.mutate(w.id, { onSuccess: (r) => setSecret(r.secret) })}>
+                  {t('webhooks.rotate')}
+                </Button>
+                <Button
+                  variant={w.enabled ? 'danger' : 'secondary'}
+                  busy={update.isPending}
+                  onClick={() => update.mutate({ webhook: w, body: { enabled: !w.enabled } })}
+                >
+                  {w.enabled ? t('webhooks.disable') : t('webhooks.enable')}
+                </Button>
+              </>
+            }
+          >
+            <div className="row">
+              {w.enabled ? <Badge tone="success">{t('webhooks.enabled')}</Badge> : <Badge tone="danger">{t('webhooks.disabled')}</Badge>}
+              {w.disabled_reason ? <span className="muted">{t('webhooks.disabledReason', { reason: w.disabled_reason })}</span> : null}
+              {w.failing_since ? (
+                <Badge tone="warning">{t('webhooks.failingSince', { when: formatDateTime(w.failing_since, i18n.language) })}</Badge>
+              ) : null}
+            </div>
+          </PageHeader>
+          <section className="card" aria-labelledby="wh-details">
+            <h2 id="wh-details">{t('common.details')}</h2>
+            <dl className="props">
+              <dt>{t('webhooks.url')}</dt>
+              <dd>
+                <code>{w.url}</code>
+              </dd>
+              <dt>{t('webhooks.events')}</dt>
+              <dd>{w.event_types.length ? w.event_types.join(', ') : t('common.all')}</dd>
+              <dt>{t('webhooks.scope')}</dt>
+              <dd>{w.scope.kind}</dd>
+              <dt>{t('webhooks.secrets')}</dt>
+              <dd>{w.secrets.length}</dd>
+            </dl>
+          </section>
+          <section aria-labelledby="wh-deliveries">
+            <h2 id="wh-deliveries">{t('webhooks.deliveries')}</h2>
+            <Deliveries site={site} webhook={w} expectNew={expectNew} />
+          </section>
+          {secret ? <SecretDialog secret={secret} onClose={() => setSecret(null)} /> : null}
+        </>
+      )}
+    </QueryState>
+  );
+}
