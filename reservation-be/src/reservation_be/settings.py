@@ -47,7 +47,6 @@ class Settings(BaseSettings):
     port: int = 8000
     log_level: str = "INFO"
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
-    max_page_size: int = Field(default=100, ge=1)
 
     @model_validator(mode="before")
     @classmethod
