@@ -16,6 +16,7 @@ import fcntl
 import json
 import os
 import signal
+import socket
 import sys
 import time
 from collections.abc import Callable
@@ -64,6 +65,25 @@ class Shutdown(Exception):
 
 class AlreadyRunning(RuntimeError):
     """Another launcher holds the data directory."""
+
+
+class PortsInUse(RuntimeError):
+    """Something else listens where a dev-mode process should."""
+
+
+def check_ports_free(wanted: dict[str, tuple[str, int]]) -> None:
+    """Fail before starting anything when a port is taken, naming the option that moves it."""
+    taken = []
+    for option, (host, port) in wanted.items():
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            # As the servers bind: a port in TIME_WAIT from the previous run is free.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+            except OSError as error:
+                taken.append(f"{host}:{port} ({option}): {error.strerror}")
+    if taken:
+        raise PortsInUse("cannot listen on " + "; ".join(taken))
 
 
 def lock_data_dir(data_dir: Path) -> IO[str]:
@@ -144,6 +164,7 @@ class DevStack:
         self.webhook_url = f"http://{self.receiver_host}:{self.ports.webhook}"
         self.warnings: list[str] = []
         self.lock: IO[str] | None = None
+        self.began = time.monotonic()
 
     # ------------------------------------------------------------------ environment
 
@@ -238,6 +259,15 @@ class DevStack:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.lock = lock_data_dir(self.data_dir)
         say(f"data directory {self.data_dir}")
+        check_ports_free(
+            {
+                "--api-port": (self.host, self.ports.api),
+                "--idp-port": (self.host, self.ports.idp),
+                "--processor-port": (self.host, self.ports.processor),
+                "--webhook-port": (self.receiver_host, self.ports.webhook),
+                "--switch-ssh-port": (self.host, self.ports.switch_ssh),
+            }
+        )
 
         # Independent processes start together; each is awaited only where it is needed.
         idp_env = self.base_env()
@@ -382,6 +412,7 @@ class DevStack:
             print(f"    {username:<6} / {password:<9} {role}")
         for warning in self.warnings:
             print(f"  NOTE: {warning}")
+        print(f"Started in {time.monotonic() - self.began:.1f} s.", end=" ")
         print("Ctrl-C stops everything; the next run keeps the data.")
         print(line, flush=True)
         say("ready")

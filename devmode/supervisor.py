@@ -64,10 +64,13 @@ class Child:
     process: subprocess.Popen[bytes]
     log_path: Path
     argv: list[str]
+    log_start: int = 0  # logs are appended across runs: this run's lines start here
 
-    def log_tail(self, lines: int = 30) -> str:
+    def log_tail(self, lines: int = 20) -> str:
         try:
-            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+            with self.log_path.open("rb") as log:
+                log.seek(self.log_start)
+                text = log.read().decode("utf-8", errors="replace")
         except OSError:
             return ""
         return "\n".join(text.splitlines()[-lines:])
@@ -84,6 +87,7 @@ class Supervisor:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.log_dir / f"{name}.log"
         with log_path.open("ab") as log:
+            log_start = log.tell()
             process = subprocess.Popen(  # noqa: S603 - argv built by the launcher, no shell
                 list(argv),
                 env=dict(env),
@@ -94,7 +98,7 @@ class Supervisor:
                 start_new_session=True,
                 preexec_fn=_die_with(os.getpid()),
             )
-        child = Child(name, process, log_path, list(argv))
+        child = Child(name, process, log_path, list(argv), log_start)
         self.children.append(child)
         return child
 

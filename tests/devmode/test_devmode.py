@@ -14,7 +14,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -34,23 +33,13 @@ import psutil
 import pytest
 from keycloak import KeycloakOpenID
 
-REPO = Path(__file__).resolve().parents[2]
+from .helpers import REPO, free_ports
+
 READY_TIMEOUT = 150.0
 STOP_TIMEOUT = 40.0
 PROVISION_TIMEOUT = 45.0
 SWITCH_LOGIN = {"username": "netops", "password": "netops"}  # the launcher's dev defaults
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
 
 
 @dataclass

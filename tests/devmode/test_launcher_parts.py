@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -12,12 +13,14 @@ from types import ModuleType
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from .helpers import REPO, free_ports
 
 
 def load(name: str) -> ModuleType:
     """A module of the repository's ``devmode/`` (this test package has the same name)."""
-    spec = importlib.util.spec_from_file_location(f"launcher_{name}", REPO / "devmode" / name)
+    spec = importlib.util.spec_from_file_location(
+        f"launcher_{name}", REPO / "devmode" / f"{name}.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while it loads
@@ -25,8 +28,9 @@ def load(name: str) -> ModuleType:
     return module
 
 
-receivers = load("receivers.py")
-database = load("database.py")
+PORT_OPTIONS = ["api", "processor", "webhook", "switch-ssh"]
+receivers = load("receivers")
+database = load("database")
 
 
 def test_receivers_get_a_loopback_address_of_their_own() -> None:
@@ -67,3 +71,32 @@ def test_dead_launchers_are_forgotten_by_the_embedded_server(tmp_path: Path) -> 
 def test_forgetting_handles_without_a_server_directory_changes_nothing(tmp_path: Path) -> None:
     database.forget_dead_handles(tmp_path / "missing")
     assert not (tmp_path / "missing").exists()
+
+
+def test_a_taken_port_is_named_before_anything_starts(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        finished = subprocess.run(
+            [
+                sys.executable,
+                str(REPO / "devmode" / "run.py"),
+                "--data-dir",
+                str(tmp_path / ".dev-data"),
+                "--no-frontend-build",
+                "--idp-port",
+                str(port),
+                *(
+                    f"--{name}-port={p}"
+                    for name, p in zip(PORT_OPTIONS, free_ports(4), strict=True)
+                ),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert finished.returncode == 1
+    assert f"127.0.0.1:{port} (--idp-port)" in finished.stderr
+    assert "starting" not in finished.stdout
+    assert not (tmp_path / ".dev-data" / "postgres").exists()
