@@ -10,13 +10,14 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
 from prometheus_client import CollectorRegistry
 from reservation_common.auth import TokenVerifier
 
 from reservation_be import health
 from reservation_be.api import build_api_router
 from reservation_be.kit.db import create_engine, create_sessionmaker
-from reservation_be.kit.errors import install_error_handlers
+from reservation_be.kit.errors import PROBLEM_JSON, Problem, install_error_handlers
 from reservation_be.kit.middleware import BodySizeLimitMiddleware, Metrics, RequestContextMiddleware
 from reservation_be.settings import Settings, get_settings
 from reservation_be.workers.runner import run_workers
@@ -54,6 +55,47 @@ async def close_app(app: FastAPI) -> None:
     await app.state.engine.dispose()
 
 
+def _problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """Document FastAPI's own 422 answers as the problem documents they really are."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            openapi_version=app.openapi_version,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
+            servers=app.servers,
+            separate_input_output_schemas=app.separate_input_output_schemas,
+        )
+        problem = {"$ref": "#/components/schemas/Problem"}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                response = operation.get("responses", {}).get("422")
+                if response is not None:
+                    response["content"] = {PROBLEM_JSON: {"schema": problem}}
+                    response["description"] = "Invalid request"
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
+        components.setdefault(
+            "Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        )
+        for name, definition in (
+            Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            .get("$defs", {})
+            .items()
+        ):
+            components.setdefault(name, definition)
+        app.openapi_schema = schema
+        return schema
+
+    return openapi
+
+
 def create_app(settings: Settings | None = None, **state: Any) -> FastAPI:
     """Build the API. ``state`` overrides ``app.state`` entries (tests inject clients)."""
     settings = settings or get_settings()
@@ -80,6 +122,7 @@ def create_app(settings: Settings | None = None, **state: Any) -> FastAPI:
         setattr(app.state, key, value)
 
     install_error_handlers(app)
+    app.openapi = _problem_openapi(app)  # type: ignore[method-assign]
     app.include_router(health.router)
     app.include_router(build_api_router())
 

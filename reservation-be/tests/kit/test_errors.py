@@ -105,3 +105,14 @@ async def test_unexpected_error_in_the_api_keeps_the_request_id(settings):
     assert response.headers["x-request-id"] == "req-500"
     assert response.json()["request_id"] == "req-500"
     assert "internal detail" not in response.text
+
+
+async def test_openapi_documents_validation_errors_as_problems(client):
+    document = (await client.get("/api/v1/openapi.json")).json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            response = operation["responses"].get("422")
+            if response is not None:
+                assert list(response["content"]) == [PROBLEM], (method, path)
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    assert "Problem" in document["components"]["schemas"]
