@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from functools import cache
 from typing import Annotated
 from zoneinfo import available_timezones
 
@@ -9,19 +10,15 @@ from pydantic import AfterValidator, Field
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
 
 
+@cache
+def _timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
 def _valid_timezone(value: str) -> str:
     if value not in _timezones():
         raise ValueError(f"unknown IANA time zone {value!r}")
     return value
-
-
-_TZ_CACHE: set[str] = set()
-
-
-def _timezones() -> set[str]:
-    if not _TZ_CACHE:
-        _TZ_CACHE.update(available_timezones())
-    return _TZ_CACHE
 
 
 class UserOut(Schema):
