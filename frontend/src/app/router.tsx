@@ -22,7 +22,12 @@ function Shell() {
   const administers = user.isPlatformAdmin || (sites.data?.items ?? []).some((site) => site.my_role === 'site-admin');
   const adminNav: NavItem[] = administers
     ? [
+        { to: '/admin/sites', label: t('nav.sites') },
+        { to: '/admin/resource-types', label: t('nav.resourceTypes') },
+        { to: '/admin/resources', label: t('nav.adminResources') },
+        { to: '/admin/approvals', label: t('nav.approvals') },
         { to: '/admin/webhooks', label: t('nav.webhooks') },
+        { to: '/admin/audit', label: t('nav.audit') },
       ]
     : [];
   return <AppLayout nav={nav} adminNav={adminNav} headerExtra={<NotificationBell />} />;
@@ -45,6 +50,11 @@ export const routes: RouteObject[] = [
           { path: 'reservations', lazy: () => import('./routes/reservations').then((m) => ({ Component: m.default })) },
           { path: 'notifications', lazy: () => import('./routes/notifications').then((m) => ({ Component: m.default })) },
           { path: 'profile', lazy: () => import('./routes/profile').then((m) => ({ Component: m.default })) },
+          { path: 'admin/sites', lazy: () => import('./routes/admin/sites').then((m) => ({ Component: m.default })) },
+          { path: 'admin/resource-types', lazy: () => import('./routes/admin/resource-types').then((m) => ({ Component: m.default })) },
+          { path: 'admin/resources', lazy: () => import('./routes/admin/resources').then((m) => ({ Component: m.default })) },
+          { path: 'admin/approvals', lazy: () => import('./routes/admin/approvals').then((m) => ({ Component: m.default })) },
+          { path: 'admin/audit', lazy: () => import('./routes/admin/audit').then((m) => ({ Component: m.default })) },
           { path: 'admin/webhooks', lazy: () => import('./routes/admin/webhooks').then((m) => ({ Component: m.default })) },
           { path: 'admin/webhooks/:webhookId', lazy: () => import('./routes/admin/webhook').then((m) => ({ Component: m.default })) },
           { path: '*', element: <NotFound /> },

@@ -1,0 +1,19 @@
+import { useTranslation } from 'react-i18next';
+import { PageHeader } from '@/components/ui/page-header';
+import { ApprovalsQueue } from '@/features/approvals/components/approvals-queue';
+import { SiteSelect } from '@/features/sites/components/site-select';
+import { useSearchParam } from '@/lib/use-search-param';
+
+export default function ApprovalsRoute() {
+  const { t } = useTranslation();
+  const [site, setSite] = useSearchParam('site');
+  return (
+    <>
+      <PageHeader title={t('admin.approvalsTitle')} />
+      <div className="toolbar">
+        <SiteSelect value={site} onChange={setSite} adminOnly />
+      </div>
+      {site ? <ApprovalsQueue site={site} /> : null}
+    </>
+  );
+}

@@ -1,0 +1,19 @@
+import { useTranslation } from 'react-i18next';
+import { PageHeader } from '@/components/ui/page-header';
+import { AuditLog } from '@/features/audit/components/audit-log';
+import { SiteSelect } from '@/features/sites/components/site-select';
+import { useSearchParam } from '@/lib/use-search-param';
+
+export default function AuditRoute() {
+  const { t } = useTranslation();
+  const [site, setSite] = useSearchParam('site');
+  return (
+    <>
+      <PageHeader title={t('audit.title')} />
+      <div className="toolbar">
+        <SiteSelect value={site} onChange={setSite} adminOnly allowAll />
+      </div>
+      <AuditLog site={site} />
+    </>
+  );
+}

@@ -1,0 +1,33 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Button } from '@/components/ui/button';
+import { PageHeader } from '@/components/ui/page-header';
+import { NewResourceDialog } from '@/features/resources/components/new-resource-dialog';
+import { ResourcesView } from '@/features/resources/components/resources-view';
+import { SiteSelect } from '@/features/sites/components/site-select';
+import { useSearchParam } from '@/lib/use-search-param';
+
+export default function AdminResourcesRoute() {
+  const { t } = useTranslation();
+  const [site, setSite] = useSearchParam('site');
+  const [creating, setCreating] = useState(false);
+  return (
+    <>
+      <PageHeader
+        title={t('nav.adminResources')}
+        actions={
+          site ? (
+            <Button variant="primary" onClick={() => setCreating(true)}>
+              {t('admin.newResource')}
+            </Button>
+          ) : null
+        }
+      />
+      <div className="toolbar">
+        <SiteSelect value={site} onChange={setSite} adminOnly />
+      </div>
+      {site ? <ResourcesView site={site} /> : null}
+      {creating && site ? <NewResourceDialog site={site} onClose={() => setCreating(false)} /> : null}
+    </>
+  );
+}

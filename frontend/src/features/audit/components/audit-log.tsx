@@ -1,0 +1,103 @@
+import { Fragment, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Button } from '@/components/ui/button';
+import { Field } from '@/components/ui/field';
+import { QueryState } from '@/components/ui/query-state';
+import { localInputToIso } from '@/lib/datetime';
+import { formatDateTime } from '@/lib/i18n';
+import { useSearchParam } from '@/lib/use-search-param';
+import { useAudit } from '../api/get-audit';
+
+export function AuditLog({ site }: { site: string }) {
+  const { t, i18n } = useTranslation();
+  const [entity, setEntity] = useSearchParam('entity');
+  const [actor, setActor] = useSearchParam('actor');
+  const [since, setSince] = useSearchParam('since');
+  const [until, setUntil] = useSearchParam('until');
+  const [page, setPage] = useState(1);
+  const [open, setOpen] = useState<string | null>(null);
+  const audit = useAudit({ site, entity, actor, since: localInputToIso(since), until: localInputToIso(until), page });
+  return (
+    <>
+      <div className="toolbar" role="search">
+        <Field label={t('audit.entity')}>
+          <input value={entity} onChange={(e) => setEntity(e.target.value)} placeholder="reservation" />
+        </Field>
+        <Field label={t('audit.actor')}>
+          <input value={actor} onChange={(e) => setActor(e.target.value)} />
+        </Field>
+        <Field label={t('audit.from')}>
+          <input type="datetime-local" value={since} onChange={(e) => setSince(e.target.value)} />
+        </Field>
+        <Field label={t('audit.to')}>
+          <input type="datetime-local" value={until} onChange={(e) => setUntil(e.target.value)} />
+        </Field>
+      </div>
+      <QueryState query={audit}>
+        {(data) =>
+          data.items.length === 0 ? (
+            <p className="empty">{t('common.empty')}</p>
+          ) : (
+            <>
+              <div className="table-wrap">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">{t('audit.when')}</th>
+                      <th scope="col">{t('audit.actor')}</th>
+                      <th scope="col">{t('audit.action')}</th>
+                      <th scope="col">{t('audit.entity')}</th>
+                      <th scope="col">{t('audit.changes')}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {data.items.map((entry) => (
+                      <Fragment key={entry.id}>
+                        <tr>
+                          <td>{formatDateTime(entry.created_at, i18n.language)}</td>
+                          <td>{entry.actor_username ?? entry.actor_id ?? '—'}</td>
+                          <td>
+                            <code>{entry.action}</code>
+                          </td>
+                          <td>
+                            {entry.entity} <span className="muted">{entry.entity_id.slice(0, 8)}</span>
+                          </td>
+                          <td>
+                            <Button size="sm" aria-expanded={open === entry.id} onClick={() => setOpen(open === entry.id ? null : entry.id)}>
+                              {t('common.details')}
+                            </Button>
+                          </td>
+                        </tr>
+                        {open === entry.id ? (
+                          <tr>
+                            <td colSpan={5}>
+                              <div className="grid">
+                                <pre aria-label="before">{JSON.stringify(entry.before, null, 2)}</pre>
+                                <pre aria-label="after">{JSON.stringify(entry.after, null, 2)}</pre>
+                              </div>
+                            </td>
+                          </tr>
+                        ) : null}
+                      </Fragment>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+              {data.meta.pages > 1 ? (
+                <nav className="pagination" aria-label={t('audit.title')}>
+                  <Button size="sm" disabled={page <= 1} onClick={() => setPage(page - 1)}>
+                    {t('common.previous')}
+                  </Button>
+                  <span>{t('common.page', { page, pages: data.meta.pages })}</span>
+                  <Button size="sm" disabled={page >= data.meta.pages} onClick={() => setPage(page + 1)}>
+                    {t('common.next')}
+                  </Button>
+                </nav>
+              ) : null}
+            </>
+          )
+        }
+      </QueryState>
+    </>
+  );
+}

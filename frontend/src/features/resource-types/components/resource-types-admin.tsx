@@ -1,0 +1,63 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Badge } from '@/components/ui/badge';
+import { Button } from '@/components/ui/button';
+import { QueryState } from '@/components/ui/query-state';
+import type { ResourceTypeRead } from '@/lib/api/types';
+import { useResourceTypes } from '../api/get-resource-types';
+import { ResourceTypeDialog } from './resource-type-dialog';
+
+export function ResourceTypesAdmin({ site }: { site: string }) {
+  const { t } = useTranslation();
+  const types = useResourceTypes(site);
+  const [editing, setEditing] = useState<ResourceTypeRead | 'new' | null>(null);
+  return (
+    <>
+      <div className="toolbar">
+        <Button variant="primary" onClick={() => setEditing('new')}>
+          {t('admin.newType')}
+        </Button>
+      </div>
+      <QueryState query={types}>
+        {(page) => (
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">{t('common.name')}</th>
+                  <th scope="col">{t('admin.schema')}</th>
+                  <th scope="col">{t('admin.leadTime')}</th>
+                  <th scope="col">{t('admin.maxDuration')}</th>
+                  <th scope="col">{t('common.actions')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {page.items.map((ty) => (
+                  <tr key={ty.id}>
+                    <td>
+                      <span className="swatch" style={{ background: ty.color }} aria-hidden="true" />
+                      {ty.name} {ty.requires_approval ? <Badge tone="warning">{t('admin.requiresApproval')}</Badge> : null}
+                    </td>
+                    <td>
+                      <code>{Object.keys((ty.parameters as { properties?: object }).properties ?? {}).join(', ') || '—'}</code>
+                    </td>
+                    <td>{ty.lead_time}</td>
+                    <td>{ty.max_duration ?? '—'}</td>
+                    <td>
+                      <Button size="sm" onClick={() => setEditing(ty)} aria-label={`${t('common.edit')} ${ty.name}`}>
+                        {t('common.edit')}
+                      </Button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </QueryState>
+      {editing ? (
+        <ResourceTypeDialog site={site} type={editing === 'new' ? undefined : editing} onClose={() => setEditing(null)} />
+      ) : null}
+    </>
+  );
+}

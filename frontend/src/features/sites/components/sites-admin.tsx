@@ -1,0 +1,178 @@
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Button } from '@/components/ui/button';
+import { Dialog } from '@/components/ui/dialog';
+import { Field } from '@/components/ui/field';
+import { QueryState } from '@/components/ui/query-state';
+import { ApiError } from '@/lib/api/problem';
+import type { SiteRole, SiteVisibility } from '@/lib/api/types';
+import { useUser } from '@/lib/auth/auth-context';
+import { useAddMember } from '../api/add-member';
+import { useCreateSite } from '../api/create-site';
+import { useMembers } from '../api/get-members';
+import { useRemoveMember } from '../api/remove-member';
+import { useUpdateMember } from '../api/update-member';
+import { SiteSelect } from './site-select';
+
+function NewSiteDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (id: string) => void }) {
+  const { t } = useTranslation();
+  const create = useCreateSite();
+  const [name, setName] = useState('');
+  const [slug, setSlug] = useState('');
+  const [visibility, setVisibility] = useState<SiteVisibility>('private');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    create.mutate(
+      { name, slug, description: '', visibility },
+      {
+        onSuccess: (site) => onCreated(site.id),
+        onError: (error) =>
+          setErrors(error instanceof ApiError ? { ...error.fieldErrors, form: error.message } : { form: t('errors.network') }),
+      },
+    );
+  };
+  return (
+    <Dialog open title={t('admin.newSite')} onClose={onClose}>
+      <form onSubmit={submit} noValidate aria-label={t('admin.newSite')}>
+        {errors.form ? (
+          <p className="callout callout-danger" role="alert">
+            {errors.form}
+          </p>
+        ) : null}
+        <Field label={t('common.name')} error={errors.name} required>
+          <input value={name} onChange={(e) => setName(e.target.value)} />
+        </Field>
+        <Field label={t('admin.slug')} error={errors.slug} required>
+          <input value={slug} onChange={(e) => setSlug(e.target.value)} pattern="[a-z0-9-]+" />
+        </Field>
+        <Field label={t('admin.visibility')} error={errors.visibility}>
+          <select value={visibility} onChange={(e) => setVisibility(e.target.value as SiteVisibility)}>
+            <option value="private">{t('admin.private')}</option>
+            <option value="public">{t('admin.public')}</option>
+          </select>
+        </Field>
+        <div className="form-actions">
+          <Button onClick={onClose}>{t('common.cancel')}</Button>
+          <Button type="submit" variant="primary" busy={create.isPending}>
+            {t('common.create')}
+          </Button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function Members({ site }: { site: string }) {
+  const { t } = useTranslation();
+  const members = useMembers(site);
+  const add = useAddMember(site);
+  const update = useUpdateMember(site);
+  const remove = useRemoveMember(site);
+  const [identifier, setIdentifier] = useState('');
+  const [role, setRole] = useState<SiteRole>('member');
+  const [error, setError] = useState<string | undefined>();
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (!identifier.trim()) {
+      setError(t('validation.required'));
+      return;
+    }
+    add.mutate(
+      { identifier: identifier.trim(), role },
+      {
+        onSuccess: () => {
+          setIdentifier('');
+          setError(undefined);
+        },
+        onError: (err) => setError(err instanceof ApiError ? (err.fieldErrors.identifier ?? err.message) : t('errors.network')),
+      },
+    );
+  };
+  return (
+    <section className="card" aria-labelledby="members">
+      <h2 id="members">{t('admin.members')}</h2>
+      <form className="toolbar" onSubmit={submit} noValidate aria-label={t('admin.addMember')}>
+        <Field label={t('admin.member')} error={error} required>
+          <input value={identifier} onChange={(e) => setIdentifier(e.target.value)} />
+        </Field>
+        <Field label={t('admin.role')}>
+          <select value={role} onChange={(e) => setRole(e.target.value as SiteRole)}>
+            <option value="member">{t('admin.memberRole')}</option>
+            <option value="site-admin">{t('admin.siteAdmin')}</option>
+          </select>
+        </Field>
+        <Button type="submit" variant="primary" busy={add.isPending}>
+          {t('admin.addMember')}
+        </Button>
+      </form>
+      <QueryState query={members}>
+        {(page) => (
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">{t('profile.username')}</th>
+                  <th scope="col">{t('profile.email')}</th>
+                  <th scope="col">{t('admin.role')}</th>
+                  <th scope="col">{t('common.actions')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {page.items.map((m) => (
+                  <tr key={m.user.id}>
+                    <td>{m.user.display_name ? `${m.user.display_name} (${m.user.username})` : m.user.username}</td>
+                    <td>{m.user.email ?? '—'}</td>
+                    <td>
+                      <select
+                        aria-label={`${t('admin.role')} — ${m.user.username}`}
+                        value={m.role}
+                        onChange={(e) => update.mutate({ userId: m.user.id, role: e.target.value as SiteRole })}
+                      >
+                        <option value="member">{t('admin.memberRole')}</option>
+                        <option value="site-admin">{t('admin.siteAdmin')}</option>
+                      </select>
+                    </td>
+                    <td>
+                      <Button size="sm" variant="danger" onClick={() => remove.mutate(m.user.id)}>
+                        {t('admin.removeMember', { name: m.user.username })}
+                      </Button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </QueryState>
+    </section>
+  );
+}
+
+export function SitesAdmin({ site, onSiteChange }: { site: string; onSiteChange: (id: string) => void }) {
+  const { t } = useTranslation();
+  const user = useUser();
+  const [creating, setCreating] = useState(false);
+  return (
+    <>
+      <div className="toolbar">
+        <SiteSelect value={site} onChange={onSiteChange} adminOnly />
+        {user.isPlatformAdmin ? (
+          <Button variant="primary" onClick={() => setCreating(true)}>
+            {t('admin.newSite')}
+          </Button>
+        ) : null}
+      </div>
+      {site ? <Members site={site} /> : null}
+      {creating ? (
+        <NewSiteDialog
+          onClose={() => setCreating(false)}
+          onCreated={(id) => {
+            setCreating(false);
+            onSiteChange(id);
+          }}
+        />
+      ) : null}
+    </>
+  );
+}
