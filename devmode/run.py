@@ -270,38 +270,8 @@ class DevStack:
         )
 
         # Independent processes start together; each is awaited only where it is needed.
-        idp_env = self.base_env()
-        # The frontend is served by the backend: its origin is the one the realm must accept.
-        idp_env["KEYCLOAK_FRONTEND_URL"] = self.api_url
-        idp = self.launch(
-            "testrealm",
-            self.python(
-                "-m", "reservation_testrealm", "--host", self.host, "--port", str(self.ports.idp)
-            ),
-            idp_env,
-        )
-        simulator = self.launch(
-            "switch-simulator",
-            self.python(
-                "-m",
-                "switch_port_webhook.simulator",
-                "--host",
-                self.host,
-                "--port",
-                str(self.ports.switch_ssh),
-                "--hostname",
-                SWITCH,
-                "--ports",
-                *SWITCH_PORTS,
-                "--username",
-                SWITCH_LOGIN["username"],
-                "--password",
-                SWITCH_LOGIN["password"],
-                "--enable-secret",
-                SWITCH_LOGIN["enable_secret"],
-            ),
-            self.base_env(),
-        )
+        idp = self.launch_idp()
+        simulator = self.launch_simulator()
         frontend = FrontendBuild(REPO, self.supervisor, build=not self.args.no_frontend_build)
         if frontend.steps:
             say("building the frontend (npm) while the rest starts")
@@ -364,6 +334,23 @@ class DevStack:
 
         self.write_state(demo)
         self.banner()
+
+    def launch_idp(self) -> Child:
+        env = self.base_env()
+        # The frontend is served by the backend: its origin is the one the realm must accept.
+        env["KEYCLOAK_FRONTEND_URL"] = self.api_url
+        argv = ["-m", "reservation_testrealm", "--host", self.host, "--port", str(self.ports.idp)]
+        return self.launch("testrealm", self.python(*argv), env)
+
+    def launch_simulator(self) -> Child:
+        argv = [
+            *("-m", "switch_port_webhook.simulator", "--hostname", SWITCH),
+            *("--host", self.host, "--port", str(self.ports.switch_ssh)),
+            *("--ports", *SWITCH_PORTS),
+            *("--username", SWITCH_LOGIN["username"], "--password", SWITCH_LOGIN["password"]),
+            *("--enable-secret", SWITCH_LOGIN["enable_secret"]),
+        ]
+        return self.launch("switch-simulator", self.python(*argv), self.base_env())
 
     def launch_webhook(self, secret: str) -> Child:
         return self.launch(
