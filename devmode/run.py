@@ -198,7 +198,6 @@ class DevStack:
         env.update(
             RESERVATION_EP_ENVIRONMENT="dev",
             RESERVATION_EP_DATABASE_URL=self.database.url,
-            RESERVATION_EP_OIDC_ISSUER=self.issuer,
             RESERVATION_EP_HOST=self.host,
             RESERVATION_EP_PORT=str(self.ports.processor),
             # The example receivers' address, and nothing else on this machine.
