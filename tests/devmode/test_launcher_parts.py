@@ -12,6 +12,12 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from pydantic import AliasChoices
+from pydantic_settings import BaseSettings
+from reservation_be.settings import Settings as BackendSettings
+from reservation_be.workers.settings import WorkerSettings
+from reservation_event_processor.settings import Settings as ProcessorSettings
+from switch_port_webhook.settings import Settings as SwitchPortSettings
 
 from .helpers import REPO, free_ports
 
@@ -100,3 +106,55 @@ def test_a_taken_port_is_named_before_anything_starts(tmp_path: Path) -> None:
     assert f"127.0.0.1:{port} (--idp-port)" in finished.stderr
     assert "starting" not in finished.stdout
     assert not (tmp_path / ".dev-data" / "postgres").exists()
+
+
+ENV_NAMES_SCRIPT = """
+import json, os, sys
+sys.path.insert(0, os.getcwd())
+from devmode.database import Database
+from devmode.run import DevStack, parse_args
+stack = DevStack(parse_args(["--data-dir", sys.argv[1]]))
+stack.database = Database(url="postgresql+asyncpg://dev@/reservations")
+given = set(os.environ)
+print(json.dumps({
+    "backend": sorted(set(stack.backend_env(None)) - given),
+    "processor": sorted(set(stack.processor_env()) - given),
+    "switch-port": sorted(set(stack.webhook_env("whsec_dev")) - given),
+}))
+"""
+
+
+def accepted_env_names(*classes: type[BaseSettings]) -> set[str]:
+    names: set[str] = set()
+    for cls in classes:
+        prefix = str(cls.model_config.get("env_prefix", ""))
+        for field_name, field in cls.model_fields.items():
+            names.add(f"{prefix}{field_name}".upper())
+            if isinstance(field.validation_alias, AliasChoices):
+                names.update(str(c).upper() for c in field.validation_alias.choices)
+    return names
+
+
+def test_the_launcher_sets_only_environment_names_the_services_read(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "AMQP_URL"}}
+    finished = subprocess.run(
+        [sys.executable, "-c", ENV_NAMES_SCRIPT, str(tmp_path)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    names: dict[str, list[str]] = json.loads(finished.stdout)
+    accepted = {
+        "backend": accepted_env_names(BackendSettings, WorkerSettings),
+        "processor": accepted_env_names(ProcessorSettings),
+        "switch-port": accepted_env_names(SwitchPortSettings),
+    }
+    prefixes = {"backend": "RESERVATION_BE_", "processor": "RESERVATION_EP_"}
+    prefixes["switch-port"] = "SWITCH_PORT_"
+    for service, set_names in names.items():
+        ours = {n for n in set_names if n.startswith(prefixes[service])}
+        assert ours, f"no {prefixes[service]} names for {service}"
+        assert ours <= accepted[service], (service, sorted(ours - accepted[service]))
