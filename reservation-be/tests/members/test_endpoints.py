@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from reservation_be.members.directory import DirectoryUser
 from reservation_be.models import Notification, SiteMember, SiteRole
 from sqlalchemy import select
@@ -172,3 +173,43 @@ async def test_two_admins_demoting_each_other_at_once_leave_one_admin(
         .all()
     )
     assert len(admins) == 1
+
+
+async def test_username_with_an_at_sign_is_found(client, auth, session, people, test_realm):
+    test_realm.create_user("grace@lab")
+    site = await _site_with_admin(session, people)
+    response = await client.post(
+        f"/api/v1/sites/{site.id}/members",
+        json={"identifier": "grace@lab"},
+        headers=await auth("alice"),
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["user"]["username"] == "grace@lab"
+
+
+async def test_directory_reaches_keycloak_through_the_service_account(settings, test_realm):
+    from reservation_be.members.directory import KeycloakDirectory
+
+    directory = KeycloakDirectory(settings)
+    try:
+        bob = await directory.find("bob")
+        nobody = await directory.find("no-such-person")
+    finally:
+        await directory.aclose()
+    assert bob is not None and bob.id == test_realm.user_id("bob")
+    assert nobody is None
+
+
+async def test_directory_with_a_wrong_secret_is_unavailable(settings):
+    from pydantic import SecretStr
+    from reservation_be.kit.errors import ServiceUnavailable
+    from reservation_be.members.directory import KeycloakDirectory
+
+    directory = KeycloakDirectory(
+        settings.model_copy(update={"keycloak_admin_client_secret": SecretStr("wrong")})
+    )
+    try:
+        with pytest.raises(ServiceUnavailable):
+            await directory.find("bob")
+    finally:
+        await directory.aclose()

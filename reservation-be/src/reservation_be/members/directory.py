@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 
 from fastapi import Request
 from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
-from keycloak.exceptions import KeycloakError
 
 from reservation_be.kit.errors import ServiceUnavailable
 from reservation_be.settings import Settings
@@ -73,15 +72,22 @@ class KeycloakDirectory:
         return result
 
     async def find(self, identifier: str) -> DirectoryUser | None:
-        field = "email" if "@" in identifier else "username"
+        # Usernames may contain '@' too (realms that use e-mails as usernames).
+        fields = ("email", "username") if "@" in identifier else ("username",)
+        for field in fields:
+            found = await self._find_by(field, identifier)
+            if found is not None:
+                return found
+        return None
+
+    async def _find_by(self, field: str, identifier: str) -> DirectoryUser | None:
         try:
             found = await self._query({field: identifier, "exact": "true", "max": 2, "first": 0})
-        except (TimeoutError, KeycloakError, OSError) as exc:
+        except Exception as exc:  # transport and Keycloak errors alike: the directory is down
             log.warning("user directory lookup failed: %s", type(exc).__name__)
-            raise ServiceUnavailable("The identity provider cannot be reached.") from exc
-        except Exception as exc:  # httpx transport errors surface as their own types
-            log.warning("user directory lookup failed: %s", type(exc).__name__)
-            raise ServiceUnavailable("The identity provider cannot be reached.") from exc
+            raise ServiceUnavailable(
+                "The user directory of the identity provider is unavailable."
+            ) from exc
         for rep in found:
             value = rep.get(field)
             if (
