@@ -180,7 +180,9 @@ async def list_reservations(
             if include_subtree
             else [resource_id]
         )
-    if not actor.is_platform_admin:
+    # A site or resource filter was authorised above: it alone bounds what is visible, which
+    # keeps the query on the (site_id, period) and (resource_id, period) indexes.
+    if not actor.is_platform_admin and site_id is None and resource_ids is None:
         member_sites = await session.execute(policy.member_site_ids(actor))
         site_ids = list(member_sites.scalars().all())
     if start is not None and end is not None and end <= start:
