@@ -97,7 +97,6 @@ async def platform(
                 "RESERVATION_EP_EXCHANGE": broker.exchange,
                 "RESERVATION_EP_QUEUE": broker.queue,
                 "RESERVATION_EP_WEBHOOK_SECRETS_KEY": secrets_key,
-                "RESERVATION_EP_OIDC_ISSUER": test_realm.issuer,
                 # Every receiver of the suite listens on loopback.
                 "RESERVATION_EP_SSRF_ALLOWLIST": "127.0.0.1/32",
                 "RESERVATION_EP_RETRY_SCHEDULE": "200ms,500ms,1s,1s,2s,2s",
