@@ -36,6 +36,8 @@ export default defineConfig({
     setupFiles: ['./src/testing/setup-tests.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
     restoreMocks: true,
+    // The machine is shared: interactive tests get room beyond the 5 s default.
+    testTimeout: 30_000,
     css: false,
   },
 });

@@ -32,8 +32,8 @@ function ThemeToggle() {
     <button
       type="button"
       className="icon-btn"
-      aria-label={t('theme.toggle', { mode: t(`theme.${next}`) })}
-      title={t('theme.toggle', { mode: t(`theme.${next}`) })}
+      aria-label={t('theme.toggle', { mode: t(`theme.${next}`).toLowerCase() })}
+      title={t('theme.toggle', { mode: t(`theme.${next}`).toLowerCase() })}
       onClick={() => setThemePreference(next)}
     >
       <span aria-hidden="true">{theme === 'dark' ? '☀' : '☾'}</span>
