@@ -173,6 +173,8 @@ async def test_bad_inputs_get_problem_details_and_write_nothing(client, auth, la
         ({**good, "parameters": []}, 422),
         ({k: v for k, v in good.items() if k != "end"}, 422),
         ({**good, "start": "yesterday"}, 422),
+        ({**good, "end": "9999-12-31T23:59:59Z"}, 422),
+        ({**good, "start": "0001-01-01T00:00:00+14:00"}, 422),
         ({**good, "owner_id": "someone-else"}, 403),
     ]
     before = await counts(session)

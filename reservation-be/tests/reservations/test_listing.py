@@ -105,3 +105,9 @@ async def test_busy_shows_holds_from_above_and_below(client, auth, lab):
         headers=bob,
     )
     assert bad.status_code == 422
+    for extreme in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
+        for url in (f"/api/v1/resources/{lab.rack.id}/busy", "/api/v1/reservations"):
+            response = await client.get(
+                url, params={"start": extreme, "end": window["end"]}, headers=bob
+            )
+            assert response.status_code == 422, response.text

@@ -11,10 +11,10 @@ from reservation_be.kit.errors import problem_responses
 from reservation_be.kit.etag import etag_for, set_etag
 from reservation_be.kit.idempotency import IdempotencyDep
 from reservation_be.kit.pagination import Page, PaginationDep
-from reservation_be.kit.schemas import UTCDatetime
 from reservation_be.models.reservation import ReservationStatus
 from reservation_be.reservations import service
 from reservation_be.reservations.schemas import (
+    BookingTime,
     ReasonBody,
     ReservationCreate,
     ReservationRead,
@@ -81,9 +81,9 @@ async def list_reservations(
     owner_id: Annotated[str | None, Query(max_length=255)] = None,
     status_: Annotated[list[ReservationStatus] | None, Query(alias="status")] = None,
     start: Annotated[
-        UTCDatetime | None, Query(description="Reservations overlapping [start, end)")
+        BookingTime | None, Query(description="Reservations overlapping [start, end)")
     ] = None,
-    end: UTCDatetime | None = None,
+    end: BookingTime | None = None,
     sort: ReservationSort = ReservationSort.START,
 ) -> Page[ReservationRead]:
     items, total = await service.list_reservations(

@@ -1,15 +1,32 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidatorFunctionWrapHandler, WrapValidator, model_validator
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
 from reservation_be.models.reservation import ProvisioningState, ReservationStatus
 
+_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def _bookable_time(value: Any, handler: ValidatorFunctionWrapHandler) -> datetime:
+    # Leaves room for lead times and teardown graces without leaving the calendar; wraps the
+    # UTC conversion, which overflows for instants like 0001-01-01T00:00+14:00.
+    try:
+        parsed: datetime = handler(value)
+    except OverflowError as exc:
+        raise ValueError("must be between 2000-01-01 and 9000-01-01") from exc
+    if not _EARLIEST <= parsed <= _LATEST:
+        raise ValueError("must be between 2000-01-01 and 9000-01-01")
+    return parsed
+
+
+BookingTime = Annotated[UTCDatetime, WrapValidator(_bookable_time)]
 Title = Annotated[str, Field(min_length=1, max_length=200)]
 Description = Annotated[str, Field(max_length=4000)]
 
@@ -18,8 +35,8 @@ class ReservationCreate(InputSchema):
     resource_id: uuid.UUID
     title: Title
     description: Description = ""
-    start: UTCDatetime = Field(description="Inclusive start, RFC 3339 with an offset.")
-    end: UTCDatetime = Field(description="Exclusive end, RFC 3339 with an offset.")
+    start: BookingTime = Field(description="Inclusive start, RFC 3339 with an offset.")
+    end: BookingTime = Field(description="Exclusive end, RFC 3339 with an offset.")
     parameters: dict[str, Any] = Field(default_factory=dict)
     owner_id: str | None = Field(
         default=None,
@@ -39,8 +56,8 @@ class ReservationUpdate(InputSchema):
 
     title: Title | None = None
     description: Description | None = None
-    start: UTCDatetime | None = None
-    end: UTCDatetime | None = None
+    start: BookingTime | None = None
+    end: BookingTime | None = None
     parameters: dict[str, Any] | None = None
     resource_id: uuid.UUID | None = Field(default=None, description="Move to another resource.")
 

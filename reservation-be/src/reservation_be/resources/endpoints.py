@@ -10,8 +10,8 @@ from reservation_be.auth import ActorDep
 from reservation_be.kit.db import SessionDep
 from reservation_be.kit.errors import FieldError, UnprocessableEntity, problem_responses
 from reservation_be.kit.pagination import Page, PaginationDep
-from reservation_be.kit.schemas import UTCDatetime
 from reservation_be.models.resource import ResourceStatus
+from reservation_be.reservations.schemas import BookingTime
 from reservation_be.resources import service
 from reservation_be.resources.schemas import (
     BusyPeriod,
@@ -216,8 +216,8 @@ async def get_busy(
     resource_id: uuid.UUID,
     session: SessionDep,
     actor: ActorDep,
-    start: UTCDatetime,
-    end: UTCDatetime,
+    start: BookingTime,
+    end: BookingTime,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> list[BusyPeriod]:
     """When the resource cannot be booked within [start, end): held by its own bookings, by
