@@ -45,7 +45,11 @@ export async function signIn(browser, baseUrl, username, password) {
 
 /** Client-side navigation through the main menu (the backend serves only the app's root). */
 export async function openFromMenu(page, label) {
-  await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: label, exact: true }).click();
+  const link = page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: label, exact: true });
+  const href = await link.getAttribute('href');
+  await link.click();
+  await page.waitForURL((url) => url.pathname === href);
+  await link.and(page.locator('[aria-current="page"]')).waitFor();
   await page.locator('main h1').first().waitFor();
 }
 

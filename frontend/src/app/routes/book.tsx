@@ -2,9 +2,8 @@ import { useTranslation } from 'react-i18next';
 import { useNavigate, useSearchParams } from 'react-router';
 import { PageHeader } from '@/components/ui/page-header';
 import { BookingForm } from '@/features/reservations/components/booking-form';
-import { SiteSelect } from '@/features/sites/components/site-select';
+import { SiteSelect, useSelectedSite } from '@/features/sites/components/site-select';
 import { toast } from '@/lib/toast';
-import { useSearchParam } from '@/lib/use-search-param';
 
 function dateParam(value: string | null): Date | undefined {
   if (!value) return undefined;
@@ -16,7 +15,7 @@ export default function BookRoute() {
   const { t } = useTranslation();
   const navigate = useNavigate();
   const [params] = useSearchParams();
-  const [site, setSite] = useSearchParam('site');
+  const [site, setSite] = useSelectedSite();
   return (
     <>
       <PageHeader title={t('booking.title')} />

@@ -2,13 +2,12 @@ import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { PageHeader } from '@/components/ui/page-header';
 import { Calendar } from '@/features/calendar/components/calendar';
-import { SiteSelect } from '@/features/sites/components/site-select';
-import { useSearchParam } from '@/lib/use-search-param';
+import { SiteSelect, useSelectedSite } from '@/features/sites/components/site-select';
 
 export default function CalendarRoute() {
   const { t } = useTranslation();
   const navigate = useNavigate();
-  const [site, setSite] = useSearchParam('site');
+  const [site, setSite] = useSelectedSite();
   return (
     <>
       <PageHeader title={t('calendar.title')} />

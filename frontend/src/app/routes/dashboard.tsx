@@ -2,14 +2,13 @@ import { useTranslation } from 'react-i18next';
 import { PageHeader } from '@/components/ui/page-header';
 import { Dashboard } from '@/features/dashboard/components/dashboard';
 import { useSites } from '@/features/sites/api/get-sites';
-import { SiteSelect } from '@/features/sites/components/site-select';
+import { SiteSelect, useSelectedSite } from '@/features/sites/components/site-select';
 import { useUser } from '@/lib/auth/auth-context';
-import { useSearchParam } from '@/lib/use-search-param';
 
 export default function DashboardRoute() {
   const { t } = useTranslation();
   const user = useUser();
-  const [site, setSite] = useSearchParam('site');
+  const [site, setSite] = useSelectedSite();
   const sites = useSites();
   const isAdmin = user.isPlatformAdmin || sites.data?.items.find((s) => s.id === site)?.my_role === 'site-admin';
   return (

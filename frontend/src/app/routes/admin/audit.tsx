@@ -1,12 +1,11 @@
 import { useTranslation } from 'react-i18next';
 import { PageHeader } from '@/components/ui/page-header';
 import { AuditLog } from '@/features/audit/components/audit-log';
-import { SiteSelect } from '@/features/sites/components/site-select';
-import { useSearchParam } from '@/lib/use-search-param';
+import { SiteSelect, useSelectedSite } from '@/features/sites/components/site-select';
 
 export default function AuditRoute() {
   const { t } = useTranslation();
-  const [site, setSite] = useSearchParam('site');
+  const [site, setSite] = useSelectedSite({ adminOnly: true, allowAll: true });
   return (
     <>
       <PageHeader title={t('audit.title')} />

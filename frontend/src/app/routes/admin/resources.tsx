@@ -4,12 +4,11 @@ import { Button } from '@/components/ui/button';
 import { PageHeader } from '@/components/ui/page-header';
 import { NewResourceDialog } from '@/features/resources/components/new-resource-dialog';
 import { ResourcesView } from '@/features/resources/components/resources-view';
-import { SiteSelect } from '@/features/sites/components/site-select';
-import { useSearchParam } from '@/lib/use-search-param';
+import { SiteSelect, useSelectedSite } from '@/features/sites/components/site-select';
 
 export default function AdminResourcesRoute() {
   const { t } = useTranslation();
-  const [site, setSite] = useSearchParam('site');
+  const [site, setSite] = useSelectedSite({ adminOnly: true });
   const [creating, setCreating] = useState(false);
   return (
     <>
