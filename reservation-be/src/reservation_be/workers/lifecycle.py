@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from enum import IntEnum
 
 from reservation_common.events import EventType
@@ -14,9 +16,14 @@ from sqlalchemy import (
     Index,
     SmallInteger,
     Table,
+    bindparam,
     func,
+    select,
     text,
 )
+from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningInsert
 
 from reservation_be.models import Base
 
@@ -61,3 +68,35 @@ reservation_lifecycle = Table(
         postgresql_where=text("stage BETWEEN 1 AND 3"),
     ),
 )
+
+
+async def record_stages(
+    session: AsyncSession, stages: Sequence[tuple[uuid.UUID, Stage]]
+) -> set[uuid.UUID]:
+    """Move the ledger forward in one statement; returns the reservations it moved.
+
+    A reservation missing from the result had the stage (or a later one) already: its row was
+    selected on a stale view of the ledger (PostgreSQL rechecks a row locked after a concurrent
+    commit against its new version, but not the rows joined to it), so its event is left out.
+    """
+    if not stages:
+        return set()
+    params = {"ids": [rid for rid, _ in stages], "stages": [int(stage) for _, stage in stages]}
+    return set((await session.execute(_ADVANCE, params)).scalars().all())
+
+
+def _advance_statement() -> ReturningInsert[uuid.UUID]:
+    # Arrays, not a VALUES row each: one statement text (compiled once) for any batch size.
+    rows = select(
+        func.unnest(bindparam("ids", type_=ARRAY(UUID(as_uuid=True)))),
+        func.unnest(bindparam("stages", type_=ARRAY(SmallInteger))),
+    )
+    stmt = insert(reservation_lifecycle).from_select(["reservation_id", "stage"], rows)
+    return stmt.on_conflict_do_update(
+        index_elements=[reservation_lifecycle.c.reservation_id],
+        set_={"stage": stmt.excluded.stage, "updated_at": func.now()},
+        where=reservation_lifecycle.c.stage < stmt.excluded.stage,
+    ).returning(reservation_lifecycle.c.reservation_id)
+
+
+_ADVANCE = _advance_statement()

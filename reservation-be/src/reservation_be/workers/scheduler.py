@@ -1,11 +1,12 @@
 """Lifecycle scheduler: reconciliation of reservations with the clock, not time windows.
 
-For every reservation the next lifecycle event and the time it is due follow from its columns
-and the ledger (:mod:`reservation_be.workers.lifecycle`):
+For every reservation the next step and the time it is due follow from its columns and the
+ledger (:mod:`reservation_be.workers.lifecycle`), as SQL in :mod:`reservation_be.workers.plan`:
 
 =============  ===========================  ====================================================
-next stage     due at                        applies when
+next step      due at                        applies when
 =============  ===========================  ====================================================
+expire         start                         pending (-> rejected, "not approved before start")
 starting       start - type's lead time      confirmed or active, nothing emitted yet
 started        start                         confirmed (-> active) or active
 ending_soon    end - ENDING_SOON_BEFORE      active (skipped when the end has already passed)
@@ -14,11 +15,13 @@ ended          at once (last change)         cancelled/failed/completed after ``
 =============  ===========================  ====================================================
 
 A pass selects due reservations ``FOR UPDATE SKIP LOCKED`` (replicas share the work, and the
-booking service's row lock orders a cancellation before or after a pass), advances each by one
-stage, writes its event to the outbox and the ledger in the same transaction, and commits. So
-every event leaves exactly once, after a restart too, and an outage is caught up in order, each
-late event saying when it was due and how late it is. Between passes the loop sleeps until the
-next due time, or until a reservation changes (NOTIFY ``reservation_changes``).
+booking service's row lock orders a decision or cancellation before or after a pass), advances
+each by one step and commits. Status changes go through the one transition table. The ledger
+entry, the status change, the outbox event, the audit entry and the owner's notification are
+written in the same transaction, a statement per table for the whole batch, so every event
+leaves exactly once, after a restart too, and an outage is caught up in order, each late event
+saying when it was due and how late it is. Between passes the loop sleeps until the next due
+time (one query), or until a reservation changes (NOTIFY ``reservation_changes``).
 """
 
 from __future__ import annotations
@@ -26,37 +29,53 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from reservation_common.events import make_event
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
-from sqlalchemy.dialects.postgresql import insert
+from reservation_common.events import EventType, make_event
+from sqlalchemy import delete, insert, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
-from reservation_be.auth.actor import Actor
-from reservation_be.kit import audit, outbox
-from reservation_be.kit.notifications import notify
-from reservation_be.models import Site
+from reservation_be.kit.outbox import NOTIFY_CHANNEL
+from reservation_be.models import (
+    AuditLogEntry,
+    Base,
+    Notification,
+    OutboxMessage,
+    ReservationSlot,
+)
 from reservation_be.models.reservation import Reservation, ReservationStatus
-from reservation_be.models.resource import Resource
-from reservation_be.models.resource_type import ResourceType
-from reservation_be.policy import SiteContext
-from reservation_be.reservations.service import event_data, to_read
-from reservation_be.reservations.transitions import transition
-from reservation_be.workers.lifecycle import Stage, reservation_lifecycle
+from reservation_be.reservations.schemas import ReservationRead
+from reservation_be.reservations.service import to_read
+from reservation_be.reservations.transitions import TERMINAL, releases_slots, transition
+from reservation_be.workers.lifecycle import record_stages
 from reservation_be.workers.listener import PgListener
+from reservation_be.workers.metrics import WorkerMetrics
+from reservation_be.workers.payloads import Payloads
+from reservation_be.workers.plan import Plan, Step
 
 log = logging.getLogger(__name__)
 
 CHANGES_CHANNEL = "reservation_changes"
 S = ReservationStatus
+NOT_APPROVED = "not approved before start"
 
-# The scheduler acts as the system: no person, never a service account of a client.
-SYSTEM = Actor(user_id="system:scheduler", username="scheduler")
+# The status a step leads to (when the reservation is not there yet, nor terminal).
+_TARGETS = {Step.STARTED: S.ACTIVE, Step.ENDED: S.COMPLETED, Step.EXPIRE: S.REJECTED}
+_REASONS = {Step.EXPIRE: NOT_APPROVED}
+_MESSAGES = {
+    Step.STARTED: "Reservation {title!r} on {resource} has started.",
+    Step.ENDING_SOON: "Reservation {title!r} on {resource} ends soon.",
+    Step.ENDED: "Reservation {title!r} on {resource} has ended.",
+    Step.EXPIRE: "Reservation {title!r} on {resource} was not approved before its start; "
+    "it is rejected and the period is free again.",
+}
 
 Clock = Callable[[], datetime]
 
@@ -68,75 +87,14 @@ def _utcnow() -> datetime:
 @dataclass(frozen=True, slots=True)
 class Due:
     reservation: Reservation
-    stage: Stage
+    step: Step
     due_at: datetime
 
 
-class _Plan:
-    """The SQL expressions of the table in the module docstring."""
-
-    def __init__(self, ending_soon_before: timedelta) -> None:
-        done = func.coalesce(reservation_lifecycle.c.stage, Stage.NONE)
-        start, end = func.lower(Reservation.period), func.upper(Reservation.period)
-        live = Reservation.status.in_([S.CONFIRMED.value, S.ACTIVE.value])
-        active = Reservation.status == S.ACTIVE.value
-        gone = Reservation.status.in_([S.CANCELLED.value, S.FAILED.value, S.COMPLETED.value])
-        # Booked (or moved) inside the lead time: due from the booking, not late.
-        since = func.greatest
-        rows: list[tuple[ColumnElement[bool], Stage, Any]] = [
-            (
-                and_(live, done < Stage.STARTING),
-                Stage.STARTING,
-                since(start - ResourceType.lead_time, Reservation.created_at),
-            ),
-            (and_(live, done < Stage.STARTED), Stage.STARTED, since(start, Reservation.created_at)),
-            (
-                and_(active, done < Stage.ENDING_SOON),
-                Stage.ENDING_SOON,
-                since(end - literal(ending_soon_before), start),
-            ),
-            (and_(active, done < Stage.ENDED), Stage.ENDED, end),
-            (
-                and_(gone, done.between(Stage.STARTING, Stage.ENDING_SOON)),
-                Stage.ENDED,
-                Reservation.updated_at,
-            ),
-        ]
-        self.stage = case(*((cond, literal(int(stg))) for cond, stg, _ in rows), else_=None)
-        self.due_at = case(*((cond, due) for cond, _, due in rows), else_=None)
-        # Only what can still move: live reservations, and ended ones not yet torn down.
-        self.candidates = or_(
-            live,
-            Reservation.id.in_(
-                select(reservation_lifecycle.c.reservation_id).where(
-                    reservation_lifecycle.c.stage.between(Stage.STARTING, Stage.ENDING_SOON)
-                )
-            ),
-        )
-
-    def select_due(self, now: datetime, limit: int) -> Any:
-        return (
-            self._base(select(Reservation, self.stage.label("stage"), self.due_at.label("due")))
-            .where(self.due_at <= now)
-            .order_by(self.due_at)
-            .limit(limit)
-            .with_for_update(of=Reservation, skip_locked=True)
-        )
-
-    def select_next_due(self) -> Any:
-        return self._base(select(func.min(self.due_at)))
-
-    def _base(self, stmt: Any) -> Any:
-        return (
-            stmt.join(Resource, Resource.id == Reservation.resource_id)
-            .join(ResourceType, ResourceType.id == Resource.type_id)
-            .outerjoin(
-                reservation_lifecycle,
-                reservation_lifecycle.c.reservation_id == Reservation.id,
-            )
-            .where(self.candidates)
-            .where(self.due_at.is_not(None))
-        )
+@dataclass(frozen=True, slots=True)
+class Emitted:
+    event_type: EventType
+    lateness_seconds: float
 
 
 class LifecycleScheduler:
@@ -149,12 +107,14 @@ class LifecycleScheduler:
         batch: int = 100,
         max_sleep: timedelta = timedelta(seconds=30),
         clock: Clock = _utcnow,
+        metrics: WorkerMetrics | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
-        self._plan = _Plan(ending_soon_before)
+        self._plan = Plan(ending_soon_before)
         self._batch = batch
         self._max_sleep = max_sleep.total_seconds()
         self._clock = clock
+        self._metrics = metrics or WorkerMetrics()
         self._wakeup = asyncio.Event()
         self._stopping = asyncio.Event()
         self._listener = (
@@ -167,7 +127,8 @@ class LifecycleScheduler:
             if listen_dsn is not None
             else None
         )
-        self.emitted = 0  # lifecycle events written by this scheduler
+        self.emitted = 0  # events written by this scheduler
+        self._next_due: datetime | None = None
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -193,7 +154,7 @@ class LifecycleScheduler:
                 self._wakeup.clear()
                 try:
                     await self.run_once()
-                    sleep = await self._seconds_to_next_due()
+                    sleep = self._sleep()
                 except SQLAlchemyError as exc:
                     log.warning("lifecycle pass failed, retrying: %s", exc)
                     sleep = 1.0
@@ -208,120 +169,203 @@ class LifecycleScheduler:
                 with contextlib.suppress(asyncio.CancelledError):
                     await listening
 
-    async def _seconds_to_next_due(self) -> float:
-        async with self._sessionmaker() as session:
-            next_due = (await session.execute(self._plan.select_next_due())).scalar_one_or_none()
-        if next_due is None:
+    def _sleep(self) -> float:
+        if self._next_due is None:
             return self._max_sleep
-        seconds = (next_due - self._clock()).total_seconds()
-        # Still due: another replica holds it; look again shortly instead of spinning.
-        return min(self._max_sleep, max(seconds, 0.0) + 0.005) if seconds > 0 else 0.5
+        seconds = (self._next_due - self._clock()).total_seconds()
+        # Still due: another replica holds it (or it failed); look again shortly, no spinning.
+        return min(self._max_sleep, seconds + 0.002) if seconds > 0 else 0.5
 
     async def run_once(self) -> int:
         """Emit everything due now; returns how many events were written."""
         total = 0
-        for _ in range(10_000):  # bounded: every pass advances a stage or ends the loop
+        for _ in range(10_000):  # bounded: every pass advances a step or ends the loop
             advanced, emitted = await self._pass()
             total += emitted
-            if advanced == 0:
+            if advanced == 0 or self._next_due is None or self._next_due > self._clock():
                 break
         return total
 
     async def _pass(self) -> tuple[int, int]:
-        """One transaction: returns (reservations advanced, events written)."""
+        """One transaction: returns (reservations advanced, events written) and leaves the
+        next due time, as this transaction sees it after its changes, in ``_next_due``."""
         now = self._clock()
-        emitted = 0
-        advanced = 0
+        advanced, emitted = 0, []
         async with self._sessionmaker() as session, session.begin():
-            rows = (await session.execute(self._plan.select_due(now, self._batch))).all()
-            for reservation, stage, due_at in rows:
+            rows = await session.execute(self._plan.select_due, {"now": now, "limit": self._batch})
+            due = [Due(reservation, Step(step), at) for reservation, step, at in rows]
+            if due:
+                ids = [d.reservation.id for d in due]  # a rolled-back savepoint expires rows
                 try:
-                    # A savepoint each: one reservation that cannot advance holds no other back.
                     async with session.begin_nested():
-                        due = Due(reservation, Stage(stage), due_at)
-                        emitted += await self._advance(session, due, now)
+                        emitted = await self._advance(session, due, now)
+                    advanced = len(due)
                 except Exception:
-                    log.exception(
-                        "reservation %s cannot advance to %s; retried on the next pass",
-                        reservation.id,
-                        Stage(stage).name.lower(),
+                    log.warning("lifecycle batch failed; advancing one at a time", exc_info=True)
+                    advanced, emitted = await self._advance_each(session, ids, due, now)
+            next_due = await session.execute(self._plan.select_next_due)
+            self._next_due = next_due.scalar_one_or_none()
+        # Counted once committed: a rolled-back pass emitted nothing.
+        self.emitted += len(emitted)
+        for item in emitted:
+            self._metrics.transitions.labels(item.event_type.value).inc()
+            self._metrics.lateness.labels(item.event_type.value).observe(item.lateness_seconds)
+        return advanced, len(emitted)
+
+    async def _advance_each(
+        self, session: AsyncSession, ids: Sequence[uuid.UUID], due: Sequence[Due], now: datetime
+    ) -> tuple[int, list[Emitted]]:
+        """A savepoint each: one reservation that cannot advance holds no other back."""
+        advanced, emitted = 0, []
+        for rid, d in zip(ids, due, strict=True):
+            # Read again: a rolled-back savepoint expired every row (the locks stay).
+            reservation = await session.get(Reservation, rid, populate_existing=True)
+            assert reservation is not None
+            try:
+                async with session.begin_nested():
+                    emitted += await self._advance(
+                        session, [Due(reservation, d.step, d.due_at)], now
                     )
-                    continue
-                advanced += 1
-        self.emitted += emitted
+            except Exception:
+                log.exception(
+                    "reservation %s cannot advance to %s; retried on the next pass",
+                    rid,
+                    d.step.name.lower(),
+                )
+                continue
+            advanced += 1
         return advanced, emitted
 
-    async def _advance(self, session: AsyncSession, due: Due, now: datetime) -> bool:
-        """Record the stage and write its event; False when the stage is skipped."""
-        reservation, stage = due.reservation, due.stage
-        end = reservation.period.upper
-        assert end is not None
-        await _record_stage(session, reservation, stage)
-        if stage is Stage.ENDING_SOON and end <= now:
-            return False  # it ended meanwhile: "ended" follows, nothing is "ending soon"
-        before = to_read(reservation)
-        previous: ReservationStatus | None = None
-        target = {Stage.STARTED: S.ACTIVE, Stage.ENDED: S.COMPLETED}.get(stage)
-        live = reservation.status in (S.CONFIRMED.value, S.ACTIVE.value)
-        if target is not None and live and reservation.status != target.value:
-            previous = transition(reservation, target)
-            await session.flush()
-            await session.refresh(reservation)
-        site = await session.get(Site, reservation.site_id)
-        assert site is not None
-        ctx = SiteContext(actor=SYSTEM, site=site, role=None)
-        data = await event_data(
-            session,
-            reservation,
-            ctx=ctx,
-            previous_status=previous.value if previous else None,
-        )
-        lateness = max(0.0, (now - due.due_at).total_seconds())
-        data = data.model_copy(update={"due_at": due.due_at, "lateness_seconds": lateness})
-        await outbox.enqueue(session, make_event(stage.event_type, data))
-        if previous is not None:
-            await audit.record(
-                session,
-                None,
-                reservation.site_id,
-                "reservation",
-                reservation.id,
-                stage.event_type.value.split(".", 1)[1],
-                before=before,
-                after=to_read(reservation),
+    async def _advance(
+        self, session: AsyncSession, due: Sequence[Due], now: datetime
+    ) -> list[Emitted]:
+        """Advance each reservation by its step; returns the events written."""
+        stages = [(d.reservation.id, stage) for d in due if (stage := d.step.stage) is not None]
+        moved = await record_stages(session, stages)
+        todo = [
+            d
+            for d in due
+            if (d.step is Step.EXPIRE or d.reservation.id in moved)
+            # It ended meanwhile: "ended" follows, nothing is "ending soon".
+            and not (d.step is Step.ENDING_SOON and _end(d.reservation) <= now)
+        ]
+        if not todo:
+            return []
+        before: dict[uuid.UUID, ReservationRead] = {}
+        previous: dict[uuid.UUID, ReservationStatus] = {}
+        for d in todo:
+            reservation, target = d.reservation, _TARGETS.get(d.step)
+            status = S(reservation.status)
+            if target is None or status is target or status in TERMINAL:
+                continue
+            before[reservation.id] = to_read(reservation)
+            previous[reservation.id] = transition(reservation, target)
+            if d.step in _REASONS:
+                reservation.status_reason = _REASONS[d.step]
+        changed = [d.reservation for d in todo if d.reservation.id in previous]
+        await _write_statuses(session, changed)
+        freed = [r.id for r in changed if releases_slots(previous[r.id], S(r.status))]
+        if freed:
+            await session.execute(
+                delete(ReservationSlot).where(ReservationSlot.reservation_id.in_(freed))
             )
-        message = _MESSAGES.get(stage)
-        if message is not None:
-            await notify(
-                session,
-                reservation.owner_id,
-                stage.event_type.value,
-                message.format(title=reservation.title, resource=data.resource.name),
-                [{"rel": "reservation", "href": f"/api/v1/reservations/{reservation.id}"}],
+
+        payloads = await Payloads.load(session, [d.reservation for d in todo])
+        emitted: list[Emitted] = []
+        rows: dict[type[Base], list[dict[str, Any]]] = {
+            OutboxMessage: [],
+            AuditLogEntry: [],
+            Notification: [],
+        }
+        for d in todo:
+            reservation, event_type = d.reservation, d.step.event_type
+            lateness = max(0.0, (now - d.due_at).total_seconds())
+            was = previous.get(reservation.id)
+            data = payloads.data(
+                reservation,
+                previous_status=was.value if was else None,
+                due_at=d.due_at,
+                lateness_seconds=lateness,
             )
-        log.info(
-            "lifecycle event",
-            extra={
-                "event_type": stage.event_type.value,
-                "reservation_id": str(reservation.id),
-                "lateness_seconds": round(lateness, 3),
-            },
-        )
-        return True
+            row_id = uuid.uuid4()
+            event = make_event(event_type, data, event_id=f"evt_{row_id.hex}")
+            rows[OutboxMessage].append(
+                {"id": row_id, "type": event_type.value, "payload": event.model_dump(mode="json")}
+            )
+            if was is not None:
+                rows[AuditLogEntry].append(
+                    {
+                        "actor_id": None,  # the system
+                        "actor_username": None,
+                        "site_id": reservation.site_id,
+                        "entity": "reservation",
+                        "entity_id": str(reservation.id),
+                        "action": event_type.value.split(".", 1)[1],
+                        "before": before[reservation.id].model_dump(mode="json"),
+                        "after": to_read(reservation).model_dump(mode="json"),
+                        "request_id": None,
+                    }
+                )
+            message = _MESSAGES.get(d.step)
+            if message is not None:
+                href = f"/api/v1/reservations/{reservation.id}"
+                rows[Notification].append(
+                    {
+                        "user_id": reservation.owner_id,
+                        "kind": event_type.value,
+                        "message": message.format(
+                            title=reservation.title, resource=data.resource.name
+                        ),
+                        "links": [{"rel": "reservation", "href": href}],
+                    }
+                )
+            emitted.append(Emitted(event_type, lateness))
+            log.info(
+                "lifecycle event",
+                extra={
+                    "event_type": event_type.value,
+                    "reservation_id": str(reservation.id),
+                    "lateness_seconds": round(lateness, 3),
+                },
+            )
+        for model, values in rows.items():
+            if values:  # one INSERT per table for the whole batch
+                await session.execute(insert(model), values)
+        # One wake-up for the relay, delivered at commit (and not at all on rollback).
+        await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+        return emitted
 
 
-_MESSAGES = {
-    Stage.STARTED: "Reservation {title!r} on {resource} has started.",
-    Stage.ENDING_SOON: "Reservation {title!r} on {resource} ends soon.",
-    Stage.ENDED: "Reservation {title!r} on {resource} has ended.",
-}
+def _end(reservation: Reservation) -> datetime:
+    end = reservation.period.upper
+    assert end is not None
+    return end
 
 
-async def _record_stage(session: AsyncSession, reservation: Reservation, stage: Stage) -> None:
-    stmt = insert(reservation_lifecycle).values(reservation_id=reservation.id, stage=int(stage))
-    await session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[reservation_lifecycle.c.reservation_id],
-            set_={"stage": stmt.excluded.stage, "updated_at": func.now()},
-        )
-    )
+async def _write_statuses(session: AsyncSession, changed: Sequence[Reservation]) -> None:
+    """Write what :func:`transition` changed in memory: one UPDATE per target status.
+
+    The rows are locked by this transaction, so the version check of a per-row flush has
+    nothing to catch; the returned version and timestamp become the objects' committed state.
+    """
+    groups: dict[tuple[str, str | None], list[Reservation]] = defaultdict(list)
+    for reservation in changed:
+        groups[(reservation.status, reservation.status_reason)].append(reservation)
+    with session.no_autoflush:
+        for (status, reason), group in groups.items():
+            result = await session.execute(
+                update(Reservation)
+                .where(Reservation.id.in_([r.id for r in group]))
+                .values(status=status, status_reason=reason, version=Reservation.version + 1)
+                .returning(Reservation.id, Reservation.version, Reservation.updated_at)
+                .execution_options(synchronize_session=False)
+            )
+            written = {row.id: row for row in result}
+            if len(written) != len(group):
+                raise RuntimeError("a locked reservation vanished during its status change")
+            for reservation in group:
+                row = written[reservation.id]
+                set_committed_value(reservation, "status", status)
+                set_committed_value(reservation, "status_reason", reason)
+                set_committed_value(reservation, "version", row.version)
+                set_committed_value(reservation, "updated_at", row.updated_at)
