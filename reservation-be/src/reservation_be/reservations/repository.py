@@ -64,13 +64,15 @@ _BELOW = aliased(Reservation, name="below")
 _IN_SUBTREE = select(SUBTREE.c.id)
 
 # Statements built once; the subtree root is the ``subtree_root`` parameter.
+# Deepest first: the leaves are where competing bookings of parents and children meet, so a
+# booking that has already lost there fails before it holds (and blocks others on) its parents.
 _INSERT_SLOTS = insert(_SLOTS).from_select(
     ["reservation_id", "resource_id", "period"],
     select(
         bindparam("reservation_id", type_=UUID(as_uuid=True)),
         SUBTREE.c.id,
         bindparam("period", type_=TSTZRANGE()),
-    ),
+    ).order_by(SUBTREE.c.depth.desc()),
 )
 _DROP_INHERITED = (
     delete(ReservationSlot)

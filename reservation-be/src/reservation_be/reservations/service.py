@@ -64,6 +64,7 @@ from reservation_be.resources import repository as resources_repository
 from reservation_be.resources.service import resource_data, site_ref
 
 ENTITY = "reservation"
+DEADLOCK_RETRIES = 3
 S = ReservationStatus
 
 
@@ -330,28 +331,35 @@ async def _hold(
     period = reservation.period
     assert period.lower is not None and period.upper is not None
     held = rules.widened(rtype, period.lower, period.upper)
-    try:
-        async with session.begin_nested():
-            if replace:
-                await repository.delete_slots(session, reservation.id)
-            await repository.insert_slots(
-                session,
-                reservation_id=reservation.id,
-                resource_id=reservation.resource_id,
-                period=held,
+    for attempt in range(1, DEADLOCK_RETRIES + 1):
+        try:
+            async with session.begin_nested():
+                if replace:
+                    await repository.delete_slots(session, reservation.id)
+                await repository.insert_slots(
+                    session,
+                    reservation_id=reservation.id,
+                    resource_id=reservation.resource_id,
+                    period=held,
+                )
+            return
+        except DBAPIError as exc:
+            state = sqlstate(exc)
+            if state == FOREIGN_KEY_VIOLATION:
+                raise Conflict("The resource tree changed while booking; retry.") from exc
+            if state not in (EXCLUSION_VIOLATION, DEADLOCK_DETECTED):
+                raise
+            other = await repository.find_booking_conflict(
+                session, resource_id=reservation.resource_id, period=held, exclude=reservation.id
             )
-    except DBAPIError as exc:
-        state = sqlstate(exc)
-        if state == FOREIGN_KEY_VIOLATION:
-            raise Conflict("The resource tree changed while booking; retry.") from exc
-        # Two overlapping bookings inserting their slots in different orders can deadlock;
-        # PostgreSQL then aborts one, which conflicts with the other anyway.
-        if state not in (EXCLUSION_VIOLATION, DEADLOCK_DETECTED):
-            raise
-        other = await repository.find_booking_conflict(
-            session, resource_id=reservation.resource_id, period=held, exclude=reservation.id
-        )
-        raise _conflict(ctx, other) from exc
+            # Two racing exclusion checks can wait for each other (each inserts its index entry,
+            # then waits for the other) and PostgreSQL aborts one. If no committed booking is in
+            # the way yet, the rival is still running: insert again, and this time the wait is
+            # one-way and ends in a verdict.
+            if other is None and state == DEADLOCK_DETECTED and attempt < DEADLOCK_RETRIES:
+                continue
+            raise _conflict(ctx, other) from exc
+    raise AssertionError("unreachable")
 
 
 def _conflict(ctx: SiteContext, other: Reservation | None) -> BookingConflict:
