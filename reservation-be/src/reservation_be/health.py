@@ -56,6 +56,9 @@ async def readyz(request: Request) -> JSONResponse:
         except Exception as exc:
             log.warning("readiness: broker check failed: %s", type(exc).__name__)
             checks["broker"] = "unavailable"
+    # Checks registered by background loops (the outbox relay's broker connection).
+    for name, check in getattr(request.app.state, "readiness_checks", {}).items():
+        checks[name] = "ok" if check() else "unavailable"
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse(
         {"status": "ok" if ready else "unavailable", "checks": checks},

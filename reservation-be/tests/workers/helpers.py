@@ -10,9 +10,11 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from reservation_be.kit import outbox
 from reservation_be.models import OutboxMessage
 from reservation_be.models.reservation import Reservation
-from sqlalchemy import select
+from reservation_common.events import EventType, PingData, SiteRef, make_event
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -97,3 +99,25 @@ async def status_of(sm: async_sessionmaker[AsyncSession], reservation_id: uuid.U
 
 def seconds(value: float) -> timedelta:
     return timedelta(seconds=value)
+
+
+SITE = SiteRef(id=uuid.uuid4(), slug="relay-site", name="Relay site")
+
+
+async def enqueue(sm: async_sessionmaker[AsyncSession], n: int = 1) -> list[str]:
+    """``n`` ping events committed in one transaction; returns their event ids."""
+    ids = []
+    async with sm() as session, session.begin():
+        for _ in range(n):
+            event = make_event(
+                EventType.WEBHOOK_PING, PingData(site=SITE, subscription_id=uuid.uuid4())
+            )
+            await outbox.enqueue(session, event)
+            ids.append(event.id)
+    return ids
+
+
+async def unpublished(sm: async_sessionmaker[AsyncSession]) -> int:
+    async with sm() as session:
+        stmt = select(func.count()).where(OutboxMessage.published_at.is_(None))
+        return int((await session.execute(stmt)).scalar_one())

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -14,37 +13,12 @@ from typing import Any
 
 import aio_pika
 import pytest
-from reservation_be.kit import outbox
-from reservation_be.models import OutboxMessage
 from reservation_be.workers import relay as relay_module
 from reservation_be.workers.listener import asyncpg_dsn
 from reservation_be.workers.relay import OutboxRelay
-from reservation_common.events import EventType, PingData, SiteRef, make_event
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tests.workers.helpers import enqueue, unpublished
 from tests.workers.live import AMQP_URL, Broker, TcpProxy, eventually
-
-SITE = SiteRef(id=uuid.uuid4(), slug="relay-site", name="Relay site")
-
-
-async def enqueue(sm: async_sessionmaker[AsyncSession], n: int = 1) -> list[str]:
-    """``n`` ping events committed in one transaction; returns their event ids."""
-    ids = []
-    async with sm() as session, session.begin():
-        for _ in range(n):
-            event = make_event(
-                EventType.WEBHOOK_PING, PingData(site=SITE, subscription_id=uuid.uuid4())
-            )
-            await outbox.enqueue(session, event)
-            ids.append(event.id)
-    return ids
-
-
-async def unpublished(sm: async_sessionmaker[AsyncSession]) -> int:
-    async with sm() as session:
-        stmt = select(func.count()).where(OutboxMessage.published_at.is_(None))
-        return int((await session.execute(stmt)).scalar_one())
 
 
 @asynccontextmanager

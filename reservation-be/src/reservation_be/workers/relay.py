@@ -34,8 +34,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from reservation_be.kit.outbox import NOTIFY_CHANNEL
 from reservation_be.models import OutboxMessage
 from reservation_be.workers.listener import PgListener
+from reservation_be.workers.metrics import WorkerMetrics
 
 log = logging.getLogger(__name__)
+
+_BACKLOG = select(func.count(), func.min(OutboxMessage.created_at)).where(
+    OutboxMessage.published_at.is_(None)
+)
 
 
 class Unroutable(Exception):
@@ -74,8 +79,10 @@ class OutboxRelay:
         sweep_interval: timedelta = timedelta(seconds=5),
         publish_timeout: timedelta = timedelta(seconds=10),
         max_backoff: timedelta = timedelta(seconds=30),
+        metrics: WorkerMetrics | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
+        self._metrics = metrics or WorkerMetrics()
         self._amqp_url = amqp_url
         self._exchange_name = exchange
         self._batch = batch
@@ -114,6 +121,7 @@ class OutboxRelay:
             if self._listener is not None
             else None
         )
+        watching = asyncio.create_task(self._watch_backlog(), name="outbox-backlog")
         delay = 0.2
         try:
             while not self._stopping.is_set():
@@ -137,10 +145,23 @@ class OutboxRelay:
                     await asyncio.wait_for(self._stopping.wait(), delay * random.uniform(0.8, 1.2))
                 delay = min(delay * 2, self._max_backoff)
         finally:
-            if listening is not None:
-                listening.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await listening
+            for task in (listening, watching):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+
+    async def _watch_backlog(self) -> None:
+        """Keep the backlog gauges current, broker connected or not (that is when they grow)."""
+        while not self._stopping.is_set():
+            try:
+                async with self._sessionmaker() as session:
+                    count, oldest = (await session.execute(_BACKLOG)).one()
+                self._metrics.set_backlog(count, oldest)
+            except (SQLAlchemyError, OSError) as exc:
+                log.warning("outbox backlog query failed: %s", exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self._sweep)
 
     async def _run_connected(self) -> None:
         connection = await aio_pika.connect(self._amqp_url, timeout=10)
@@ -224,7 +245,11 @@ class OutboxRelay:
                     .values(published_at=func.now())
                 )
         self.published += len(confirmed)
+        self._metrics.published.inc(len(confirmed))
         failures = [res for res in results if not _ok(res)]
+        for failure in failures:
+            reason = "unroutable" if isinstance(failure, PublishError) else "broker"
+            self._metrics.publish_failures.labels(reason).inc()
         if failures:
             _raise_first(
                 failures, [r for r, res in zip(rows, results, strict=True) if not _ok(res)]

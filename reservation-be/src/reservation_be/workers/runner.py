@@ -1,16 +1,21 @@
 """Starts the background loops with the API (``WORKERS_ENABLED``): scheduler, and relay when a
-broker is configured (without ``AMQP_URL`` the dev-mode processor reads the outbox itself)."""
+broker is configured (without ``AMQP_URL`` the dev-mode processor reads the outbox itself).
+
+Their metrics go to the API's registry (``/metrics``); the relay's broker connection becomes a
+readiness check (``/readyz`` reads ``app.state.readiness_checks``)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 from fastapi import FastAPI
 
 from reservation_be.settings import Settings
 from reservation_be.workers.listener import asyncpg_dsn
+from reservation_be.workers.metrics import WorkerMetrics
 from reservation_be.workers.relay import OutboxRelay
 from reservation_be.workers.scheduler import LifecycleScheduler
 from reservation_be.workers.settings import WorkerSettings
@@ -23,6 +28,7 @@ def build_workers(
 ) -> list[LifecycleScheduler | OutboxRelay]:
     settings: Settings = app.state.settings
     workers = workers or WorkerSettings()
+    metrics = worker_metrics(app)
     dsn = asyncpg_dsn(settings.database_url)
     loops: list[LifecycleScheduler | OutboxRelay] = [
         LifecycleScheduler(
@@ -31,24 +37,41 @@ def build_workers(
             listen_dsn=dsn,
             batch=workers.scheduler_batch,
             max_sleep=workers.scheduler_max_sleep,
+            metrics=metrics,
         )
     ]
     if settings.amqp_url:
-        loops.append(
-            OutboxRelay(
-                sessionmaker=app.state.sessionmaker,
-                amqp_url=settings.amqp_url,
-                exchange=workers.relay_exchange,
-                listen_dsn=dsn,
-                batch=workers.relay_batch,
-                sweep_interval=workers.relay_sweep_interval,
-                publish_timeout=workers.relay_publish_timeout,
-                max_backoff=workers.relay_max_backoff,
-            )
+        relay = OutboxRelay(
+            sessionmaker=app.state.sessionmaker,
+            amqp_url=settings.amqp_url,
+            exchange=workers.relay_exchange,
+            listen_dsn=dsn,
+            batch=workers.relay_batch,
+            sweep_interval=workers.relay_sweep_interval,
+            publish_timeout=workers.relay_publish_timeout,
+            max_backoff=workers.relay_max_backoff,
+            metrics=metrics,
         )
+        loops.append(relay)
+        readiness_checks(app)["relay"] = relay.connected.is_set
     else:
         log.warning("no AMQP_URL: the outbox relay is off (the dev-mode processor reads it)")
     return loops
+
+
+def worker_metrics(app: FastAPI) -> WorkerMetrics:
+    """The loops' metrics on the API's registry, created once per app."""
+    metrics: WorkerMetrics | None = getattr(app.state, "worker_metrics", None)
+    if metrics is None:
+        metrics = app.state.worker_metrics = WorkerMetrics(app.state.metrics.registry)
+    return metrics
+
+
+def readiness_checks(app: FastAPI) -> dict[str, Callable[[], bool]]:
+    checks: dict[str, Callable[[], bool]] | None = getattr(app.state, "readiness_checks", None)
+    if checks is None:
+        checks = app.state.readiness_checks = {}
+    return checks
 
 
 async def run_workers(app: FastAPI) -> None:
