@@ -1,13 +1,32 @@
-"""Settings of the background loops, read from the backend's ``RESERVATION_BE_*`` variables."""
+"""Settings of the background loops, read from the backend's ``RESERVATION_BE_*`` variables.
+
+Durations take the event processor's notation (``500ms``, ``5s``, ``15m``, ``2h``, ``1d`` or
+plain seconds) or ISO 8601 (``PT15M``).
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EXCHANGE = "reservations.events"
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
+
+
+def _short_duration(value: object) -> object:
+    # pydantic alone reads "30" from the environment as an error, not as 30 seconds.
+    if isinstance(value, str) and (match := _DURATION.match(value)):
+        return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(_short_duration)]
 
 
 class WorkerSettings(BaseSettings):
@@ -17,12 +36,12 @@ class WorkerSettings(BaseSettings):
     relay_exchange: str = EXCHANGE
     relay_batch: int = Field(default=200, ge=1, le=5000)
     # Fallback when a NOTIFY was missed (listener reconnecting): look at the outbox anyway.
-    relay_sweep_interval: timedelta = timedelta(seconds=5)
-    relay_publish_timeout: timedelta = timedelta(seconds=10)
-    relay_max_backoff: timedelta = timedelta(seconds=30)
+    relay_sweep_interval: Duration = timedelta(seconds=5)
+    relay_publish_timeout: Duration = timedelta(seconds=10)
+    relay_max_backoff: Duration = timedelta(seconds=30)
 
     # Lifecycle scheduler
-    ending_soon_before: timedelta = timedelta(minutes=15)
+    ending_soon_before: Duration = timedelta(minutes=15)
     scheduler_batch: int = Field(default=100, ge=1, le=5000)
     # Longest sleep without a due time or a NOTIFY, to survive a missed notification.
-    scheduler_max_sleep: timedelta = timedelta(seconds=30)
+    scheduler_max_sleep: Duration = timedelta(seconds=30)
