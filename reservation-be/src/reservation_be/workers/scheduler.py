@@ -37,7 +37,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from reservation_common.events import EventType, make_event
-from sqlalchemy import delete, insert, text, update
+from sqlalchemy import BindParameter, any_, bindparam, delete, insert, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
@@ -267,10 +269,11 @@ class LifecycleScheduler:
         freed = [r.id for r in changed if releases_slots(previous[r.id], S(r.status))]
         if freed:
             await session.execute(
-                delete(ReservationSlot).where(ReservationSlot.reservation_id.in_(freed))
+                delete(ReservationSlot).where(ReservationSlot.reservation_id == any_(_ids(freed)))
             )
 
         payloads = await Payloads.load(session, [d.reservation for d in todo])
+        written = self._clock()  # lateness as of the writing, not of the pass's start
         emitted: list[Emitted] = []
         rows: dict[type[Base], list[dict[str, Any]]] = {
             OutboxMessage: [],
@@ -279,7 +282,7 @@ class LifecycleScheduler:
         }
         for d in todo:
             reservation, event_type = d.reservation, d.step.event_type
-            lateness = max(0.0, (now - d.due_at).total_seconds())
+            lateness = max(0.0, (written - d.due_at).total_seconds())
             was = previous.get(reservation.id)
             data = payloads.data(
                 reservation,
@@ -336,6 +339,13 @@ class LifecycleScheduler:
         return emitted
 
 
+def _ids(ids: Sequence[uuid.UUID]) -> BindParameter[Any]:
+    # One array parameter, not one per id: the same statement text whatever the count, so
+    # its server-side prepared statement is reused.
+    value: Any = list(ids)
+    return bindparam("ids", value, type_=ARRAY(PG_UUID(as_uuid=True)))
+
+
 def _end(reservation: Reservation) -> datetime:
     end = reservation.period.upper
     assert end is not None
@@ -355,7 +365,7 @@ async def _write_statuses(session: AsyncSession, changed: Sequence[Reservation])
         for (status, reason), group in groups.items():
             result = await session.execute(
                 update(Reservation)
-                .where(Reservation.id.in_([r.id for r in group]))
+                .where(Reservation.id == any_(_ids([r.id for r in group])))
                 .values(status=status, status_reason=reason, version=Reservation.version + 1)
                 .returning(Reservation.id, Reservation.version, Reservation.updated_at)
                 .execution_options(synchronize_session=False)
