@@ -93,7 +93,11 @@ async def test_a_request_pending_at_its_start_is_rejected_once_and_frees_its_slo
         assert reservation is not None
         assert reservation.status_reason == NOT_APPROVED
         audit = (
-            await session.execute(select(AuditLogEntry).where(AuditLogEntry.entity_id == rid))
+            await session.execute(
+                select(AuditLogEntry)
+                .where(AuditLogEntry.entity_id == rid)
+                .order_by(AuditLogEntry.created_at)
+            )
         ).scalars()
         assert [(a.action, a.actor_id) for a in audit] == [
             ("created", people["bob"]),
