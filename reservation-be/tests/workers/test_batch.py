@@ -3,6 +3,7 @@ whatever the batch size, and no second event from a stale view of the ledger."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -99,24 +100,43 @@ async def test_a_pass_costs_the_same_statements_for_two_or_forty_reservations(
     assert few <= 30  # two passes (starting, started) and the final look for what is due
 
 
-async def test_a_stage_already_in_the_ledger_is_not_emitted_again(app, session, lab, people):
-    """A row locked right after another replica committed is rechecked by PostgreSQL against its
-    new version, but the ledger row joined to it is not: the pass may see a stage as undone
-    that the other replica has just emitted. The ledger write is the guard."""
+async def test_a_row_locked_after_another_pass_committed_is_not_emitted_twice(
+    app, session, lab, people
+):
+    """PostgreSQL rechecks a row it locks after a concurrent commit against the row's new
+    version, but not the ledger row joined to it: the second pass sees the new status with the
+    old ledger, so the step it just lost looks due again. The forward-only ledger write is
+    what keeps the event single. (``SKIP LOCKED`` narrows the window to the moment between
+    the snapshot and the lock; waiting for the lock here makes it certain.)"""
+    sm = app.state.sessionmaker
     t = now()
     rid = await place(
         session, lab, people["bob"], t - timedelta(minutes=5), t + timedelta(hours=1),
-        status="active", created_at=t - timedelta(hours=1),
+        created_at=t - timedelta(hours=1),
     )  # fmt: skip
-    async with app.state.sessionmaker() as s, s.begin():
-        assert await record_stages(s, [(rid, Stage.STARTED)]) == {rid}
-    scheduler = LifecycleScheduler(sessionmaker=app.state.sessionmaker)
-    async with app.state.sessionmaker() as s, s.begin():
-        reservation = await s.get(Reservation, rid)
-        assert reservation is not None
-        stale = [Due(reservation, Step.STARTED, t - timedelta(minutes=5))]
-        assert await scheduler._advance(s, stale, now()) == []
-        # A later stage still moves the ledger, an earlier or equal one never does.
+    first = LifecycleScheduler(sessionmaker=sm)
+    assert await first._pass() == (1, 1)  # starting; started is due next
+    waiting = first._plan.select_due.with_for_update(of=Reservation)  # waits, skips nothing
+
+    async with sm() as a, a.begin():
+        [(reservation, step, due_at)] = (
+            await a.execute(first._plan.select_due, {"now": now(), "limit": 10})
+        ).all()
+        assert Step(step) is Step.STARTED
+        async with sm() as b, b.begin():
+            blocked = asyncio.create_task(b.execute(waiting, {"now": now(), "limit": 10}))
+            await asyncio.sleep(0.3)
+            assert not blocked.done(), "the second pass must wait for the row lock"
+            assert len(await first._advance(a, [Due(reservation, Step.STARTED, due_at)], now()))
+            await a.commit()
+            [(stale, stale_step, stale_due)] = (await blocked).all()
+            assert stale.status == "active"  # the recheck saw the new row...
+            assert Step(stale_step) is Step.STARTED  # ...and the old ledger
+            second = LifecycleScheduler(sessionmaker=sm)
+            assert await second._advance(b, [Due(stale, Step.STARTED, stale_due)], now()) == []
+
+    assert await types_of(sm, rid) == ["reservation.starting", "reservation.started"]
+    async with sm() as s:
+        # A later stage still moves the ledger; an equal or earlier one never does.
         assert await record_stages(s, [(rid, Stage.STARTING)]) == set()
         assert await record_stages(s, [(rid, Stage.ENDING_SOON)]) == {rid}
-    assert await types_of(app.state.sessionmaker, rid) == []
