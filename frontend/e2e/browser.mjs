@@ -49,7 +49,8 @@ export async function openFromMenu(page, label) {
   const href = await link.getAttribute('href');
   await link.click();
   await page.waitForURL((url) => url.pathname === href);
-  await link.and(page.locator('[aria-current="page"]')).waitFor();
+  // By href: on a phone the menu closes after the click, and hidden links leave the role tree.
+  await page.locator(`#sidebar a[href="${href}"][aria-current="page"]`).waitFor({ state: 'attached' });
   await page.locator('main h1').first().waitFor();
 }
 
@@ -59,7 +60,7 @@ export async function setTheme(page, theme) {
 }
 
 export async function screenshot(page, name) {
-  await page.waitForLoadState('networkidle').catch(() => undefined);
+  // No 'networkidle': the live-updates stream keeps a request open for the whole session.
   await page.locator('[role="status"] .spinner').first().waitFor({ state: 'detached', timeout: 5000 }).catch(() => undefined);
   await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
 }

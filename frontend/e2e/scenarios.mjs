@@ -34,6 +34,12 @@ export const scenarios = [
       await row.waitFor();
       assert.match(await row.innerText(), /vlan_id=42/);
       assert.match(await row.innerText(), /Confirmed|Pending approval/);
+      // The booking's notification arrives over the live stream, without a reload.
+      await bob.page.getByRole('button', { name: /^Notifications, [1-9]\d* unread$/ }).click();
+      await bob.page.getByRole('region', { name: 'Notifications' }).getByText('Live updates on').waitFor();
+      await bob.page.getByRole('region', { name: 'Notifications' }).getByText(/E2E VLAN session/).first().waitFor();
+      await screenshot(bob.page, 'bob-notifications-light');
+      await bob.page.keyboard.press('Escape');
       await screenshot(bob.page, 'bob-reservations-light');
 
       const alice = await signIn(browser, baseUrl, 'alice', 'alice');
@@ -75,8 +81,14 @@ export const scenarios = [
         }
       }
       await admin.page.setViewportSize({ width: 390, height: 844 });
-      await openFromMenu(admin.page, pages[0]).catch(() => undefined);
-      await screenshot(admin.page, 'admin-mobile-dark');
+      await admin.page.getByRole('button', { name: 'Open menu' }).click();
+      await screenshot(admin.page, 'admin-mobile-menu-dark');
+      await openFromMenu(admin.page, 'Book');
+      await screenshot(admin.page, 'admin-mobile-book-dark');
+      await admin.page.setViewportSize({ width: 1280, height: 860 });
+      await admin.page.getByRole('combobox', { name: 'Language' }).selectOption('it');
+      await admin.page.getByRole('heading', { name: 'Nuova prenotazione' }).waitFor();
+      await screenshot(admin.page, 'admin-book-it-dark');
       assert.deepEqual(admin.errors, []);
       await admin.context.close();
     },

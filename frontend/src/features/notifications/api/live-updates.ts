@@ -6,7 +6,7 @@ import { toast } from '@/lib/toast';
 
 /** The per-user stream of notifications and reservation changes. */
 export function liveUpdatesUrl(): string {
-  return `${getEnv().API_URL}/notifications/stream`;
+  return `${getEnv().API_URL}/events/stream`;
 }
 
 export type LiveState = 'connecting' | 'live' | 'offline' | 'unavailable';

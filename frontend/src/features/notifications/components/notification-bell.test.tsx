@@ -26,7 +26,7 @@ describe('notification bell', () => {
   it('shows the unread count, lists notifications and marks all read', async () => {
     let unread = 2;
     server.use(
-      http.get(`${API}/notifications/stream`, () => new HttpResponse(null, { status: 404 })),
+      http.get(`${API}/events/stream`, () => new HttpResponse(null, { status: 404 })),
       http.get(`${API}/notifications/unread-count`, () => HttpResponse.json({ unread })),
       http.get(`${API}/notifications`, () =>
         HttpResponse.json({
@@ -54,7 +54,7 @@ describe('notification bell', () => {
     let streamCalls = 0;
     server.use(
       http.get(`${API}/notifications/unread-count`, () => HttpResponse.json({ unread })),
-      http.get(`${API}/notifications/stream`, ({ request }) => {
+      http.get(`${API}/events/stream`, ({ request }) => {
         streamCalls += 1;
         expect(request.headers.get('Authorization')).toBe('Bearer test-token');
         unread = 1;
