@@ -115,7 +115,7 @@ async def test_a_row_locked_after_another_pass_committed_is_not_emitted_twice(
         created_at=t - timedelta(hours=1),
     )  # fmt: skip
     first = LifecycleScheduler(sessionmaker=sm)
-    assert await first._pass() == (1, 1)  # starting; started is due next
+    assert await first._pass(now()) == (1, 1)  # starting; started is due next
     waiting = first._plan.select_due.with_for_update(of=Reservation)  # waits, skips nothing
 
     async with sm() as a, a.begin():
@@ -140,3 +140,24 @@ async def test_a_row_locked_after_another_pass_committed_is_not_emitted_twice(
         # A later stage still moves the ledger; an equal or earlier one never does.
         assert await record_stages(s, [(rid, Stage.STARTING)]) == set()
         assert await record_stages(s, [(rid, Stage.ENDING_SOON)]) == {rid}
+
+
+async def test_a_due_time_passing_during_an_empty_pass_is_taken_at_once(app, session, lab, people):
+    """The pass looks just before the start; by the time it has read the next due time, the
+    start has passed. That is no row held by another replica: look again now, not after the
+    retry delay."""
+    t = now()
+    start = t - timedelta(seconds=30)
+    rid = await place(
+        session, lab, people["bob"], start, t + timedelta(hours=1),
+        created_at=t - timedelta(hours=1),
+    )  # fmt: skip
+    readings = iter([start - timedelta(milliseconds=1)])
+    scheduler = LifecycleScheduler(
+        sessionmaker=app.state.sessionmaker, clock=lambda: next(readings, None) or now()
+    )
+    assert await scheduler.run_once() == 2
+    assert await types_of(app.state.sessionmaker, rid) == [
+        "reservation.starting",
+        "reservation.started",
+    ]

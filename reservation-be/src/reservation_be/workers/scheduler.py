@@ -175,23 +175,28 @@ class LifecycleScheduler:
         if self._next_due is None:
             return self._max_sleep
         seconds = (self._next_due - self._clock()).total_seconds()
-        # Still due: another replica holds it (or it failed); look again shortly, no spinning.
+        # Still due: another replica holds it (or it cannot advance); look again shortly.
         return min(self._max_sleep, seconds + 0.002) if seconds > 0 else 0.5
 
     async def run_once(self) -> int:
         """Emit everything due now; returns how many events were written."""
         total = 0
         for _ in range(10_000):  # bounded: every pass advances a step or ends the loop
-            advanced, emitted = await self._pass()
+            looked_until = self._clock()
+            advanced, emitted = await self._pass(looked_until)
             total += emitted
-            if advanced == 0 or self._next_due is None or self._next_due > self._clock():
-                break
+            if self._next_due is None or self._next_due > self._clock():
+                break  # nothing due now: sleep until it is
+            if advanced == 0 and self._next_due <= looked_until:
+                break  # due when the pass looked, yet not taken: held by another replica
+            # Otherwise something is due now (the next step of one just advanced, or a due
+            # time that passed while the pass ran): look again at once.
         return total
 
-    async def _pass(self) -> tuple[int, int]:
-        """One transaction: returns (reservations advanced, events written) and leaves the
-        next due time, as this transaction sees it after its changes, in ``_next_due``."""
-        now = self._clock()
+    async def _pass(self, now: datetime) -> tuple[int, int]:
+        """One transaction for what is due at ``now``: returns (reservations advanced, events
+        written) and leaves the next due time, as this transaction sees it after its changes,
+        in ``_next_due``."""
         advanced, emitted = 0, []
         async with self._sessionmaker() as session, session.begin():
             rows = await session.execute(self._plan.select_due, {"now": now, "limit": self._batch})
