@@ -4,8 +4,9 @@ import { Button } from '@/components/ui/button';
 import { Dialog } from '@/components/ui/dialog';
 import { Field } from '@/components/ui/field';
 import { ApiError } from '@/lib/api/problem';
-import type { EventType, WebhookWithSecret } from '@/lib/api/types';
+import type { EventType, WebhookScopeKind, WebhookWithSecret } from '@/lib/api/types';
 import { useCreateWebhook } from '../api/create-webhook';
+import { useScopeResources, useScopeResourceTypes } from '../api/get-scope-options';
 
 export const EVENT_TYPES: EventType[] = [
   'reservation.created',
@@ -33,6 +34,11 @@ export function CreateWebhookDialog({ site, onClose, onCreated }: Props) {
   const [name, setName] = useState('');
   const [url, setUrl] = useState('https://');
   const [events, setEvents] = useState<EventType[]>([]);
+  const [scopeKind, setScopeKind] = useState<WebhookScopeKind>('site');
+  const [scopeIds, setScopeIds] = useState<string[]>([]);
+  const [subtree, setSubtree] = useState(false);
+  const types = useScopeResourceTypes(site, scopeKind === 'resource_type');
+  const resources = useScopeResources(site, scopeKind === 'resource');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<string | null>(null);
 
@@ -41,11 +47,24 @@ export function CreateWebhookDialog({ site, onClose, onCreated }: Props) {
     const found: Record<string, string> = {};
     if (!name.trim()) found.name = t('validation.required');
     if (!URL.canParse(url) || !/^https?:/.test(url)) found.url = t('validation.pattern');
+    if (scopeKind !== 'site' && scopeIds.length === 0) found.scope = t('webhooks.scopePickOne');
     setErrors(found);
     setFailure(null);
     if (Object.keys(found).length) return;
     create.mutate(
-      { name: name.trim(), url, event_types: events, enabled: true, description: '', max_concurrency: 4, scope: { kind: 'site', ids: [], include_subtree: false } },
+      {
+        name: name.trim(),
+        url,
+        event_types: events,
+        enabled: true,
+        description: '',
+        max_concurrency: 4,
+        scope: {
+          kind: scopeKind,
+          ids: scopeKind === 'site' ? [] : scopeIds,
+          include_subtree: scopeKind === 'resource' && subtree,
+        },
+      },
       {
         onSuccess: onCreated,
         onError: (error) => {
@@ -72,6 +91,54 @@ export function CreateWebhookDialog({ site, onClose, onCreated }: Props) {
         <Field label={t('webhooks.url')} error={errors.url} required>
           <input type="url" value={url} onChange={(e) => setUrl(e.target.value)} />
         </Field>
+        <fieldset>
+          <legend>{t('webhooks.scope')}</legend>
+          {(
+            [
+              ['site', t('webhooks.scopeSite')],
+              ['resource_type', t('webhooks.scopeResourceType')],
+              ['resource', t('webhooks.scopeResource')],
+            ] as const
+          ).map(([kind, label]) => (
+            <label key={kind} className="check">
+              <input
+                type="radio"
+                name="scope-kind"
+                checked={scopeKind === kind}
+                onChange={() => {
+                  setScopeKind(kind);
+                  setScopeIds([]);
+                }}
+              />
+              {label}
+            </label>
+          ))}
+          {scopeKind !== 'site' ? (
+            <div role="group" aria-label={scopeKind === 'resource' ? t('webhooks.scopeResources') : t('webhooks.scopeTypes')} className="form-grid">
+              {(scopeKind === 'resource' ? resources.data?.items : types.data?.items)?.map((option) => (
+                <label key={option.id} className="check">
+                  <input
+                    type="checkbox"
+                    checked={scopeIds.includes(option.id)}
+                    onChange={(e) => setScopeIds((prev) => (e.target.checked ? [...prev, option.id] : prev.filter((x) => x !== option.id)))}
+                  />
+                  {option.name}
+                </label>
+              ))}
+            </div>
+          ) : null}
+          {scopeKind === 'resource' ? (
+            <label className="check">
+              <input type="checkbox" checked={subtree} onChange={(e) => setSubtree(e.target.checked)} />
+              {t('webhooks.includeSubtree')}
+            </label>
+          ) : null}
+          {errors.scope ? (
+            <p className="field-error" role="alert">
+              {errors.scope}
+            </p>
+          ) : null}
+        </fieldset>
         <fieldset>
           <legend>{t('webhooks.events')}</legend>
           <p className="field-hint">{t('webhooks.allEvents')}</p>

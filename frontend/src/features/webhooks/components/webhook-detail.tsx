@@ -1,7 +1,8 @@
-import { Fragment, useEffect, useState } from 'react';
+import { Fragment, useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Badge, type Tone } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
+import { Field } from '@/components/ui/field';
 import { PageHeader } from '@/components/ui/page-header';
 import { QueryState } from '@/components/ui/query-state';
 import type { DeliveryRead, WebhookRead } from '@/lib/api/types';
@@ -11,6 +12,7 @@ import { useAttempts } from '../api/get-attempts';
 import { useDeliveries } from '../api/get-deliveries';
 import { useWebhook } from '../api/get-webhook';
 import { useRedeliver } from '../api/redeliver';
+import { useRedeliverFailed } from '../api/redeliver-failed';
 import { useRotateSecret } from '../api/rotate-secret';
 import { useTestWebhook } from '../api/test-webhook';
 import { useUpdateWebhook } from '../api/update-webhook';
@@ -40,6 +42,41 @@ function Attempts({ site, webhookId, deliveryId }: { site: string; webhookId: st
         </ol>
       )}
     </QueryState>
+  );
+}
+
+/** A datetime-local value for `ms` in the browser's own time zone. */
+function localInput(ms: number): string {
+  const d = new Date(ms);
+  return new Date(ms - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+}
+
+function RedeliverFailedForm({ site, webhookId }: { site: string; webhookId: string }) {
+  const { t } = useTranslation();
+  const [since, setSince] = useState(() => localInput(Date.now() - 24 * 3_600_000));
+  const [error, setError] = useState<string | undefined>();
+  const bulk = useRedeliverFailed(site, webhookId);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const when = new Date(since);
+    if (!since || Number.isNaN(when.getTime())) {
+      setError(t('validation.required'));
+      return;
+    }
+    setError(undefined);
+    bulk.mutate(when.toISOString(), {
+      onSuccess: (r) => toast.success(t('webhooks.redeliveredCount', { count: r.redelivered })),
+    });
+  };
+  return (
+    <form className="row" onSubmit={submit} noValidate aria-label={t('webhooks.redeliverFailed')}>
+      <Field label={t('webhooks.redeliverSince')} error={error} required>
+        <input type="datetime-local" value={since} onChange={(e) => setSince(e.target.value)} />
+      </Field>
+      <Button type="submit" busy={bulk.isPending}>
+        {t('webhooks.redeliverFailed')}
+      </Button>
+    </form>
   );
 }
 
@@ -199,6 +236,7 @@ export function WebhookDetail({ site, id }: { site: string; id: string }) {
           </section>
           <section aria-labelledby="wh-deliveries">
             <h2 id="wh-deliveries">{t('webhooks.deliveries')}</h2>
+            <RedeliverFailedForm site={site} webhookId={w.id} />
             <Deliveries site={site} webhook={w} expectNew={expectNew} />
           </section>
           {secret ? <SecretDialog secret={secret} onClose={() => setSecret(null)} /> : null}

@@ -71,4 +71,70 @@ describe('webhooks', () => {
     await waitFor(() => expect(screen.queryByText('whsec_c2VjcmV0LXZhbHVl')).toBeNull());
     expect(await screen.findByRole('link', { name: 'Switch automation' })).toBeInTheDocument();
   });
+
+  it('limits a new webhook to chosen resources and their subtree, and refuses an empty choice', async () => {
+    let posted: Record<string, unknown> = {};
+    server.use(
+      http.get(`${API}/sites/site-1/webhooks`, () => HttpResponse.json({ items: [], meta: { page: 1, size: 100, total: 0, pages: 1 } })),
+      http.get(`${API}/sites/site-1/resources`, () =>
+        HttpResponse.json({
+          items: [
+            { id: 'res-rack', name: 'Rack A' },
+            { id: 'res-sw', name: 'Switch 7' },
+          ],
+          meta: { page: 1, size: 100, total: 2, pages: 1 },
+        }),
+      ),
+      http.post(`${API}/sites/site-1/webhooks`, async ({ request }) => {
+        posted = (await request.json()) as Record<string, unknown>;
+        return HttpResponse.json({ ...webhook, scope: posted.scope, secret: 'whsec_eA==' }, { status: 201 });
+      }),
+    );
+    const { user } = renderWithApp(<WebhooksList site="site-1" onOpen={vi.fn()} />, { session: fakeSession({ roles: ['platform-admin'] }) });
+    await user.click(await screen.findByRole('button', { name: 'New webhook' }));
+    const dialog = screen.getByRole('dialog', { name: 'New webhook' });
+    await user.type(within(dialog).getByLabelText(/^Name/), 'Rack feed');
+    await user.clear(within(dialog).getByLabelText(/^Endpoint URL/));
+    await user.type(within(dialog).getByLabelText(/^Endpoint URL/), 'https://hooks.example.org/rack');
+    await user.click(within(dialog).getByLabelText('Some resources'));
+    await user.click(within(dialog).getByRole('button', { name: 'Create' }));
+    expect(await within(dialog).findByText('Pick at least one.')).toBeInTheDocument();
+    expect(posted).toEqual({});
+
+    await user.click(await within(dialog).findByLabelText('Rack A'));
+    await user.click(within(dialog).getByLabelText('Also the resources inside them'));
+    await user.click(within(dialog).getByLabelText('resource.status_changed'));
+    await user.click(within(dialog).getByRole('button', { name: 'Create' }));
+    await screen.findByRole('dialog', { name: 'Signing secret' });
+    expect(posted).toMatchObject({
+      event_types: ['resource.status_changed'],
+      scope: { kind: 'resource', ids: ['res-rack'], include_subtree: true },
+    });
+  });
+
+  it('limits a new webhook to chosen resource types without a subtree flag', async () => {
+    let posted: Record<string, unknown> = {};
+    server.use(
+      http.get(`${API}/sites/site-1/webhooks`, () => HttpResponse.json({ items: [], meta: { page: 1, size: 100, total: 0, pages: 1 } })),
+      http.get(`${API}/sites/site-1/resource-types`, () =>
+        HttpResponse.json({ items: [{ id: 'rt-gpu', name: 'GPU node' }], meta: { page: 1, size: 100, total: 1, pages: 1 } }),
+      ),
+      http.post(`${API}/sites/site-1/webhooks`, async ({ request }) => {
+        posted = (await request.json()) as Record<string, unknown>;
+        return HttpResponse.json({ ...webhook, scope: posted.scope, secret: 'whsec_eA==' }, { status: 201 });
+      }),
+    );
+    const { user } = renderWithApp(<WebhooksList site="site-1" onOpen={vi.fn()} />, { session: fakeSession({ roles: ['platform-admin'] }) });
+    await user.click(await screen.findByRole('button', { name: 'New webhook' }));
+    const dialog = screen.getByRole('dialog', { name: 'New webhook' });
+    await user.type(within(dialog).getByLabelText(/^Name/), 'GPU feed');
+    await user.clear(within(dialog).getByLabelText(/^Endpoint URL/));
+    await user.type(within(dialog).getByLabelText(/^Endpoint URL/), 'https://hooks.example.org/gpu');
+    await user.click(within(dialog).getByLabelText('Some resource types'));
+    expect(within(dialog).queryByLabelText('Also the resources inside them')).toBeNull();
+    await user.click(await within(dialog).findByLabelText('GPU node'));
+    await user.click(within(dialog).getByRole('button', { name: 'Create' }));
+    await screen.findByRole('dialog', { name: 'Signing secret' });
+    expect(posted).toMatchObject({ event_types: [], scope: { kind: 'resource_type', ids: ['rt-gpu'], include_subtree: false } });
+  });
 });
