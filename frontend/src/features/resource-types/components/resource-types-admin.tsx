@@ -2,8 +2,11 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
+import { Dialog } from '@/components/ui/dialog';
 import { QueryState } from '@/components/ui/query-state';
 import type { ResourceTypeRead } from '@/lib/api/types';
+import { toast } from '@/lib/toast';
+import { useDeleteResourceType } from '../api/delete-resource-type';
 import { useResourceTypes } from '../api/get-resource-types';
 import { ResourceTypeDialog } from './resource-type-dialog';
 
@@ -11,6 +14,8 @@ export function ResourceTypesAdmin({ site }: { site: string }) {
   const { t } = useTranslation();
   const types = useResourceTypes(site);
   const [editing, setEditing] = useState<ResourceTypeRead | 'new' | null>(null);
+  const [deleting, setDeleting] = useState<ResourceTypeRead | null>(null);
+  const remove = useDeleteResourceType(site);
   return (
     <>
       <div className="toolbar">
@@ -46,6 +51,9 @@ export function ResourceTypesAdmin({ site }: { site: string }) {
                     <td>
                       <Button size="sm" onClick={() => setEditing(ty)} aria-label={`${t('common.edit')} ${ty.name}`}>
                         {t('common.edit')}
+                      </Button>{' '}
+                      <Button size="sm" variant="danger" onClick={() => setDeleting(ty)} aria-label={`${t('common.delete')} ${ty.name}`}>
+                        {t('common.delete')}
                       </Button>
                     </td>
                   </tr>
@@ -57,6 +65,26 @@ export function ResourceTypesAdmin({ site }: { site: string }) {
       </QueryState>
       {editing ? (
         <ResourceTypeDialog site={site} type={editing === 'new' ? undefined : editing} onClose={() => setEditing(null)} />
+      ) : null}
+      {deleting ? (
+        <Dialog open title={t('admin.deleteTypeTitle', { name: deleting.name })} onClose={() => setDeleting(null)}>
+          <p>{t('admin.deleteTypeBody')}</p>
+          <div className="form-actions">
+            <Button onClick={() => setDeleting(null)}>{t('common.cancel')}</Button>
+            <Button
+              variant="danger"
+              busy={remove.isPending}
+              onClick={() =>
+                remove.mutate(deleting.id, {
+                  onSuccess: () => toast.success(t('admin.typeDeleted')),
+                  onSettled: () => setDeleting(null),
+                })
+              }
+            >
+              {t('common.delete')}
+            </Button>
+          </div>
+        </Dialog>
       ) : null}
     </>
   );
