@@ -5,13 +5,15 @@ import { Dialog } from '@/components/ui/dialog';
 import { Field } from '@/components/ui/field';
 import { QueryState } from '@/components/ui/query-state';
 import { ApiError } from '@/lib/api/problem';
-import type { SiteRole, SiteVisibility } from '@/lib/api/types';
+import type { SiteOut, SiteRole, SiteVisibility } from '@/lib/api/types';
 import { useUser } from '@/lib/auth/auth-context';
+import { toast } from '@/lib/toast';
 import { useAddMember } from '../api/add-member';
 import { useCreateSite } from '../api/create-site';
 import { useMembers } from '../api/get-members';
 import { useRemoveMember } from '../api/remove-member';
 import { useUpdateMember } from '../api/update-member';
+import { useSite, useUpdateSite } from '../api/update-site';
 import { SiteSelect } from './site-select';
 
 function NewSiteDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (id: string) => void }) {
@@ -60,6 +62,83 @@ function NewSiteDialog({ onClose, onCreated }: { onClose: () => void; onCreated:
         </div>
       </form>
     </Dialog>
+  );
+}
+
+function EditSiteDialog({ site, onClose }: { site: SiteOut; onClose: () => void }) {
+  const { t } = useTranslation();
+  const update = useUpdateSite();
+  const [name, setName] = useState(site.name);
+  const [slug, setSlug] = useState(site.slug);
+  const [description, setDescription] = useState(site.description);
+  const [visibility, setVisibility] = useState<SiteVisibility>(site.visibility);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const found: Record<string, string> = {};
+    if (!name.trim()) found.name = t('validation.required');
+    if (!/^[a-z0-9-]+$/.test(slug)) found.slug = t('validation.pattern');
+    setErrors(found);
+    if (Object.keys(found).length) return;
+    update.mutate(
+      { site, body: { name: name.trim(), slug, description, visibility } },
+      {
+        onSuccess: () => {
+          toast.success(t('admin.siteSaved'));
+          onClose();
+        },
+        onError: (error) => {
+          if (!(error instanceof ApiError)) setErrors({ form: t('errors.network') });
+          else if (error.status === 412) setErrors({ form: t('admin.staleEdit') });
+          else setErrors({ ...error.fieldErrors, form: error.message });
+        },
+      },
+    );
+  };
+  return (
+    <Dialog open title={t('admin.editSite')} onClose={onClose}>
+      <form onSubmit={submit} noValidate aria-label={t('admin.editSite')}>
+        {errors.form ? (
+          <p className="callout callout-danger" role="alert">
+            {errors.form}
+          </p>
+        ) : null}
+        <Field label={t('common.name')} error={errors.name} required>
+          <input value={name} onChange={(e) => setName(e.target.value)} />
+        </Field>
+        <Field label={t('admin.slug')} error={errors.slug} required>
+          <input value={slug} onChange={(e) => setSlug(e.target.value)} pattern="[a-z0-9-]+" />
+        </Field>
+        <Field label={t('common.description')} error={errors.description}>
+          <textarea value={description} onChange={(e) => setDescription(e.target.value)} rows={3} />
+        </Field>
+        <Field label={t('admin.visibility')} error={errors.visibility}>
+          <select value={visibility} onChange={(e) => setVisibility(e.target.value as SiteVisibility)}>
+            <option value="private">{t('admin.private')}</option>
+            <option value="public">{t('admin.public')}</option>
+          </select>
+        </Field>
+        <div className="form-actions">
+          <Button onClick={onClose}>{t('common.cancel')}</Button>
+          <Button type="submit" variant="primary" busy={update.isPending}>
+            {t('common.save')}
+          </Button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function EditSiteButton({ site }: { site: string }) {
+  const { t } = useTranslation();
+  const current = useSite(site);
+  const [open, setOpen] = useState(false);
+  if (!current.data) return null;
+  return (
+    <>
+      <Button onClick={() => setOpen(true)}>{t('admin.editSite')}</Button>
+      {open ? <EditSiteDialog site={current.data} onClose={() => setOpen(false)} /> : null}
+    </>
   );
 }
 
@@ -157,6 +236,7 @@ export function SitesAdmin({ site, onSiteChange }: { site: string; onSiteChange:
     <>
       <div className="toolbar">
         <SiteSelect value={site} onChange={onSiteChange} adminOnly />
+        {site ? <EditSiteButton site={site} /> : null}
         {user.isPlatformAdmin ? (
           <Button variant="primary" onClick={() => setCreating(true)}>
             {t('admin.newSite')}
