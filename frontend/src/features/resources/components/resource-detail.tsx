@@ -1,13 +1,17 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
+import { Button } from '@/components/ui/button';
 import { PageHeader } from '@/components/ui/page-header';
 import { QueryState } from '@/components/ui/query-state';
 import { StatusBadge } from '@/components/ui/status-badge';
+import { useUser } from '@/lib/auth/auth-context';
 import { formatRange } from '@/lib/i18n';
 import { useResource } from '../api/get-resource';
 import { useResourceTypes } from '../api/get-resource-types';
 import { useUpcomingBookings } from '../api/get-upcoming-bookings';
+import { useMySiteRole } from '../api/update-resource';
+import { EditResourceDialog } from './edit-resource-dialog';
 
 function Upcoming({ resourceId }: { resourceId: string }) {
   const { t, i18n } = useTranslation();
@@ -39,6 +43,10 @@ export function ResourceDetail({ id }: { id: string }) {
   const resource = useResource(id);
   const types = useResourceTypes(resource.data?.site_id ?? '');
   const parent = useResource(resource.data?.parent_id ?? '');
+  const user = useUser();
+  const role = useMySiteRole(user.isPlatformAdmin ? '' : (resource.data?.site_id ?? ''));
+  const canEdit = user.isPlatformAdmin || role.data === 'site-admin';
+  const [editing, setEditing] = useState(false);
   return (
     <QueryState query={resource}>
       {(r) => {
@@ -49,11 +57,14 @@ export function ResourceDetail({ id }: { id: string }) {
             <PageHeader
               title={r.name}
               actions={
-                r.status === 'active' ? (
-                  <Link className="btn btn-primary" to={`/book?site=${r.site_id}&resource=${r.id}`}>
-                    {t('resources.book')}
-                  </Link>
-                ) : null
+                <>
+                  {canEdit ? <Button onClick={() => setEditing(true)}>{t('common.edit')}</Button> : null}
+                  {r.status === 'active' ? (
+                    <Link className="btn btn-primary" to={`/book?site=${r.site_id}&resource=${r.id}`}>
+                      {t('resources.book')}
+                    </Link>
+                  ) : null}
+                </>
               }
             >
               <div className="row">
@@ -95,6 +106,7 @@ export function ResourceDetail({ id }: { id: string }) {
                 <Upcoming resourceId={r.id} />
               </section>
             </div>
+            {editing ? <EditResourceDialog resource={r} onClose={() => setEditing(false)} /> : null}
           </>
         );
       }}
