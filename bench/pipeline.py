@@ -303,38 +303,60 @@ async def raw_posts(receiver: str, secret: str, world: World, n: int) -> float:
     return rate
 
 
-async def lifecycle(sm, conn: asyncpg.Connection, world: World, scale: Scale) -> None:  # type: ignore[no-untyped-def]
-    """Reservations starting over ~2 s and lasting 3 s; lateness as the scheduler saw it."""
-    base = datetime.now(UTC) + timedelta(seconds=2)
-    for i in range(scale.lifecycle):
-        start = base + timedelta(seconds=2 * i / scale.lifecycle)
-        await conn.execute(
-            "INSERT INTO reservations (site_id, resource_id, owner_id, created_by, title,"
-            " period, status) VALUES ($1, $2, $3, $3, 'life', tstzrange($4, $5, '[)'),"
-            " 'confirmed')",
-            world.site_id,
-            world.resources[i % len(world.resources)],
-            world.owner,
-            start,
-            start + timedelta(seconds=3),
-        )
+async def insert_reservations(
+    conn: asyncpg.Connection, world: World, title: str, starts: list[datetime], length: timedelta
+) -> None:
+    await conn.executemany(
+        "INSERT INTO reservations (site_id, resource_id, owner_id, created_by, title,"
+        " period, status) VALUES ($1, $2, $3, $3, $4, tstzrange($5, $6, '[)'), 'confirmed')",
+        [
+            (world.site_id, world.resources[i % len(world.resources)], world.owner, title,
+             start, start + length)
+            for i, start in enumerate(starts)
+        ],
+    )  # fmt: skip
+
+
+async def wait_completed(conn: asyncpg.Connection, title: str, n: int) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         done = await conn.fetchval(
-            "SELECT count(*) FROM reservations WHERE title = 'life' AND status = 'completed'"
+            "SELECT count(*) FROM reservations WHERE title = $1 AND status = 'completed'", title
         )
-        if done == scale.lifecycle:
-            break
+        if done == n:
+            return
         await asyncio.sleep(0.2)
+    print(f"  !! {title}: not all {n} reservations completed within 60 s")
+
+
+async def print_lateness(conn: asyncpg.Connection, title: str) -> None:
     for kind in ("reservation.started", "reservation.ended"):
         late = [
             float(r[0])
             for r in await conn.fetch(
-                "SELECT payload->'data'->>'lateness_seconds' FROM outbox WHERE type = $1", kind
+                "SELECT payload->'data'->>'lateness_seconds' FROM outbox WHERE type = $1"
+                " AND payload->'data'->'reservation'->>'title' = $2",
+                kind,
+                title,
             )
         ]
         print(f"  {kind:<21} {len(late)} events, lateness against the boundary {ms(late)},"
               f" max {max(late, default=0) * 1000:.1f} ms")  # fmt: skip
+
+
+async def lifecycle(conn: asyncpg.Connection, world: World, scale: Scale) -> None:
+    """Lateness as the scheduler wrote it: reservations starting one after the other over ~2 s
+    and lasting 3 s; then as many sharing one start and one end (one batch each)."""
+    base = datetime.now(UTC) + timedelta(seconds=2)
+    starts = [base + timedelta(seconds=2 * i / scale.lifecycle) for i in range(scale.lifecycle)]
+    await insert_reservations(conn, world, "life", starts, timedelta(seconds=3))
+    await wait_completed(conn, "life", scale.lifecycle)
+    await print_lateness(conn, "life")
+    print(f"  {scale.lifecycle} sharing one start and one end (2 s apart):")
+    base = datetime.now(UTC) + timedelta(seconds=2)
+    await insert_reservations(conn, world, "burst", [base] * scale.lifecycle, timedelta(seconds=2))
+    await wait_completed(conn, "burst", scale.lifecycle)
+    await print_lateness(conn, "burst")
 
 
 async def main(short: bool) -> None:
@@ -393,7 +415,7 @@ async def main(short: bool) -> None:
             print(f"  ratio pipeline / raw POST: {pipeline_rate / raw:.2f}")
             print(f"\n4. Lifecycle lateness ({scale.lifecycle} reservations, scheduler"
                   " woken by due time)")  # fmt: skip
-            await lifecycle(sm, conn, world, scale)
+            await lifecycle(conn, world, scale)
             print("\nload average at end (1/5/15 min): {:.2f} {:.2f} {:.2f}".format(
                 *os.getloadavg()))  # fmt: skip
         finally:
