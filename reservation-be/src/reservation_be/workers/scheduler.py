@@ -20,8 +20,11 @@ each by one step and commits. Status changes go through the one transition table
 entry, the status change, the outbox event, the audit entry and the owner's notification are
 written in the same transaction, a statement per table for the whole batch, so every event
 leaves exactly once, after a restart too, and an outage is caught up in order, each late event
-saying when it was due and how late it is. Between passes the loop sleeps until the next due
-time (one query), or until a reservation changes (NOTIFY ``reservation_changes``).
+saying when it was due and how late it is. Each pass ends by reading the next due time (one
+query, in its transaction); the loop sleeps until then, or until a reservation changes (NOTIFY
+``reservation_changes``). Two steps due at once (``starting`` and ``started`` with no lead
+time) go in consecutive passes, so that each event has its own transaction and the outbox
+keeps their order.
 """
 
 from __future__ import annotations
