@@ -40,6 +40,7 @@ describe('webhook delivery log', () => {
     );
     const { user } = renderWithApp(<WebhookDetail site="site-1" id="wh-1" />, { session: fakeSession({ roles: ['platform-admin'] }) });
     const form = await screen.findByRole('form', { name: 'Redeliver failed' });
+    expect(screen.getByTestId('webhook-scope')).toHaveTextContent('The whole site');
     const input = within(form).getByLabelText(/^Failed since/);
     await user.clear(input);
     await user.click(within(form).getByRole('button', { name: 'Redeliver failed' }));
@@ -50,5 +51,18 @@ describe('webhook delivery log', () => {
     await user.click(within(form).getByRole('button', { name: 'Redeliver failed' }));
     expect(await screen.findByText('3 failed deliveries queued again')).toBeInTheDocument();
     expect(sent).toEqual([{ since: new Date('2025-01-02T08:30').toISOString() }]);
+  });
+
+  it('describes a scope limited to resources and their subtree', async () => {
+    server.use(
+      http.get(`${API}/sites/site-1/webhooks/wh-1`, () =>
+        HttpResponse.json({ ...webhook, scope: { kind: 'resource', ids: ['r1', 'r2'], include_subtree: true } }),
+      ),
+      http.get(`${API}/sites/site-1/webhooks/wh-1/deliveries`, () =>
+        HttpResponse.json({ items: [], meta: { page: 1, size: 20, total: 0, pages: 0 } }),
+      ),
+    );
+    renderWithApp(<WebhookDetail site="site-1" id="wh-1" />, { session: fakeSession({ roles: ['platform-admin'] }) });
+    expect(await screen.findByTestId('webhook-scope')).toHaveTextContent('Some resources (2) — Also the resources inside them');
   });
 });

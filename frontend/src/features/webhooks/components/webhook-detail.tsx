@@ -229,7 +229,12 @@ export function WebhookDetail({ site, id }: { site: string; id: string }) {
               <dt>{t('webhooks.events')}</dt>
               <dd>{w.event_types.length ? w.event_types.join(', ') : t('common.all')}</dd>
               <dt>{t('webhooks.scope')}</dt>
-              <dd>{w.scope.kind}</dd>
+              <dd data-testid="webhook-scope">
+                {w.scope.kind === 'site'
+                  ? t('webhooks.scopeSite')
+                  : `${w.scope.kind === 'resource' ? t('webhooks.scopeResource') : t('webhooks.scopeResourceType')} (${w.scope.ids?.length ?? 0})`}
+                {w.scope.kind === 'resource' && w.scope.include_subtree ? ` — ${t('webhooks.includeSubtree')}` : null}
+              </dd>
               <dt>{t('webhooks.secrets')}</dt>
               <dd>{w.secrets.length}</dd>
             </dl>
