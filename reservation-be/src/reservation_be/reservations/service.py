@@ -211,6 +211,26 @@ async def list_reservations(
 # Events, audit, notifications: written in the caller's transaction
 
 
+def reservation_data(reservation: Reservation) -> ReservationData:
+    """The ``reservation`` part of every reservation event (also built by the scheduler)."""
+    start, end = reservation.period.lower, reservation.period.upper
+    assert start is not None and end is not None
+    return ReservationData(
+        id=reservation.id,
+        title=reservation.title,
+        status=reservation.status,
+        period=Period(start=start, end=end),
+        parameters=reservation.parameters,
+        provisioning=ProvisioningData(
+            state=reservation.provisioning_state,
+            message=reservation.provisioning_message,
+            details=reservation.provisioning_details,
+            updated_at=reservation.provisioning_updated_at,
+        ),
+        version=reservation.version,
+    )
+
+
 async def event_data(
     session: AsyncSession,
     reservation: Reservation,
@@ -223,22 +243,8 @@ async def event_data(
     owner = await repository.owner_with_keys(session, reservation.owner_id)
     assert owner is not None
     user, keys = owner
-    read = to_read(reservation)
     return ReservationEventData(
-        reservation=ReservationData(
-            id=reservation.id,
-            title=reservation.title,
-            status=reservation.status,
-            period=Period(start=read.start, end=read.end),
-            parameters=reservation.parameters,
-            provisioning=ProvisioningData(
-                state=reservation.provisioning_state,
-                message=reservation.provisioning_message,
-                details=reservation.provisioning_details,
-                updated_at=reservation.provisioning_updated_at,
-            ),
-            version=reservation.version,
-        ),
+        reservation=reservation_data(reservation),
         resource=await resource_data(session, resource),
         site=site_ref(ctx.site),
         owner=OwnerData(id=user.id, username=user.username, email=user.email, ssh_keys=keys),

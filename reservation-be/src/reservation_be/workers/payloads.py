@@ -16,9 +16,6 @@ from datetime import datetime
 from reservation_common.events import (
     AncestorRef,
     OwnerData,
-    Period,
-    ProvisioningData,
-    ReservationData,
     ReservationEventData,
     ResourceData,
     ResourceTypeRef,
@@ -34,6 +31,7 @@ from reservation_be.models import Site, SshKey, User
 from reservation_be.models.reservation import Reservation
 from reservation_be.models.resource import Resource
 from reservation_be.models.resource_type import ResourceType
+from reservation_be.reservations.service import reservation_data
 from reservation_be.resources.repository import MAX_DEPTH
 
 
@@ -78,23 +76,8 @@ class Payloads:
         due_at: datetime | None = None,
         lateness_seconds: float | None = None,
     ) -> ReservationEventData:
-        start, end = reservation.period.lower, reservation.period.upper
-        assert start is not None and end is not None
         return ReservationEventData(
-            reservation=ReservationData(
-                id=reservation.id,
-                title=reservation.title,
-                status=reservation.status,
-                period=Period(start=start, end=end),
-                parameters=reservation.parameters,
-                provisioning=ProvisioningData(
-                    state=reservation.provisioning_state,
-                    message=reservation.provisioning_message,
-                    details=reservation.provisioning_details,
-                    updated_at=reservation.provisioning_updated_at,
-                ),
-                version=reservation.version,
-            ),
+            reservation=reservation_data(reservation),
             resource=self.resources[reservation.resource_id],
             site=self.sites[reservation.site_id],
             owner=self.owners[reservation.owner_id],
