@@ -7,7 +7,6 @@ separated (``RESERVATION_EP_RETRY_SCHEDULE=5s,5m,30m``).
 from __future__ import annotations
 
 import ipaddress
-import re
 from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated, Self
@@ -15,11 +14,9 @@ from typing import Annotated, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from reservation_be.settings import DEV_DATABASE_URL, DEV_WEBHOOK_SECRETS_KEY
+from reservation_common.durations import parse_short_duration
 
 DEFAULT_RETRY_SCHEDULE = ("5s", "5m", "30m", "2h", "5h", "10h", "10h")
-
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
 
 
 def parse_duration(value: object) -> timedelta:
@@ -27,10 +24,10 @@ def parse_duration(value: object) -> timedelta:
         return value
     if isinstance(value, int | float):
         return timedelta(seconds=value)
-    match = _DURATION.match(str(value))
-    if match is None:
+    duration = parse_short_duration(str(value))
+    if duration is None:
         raise ValueError(f"not a duration: {value!r} (use e.g. 500ms, 5s, 5m, 2h, 1d)")
-    return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    return duration
 
 
 def _split(value: object) -> object:

@@ -6,23 +6,20 @@ plain seconds) or ISO 8601 (``PT15M``).
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Annotated
 
 from pydantic import BeforeValidator, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from reservation_common.durations import parse_short_duration
 
 EXCHANGE = "reservations.events"
-
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
 
 
 def _short_duration(value: object) -> object:
     # pydantic alone reads "30" from the environment as an error, not as 30 seconds.
-    if isinstance(value, str) and (match := _DURATION.match(value)):
-        return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    if isinstance(value, str) and (duration := parse_short_duration(value)) is not None:
+        return duration
     return value
 
 
