@@ -1,6 +1,7 @@
 # The same verbs everywhere: make dev | test | lint | bench. Each delegates to the parts.
 SHELL := /bin/bash
-UV ?= uv
+# uv from PATH, or installed from PyPI into this Python when missing (see `install`).
+UV ?= $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 # Python parts, each with its own tests/ directory; `tests/` holds cross-part suites.
 PY_PARTS := reservation-common keycloak reservation-be reservation-event-processor \
             webhook-examples/minimal webhook-examples/switch-port tests
@@ -9,13 +10,14 @@ PYTEST_ARGS ?=
 .PHONY: install dev test test-python test-frontend lint format bench bench-short
 
 install:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install -q 'uv==0.13.9'
 	$(UV) sync --all-packages --frozen --compile-bytecode
-	@if [ -f frontend/package.json ]; then cd frontend && npm ci --no-audit --no-fund; fi
+	@if [ -f frontend/package.json ]; then $(MAKE) -C frontend install; fi
 
 dev: install
 	$(UV) run --frozen python devmode/run.py
 
-test: test-python test-frontend
+test: install test-python test-frontend
 
 test-python:
 	@failed=""; \
