@@ -7,7 +7,11 @@ PY_PARTS := reservation-common keycloak reservation-be reservation-event-process
             webhook-examples/minimal webhook-examples/switch-port tests
 PYTEST_ARGS ?=
 
-.PHONY: install dev test test-python test-frontend lint format bench bench-short
+.PHONY: services install dev test test-python test-frontend lint format bench bench-short
+
+# PostgreSQL, RabbitMQ (installed and started where missing) and Keycloak's distribution.
+services:
+	@bash scripts/services.sh
 
 install:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install -q 'uv==0.13.9'
@@ -17,7 +21,7 @@ install:
 dev: install
 	$(UV) run --frozen python devmode/run.py
 
-test: install test-python test-frontend
+test: services install test-python test-frontend
 
 test-python:
 	@failed=""; \
