@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import timedelta
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -11,6 +12,8 @@ from typing import Annotated, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from reservation_be.workers.settings import Duration
 
 # Dev defaults, clearly marked: a production start refuses every one of them.
 DEV_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/reservations"
@@ -47,6 +50,8 @@ class Settings(BaseSettings):
     port: int = 8000
     log_level: str = "INFO"
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Below the probes' own timeouts (chart 3 s, compose 2 s), so /readyz answers 503 in time.
+    readiness_timeout: Duration = timedelta(milliseconds=1500)
 
     @model_validator(mode="before")
     @classmethod

@@ -42,6 +42,11 @@ class WorkerMetrics:
             registry=r,
         )
         self.oldest_age.set_function(self._oldest_age)
+        self.broker_connected = Gauge(
+            "reservation_be_relay_broker_connected",
+            "1 while the outbox relay holds a broker connection, 0 otherwise",
+            registry=r,
+        )
         self.transitions = Counter(
             "reservation_be_scheduler_transitions_total",
             "Lifecycle events written by the scheduler",

@@ -139,6 +139,7 @@ class OutboxRelay:
                 except Exception:  # the relay must outlive any surprise; it retries
                     log.exception("relay pass failed, retrying in %.1f s", delay)
                 self.connected.clear()
+                self._metrics.broker_connected.set(0)
                 if self._stopping.is_set():
                     break
                 with contextlib.suppress(TimeoutError):
@@ -174,6 +175,7 @@ class OutboxRelay:
             )
             self.connections += 1
             self.connected.set()
+            self._metrics.broker_connected.set(1)
             while not self._stopping.is_set():
                 if lost.is_set():
                     raise ConnectionError("broker connection lost")
@@ -188,6 +190,7 @@ class OutboxRelay:
                 await self._idle(lost)
         finally:
             self.connected.clear()
+            self._metrics.broker_connected.set(0)
             with contextlib.suppress(AMQPError, OSError, RuntimeError):
                 await connection.close()
 

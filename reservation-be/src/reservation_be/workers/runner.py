@@ -1,18 +1,18 @@
 """Starts the background loops with the API (``WORKERS_ENABLED``): scheduler, and relay when a
 broker is configured (without ``AMQP_URL`` the dev-mode processor reads the outbox itself).
 
-Their metrics go to the API's registry (``/metrics``); the relay's broker connection becomes a
-readiness check (``/readyz`` reads ``app.state.readiness_checks``)."""
+Their metrics go to the API's registry (``/metrics``); the relay's broker connection is shown
+by ``/readyz`` as a detail that never makes the API unready (the outbox holds events meanwhile)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
 
 from fastapi import FastAPI
 
+from reservation_be.health import status_details
 from reservation_be.settings import Settings
 from reservation_be.workers.listener import asyncpg_dsn
 from reservation_be.workers.metrics import WorkerMetrics
@@ -53,7 +53,9 @@ def build_workers(
             metrics=metrics,
         )
         loops.append(relay)
-        readiness_checks(app)["relay"] = relay.connected.is_set
+        status_details(app)["relay_broker"] = lambda: (
+            "connected" if relay.connected.is_set() else "disconnected"
+        )
     else:
         log.warning("no AMQP_URL: the outbox relay is off (the dev-mode processor reads it)")
     return loops
@@ -65,13 +67,6 @@ def worker_metrics(app: FastAPI) -> WorkerMetrics:
     if metrics is None:
         metrics = app.state.worker_metrics = WorkerMetrics(app.state.metrics.registry)
     return metrics
-
-
-def readiness_checks(app: FastAPI) -> dict[str, Callable[[], bool]]:
-    checks: dict[str, Callable[[], bool]] | None = getattr(app.state, "readiness_checks", None)
-    if checks is None:
-        checks = app.state.readiness_checks = {}
-    return checks
 
 
 async def run_workers(app: FastAPI) -> None:
