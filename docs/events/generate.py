@@ -23,7 +23,10 @@ SCHEMA_DIR = "schemas"
 
 DESCRIPTIONS: dict[EventType, str] = {
     EventType.RESERVATION_CREATED: "A reservation was booked (status pending or confirmed).",
-    EventType.RESERVATION_UPDATED: "A reservation's title, period or parameters changed.",
+    EventType.RESERVATION_UPDATED: (
+        "A reservation's title, period, resource or parameters changed; status pending again"
+        " (previous_status confirmed) when the change needs approval."
+    ),
     EventType.RESERVATION_APPROVED: "A pending reservation was approved (now confirmed).",
     EventType.RESERVATION_REJECTED: "A pending reservation was rejected; its slots are freed.",
     EventType.RESERVATION_CANCELLED: (

@@ -56,6 +56,8 @@ class Case:
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     prepare: Prepare | None = None
+    # Fields a successful answer must carry (e.g. the status a change leads to).
+    returns: dict[str, Any] = field(default_factory=dict)
 
 
 def expect(

@@ -87,3 +87,6 @@ async def test_endpoint_answers_each_caller_as_the_policy_says(
     )
     if expected >= 400:
         assert response.headers["content-type"].startswith("application/problem+json")
+    elif case.returns:
+        body = response.json()
+        assert {k: body.get(k) for k in case.returns} == case.returns, f"{case.name} as {role}"

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from tests.matrix import Case, any_user, expect, site_admins, site_members
 from tests.reservations.matrix_world import START, booking_rows
@@ -19,6 +19,14 @@ def _new_booking(values: dict[str, str]) -> dict[str, str]:
 
 def _move(values: dict[str, str]) -> dict[str, str]:
     return {"end": (START + timedelta(hours=1, minutes=30)).isoformat()}
+
+
+def _extend_approved(values: dict[str, str]) -> dict[str, str]:
+    return {"end": (START + timedelta(hours=7, minutes=30)).isoformat()}
+
+
+def _extend_active(values: dict[str, str]) -> dict[str, str]:
+    return {"end": (datetime.now(UTC) + timedelta(hours=3)).replace(microsecond=0).isoformat()}
 
 
 CASES = [
@@ -70,6 +78,37 @@ CASES = [
         body={"title": "renamed"},
         headers={"If-Match": '"1"'},
         prepare=booking_rows,
+    ),
+    # A change that would need approval on create needs it again (docs/architecture.md).
+    Case(
+        "reservation-move-onto-a-type-requiring-approval",
+        "PATCH",
+        "/api/v1/reservations/{own_reservation}",
+        site_members(200),
+        body=lambda v: {"resource_id": v["gated"]},
+        headers={"If-Match": '"1"'},
+        prepare=booking_rows,
+        returns={"status": "pending"},
+    ),
+    Case(
+        "reservation-extend-approved",
+        "PATCH",
+        "/api/v1/reservations/{approved}",
+        site_members(200),
+        body=_extend_approved,
+        headers={"If-Match": '"1"'},
+        prepare=booking_rows,
+        returns={"status": "pending"},
+    ),
+    Case(
+        "reservation-extend-active-approved",
+        "PATCH",
+        "/api/v1/reservations/{active_approved}",
+        expect(outsider=404, member=409, site_admin=200, platform_admin=200),
+        body=_extend_active,
+        headers={"If-Match": '"1"'},
+        prepare=booking_rows,
+        returns={"status": "active"},
     ),
     Case(
         "reservation-cancel-another",

@@ -31,16 +31,26 @@ async def booking_rows(world: World, session: AsyncSession) -> dict[str, str]:
     await session.flush()
     ids = {"type": str(rtype.id), "spare_type": str(spare.id), "resource": str(rack.id)}
     ids["leaf"] = str(leaf.id)
-    for key, owner, status, hours in (
-        ("reservation", world.ids["target"], "confirmed", 0),
-        ("own_reservation", world.ids["bob"], "confirmed", 2),
-        ("pending", world.ids["target"], "pending", 4),
+    gated_type = ResourceType(site_id=site_id, name="gated", requires_approval=True)
+    session.add(gated_type)
+    await session.flush()
+    gated = Resource(site_id=site_id, type_id=gated_type.id, name="gated")
+    session.add(gated)
+    await session.flush()
+    ids["gated"] = str(gated.id)
+    now = datetime.now(UTC).replace(microsecond=0)
+    for key, owner, status, start, resource in (
+        ("reservation", world.ids["target"], "confirmed", START, leaf),
+        ("own_reservation", world.ids["bob"], "confirmed", START + timedelta(hours=2), leaf),
+        ("pending", world.ids["target"], "pending", START + timedelta(hours=4), leaf),
+        # Approved bookings of bob's on a type that requires approval: one to come, one running.
+        ("approved", world.ids["bob"], "confirmed", START + timedelta(hours=6), gated),
+        ("active_approved", world.ids["bob"], "active", now - timedelta(minutes=30), gated),
     ):
-        start = START + timedelta(hours=hours)
         reservation = Reservation(
             id=uuid.uuid4(),
             site_id=site_id,
-            resource_id=leaf.id,
+            resource_id=resource.id,
             owner_id=owner,
             created_by=owner,
             title=key,
@@ -52,7 +62,7 @@ async def booking_rows(world: World, session: AsyncSession) -> dict[str, str]:
         await reservations_repository.insert_slots(
             session,
             reservation_id=reservation.id,
-            resource_id=leaf.id,
+            resource_id=resource.id,
             period=reservation.period,
         )
         ids[key] = str(reservation.id)

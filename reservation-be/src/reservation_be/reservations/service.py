@@ -84,6 +84,10 @@ class ReservationNotEditable(Conflict):
     slug, title = "reservation-not-editable", "The reservation can no longer be changed"
 
 
+class ApprovalRequired(Conflict):
+    slug, title = "approval-required", "The change needs a site admin's approval"
+
+
 # ---------------------------------------------------------------------------------------------
 # Reading
 
@@ -517,6 +521,13 @@ async def update(
     parameters: dict[str, Any] = changes.get("parameters", reservation.parameters)
     if moved or "parameters" in changes:
         rules.check_parameters(rtype, parameters)
+    claims_more = (
+        moved
+        or start < before.start
+        or end > before.end
+        or ("parameters" in changes and parameters != reservation.parameters)
+    )
+    previous = _reapprove(ctx, reservation, rtype, claims_more=claims_more)
     for name in ("title", "description"):
         if name in changes:
             setattr(reservation, name, changes[name])
@@ -526,8 +537,35 @@ async def update(
     await session.flush()
     if reholds:
         await _hold(session, ctx, reservation, rtype, replace=True)
-    await _announce(session, actor, ctx, reservation, EventType.RESERVATION_UPDATED, before=before)
+    admins = await repository.site_admin_ids(session, ctx.site_id) if previous else []
+    await _announce(
+        session, actor, ctx, reservation, EventType.RESERVATION_UPDATED, before=before,
+        previous_status=previous.value if previous else None, also_notify=admins,
+    )  # fmt: skip
     return reservation
+
+
+def _reapprove(
+    ctx: SiteContext, reservation: Reservation, rtype: ResourceType, *, claims_more: bool
+) -> ReservationStatus | None:
+    """A change that would need approval on create needs it again: the status it leaves, if any.
+
+    ``claims_more`` is a change a create would have to have approved: another resource, a
+    period reaching outside the one approved, other parameters. A confirmed reservation goes
+    back to pending (its slots stay held); an active one cannot, so only someone who may
+    approve makes such a change to it.
+    """
+    if not (rtype.requires_approval and claims_more):
+        return None
+    status = S(reservation.status)
+    if status is S.CONFIRMED:
+        return transition(reservation, S.PENDING)
+    if status is S.ACTIVE and not policy.allows(ctx, Action.RESERVATION_DECIDE):
+        raise ApprovalRequired(
+            f"Resource type {rtype.name!r} requires approval: only a site admin can extend "
+            "an active reservation or change its parameters."
+        )
+    return None
 
 
 class Decision(StrEnum):

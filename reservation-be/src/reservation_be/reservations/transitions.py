@@ -13,7 +13,7 @@ S = ReservationStatus
 
 TRANSITIONS: dict[ReservationStatus, frozenset[ReservationStatus]] = {
     S.PENDING: frozenset({S.CONFIRMED, S.REJECTED, S.CANCELLED, S.FAILED}),
-    S.CONFIRMED: frozenset({S.ACTIVE, S.CANCELLED, S.FAILED}),
+    S.CONFIRMED: frozenset({S.PENDING, S.ACTIVE, S.CANCELLED, S.FAILED}),
     S.ACTIVE: frozenset({S.COMPLETED, S.CANCELLED, S.FAILED}),
     S.COMPLETED: frozenset(),
     S.CANCELLED: frozenset(),
