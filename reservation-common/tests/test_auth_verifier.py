@@ -364,8 +364,16 @@ async def test_token_signed_by_a_rotated_out_key_is_refused(test_realm: TestReal
 
         test_realm.remove_key(old_kid)
 
-        error = await refused(verifier, old_token)
-        assert "unknown key" in error.reason
+        # The cached key serves until the background refresh (started by this use) replaces it.
+        for _ in range(100):
+            try:
+                await verifier.verify(old_token)
+            except InvalidTokenError as error:
+                assert "unknown key" in error.reason
+                break
+            await asyncio.sleep(0.02)
+        else:
+            pytest.fail("the withdrawn key was still accepted after 2 s")
         assert (await verifier.verify(test_realm.token("bob"))).username == "bob"
 
 
@@ -396,3 +404,122 @@ async def test_unreachable_provider_is_reported_as_unavailable(test_realm: TestR
             await verifier.verify(test_realm.token("alice"))
 
     assert isinstance(caught.value, InvalidTokenError)
+
+
+# an identity-provider outage -------------------------------------------------------------------
+
+
+class BlackholeProxy:
+    """Forwards a loopback port to the realm; ``blackhole()`` drops every open connection and
+    then accepts new ones without ever answering (a provider that hangs)."""
+
+    def __init__(self, target_port: int) -> None:
+        self._target_port = target_port
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+        self.blackholed = False
+        self.port = 0
+
+    async def __aenter__(self) -> BlackholeProxy:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._abort_all()
+        assert self._server is not None
+        self._server.close()
+        await self._server.wait_closed()
+
+    def blackhole(self) -> None:
+        self.blackholed = True
+        self._abort_all()
+
+    def restore(self) -> None:
+        self.blackholed = False
+        self._abort_all()
+
+    def _abort_all(self) -> None:
+        for writer in list(self._writers):
+            writer.transport.abort()
+        self._writers.clear()
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
+        if self.blackholed:
+            return  # held open, never answered
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self._target_port)
+        self._writers.add(up_writer)
+        await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while chunk := await reader.read(65536):
+            writer.write(chunk)
+            await writer.drain()
+    except (ConnectionError, OSError):
+        pass
+    writer.transport.abort()
+
+
+def unknown_kid_token(realm: TestRealm) -> str:
+    foreign = RSAKey.generate_key(2048)
+    return jwt.encode(
+        {"alg": "RS256", "kid": f"unknown-{uuid.uuid4().hex[:8]}"}, claims_for(realm), foreign
+    )
+
+
+async def test_provider_outage_neither_stalls_known_keys_nor_unknown_kids(
+    test_realm: TestRealm,
+) -> None:
+    port = int(test_realm.local_url.rsplit(":", 1)[1])
+    tokens = [test_realm.token(name) for name in ("alice", "bob", "admin")] * 7
+    strangers = [unknown_kid_token(test_realm) for _ in range(10)]
+    async with (
+        BlackholeProxy(port) as proxy,
+        CountingClient() as http,
+        TokenVerifier(
+            test_realm.issuer,
+            AUDIENCE,
+            discovery_url=f"http://127.0.0.1:{proxy.port}/realms/{test_realm.realm_name}",
+            http_client=http,
+            min_jwks_refresh_seconds=0.3,
+            jwks_max_age_seconds=0.2,
+            refresh_wait_seconds=0.5,
+        ) as verifier,
+    ):
+        await verifier.verify(tokens[0])
+        proxy.blackhole()
+        await asyncio.sleep(0.4)  # the cached keys are due for a refresh, past the cool-down
+
+        # A refresh against the hung provider (5 s client timeout) must not hold them up.
+        principals = await asyncio.wait_for(
+            asyncio.gather(*(verifier.verify(t) for t in tokens)), 1.0
+        )
+        assert {p.username for p in principals} == {"alice", "bob", "admin"}
+
+        # An unknown kid waits at most refresh_wait for the running fetch, then gets a 401 ...
+        error = await asyncio.wait_for(refused(verifier, strangers[0]), 1.5)
+        assert "unknown key" in error.reason
+        assert not isinstance(error, IdentityProviderUnavailableError)
+        # ... and every later one is refused at once while the provider stays unreachable.
+        errors = await asyncio.wait_for(
+            asyncio.gather(*(refused(verifier, t) for t in strangers[1:])), 0.5
+        )
+        assert all("unknown key" in e.reason for e in errors)
+        fetches_during_outage = http.jwks_fetches()
+        assert fetches_during_outage == 2  # the first one, and one shared refresh
+
+        # Back online: after the cool-down a rotated key is picked up.
+        proxy.restore()
+        test_realm.rotate_keys()
+        rotated = test_realm.token("alice")
+        for _ in range(100):
+            try:
+                assert (await verifier.verify(rotated)).username == "alice"
+                break
+            except InvalidTokenError:
+                await asyncio.sleep(0.05)
+        else:
+            pytest.fail("the rotated key was not picked up within 5 s of the provider's return")

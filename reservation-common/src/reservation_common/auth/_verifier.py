@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
 import time
 from types import TracebackType
 from typing import Any
@@ -21,6 +23,8 @@ from joserfc.jwk import KeySet, RSAKey
 from reservation_common.auth._errors import IdentityProviderUnavailableError, InvalidTokenError
 from reservation_common.auth._principal import Principal
 
+log = logging.getLogger("reservation_common.auth")
+
 ALGORITHMS = ("RS256",)
 # Keycloak marks access tokens with typ "Bearer"; ID ("ID") and refresh ("Refresh") tokens are
 # signed by the same realm and must never be accepted as access tokens.
@@ -31,12 +35,17 @@ class TokenVerifier:
     """Verifies Keycloak access tokens against the issuer's published keys.
 
     Discovery is read from ``<discovery_url or issuer>/.well-known/openid-configuration`` once;
-    the JWKS is cached and fetched again when a token names an unknown ``kid``, at most once
-    every ``min_jwks_refresh_seconds``. When ``discovery_url`` is given (the service reaches the
-    identity provider at another address than the public issuer), the ``jwks_uri`` it returns is
-    rewritten onto that address. Cached keys older than ``jwks_max_age_seconds`` are fetched again,
-    so a key the realm withdrew stops being accepted; if that fetch fails, the cached keys stay in
-    use until the identity provider answers again.
+    the JWKS is cached. When ``discovery_url`` is given (the service reaches the identity provider
+    at another address than the public issuer), the ``jwks_uri`` it returns is rewritten onto
+    that address.
+
+    No request ever waits for the identity provider because of a key it already knows: cached
+    keys older than ``jwks_max_age_seconds`` are fetched again in the background (so a key the
+    realm withdrew stops being accepted shortly after), and while that fetch fails the cached keys
+    stay in use. A token naming an unknown ``kid`` (key rotation) joins one shared fetch and waits
+    for it at most ``refresh_wait_seconds`` after that fetch started; fetches are at least
+    ``min_jwks_refresh_seconds`` apart, and within that cool-down, or while the provider is slow
+    or unreachable, an unknown ``kid`` is refused at once.
     """
 
     def __init__(
@@ -49,6 +58,7 @@ class TokenVerifier:
         http_client: httpx.AsyncClient | None = None,
         min_jwks_refresh_seconds: float = 10,
         jwks_max_age_seconds: float = 300,
+        refresh_wait_seconds: float = 3,
     ) -> None:
         self.issuer = issuer.rstrip("/")
         self.audience = audience
@@ -58,10 +68,13 @@ class TokenVerifier:
         self._http = http_client or httpx.AsyncClient(timeout=10.0)
         self._min_refresh = min_jwks_refresh_seconds
         self._max_age = jwks_max_age_seconds
+        self._refresh_wait = refresh_wait_seconds
         self._jwks_uri: str | None = None
         self._keys: KeySet | None = None
         self._fetched_at: float | None = None
-        self._lock = asyncio.Lock()
+        self._started_at = 0.0  # start of the running fetch
+        self._finished_at: float | None = None  # end of the last fetch, successful or not
+        self._refresh: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> TokenVerifier:
         return self
@@ -75,6 +88,10 @@ class TokenVerifier:
         await self.aclose()
 
     async def aclose(self) -> None:
+        if self._refresh is not None:
+            self._refresh.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._refresh
         if self._owns_client:
             await self._http.aclose()
 
@@ -119,10 +136,17 @@ class TokenVerifier:
 
     async def _key_for(self, kid: str) -> RSAKey:
         keys = self._keys
-        if keys is None or not _has_kid(keys, kid) or self._stale():
-            keys = await self._refresh_keys(kid)
-        if not _has_kid(keys, kid):
-            raise InvalidTokenError("token is signed with an unknown key")
+        if keys is not None and _has_kid(keys, kid):
+            if self._stale() and not self._cooling_down():
+                self._start_refresh()  # serve the cached key meanwhile
+        else:
+            keys = await self._fetch_for_unknown_kid()
+            if keys is None:
+                raise IdentityProviderUnavailableError(
+                    "the identity provider's keys could not be fetched yet"
+                )
+            if not _has_kid(keys, kid):
+                raise InvalidTokenError("token is signed with an unknown key")
         key = keys.get_by_kid(kid)
         if not isinstance(key, RSAKey):
             raise InvalidTokenError("token is signed with a key that is not an RSA key")
@@ -131,26 +155,43 @@ class TokenVerifier:
     def _stale(self) -> bool:
         return self._fetched_at is None or time.monotonic() - self._fetched_at >= self._max_age
 
-    async def _refresh_keys(self, kid: str) -> KeySet:
-        async with self._lock:
-            keys = self._keys
-            if keys is not None and not self._stale():
-                if _has_kid(keys, kid):
-                    return keys  # another task fetched it while this one waited
-                assert self._fetched_at is not None
-                if time.monotonic() - self._fetched_at < self._min_refresh:
-                    return keys  # unknown kids may not make us hammer the identity provider
-            try:
-                fresh = await self._fetch_keys()
-            except IdentityProviderUnavailableError:
-                if keys is None:
-                    raise
-                # Keep serving the cached keys; try again after the minimum refresh interval.
-                self._fetched_at = time.monotonic() - self._max_age + self._min_refresh
-                return keys
+    def _cooling_down(self) -> bool:
+        return (
+            self._finished_at is not None
+            and time.monotonic() - self._finished_at < self._min_refresh
+        )
+
+    def _start_refresh(self) -> asyncio.Task[None]:
+        if self._refresh is None:
+            self._started_at = time.monotonic()
+            self._refresh = asyncio.create_task(self._do_refresh(), name="jwks-refresh")
+        return self._refresh
+
+    async def _fetch_for_unknown_kid(self) -> KeySet | None:
+        """The keys after at most one bounded wait for a shared fetch; never a new fetch within
+        the cool-down, never a wait once the running fetch has taken ``refresh_wait_seconds``."""
+        if self._refresh is None and self._cooling_down():
+            return self._keys
+        task = self._start_refresh()
+        remaining = self._started_at + self._refresh_wait - time.monotonic()
+        if remaining > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(task), remaining)
+        return self._keys
+
+    async def _do_refresh(self) -> None:
+        try:
+            fresh = await self._fetch_keys()
+        except IdentityProviderUnavailableError as exc:
+            log.warning("JWKS refresh failed, keeping the cached keys: %s", exc.reason)
+        except Exception:  # a background task must not die silently; the next one retries
+            log.exception("JWKS refresh failed, keeping the cached keys")
+        else:
             self._keys = fresh
             self._fetched_at = time.monotonic()
-            return fresh
+        finally:
+            self._finished_at = time.monotonic()
+            self._refresh = None
 
     async def _fetch_keys(self) -> KeySet:
         if self._jwks_uri is None:
