@@ -70,6 +70,9 @@ def pod_spec(doc: dict[str, Any]) -> dict[str, Any] | None:
     if doc["kind"] in {"Deployment", "StatefulSet", "Job"}:
         spec: dict[str, Any] = doc["spec"]["template"]["spec"]
         return spec
+    if doc["kind"] == "CronJob":
+        cron_spec: dict[str, Any] = doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+        return cron_spec
     return None
 
 

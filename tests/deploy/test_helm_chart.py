@@ -59,6 +59,7 @@ EXTERNAL: dict[str, Any] = merge(
         "backend": {"autoscaling": {"enabled": False}, "replicaCount": 3},
         "eventProcessor": {"autoscaling": {"enabled": False}, "replicaCount": 2},
         "examples": {"switchPort": {"enabled": True, "existingSecret": "switch-port-example"}},
+        "backup": {"enabled": True, "persistence": {"existingClaim": "platform-backups"}},
     },
 )
 
@@ -74,6 +75,7 @@ EXAMPLES: dict[str, Any] = merge(
         },
         "frontend": {"autoscaling": {"enabled": True}},
         "backend": {"autoscaling": {"targetMemory": 80}, "pdb": {"minAvailable": 1}},
+        "backup": {"enabled": True},
     },
 )
 
@@ -350,6 +352,14 @@ def test_selectors_select_the_pods_they_mean(scenario: tuple[str, list[dict[str,
         (d["kind"], d["metadata"]["name"], d["spec"]["template"]["metadata"]["labels"])
         for d in docs
         if d["kind"] in {"Deployment", "StatefulSet"}
+    ] + [
+        (
+            d["kind"],
+            d["metadata"]["name"],
+            d["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"],
+        )
+        for d in docs
+        if d["kind"] == "CronJob"
     ]
     deployments = {d["metadata"]["name"] for d in docs if d["kind"] == "Deployment"}
 
@@ -441,3 +451,38 @@ def test_notes_tell_where_to_go_and_warn_about_bundled_services() -> None:
     external_notes = next(t for p, t in render(EXTERNAL).items() if p.endswith("NOTES.txt"))
     assert "evaluation only" not in external_notes
     assert "port-forward" in external_notes
+
+
+# ---------------------------------------------------------------- backups
+
+
+def test_backup_cronjob_runs_the_shipped_script_against_the_release_database() -> None:
+    docs = objects(render(merge(REQUIRED, {"backup": {"enabled": True, "keep": 7}})))
+    cron = find(docs, "CronJob", "backup")
+    assert cron["spec"]["concurrencyPolicy"] == "Forbid"
+    spec = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    (container,) = spec["containers"]
+    assert container["command"] == ["/bin/sh", "/scripts/backup.sh"]
+    env = env_of(container)
+    assert env["PGHOST"]["value"] == find(docs, "Service", "postgresql")["metadata"]["name"]
+    assert "secretKeyRef" in env["PGPASSWORD"]["valueFrom"]
+    assert env["BACKUP_KEEP"]["value"] == "7"
+    config = find(docs, "ConfigMap", "backup")
+    shipped = (CHART / "files" / "backup.sh").read_text()
+    assert config["data"]["backup.sh"].strip() == shipped.strip()
+    claim = find(docs, "PersistentVolumeClaim", "backup")
+    assert claim["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    assert volumes["backups"]["persistentVolumeClaim"]["claimName"] == claim["metadata"]["name"]
+    # The database lets the backup pod in.
+    policy = find(docs, "NetworkPolicy", "postgresql")
+    sources = [
+        peer["podSelector"]["matchLabels"]["app.kubernetes.io/component"]
+        for peer in policy["spec"]["ingress"][0]["from"]
+    ]
+    assert "backup" in sources
+
+
+def test_backups_are_off_by_default() -> None:
+    docs = objects(render(REQUIRED))
+    assert not [d for d in docs if d["kind"] in {"CronJob", "PersistentVolumeClaim"}]
