@@ -97,7 +97,8 @@ async def test_backup_restores_into_a_new_database_that_serves_the_same_data(
     # One event already relayed, the others still waiting: both states must come back.
     await session.execute(
         text(
-            "UPDATE outbox SET published_at = now() WHERE id = (SELECT id FROM outbox ORDER BY created_at, id LIMIT 1)"
+            "UPDATE outbox SET published_at = now()"
+            " WHERE id = (SELECT id FROM outbox ORDER BY created_at, id LIMIT 1)"
         )
     )
     await session.commit()
