@@ -17,6 +17,27 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 logger = logging.getLogger("receiver")
 Handler = Callable[[dict[str, Any]], None]
 
+# The platform's events are a few KB; anything far larger is refused before it is buffered, so
+# an unsigned request cannot make the receiver hold an unbounded body in memory.
+MAX_BODY_BYTES = 256 * 1024
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The raw body, or BodyTooLarge as soon as the declared or the received size passes limit."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise BodyTooLarge
+    return bytes(body)
+
 
 def log_event(event: dict[str, Any]) -> None:
     logger.info("event %s of type %s", event.get("id"), event.get("type"))  # your work goes here
@@ -36,7 +57,12 @@ def create_app(secret: str | None = None, handle: Handler = log_event) -> FastAP
     async def receive(
         request: Request, background: BackgroundTasks
     ) -> dict[str, str] | JSONResponse:
-        body = await request.body()  # the raw bytes: re-encoded JSON would not match the signature
+        try:  # the raw bytes: re-encoded JSON would not match the signature
+            body = await read_body(request)
+        except BodyTooLarge:
+            return problem(
+                413, "Body too large", f"webhook bodies are at most {MAX_BODY_BYTES} bytes"
+            )
         try:  # checks the HMAC and refuses timestamps more than 5 minutes away (replays)
             webhook.verify(body, dict(request.headers), json_parse=False)
         except (WebhookVerificationError, ValueError) as error:

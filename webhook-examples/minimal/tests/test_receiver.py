@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 import pytest
-from receiver import create_app
+from receiver import MAX_BODY_BYTES, create_app
 from standardwebhooks.webhooks import Webhook
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -123,5 +123,41 @@ async def test_rotation_with_several_signatures_is_accepted(client, handled) -> 
     current = signed(body, secret=SECRET, at=at)["webhook-signature"]  # ... and the new one's
     headers["webhook-signature"] = f"{headers['webhook-signature']} {current}"
     response = await client.post("/webhook", content=body, headers=headers)
+    assert response.status_code == 202
+    assert len(handled) == 1
+
+
+async def test_an_oversized_body_is_refused_before_it_is_read(client, handled) -> None:
+    sent = 0
+
+    async def endless() -> AsyncIterator[bytes]:  # chunked: no Content-Length to go by
+        nonlocal sent
+        for _ in range(10_000):  # 640 MB if the receiver read it all
+            sent += 64 * 1024
+            yield b"x" * (64 * 1024)
+
+    headers = signed(event_body())
+    response = await client.post("/webhook", content=endless(), headers=headers)
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+    assert sent <= MAX_BODY_BYTES + 64 * 1024
+    assert handled == []
+
+
+async def test_an_oversized_declared_length_is_refused_without_reading(client, handled) -> None:
+    body = b" " * (MAX_BODY_BYTES + 1)
+    response = await client.post("/webhook", content=body, headers=signed(body))
+    assert response.status_code == 413
+    assert handled == []
+
+
+async def test_a_body_at_the_limit_is_accepted(client, handled) -> None:
+    event = json.loads(event_body())
+    event["data"] = {"padding": ""}
+    filler = MAX_BODY_BYTES - len(json.dumps(event).encode())
+    event["data"]["padding"] = "p" * filler
+    body = json.dumps(event).encode()
+    assert len(body) == MAX_BODY_BYTES
+    response = await client.post("/webhook", content=body, headers=signed(body))
     assert response.status_code == 202
     assert len(handled) == 1
