@@ -1,5 +1,6 @@
-"""Real servers for the integration suites: a webhook receiver under uvicorn, a TCP proxy that
-can cut connections, and a publisher to RabbitMQ with publisher confirms."""
+"""Real servers for the integration suites: a webhook receiver under uvicorn, a raw HTTP
+listener that records every connection, a TCP proxy that can cut connections, and a publisher to
+RabbitMQ with publisher confirms."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import contextlib
 import hashlib
 import hmac
 import socket
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -91,6 +93,50 @@ class Receiver:
             self.server.should_exit = True
             await self.task
             self.server = None
+
+
+@dataclass
+class RawListener:
+    """An HTTP/1.1 listener on loopback that counts connections and keeps each request's head
+    (and, over TLS, the server name the client asked for); it answers with ``response``."""
+
+    response: bytes = b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n"
+    ssl_context: ssl.SSLContext | None = None
+    port: int = field(default_factory=free_port)
+    connections: int = 0
+    bytes_received: int = 0
+    heads: list[bytes] = field(default_factory=list)
+    server_names: list[str | None] = field(default_factory=list)
+    _server: asyncio.Server | None = None
+
+    async def start(self) -> None:
+        if self.ssl_context is not None:
+            self.ssl_context.sni_callback = lambda sock, name, ctx: self.server_names.append(name)
+        self._server = await asyncio.start_server(
+            self._handle, "127.0.0.1", self.port, ssl=self.ssl_context
+        )
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        with contextlib.suppress(ConnectionError, OSError, asyncio.IncompleteReadError):
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                self.bytes_received += len(head)
+                self.heads.append(head)
+                length = 0
+                for line in head.split(b"\r\n"):
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                self.bytes_received += len(await reader.readexactly(length))
+                writer.write(self.response)
+                await writer.drain()
+        with contextlib.suppress(Exception):
+            writer.close()
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
 
 
 class TcpProxy:

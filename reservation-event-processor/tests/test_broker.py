@@ -11,7 +11,6 @@ from datetime import timedelta
 
 import aio_pika
 import pytest
-from delivery_helpers import public_resolver
 from factories import create_site, create_subscription, reservation_event
 from live import (
     AMQP_URL,
@@ -24,11 +23,8 @@ from live import (
 from pydantic import SecretStr
 from reservation_be.models.webhook_delivery import WebhookDelivery
 from reservation_common.crypto import SecretBox
-from reservation_common.signing import generate_secret
 from reservation_event_processor.app import Processor
-from reservation_event_processor.delivery import Sender, TargetNotAllowed, create_http_client
 from reservation_event_processor.settings import Settings
-from reservation_event_processor.ssrf import SsrfGuard
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -236,40 +232,6 @@ async def test_broker_connection_cut_during_load_loses_nothing(
     assert all(len(ids) == 1 for ids in ids_per_webhook.values())
     assert len(ids_per_webhook) == 150
     assert all(r.verified for r in receiver.received)
-
-
-async def test_a_name_that_resolves_elsewhere_at_connect_time_is_refused_before_reading(
-    settings: Settings, receiver: Receiver
-) -> None:
-    """DNS rebinding: the check sees a public address, the connection lands on loopback."""
-
-    receiver.secrets["a"] = generate_secret()
-    await receiver.start()
-    async with create_http_client(settings) as client:
-        sender = Sender(
-            client=client,
-            guard=SsrfGuard(resolver=public_resolver),
-            timeout=timedelta(seconds=5),
-        )
-        with pytest.raises(TargetNotAllowed, match="non-public address"):
-            await sender.send(
-                url=f"http://localhost:{receiver.port}/a",
-                webhook_id="msg_rebind",
-                body=b"{}",
-                secrets=[receiver.secrets["a"]],
-            )
-        allowed = Sender(
-            client=client,
-            guard=SsrfGuard(["127.0.0.0/8"], resolver=public_resolver),
-            timeout=timedelta(seconds=5),
-        )
-        summary = await allowed.send(
-            url=f"http://localhost:{receiver.port}/a",
-            webhook_id="msg_allowed",
-            body=b"{}",
-            secrets=[receiver.secrets["a"]],
-        )
-        assert summary.status_code == 204
 
 
 async def test_processor_started_before_the_broker_connects_once_it_is_reachable(

@@ -41,13 +41,14 @@ class Processor:
             connect_args={"server_settings": {"application_name": "reservation-event-processor"}},
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        guard = SsrfGuard(settings.ssrf_allowlist, resolver=resolver)
         self._own_client = http_client is None
-        self.http_client = http_client or create_http_client(settings)
+        self.http_client = http_client or create_http_client(settings, guard=guard)
         self.worker = DeliveryWorker(
             sessionmaker=self.sessionmaker,
             sender=Sender(
                 client=self.http_client,
-                guard=SsrfGuard(settings.ssrf_allowlist, resolver=resolver),
+                guard=guard,
                 timeout=settings.http_timeout,
                 transport_retries=settings.transport_retries,
                 user_agent=settings.user_agent,

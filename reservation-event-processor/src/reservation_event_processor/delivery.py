@@ -27,6 +27,7 @@ import email.utils
 import json
 import logging
 import random
+import ssl
 import time
 import uuid
 from collections.abc import Sequence
@@ -45,7 +46,12 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 from reservation_event_processor import metrics, repository
 from reservation_event_processor.repository import AttemptRecord, ClaimedDelivery
 from reservation_event_processor.settings import Settings
-from reservation_event_processor.ssrf import AddressNotAllowed, SsrfGuard, TargetUnresolvable
+from reservation_event_processor.ssrf import (
+    AddressNotAllowed,
+    SsrfGuard,
+    TargetUnresolvable,
+    guarded_transport,
+)
 
 __all__ = [
     "DeliveryError",
@@ -159,14 +165,17 @@ def _excerpt(raw: bytes) -> str:
     return text.encode()[:RESPONSE_EXCERPT_MAX_BYTES].decode("utf-8", "ignore")
 
 
-def create_http_client(settings: Settings, **kwargs: object) -> httpx.AsyncClient:
-    """The one pooled client: no redirects, bounded pool, the delivery timeout."""
+def create_http_client(
+    settings: Settings, *, guard: SsrfGuard, verify: ssl.SSLContext | bool = True
+) -> httpx.AsyncClient:
+    """The one pooled client: no redirects, bounded pool, the delivery timeout, and every
+    connection dialled only to an address the SSRF guard vetted (see ``ssrf``)."""
+    limits = httpx.Limits(max_connections=settings.max_in_flight, max_keepalive_connections=32)
     return httpx.AsyncClient(
+        transport=guarded_transport(guard, limits=limits, verify=verify),
         follow_redirects=False,
         timeout=httpx.Timeout(settings.http_timeout.total_seconds()),
-        limits=httpx.Limits(max_connections=settings.max_in_flight, max_keepalive_connections=32),
         trust_env=False,
-        **kwargs,  # type: ignore[arg-type]
     )
 
 
@@ -194,6 +203,7 @@ class Sender:
         if not secrets:
             raise NoSigningSecret("the subscription has no active signing secret")
         try:
+            # Refuses a bad URL before any work; the client's transport checks again at connect.
             await self._guard.check(url)
         except AddressNotAllowed as exc:
             raise TargetNotAllowed(str(exc)) from exc
@@ -211,6 +221,10 @@ class Sender:
             raise ReceiverUnreachable(f"no answer within {self._timeout:g} s") from exc
         except httpx.TransportError as exc:
             raise ReceiverUnreachable(f"{type(exc).__name__}: {exc}") from exc
+        except AddressNotAllowed as exc:  # the name resolved elsewhere when connecting
+            raise TargetNotAllowed(str(exc)) from exc
+        except TargetUnresolvable as exc:
+            raise ReceiverUnreachable(str(exc)) from exc
         if 200 <= summary.status_code < 300:
             return summary
         if summary.status_code == 410:
@@ -234,7 +248,6 @@ class Sender:
         async for attempt in retrying:
             with attempt:
                 async with self._client.stream("POST", url, content=body, headers=headers) as resp:
-                    self._check_peer(url, resp)
                     raw = bytearray()
                     async for chunk in resp.aiter_bytes():
                         raw.extend(chunk)
@@ -248,19 +261,6 @@ class Sender:
                         },
                     )
         raise AssertionError("unreachable")  # pragma: no cover
-
-    def _check_peer(self, url: str, response: httpx.Response) -> None:
-        stream = response.extensions.get("network_stream")
-        if stream is None:
-            return
-        peer = stream.get_extra_info("server_addr")
-        if not peer:
-            return
-        host = httpx.URL(url).host
-        if not self._guard.peer_allowed(host, str(peer[0])):
-            raise TargetNotAllowed(
-                f"{host} was reached at {peer[0]}, a non-public address that is not allow-listed"
-            )
 
 
 class _RateLimiter:

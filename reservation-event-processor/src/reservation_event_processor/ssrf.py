@@ -1,9 +1,13 @@
 """Refuse webhook targets on private, loopback, link-local, multicast or reserved addresses.
 
-Every address the host resolves to is checked before the request, so a name with one public and
-one private address is refused; the address the connection reached is checked again before the
-response is read. Operators allow specific hosts or networks with
-``RESERVATION_EP_SSRF_ALLOWLIST``.
+Every address the host resolves to is checked, so a name with one public and one private address
+is refused. The HTTP client never resolves a name itself: its network backend
+(``PinnedNetworkBackend``) resolves through the guard when it opens a connection, checks every
+answer and dials one of exactly those addresses; the Host header and the TLS server name stay the
+original name. A name that answers a public address to one lookup and 127.0.0.1 to the next (DNS
+rebinding) therefore never gets a connection to 127.0.0.1, and the socket's peer is compared with
+the dialled address before a byte is written (no peer address: refused). Operators allow specific
+hosts or networks with ``RESERVATION_EP_SSRF_ALLOWLIST``.
 """
 
 from __future__ import annotations
@@ -11,14 +15,24 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import ssl
 from collections.abc import Awaitable, Callable, Iterable
 
+import httpcore
 import httpx
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
-__all__ = ["AddressNotAllowed", "Resolver", "SsrfGuard", "TargetUnresolvable", "system_resolver"]
+__all__ = [
+    "AddressNotAllowed",
+    "PinnedNetworkBackend",
+    "Resolver",
+    "SsrfGuard",
+    "TargetUnresolvable",
+    "guarded_transport",
+    "system_resolver",
+]
 
 
 class AddressNotAllowed(Exception):
@@ -57,21 +71,6 @@ class SsrfGuard:
     def _allowed(self, ip: IPAddress) -> bool:
         return _is_public(ip) or any(ip in net for net in self._networks)
 
-    def peer_allowed(self, host: str, address: str) -> bool:
-        """Whether the address a connection actually reached is acceptable for ``host``.
-
-        Checked again after connecting, because the HTTP client resolves the name itself: a
-        DNS answer that changed since ``check()`` (rebinding) is caught before the response
-        is read.
-        """
-        if host.lower().rstrip(".") in self._hosts:
-            return True
-        try:
-            ip = ipaddress.ip_address(address.split("%", 1)[0])
-        except ValueError:
-            return False
-        return self._allowed(ip)
-
     async def check(self, url: str) -> None:
         """Return when ``url`` may be used; raise AddressNotAllowed or TargetUnresolvable."""
         try:
@@ -80,20 +79,27 @@ class SsrfGuard:
             raise AddressNotAllowed(f"invalid URL: {exc}") from exc
         if parsed.scheme not in ("http", "https") or not parsed.host:
             raise AddressNotAllowed("only http and https URLs with a host are allowed")
-        host = parsed.host.lower().rstrip(".")
-        if host in self._hosts:
-            return
+        if parsed.host.lower().rstrip(".") in self._hosts:
+            return  # resolved when the connection is opened
         port = parsed.port or (443 if parsed.scheme == "https" else 80)
-        addresses = await self._addresses(host, port)
+        await self.vetted_addresses(parsed.host, port)
+
+    async def vetted_addresses(self, host: str, port: int) -> list[IPAddress]:
+        """Resolve ``host`` once and return its addresses if every one of them may be reached."""
+        name = host.lower().rstrip(".")
+        addresses = await self._addresses(name, port)
+        if name in self._hosts:
+            return addresses
         for ip in addresses:
             if not self._allowed(ip):
                 raise AddressNotAllowed(
-                    f"{host} resolves to {ip}, a non-public address that is not allow-listed"
+                    f"{name} resolves to {ip}, a non-public address that is not allow-listed"
                 )
+        return addresses
 
     async def _addresses(self, host: str, port: int) -> list[IPAddress]:
         try:
-            return [ipaddress.ip_address(host)]
+            return [ipaddress.ip_address(host.strip("[]"))]
         except ValueError:
             pass
         try:
@@ -103,3 +109,90 @@ class SsrfGuard:
         if not resolved:
             raise TargetUnresolvable(f"{host} has no address")
         return [ipaddress.ip_address(a.split("%", 1)[0]) for a in resolved]
+
+
+def _peer_ip(stream: httpcore.AsyncNetworkStream) -> IPAddress | None:
+    peer = stream.get_extra_info("server_addr")
+    if not peer:
+        return None
+    try:
+        return ipaddress.ip_address(str(peer[0]).split("%", 1)[0])
+    except ValueError:
+        return None
+
+
+class PinnedNetworkBackend(httpcore.AsyncNetworkBackend):
+    """Opens TCP connections only to addresses the guard vetted in the same call.
+
+    httpcore hands over the URL's host name; the backend resolves it through the guard (one
+    lookup, every answer checked), dials those addresses in order and returns the first
+    connection whose peer is the dialled address. TLS is started afterwards by httpcore with the
+    original name as server name, so certificates are still verified against the name.
+    """
+
+    def __init__(
+        self, guard: SsrfGuard, *, inner: httpcore.AsyncNetworkBackend | None = None
+    ) -> None:
+        self._guard = guard
+        self._inner = inner or httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        addresses = await self._guard.vetted_addresses(host, port)
+        last_error: Exception | None = None
+        for ip in addresses:
+            try:
+                stream = await self._inner.connect_tcp(
+                    str(ip),
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                last_error = exc
+                continue
+            if _peer_ip(stream) != ip:
+                await stream.aclose()
+                raise AddressNotAllowed(
+                    f"the connection to {host} did not report the vetted peer address {ip}"
+                )
+            return stream
+        assert last_error is not None  # vetted_addresses never returns an empty list
+        raise last_error
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise AddressNotAllowed("webhooks are never sent over a Unix socket")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def guarded_transport(
+    guard: SsrfGuard,
+    *,
+    limits: httpx.Limits,
+    verify: ssl.SSLContext | bool = True,
+) -> httpx.AsyncHTTPTransport:
+    """httpx's transport with every connection opened by ``PinnedNetworkBackend``."""
+    transport = httpx.AsyncHTTPTransport(verify=verify, limits=limits, trust_env=False)
+    # httpx takes no network backend of its own; its pool is rebuilt with the same options.
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+        max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections,
+        keepalive_expiry=limits.keepalive_expiry,
+        network_backend=PinnedNetworkBackend(guard),
+    )
+    return transport
