@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,11 +26,13 @@ from reservation_be.auth.actor import Actor
 from reservation_be.auth.dependencies import get_actor
 from reservation_be.kit.errors import Conflict, UnprocessableEntity
 from reservation_be.models import IdempotencyKey
+from reservation_be.workers.settings import IDEMPOTENCY_REPLAY_WINDOW
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-# A key older than this is forgotten: reusing it runs the request again.
-KEY_TTL = timedelta(hours=24)
+# A key older than this is forgotten: reusing it runs the request again. The retention worker
+# deletes such rows (never earlier: workers/settings.py IDEMPOTENCY_REPLAY_WINDOW).
+KEY_TTL = IDEMPOTENCY_REPLAY_WINDOW
 _KEPT_HEADERS = ("location", "etag")
 
 
@@ -120,16 +122,6 @@ class Idempotency:
             .where(IdempotencyKey.owner_id == self.owner_id, IdempotencyKey.key == self.key)
             .values(response_status=status_code, response_body=payload, response_headers=kept)
         )
-
-
-async def purge_expired(session: AsyncSession) -> int:
-    """Delete keys past their lifetime (run periodically by a worker)."""
-    result = await session.execute(
-        delete(IdempotencyKey)
-        .where(IdempotencyKey.created_at < func.now() - KEY_TTL)
-        .returning(IdempotencyKey.key)
-    )
-    return len(result.all())
 
 
 def _unquote(value: str) -> str:

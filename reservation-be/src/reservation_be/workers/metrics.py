@@ -1,4 +1,4 @@
-"""Prometheus metrics of the outbox relay and the lifecycle scheduler.
+"""Prometheus metrics of the outbox relay, the lifecycle scheduler and the retention worker.
 
 Registered on the API's registry (``/metrics``) by the runner; a loop built without one (tests,
 benchmarks) gets a private registry so that several loops never collide.
@@ -58,6 +58,24 @@ class WorkerMetrics:
             "How long after its due time the scheduler wrote a lifecycle event",
             ["event_type"],
             buckets=LATENESS_BUCKETS,
+            registry=r,
+        )
+
+        self.retention_deleted = Counter(
+            "reservation_be_retention_deleted_total",
+            "Rows deleted by the retention worker, by table",
+            ["table"],
+            registry=r,
+        )
+        self.retention_duration = Histogram(
+            "reservation_be_retention_pass_seconds",
+            "Time a retention pass spent on one table",
+            ["table"],
+            registry=r,
+        )
+        self.retention_last_pass = Gauge(
+            "reservation_be_retention_last_pass_timestamp_seconds",
+            "When this replica's retention worker last completed a pass (Unix time)",
             registry=r,
         )
 

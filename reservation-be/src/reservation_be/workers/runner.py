@@ -1,5 +1,5 @@
-"""Starts the background loops with the API (``WORKERS_ENABLED``): scheduler, and relay when a
-broker is configured (without ``AMQP_URL`` the dev-mode processor reads the outbox itself).
+"""Starts the background loops with the API (``WORKERS_ENABLED``): scheduler, retention, and relay
+when a broker is configured (without ``AMQP_URL`` the dev-mode processor reads the outbox itself).
 
 Their metrics go to the API's registry (``/metrics``); the relay's broker connection is shown
 by ``/readyz`` as a detail that never makes the API unready (the outbox holds events meanwhile)."""
@@ -17,6 +17,7 @@ from reservation_be.settings import Settings
 from reservation_be.workers.listener import asyncpg_dsn
 from reservation_be.workers.metrics import WorkerMetrics
 from reservation_be.workers.relay import OutboxRelay
+from reservation_be.workers.retention import RetentionPolicy, RetentionWorker
 from reservation_be.workers.scheduler import LifecycleScheduler
 from reservation_be.workers.settings import WorkerSettings
 
@@ -25,12 +26,12 @@ log = logging.getLogger(__name__)
 
 def build_workers(
     app: FastAPI, workers: WorkerSettings | None = None
-) -> list[LifecycleScheduler | OutboxRelay]:
+) -> list[LifecycleScheduler | RetentionWorker | OutboxRelay]:
     settings: Settings = app.state.settings
     workers = workers or WorkerSettings()
     metrics = worker_metrics(app)
     dsn = asyncpg_dsn(settings.database_url)
-    loops: list[LifecycleScheduler | OutboxRelay] = [
+    loops: list[LifecycleScheduler | RetentionWorker | OutboxRelay] = [
         LifecycleScheduler(
             sessionmaker=app.state.sessionmaker,
             ending_soon_before=workers.ending_soon_before,
@@ -38,7 +39,21 @@ def build_workers(
             batch=workers.scheduler_batch,
             max_sleep=workers.scheduler_max_sleep,
             metrics=metrics,
-        )
+        ),
+        RetentionWorker(
+            sessionmaker=app.state.sessionmaker,
+            policy=RetentionPolicy(
+                outbox=workers.retention_outbox,
+                webhook_deliveries=workers.retention_webhook_deliveries,
+                webhook_attempts=workers.retention_webhook_attempts,
+                notifications=workers.retention_notifications,
+                idempotency_keys=workers.retention_idempotency_keys,
+            ),
+            interval=workers.retention_interval,
+            batch=workers.retention_batch,
+            max_batches=workers.retention_max_batches,
+            metrics=metrics,
+        ),
     ]
     if settings.amqp_url:
         relay = OutboxRelay(

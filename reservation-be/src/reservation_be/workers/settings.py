@@ -9,9 +9,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from reservation_common.durations import parse_short_duration
+
+# The replay window of Idempotency-Key (kit/idempotency.py KEY_TTL); a key is kept at least so long.
+IDEMPOTENCY_REPLAY_WINDOW = timedelta(hours=24)
 
 EXCHANGE = "reservations.events"
 
@@ -42,3 +45,23 @@ class WorkerSettings(BaseSettings):
     scheduler_batch: int = Field(default=100, ge=1, le=5000)
     # Longest sleep without a due time or a NOTIFY, to survive a missed notification.
     scheduler_max_sleep: Duration = timedelta(seconds=30)
+
+    # Retention: how long rows that only record the past are kept (workers/retention.py).
+    retention_interval: Duration = timedelta(minutes=10)
+    retention_batch: int = Field(default=1000, ge=1, le=50_000)
+    retention_max_batches: int = Field(default=100, ge=1)
+    retention_outbox: Duration = timedelta(days=7)  # published rows only
+    retention_webhook_deliveries: Duration = timedelta(days=30)  # finished ones only
+    retention_webhook_attempts: Duration = timedelta(days=30)
+    retention_notifications: Duration = timedelta(days=90)
+    retention_idempotency_keys: Duration = IDEMPOTENCY_REPLAY_WINDOW
+
+    @field_validator("retention_idempotency_keys")
+    @classmethod
+    def _keys_outlive_the_replay_window(cls, value: timedelta) -> timedelta:
+        if value < IDEMPOTENCY_REPLAY_WINDOW:
+            raise ValueError(
+                "RETENTION_IDEMPOTENCY_KEYS must be at least the 24 h replay window of "
+                "Idempotency-Key"
+            )
+        return value
