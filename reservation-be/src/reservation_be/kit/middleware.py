@@ -36,6 +36,12 @@ class Metrics:
             ["method", "route"],
             registry=registry,
         )
+        self.provisioning_reports = Counter(
+            "reservation_be_provisioning_reports_total",
+            "Provisioning reports accepted from integrations, by reported state",
+            ["state"],
+            registry=registry,
+        )
 
 
 def _route_template(scope: Scope) -> str:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from reservation_be.auth import ActorDep
 from reservation_be.kit.db import SessionDep
@@ -21,7 +21,11 @@ router = APIRouter(tags=["provisioning"])
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def report_provisioning(
-    reservation_id: uuid.UUID, body: ProvisioningReport, session: SessionDep, actor: ActorDep
+    reservation_id: uuid.UUID,
+    body: ProvisioningReport,
+    session: SessionDep,
+    actor: ActorDep,
+    request: Request,
 ) -> ProvisioningRead:
     """An integration reports provisioning progress of a reservation.
 
@@ -30,6 +34,7 @@ async def report_provisioning(
     ``reservation.provisioning_changed`` is emitted.
     """
     reservation = await service.report(session, actor, reservation_id, body)
+    request.app.state.metrics.provisioning_reports.labels(state=str(body.state)).inc()
     return ProvisioningRead(
         reservation_id=reservation.id,
         provisioning=Provisioning(
