@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 from reservation_common.crypto import SecretBox
@@ -20,6 +20,27 @@ async def public_resolver(host: str, port: int) -> list[str]:
     return ["93.184.216.34"]
 
 
+class _Unread(httpx.AsyncByteStream):
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self._data
+
+
+def as_received(handler: Handler) -> Handler:
+    """Hands the handler's response over unread, as a network transport does (the sender reads
+    the raw stream; an ``httpx.Response(content=...)`` is read when it is built)."""
+
+    async def handle(request: httpx.Request) -> httpx.Response:
+        response = await handler(request)
+        return httpx.Response(
+            response.status_code, headers=response.headers, stream=_Unread(response.content)
+        )
+
+    return handle
+
+
 def make_worker(
     sm: async_sessionmaker[AsyncSession],
     settings: Settings,
@@ -28,7 +49,9 @@ def make_worker(
     *,
     resolver: Callable[[str, int], Awaitable[list[str]]] = public_resolver,
 ) -> DeliveryWorker:
-    client = httpx.AsyncClient(transport=httpx.MockTransport(handler), follow_redirects=False)
+    client = httpx.AsyncClient(
+        transport=httpx.MockTransport(as_received(handler)), follow_redirects=False
+    )
     sender = Sender(
         client=client,
         guard=SsrfGuard(settings.ssrf_allowlist, resolver=resolver),

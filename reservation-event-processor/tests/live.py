@@ -108,6 +108,7 @@ class RawListener:
     heads: list[bytes] = field(default_factory=list)
     server_names: list[str | None] = field(default_factory=list)
     _server: asyncio.Server | None = None
+    _writers: set[asyncio.StreamWriter] = field(default_factory=set)
 
     async def start(self) -> None:
         if self.ssl_context is not None:
@@ -118,6 +119,7 @@ class RawListener:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
+        self._writers.add(writer)
         with contextlib.suppress(ConnectionError, OSError, asyncio.IncompleteReadError):
             while head := await reader.readuntil(b"\r\n\r\n"):
                 self.bytes_received += len(head)
@@ -134,6 +136,8 @@ class RawListener:
             writer.close()
 
     async def stop(self) -> None:
+        for writer in self._writers:
+            writer.transport.abort()
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()

@@ -212,6 +212,8 @@ class Sender:
         headers = {
             "content-type": "application/json",
             "user-agent": self._user_agent,
+            # The answer is read raw and never decoded (see _post): ask for it uncompressed.
+            "accept-encoding": "identity",
             **signed_headers(msg_id=webhook_id, body=body, secrets=secrets),
         }
         try:
@@ -248,9 +250,12 @@ class Sender:
         async for attempt in retrying:
             with attempt:
                 async with self._client.stream("POST", url, content=body, headers=headers) as resp:
+                    # Raw bytes, never decoded: a receiver that answers a small gzip body of
+                    # zeros despite "identity" would otherwise cost hundreds of MB before the
+                    # cap applies. A compressed answer is kept as the bytes that came.
                     raw = bytearray()
-                    async for chunk in resp.aiter_bytes():
-                        raw.extend(chunk)
+                    async for chunk in resp.aiter_raw():
+                        raw.extend(chunk[: RESPONSE_EXCERPT_MAX_BYTES - len(raw)])
                         if len(raw) >= RESPONSE_EXCERPT_MAX_BYTES:
                             break
                     return ResponseSummary(
