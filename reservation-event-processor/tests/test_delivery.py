@@ -2,6 +2,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import itertools
 import json
 import random
 from datetime import UTC, datetime, timedelta
@@ -452,6 +453,31 @@ async def test_rate_limit_spaces_a_subscriptions_attempts(
     await run_until(make_worker(sm, settings, box, receiver), status_is(sm, "succeeded", 6))
     assert len(times) == 6
     assert times[-1] - times[0] >= 0.9  # 5 gaps of 1/5 s
+
+
+async def test_a_delivery_waiting_for_the_rate_limit_never_outlives_its_lease(
+    sm: SM, box: SecretBox, settings: Settings
+) -> None:
+    # Lease 3 s, HTTP timeout 2 s: an attempt must start within 1 s of its claim. At one per
+    # second the sixth of six due deliveries would wait 5 s, well past the lease.
+    site = await create_site(sm)
+    await create_subscription(sm, box, site=site, max_concurrency=10, rate_limit_per_second=1)
+    for _ in range(6):
+        await publish(sm, reservation_event(site))
+    sent: list[tuple[str, float]] = []
+
+    async def receiver(request: httpx.Request) -> httpx.Response:
+        sent.append((request.headers["webhook-id"], asyncio.get_running_loop().time()))
+        return httpx.Response(200)
+
+    worker = make_worker(sm, settings, box, receiver)
+    await run_until(worker, status_is(sm, "succeeded", 6), timeout=30)
+    ids = [webhook_id for webhook_id, _ in sent]
+    assert len(ids) == 6 and len(set(ids)) == 6  # each sent once: no second claim meanwhile
+    deliveries = await all_deliveries(sm)
+    assert [d.attempts for d in deliveries] == [1] * 6  # giving back is not an attempt
+    times = sorted(t for _, t in sent)
+    assert min(b - a for a, b in itertools.pairwise(times)) >= 0.9  # still one per second
 
 
 async def test_stopping_finishes_attempts_in_flight(

@@ -274,14 +274,25 @@ class _RateLimiter:
     def __init__(self) -> None:
         self._next: dict[uuid.UUID, float] = {}
 
-    async def wait(self, key: uuid.UUID, per_second: int | None) -> None:
+    def wait_for_slot(self, key: uuid.UUID, per_second: int | None) -> float:
+        """Seconds until ``key``'s next free slot (0 when free now or not limited)."""
         if not per_second:
-            return
+            return 0.0
+        return max(self._next.get(key, 0.0) - time.monotonic(), 0.0)
+
+    def take(self, key: uuid.UUID, per_second: int | None) -> float:
+        """Book ``key``'s next free slot; returns the seconds to wait for it."""
+        if not per_second:
+            return 0.0
         now = time.monotonic()
         at = max(now, self._next.get(key, now))
         self._next[key] = at + 1 / per_second
-        if at > now:
-            await asyncio.sleep(at - now)
+        return at - now
+
+    def booked_beyond(self, horizon: float) -> list[uuid.UUID]:
+        """Subscriptions whose next free slot is more than ``horizon`` s away."""
+        limit = time.monotonic() + horizon
+        return [key for key, at in self._next.items() if at > limit]
 
 
 class DeliveryWorker:
@@ -355,12 +366,24 @@ class DeliveryWorker:
         free = self._settings.max_in_flight - self.in_flight
         if free <= 0 or self._stopping:
             return 0
+        # A claim takes at most one second's worth of a rate-limited subscription's rows; one
+        # whose slots are booked further than that would keep its rows waiting past the lease.
+        booked = self._rate.booked_beyond(max(self._start_window - 1.0, 0.0))
+        lease_ends = time.monotonic() + self._settings.lease.total_seconds()
         async with self._sessionmaker() as session, session.begin():
             claims = await repository.claim_due(
-                session, limit=min(free, self._settings.claim_batch), lease=self._settings.lease
+                session,
+                limit=min(free, self._settings.claim_batch),
+                lease=self._settings.lease,
+                skip_subscriptions=booked,
             )
         for claim in claims:
-            task = asyncio.create_task(self._attempt(claim), name=f"delivery-{claim.webhook_id}")
+            task = asyncio.create_task(
+                self._attempt(
+                    claim, start_by=lease_ends - self._settings.http_timeout.total_seconds()
+                ),
+                name=f"delivery-{claim.webhook_id}",
+            )
             self._tasks.add(task)
             task.add_done_callback(self._finished)
         metrics.IN_FLIGHT.set(self.in_flight)
@@ -384,8 +407,22 @@ class DeliveryWorker:
             await asyncio.wait(pending)
         return len(pending)
 
-    async def _attempt(self, claim: ClaimedDelivery) -> None:
-        await self._rate.wait(claim.subscription_id, claim.rate_limit_per_second)
+    @property
+    def _start_window(self) -> float:
+        """How long after its claim an attempt may still start and end within the lease."""
+        return (self._settings.lease - self._settings.http_timeout).total_seconds()
+
+    async def _attempt(self, claim: ClaimedDelivery, *, start_by: float) -> None:
+        key, rate = claim.subscription_id, claim.rate_limit_per_second
+        wait = self._rate.wait_for_slot(key, rate)
+        if time.monotonic() + wait > start_by:
+            # Waiting for the rate limiter would outlive the lease: another claim would send it
+            # a second time meanwhile. Give it back, due when the slot is free.
+            await self._give_back(claim, due_in=timedelta(seconds=wait))
+            return
+        wait = self._rate.take(key, rate)
+        if wait > 0:
+            await asyncio.sleep(wait)
         started_at = datetime.now(UTC)
         t0 = time.monotonic()
         body = json.dumps(claim.payload, separators=(",", ":"), ensure_ascii=False).encode()
@@ -420,6 +457,19 @@ class DeliveryWorker:
         except (SQLAlchemyError, OSError):
             # The lease runs out and the delivery is sent again with the same webhook-id.
             logger.exception("recording the attempt of %s failed", claim.webhook_id)
+
+    async def _give_back(self, claim: ClaimedDelivery, *, due_in: timedelta) -> None:
+        try:
+            async with self._sessionmaker() as session, session.begin():
+                await repository.release(session, claim, due_in=due_in)
+        except (SQLAlchemyError, OSError):
+            logger.exception("giving back %s failed; its lease runs out", claim.webhook_id)
+            return
+        metrics.RATE_LIMIT_DEFERRED.inc()
+        logger.debug(
+            "rate limit: delivery given back",
+            extra={"webhook_id": claim.webhook_id, "due_in_s": due_in.total_seconds()},
+        )
 
     async def _record(
         self,

@@ -35,3 +35,7 @@ DELIVERIES_DUE = Gauge("reservation_ep_deliveries_due", "Pending deliveries whos
 OLDEST_DUE_SECONDS = Gauge(
     "reservation_ep_oldest_due_seconds", "How long the oldest due delivery has been waiting"
 )
+RATE_LIMIT_DEFERRED = Counter(
+    "reservation_ep_rate_limit_deferred_total",
+    "Claimed deliveries given back unsent: their rate-limit slot was beyond the lease",
+)

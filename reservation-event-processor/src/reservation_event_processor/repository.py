@@ -7,6 +7,7 @@ CTE that stores the attempt, the delivery's new state and the subscription's hea
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,7 +30,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import INTERVAL, JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, INTERVAL, JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -71,6 +72,7 @@ _CLAIM = text(
                ) AS free
         FROM webhook_subscriptions s
         WHERE s.enabled
+          AND NOT s.id = ANY(:skip)
           AND EXISTS (
               SELECT 1 FROM webhook_deliveries d
               WHERE d.subscription_id = s.id AND d.status = 'pending'
@@ -111,13 +113,22 @@ _CLAIM = text(
                   ORDER BY k.created_at DESC
               ) AS secrets
     """
-).bindparams(bindparam("lease", type_=INTERVAL))
+).bindparams(
+    bindparam("lease", type_=INTERVAL),
+    bindparam("skip", type_=ARRAY(UUID(as_uuid=True))),
+)
 
 
 async def claim_due(
-    session: AsyncSession, *, limit: int, lease: timedelta
+    session: AsyncSession,
+    *,
+    limit: int,
+    lease: timedelta,
+    skip_subscriptions: Sequence[uuid.UUID] = (),
 ) -> list[ClaimedDelivery]:
-    rows = await session.execute(_CLAIM, {"limit": limit, "lease": lease})
+    rows = await session.execute(
+        _CLAIM, {"limit": limit, "lease": lease, "skip": list(skip_subscriptions)}
+    )
     return [
         ClaimedDelivery(
             id=r.id,
@@ -134,6 +145,30 @@ async def claim_due(
         )
         for r in rows
     ]
+
+
+# A claimed delivery handed back unsent: not an attempt, so the attempt count is restored.
+_RELEASE = text(
+    """
+    UPDATE webhook_deliveries
+    SET attempts = attempts - 1,
+        locked_until = NULL,
+        next_attempt_at = clock_timestamp() + :due_in,
+        updated_at = now()
+    WHERE id = :delivery_id AND status = 'pending' AND locked_until = :lease
+    """
+).bindparams(
+    bindparam("delivery_id", type_=UUID(as_uuid=True)),
+    bindparam("lease", type_=DateTime(timezone=True)),
+    bindparam("due_in", type_=INTERVAL),
+)
+
+
+async def release(session: AsyncSession, claim: ClaimedDelivery, *, due_in: timedelta) -> None:
+    """Give a claimed delivery back (only while our lease holds), due again in ``due_in``."""
+    await session.execute(
+        _RELEASE, {"delivery_id": claim.id, "lease": claim.lease, "due_in": due_in}
+    )
 
 
 # The attempt row, the delivery's outcome (only while our lease holds) and the subscription's
