@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from jsonschema import Draft202012Validator
 from sqlalchemy.dialects.postgresql import Range
 
+from reservation_be.kit import json_schema
 from reservation_be.kit.errors import FieldError, UnprocessableEntity
 from reservation_be.models.resource_type import ResourceType
 
@@ -82,20 +82,22 @@ def check_period(
 
 def check_parameters(rtype: ResourceType, parameters: dict[str, Any]) -> None:
     """Validate the booking's custom parameters against the type's JSON Schema (422)."""
-    validator = Draft202012Validator(
-        rtype.parameters, format_checker=Draft202012Validator.FORMAT_CHECKER
-    )
-    errors = sorted(validator.iter_errors(parameters), key=lambda e: list(e.path))
-    if not errors:
+    try:
+        problems = json_schema.validate(rtype.parameters, parameters)
+    except json_schema.BudgetExceeded as exc:
+        raise InvalidParameters(
+            "parameters are too costly to check against the type's schema.",
+            errors=[FieldError(loc=["body", "parameters"], msg="too costly", type="budget")],
+        ) from exc
+    if not problems:
         return
     fields = [
-        FieldError(
-            loc=["body", "parameters", *[p for p in e.path]], msg=e.message, type=str(e.validator)
-        )
-        for e in errors[:20]
+        FieldError(loc=["body", "parameters", *p.path], msg=p.message, type=p.keyword)
+        for p in problems
     ]
     detail = "; ".join(
-        f"{'.'.join(str(p) for p in e.path) or 'parameters'}: {e.message}" for e in errors[:5]
+        f"{'.'.join(str(part) for part in p.path) or 'parameters'}: {p.message}"
+        for p in problems[:5]
     )
     raise InvalidParameters(detail, errors=fields)
 

@@ -6,14 +6,13 @@ import json
 import uuid
 from typing import Any
 
-from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reservation_be import policy
 from reservation_be.auth.actor import Actor
-from reservation_be.kit import audit
+from reservation_be.kit import audit, json_schema
 from reservation_be.kit.errors import Conflict, FieldError, NotFound, UnprocessableEntity
 from reservation_be.kit.pagination import PaginationParams, paginate
 from reservation_be.models.resource_type import ResourceType
@@ -54,7 +53,7 @@ def validate_parameters_schema(schema: dict[str, Any]) -> None:
             errors=[FieldError(loc=["body", "parameters"], msg="too large", type="too_large")],
         )
     try:
-        Draft202012Validator.check_schema(schema)
+        json_schema.check_schema(schema)
     except SchemaError as exc:
         path = [str(p) for p in exc.path]
         raise UnprocessableEntity(
