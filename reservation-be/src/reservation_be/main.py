@@ -19,6 +19,7 @@ from reservation_be.api import build_api_router
 from reservation_be.kit.db import create_engine, create_sessionmaker
 from reservation_be.kit.errors import PROBLEM_JSON, Problem, install_error_handlers
 from reservation_be.kit.middleware import BodySizeLimitMiddleware, Metrics, RequestContextMiddleware
+from reservation_be.kit.rate_limit import RateLimiter
 from reservation_be.settings import Settings, get_settings
 from reservation_be.workers.runner import run_workers
 
@@ -50,6 +51,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 async def close_app(app: FastAPI) -> None:
     """Release the app's pools and clients (the lifespan does it; tests call it directly)."""
     await app.state.token_verifier.aclose()
+    await app.state.rate_limiter.aclose()
     if app.state.user_directory is not None:
         await app.state.user_directory.aclose()
     await app.state.engine.dispose()
@@ -115,6 +117,11 @@ def create_app(settings: Settings | None = None, **state: Any) -> FastAPI:
         settings.oidc_issuer,
         settings.oidc_audience,
         discovery_url=settings.oidc_discovery_url,
+    )
+    app.state.rate_limiter = RateLimiter(
+        app.state.sessionmaker,
+        window=settings.rate_limit_window,
+        sync_interval=settings.rate_limit_sync_interval,
     )
     app.state.metrics = Metrics(CollectorRegistry())
     app.state.user_directory = None  # built on first use (members.directory)

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     port: int = 8000
     log_level: str = "INFO"
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Authenticated requests per principal and window, over all replicas (kit/rate_limit.py).
+    rate_limit_requests: int = Field(default=600, ge=1)
+    rate_limit_service_requests: int = Field(default=6000, ge=1)
+    rate_limit_window: Duration = timedelta(minutes=1)
+    rate_limit_sync_interval: Duration = timedelta(seconds=1)
     # Below the probes' own timeouts (chart 3 s, compose 2 s), so /readyz answers 503 in time.
     readiness_timeout: Duration = timedelta(milliseconds=1500)
 

@@ -124,10 +124,43 @@ async def test_heartbeats_keep_an_idle_stream_open(http, auth, db):
         )
 
 
-async def test_access_token_in_the_query_authenticates(http, test_realm, db):
-    token = test_realm.token("bob")
-    async with streaming(http, {}, {"access_token": token}) as stream:
-        assert stream.response.status_code == 200
+@pytest.mark.parametrize("with_header", [False, True], ids=["query-only", "query-and-header"])
+async def test_an_access_token_in_the_query_is_refused(http, test_realm, auth, db, with_header):
+    # URLs end up in proxy logs: a valid token there is refused, so clients stop sending it.
+    headers = await auth("bob") if with_header else {}
+    response = await http.get(
+        "/api/v1/events/stream", headers=headers, params={"access_token": test_realm.token("bob")}
+    )
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "Authorization header" in response.json()["detail"]
+
+
+async def test_streams_per_user_are_capped(settings, auth, db):
+    app = create_app(
+        settings,
+        events_stream_settings=StreamSettings(heartbeat=0.3, max_streams_per_user=2),
+    )
+    bob, alice = await auth("bob"), await auth("alice")
+    with serve_in_thread(app) as url:
+        async with httpx.AsyncClient(base_url=url, timeout=10) as http:
+            async with streaming(http, bob), streaming(http, bob):
+                refused = await http.get("/api/v1/events/stream", headers=bob)
+                assert refused.status_code == 429
+                assert refused.headers["content-type"] == "application/problem+json"
+                assert int(refused.headers["retry-after"]) >= 1
+                assert "at once" in refused.json()["detail"]
+                async with streaming(http, alice):
+                    pass  # another user is not affected
+            # Both closed: the server notices the disconnections and bob may open again.
+            for _ in range(100):
+                response = await http.get(
+                    "/api/v1/events/stream", headers=bob, params={"duration": "0"}
+                )
+                if response.status_code == 200:
+                    break
+                await asyncio.sleep(0.05)
+            assert response.status_code == 200
 
 
 async def test_access_token_never_reaches_the_access_log():

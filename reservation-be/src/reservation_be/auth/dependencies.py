@@ -15,7 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reservation_be.auth.actor import Actor
 from reservation_be.kit.db import SessionDep
-from reservation_be.kit.errors import ServiceUnavailable, Unauthorized
+from reservation_be.kit.errors import ServiceUnavailable, TooManyRequests, Unauthorized
+from reservation_be.kit.rate_limit import RateLimiter
+from reservation_be.settings import Settings
 from reservation_be.users import repository as users_repository
 
 log = logging.getLogger(__name__)
@@ -34,8 +36,33 @@ async def _principal(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("A bearer access token is required.")
+    principal = await verify_token(request, credentials.credentials)
+    enforce_rate_limit(request, principal)
+    return principal
+
+
+def enforce_rate_limit(request: Request, principal: Principal) -> None:
+    """Count the request against its principal's limit; 429 with Retry-After when over it."""
+    settings: Settings = request.app.state.settings
+    limit = (
+        settings.rate_limit_service_requests
+        if principal.is_service_account
+        else settings.rate_limit_requests
+    )
+    limiter: RateLimiter = request.app.state.rate_limiter
+    refusal = limiter.hit(principal.sub, limit)
+    if refusal is not None:
+        raise TooManyRequests(
+            f"More than {limit} requests in the current window; "
+            f"retry after {refusal.retry_after} s.",
+            headers={"Retry-After": str(refusal.retry_after)},
+        )
+
+
+async def verify_token(request: Request, token: str) -> Principal:
+    """The token's principal; 401 for a bad token, 503 when the keys cannot be fetched."""
     try:
-        return await _verifier(request).verify(credentials.credentials)
+        return await _verifier(request).verify(token)
     except IdentityProviderUnavailableError as exc:
         log.warning("identity provider unavailable: %s", exc.reason)
         raise ServiceUnavailable("The identity provider cannot be reached.") from exc

@@ -1,5 +1,8 @@
-"""The stream's caller: a bearer token from the header or, for EventSource (which cannot set
-headers), from ``?access_token=``. The query form is kept out of the access log."""
+"""The stream's caller: a bearer token in the ``Authorization`` header, never in the URL.
+
+URLs end up in proxy and access logs, so a query-string token is refused (clients read the
+stream with ``fetch``, which can send the header). Any ``access_token=`` that still reaches a
+log line is blanked."""
 
 from __future__ import annotations
 
@@ -7,18 +10,12 @@ import logging
 import re
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from reservation_common.auth import (
-    IdentityProviderUnavailableError,
-    InvalidTokenError,
-    Principal,
-    TokenVerifier,
-)
+from reservation_common.auth import Principal
 
-from reservation_be.kit.errors import ServiceUnavailable, Unauthorized
-
-log = logging.getLogger(__name__)
+from reservation_be.auth.dependencies import enforce_rate_limit, verify_token
+from reservation_be.kit.errors import Unauthorized
 
 _bearer = HTTPBearer(auto_error=False)
 _TOKEN_IN_QUERY = re.compile(r"(access_token=)[^&\s]*")
@@ -48,25 +45,17 @@ def install_log_redaction() -> None:
 async def stream_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    access_token: Annotated[
-        str | None,
-        Query(max_length=8192, description="For EventSource, which cannot send headers"),
-    ] = None,
 ) -> Principal:
-    token = credentials.credentials if credentials is not None else access_token
-    if not token:
-        raise Unauthorized("A bearer access token is required (header or access_token).")
-    verifier: TokenVerifier = request.app.state.token_verifier
-    try:
-        return await verifier.verify(token)
-    except IdentityProviderUnavailableError as exc:
-        log.warning("identity provider unavailable: %s", exc.reason)
-        raise ServiceUnavailable("The identity provider cannot be reached.") from exc
-    except InvalidTokenError as exc:
+    if "access_token" in request.query_params:
         raise Unauthorized(
-            f"Invalid access token: {exc.reason}",
-            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-        ) from exc
+            "Send the access token in the Authorization header, never in the URL "
+            "(URLs are kept in proxy logs)."
+        )
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("A bearer access token is required in the Authorization header.")
+    principal = await verify_token(request, credentials.credentials)
+    enforce_rate_limit(request, principal)
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(stream_principal)]

@@ -23,9 +23,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from reservation_be import policy
 from reservation_be.auth.actor import Actor
 from reservation_be.events_stream.auth import PrincipalDep, install_log_redaction
-from reservation_be.events_stream.hub import NOTIFICATIONS, Change, StreamHub
+from reservation_be.events_stream.hub import (
+    NOTIFICATIONS,
+    Change,
+    StreamHub,
+    StreamLimitReached,
+    Subscription,
+)
 from reservation_be.events_stream.settings import StreamSettings
-from reservation_be.kit.errors import problem_responses
+from reservation_be.kit.errors import TooManyRequests, problem_responses
 from reservation_be.kit.schemas import Schema, UTCDatetime
 from reservation_be.models import Notification
 from reservation_be.settings import Settings
@@ -110,32 +116,49 @@ async def _events(
 ) -> AsyncIterator[str]:
     sm: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     options = _settings(request)
-    heartbeat = options.heartbeat.total_seconds()
-    async with _hub(request).subscribe(actor.user_id) as sub:
-        yield f"retry: {int(options.retry.total_seconds() * 1000)}\n: connected\n\n"
-        for note in await _missed(sm, actor.user_id, last_event_id, options.replay_limit):
-            yield _notification_frame(note)
-        while not sub.overflowed:
-            wait = heartbeat
-            if ends_at is not None:
-                wait = min(wait, ends_at - time.time())
-                if wait <= 0:
-                    return  # token expired or duration reached: the client reconnects
-            try:
-                change = await asyncio.wait_for(sub.queue.get(), wait)
-            except TimeoutError:
-                yield ": keep-alive\n\n"
-                continue
-            frame = await _render(sm, change)
-            if frame is not None:
+    try:
+        async with _hub(request).subscribe(
+            actor.user_id, limit=options.max_streams_per_user
+        ) as sub:
+            async for frame in _frames(sm, sub, options, ends_at, last_event_id):
                 yield frame
+    except StreamLimitReached:
+        # Another stream of the user opened after the endpoint's check: end this one at once.
+        yield ": too many open streams\n\n"
+
+
+async def _frames(
+    sm: async_sessionmaker[AsyncSession],
+    sub: Subscription,
+    options: StreamSettings,
+    ends_at: float | None,
+    last_event_id: str | None,
+) -> AsyncIterator[str]:
+    heartbeat = options.heartbeat.total_seconds()
+    yield f"retry: {int(options.retry.total_seconds() * 1000)}\n: connected\n\n"
+    for note in await _missed(sm, sub.user_id, last_event_id, options.replay_limit):
+        yield _notification_frame(note)
+    while not sub.overflowed:
+        wait = heartbeat
+        if ends_at is not None:
+            wait = min(wait, ends_at - time.time())
+            if wait <= 0:
+                return  # token expired or duration reached: the client reconnects
+        try:
+            change = await asyncio.wait_for(sub.queue.get(), wait)
+        except TimeoutError:
+            yield ": keep-alive\n\n"
+            continue
+        frame = await _render(sm, change)
+        if frame is not None:
+            yield frame
 
 
 @router.get(
     "/events/stream",
     # An endless text/event-stream: documented in docs/, not a request/response operation.
     include_in_schema=False,
-    responses=problem_responses(401, 403),
+    responses=problem_responses(401, 403, 429),
 )
 async def event_stream(
     request: Request,
@@ -149,6 +172,13 @@ async def event_stream(
     """The caller's notifications and reservation changes, as Server-Sent Events."""
     actor = Actor.from_principal(principal)
     policy.require_user(actor)
+    options = _settings(request)
+    if _hub(request).streams_of(actor.user_id) >= options.max_streams_per_user:
+        raise TooManyRequests(
+            f"At most {options.max_streams_per_user} live-update streams per user may be open "
+            "at once; close one first.",
+            headers={"Retry-After": str(max(1, int(options.retry.total_seconds())))},
+        )
     exp = principal.claims.get("exp")
     ends = [float(exp)] if isinstance(exp, int | float) else []
     if duration is not None:

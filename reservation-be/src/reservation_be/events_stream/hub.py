@@ -30,10 +30,15 @@ class Change:
     payload: dict[str, Any]
 
 
+class StreamLimitReached(Exception):
+    """The user already has the maximum number of open streams in this process."""
+
+
 class Subscription:
-    def __init__(self, hub: StreamHub, user_id: str) -> None:
+    def __init__(self, hub: StreamHub, user_id: str, limit: int | None) -> None:
         self.hub = hub
         self.user_id = user_id
+        self.limit = limit
         self.queue: asyncio.Queue[Change] = asyncio.Queue(QUEUE_SIZE)
         self.overflowed = False
 
@@ -58,14 +63,21 @@ class StreamHub:
         self._listener: PgListener | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def subscribe(self, user_id: str) -> Subscription:
-        return Subscription(self, user_id)
+    def subscribe(self, user_id: str, *, limit: int | None = None) -> Subscription:
+        return Subscription(self, user_id, limit)
 
     @property
     def open_streams(self) -> int:
         return sum(len(s) for s in self._subscribers.values())
 
+    def streams_of(self, user_id: str) -> int:
+        subs = self._subscribers.get(user_id)
+        return len(subs) if subs else 0
+
     async def add(self, sub: Subscription) -> None:
+        # Checked and taken without an await in between: concurrent opens cannot both pass.
+        if sub.limit is not None and self.streams_of(sub.user_id) >= sub.limit:
+            raise StreamLimitReached(sub.user_id)
         self._subscribers[sub.user_id].add(sub)
         if self._listener is None:
             self._listener = PgListener(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -14,3 +15,5 @@ class StreamSettings(BaseSettings):
     retry: timedelta = timedelta(seconds=3)
     # On reconnection with Last-Event-ID: at most this many missed notifications are replayed.
     replay_limit: int = 100
+    # Open streams per user and API process; one more is refused with 429.
+    max_streams_per_user: int = Field(default=5, ge=1)

@@ -5,6 +5,7 @@ from reservation_be.models.base import Base
 from reservation_be.models.idempotency_key import IdempotencyKey
 from reservation_be.models.notification import Notification
 from reservation_be.models.outbox import OutboxMessage
+from reservation_be.models.rate_limit_counter import RateLimitCounter
 from reservation_be.models.reservation import ProvisioningState, Reservation, ReservationStatus
 from reservation_be.models.reservation_slot import ReservationSlot
 from reservation_be.models.resource import Resource, ResourceStatus
@@ -26,6 +27,7 @@ __all__ = [
     "Notification",
     "OutboxMessage",
     "ProvisioningState",
+    "RateLimitCounter",
     "Reservation",
     "ReservationSlot",
     "ReservationStatus",
