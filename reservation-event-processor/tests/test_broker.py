@@ -23,7 +23,9 @@ from live import (
 from pydantic import SecretStr
 from reservation_be.models.webhook_delivery import WebhookDelivery
 from reservation_common.crypto import SecretBox
+from reservation_event_processor import metrics
 from reservation_event_processor.app import Processor
+from reservation_event_processor.consumer import Consumer
 from reservation_event_processor.settings import Settings
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -154,6 +156,107 @@ async def test_a_message_that_is_not_an_event_is_dead_lettered(
                 await asyncio.sleep(0.05)
             assert message is not None and message.body == b'{"not": "an event"}'
             await message.ack()
+
+
+async def read_dead_letter(queue: str) -> aio_pika.abc.AbstractIncomingMessage | None:
+    """What an operator reads from ``<queue>.dead`` (waits a little for it to arrive)."""
+    connection = await aio_pika.connect(AMQP_URL)
+    async with connection:
+        channel = await connection.channel()
+        dead = await channel.get_queue(f"{queue}.dead")
+        for _ in range(200):
+            message = await dead.get(fail=False)
+            if message is not None:
+                await message.ack()
+                return message
+            await asyncio.sleep(0.05)
+    return None
+
+
+class PoisonHandler:
+    """Fails on ``poison`` every time (as a bug in the handler would), handles the rest."""
+
+    def __init__(self) -> None:
+        self.poison_calls = 0
+        self.handled: list[bytes] = []
+
+    async def __call__(self, body: bytes, message_id: str | None) -> None:
+        if body == b"poison":
+            self.poison_calls += 1
+            raise RuntimeError("handler bug")
+        self.handled.append(body)
+
+
+class ConsumerRunning:
+    def __init__(self, consumer: Consumer) -> None:
+        self.consumer = consumer
+        self.task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> Consumer:
+        self.task = asyncio.create_task(self.consumer.run())
+        await wait_for(lambda: self.consumer.ready, timeout=10, what="consumer ready")
+        return self.consumer
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.consumer.stop()
+        assert self.task is not None
+        await asyncio.wait_for(self.task, timeout=20)
+
+
+async def test_a_poison_message_is_dead_lettered_after_the_delivery_limit(
+    names: tuple[str, str],
+) -> None:
+    handler = PoisonHandler()
+    consumer = Consumer(
+        url=AMQP_URL,
+        exchange=names[0],
+        queue=names[1],
+        prefetch=4,
+        handler=handler,
+        delivery_limit=2,
+    )
+    async with ConsumerRunning(consumer), Publisher(names[0]) as pub:
+        await pub.publish(b"poison", routing_key="reservation.created", message_id="p")
+        await pub.publish(b"fine", routing_key="reservation.created", message_id="f")
+        dead = await read_dead_letter(names[1])
+        await asyncio.sleep(1.5)  # a message given back once more would be handled by now
+    assert dead is not None and dead.body == b"poison"
+    assert handler.poison_calls == 3  # the first delivery and two redeliveries, then no more
+    assert handler.handled == [b"fine"]
+
+
+@pytest.mark.parametrize("limit", [10, 0], ids=["limit-configured", "policy-managed"])
+async def test_a_queue_declared_without_a_delivery_limit_is_still_consumed(
+    names: tuple[str, str], limit: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The queue as the previous release declared it: quorum, dead-letter exchange, no limit.
+    connection = await aio_pika.connect(AMQP_URL)
+    async with connection:
+        channel = await connection.channel()
+        await channel.declare_queue(
+            names[1],
+            durable=True,
+            arguments={"x-queue-type": "quorum", "x-dead-letter-exchange": f"{names[1]}.dead"},
+        )
+    handler = PoisonHandler()
+    consumer = Consumer(
+        url=AMQP_URL,
+        exchange=names[0],
+        queue=names[1],
+        prefetch=4,
+        handler=handler,
+        delivery_limit=limit,
+    )
+    async with ConsumerRunning(consumer), Publisher(names[0]) as pub:
+        await pub.publish(b"fine", routing_key="reservation.created", message_id="f")
+        await wait_for(lambda: handler.handled == [b"fine"], timeout=10, what="message handled")
+    outdated = metrics.QUEUE_ARGUMENTS_OUTDATED._value.get()
+    warned = [r for r in caplog.records if "other arguments than configured" in r.getMessage()]
+    if limit:
+        assert outdated == 1 and len(warned) == 1
+        assert "docs/operations.md" in warned[0].getMessage()
+    else:
+        assert outdated == 0 and warned == []
 
 
 async def test_receiver_down_then_up_gets_every_event(

@@ -70,6 +70,7 @@ class Processor:
                 exchange=settings.exchange,
                 queue=settings.queue,
                 prefetch=settings.prefetch,
+                delivery_limit=settings.delivery_limit,
                 handler=self.intake,
             )
         else:

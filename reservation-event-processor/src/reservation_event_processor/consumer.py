@@ -3,9 +3,15 @@
 A durable quorum queue bound to the topic exchange with ``#``; prefetch bounds the messages in
 hand; a message is acknowledged only after its handler returned, i.e. after the fan-out rows are
 committed. A message the handler can never process (not an event of the catalog) is rejected to
-the dead-letter queue ``<queue>.dead`` and logged, never dropped silently. A lost connection is
-re-established with exponential backoff; unacknowledged messages come back from the broker and
-the idempotent fan-out makes their second pass a no-op.
+the dead-letter queue ``<queue>.dead`` and logged, never dropped silently. A poison message (one
+whose handling keeps failing, or kills the process) is dead-lettered there by the broker once it
+was delivered more than ``x-delivery-limit`` times. A lost connection is re-established with
+exponential backoff; unacknowledged messages come back from the broker and the idempotent fan-out
+makes their second pass a no-op.
+
+A queue declared by an earlier release without the delivery limit cannot be redeclared with it
+(RabbitMQ answers PRECONDITION_FAILED): the consumer then consumes the existing queue as it is,
+sets ``reservation_ep_queue_arguments_outdated`` and logs how to migrate (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from typing import Any
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
-from aiormq.exceptions import AMQPError
+from aiormq.exceptions import AMQPError, ChannelPreconditionFailed
 
 from reservation_event_processor import metrics
 from reservation_event_processor.fanout import InvalidEvent
@@ -42,6 +48,7 @@ class Consumer:
         queue: str,
         prefetch: int,
         handler: Handler,
+        delivery_limit: int = 0,
         max_backoff: float = 30.0,
     ) -> None:
         self._url = url
@@ -49,6 +56,7 @@ class Consumer:
         self._queue = queue
         self._prefetch = prefetch
         self._handler = handler
+        self._delivery_limit = delivery_limit  # 0: not set by the processor (a policy may)
         self._max_backoff = max_backoff
         self._stopping = asyncio.Event()
         self._connected = False
@@ -86,10 +94,6 @@ class Consumer:
         connection.close_callbacks.add(lambda *_: lost.set())
         try:
             channel = await connection.channel()
-            await channel.set_qos(prefetch_count=self._prefetch)
-            exchange = await channel.declare_exchange(
-                self._exchange, aio_pika.ExchangeType.TOPIC, durable=True
-            )
             dead_exchange = await channel.declare_exchange(
                 f"{self._queue}.dead", aio_pika.ExchangeType.FANOUT, durable=True
             )
@@ -97,13 +101,30 @@ class Consumer:
                 f"{self._queue}.dead", durable=True, arguments={"x-queue-type": "quorum"}
             )
             await dead_queue.bind(dead_exchange)
-            queue = await channel.declare_queue(
-                self._queue,
-                durable=True,
-                arguments={
-                    "x-queue-type": "quorum",
-                    "x-dead-letter-exchange": f"{self._queue}.dead",
-                },
+            arguments: dict[str, Any] = {
+                "x-queue-type": "quorum",
+                "x-dead-letter-exchange": f"{self._queue}.dead",
+            }
+            if self._delivery_limit:
+                arguments["x-delivery-limit"] = self._delivery_limit
+            try:
+                queue = await channel.declare_queue(self._queue, durable=True, arguments=arguments)
+                metrics.QUEUE_ARGUMENTS_OUTDATED.set(0)
+            except ChannelPreconditionFailed as exc:
+                # The broker closed the channel; consume the queue as it was declared before.
+                channel = await connection.channel()
+                queue = await channel.declare_queue(self._queue, passive=True)
+                metrics.QUEUE_ARGUMENTS_OUTDATED.set(1)
+                logger.warning(
+                    "queue %s exists with other arguments than configured (%s); consuming it as"
+                    " it is, so poison messages have no delivery limit unless a policy sets one."
+                    " See 'Poison messages' in docs/operations.md to migrate.",
+                    self._queue,
+                    exc.args[0] if exc.args else "PRECONDITION_FAILED",
+                )
+            await channel.set_qos(prefetch_count=self._prefetch)
+            exchange = await channel.declare_exchange(
+                self._exchange, aio_pika.ExchangeType.TOPIC, durable=True
             )
             await queue.bind(exchange, routing_key="#")
             tag = await queue.consume(self._on_message)

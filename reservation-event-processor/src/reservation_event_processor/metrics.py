@@ -39,3 +39,7 @@ RATE_LIMIT_DEFERRED = Counter(
     "reservation_ep_rate_limit_deferred_total",
     "Claimed deliveries given back unsent: their rate-limit slot was beyond the lease",
 )
+QUEUE_ARGUMENTS_OUTDATED = Gauge(
+    "reservation_ep_queue_arguments_outdated",
+    "1 while the queue exists with other arguments than configured (no delivery limit)",
+)

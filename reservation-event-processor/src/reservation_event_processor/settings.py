@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     exchange: str = "reservations.events"
     queue: str = "reservation-event-processor"
     prefetch: int = Field(default=32, ge=1)
+    # A message delivered more often than this goes to <queue>.dead (quorum x-delivery-limit);
+    # 0 leaves the queue argument unset (a broker policy may set delivery-limit instead).
+    delivery_limit: int = Field(default=10, ge=0)
     webhook_secrets_key: SecretStr = SecretStr(DEV_WEBHOOK_SECRETS_KEY)
 
     # Hosts (exact names) or networks (CIDR) that may be targeted although private/loopback.
