@@ -153,6 +153,10 @@ def discovery(state: State, request: Request) -> dict[str, Any]:
         "tls_client_certificate_bound_access_tokens": False,
         "device_authorization_endpoint": f"{base}/auth/device",
         "revocation_endpoint": f"{base}/revoke",
+        "revocation_endpoint_auth_methods_supported": [
+            "client_secret_basic",
+            "client_secret_post",
+        ],
         "backchannel_logout_supported": False,
         "backchannel_logout_session_supported": False,
         "authorization_response_iss_parameter_supported": True,
@@ -218,6 +222,17 @@ async def introspect(state: State, request: Request) -> JSONResponse:
     body["token_type"] = claims.get("typ")
     body["active"] = True
     return JSONResponse(body, headers=NO_STORE)
+
+
+@router.post(f"{OIDC}/revoke")
+async def revoke(state: State, request: Request) -> Response:
+    form = await _form(request)
+    client = _authenticate(state, request, form)
+    token_value = form.get("token")
+    if not token_value:
+        raise OAuthError(400, "invalid_request", "Token not provided.")
+    state.service.revoke(client, token_value)
+    return Response(status_code=200, headers=NO_STORE)
 
 
 # userinfo -------------------------------------------------------------------------------------

@@ -128,6 +128,7 @@ class TokenService:
         self.sessions: dict[str, Session] = {}
         self.codes: dict[str, AuthCode] = {}
         self.devices: dict[str, DeviceGrant] = {}
+        self.revoked_access_tokens: dict[str, float] = {}  # jti -> exp
 
     # clients and users ---------------------------------------------------------------------
 
@@ -255,6 +256,9 @@ class TokenService:
         user = self.realm.users.get(str(claims.get("sub")))
         if session is None or user is None or not user.enabled:
             raise OAuthError(400, "invalid_grant", "Session not active")
+        if client.client_id not in session.clients:
+            # Its client session was revoked (RFC 7009), while the user session lives on.
+            raise OAuthError(400, "invalid_grant", "Session doesn't have required client")
         with self.lock:
             session.last_refresh = self.clock()
         return self.issue(
@@ -407,6 +411,34 @@ class TokenService:
             raise OAuthError(400, "invalid_grant", "Session not active")
         return self.issue(client, user, session, grant.scope, issuer)
 
+    # revocation (RFC 7009) ---------------------------------------------------------------------
+
+    def revoke(self, client: Client, token: str) -> None:
+        """Revoke as Keycloak does: a refresh token ends the client's part of the session (the
+        whole session when no other client is in it), an access token is refused until it
+        expires. Unknown or expired tokens are ignored (RFC 7009 2.2)."""
+        claims = self.keys.decode(token)
+        if claims is None or float(claims.get("exp", 0)) <= self.clock():
+            return
+        kind = claims.get("typ")
+        if kind not in ("Refresh", "Offline", "Bearer"):
+            raise OAuthError(400, "unsupported_token_type", "Unsupported token type")
+        if claims.get("azp") != client.client_id:
+            raise OAuthError(400, "invalid_request", "Unmatching clients")
+        with self.lock:
+            if kind == "Bearer":
+                now = self.clock()
+                for jti in [j for j, exp in self.revoked_access_tokens.items() if exp <= now]:
+                    del self.revoked_access_tokens[jti]
+                self.revoked_access_tokens[str(claims.get("jti"))] = float(claims["exp"])
+                return
+            session = self.sessions.get(str(claims.get("sid")))
+            if session is None:
+                return
+            session.clients.discard(client.client_id)
+            if not session.clients:
+                del self.sessions[session.id]
+
     # token issuance and checks -----------------------------------------------------------------
 
     def granted_scope(self, client: Client, requested: str | None) -> list[str]:
@@ -537,9 +569,14 @@ class TokenService:
             return None
         if float(claims.get("exp", 0)) <= self.clock():
             return None
+        with self.lock:
+            if str(claims.get("jti")) in self.revoked_access_tokens:
+                return None
         sid = claims.get("sid")
-        if sid is not None and self.active_session(str(sid)) is None:
-            return None
+        if sid is not None:
+            session = self.active_session(str(sid))
+            if session is None or claims.get("azp") not in session.clients:
+                return None
         user = self.realm.users.get(str(claims.get("sub")))
         if user is None or not user.enabled:
             return None
