@@ -10,6 +10,7 @@ API_PREFIX = "/api/v1"
 
 # Modules exposing ``router: APIRouter``, mounted under /api/v1 in this order.
 ROUTER_MODULES: list[str] = [
+    "reservation_be.client_config.endpoints",
     "reservation_be.users.endpoints",
     "reservation_be.sites.endpoints",
     "reservation_be.members.endpoints",

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     oidc_issuer: str = "http://127.0.0.1:8080/realms/reservations"
     oidc_discovery_url: str | None = None
     oidc_audience: str = "reservation-api"
+    # The public client of the command line (device authorization grant), told by /api/v1/config.
+    oidc_cli_client_id: str = "reservation-cli"
     keycloak_admin_client_id: str = "reservation-api"
     keycloak_admin_client_secret: SecretStr = SecretStr(DEV_ADMIN_CLIENT_SECRET)
     webhook_secrets_key: SecretStr = SecretStr(DEV_WEBHOOK_SECRETS_KEY)
