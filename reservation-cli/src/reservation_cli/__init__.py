@@ -1,0 +1,1 @@
+"""rsv: the command line of the reservation platform."""

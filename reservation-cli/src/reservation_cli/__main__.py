@@ -1,0 +1,3 @@
+from reservation_cli.app import main
+
+main()
