@@ -396,6 +396,8 @@ class DevStack:
         print("  Demo logins (dev only):")
         for username, password, role in DEMO_LOGINS:
             print(f"    {username:<6} / {password:<9} {role}")
+        print(f"  Command line      uv run rsv login --server {self.api_url}")
+        print("                    (opens the device login; then uv run rsv --help, docs/cli.md)")
         for warning in self.warnings:
             print(f"  NOTE: {warning}")
         print(f"Started in {time.monotonic() - self.began:.1f} s.", end=" ")

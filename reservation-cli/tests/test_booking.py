@@ -134,8 +134,10 @@ def test_availability_lists_free_and_busy_periods(cli: Cli, world: World) -> Non
     assert [(b["reservation_id"], b["start"], b["end"]) for b in data["busy"]] == [
         (booked["id"], booked["start"], booked["end"])
     ]
-    assert [(datetime.fromisoformat(f["start"]), datetime.fromisoformat(f["end"])) for f in
-            data["free"]] == [(tomorrow_at(8), tomorrow_at(10)), (tomorrow_at(12), tomorrow_at(14))]  # fmt: skip
+    free = [
+        (datetime.fromisoformat(f["start"]), datetime.fromisoformat(f["end"])) for f in data["free"]
+    ]
+    assert free == [(tomorrow_at(8), tomorrow_at(10)), (tomorrow_at(12), tomorrow_at(14))]
     assert table.exit_code == 0
     assert "█" in table.stdout and "░" in table.stdout
     assert "2h" in table.stdout

@@ -300,6 +300,7 @@ def test_launcher_prints_the_url_and_the_demo_logins(first_run: Launch) -> None:
         assert login in first_run.text
     assert "embedded PostgreSQL" in first_run.text
     assert "in-process transport" in first_run.text
+    assert f"uv run rsv login --server {first_run.state['api_url']}" in first_run.text
 
 
 def test_a_second_launcher_on_the_same_directory_is_refused(
