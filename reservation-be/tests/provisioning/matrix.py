@@ -58,4 +58,18 @@ CASES = [
         body=REPORT,
         prepare=_unbound,
     ),
+    Case(
+        "provisioning-read-bound-client",
+        "GET",
+        "/api/v1/reservations/{reservation}/provisioning",
+        expect(**PEOPLE_REFUSED, service=200),
+        prepare=_bound,
+    ),
+    Case(
+        "provisioning-read-unbound-client",
+        "GET",
+        "/api/v1/reservations/{reservation}/provisioning",
+        expect(**PEOPLE_REFUSED, service=403),
+        prepare=_unbound,
+    ),
 ]

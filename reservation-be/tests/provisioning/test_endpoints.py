@@ -165,3 +165,46 @@ async def test_after_cancellation_only_released_or_failed_is_accepted(
     )
     assert released.status_code == 200
     assert released.json()["provisioning"]["state"] == "released"
+
+
+async def test_bound_integration_reads_the_current_state_after_a_move_and_a_cancellation(
+    client, service_auth, auth, booked, lab
+):
+    headers = await service_auth(CLIENT)
+    before = await client.get(url(booked), headers=headers)
+    assert before.status_code == 200, before.text
+    assert before.json()["reservation"]["status"] == "confirmed"
+    assert before.json()["resource"]["id"] == str(lab.server1.id)
+    assert before.json()["owner"]["username"] == "bob"
+
+    bob = await auth("bob")
+    version = before.json()["reservation"]["version"]
+    moved = await client.patch(
+        f"/api/v1/reservations/{booked}",
+        json={"resource_id": str(lab.server2.id)},
+        headers={**bob, "If-Match": f'"{version}"'},
+    )
+    assert moved.status_code == 200, moved.text
+    after_move = (await client.get(url(booked), headers=headers)).json()
+    assert after_move["resource"]["id"] == str(lab.server2.id)
+    assert after_move["reservation"]["version"] > version
+
+    cancelled = await client.post(f"/api/v1/reservations/{booked}/cancel", json={}, headers=bob)
+    assert cancelled.status_code == 200, cancelled.text
+    after_cancel = (await client.get(url(booked), headers=headers)).json()
+    assert after_cancel["reservation"]["status"] == "cancelled"
+
+
+async def test_reading_the_current_state_needs_a_bound_integration(
+    client, service_auth, auth, booked
+):
+    unbound = await client.get(
+        url(booked), headers=await service_auth("reservation-event-processor")
+    )
+    assert unbound.status_code == 403
+    assert unbound.headers["content-type"] == PROBLEM
+    owner = await client.get(url(booked), headers=await auth("bob"))
+    assert owner.status_code == 403
+    assert (await client.get(url(booked))).status_code == 401
+    missing = await client.get(url(uuid.uuid4()), headers=await service_auth(CLIENT))
+    assert missing.status_code == 404

@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Request
+from reservation_common.events import ReservationEventData
 
 from reservation_be.auth import ActorDep
 from reservation_be.kit.db import SessionDep
@@ -13,6 +14,23 @@ from reservation_be.provisioning.schemas import ProvisioningRead, ProvisioningRe
 from reservation_be.reservations.schemas import Provisioning
 
 router = APIRouter(tags=["provisioning"])
+
+
+@router.get(
+    "/reservations/{reservation_id}/provisioning",
+    response_model=ReservationEventData,
+    responses=problem_responses(401, 403, 404),
+)
+async def read_for_integration(
+    reservation_id: uuid.UUID, session: SessionDep, actor: ActorDep
+) -> ReservationEventData:
+    """The reservation as it is now, in the shape of an event's ``data``, for an integration.
+
+    Same access as the report below: only a client-credentials token of an integration bound to
+    the reservation. Integrations read it before acting on an event, since an event may arrive
+    after the reservation was cancelled or moved to another resource.
+    """
+    return await service.current(session, actor, reservation_id)
 
 
 @router.post(

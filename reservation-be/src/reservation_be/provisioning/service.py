@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from reservation_common.events import EventType, make_event
+from reservation_common.events import EventType, ReservationEventData, make_event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reservation_be import policy
@@ -46,16 +46,43 @@ class ProvisioningNotAccepted(Conflict):
     slug, title = "provisioning-not-accepted", "The reservation does not take this report"
 
 
-async def report(
-    session: AsyncSession, actor: Actor, reservation_id: uuid.UUID, body: ProvisioningReport
+async def _bound_reservation(
+    session: AsyncSession, actor: Actor, reservation_id: uuid.UUID, *, for_update: bool
 ) -> Reservation:
+    """The reservation, when ``actor`` is the service account of an integration bound to it."""
     policy.require_service_account(actor)
-    reservation = await reservations_repository.get_for_update(session, reservation_id)
+    if for_update:
+        reservation = await reservations_repository.get_for_update(session, reservation_id)
+    else:
+        reservation = await reservations_repository.get(session, reservation_id)
     if reservation is None:
         raise ReservationNotFound(f"No reservation {reservation_id}.")
     policy.check_provisioning_reporter(
         actor, await repository.bound_client_ids(session, reservation_id)
     )
+    return reservation
+
+
+async def current(
+    session: AsyncSession, actor: Actor, reservation_id: uuid.UUID
+) -> ReservationEventData:
+    """The reservation as it is now, in the shape events carry it.
+
+    An integration reads it before acting on an event: an event may arrive late (after the
+    reservation was cancelled, or moved to another resource), and the current state decides.
+    """
+    reservation = await _bound_reservation(session, actor, reservation_id, for_update=False)
+    site = await session.get(Site, reservation.site_id)
+    assert site is not None
+    return await event_data(
+        session, reservation, ctx=SiteContext(actor=actor, site=site, role=None)
+    )
+
+
+async def report(
+    session: AsyncSession, actor: Actor, reservation_id: uuid.UUID, body: ProvisioningReport
+) -> Reservation:
+    reservation = await _bound_reservation(session, actor, reservation_id, for_update=True)
     if reservation.status in _NOT_PROVISIONED:
         raise ProvisioningNotAccepted(f"A {reservation.status} reservation is not provisioned.")
     live = reservation.status in (S.CONFIRMED.value, S.ACTIVE.value)
