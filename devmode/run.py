@@ -36,6 +36,7 @@ from devmode.seed import (  # noqa: E402
     INTEGRATION_CLIENT,
     SWITCH,
     SWITCH_PORTS,
+    TENANT_VLANS,
     DemoData,
     Seeder,
     user_token,
@@ -227,6 +228,7 @@ class DevStack:
                 "KEYCLOAK_CLIENT_SECRET_SWITCH_PORT_WEBHOOK", f"dev-secret-{INTEGRATION_CLIENT}"
             ),
             SWITCH_PORT_SWITCHES=json.dumps(switches),
+            SWITCH_PORT_ALLOWED_VLANS=TENANT_VLANS,
             SWITCH_PORT_HOST=self.receiver_host,
             SWITCH_PORT_PORT=str(self.ports.webhook),
         )

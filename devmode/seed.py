@@ -31,9 +31,12 @@ SUBSCRIPTION_NAME = "Switch-port example"
 SWITCH_PORT_EVENTS = [
     "reservation.starting",
     "reservation.started",
+    "reservation.updated",
     "reservation.ended",
     "reservation.cancelled",
 ]
+# The VLANs the switch-port example hands to reservations (one each).
+TENANT_VLANS = "10-199"
 VLAN_SCHEMA = {
     "type": "object",
     "properties": {"vlan_id": {"type": "integer", "minimum": 2, "maximum": 4094}},

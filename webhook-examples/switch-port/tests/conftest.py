@@ -14,6 +14,7 @@ from reservation_common.events import (
     EventType,
     OwnerData,
     Period,
+    ProvisioningData,
     ReservationData,
     ReservationEventData,
     ResourceData,
@@ -74,6 +75,9 @@ def reservation_event(
     interface: Any = "Gi1/0/3",
     switch: Any = "sw1",
     extra_parameters: dict[str, Any] | None = None,
+    status: str | None = None,
+    version: int = 1,
+    provisioning: str | None = None,
 ) -> dict[str, Any]:
     """An event exactly as the platform builds it (``reservation_common.events``)."""
     now = datetime.now(UTC)
@@ -82,10 +86,11 @@ def reservation_event(
         reservation=ReservationData(
             id=reservation_id or uuid.uuid4(),
             title="lab slot",
-            status="active" if type_ == EventType.RESERVATION_STARTED else "confirmed",
+            status=status or _status_after(type_),
             period=Period(start=now, end=now + timedelta(hours=1)),
             parameters=parameters,
-            version=1,
+            provisioning=ProvisioningData(state=provisioning) if provisioning else None,
+            version=version,
         ),
         resource=ResourceData(
             id=uuid.uuid4(),
@@ -99,6 +104,14 @@ def reservation_event(
         owner=OwnerData(id="user-1", username="alice"),
     )
     return make_event(type_, data).model_dump(mode="json")
+
+
+def _status_after(type_: EventType) -> str:
+    return {
+        EventType.RESERVATION_STARTED: "active",
+        EventType.RESERVATION_ENDED: "completed",
+        EventType.RESERVATION_CANCELLED: "cancelled",
+    }.get(type_, "confirmed")
 
 
 def signed_headers(body: bytes, msg_id: str | None = None) -> dict[str, str]:
@@ -115,11 +128,23 @@ def signed_headers(body: bytes, msg_id: str | None = None) -> dict[str, str]:
 class Receiver:
     """The webhook app, served in-process, and how to send it signed events."""
 
-    def __init__(self, app: Any, client: httpx.AsyncClient) -> None:
+    def __init__(
+        self,
+        app: Any,
+        client: httpx.AsyncClient,
+        platform: dict[uuid.UUID, dict[str, Any]] | None = None,
+    ) -> None:
         self.app = app
         self.client = client
+        # The stand-in platform's reservations: an event sent is what the platform has now,
+        # unless it is sent ``late``.
+        self.platform = platform
 
-    async def send(self, event: dict[str, Any], *, msg_id: str | None = None) -> httpx.Response:
+    async def send(
+        self, event: dict[str, Any], *, msg_id: str | None = None, late: bool = False
+    ) -> httpx.Response:
+        if self.platform is not None and not late:
+            self.platform[uuid.UUID(event["data"]["reservation"]["id"])] = event["data"]
         body = json.dumps(event).encode()
         return await self.client.post(
             "/webhook", content=body, headers=signed_headers(body, msg_id)
@@ -138,13 +163,15 @@ ReceiverFactory = Callable[..., Awaitable[Receiver]]
 async def receiver_factory() -> AsyncIterator[ReceiverFactory]:
     stack: list[Any] = []
 
-    async def build(settings: Settings) -> Receiver:
+    async def build(
+        settings: Settings, *, platform: dict[uuid.UUID, dict[str, Any]] | None = None
+    ) -> Receiver:
         app = create_app(settings)
         lifespan = app.router.lifespan_context(app)
         await lifespan.__aenter__()
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hook")
         stack.append((lifespan, client))
-        return Receiver(app, client)
+        return Receiver(app, client, platform)
 
     yield build
     for lifespan, client in reversed(stack):

@@ -46,11 +46,13 @@ async def test_end_after_end_sends_no_configuration(
 ) -> None:
     reservation_id = uuid.uuid4()
     await receiver.send(reservation_event(STARTING, reservation_id=reservation_id))
-    await receiver.send(reservation_event(ENDED, reservation_id=reservation_id))
+    await receiver.settle()
+    await receiver.send(reservation_event(ENDED, reservation_id=reservation_id, version=2))
     await receiver.settle()
     sent = list(switch.config_commands)
+    assert sent  # it was configured, then given back
 
-    await receiver.send(reservation_event(ENDED, reservation_id=reservation_id))
+    await receiver.send(reservation_event(ENDED, reservation_id=reservation_id, version=2))
     await receiver.settle()
     assert switch.config_commands == sent
     assert switch.port_state("Gi1/0/3").access_vlan == 1

@@ -20,9 +20,11 @@ import uvicorn
 from conftest import Receiver, ReceiverFactory, make_settings, reservation_event
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import SecretStr
 from reservation_common.auth import InvalidTokenError, TokenVerifier
 from reservation_common.events import EventType
 from switch_port_webhook import Settings, SimulatedSwitch
+from switch_port_webhook.simulator import VlanState
 
 STARTING = EventType.RESERVATION_STARTING
 ENDED = EventType.RESERVATION_ENDED
@@ -36,8 +38,11 @@ class Backend:
     url: str = ""
     reports: list[dict[str, Any]] = field(default_factory=list)
     tokens: list[str] = field(default_factory=list)
-    answers: list[int] = field(default_factory=list)  # status codes to answer first
-    requests: int = 0
+    answers: list[int] = field(default_factory=list)  # status codes to answer reports first
+    requests: int = 0  # reports received
+    # The reservations as the platform has them now (an event's data), read by the integration.
+    current: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
+    reads: int = 0
 
     def states(self) -> list[str]:
         return [r["state"] for r in self.reports]
@@ -49,6 +54,19 @@ async def stand_in_backend(
 ) -> AsyncIterator[Backend]:
     verifier = TokenVerifier(issuer, "reservation-api", discovery_url=discovery_url)
     app = FastAPI()
+
+    @app.get("/api/v1/reservations/{reservation_id}/provisioning")
+    async def current(reservation_id: uuid.UUID, request: Request) -> JSONResponse:
+        seen.reads += 1
+        token = request.headers.get("authorization", "").removeprefix("Bearer ")
+        try:
+            principal = await verifier.verify(token)
+        except InvalidTokenError:
+            return JSONResponse({"title": "bad token"}, status_code=401)
+        data = seen.current.get(reservation_id)
+        if principal.client_id != CLIENT_ID or data is None:
+            return JSONResponse({"title": "not found"}, status_code=404)
+        return JSONResponse(data)
 
     @app.post("/api/v1/reservations/{reservation_id}/provisioning")
     async def provisioning(reservation_id: uuid.UUID, request: Request) -> JSONResponse:
@@ -106,7 +124,9 @@ async def reporting_receiver(
     test_realm: Any,
     receiver_factory: ReceiverFactory,
 ) -> Receiver:
-    return await receiver_factory(reporting_settings(switch, backend, test_realm))
+    return await receiver_factory(
+        reporting_settings(switch, backend, test_realm), platform=backend.current
+    )
 
 
 async def test_start_and_end_are_reported_with_a_valid_service_token(
@@ -114,6 +134,7 @@ async def test_start_and_end_are_reported_with_a_valid_service_token(
 ) -> None:
     reservation_id = uuid.uuid4()
     await reporting_receiver.send(reservation_event(STARTING, reservation_id=reservation_id))
+    await reporting_receiver.settle()
     await reporting_receiver.send(reservation_event(ENDED, reservation_id=reservation_id))
     await reporting_receiver.settle()
 
@@ -185,7 +206,9 @@ async def test_failed_reports_never_undo_the_switch_work(
     receiver_factory: ReceiverFactory,
 ) -> None:
     backend.answers = [500] * 6  # both reports exhaust their 3 attempts
-    receiver = await receiver_factory(reporting_settings(switch, backend, test_realm))
+    receiver = await receiver_factory(
+        reporting_settings(switch, backend, test_realm), platform=backend.current
+    )
     await receiver.send(reservation_event(STARTING))
     await receiver.settle()
     assert backend.reports == []
@@ -211,9 +234,9 @@ async def test_wrong_client_secret_sends_no_report_but_does_the_work(
     receiver_factory: ReceiverFactory,
 ) -> None:
     settings = reporting_settings(switch, backend, test_realm).model_copy(
-        update={"client_secret": "not-the-secret"}
+        update={"client_secret": SecretStr("not-the-secret")}
     )
-    receiver = await receiver_factory(settings)
+    receiver = await receiver_factory(settings, platform=backend.current)
     await receiver.send(reservation_event(STARTING))
     await receiver.settle()
     assert backend.requests == 0
@@ -232,7 +255,20 @@ async def test_issuer_reached_at_another_address_than_it_names(
             settings = reporting_settings(switch, seen, realm).model_copy(
                 update={"oidc_discovery_url": realm.local_issuer}
             )
-            receiver = await receiver_factory(settings)
+            receiver = await receiver_factory(settings, platform=seen.current)
             await receiver.send(reservation_event(STARTING))
             await receiver.settle()
     assert seen.states() == ["in_progress", "ready"]
+
+
+async def test_vlan_in_use_is_reported_as_failed(
+    switch: SimulatedSwitch, backend: Backend, reporting_receiver: Receiver
+) -> None:
+    switch.running.vlans[142] = VlanState(142, "operators")
+    await reporting_receiver.send(reservation_event(STARTING))
+    await reporting_receiver.settle()
+    assert backend.states() == ["in_progress", "failed"]
+    assert backend.reports[1]["message"] == (
+        "VLAN 142 is in use on this switch and was not created for reservations"
+    )
+    assert switch.config_commands == []

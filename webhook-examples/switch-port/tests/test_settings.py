@@ -23,6 +23,7 @@ SWITCHES = {
 def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     monkeypatch.setenv("SWITCH_PORT_WEBHOOK_SECRET", "whsec_dGVzdA==")
     monkeypatch.setenv("SWITCH_PORT_SWITCHES", json.dumps(SWITCHES))
+    monkeypatch.setenv("SWITCH_PORT_ALLOWED_VLANS", "100-199")
     return monkeypatch
 
 
@@ -55,7 +56,7 @@ def test_client_secret_falls_back_to_the_platform_variable(env: pytest.MonkeyPat
     ("variable", "value", "message"),
     [
         ("SWITCH_PORT_ALLOWED_VLANS", "100-5000", "out of 1..4094"),
-        ("SWITCH_PORT_DEFAULT_VLAN", "500", "default VLAN"),  # inside the allow-list
+        ("SWITCH_PORT_DEFAULT_VLAN", "150", "default VLAN"),  # inside the allow-list
         ("SWITCH_PORT_ALLOWED_VLANS", "10;reload", "not a VLAN"),
         ("SWITCH_PORT_API_URL", "http://api", "needs client_secret"),
         ("SWITCH_PORT_PROVISION_ON", "reservation.created", "reservation.starting"),
@@ -88,4 +89,11 @@ def test_bad_switch_configuration_is_refused(
 def test_switch_names_are_plain(env: pytest.MonkeyPatch) -> None:
     env.setenv("SWITCH_PORT_SWITCHES", json.dumps({"sw 1": SWITCHES["sw1"]}))
     with pytest.raises(ValidationError, match="switch names"):
+        Settings()
+
+
+def test_tenant_vlans_have_no_default(env: pytest.MonkeyPatch) -> None:
+    # Before, 2-1001 was the default: the operator's own VLANs were handed to tenants.
+    env.delenv("SWITCH_PORT_ALLOWED_VLANS")
+    with pytest.raises(ValidationError, match="allowed_vlans"):
         Settings()

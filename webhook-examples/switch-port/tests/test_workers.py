@@ -77,7 +77,9 @@ async def test_full_queue_asks_the_platform_to_retry_later(
 ) -> None:
     receiver = await receiver_factory(make_settings(switch, queue_size=1))
     switch.command_delay = 0.05
-    events = [reservation_event(STARTING, interface=p) for p in PORTS[:3]]
+    events = [
+        reservation_event(STARTING, interface=p, vlan_id=150 + n) for n, p in enumerate(PORTS[:3])
+    ]
     ids = [f"msg_{n}" for n in range(3)]
     answers = [await receiver.send(e, msg_id=i) for e, i in zip(events, ids, strict=True)]
     busy = [a for a in answers if a.status_code == 503]
@@ -92,7 +94,7 @@ async def test_full_queue_asks_the_platform_to_retry_later(
             retry = await receiver.send(event, msg_id=msg_id)
             assert retry.status_code == 202
             await receiver.settle()
-    assert [switch.port_state(p).access_vlan for p in PORTS[:3]] == [142, 142, 142]
+    assert [switch.port_state(p).access_vlan for p in PORTS[:3]] == [150, 151, 152]
 
 
 async def test_ping_is_acknowledged_without_switch_work(

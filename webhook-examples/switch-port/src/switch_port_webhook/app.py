@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,14 +25,15 @@ from .driver import ScrapliIosDriver, SwitchDriver
 from .events import Envelope, ReservationPayload
 from .reporting import Reporter
 from .settings import Settings
-from .validation import Provision, Refused, Release, validate_provision, validate_release
-from .worker import Job, SwitchWorkers
+from .validation import Refused, validate_provision, validate_release
+from .worker import Job, JobKind, SwitchWorkers
 
 __all__ = ["create_app"]
 
 logger = logging.getLogger(__name__)
 
 RELEASE_EVENTS = frozenset({"reservation.ended", "reservation.cancelled"})
+UPDATE_EVENT = "reservation.updated"
 
 
 def _problem(status: int, title: str, detail: str, **headers: str) -> JSONResponse:
@@ -62,6 +64,31 @@ class _SeenIds:
         self._ids.pop(message_id, None)
 
 
+class _Newest:
+    """The newest event seen per reservation (by its ``version``), for the last ``size`` ones.
+
+    Without a platform URL this is the receiver's idea of a reservation's current state: a
+    ``reservation.starting`` that arrives after the ``reservation.cancelled`` of the same
+    reservation is older, and the cancellation decides.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._payloads: OrderedDict[uuid.UUID, ReservationPayload] = OrderedDict()
+        self._size = size
+
+    def record(self, payload: ReservationPayload) -> None:
+        rid = payload.reservation.id
+        known = self._payloads.get(rid)
+        if known is None or known.reservation.version <= payload.reservation.version:
+            self._payloads[rid] = payload
+        self._payloads.move_to_end(rid)
+        if len(self._payloads) > self._size:
+            self._payloads.popitem(last=False)
+
+    def get(self, reservation_id: uuid.UUID) -> ReservationPayload | None:
+        return self._payloads.get(reservation_id)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -71,7 +98,8 @@ def create_app(
     settings = settings or Settings()  # values come from the environment
     webhook = Webhook(settings.webhook_secret.get_secret_value())
     reporter = Reporter(settings, transport=report_transport)
-    workers = SwitchWorkers(settings, driver or ScrapliIosDriver(), reporter)
+    newest = _Newest(settings.dedupe_size)
+    workers = SwitchWorkers(settings, driver or ScrapliIosDriver(), reporter, latest=newest.get)
     seen = _SeenIds(settings.dedupe_size)
 
     @asynccontextmanager
@@ -114,9 +142,18 @@ def create_app(
             seen.add(message_id)
         return response
 
+    def _kind(event_type: str) -> JobKind | None:
+        if event_type == settings.provision_on:
+            return "start"
+        if event_type in RELEASE_EVENTS:
+            return "release"
+        if event_type == UPDATE_EVENT:
+            return "update"
+        return None
+
     def _dispatch(envelope: Envelope, message_id: str) -> JSONResponse:
-        is_start = envelope.type == settings.provision_on
-        if not is_start and envelope.type not in RELEASE_EVENTS:
+        kind = _kind(envelope.type)
+        if kind is None:
             return _answer(200, status="ignored", reason=f"{envelope.type} needs no switch work")
         try:
             payload = ReservationPayload.model_validate(envelope.data)
@@ -125,19 +162,25 @@ def create_app(
             where = ".".join(str(part) for part in first["loc"])
             reason = f"not a reservation event: data.{where}: {first['msg']}"
             return _answer(200, status="refused", reason=reason)
-        request: Provision | Release
+        newest.record(payload)
+        switches: list[str]
         try:
-            if is_start:
-                request = validate_provision(payload, settings)
+            if kind == "start":
+                switches = [validate_provision(payload, settings).target.switch]
+            elif kind == "release":
+                switches = [validate_release(payload, settings).target.switch]
             else:
-                request = validate_release(payload, settings)
+                # A change may have moved the reservation off a port on any switch; each
+                # switch's worker gives back what the reservation holds there and no longer has.
+                switches = workers.switches
         except Refused as refusal:
             logger.warning("event %s refused: %s", envelope.id, refusal.reason)
-            if is_start:
+            if kind == "start":
                 reporter.report(payload.reservation.id, "failed", refusal.reason)
             return _answer(200, status="refused", reason=refusal.reason)
-        if not workers.submit(Job(request, envelope.id)):
-            return _problem(503, "Busy", "the switch queue is full", **{"Retry-After": "30"})
+        for switch in switches:
+            if not workers.submit(Job(kind, switch, payload, envelope.id)):
+                return _problem(503, "Busy", "the switch queue is full", **{"Retry-After": "30"})
         logger.info("event %s (%s) queued, webhook-id %s", envelope.id, envelope.type, message_id)
         return _answer(202, status="queued")
 

@@ -14,7 +14,13 @@ from typing import Protocol
 from scrapli import AuthOptions, Cli, LookupKeyValue, SessionOptions, TransportSsh2Options
 from scrapli.exceptions import ScrapliException
 
-from .ios import PortConfig, VlanEntry, parse_running_interface, parse_vlan_brief
+from .ios import (
+    PortConfig,
+    VlanEntry,
+    parse_interface_descriptions,
+    parse_running_interface,
+    parse_vlan_brief,
+)
 from .settings import SwitchConfig
 
 __all__ = ["ScrapliIosDriver", "SwitchDriver", "SwitchError", "SwitchSession"]
@@ -28,6 +34,8 @@ class SwitchSession(Protocol):
     def port_config(self, interface: str) -> PortConfig: ...
 
     def vlans(self) -> dict[int, VlanEntry]: ...
+
+    def descriptions(self) -> dict[str, str]: ...
 
     def configure(self, commands: Sequence[str]) -> None: ...
 
@@ -57,6 +65,9 @@ class _ScrapliSession:
 
     def vlans(self) -> dict[int, VlanEntry]:
         return parse_vlan_brief(self._show("show vlan brief"))
+
+    def descriptions(self) -> dict[str, str]:
+        return parse_interface_descriptions(self._show("show interfaces description"))
 
     def configure(self, commands: Sequence[str]) -> None:
         result = self._cli.send_inputs(

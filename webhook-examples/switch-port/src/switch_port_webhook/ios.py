@@ -9,6 +9,7 @@ __all__ = [
     "PortConfig",
     "VlanEntry",
     "canonical_interface",
+    "parse_interface_descriptions",
     "parse_running_interface",
     "parse_vlan_brief",
     "short_interface",
@@ -109,3 +110,23 @@ def parse_running_interface(interface: str, output: str) -> PortConfig:
         elif line == "shutdown":
             shutdown = True
     return PortConfig(interface, mode, vlan, shutdown, description)
+
+
+def parse_interface_descriptions(output: str) -> dict[str, str]:
+    """Parse ``show interfaces description``: canonical interface name -> description.
+
+    The description column starts where the header's ``Description`` starts; ports without a
+    description are left out.
+    """
+    column: int | None = None
+    descriptions: dict[str, str] = {}
+    for line in output.splitlines():
+        if column is None:
+            if line.startswith("Interface") and "Description" in line:
+                column = line.index("Description")
+            continue
+        name = canonical_interface(line.split(" ", 1)[0]) if line.strip() else None
+        text = line[column:].strip() if len(line) > column else ""
+        if name and text:
+            descriptions[name] = text
+    return descriptions

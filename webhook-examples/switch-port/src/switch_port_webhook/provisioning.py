@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .driver import SwitchError, SwitchSession
-from .ios import PortConfig, short_interface
+from .ios import PortConfig, VlanEntry, short_interface
 from .settings import Settings
 from .validation import Provision, Refused, Release
 
-__all__ = ["MARKER_PREFIX", "Outcome", "provision", "release"]
+__all__ = ["MARKER_PREFIX", "Outcome", "held_ports", "provision", "release"]
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +64,7 @@ def provision(session: SwitchSession, request: Provision, settings: Settings) ->
                 "which this integration did not set"
             )
     vlans = session.vlans()
+    _check_vlan_is_free(session, request, vlans.get(vlan), settings)
     if holder is not None and _is_ready(port, vlan) and vlan in vlans:
         return Outcome("ready", _ready_message(details), details)
 
@@ -87,6 +88,32 @@ def provision(session: SwitchSession, request: Provision, settings: Settings) ->
     if not _is_ready(after, vlan):
         raise SwitchError(f"port {details['port']} is not on VLAN {vlan} after configuration")
     return Outcome("ready", _ready_message(details), details, changed=True)
+
+
+def held_ports(session: SwitchSession, reservation_id: uuid.UUID) -> list[str]:
+    """The ports of this switch that carry the reservation's marker."""
+    marker = _marker(reservation_id)
+    return sorted(name for name, text in session.descriptions().items() if text == marker)
+
+
+def _check_vlan_is_free(
+    session: SwitchSession, request: Provision, entry: VlanEntry | None, settings: Settings
+) -> None:
+    """A tenant VLAN is one network per reservation: never the operator's, never shared.
+
+    A VLAN that exists on the switch under another name was made by someone else (the operator,
+    another tool); one of ours with a port of another reservation on it is that reservation's
+    network. Either way joining it would let this reservation into a network it was not given.
+    """
+    if entry is None:
+        return
+    vlan = request.vlan_id
+    if entry.name != f"{settings.vlan_name_prefix}{vlan}":
+        raise Refused(f"VLAN {vlan} is in use on this switch and was not created for reservations")
+    mine = str(request.reservation_id)
+    for other in sorted(entry.ports - {request.target.interface}):
+        if _holder(session.port_config(other)) != mine:
+            raise Refused(f"VLAN {vlan} is in use by another reservation")
 
 
 def release(session: SwitchSession, request: Release, settings: Settings) -> Outcome:

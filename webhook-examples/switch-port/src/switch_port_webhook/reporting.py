@@ -175,6 +175,45 @@ class Reporter:
         if self.enabled:
             self._queue.put_nowait(_Report(reservation_id, state, message, details or {}))
 
+    def _retrying(self) -> AsyncRetrying:
+        return AsyncRetrying(
+            stop=stop_after_attempt(self._settings.report_attempts),
+            wait=wait_exponential_jitter(
+                multiplier=self._settings.report_backoff_seconds,
+                max=self._settings.report_backoff_seconds * 30,
+                jitter=self._settings.report_backoff_seconds,
+            ),
+            retry=retry_if_exception_type((TransientReportError, httpx.TransportError)),
+            reraise=True,
+        )
+
+    async def current(self, reservation_id: uuid.UUID) -> dict[str, Any] | None:
+        """The reservation as the platform has it now (an event's ``data``), or None when the
+        platform does not show it to this integration (unknown, or not bound to it).
+
+        Raises :class:`ReportError` when the platform cannot answer.
+        """
+        assert self._settings.api_url is not None
+        url = (
+            f"{self._settings.api_url.rstrip('/')}/api/v1/reservations/"
+            f"{reservation_id}/provisioning"
+        )
+        async for attempt in self._retrying():
+            with attempt:
+                token = await self._tokens.token()
+                response = await self._client.get(url, headers={"Authorization": f"Bearer {token}"})
+                if response.status_code == 401:
+                    self._tokens.invalidate()
+                    raise TransientReportError("the platform refused the token")
+                if response.status_code in (403, 404):
+                    return None
+                _raise_for_status(response, "reading the reservation")
+                body = response.json()
+                if not isinstance(body, dict):
+                    raise ReportError("the platform answered a reservation that is not an object")
+                return body
+        raise AssertionError("unreachable: tenacity reraises")
+
     async def _run(self) -> None:
         while True:
             report = await self._queue.get()
@@ -193,17 +232,7 @@ class Reporter:
                 self._queue.task_done()
 
     async def _deliver(self, report: _Report) -> None:
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self._settings.report_attempts),
-            wait=wait_exponential_jitter(
-                multiplier=self._settings.report_backoff_seconds,
-                max=self._settings.report_backoff_seconds * 30,
-                jitter=self._settings.report_backoff_seconds,
-            ),
-            retry=retry_if_exception_type((TransientReportError, httpx.TransportError)),
-            reraise=True,
-        )
-        async for attempt in retrying:
+        async for attempt in self._retrying():
             with attempt:
                 await self._post(report)
 

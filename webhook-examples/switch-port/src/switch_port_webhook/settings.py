@@ -94,7 +94,9 @@ class Settings(BaseSettings):
 
     provision_on: Literal["reservation.starting", "reservation.started"] = "reservation.starting"
     switches: dict[str, SwitchConfig] = Field(default_factory=dict)
-    allowed_vlans: Annotated[frozenset[int], NoDecode] = parse_vlan_ranges("2-1001")
+    # The tenant VLANs: the only ones reservations get, one reservation each. No default: only
+    # the operator knows which VLANs of the switches are free for tenants.
+    allowed_vlans: Annotated[frozenset[int], NoDecode]
     # Never handed out, whatever the allow-list says (IOS reserves 1002-1005).
     reserved_vlans: Annotated[frozenset[int], NoDecode] = parse_vlan_ranges("1,1002-1005")
     default_vlan: int = Field(default=1, ge=1, le=4094)

@@ -148,6 +148,9 @@ class _Session:
                 _Command(("terminal", "width", "<text>"), _ok, config=False),
                 show_vlan,
                 _Command(
+                    ("show", "interfaces", "description"), self._show_descriptions, config=False
+                ),
+                _Command(
                     ("show", "running-config", "interface", "<iface>"),
                     self._show_run_interface,
                     config=False,
@@ -310,6 +313,16 @@ class _Session:
             head = f"{vid:<4} {running.vlans[vid].name:<32} {status:<9} {chunks[0]}"
             lines.append(head.rstrip())
             lines.extend(f"{'':<48}{chunk}" for chunk in chunks[1:])
+        return "\n".join(lines)
+
+    def _show_descriptions(self) -> str:
+        lines = [f"{'Interface':<31}{'Status':<15}{'Protocol':<9}Description"]
+        for port in self.switch.running.interfaces.values():
+            status, protocol = ("admin down", "down") if port.shutdown else ("up", "up")
+            row = (
+                f"{short_interface(port.name):<31}{status:<15}{protocol:<9}{port.description or ''}"
+            )
+            lines.append(row.rstrip())
         return "\n".join(lines)
 
     def _show_run_interface(self, interface: InterfaceState) -> str:
