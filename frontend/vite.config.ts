@@ -2,8 +2,17 @@
 import { fileURLToPath, URL } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
+import { contentSecurityPolicy, REFERRER_POLICY } from './src/config/csp';
 
 const apiTarget = process.env.API_PROXY_TARGET ?? 'http://127.0.0.1:8000';
+// The identity provider public/config.js names (the dev/test realm), under both loopback names.
+const idpOrigins = (process.env.DEV_OIDC_ORIGINS ?? 'http://localhost:8080 http://127.0.0.1:8080').split(/\s+/).filter(Boolean);
+const securityHeaders = (dev: boolean) => ({
+  'Content-Security-Policy': contentSecurityPolicy({ connect: idpOrigins, frame: idpOrigins, dev }),
+  'Referrer-Policy': REFERRER_POLICY,
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+});
 
 export default defineConfig({
   plugins: [react()],
@@ -14,7 +23,10 @@ export default defineConfig({
     port: 5173,
     strictPort: true,
     proxy: { '/api': apiTarget },
+    headers: securityHeaders(true),
   },
+  // `npm run preview` serves the build under the production policy.
+  preview: { headers: securityHeaders(false) },
   build: {
     target: 'es2022',
     sourcemap: true,

@@ -33,6 +33,10 @@ export async function signIn(browser, baseUrl, username, password) {
   openPages.add(page);
   const errors = [];
   page.on('pageerror', (error) => errors.push(String(error)));
+  // The app runs under its Content-Security-Policy: anything it blocks fails the scenario.
+  page.on('console', (message) => {
+    if (/Content[- ]Security[- ]Policy/i.test(message.text())) errors.push(`CSP: ${message.text()}`);
+  });
   await page.goto(`${baseUrl}/`);
   await page.waitForSelector('#kc-form-login');
   await page.fill('#username', username);

@@ -3,7 +3,9 @@ a non-root final stage, commands that exist, and build contexts that contain wha
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 import tomllib
 from dataclasses import dataclass
 from fnmatch import fnmatch
@@ -116,3 +118,66 @@ def test_frontend_image_writes_runtime_config_from_the_environment(repo: Path) -
     assert "location = /config.js" in conf and "listen 8081" in conf
     steps = instructions(repo / "frontend/Dockerfile")
     assert any("40-write-config-js.sh /docker-entrypoint.d/" in v for k, v in steps if k == "COPY")
+
+
+NGINX_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self' https://api.example.org https://id.example.org; "
+    "frame-src https://id.example.org; frame-ancestors 'none'; base-uri 'self'; "
+    "form-action 'self'; object-src 'none'"
+)
+SECURITY_HEADERS = "include /tmp/frontend-config/security-headers.conf;"
+
+
+def _write_config(repo: Path, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["sh", str(repo / "frontend/nginx/40-write-config-js.sh")],
+        env={"PATH": os.environ["PATH"], "FRONTEND_CONFIG_DIR": str(tmp_path), **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def test_frontend_image_writes_its_content_security_policy(repo: Path, tmp_path: Path) -> None:
+    done = _write_config(
+        repo,
+        tmp_path,
+        FRONTEND_API_URL="https://api.example.org/api/v1",
+        FRONTEND_OIDC_ISSUER="https://id.example.org/realms/reservations",
+    )
+    assert done.returncode == 0, done.stderr
+    headers = (tmp_path / "security-headers.conf").read_text(encoding="utf-8")
+    assert f'add_header Content-Security-Policy "{NGINX_POLICY}" always;' in headers
+    assert 'add_header Referrer-Policy "strict-origin-when-cross-origin" always;' in headers
+    assert 'add_header X-Frame-Options "DENY" always;' in headers
+
+    same_origin = _write_config(
+        repo, tmp_path, FRONTEND_OIDC_ISSUER="https://id.example.org/realms/reservations"
+    )
+    assert same_origin.returncode == 0, same_origin.stderr
+    policy = (tmp_path / "security-headers.conf").read_text(encoding="utf-8")
+    assert "connect-src 'self' https://id.example.org;" in policy
+
+
+def test_frontend_image_refuses_an_origin_that_would_break_the_header(
+    repo: Path, tmp_path: Path
+) -> None:
+    done = _write_config(repo, tmp_path, FRONTEND_OIDC_ISSUER='https://id.example.org"; evil')
+    assert done.returncode != 0
+    assert not (tmp_path / "security-headers.conf").exists()
+
+
+def test_every_nginx_location_keeps_the_security_headers(repo: Path) -> None:
+    # nginx forgets the server's add_header lines in a location that sets its own, so each
+    # location includes them again (Referrer-Policy and the CSP on every answer).
+    conf = (repo / "frontend/nginx/default.conf").read_text(encoding="utf-8")
+    body = conf.split("server {", 1)[1]
+    locations = re.findall(r"location\s+[^{]+\{([^}]*)\}", body)
+    assert len(locations) >= 4
+    for block in locations:
+        assert SECURITY_HEADERS in block, block
+    server_level = re.sub(r"location\s+[^{]+\{[^}]*\}", "", body)
+    assert SECURITY_HEADERS in server_level
+    assert "add_header Referrer-Policy" not in conf  # only through the included file

@@ -20,6 +20,7 @@ from reservation_be.kit.db import create_engine, create_sessionmaker
 from reservation_be.kit.errors import PROBLEM_JSON, Problem, install_error_handlers
 from reservation_be.kit.middleware import BodySizeLimitMiddleware, Metrics, RequestContextMiddleware
 from reservation_be.kit.rate_limit import RateLimiter
+from reservation_be.kit.security_headers import FrontendSecurityHeaders, content_security_policy
 from reservation_be.settings import Settings, get_settings
 from reservation_be.workers.runner import run_workers
 
@@ -145,6 +146,11 @@ def create_app(settings: Settings | None = None, **state: Any) -> FastAPI:
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
 
     if settings.frontend_dist is not None:
+        # The app calls the API on this origin (its config.js says so in dev mode).
+        app.add_middleware(
+            FrontendSecurityHeaders,
+            policy=content_security_policy(api_url="/api/v1", issuer=settings.oidc_issuer),
+        )
         # Low-priority routes: the API wins; unknown client-side routes get index.html.
         app.frontend("/", directory=settings.frontend_dist, fallback="index.html", check_dir=True)
     return app

@@ -56,7 +56,9 @@ describe('notification bell', () => {
       http.get(`${API}/notifications/unread-count`, () => HttpResponse.json({ unread })),
       http.get(`${API}/events/stream`, ({ request }) => {
         streamCalls += 1;
+        // The token travels in the header, never in the URL (proxies log URLs).
         expect(request.headers.get('Authorization')).toBe('Bearer test-token');
+        expect(new URL(request.url).search).not.toContain('token');
         unread = 1;
         return sseResponse('event: notification\ndata: {"id":"n3","message":"Port Gi1/0/7 on VLAN 42"}\n\n');
       }),
