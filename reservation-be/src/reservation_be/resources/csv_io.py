@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +21,7 @@ from pydantic import ValidationError
 from reservation_be.kit.errors import FieldError, UnprocessableEntity
 from reservation_be.models.resource import Resource
 from reservation_be.models.resource_type import ResourceType
+from reservation_be.resources.repository import MAX_DEPTH
 from reservation_be.resources.schemas import ResourceCreate
 
 COLUMNS = ["name", "type", "parent", "description", "location", "status", "attributes"]
@@ -79,7 +82,10 @@ def parse(raw: bytes) -> Parsed:
     try:
         rows = list(reader)
     except csv.Error as exc:
-        raise CsvImportError(f"Malformed CSV: {exc}.") from exc
+        line = reader.reader.line_num  # the DictReader's own count lags one row
+        raise CsvImportError(
+            f"Malformed CSV at line {line}: {exc}.", errors=[_error(line, None, str(exc))]
+        ) from exc
     if len(rows) > MAX_LINES:
         raise CsvImportError(f"At most {MAX_LINES} lines per import.")
     if not rows:
@@ -89,6 +95,10 @@ def parse(raw: bytes) -> Parsed:
             errors.append(_error(number, None, "more cells than header columns"))
             continue
         cells = {k: (v or "").strip() for k, v in row.items()}
+        with_nul = [column for column, value in cells.items() if "\x00" in value]
+        if with_nul:  # PostgreSQL's text cannot hold it, not even in a lookup
+            errors.append(_error(number, with_nul[0], "must not contain NUL (\\u0000)"))
+            continue
         names.add(cells.get("name", ""))
         attributes: Any = {}
         if cells.get("attributes"):
@@ -97,8 +107,14 @@ def parse(raw: bytes) -> Parsed:
             except json.JSONDecodeError as exc:
                 errors.append(_error(number, "attributes", f"not JSON: {exc.msg}"))
                 continue
+            except RecursionError:
+                errors.append(_error(number, "attributes", "nested too deeply"))
+                continue
             if not isinstance(attributes, dict):
                 errors.append(_error(number, "attributes", "must be a JSON object"))
+                continue
+            if (problem := _unstorable(attributes)) is not None:
+                errors.append(_error(number, "attributes", problem))
                 continue
         if not cells.get("type"):
             errors.append(_error(number, "type", "required"))
@@ -133,6 +149,30 @@ def parse(raw: bytes) -> Parsed:
     return Parsed(lines=lines, errors=errors, names=names)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _unstorable(value: Any) -> str | None:
+    """Why PostgreSQL's ``jsonb`` would refuse ``value`` (escapes in the cell can spell NUL,
+    unpaired surrogates and numbers beyond a double), or None."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str):
+            if "\x00" in node:
+                return "must not contain NUL (\\u0000)"
+            if _SURROGATE.search(node):
+                return "must not contain unpaired UTF-16 surrogates"
+        elif isinstance(node, float) and not math.isfinite(node):
+            return "numbers must be finite"
+    return None
+
+
 def resolve(
     parsed: Parsed, *, types: dict[str, ResourceType], existing: dict[str, Resource]
 ) -> list[Line]:
@@ -154,30 +194,44 @@ def resolve(
             errors.append(_error(line.number, "type", f"unknown resource type {line.type_name!r}"))
         if line.parent_name is not None and line.parent_name not in names_in_file | set(existing):
             errors.append(_error(line.number, "parent", f"unknown parent {line.parent_name!r}"))
-    ordered: list[Line] = []
-    state: dict[str, int] = {}  # 1 = visiting, 2 = done
-
-    def visit(line: Line) -> None:
-        mark = state.get(line.name)
-        if mark == 2:
-            return
-        if mark == 1:
-            errors.append(_error(line.number, "parent", "parents form a cycle"))
-            return
-        state[line.name] = 1
-        parent = in_file.get(line.parent_name or "")
-        if parent is not None and parent is not line:
-            visit(parent)
-        elif parent is line:
-            errors.append(_error(line.number, "parent", "a resource cannot be its own parent"))
-        state[line.name] = 2
-        ordered.append(line)
-
-    for line in lines:
-        visit(line)
+    ordered = _parents_first(lines, in_file, errors)
     if errors:
         errors.sort(key=lambda e: int(e.loc[2]))
         raise CsvImportError(_summary(errors), errors=errors)
+    return ordered
+
+
+def _parents_first(
+    lines: list[Line], in_file: dict[str, Line], errors: list[FieldError]
+) -> list[Line]:
+    """The lines ordered so a parent comes before its children; cycles and chains deeper
+    than the hierarchy allows become errors. Iterative: a file may hold a chain of any length."""
+    ordered: list[Line] = []
+    depth: dict[str, int] = {}  # of a line already ordered, below the file's own roots
+    for line in lines:
+        chain: list[Line] = []  # from ``line`` up to the first ancestor already ordered
+        on_chain: set[str] = set()
+        current: Line | None = line
+        while current is not None and current.name not in depth:
+            if current.name in on_chain:
+                errors.append(_error(current.number, "parent", "parents form a cycle"))
+                break
+            on_chain.add(current.name)
+            chain.append(current)
+            parent = in_file.get(current.parent_name or "")
+            if parent is current:
+                errors.append(
+                    _error(current.number, "parent", "a resource cannot be its own parent")
+                )
+                parent = None
+            current = parent
+        above = depth[current.name] if current is not None and current.name in depth else -1
+        for member in reversed(chain):
+            above += 1
+            depth[member.name] = above
+            if above > MAX_DEPTH:
+                errors.append(_error(member.number, "parent", f"more than {MAX_DEPTH} levels deep"))
+            ordered.append(member)
     return ordered
 
 

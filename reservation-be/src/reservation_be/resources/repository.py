@@ -129,8 +129,9 @@ async def with_type(session: AsyncSession, resource_id: uuid.UUID) -> Resource |
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-# The hierarchy is acyclic (moves that would close a cycle are refused), but the bound keeps a
-# corrupted tree from looping forever.
+# How far below its root a resource may be. The recursive queries stop there, and the slots
+# of a booking cover its subtree only that deep, so the service refuses any create, move or
+# import that would place a resource deeper (docs/architecture.md).
 MAX_DEPTH = 64
 
 
@@ -184,6 +185,7 @@ _SUBTREE_IDS = select(SUBTREE.c.id)
 _ANCESTORS = select(PATH.c.id, PATH.c.name).where(PATH.c.depth > 0).order_by(PATH.c.depth.desc())
 _PATH_IDS = select(PATH.c.id).order_by(PATH.c.depth.desc())
 _IN_SUBTREE = select(SUBTREE.c.id).where(SUBTREE.c.id == bindparam("candidate"))
+_SUBTREE_HEIGHT = select(func.max(SUBTREE.c.depth))
 
 
 async def subtree(
@@ -224,6 +226,12 @@ async def lock_path(session: AsyncSession, resource_id: uuid.UUID) -> list[uuid.
             select(Resource.id).where(Resource.id == rid).with_for_update(key_share=True)
         )
     return ids
+
+
+async def subtree_height(session: AsyncSession, root_id: uuid.UUID) -> int:
+    """How many levels lie below ``root_id`` (0 for a leaf)."""
+    height = await session.execute(_SUBTREE_HEIGHT, {"subtree_root": root_id})
+    return int(height.scalar_one() or 0)
 
 
 async def is_in_subtree(session: AsyncSession, root_id: uuid.UUID, candidate_id: uuid.UUID) -> bool:

@@ -73,6 +73,19 @@ class HierarchyCycle(UnprocessableEntity):
     slug, title = "hierarchy-cycle", "The move would make a cycle"
 
 
+class HierarchyTooDeep(UnprocessableEntity):
+    slug, title = "hierarchy-too-deep", "The hierarchy would be too deep"
+
+
+def _check_depth(depth: int) -> None:
+    """``depth``: how far below its root the deepest resource of the change would be."""
+    if depth > repository.MAX_DEPTH:
+        raise HierarchyTooDeep(
+            f"A resource can be at most {repository.MAX_DEPTH} levels below its root.",
+            errors=_field("parent_id", f"more than {repository.MAX_DEPTH} levels deep"),
+        )
+
+
 class PlacementConflict(Conflict):
     slug, title = "placement-conflict", "The new parent is booked when the subtree is"
 
@@ -182,7 +195,8 @@ async def _place_under(
         raise PlacementConflict(detail, extra=extra) from exc
 
 
-async def _lock_parent(session: AsyncSession, site_id: uuid.UUID, parent_id: uuid.UUID) -> None:
+async def _lock_parent(session: AsyncSession, site_id: uuid.UUID, parent_id: uuid.UUID) -> int:
+    """Lock the parent's path; return the depth a child of it has."""
     path = await repository.lock_path(session, parent_id)
     parent = await repository.get(session, parent_id)
     if not path or parent is None or parent.site_id != site_id:
@@ -190,6 +204,7 @@ async def _lock_parent(session: AsyncSession, site_id: uuid.UUID, parent_id: uui
             "parent_id does not name a resource of this site.",
             errors=_field("parent_id", "unknown resource in this site"),
         )
+    return len(path)
 
 
 async def create(
@@ -203,7 +218,7 @@ async def _create(
     session: AsyncSession, actor: Actor, ctx: SiteContext, body: ResourceCreate
 ) -> Resource:
     if body.parent_id is not None:
-        await _lock_parent(session, ctx.site_id, body.parent_id)
+        _check_depth(await _lock_parent(session, ctx.site_id, body.parent_id))
     resource = Resource(site_id=ctx.site_id, **body.model_dump())
     resource.status = body.status.value
     session.add(resource)
@@ -273,12 +288,13 @@ async def _lock_move(
     if resource.parent_id is not None:
         await repository.lock_path(session, resource.parent_id)
     if new_parent is not None:
-        await _lock_parent(session, ctx.site_id, new_parent)
+        depth = await _lock_parent(session, ctx.site_id, new_parent)
         if await repository.is_in_subtree(session, resource.id, new_parent):
             raise HierarchyCycle(
                 "The new parent is this resource or one of its descendants.",
                 errors=_field("parent_id", "would make a cycle"),
             )
+        _check_depth(depth + await repository.subtree_height(session, resource.id))
 
 
 async def update(
