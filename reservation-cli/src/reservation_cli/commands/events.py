@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from reservation_cli.output import OutputFormat, console, when
+from reservation_cli.output import OutputFormat, console, err_console, when
 from reservation_cli.state import OutputOpt, get_state, output_of
 
 app = typer.Typer(
@@ -78,6 +78,8 @@ def tail(
             # The stream ends when the access token expires: reconnect with a fresh one,
             # replaying the notifications missed meanwhile.
             with session.stream("/events/stream", params=params, last_event_id=last_id) as response:
+                if last_id is None and seen == 0:
+                    err_console().print("Listening for live updates (Ctrl-C stops).")
                 for event, event_id, raw in parse_sse(response.iter_lines()):
                     last_id = event_id or last_id
                     try:
