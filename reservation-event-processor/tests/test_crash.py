@@ -9,7 +9,7 @@ import signal
 import sys
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
@@ -120,6 +120,12 @@ async def test_kill_9_mid_delivery_loses_nothing_and_duplicates_keep_their_webho
             timeout=60,
             what="every event at both receivers",
         )
+        # The receivers having every event is not the end: an attempt cut by kill -9 after the
+        # receiver answered stays pending until its lease runs out, then it is sent again (same
+        # webhook-id) and recorded. Wait for that, bounded, before the graceful stop.
+        await wait_until(
+            lambda: count_succeeded(sm), 2 * EVENTS, timeout=60, what="every delivery recorded"
+        )
         # Graceful stop on SIGTERM.
         assert await processor.kill(signal.SIGTERM) == 0
     finally:
@@ -134,10 +140,25 @@ async def test_kill_9_mid_delivery_loses_nothing_and_duplicates_keep_their_webho
         webhook_ids[(r.path, json.loads(r.body)["id"])].add(r.webhook_id)
     assert len(webhook_ids) == 2 * EVENTS
     assert all(len(ids) == 1 for ids in webhook_ids.values())
+    assert await count_succeeded(sm) == 2 * EVENTS
+
+
+async def count_succeeded(sm: SM) -> int:
     async with sm() as session:
         succeeded = await session.execute(
             select(func.count())
             .select_from(WebhookDelivery)
             .where(WebhookDelivery.status == "succeeded")
         )
-    assert succeeded.scalar_one() == 2 * EVENTS
+    return int(succeeded.scalar_one())
+
+
+async def wait_until(
+    measure: Callable[[], Awaitable[int]], expected: int, *, timeout: float, what: str
+) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while (value := await measure()) != expected:
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}: {value} of {expected}")
+        await asyncio.sleep(0.1)
