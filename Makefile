@@ -4,7 +4,8 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 # Python parts, each with its own tests/ directory; `tests/` holds cross-part suites.
 PY_PARTS := reservation-common keycloak reservation-be reservation-event-processor \
-            reservation-cli webhook-examples/minimal webhook-examples/switch-port tests
+            reservation-cli webhook-examples/minimal webhook-examples/switch-port \
+            webhook-examples/server-provisioning tests
 PYTEST_ARGS ?=
 
 .PHONY: services install dev test test-python test-frontend lint format bench bench-short
@@ -39,7 +40,7 @@ test-frontend:
 lint:
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen ruff check .
-	$(UV) run --frozen mypy reservation-common/src keycloak/src reservation-be/src reservation-event-processor/src reservation-cli/src webhook-examples/switch-port/src devmode
+	$(UV) run --frozen mypy reservation-common/src keycloak/src reservation-be/src reservation-event-processor/src reservation-cli/src webhook-examples/switch-port/src webhook-examples/server-provisioning/src devmode
 
 format:
 	$(UV) run --frozen ruff format .

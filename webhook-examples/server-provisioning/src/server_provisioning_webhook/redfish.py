@@ -1,0 +1,138 @@
+"""Talking to a host's BMC. Drivers are synchronous and run in a worker thread.
+
+The interface is what a provisioning round needs; :class:`SushyRedfishDriver` implements it
+over Redfish with ``sushy``. Another back end (a Metal3 ``BareMetalHost`` patched through the
+Kubernetes API, IPMI with ``pyghmi``) implements the same four methods; see the README.
+
+Exceptions::
+
+    BmcError            the BMC could not be reached, refused a request, or timed out
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+import sushy
+from sushy import exceptions as sushy_errors
+
+from .settings import HostConfig
+
+__all__ = ["BmcError", "HostDriver", "SushyRedfishDriver"]
+
+
+class BmcError(Exception):
+    """The BMC could not be reached, refused a request, or did not finish in time."""
+
+
+class HostDriver(Protocol):
+    def power_off(self, host: HostConfig) -> None: ...
+
+    def boot_from_media(self, host: HostConfig, *, image_url: str, seed_url: str) -> None:
+        """Insert the OS image and the user-data seed as virtual media, boot once from it,
+        power on."""
+        ...
+
+    def eject_all(self, host: HostConfig) -> None: ...
+
+    def is_on(self, host: HostConfig) -> bool: ...
+
+
+class SushyRedfishDriver:
+    """Redfish over HTTP(S) with sushy: power, one-time boot device, virtual media."""
+
+    def __init__(self, *, timeout_seconds: float = 30.0, power_wait_seconds: float = 120.0) -> None:
+        self._timeout = timeout_seconds
+        self._power_wait = power_wait_seconds
+
+    def _connect(self, host: HostConfig) -> tuple[sushy.Sushy, object]:
+        try:
+            root = sushy.Sushy(
+                f"{host.bmc_url.rstrip('/')}/redfish/v1",
+                username=host.username,
+                password=host.bmc_password(),
+                verify=host.verify_tls,
+                read_timeout=int(self._timeout),
+                connect_timeout=int(self._timeout),
+            )
+            system = root.get_system(host.system_id)
+        except (sushy_errors.SushyError, OSError) as error:
+            raise BmcError(f"BMC {host.bmc_url}: {_short(error)}") from error
+        return root, system
+
+    def _media(self, root: sushy.Sushy, system: object) -> list[object]:
+        members = []
+        for manager_id in root.get_manager_collection().members_identities:
+            manager = root.get_manager(manager_id)
+            members.extend(manager.virtual_media.get_members())
+        return members
+
+    def power_off(self, host: HostConfig) -> None:
+        _, system = self._connect(host)
+        try:
+            if system.power_state != sushy.PowerState.OFF:  # type: ignore[attr-defined]
+                system.reset_system(sushy.ResetType.FORCE_OFF)  # type: ignore[attr-defined]
+            self._wait_power(system, sushy.PowerState.OFF)
+        except sushy_errors.SushyError as error:
+            raise BmcError(f"BMC {host.bmc_url}: power off: {_short(error)}") from error
+
+    def boot_from_media(self, host: HostConfig, *, image_url: str, seed_url: str) -> None:
+        root, system = self._connect(host)
+        try:
+            cd = floppy = None
+            for media in self._media(root, system):
+                types = set(media.media_types)  # type: ignore[attr-defined]
+                if cd is None and types & {sushy.VirtualMediaType.CD, sushy.VirtualMediaType.DVD}:
+                    cd = media
+                elif floppy is None and types & {
+                    sushy.VirtualMediaType.FLOPPY,
+                    sushy.VirtualMediaType.USB_STICK,
+                }:
+                    floppy = media
+            if cd is None or floppy is None:
+                raise BmcError(f"BMC {host.bmc_url}: no CD and removable virtual media slots")
+            for media, url in ((cd, image_url), (floppy, seed_url)):
+                if media.inserted:  # type: ignore[attr-defined]
+                    media.eject_media()  # type: ignore[attr-defined]
+                media.insert_media(url, inserted=True, write_protected=True)  # type: ignore[attr-defined]
+            system.set_system_boot_options(  # type: ignore[attr-defined]
+                sushy.BootSource.CD, enabled=sushy.BootSourceOverrideEnabled.ONCE
+            )
+            system.reset_system(sushy.ResetType.ON)  # type: ignore[attr-defined]
+            self._wait_power(system, sushy.PowerState.ON)
+        except sushy_errors.SushyError as error:
+            raise BmcError(f"BMC {host.bmc_url}: {_short(error)}") from error
+
+    def eject_all(self, host: HostConfig) -> None:
+        root, system = self._connect(host)
+        try:
+            for media in self._media(root, system):
+                media.refresh()  # type: ignore[attr-defined]
+                if media.inserted or media.image:  # type: ignore[attr-defined]
+                    media.eject_media()  # type: ignore[attr-defined]
+        except sushy_errors.SushyError as error:
+            raise BmcError(f"BMC {host.bmc_url}: eject: {_short(error)}") from error
+
+    def is_on(self, host: HostConfig) -> bool:
+        _, system = self._connect(host)
+        try:
+            system.refresh()  # type: ignore[attr-defined]
+            return bool(system.power_state == sushy.PowerState.ON)  # type: ignore[attr-defined]
+        except sushy_errors.SushyError as error:
+            raise BmcError(f"BMC {host.bmc_url}: {_short(error)}") from error
+
+    def _wait_power(self, system: object, state: object) -> None:
+        deadline = time.monotonic() + self._power_wait
+        while True:
+            system.refresh()  # type: ignore[attr-defined]
+            if system.power_state == state:  # type: ignore[attr-defined]
+                return
+            if time.monotonic() >= deadline:
+                raise BmcError(f"the host did not reach power state {state} in time")
+            time.sleep(0.5)
+
+
+def _short(error: BaseException) -> str:
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return text[:300]
