@@ -22,6 +22,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     true,
 )
 from sqlalchemy.dialects.postgresql import TSTZRANGE, UUID, Range
@@ -132,6 +133,28 @@ _BUSY = (
 )
 _NO_RESERVATION = uuid.UUID(int=0)
 
+# Bookings that could collide queue on one lock before their slots are inserted: the booked
+# resource exclusively, each ancestor shared, root first. Without it, concurrent inserts of
+# overlapping slots each put their GiST entry in, then wait for each other: a lock cycle per
+# pair that PostgreSQL breaks only after ``deadlock_timeout``, one pair at a time.
+# Taken inside the slot savepoint, so a booking that lost releases them at once.
+# The keys are hashtextextended(resource id, 7497075): the seed keeps them apart from other
+# advisory-lock users hashing the same text.
+_LOCK_BOOKING = text(
+    """
+WITH RECURSIVE path(id, parent_id, depth) AS (
+    SELECT id, parent_id, 0 FROM resources WHERE id = :resource_id
+    UNION ALL
+    SELECT r.id, r.parent_id, p.depth + 1 FROM resources r JOIN path p ON r.id = p.parent_id
+    WHERE p.depth < 64
+)
+SELECT count(CASE WHEN depth = 0 THEN pg_advisory_xact_lock(key)
+                  ELSE pg_advisory_xact_lock_shared(key) END)
+FROM (SELECT depth, hashtextextended(id::text, 7497075) AS key
+      FROM path ORDER BY depth DESC) ordered
+"""
+).bindparams(bindparam("resource_id", type_=UUID(as_uuid=True)))
+
 
 async def insert_slots(
     session: AsyncSession,
@@ -145,6 +168,16 @@ async def insert_slots(
         _INSERT_SLOTS,
         {"subtree_root": resource_id, "reservation_id": reservation_id, "period": period},
     )
+
+
+async def lock_for_booking(session: AsyncSession, resource_id: uuid.UUID) -> None:
+    """Queue behind every running booking that could overlap one of ``resource_id``.
+
+    Bookings of the resource itself wait for each other, and so do bookings of it and of an
+    ancestor; bookings of siblings do not. The exclusion constraint still decides: the lock only
+    makes the losers wait for the winner's commit, one at a time, instead of for each other.
+    """
+    await session.execute(_LOCK_BOOKING, {"resource_id": resource_id})
 
 
 async def delete_slots(session: AsyncSession, reservation_id: uuid.UUID) -> None:

@@ -346,6 +346,7 @@ async def _hold(
             async with session.begin_nested():
                 if replace:
                     await repository.delete_slots(session, reservation.id)
+                await repository.lock_for_booking(session, reservation.resource_id)
                 await repository.insert_slots(
                     session,
                     reservation_id=reservation.id,
