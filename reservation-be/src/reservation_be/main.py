@@ -77,10 +77,21 @@ def _problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
         problem = {"$ref": "#/components/schemas/Problem"}
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
-                response = operation.get("responses", {}).get("422")
+                responses = operation.get("responses", {})
+                response = responses.get("422")
                 if response is not None:
                     response["content"] = {PROBLEM_JSON: {"schema": problem}}
                     response["description"] = "Invalid request"
+                if "401" in responses:
+                    # Every authenticated call counts against the caller's rate limit.
+                    responses.setdefault(
+                        "429",
+                        {
+                            "description": "Too many requests (see the Retry-After header)",
+                            "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+                            "content": {PROBLEM_JSON: {"schema": problem}},
+                        },
+                    )
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.pop("HTTPValidationError", None)
         components.pop("ValidationError", None)

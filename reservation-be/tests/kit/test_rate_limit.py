@@ -117,3 +117,10 @@ async def test_counts_reach_postgresql_in_the_background(settings, auth, db):
 
 async def _equals(value, expected: int) -> bool:  # type: ignore[no-untyped-def]
     return await value() == expected
+
+
+async def test_the_openapi_declares_the_429_of_authenticated_operations(client):
+    schema = (await client.get("/api/v1/openapi.json")).json()
+    me = schema["paths"]["/api/v1/users/me"]["get"]["responses"]
+    assert me["429"]["headers"]["Retry-After"]["schema"] == {"type": "integer"}
+    assert "429" not in schema["paths"]["/healthz"]["get"]["responses"]

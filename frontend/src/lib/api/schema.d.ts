@@ -21,6 +21,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sign-in settings for clients (public) */
+        get: operations["client_config_api_v1_config_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/notifications": {
         parameters: {
             query?: never;
@@ -176,7 +193,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Read For Integration
+         * @description The reservation as it is now, in the shape of an event's ``data``, for an integration.
+         *
+         *     Same access as the report below: only a client-credentials token of an integration bound to
+         *     the reservation. Integrations read it before acting on an event, since an event may arrive
+         *     after the reservation was cancelled or moved to another resource.
+         */
+        get: operations["read_for_integration_api_v1_reservations__reservation_id__provisioning_get"];
         put?: never;
         /**
          * Report Provisioning
@@ -673,6 +698,16 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AncestorRef */
+        AncestorRef: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+        };
         /** AttemptRead */
         AttemptRead: {
             /** Duration Ms */
@@ -746,6 +781,15 @@ export interface components {
             resource_id: string;
             /** Start */
             start: string;
+        };
+        /**
+         * ClientConfig
+         * @description What a client needs to sign in before it holds any token.
+         */
+        ClientConfig: {
+            /** Api Version */
+            api_version: string;
+            oidc: components["schemas"]["OidcConfig"];
         };
         /** DeliveryRead */
         DeliveryRead: {
@@ -882,6 +926,28 @@ export interface components {
             /** Read At */
             read_at: string | null;
         };
+        /** OidcConfig */
+        OidcConfig: {
+            /** Audience */
+            audience: string;
+            /** Cli Client Id */
+            cli_client_id: string;
+            /** Discovery Url */
+            discovery_url: string;
+            /** Issuer */
+            issuer: string;
+        };
+        /** OwnerData */
+        OwnerData: {
+            /** Email */
+            email?: string | null;
+            /** Id */
+            id: string;
+            /** Ssh Keys */
+            ssh_keys?: string[];
+            /** Username */
+            username: string;
+        };
         /** PageMeta */
         PageMeta: {
             /** Page */
@@ -959,6 +1025,22 @@ export interface components {
             items: components["schemas"]["WebhookRead"][];
             meta: components["schemas"]["PageMeta"];
         };
+        /**
+         * Period
+         * @description Half-open interval [start, end) in UTC.
+         */
+        Period: {
+            /**
+             * End
+             * Format: date-time
+             */
+            end: string;
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+        };
         /** PingAccepted */
         PingAccepted: {
             /** Event Id */
@@ -1002,6 +1084,19 @@ export interface components {
             state: components["schemas"]["ProvisioningState"];
             /** Updated At */
             updated_at: string | null;
+        };
+        /** ProvisioningData */
+        ProvisioningData: {
+            /** Details */
+            details?: {
+                [key: string]: unknown;
+            };
+            /** Message */
+            message?: string | null;
+            /** State */
+            state: string;
+            /** Updated At */
+            updated_at?: string | null;
         };
         /** ProvisioningRead */
         ProvisioningRead: {
@@ -1095,6 +1190,41 @@ export interface components {
             start: string;
             /** Title */
             title: string;
+        };
+        /** ReservationData */
+        ReservationData: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Parameters */
+            parameters?: {
+                [key: string]: unknown;
+            };
+            period: components["schemas"]["Period"];
+            provisioning?: components["schemas"]["ProvisioningData"] | null;
+            /** Status */
+            status: string;
+            /** Title */
+            title: string;
+            /** Version */
+            version: number;
+        };
+        /** ReservationEventData */
+        ReservationEventData: {
+            /** Due At */
+            due_at?: string | null;
+            /** Lateness Seconds */
+            lateness_seconds?: number | null;
+            owner: components["schemas"]["OwnerData"];
+            /** Previous Status */
+            previous_status?: string | null;
+            /** Request Id */
+            request_id?: string | null;
+            reservation: components["schemas"]["ReservationData"];
+            resource: components["schemas"]["ResourceData"];
+            site: components["schemas"]["SiteRef"];
         };
         /** ReservationRead */
         ReservationRead: {
@@ -1200,6 +1330,25 @@ export interface components {
              * Format: uuid
              */
             type_id: string;
+        };
+        /** ResourceData */
+        ResourceData: {
+            /** Attributes */
+            attributes?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Path */
+            path?: components["schemas"]["AncestorRef"][];
+            /** Status */
+            status: string;
+            type: components["schemas"]["ResourceTypeRef"];
         };
         /** ResourceRead */
         ResourceRead: {
@@ -1383,6 +1532,16 @@ export interface components {
             /** Updated At */
             updated_at: string;
         };
+        /** ResourceTypeRef */
+        ResourceTypeRef: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+        };
         /**
          * ResourceTypeUpdate
          * @description Only the fields sent change; ``null`` clears an optional limit.
@@ -1493,6 +1652,18 @@ export interface components {
             /** Version */
             version: number;
             visibility: components["schemas"]["SiteVisibility"];
+        };
+        /** SiteRef */
+        SiteRef: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Slug */
+            slug: string;
         };
         /**
          * SiteRole
@@ -1743,9 +1914,11 @@ export interface components {
     headers: never;
     pathItems: never;
 }
+export type AncestorRef = components['schemas']['AncestorRef'];
 export type AttemptRead = components['schemas']['AttemptRead'];
 export type AuditEntryOut = components['schemas']['AuditEntryOut'];
 export type BusyPeriod = components['schemas']['BusyPeriod'];
+export type ClientConfig = components['schemas']['ClientConfig'];
 export type DeliveryRead = components['schemas']['DeliveryRead'];
 export type DeliveryStatus = components['schemas']['DeliveryStatus'];
 export type EventType = components['schemas']['EventType'];
@@ -1757,6 +1930,8 @@ export type MemberAdd = components['schemas']['MemberAdd'];
 export type MemberOut = components['schemas']['MemberOut'];
 export type MemberUpdate = components['schemas']['MemberUpdate'];
 export type NotificationOut = components['schemas']['NotificationOut'];
+export type OidcConfig = components['schemas']['OidcConfig'];
+export type OwnerData = components['schemas']['OwnerData'];
 export type PageMeta = components['schemas']['PageMeta'];
 export type PageAttemptRead = components['schemas']['Page_AttemptRead_'];
 export type PageAuditEntryOut = components['schemas']['Page_AuditEntryOut_'];
@@ -1769,10 +1944,12 @@ export type PageResourceTreeNode = components['schemas']['Page_ResourceTreeNode_
 export type PageResourceTypeRead = components['schemas']['Page_ResourceTypeRead_'];
 export type PageSiteOut = components['schemas']['Page_SiteOut_'];
 export type PageWebhookRead = components['schemas']['Page_WebhookRead_'];
+export type Period = components['schemas']['Period'];
 export type PingAccepted = components['schemas']['PingAccepted'];
 export type Problem = components['schemas']['Problem'];
 export type ProfileUpdate = components['schemas']['ProfileUpdate'];
 export type Provisioning = components['schemas']['Provisioning'];
+export type ProvisioningData = components['schemas']['ProvisioningData'];
 export type ProvisioningRead = components['schemas']['ProvisioningRead'];
 export type ProvisioningReport = components['schemas']['ProvisioningReport'];
 export type ProvisioningState = components['schemas']['ProvisioningState'];
@@ -1781,23 +1958,28 @@ export type RedeliverCount = components['schemas']['RedeliverCount'];
 export type RedeliverFailed = components['schemas']['RedeliverFailed'];
 export type ReportedState = components['schemas']['ReportedState'];
 export type ReservationCreate = components['schemas']['ReservationCreate'];
+export type ReservationData = components['schemas']['ReservationData'];
+export type ReservationEventData = components['schemas']['ReservationEventData'];
 export type ReservationRead = components['schemas']['ReservationRead'];
 export type ReservationSort = components['schemas']['ReservationSort'];
 export type ReservationStatus = components['schemas']['ReservationStatus'];
 export type ReservationUpdate = components['schemas']['ReservationUpdate'];
 export type ResourceCreate = components['schemas']['ResourceCreate'];
+export type ResourceData = components['schemas']['ResourceData'];
 export type ResourceRead = components['schemas']['ResourceRead'];
 export type ResourceSort = components['schemas']['ResourceSort'];
 export type ResourceStatus = components['schemas']['ResourceStatus'];
 export type ResourceTreeNode = components['schemas']['ResourceTreeNode'];
 export type ResourceTypeCreate = components['schemas']['ResourceTypeCreate'];
 export type ResourceTypeRead = components['schemas']['ResourceTypeRead'];
+export type ResourceTypeRef = components['schemas']['ResourceTypeRef'];
 export type ResourceTypeUpdate = components['schemas']['ResourceTypeUpdate'];
 export type ResourceUpdate = components['schemas']['ResourceUpdate'];
 export type RotateSecret = components['schemas']['RotateSecret'];
 export type SecretInfo = components['schemas']['SecretInfo'];
 export type SiteCreate = components['schemas']['SiteCreate'];
 export type SiteOut = components['schemas']['SiteOut'];
+export type SiteRef = components['schemas']['SiteRef'];
 export type SiteRole = components['schemas']['SiteRole'];
 export type SiteUpdate = components['schemas']['SiteUpdate'];
 export type SiteVisibility = components['schemas']['SiteVisibility'];
@@ -1885,6 +2067,36 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    client_config_api_v1_config_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientConfig"];
+                };
+            };
         };
     };
     list_notifications_api_v1_notifications_get: {
@@ -1940,6 +2152,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     mark_all_read_api_v1_notifications_read_all_post: {
@@ -1980,6 +2202,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     unread_count_api_v1_notifications_unread_count_get: {
@@ -2017,6 +2249,16 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2075,6 +2317,16 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2158,6 +2410,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_reservation_api_v1_reservations_post: {
@@ -2224,6 +2486,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_reservation_api_v1_reservations__reservation_id__get: {
@@ -2279,6 +2551,16 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2383,6 +2665,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     approve_reservation_api_v1_reservations__reservation_id__approve_post: {
@@ -2465,6 +2757,16 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2559,6 +2861,87 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_for_integration_api_v1_reservations__reservation_id__provisioning_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reservation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReservationEventData"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     report_provisioning_api_v1_reservations__reservation_id__provisioning_post: {
@@ -2628,6 +3011,16 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2722,6 +3115,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_resource_type_api_v1_resource_types__type_id__get: {
@@ -2777,6 +3180,16 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2846,6 +3259,16 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2927,6 +3350,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_resource_api_v1_resources__resource_id__get: {
@@ -2982,6 +3415,16 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3051,6 +3494,16 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3132,6 +3585,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_busy_api_v1_resources__resource_id__busy_get: {
@@ -3191,6 +3654,16 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3263,6 +3736,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_subtree_api_v1_resources__resource_id__subtree_get: {
@@ -3329,6 +3812,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_sites_api_v1_sites_get: {
@@ -3380,6 +3873,16 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3452,6 +3955,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_site_api_v1_sites__site_ref__get: {
@@ -3508,6 +4021,16 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3590,6 +4113,16 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3694,6 +4227,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_members_api_v1_sites__site_ref__members_get: {
@@ -3756,6 +4299,16 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3832,6 +4385,16 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3920,6 +4483,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     change_role_api_v1_sites__site_ref__members__user_id__patch: {
@@ -3998,6 +4571,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_resource_types_api_v1_sites__site__resource_types_get: {
@@ -4060,6 +4643,16 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4135,6 +4728,16 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4217,6 +4820,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_resource_api_v1_sites__site__resources_post: {
@@ -4292,6 +4905,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     export_resources_api_v1_sites__site__resources_export_get: {
@@ -4347,6 +4970,16 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4439,6 +5072,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_webhooks_api_v1_sites__site__webhooks_get: {
@@ -4499,6 +5142,16 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4573,6 +5226,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_webhook_api_v1_sites__site__webhooks__webhook_id__get: {
@@ -4635,6 +5298,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_webhook_api_v1_sites__site__webhooks__webhook_id__delete: {
@@ -4689,6 +5362,16 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4784,6 +5467,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_deliveries_api_v1_sites__site__webhooks__webhook_id__deliveries_get: {
@@ -4857,6 +5550,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     redeliver_failed_api_v1_sites__site__webhooks__webhook_id__deliveries_redeliver_failed_post: {
@@ -4917,6 +5620,16 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4985,6 +5698,16 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5064,6 +5787,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     rotate_webhook_secret_api_v1_sites__site__webhooks__webhook_id__rotate_secret_post: {
@@ -5124,6 +5857,16 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5202,6 +5945,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_me_api_v1_users_me_get: {
@@ -5239,6 +5992,16 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5295,6 +6058,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_ssh_keys_api_v1_users_me_ssh_keys_get: {
@@ -5332,6 +6105,16 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5392,6 +6175,16 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5459,6 +6252,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_ssh_key_api_v1_users_me_ssh_keys__key_id__delete: {
@@ -5512,6 +6315,16 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5577,6 +6390,16 @@ export interface operations {
             /** @description Invalid request */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
