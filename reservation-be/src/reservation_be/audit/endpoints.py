@@ -10,7 +10,7 @@ from reservation_be.auth import ActorDep
 from reservation_be.kit.db import SessionDep
 from reservation_be.kit.errors import problem_responses
 from reservation_be.kit.pagination import Page, PaginationDep
-from reservation_be.kit.schemas import UTCDatetime
+from reservation_be.kit.types import Text, Timestamp
 
 router = APIRouter(prefix="/audit", tags=["audit"], responses=problem_responses(401, 403))
 
@@ -25,12 +25,12 @@ async def list_audit(
     session: SessionDep,
     actor: ActorDep,
     pagination: PaginationDep,
-    site: Annotated[str | None, Query(max_length=63, description="Site id or slug")] = None,
-    entity: Annotated[str | None, Query(max_length=64)] = None,
-    entity_id: Annotated[str | None, Query(max_length=255)] = None,
-    actor_id: Annotated[str | None, Query(alias="actor", max_length=255)] = None,
-    since: Annotated[UTCDatetime | None, Query(description="From (inclusive), RFC 3339")] = None,
-    until: Annotated[UTCDatetime | None, Query(description="Until (exclusive), RFC 3339")] = None,
+    site: Annotated[Text | None, Query(max_length=63, description="Site id or slug")] = None,
+    entity: Annotated[Text | None, Query(max_length=64)] = None,
+    entity_id: Annotated[Text | None, Query(max_length=255)] = None,
+    actor_id: Annotated[Text | None, Query(alias="actor", max_length=255)] = None,
+    since: Annotated[Timestamp | None, Query(description="From (inclusive)")] = None,
+    until: Annotated[Timestamp | None, Query(description="Until (exclusive)")] = None,
 ) -> Page[AuditEntryOut]:
     items, total = await service.list_entries(
         session,

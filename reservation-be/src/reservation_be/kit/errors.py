@@ -17,6 +17,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from reservation_be.kit.types import NO_NUL_PATTERN
+
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
@@ -161,12 +163,25 @@ def problem_response(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
+def _message(err: dict[str, Any]) -> str:
+    ctx = err.get("ctx") or {}
+    if err.get("type") == "string_pattern_mismatch" and ctx.get("pattern") == NO_NUL_PATTERN:
+        return "must not contain NUL (\\u0000) characters"
+    return str(err.get("msg", ""))
+
+
 def _field_errors(exc: RequestValidationError) -> list[FieldError]:
     out = []
     for err in exc.errors():
-        loc = [p if isinstance(p, int) else str(p) for p in err.get("loc", ())]
-        out.append(FieldError(loc=loc, msg=str(err.get("msg", "")), type=str(err.get("type", ""))))
+        # Keys of a JSON object can land in the location; escape what PostgreSQL or a log
+        # line could choke on.
+        loc = [p if isinstance(p, int) else _printable(str(p)) for p in err.get("loc", ())]
+        out.append(FieldError(loc=loc, msg=_message(err), type=str(err.get("type", ""))))
     return out
+
+
+def _printable(value: str) -> str:
+    return value if value.isprintable() else value.encode("unicode_escape").decode("ascii")
 
 
 async def _handle_reservation_error(request: Request, exc: Exception) -> JSONResponse:

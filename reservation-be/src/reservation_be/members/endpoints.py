@@ -8,6 +8,8 @@ from reservation_be.auth import ActorDep
 from reservation_be.kit.db import SessionDep
 from reservation_be.kit.errors import problem_responses
 from reservation_be.kit.pagination import Page, PaginationDep
+from reservation_be.kit.params import SiteRef
+from reservation_be.kit.types import Text
 from reservation_be.members import service
 from reservation_be.members.directory import UserDirectory, get_directory
 from reservation_be.members.schemas import MemberAdd, MemberOut, MemberUpdate
@@ -19,8 +21,7 @@ router = APIRouter(
     responses=problem_responses(401, 403, 404),
 )
 
-SiteRef = Annotated[str, Path(description="Site id or slug", max_length=63)]
-UserId = Annotated[str, Path(description="The member's user id", max_length=255)]
+UserId = Annotated[Text, Path(description="The member's user id", min_length=1, max_length=255)]
 DirectoryDep = Annotated[UserDirectory, Depends(get_directory)]
 
 

@@ -5,13 +5,14 @@ from typing import Annotated
 from pydantic import Field
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
+from reservation_be.kit.types import Text
 from reservation_be.models import SiteRole
 from reservation_be.users.schemas import UserSummary
 
 
 class MemberAdd(InputSchema):
     identifier: Annotated[
-        str,
+        Text,
         Field(min_length=1, max_length=320, description="Username or e-mail address"),
     ]
     role: SiteRole = SiteRole.MEMBER

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field
 
 from reservation_be.kit.schemas import InputSchema, Schema
+from reservation_be.kit.types import JsonObject, Text
 from reservation_be.reservations.schemas import Provisioning
 
 MAX_DETAILS_BYTES = 16 * 1024
@@ -30,8 +31,8 @@ def _small(details: dict[str, Any]) -> dict[str, Any]:
 
 class ProvisioningReport(InputSchema):
     state: ReportedState
-    message: Annotated[str, Field(max_length=2000)] = ""
-    details: Annotated[dict[str, Any], AfterValidator(_small)] = Field(
+    message: Annotated[Text, Field(max_length=2000)] = ""
+    details: Annotated[JsonObject, AfterValidator(_small)] = Field(
         default_factory=dict, description="e.g. {'port': 'Gi1/0/7', 'vlan': 42}"
     )
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from reservation_be.auth import ActorDep
 from reservation_be.kit.db import SessionDep
@@ -11,6 +11,8 @@ from reservation_be.kit.errors import problem_responses
 from reservation_be.kit.etag import etag_for, set_etag
 from reservation_be.kit.idempotency import IdempotencyDep
 from reservation_be.kit.pagination import Page, PaginationDep
+from reservation_be.kit.params import IfMatch
+from reservation_be.kit.types import Text
 from reservation_be.models.reservation import ReservationStatus
 from reservation_be.reservations import service
 from reservation_be.reservations.schemas import (
@@ -23,11 +25,6 @@ from reservation_be.reservations.schemas import (
 )
 
 router = APIRouter(tags=["reservations"])
-
-IfMatch = Annotated[
-    str | None,
-    Header(alias="If-Match", max_length=200, description="The ETag you read"),
-]
 
 
 @router.post(
@@ -73,12 +70,12 @@ async def list_reservations(
     actor: ActorDep,
     pagination: PaginationDep,
     mine: Annotated[bool, Query(description="Only reservations you own")] = False,
-    site: Annotated[str | None, Query(max_length=100, description="Site id or slug")] = None,
+    site: Annotated[Text | None, Query(max_length=100, description="Site id or slug")] = None,
     resource_id: uuid.UUID | None = None,
     include_subtree: Annotated[
         bool, Query(description="With resource_id: also reservations of its descendants")
     ] = False,
-    owner_id: Annotated[str | None, Query(max_length=255)] = None,
+    owner_id: Annotated[Text | None, Query(max_length=255)] = None,
     status_: Annotated[list[ReservationStatus] | None, Query(alias="status")] = None,
     start: Annotated[
         BookingTime | None, Query(description="Reservations overlapping [start, end)")

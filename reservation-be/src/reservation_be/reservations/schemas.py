@@ -1,34 +1,21 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import Field, ValidatorFunctionWrapHandler, WrapValidator, model_validator
+from pydantic import Field, model_validator
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
+from reservation_be.kit.types import JsonObject, Text, Timestamp
 from reservation_be.models.reservation import ProvisioningState, ReservationStatus
 
-_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-_LATEST = datetime(9000, 1, 1, tzinfo=UTC)
-
-
-def _bookable_time(value: Any, handler: ValidatorFunctionWrapHandler) -> datetime:
-    # Leaves room for lead times and teardown graces without leaving the calendar; wraps the
-    # UTC conversion, which overflows for instants like 0001-01-01T00:00+14:00.
-    try:
-        parsed: datetime = handler(value)
-    except OverflowError as exc:
-        raise ValueError("must be between 2000-01-01 and 9000-01-01") from exc
-    if not _EARLIEST <= parsed <= _LATEST:
-        raise ValueError("must be between 2000-01-01 and 9000-01-01")
-    return parsed
-
-
-BookingTime = Annotated[UTCDatetime, WrapValidator(_bookable_time)]
-Title = Annotated[str, Field(min_length=1, max_length=200)]
-Description = Annotated[str, Field(max_length=4000)]
+# The platform's one bounded timestamp type (years 2000-8999, see kit/types.py): room for
+# lead times and teardown graces without leaving the calendar.
+BookingTime = Timestamp
+Title = Annotated[Text, Field(min_length=1, max_length=200)]
+Description = Annotated[Text, Field(max_length=4000)]
 
 
 class ReservationCreate(InputSchema):
@@ -37,8 +24,8 @@ class ReservationCreate(InputSchema):
     description: Description = ""
     start: BookingTime = Field(description="Inclusive start, RFC 3339 with an offset.")
     end: BookingTime = Field(description="Exclusive end, RFC 3339 with an offset.")
-    parameters: dict[str, Any] = Field(default_factory=dict)
-    owner_id: str | None = Field(
+    parameters: JsonObject = Field(default_factory=dict)
+    owner_id: Text | None = Field(
         default=None,
         max_length=255,
         description="Book on behalf of this site member (site and platform admins only).",
@@ -58,12 +45,12 @@ class ReservationUpdate(InputSchema):
     description: Description | None = None
     start: BookingTime | None = None
     end: BookingTime | None = None
-    parameters: dict[str, Any] | None = None
+    parameters: JsonObject | None = None
     resource_id: uuid.UUID | None = Field(default=None, description="Move to another resource.")
 
 
 class ReasonBody(InputSchema):
-    reason: Annotated[str, Field(max_length=2000)] | None = None
+    reason: Annotated[Text, Field(max_length=2000)] | None = None
 
 
 class Provisioning(Schema):
@@ -104,7 +91,7 @@ class ReservationFilter(Schema):
     site_id: uuid.UUID | None = None
     resource_id: uuid.UUID | None = None
     include_subtree: bool = False
-    owner_id: str | None = None
+    owner_id: Text | None = None
     status: list[ReservationStatus] | None = None
     start: datetime | None = None
     end: datetime | None = None

@@ -9,6 +9,8 @@ from reservation_be.auth import ActorDep
 from reservation_be.kit.db import SessionDep
 from reservation_be.kit.errors import problem_responses
 from reservation_be.kit.pagination import Page, PaginationDep
+from reservation_be.kit.params import SiteRef
+from reservation_be.kit.types import Text
 from reservation_be.resource_types import service
 from reservation_be.resource_types.schemas import (
     ResourceTypeCreate,
@@ -25,11 +27,11 @@ router = APIRouter(tags=["resource types"])
     responses=problem_responses(401, 403, 404, 422),
 )
 async def list_resource_types(
-    site: str,
+    site: SiteRef,
     session: SessionDep,
     actor: ActorDep,
     pagination: PaginationDep,
-    q: Annotated[str | None, Query(max_length=100, description="Name contains")] = None,
+    q: Annotated[Text | None, Query(max_length=100, description="Name contains")] = None,
 ) -> Page[ResourceTypeRead]:
     items, total = await service.list_types(session, actor, site, q=q, pagination=pagination)
     return Page[ResourceTypeRead].build(
@@ -44,7 +46,11 @@ async def list_resource_types(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def create_resource_type(
-    site: str, body: ResourceTypeCreate, session: SessionDep, actor: ActorDep, response: Response
+    site: SiteRef,
+    body: ResourceTypeCreate,
+    session: SessionDep,
+    actor: ActorDep,
+    response: Response,
 ) -> ResourceTypeRead:
     rtype = await service.create(session, actor, site, body)
     response.headers["Location"] = f"/api/v1/resource-types/{rtype.id}"

@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 from pydantic.functional_validators import AfterValidator
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
+from reservation_be.kit.types import Duration, JsonObject, OptionalDuration, Text
 from reservation_be.models.resource_type import DEFAULT_PARAMETERS_SCHEMA
 
 COLOR_PATTERN = r"^#[0-9a-fA-F]{6}$"
@@ -31,18 +32,18 @@ def _positive(value: timedelta | None) -> timedelta | None:
 
 
 # Durations accept seconds or ISO 8601 ("PT15M") and are returned as ISO 8601.
-NonNegativeDuration = Annotated[timedelta, AfterValidator(_non_negative)]
-PositiveDuration = Annotated[timedelta | None, AfterValidator(_positive)]
-Name = Annotated[str, Field(min_length=1, max_length=100)]
+NonNegativeDuration = Annotated[Duration, AfterValidator(_non_negative)]
+PositiveDuration = Annotated[OptionalDuration, AfterValidator(_positive)]
+Name = Annotated[Text, Field(min_length=1, max_length=100)]
 Color = Annotated[str, Field(pattern=COLOR_PATTERN)]
-Description = Annotated[str, Field(max_length=4000)]
+Description = Annotated[Text, Field(max_length=4000)]
 
 
 class ResourceTypeCreate(InputSchema):
     name: Name
     color: Color = "#4f46e5"
     description: Description = ""
-    parameters: dict[str, Any] = Field(
+    parameters: JsonObject = Field(
         default_factory=lambda: dict(DEFAULT_PARAMETERS_SCHEMA),
         description="JSON Schema (draft 2020-12) of the custom parameters a booking carries.",
     )
@@ -60,7 +61,7 @@ class ResourceTypeUpdate(InputSchema):
     name: Name | None = None
     color: Color | None = None
     description: Description | None = None
-    parameters: dict[str, Any] | None = None
+    parameters: JsonObject | None = None
     lead_time: NonNegativeDuration | None = None
     teardown_grace: NonNegativeDuration | None = None
     max_duration: PositiveDuration = None
@@ -84,11 +85,11 @@ class ResourceTypeRead(Schema):
     color: str
     description: str
     parameters: dict[str, Any]
-    lead_time: timedelta
-    teardown_grace: timedelta
-    max_duration: timedelta | None
-    booking_horizon: timedelta | None
-    minimum_notice: timedelta
+    lead_time: Duration
+    teardown_grace: Duration
+    max_duration: OptionalDuration
+    booking_horizon: OptionalDuration
+    minimum_notice: Duration
     requires_approval: bool
     created_at: UTCDatetime
     updated_at: UTCDatetime

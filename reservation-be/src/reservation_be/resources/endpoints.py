@@ -10,6 +10,8 @@ from reservation_be.auth import ActorDep
 from reservation_be.kit.db import SessionDep
 from reservation_be.kit.errors import FieldError, UnprocessableEntity, problem_responses
 from reservation_be.kit.pagination import Page, PaginationDep
+from reservation_be.kit.params import SiteRef
+from reservation_be.kit.types import Text, check_json
 from reservation_be.models.resource import ResourceStatus
 from reservation_be.reservations.schemas import BookingTime
 from reservation_be.resources import service
@@ -49,7 +51,13 @@ def _attributes_filter(raw: str | None) -> dict[str, Any] | None:
             "attributes must be a JSON object.",
             errors=[FieldError(loc=["query", "attributes"], msg="not an object", type="json")],
         )
-    return value
+    try:
+        return check_json(value)  # type: ignore[no-any-return]
+    except ValueError as exc:
+        raise UnprocessableEntity(
+            f"attributes: {exc}",
+            errors=[FieldError(loc=["query", "attributes"], msg=str(exc), type="json")],
+        ) from exc
 
 
 @router.get(
@@ -58,19 +66,19 @@ def _attributes_filter(raw: str | None) -> dict[str, Any] | None:
     responses=problem_responses(401, 403, 404, 422),
 )
 async def list_resources(
-    site: str,
+    site: SiteRef,
     session: SessionDep,
     actor: ActorDep,
     pagination: PaginationDep,
     q: Annotated[
-        str | None, Query(max_length=200, description="In name, description or location")
+        Text | None, Query(max_length=200, description="In name, description or location")
     ] = None,
     type_id: uuid.UUID | None = None,
     status_: Annotated[list[ResourceStatus] | None, Query(alias="status")] = None,
     parent_id: Annotated[uuid.UUID | None, Query(description="Direct children of")] = None,
     roots_only: bool = False,
     attributes: Annotated[
-        str | None,
+        Text | None,
         Query(max_length=2000, description='JSON object the attributes contain: {"rack": "A"}'),
     ] = None,
     sort: ResourceSort = ResourceSort.NAME,
@@ -100,7 +108,7 @@ async def list_resources(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def create_resource(
-    site: str, body: ResourceCreate, session: SessionDep, actor: ActorDep, response: Response
+    site: SiteRef, body: ResourceCreate, session: SessionDep, actor: ActorDep, response: Response
 ) -> ResourceRead:
     resource = await service.create(session, actor, site, body)
     response.headers["Location"] = f"/api/v1/resources/{resource.id}"
@@ -115,7 +123,7 @@ async def create_resource(
     openapi_extra=_CSV_BODY,
 )
 async def import_resources(
-    site: str, request: Request, session: SessionDep, actor: ActorDep
+    site: SiteRef, request: Request, session: SessionDep, actor: ActorDep
 ) -> ImportResult:
     created = await service.import_csv(session, actor, site, await request.body())
     return ImportResult(
@@ -131,7 +139,7 @@ async def import_resources(
         **problem_responses(401, 403, 404),
     },
 )
-async def export_resources(site: str, session: SessionDep, actor: ActorDep) -> Response:
+async def export_resources(site: SiteRef, session: SessionDep, actor: ActorDep) -> Response:
     body = await service.export_csv(session, actor, site)
     return Response(
         body,

@@ -7,11 +7,12 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
+from reservation_be.kit.types import JsonObject, Text
 from reservation_be.models.resource import ResourceStatus
 
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-Description = Annotated[str, Field(max_length=4000)]
-Location = Annotated[str, Field(max_length=200)]
+Name = Annotated[Text, Field(min_length=1, max_length=200)]
+Description = Annotated[Text, Field(max_length=4000)]
+Location = Annotated[Text, Field(max_length=200)]
 
 
 class ResourceCreate(InputSchema):
@@ -20,7 +21,7 @@ class ResourceCreate(InputSchema):
     name: Name
     description: Description = ""
     location: Location = ""
-    attributes: dict[str, Any] = Field(default_factory=dict)
+    attributes: JsonObject = Field(default_factory=dict)
     status: ResourceStatus = ResourceStatus.ACTIVE
 
 
@@ -32,7 +33,7 @@ class ResourceUpdate(InputSchema):
     name: Name | None = None
     description: Description | None = None
     location: Location | None = None
-    attributes: dict[str, Any] | None = None
+    attributes: JsonObject | None = None
     status: ResourceStatus | None = None
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from reservation_be.auth import ActorDep
 from reservation_be.kit.db import SessionDep
@@ -10,14 +10,13 @@ from reservation_be.kit.errors import problem_responses
 from reservation_be.kit.etag import set_etag
 from reservation_be.kit.idempotency import IdempotencyDep
 from reservation_be.kit.pagination import Page, PaginationDep
+from reservation_be.kit.params import IfMatch, SiteRef
+from reservation_be.kit.types import Text
 from reservation_be.models import SiteVisibility
 from reservation_be.sites import service
 from reservation_be.sites.schemas import SiteCreate, SiteOut, SiteUpdate
 
 router = APIRouter(prefix="/sites", tags=["sites"], responses=problem_responses(401, 403))
-
-SiteRef = Annotated[str, Path(description="Site id or slug", max_length=63)]
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 
 @router.get("", response_model=Page[SiteOut], summary="Sites the caller can see")
@@ -26,7 +25,7 @@ async def list_sites(
     actor: ActorDep,
     pagination: PaginationDep,
     visibility: SiteVisibility | None = None,
-    q: Annotated[str | None, Query(max_length=100, description="Search name or slug")] = None,
+    q: Annotated[Text | None, Query(max_length=100, description="Search name or slug")] = None,
 ) -> Page[SiteOut]:
     items, total = await service.list_sites(session, actor, pagination, visibility=visibility, q=q)
     return Page[SiteOut].build(items, total, pagination)

@@ -6,13 +6,14 @@ from typing import Annotated, Self
 from pydantic import Field, model_validator
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
+from reservation_be.kit.types import Text
 from reservation_be.models import SiteRole, SiteVisibility
 
 SLUG_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
 
 Slug = Annotated[str, Field(min_length=1, max_length=63, pattern=SLUG_PATTERN)]
-Name = Annotated[str, Field(min_length=1, max_length=255)]
-Description = Annotated[str, Field(max_length=10_000)]
+Name = Annotated[Text, Field(min_length=1, max_length=255)]
+Description = Annotated[Text, Field(max_length=10_000)]
 
 
 class SiteCreate(InputSchema):

@@ -8,6 +8,7 @@ from zoneinfo import available_timezones
 from pydantic import AfterValidator, Field
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
+from reservation_be.kit.types import Text
 
 
 @cache
@@ -45,17 +46,17 @@ class UserSummary(Schema):
 
 
 class ProfileUpdate(InputSchema):
-    display_name: Annotated[str, Field(min_length=1, max_length=255)] | None = None
+    display_name: Annotated[Text, Field(min_length=1, max_length=255)] | None = None
     timezone: Annotated[str, Field(max_length=64), AfterValidator(_valid_timezone)] | None = None
 
 
 class SshKeyCreate(InputSchema):
-    name: Annotated[str, Field(min_length=1, max_length=255)] | None = None
-    public_key: Annotated[str, Field(min_length=1, max_length=16_384)]
+    name: Annotated[Text, Field(min_length=1, max_length=255)] | None = None
+    public_key: Annotated[Text, Field(min_length=1, max_length=16_384)]
 
 
 class SshKeyUpdate(InputSchema):
-    name: Annotated[str, Field(min_length=1, max_length=255)]
+    name: Annotated[Text, Field(min_length=1, max_length=255)]
 
 
 class SshKeyOut(Schema):

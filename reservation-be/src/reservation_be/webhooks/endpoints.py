@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from reservation_common.crypto import SecretBox
 from reservation_common.events import EventType
 
@@ -13,7 +13,8 @@ from reservation_be.kit.errors import problem_responses
 from reservation_be.kit.etag import etag_for
 from reservation_be.kit.idempotency import IdempotencyDep
 from reservation_be.kit.pagination import Page, PaginationDep
-from reservation_be.kit.schemas import UTCDatetime
+from reservation_be.kit.params import IfMatch, SiteRef
+from reservation_be.kit.types import Timestamp
 from reservation_be.models.webhook_delivery import DeliveryStatus
 from reservation_be.settings import Settings
 from reservation_be.webhooks import service
@@ -35,10 +36,6 @@ router = APIRouter(tags=["webhooks"])
 
 BASE = "/sites/{site}/webhooks"
 ONE = BASE + "/{webhook_id}"
-
-IfMatch = Annotated[
-    str | None, Header(alias="If-Match", max_length=200, description="The ETag you read")
-]
 
 
 def _secret_box(request: Request) -> SecretBox:
@@ -70,7 +67,7 @@ def _with_etag(response: Response, read: WebhookRead) -> None:
     responses=problem_responses(401, 403, 404, 422),
 )
 async def create_webhook(
-    site: str,
+    site: SiteRef,
     body: WebhookCreate,
     session: SessionDep,
     actor: ActorDep,
@@ -97,7 +94,7 @@ async def create_webhook(
 
 @router.get(BASE, response_model=Page[WebhookRead], responses=problem_responses(401, 403, 404))
 async def list_webhooks(
-    site: str, session: SessionDep, actor: ActorDep, pagination: PaginationDep
+    site: SiteRef, session: SessionDep, actor: ActorDep, pagination: PaginationDep
 ) -> Page[WebhookRead]:
     items, total = await service.list_webhooks(session, actor, site, pagination=pagination)
     return Page[WebhookRead].build(items, total, pagination)
@@ -105,7 +102,7 @@ async def list_webhooks(
 
 @router.get(ONE, response_model=WebhookRead, responses=problem_responses(401, 403, 404, 422))
 async def get_webhook(
-    site: str, webhook_id: uuid.UUID, session: SessionDep, actor: ActorDep, response: Response
+    site: SiteRef, webhook_id: uuid.UUID, session: SessionDep, actor: ActorDep, response: Response
 ) -> WebhookRead:
     read = await service.get(session, actor, site, webhook_id)
     _with_etag(response, read)
@@ -116,7 +113,7 @@ async def get_webhook(
     ONE, response_model=WebhookRead, responses=problem_responses(401, 403, 404, 412, 422, 428)
 )
 async def update_webhook(
-    site: str,
+    site: SiteRef,
     webhook_id: uuid.UUID,
     body: WebhookUpdate,
     session: SessionDep,
@@ -137,7 +134,7 @@ async def update_webhook(
     ONE, status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(401, 403, 404, 422)
 )
 async def delete_webhook(
-    site: str, webhook_id: uuid.UUID, session: SessionDep, actor: ActorDep
+    site: SiteRef, webhook_id: uuid.UUID, session: SessionDep, actor: ActorDep
 ) -> None:
     await service.delete(session, actor, site, webhook_id)
 
@@ -148,7 +145,7 @@ async def delete_webhook(
     responses=problem_responses(401, 403, 404, 422),
 )
 async def rotate_webhook_secret(
-    site: str,
+    site: SiteRef,
     webhook_id: uuid.UUID,
     session: SessionDep,
     actor: ActorDep,
@@ -172,7 +169,7 @@ async def rotate_webhook_secret(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def send_test_event(
-    site: str, webhook_id: uuid.UUID, session: SessionDep, actor: ActorDep
+    site: SiteRef, webhook_id: uuid.UUID, session: SessionDep, actor: ActorDep
 ) -> PingAccepted:
     """Send a ``webhook.ping`` event to this subscription only."""
     event_id = await service.send_test_event(session, actor, site, webhook_id)
@@ -185,15 +182,15 @@ async def send_test_event(
     responses=problem_responses(401, 403, 404, 422),
 )
 async def list_deliveries(
-    site: str,
+    site: SiteRef,
     webhook_id: uuid.UUID,
     session: SessionDep,
     actor: ActorDep,
     pagination: PaginationDep,
     delivery_status: Annotated[DeliveryStatus | None, Query(alias="status")] = None,
     event_type: EventType | None = None,
-    since: Annotated[UTCDatetime | None, Query(description="Created at or after")] = None,
-    until: Annotated[UTCDatetime | None, Query(description="Created before")] = None,
+    since: Annotated[Timestamp | None, Query(description="Created at or after")] = None,
+    until: Annotated[Timestamp | None, Query(description="Created before")] = None,
 ) -> Page[DeliveryRead]:
     """Deliveries of the subscription, newest first."""
     filters = DeliveryFilter(
@@ -213,7 +210,7 @@ async def list_deliveries(
     responses=problem_responses(401, 403, 404, 422),
 )
 async def list_attempts(
-    site: str,
+    site: SiteRef,
     webhook_id: uuid.UUID,
     delivery_id: uuid.UUID,
     session: SessionDep,
@@ -235,7 +232,11 @@ async def list_attempts(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def redeliver(
-    site: str, webhook_id: uuid.UUID, delivery_id: uuid.UUID, session: SessionDep, actor: ActorDep
+    site: SiteRef,
+    webhook_id: uuid.UUID,
+    delivery_id: uuid.UUID,
+    session: SessionDep,
+    actor: ActorDep,
 ) -> DeliveryRead:
     """Send a finished delivery again, with the same ``webhook-id``."""
     delivery = await service.redeliver(session, actor, site, webhook_id, delivery_id)
@@ -249,7 +250,11 @@ async def redeliver(
     responses=problem_responses(401, 403, 404, 422),
 )
 async def redeliver_failed(
-    site: str, webhook_id: uuid.UUID, body: RedeliverFailed, session: SessionDep, actor: ActorDep
+    site: SiteRef,
+    webhook_id: uuid.UUID,
+    body: RedeliverFailed,
+    session: SessionDep,
+    actor: ActorDep,
 ) -> RedeliverCount:
     """Send again every failed delivery created since ``since``."""
     count = await service.redeliver_failed(session, actor, site, webhook_id, since=body.since)

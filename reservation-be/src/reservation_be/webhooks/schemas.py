@@ -9,6 +9,7 @@ from pydantic import AfterValidator, Field, model_validator
 from reservation_common.events import EventType
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
+from reservation_be.kit.types import Duration, Text, Timestamp
 from reservation_be.models.webhook_delivery import DeliveryStatus
 from reservation_be.models.webhook_subscription import WebhookScopeKind
 
@@ -40,9 +41,9 @@ def _unique(values: list[Any]) -> list[Any]:
     return list(dict.fromkeys(values))
 
 
-WebhookUrl = Annotated[str, Field(min_length=8, max_length=2048), AfterValidator(_check_url)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-Description = Annotated[str, Field(max_length=4000)]
+WebhookUrl = Annotated[Text, Field(min_length=8, max_length=2048), AfterValidator(_check_url)]
+Name = Annotated[Text, Field(min_length=1, max_length=200)]
+Description = Annotated[Text, Field(max_length=4000)]
 EventTypes = Annotated[
     list[EventType],
     Field(max_length=len(EventType), description="Empty: every event type"),
@@ -136,7 +137,7 @@ class WebhookWithSecret(WebhookRead):
 
 
 class RotateSecret(InputSchema):
-    grace_period: Annotated[timedelta, Field(description="Seconds or ISO 8601 (PT24H)")] = (
+    grace_period: Annotated[Duration, Field(description="Seconds or ISO 8601 (PT24H)")] = (
         DEFAULT_GRACE
     )
 
@@ -152,7 +153,7 @@ class PingAccepted(Schema):
 
 
 class RedeliverFailed(InputSchema):
-    since: UTCDatetime = Field(description="Failed deliveries created at or after this time")
+    since: Timestamp = Field(description="Failed deliveries created at or after this time")
 
 
 class RedeliverCount(Schema):
