@@ -27,14 +27,29 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import DateTime, Integer, String, bindparam, delete, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reservation_be.models import RateLimitCounter
 
 log = logging.getLogger(__name__)
+
+# One statement text whatever the number of principals: compiled and prepared once.
+_UPSERT = text(
+    """
+    INSERT INTO rate_limit_counters (principal, window_start, hits)
+    SELECT principal, :window, hits FROM unnest(:principals, :hits) AS t(principal, hits)
+    ON CONFLICT (principal, window_start)
+    DO UPDATE SET hits = rate_limit_counters.hits + excluded.hits
+    RETURNING principal, hits
+    """
+).bindparams(
+    bindparam("principals", type_=ARRAY(String)),
+    bindparam("hits", type_=ARRAY(Integer)),
+    bindparam("window", type_=DateTime(timezone=True)),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,19 +107,16 @@ class RateLimiter:
                 return
             window = datetime.fromtimestamp(window_start, UTC)
             # Sorted, so two replicas upserting the same principals lock rows in one order.
-            rows = [
-                {"principal": p, "window_start": window, "hits": n}
-                for p, n in sorted(pending.items())
-            ]
-            values = insert(RateLimitCounter).values(rows)
-            stmt = values.on_conflict_do_update(
-                index_elements=[RateLimitCounter.principal, RateLimitCounter.window_start],
-                set_={"hits": RateLimitCounter.hits + values.excluded.hits},
-            ).returning(RateLimitCounter.principal, RateLimitCounter.hits)
+            principals = sorted(pending)
+            params = {
+                "principals": principals,
+                "hits": [pending[p] for p in principals],
+                "window": window,
+            }
             purge = self._purged_before != window  # older windows: once per window and replica
             try:
                 async with self._sessionmaker() as session, session.begin():
-                    totals = (await session.execute(stmt)).all()
+                    totals = (await session.execute(_UPSERT, params)).all()
                     if purge:
                         await session.execute(
                             delete(RateLimitCounter).where(RateLimitCounter.window_start < window)
@@ -125,7 +137,10 @@ class RateLimiter:
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(self._sync_interval)
-            await self.sync()
+            try:
+                await self.sync()
+            except Exception:  # the loop must outlive any surprise; counts are kept or forgiven
+                log.exception("rate-limit sync failed")
 
     async def aclose(self) -> None:
         if self._task is not None:
