@@ -523,3 +523,31 @@ async def test_provider_outage_neither_stalls_known_keys_nor_unknown_kids(
                 await asyncio.sleep(0.05)
         else:
             pytest.fail("the rotated key was not picked up within 5 s of the provider's return")
+
+
+async def test_a_hung_provider_at_start_answers_unavailable_within_the_wait(
+    test_realm: TestRealm,
+) -> None:
+    port = int(test_realm.local_url.rsplit(":", 1)[1])
+    token = test_realm.token("alice")
+    async with (
+        BlackholeProxy(port) as proxy,
+        CountingClient() as http,
+        TokenVerifier(
+            test_realm.issuer,
+            AUDIENCE,
+            discovery_url=f"http://127.0.0.1:{proxy.port}/realms/{test_realm.realm_name}",
+            http_client=http,
+            min_jwks_refresh_seconds=30,
+            refresh_wait_seconds=0.5,
+        ) as verifier,
+    ):
+        proxy.blackhole()
+        # No key yet: the token cannot be checked (a 503 for the API), after at most the wait ...
+        with pytest.raises(IdentityProviderUnavailableError):
+            await asyncio.wait_for(verifier.verify(token), 1.5)
+        # ... and every request while that fetch hangs is answered at once, sharing it.
+        for _ in range(10):
+            with pytest.raises(IdentityProviderUnavailableError):
+                await asyncio.wait_for(verifier.verify(token), 0.2)
+        assert sum(u.endswith("/openid-configuration") for u in http.fetched) == 1
