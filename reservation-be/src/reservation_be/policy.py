@@ -44,6 +44,9 @@ class Rule(Enum):
 class Action(StrEnum):
     SITE_READ = "site:read"
     SITE_UPDATE = "site:update"
+    # Slugs are unique across every site, private ones too: whoever may pick one learns which
+    # are taken, so only those who see every site (as when creating one) may.
+    SITE_CHANGE_SLUG = "site:change-slug"
     SITE_DELETE = "site:delete"
     MEMBER_READ = "member:read"
     MEMBER_MANAGE = "member:manage"
@@ -67,6 +70,7 @@ class Action(StrEnum):
 RULES: dict[Action, Rule] = {
     Action.SITE_READ: Rule.VISIBLE,
     Action.SITE_UPDATE: Rule.SITE_ADMIN,
+    Action.SITE_CHANGE_SLUG: Rule.PLATFORM_ADMIN,
     Action.SITE_DELETE: Rule.PLATFORM_ADMIN,
     Action.MEMBER_READ: Rule.MEMBER,
     Action.MEMBER_MANAGE: Rule.SITE_ADMIN,
@@ -275,8 +279,9 @@ def check_role_change(
 # Integration callbacks (provisioning reports)
 
 
-def check_provisioning_reporter(actor: Actor, bound_client_ids: set[str]) -> str:
-    """Who may report a reservation's provisioning: only the service account of a Keycloak
-    client that is the ``integration_client_id`` of a subscription which received (has a
-    delivery of) an event of that reservation. People, and every other client, are refused."""
-    return require_service_account(actor, client_ids=bound_client_ids)
+def is_provisioning_reporter(actor: Actor, bound_client_ids: set[str]) -> bool:
+    """Who may read and report a reservation's provisioning: only the service account of a
+    Keycloak client that is the ``integration_client_id`` of a subscription which received (has
+    a delivery of) an event of that reservation. People, and every other client, may not; the
+    caller answers another client as it answers an unknown reservation (no existence leak)."""
+    return actor.is_service_account and actor.client_id in bound_client_ids

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 
 from reservation_be.models import User
 from sqlalchemy import select
@@ -100,6 +101,15 @@ async def test_service_account_is_refused_on_user_endpoints(client, service_auth
     )
     assert response.status_code == 403
     assert "Service accounts" in response.json()["detail"]
+
+
+async def test_a_person_named_service_account_is_a_person(client, make_user, session):
+    """The service-account prefix is a name anyone may pick; the token's claims decide."""
+    sub, headers = await make_user(f"service-account-{uuid.uuid4().hex[:8]}")
+    response = await client.get("/api/v1/users/me", headers=headers)
+    assert response.status_code == 200, response.text
+    user = (await session.execute(select(User).where(User.id == sub))).scalar_one()
+    assert user.is_service_account is False
 
 
 async def test_changed_claims_refresh_the_user_row(client, test_realm, session):

@@ -54,7 +54,8 @@ CASES = [
         "provisioning-report-unbound-client",
         "POST",
         "/api/v1/reservations/{reservation}/provisioning",
-        expect(**PEOPLE_REFUSED, service=403),
+        # Answered like an unknown id: a client cannot tell which reservations exist.
+        expect(**PEOPLE_REFUSED, service=404),
         body=REPORT,
         prepare=_unbound,
     ),
@@ -69,7 +70,7 @@ CASES = [
         "provisioning-read-unbound-client",
         "GET",
         "/api/v1/reservations/{reservation}/provisioning",
-        expect(**PEOPLE_REFUSED, service=403),
+        expect(**PEOPLE_REFUSED, service=404),
         prepare=_unbound,
     ),
 ]

@@ -111,7 +111,7 @@ async def test_a_client_not_bound_to_the_reservation_is_refused(
 ):
     unbound = await service_auth("reservation-event-processor")
     processor = await client.post(url(booked), json={"state": "ready"}, headers=unbound)
-    assert processor.status_code == 403
+    assert processor.status_code == 404
     assert processor.headers["content-type"] == PROBLEM
     owner = await client.post(url(booked), json={"state": "ready"}, headers=await auth("bob"))
     assert owner.status_code == 403
@@ -121,7 +121,7 @@ async def test_a_client_not_bound_to_the_reservation_is_refused(
     never = await client.post(
         url(other), json={"state": "ready"}, headers=await service_auth(CLIENT)
     )
-    assert never.status_code == 403
+    assert never.status_code == 404
     anonymous = await client.post(url(booked), json={"state": "ready"})
     assert anonymous.status_code == 401
 
@@ -201,10 +201,33 @@ async def test_reading_the_current_state_needs_a_bound_integration(
     unbound = await client.get(
         url(booked), headers=await service_auth("reservation-event-processor")
     )
-    assert unbound.status_code == 403
+    assert unbound.status_code == 404
     assert unbound.headers["content-type"] == PROBLEM
     owner = await client.get(url(booked), headers=await auth("bob"))
     assert owner.status_code == 403
     assert (await client.get(url(booked))).status_code == 401
     missing = await client.get(url(uuid.uuid4()), headers=await service_auth(CLIENT))
     assert missing.status_code == 404
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+async def test_a_client_cannot_tell_a_foreign_reservation_from_a_missing_one(
+    client, service_auth, booked, method
+):
+    """Any client can get a service-account token; the answer must not reveal which ids exist."""
+    headers = await service_auth("reservation-event-processor")
+    body = {"state": "ready"} if method == "POST" else None
+    answers = []
+    for reservation_id in (booked, uuid.uuid4()):
+        response = await client.request(method, url(reservation_id), json=body, headers=headers)
+        problem = response.json()
+        answers.append(
+            (
+                response.status_code,
+                problem["type"],
+                problem["title"],
+                problem["detail"].replace(str(reservation_id), "<id>"),
+            )
+        )
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 404

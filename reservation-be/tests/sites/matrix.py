@@ -35,5 +35,14 @@ CASES = [
         body={"description": "changed"},
         headers={"If-Match": '"1"'},
     ),
+    Case(
+        "site-change-slug",
+        "PATCH",
+        "/api/v1/sites/{site}",
+        # Slugs are global: choosing one would tell a site admin which private slugs exist.
+        expect(outsider=404, member=403, site_admin=403, platform_admin=200),
+        body={"slug": "renamed-a"},
+        headers={"If-Match": '"1"'},
+    ),
     Case("site-delete", "DELETE", "/api/v1/sites/{site}", platform_admins(204, outsider=404)),
 ]

@@ -49,17 +49,22 @@ class ProvisioningNotAccepted(Conflict):
 async def _bound_reservation(
     session: AsyncSession, actor: Actor, reservation_id: uuid.UUID, *, for_update: bool
 ) -> Reservation:
-    """The reservation, when ``actor`` is the service account of an integration bound to it."""
+    """The reservation, when ``actor`` is the service account of an integration bound to it.
+
+    A client not bound to it gets the answer an unknown id gets (404), read before the row is
+    even locked: any client can hold a service-account token, and none may learn which
+    reservation ids exist.
+    """
     policy.require_service_account(actor)
-    if for_update:
-        reservation = await reservations_repository.get_for_update(session, reservation_id)
-    else:
-        reservation = await reservations_repository.get(session, reservation_id)
+    bound = await repository.bound_client_ids(session, reservation_id)
+    reservation = None
+    if policy.is_provisioning_reporter(actor, bound):
+        if for_update:
+            reservation = await reservations_repository.get_for_update(session, reservation_id)
+        else:
+            reservation = await reservations_repository.get(session, reservation_id)
     if reservation is None:
         raise ReservationNotFound(f"No reservation {reservation_id}.")
-    policy.check_provisioning_reporter(
-        actor, await repository.bound_client_ids(session, reservation_id)
-    )
     return reservation
 
 

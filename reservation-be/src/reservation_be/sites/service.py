@@ -83,8 +83,12 @@ async def update_site(
     before = _snapshot(site)
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     new_slug = changes.get("slug", site.slug)
-    if new_slug != site.slug and await repository.slug_taken(session, new_slug):
-        raise Conflict(f"A site with slug {changes['slug']!r} already exists.")
+    if new_slug != site.slug:
+        # Checked before the slug is looked up: a site admin gets the same 403 whether the slug
+        # is free, taken by a site they see, or taken by a private site they do not.
+        policy.check(ctx, Action.SITE_CHANGE_SLUG)
+        if await repository.slug_taken(session, new_slug):
+            raise Conflict(f"A site with slug {new_slug!r} already exists.")
     for field, value in changes.items():
         setattr(site, field, value.value if isinstance(value, SiteVisibility) else value)
     after = _snapshot(site)

@@ -44,14 +44,8 @@ class Principal:
             raise InvalidTokenError("token has no subject")
         username = _str_or_none(claims.get("preferred_username"))
         azp = _str_or_none(claims.get("azp"))
-        # Keycloak's service-account users are named service-account-<client id>, and its
-        # client-credentials tokens also carry a client_id claim (the "service_account" scope).
-        is_service_account = (
-            username is not None and username.startswith(SERVICE_ACCOUNT_PREFIX)
-        ) or "client_id" in claims
-        client_id = None
-        if is_service_account:
-            client_id = azp or _str_or_none(claims.get("client_id"))
+        is_service_account = _is_client_credentials(claims, azp=azp, username=username)
+        client_id = azp if is_service_account else None
         return cls(
             sub=sub,
             username=username,
@@ -71,6 +65,22 @@ class Principal:
             client_id=client_id,
             claims=MappingProxyType(dict(claims)),
         )
+
+
+def _is_client_credentials(
+    claims: Mapping[str, Any], *, azp: str | None, username: str | None
+) -> bool:
+    """Whether the token is a client's own (client-credentials grant), not a person's.
+
+    Keycloak adds the client's id to service-account tokens only (``client_id`` from the
+    ``service_account`` client scope; ``clientId`` before Keycloak 24), and names the
+    service-account user ``service-account-<client id>`` (lower case). A username alone proves
+    nothing: anyone allowed to pick a username can pick that prefix.
+    """
+    client = _str_or_none(claims.get("client_id")) or _str_or_none(claims.get("clientId"))
+    if client is None or azp is None or client != azp:
+        return False
+    return username is None or username == (SERVICE_ACCOUNT_PREFIX + azp).lower()
 
 
 def _str_or_none(value: object) -> str | None:
