@@ -36,7 +36,10 @@ DESCRIPTIONS: dict[EventType, str] = {
         "The type's lead time before the start has been reached: provision now."
     ),
     EventType.RESERVATION_STARTED: "The reservation's period began (status active).",
-    EventType.RESERVATION_ENDING_SOON: "The reservation ends soon (configurable, default 15 min).",
+    EventType.RESERVATION_ENDING_SOON: (
+        "The reservation ends soon (configurable, default 15 min). Emitted even when late (after"
+        " an outage, just before reservation.ended): check due_at and the period's end."
+    ),
     EventType.RESERVATION_ENDED: "The reservation's period is over (status completed): tear down.",
     EventType.RESERVATION_PROVISIONING_CHANGED: (
         "An integration reported provisioning progress for the reservation."

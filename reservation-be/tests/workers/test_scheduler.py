@@ -9,9 +9,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from reservation_be.models import Notification
 from reservation_be.workers.listener import asyncpg_dsn
 from reservation_be.workers.payloads import Payloads
 from reservation_be.workers.scheduler import LifecycleScheduler
+from sqlalchemy import select
 
 from tests.reservations.factories import Lab, make_lab
 from tests.workers.helpers import (
@@ -123,22 +125,56 @@ async def test_catch_up_after_an_outage_emits_late_events_in_order_with_lateness
 
     emitted = await make_scheduler(listen_dsn=None).run_once()
 
-    assert emitted == 5
+    assert emitted == 6
     over_events = await lifecycle_events(sm, over)
-    # Nothing is "ending soon" after the end: only the events that still mean something.
-    assert [e["type"] for e in over_events] == [
-        "reservation.starting",
-        "reservation.started",
-        "reservation.ended",
-    ]
+    # Every lifecycle event, once, in order, each saying when it was due.
+    assert [e["type"] for e in over_events] == FULL
     assert await status_of(sm, over) == "completed"
-    started, ended = over_events[1]["data"], over_events[2]["data"]
+    started, ending_soon, ended = (e["data"] for e in over_events[1:])
     assert at(started["due_at"]) == t - timedelta(hours=2)
     assert started["lateness_seconds"] == pytest.approx(7200, abs=30)
+    assert at(ending_soon["due_at"]) == t - timedelta(hours=1, minutes=15)
+    assert ending_soon["lateness_seconds"] == pytest.approx(4500, abs=30)
+    assert ending_soon["reservation"]["status"] == "active"
     assert ended["lateness_seconds"] == pytest.approx(3600, abs=30)
     assert ended["reservation"]["status"] == "completed"
     assert await types_of(sm, running_now) == ["reservation.starting", "reservation.started"]
     assert await status_of(sm, running_now) == "active"
+
+
+async def test_an_outage_across_ending_soon_and_the_end_emits_both_late_after_a_restart(
+    app, session, lab, people, make_scheduler
+):
+    sm = app.state.sessionmaker
+    start = now() + seconds(2)
+    end = start + seconds(6)
+    before = seconds(3)  # ending_soon due 3 s after the start
+    rid = await place(session, lab, people["bob"], start, end)
+
+    async with running(make_scheduler(ending_soon_before=before)):
+        await eventually(lambda: _has(sm, rid, "reservation.started"), timeout=8, what="start")
+    assert now() < end - before, "the first scheduler must stop before ending_soon is due"
+    assert await types_of(sm, rid) == FULL[:2]
+
+    # The platform is down across ending_soon and the end.
+    await asyncio.sleep((end - now()).total_seconds() + 0.3)
+    restarted = make_scheduler(ending_soon_before=before)
+    async with running(restarted):
+        await eventually(lambda: _status_is(sm, rid, "completed"), timeout=8, what="end")
+        await asyncio.sleep(0.2)
+    assert await make_scheduler(listen_dsn=None, ending_soon_before=before).run_once() == 0
+
+    events = await lifecycle_events(sm, rid)
+    assert [e["type"] for e in events] == FULL
+    ending_soon, ended = events[2]["data"], events[3]["data"]
+    assert at(ending_soon["due_at"]) == end - before
+    assert ending_soon["lateness_seconds"] >= 3
+    assert at(ended["due_at"]) == end
+    assert restarted.emitted == 2
+    async with sm() as s:
+        kinds = (await s.execute(select(Notification.kind))).scalars().all()
+    assert "reservation.ending_soon" not in kinds  # the owner is told it ended, not "soon"
+    assert "reservation.ended" in kinds
 
 
 async def test_cancelling_an_active_reservation_emits_ended_at_once(

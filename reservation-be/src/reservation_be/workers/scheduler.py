@@ -9,7 +9,7 @@ next step      due at                        applies when
 expire         start                         pending (-> rejected, "not approved before start")
 starting       start - type's lead time      confirmed or active, nothing emitted yet
 started        start                         confirmed (-> active) or active
-ending_soon    end - ENDING_SOON_BEFORE      active (skipped when the end has already passed)
+ending_soon    end - ENDING_SOON_BEFORE      active (after an outage: late, still before ended)
 ended          end                           active (-> completed)
 ended          at once (last change)         cancelled/failed/completed after ``starting``
 =============  ===========================  ====================================================
@@ -20,7 +20,11 @@ each by one step and commits. Status changes go through the one transition table
 entry, the status change, the outbox event, the audit entry and the owner's notification are
 written in the same transaction, a statement per table for the whole batch, so every event
 leaves exactly once, after a restart too, and an outage is caught up in order, each late event
-saying when it was due and how late it is. Each pass ends by reading the next due time (one
+saying when it was due and how late it is. Every lifecycle event of a reservation is emitted
+exactly once and in order, however late: integrations may rely on the sequence (an
+``ending_soon`` whose end has passed arrives just before its ``ended``, and says so in
+``due_at``/``lateness_seconds``); only the owner's "ends soon" notification is left out then,
+since the "ended" one follows at once. Each pass ends by reading the next due time (one
 query, in its transaction); the loop sleeps until then, or until a reservation changes (NOTIFY
 ``reservation_changes``). Two steps due at once (``starting`` and ``started`` with no lead
 time) go in consecutive passes, so that each event has its own transaction and the outbox
@@ -252,13 +256,7 @@ class LifecycleScheduler:
         """Advance each reservation by its step; returns the events written."""
         stages = [(d.reservation.id, stage) for d in due if (stage := d.step.stage) is not None]
         moved = await record_stages(session, stages)
-        todo = [
-            d
-            for d in due
-            if (d.step is Step.EXPIRE or d.reservation.id in moved)
-            # It ended meanwhile: "ended" follows, nothing is "ending soon".
-            and not (d.step is Step.ENDING_SOON and _end(d.reservation) <= now)
-        ]
+        todo = [d for d in due if d.step is Step.EXPIRE or d.reservation.id in moved]
         if not todo:
             return []
         before: dict[uuid.UUID, ReservationRead] = {}
@@ -318,6 +316,8 @@ class LifecycleScheduler:
                     }
                 )
             message = _MESSAGES.get(d.step)
+            if d.step is Step.ENDING_SOON and _end(reservation) <= now:
+                message = None  # a person is told "ended" next, not "ends soon" after the end
             if message is not None:
                 href = f"/api/v1/reservations/{reservation.id}"
                 rows[Notification].append(
