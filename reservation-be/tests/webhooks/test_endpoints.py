@@ -66,14 +66,20 @@ async def test_create_shows_the_secret_once_and_stores_it_encrypted(app, client,
     assert audit and all(secret not in str(a) for a in audit)
 
 
-async def test_idempotent_create_replays_without_the_secret(client, auth, lab):
+async def test_a_retried_create_is_refused_because_the_secret_was_already_shown(client, auth, lab):
     headers = {**await auth("alice"), "Idempotency-Key": "create-hook-1"}
     first = await client.post(hooks(lab), json=new_hook(), headers=headers)
     again = await client.post(hooks(lab), json=new_hook(), headers=headers)
-    assert first.status_code == again.status_code == 201
+    assert first.status_code == 201
+    assert first.json()["secret"].startswith("whsec_")
+    assert again.status_code == 409, again.text
+    assert again.headers["content-type"] == "application/problem+json"
+    assert again.json()["type"] == "urn:reservation:problem:webhook-secret-already-shown"
+    assert again.headers["Location"] == first.headers["Location"]
     assert again.headers["Idempotent-Replayed"] == "true"
-    assert again.json()["id"] == first.json()["id"]
-    assert "secret" not in again.json()
+    assert first.json()["secret"] not in again.text
+    listed = await client.get(hooks(lab), headers=await auth("alice"))
+    assert listed.json()["meta"]["total"] == 1
 
 
 @pytest.mark.parametrize(

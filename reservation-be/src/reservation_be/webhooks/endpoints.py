@@ -11,7 +11,7 @@ from reservation_be.auth import ActorDep
 from reservation_be.kit.db import SessionDep
 from reservation_be.kit.errors import problem_responses
 from reservation_be.kit.etag import etag_for
-from reservation_be.kit.idempotency import IdempotencyDep
+from reservation_be.kit.idempotency import HEADER, REPLAYED_HEADER, IdempotencyDep
 from reservation_be.kit.pagination import Page, PaginationDep
 from reservation_be.kit.params import IfMatch, SiteRef
 from reservation_be.kit.types import Timestamp
@@ -64,7 +64,17 @@ def _with_etag(response: Response, read: WebhookRead) -> None:
     BASE,
     response_model=WebhookWithSecret,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403, 404, 422),
+    responses={
+        **problem_responses(401, 403, 404, 409, 422),
+        409: {
+            **problem_responses(409)[409],
+            "description": "A retry of a creation whose secret was already shown "
+            "(webhook-secret-already-shown; Location names the subscription)",
+            "headers": {
+                "Location": {"schema": {"type": "string"}, "description": "The subscription"}
+            },
+        },
+    },
 )
 async def create_webhook(
     site: SiteRef,
@@ -78,12 +88,19 @@ async def create_webhook(
 ) -> Any:
     """Subscribe a URL to the site's events. The signing secret is in this response only.
 
-    A replay of the same ``Idempotency-Key`` returns the subscription without its secret
-    (secrets are never stored in plain text): rotate it to get a new one.
+    A retry with the same ``Idempotency-Key`` (and body) creates nothing and answers 409
+    ``webhook-secret-already-shown``, with ``Location`` naming the subscription: the secret is
+    never stored in plain text, so it cannot be shown twice; rotate it to get a new one.
     """
     replayed = await idempotency.replay(session, body)
     if replayed is not None:
-        return replayed
+        location = replayed.headers.get("location", "")
+        raise service.SecretAlreadyShown(
+            f"{HEADER} {idempotency.key!r} already created the subscription {location}; its "
+            "signing secret was shown once, in that response. Rotate the secret "
+            "(POST .../rotate-secret) to get a new one.",
+            headers={"Location": location, REPLAYED_HEADER: "true"},
+        )
     read, secret = await service.create(session, actor, site, body, box=box, production=production)
     headers = {"Location": f"/api/v1/sites/{read.site_id}/webhooks/{read.id}"}
     headers["ETag"] = etag_for(read.version)

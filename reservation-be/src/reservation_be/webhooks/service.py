@@ -62,6 +62,10 @@ class DeliveryPending(Conflict):
     slug, title = "delivery-pending", "The delivery is still pending"
 
 
+class SecretAlreadyShown(Conflict):
+    slug, title = "webhook-secret-already-shown", "The signing secret was already shown"
+
+
 class InvalidWebhook(UnprocessableEntity):
     slug, title = "invalid-webhook", "Invalid webhook subscription"
 
