@@ -13,6 +13,7 @@ from typing import Annotated, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from reservation_be.reservations.rules import PlatformLimits
 from reservation_be.workers.settings import Duration
 
 # Dev defaults, clearly marked: a production start refuses every one of them.
@@ -57,6 +58,9 @@ class Settings(BaseSettings):
     rate_limit_service_requests: int = Field(default=6000, ge=1)
     rate_limit_window: Duration = timedelta(minutes=1)
     rate_limit_sync_interval: Duration = timedelta(seconds=1)
+    # Booking limits of a resource type that sets none (a type's own value wins).
+    default_max_duration: Duration = Field(default=timedelta(days=90), gt=timedelta(0))
+    default_booking_horizon: Duration = Field(default=timedelta(days=730), gt=timedelta(0))
     # Below the probes' own timeouts (chart 3 s, compose 2 s), so /readyz answers 503 in time.
     readiness_timeout: Duration = timedelta(milliseconds=1500)
 
@@ -96,6 +100,12 @@ class Settings(BaseSettings):
                 "refusing to start in production with dev settings: " + "; ".join(problems)
             )
         return self
+
+    @property
+    def booking_limits(self) -> PlatformLimits:
+        return PlatformLimits(
+            max_duration=self.default_max_duration, booking_horizon=self.default_booking_horizon
+        )
 
     @property
     def is_production(self) -> bool:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from reservation_be.auth import ActorDep
 from reservation_be.kit.db import SessionDep
@@ -14,7 +14,7 @@ from reservation_be.kit.pagination import Page, PaginationDep
 from reservation_be.kit.params import IfMatch
 from reservation_be.kit.types import Text
 from reservation_be.models.reservation import ReservationStatus
-from reservation_be.reservations import service
+from reservation_be.reservations import rules, service
 from reservation_be.reservations.schemas import (
     BookingTime,
     ReasonBody,
@@ -23,8 +23,17 @@ from reservation_be.reservations.schemas import (
     ReservationSort,
     ReservationUpdate,
 )
+from reservation_be.settings import Settings
 
 router = APIRouter(tags=["reservations"])
+
+
+def _limits(request: Request) -> rules.PlatformLimits:
+    settings: Settings = request.app.state.settings
+    return settings.booking_limits
+
+
+LimitsDep = Annotated[rules.PlatformLimits, Depends(_limits)]
 
 
 @router.post(
@@ -39,6 +48,7 @@ async def create_reservation(
     actor: ActorDep,
     idempotency: IdempotencyDep,
     response: Response,
+    limits: LimitsDep,
 ) -> Any:
     """Book a resource (and so its whole subtree) over [start, end).
 
@@ -49,7 +59,7 @@ async def create_reservation(
     replayed = await idempotency.replay(session, body)
     if replayed is not None:
         return replayed
-    reservation = await service.create(session, actor, body)
+    reservation = await service.create(session, actor, body, limits=limits)
     read = service.to_read(reservation)
     headers = {
         "Location": f"/api/v1/reservations/{reservation.id}",
@@ -124,10 +134,13 @@ async def update_reservation(
     session: SessionDep,
     actor: ActorDep,
     response: Response,
+    limits: LimitsDep,
     if_match: IfMatch = None,
 ) -> ReservationRead:
     """Change, move or extend; requires ``If-Match`` with the ETag you read."""
-    reservation = await service.update(session, actor, reservation_id, body, if_match=if_match)
+    reservation = await service.update(
+        session, actor, reservation_id, body, if_match=if_match, limits=limits
+    )
     set_etag(response, reservation.version)
     return service.to_read(reservation)
 

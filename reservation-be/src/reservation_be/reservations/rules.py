@@ -6,6 +6,7 @@ Create, update (move, extend, change of resource) and bookings on behalf of a me
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +23,18 @@ class BookingRuleViolation(UnprocessableEntity):
 
 class InvalidParameters(UnprocessableEntity):
     slug, title = "invalid-parameters", "Custom parameters do not match the resource type"
+
+
+@dataclass(frozen=True)
+class PlatformLimits:
+    """The limits of a type that sets none itself (settings ``DEFAULT_MAX_DURATION`` and
+    ``DEFAULT_BOOKING_HORIZON``); a type's own value always wins, larger or smaller."""
+
+    max_duration: timedelta = timedelta(days=90)
+    booking_horizon: timedelta = timedelta(days=730)
+
+
+DEFAULT_LIMITS = PlatformLimits()
 
 
 def _human(delta: timedelta) -> str:
@@ -41,6 +54,7 @@ def check_period(
     now: datetime,
     start_changed: bool = True,
     end_changed: bool = True,
+    limits: PlatformLimits = DEFAULT_LIMITS,
 ) -> None:
     """Refuse (422) a period that breaks the type's rules.
 
@@ -59,19 +73,21 @@ def check_period(
                 else f"must be at least {_human(rtype.minimum_notice)} from now (minimum notice)"
             )
             errors.append(FieldError(loc=["body", "start"], msg=msg, type="minimum_notice"))
-    if rtype.max_duration is not None and end - start > rtype.max_duration:
+    max_duration = rtype.max_duration if rtype.max_duration is not None else limits.max_duration
+    horizon = rtype.booking_horizon if rtype.booking_horizon is not None else limits.booking_horizon
+    if end - start > max_duration:
         errors.append(
             FieldError(
                 loc=["body", "end"],
-                msg=f"the booking may last at most {_human(rtype.max_duration)}",
+                msg=f"the booking may last at most {_human(max_duration)}",
                 type="max_duration",
             )
         )
-    if end_changed and rtype.booking_horizon is not None and end > now + rtype.booking_horizon:
+    if end_changed and end > now + horizon:
         errors.append(
             FieldError(
                 loc=["body", "end"],
-                msg=f"must be within {_human(rtype.booking_horizon)} from now (booking horizon)",
+                msg=f"must be within {_human(horizon)} from now (booking horizon)",
                 type="booking_horizon",
             )
         )

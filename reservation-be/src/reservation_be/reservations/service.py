@@ -411,7 +411,13 @@ async def _owner_for(
     return owner_id
 
 
-async def create(session: AsyncSession, actor: Actor, body: ReservationCreate) -> Reservation:
+async def create(
+    session: AsyncSession,
+    actor: Actor,
+    body: ReservationCreate,
+    *,
+    limits: rules.PlatformLimits = rules.DEFAULT_LIMITS,
+) -> Reservation:
     policy.require_user(actor)
     # Locked before the caller is authorised: a shared lock, held for this request only.
     found = await resources_repository.get_for_share(session, body.resource_id)
@@ -424,7 +430,7 @@ async def create(session: AsyncSession, actor: Actor, body: ReservationCreate) -
     owner_id = await _owner_for(session, actor, ctx, body.owner_id)
     resource, rtype = await _bookable_resource(session, body.resource_id, locked=found)
     now = datetime.now(UTC)
-    rules.check_period(rtype, start=body.start, end=body.end, now=now)
+    rules.check_period(rtype, start=body.start, end=body.end, now=now, limits=limits)
     rules.check_parameters(rtype, body.parameters)
     reservation = Reservation(
         id=uuid.uuid4(),
@@ -470,6 +476,7 @@ async def update(
     body: ReservationUpdate,
     *,
     if_match: str | None,
+    limits: rules.PlatformLimits = rules.DEFAULT_LIMITS,
 ) -> Reservation:
     reservation, ctx = await _locked(session, actor, reservation_id, Action.RESERVATION_MODIFY)
     check_if_match(if_match, reservation.version)
@@ -518,6 +525,7 @@ async def update(
             now=now,
             start_changed=start_changed or moved,
             end_changed=end_changed or moved,
+            limits=limits,
         )
     parameters: dict[str, Any] = changes.get("parameters", reservation.parameters)
     if moved or "parameters" in changes:
