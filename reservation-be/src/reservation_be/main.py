@@ -19,6 +19,7 @@ from reservation_be.api import build_api_router
 from reservation_be.kit.db import create_engine, create_sessionmaker
 from reservation_be.kit.errors import PROBLEM_JSON, Problem, install_error_handlers
 from reservation_be.kit.middleware import BodySizeLimitMiddleware, Metrics, RequestContextMiddleware
+from reservation_be.kit.openapi import document_transport_answers
 from reservation_be.kit.rate_limit import RateLimiter
 from reservation_be.kit.security_headers import FrontendSecurityHeaders, content_security_policy
 from reservation_be.settings import Settings, get_settings
@@ -92,6 +93,7 @@ def _problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
                             "content": {PROBLEM_JSON: {"schema": problem}},
                         },
                     )
+        document_transport_answers(schema)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.pop("HTTPValidationError", None)
         components.pop("ValidationError", None)

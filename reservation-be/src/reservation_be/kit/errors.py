@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from reservation_be.kit.types import NO_NUL_PATTERN
 
@@ -99,6 +100,10 @@ class PayloadTooLarge(ReservationError):
     status, slug, title = 413, "payload-too-large", "Request body too large"
 
 
+class UnsupportedMediaType(ReservationError):
+    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
 class PreconditionFailed(ReservationError):
     status, slug, title = 412, "precondition-failed", "The resource has changed"
 
@@ -129,6 +134,7 @@ _HTTP_STATUS_ERRORS: dict[int, type[ReservationError]] = {
         MethodNotAllowed,
         Conflict,
         PayloadTooLarge,
+        UnsupportedMediaType,
         PreconditionFailed,
         UnprocessableEntity,
         PreconditionRequired,
@@ -198,8 +204,26 @@ async def _handle_reservation_error(request: Request, exc: Exception) -> JSONRes
     )
 
 
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
 async def _handle_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    content_type = request.headers.get("content-type")
+    if content_type and not _is_json(content_type) and _body_errors(exc):
+        # FastAPI read the body as bytes and the model refused them: the media type is wrong.
+        return problem_response(
+            request,
+            status=415,
+            type_=UnsupportedMediaType.problem_type(),
+            title=UnsupportedMediaType.title,
+            detail=f"Send the body as application/json, not {content_type.split(';')[0]!r}.",
+            headers={"Accept-Post": "application/json", "Accept-Patch": "application/json"},
+        )
     errors = _field_errors(exc)
     detail = "; ".join(f"{'.'.join(map(str, e.loc))}: {e.msg}" for e in errors[:5])
     return problem_response(
@@ -212,6 +236,25 @@ async def _handle_validation_error(request: Request, exc: Exception) -> JSONResp
     )
 
 
+def _body_errors(exc: RequestValidationError) -> bool:
+    return any(tuple(err.get("loc", ()))[:1] == ("body",) for err in exc.errors())
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
+
+
 async def _handle_http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     cls = _HTTP_STATUS_ERRORS.get(exc.status_code)
@@ -221,6 +264,9 @@ async def _handle_http_exception(request: Request, exc: Exception) -> JSONRespon
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"No route matches {request.url.path}"
     headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+        detail = f"{request.method} is not one of {headers['Allow']} at {request.url.path}."
     return problem_response(
         request,
         status=exc.status_code,
@@ -253,7 +299,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """``responses=`` entries so the OpenAPI documents the problem bodies an endpoint returns."""
     return {
         status: {
-            "model": Problem,
+            # Only the media type really sent: no application/json twin of the problem.
             "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
             "description": _HTTP_STATUS_ERRORS[status].title
             if status in _HTTP_STATUS_ERRORS

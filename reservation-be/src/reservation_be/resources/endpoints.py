@@ -8,7 +8,12 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from reservation_be.auth import ActorDep
 from reservation_be.kit.db import SessionDep
-from reservation_be.kit.errors import FieldError, UnprocessableEntity, problem_responses
+from reservation_be.kit.errors import (
+    FieldError,
+    UnprocessableEntity,
+    UnsupportedMediaType,
+    problem_responses,
+)
 from reservation_be.kit.pagination import Page, PaginationDep
 from reservation_be.kit.params import SiteRef
 from reservation_be.kit.types import Text, check_json
@@ -125,6 +130,9 @@ async def create_resource(
 async def import_resources(
     site: SiteRef, request: Request, session: SessionDep, actor: ActorDep
 ) -> ImportResult:
+    media = request.headers.get("content-type", "text/csv").split(";", 1)[0].strip().lower()
+    if media != "text/csv":
+        raise UnsupportedMediaType(f"Send the file as text/csv, not {media!r}.")
     created = await service.import_csv(session, actor, site, await request.body())
     return ImportResult(
         created=len(created), items=[ResourceRead.model_validate(r) for r in created]

@@ -1,0 +1,68 @@
+"""Answers that come from the framework rather than the routes: 405 with the full Allow, 415,
+400 for unreadable bodies, all problem documents and all in the OpenAPI."""
+
+from __future__ import annotations
+
+import pytest
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("PUT", "/api/v1/users/me", "GET, PATCH"),
+        ("OPTIONS", "/api/v1/sites/lab/webhooks", "GET, POST"),
+        ("PUT", "/api/v1/sites/lab/members/someone", "DELETE, PATCH"),
+        ("TRACE", "/api/v1/sites", "GET, POST"),
+    ],
+)
+async def test_a_method_not_allowed_lists_every_method_of_the_path(
+    client, auth, db, method, path, allow
+):
+    response = await client.request(method, path, headers=await auth("alice"))
+    assert response.status_code == 405
+    assert response.headers["content-type"] == PROBLEM
+    assert response.headers["allow"] == allow
+
+
+async def test_a_body_of_another_media_type_is_a_415(client, auth, db):
+    response = await client.post(
+        "/api/v1/sites",
+        content=b"slug=x&name=y",
+        headers={**await auth("admin"), "content-type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 415, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["type"] == "urn:reservation:problem:unsupported-media-type"
+
+
+async def test_json_sent_to_the_csv_import_is_a_415(client, auth, db):
+    response = await client.post(
+        "/api/v1/sites/lab/resources/import", json={"a": 1}, headers=await auth("admin")
+    )
+    assert response.status_code == 415, response.text
+
+
+async def test_a_body_that_is_not_utf8_is_a_400_problem(client, auth, db):
+    response = await client.post(
+        "/api/v1/sites",
+        content=b'{"slug": "\xff\xfe"}',
+        headers={**await auth("admin"), "content-type": "application/json"},
+    )
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == PROBLEM
+
+
+def test_every_operation_with_a_body_documents_400_413_415_and_422(app):
+    spec = app.openapi()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if "requestBody" not in operation:
+                continue
+            documented = set(operation["responses"])
+            missing = {"400", "413", "415", "422"} - documented
+            assert not missing, f"{method.upper()} {path} does not document {missing}"
+            for status in ("400", "413", "415"):
+                content = operation["responses"][status]["content"]
+                assert set(content) == {PROBLEM}
