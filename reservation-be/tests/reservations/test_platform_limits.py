@@ -39,9 +39,7 @@ async def test_a_type_without_limits_gets_the_platform_defaults(client, auth, la
     assert year_8999.status_code == 422
 
 
-async def test_operators_set_the_defaults_and_a_type_overrides_them(
-    settings, auth, lab, session
-):
+async def test_operators_set_the_defaults_and_a_type_overrides_them(settings, auth, lab, session):
     strict = Settings(
         **{
             **settings.model_dump(),
