@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
-import selectors
 import shutil
 import stat
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -138,23 +139,29 @@ def test_token_file_is_private(cli: Cli, world: World, cli_home: Path) -> None:
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
 
 
-def _read_until(process: subprocess.Popen[str], pattern: str, timeout: float) -> re.Match[str]:
-    """Read the child's stderr until ``pattern`` shows up (bounded in time)."""
-    assert process.stderr is not None
-    selector = selectors.DefaultSelector()
-    selector.register(process.stderr, selectors.EVENT_READ)
-    seen = ""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if selector.select(timeout=0.5):
-            line = process.stderr.readline()
-            if not line:
-                break
-            seen += line
-            found = re.search(pattern, seen)
+class Stderr:
+    """The child's stderr, read line by line in a thread (no pipe buffer to fill up)."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        assert process.stderr is not None
+        stream = process.stderr
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen = ""
+        threading.Thread(
+            target=lambda: [self.lines.put(line) for line in stream], daemon=True
+        ).start()
+
+    def until(self, pattern: str, timeout: float) -> re.Match[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                self.seen += self.lines.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            found = re.search(pattern, self.seen)
             if found:
                 return found
-    raise AssertionError(f"{pattern!r} not printed; got: {seen!r}")
+        raise AssertionError(f"{pattern!r} not printed; got: {self.seen!r}")
 
 
 def test_installed_rsv_logs_in_with_the_device_flow_and_logs_out(
@@ -172,7 +179,8 @@ def test_installed_rsv_logs_in_with_the_device_flow_and_logs_out(
         env=env,
     )
     try:
-        found = _read_until(login, r"or go straight to (\S+)", timeout=30)
+        stderr = Stderr(login)
+        found = stderr.until(r"or go straight to (\S+)", timeout=30)
         url = found.group(1)
         with httpx.Client(timeout=10) as browser:
             page = browser.get(url)
@@ -188,13 +196,17 @@ def test_installed_rsv_logs_in_with_the_device_flow_and_logs_out(
                 },
             )
             assert "Device Login Successful" in decided.text
-        _, err = login.communicate(timeout=60)
+        logged_in = stderr.until(r"Logged in to \S+ as (\S+) ", timeout=60)
+        login.wait(timeout=30)
     finally:
         if login.poll() is None:
             login.kill()
             login.wait()
-    assert login.returncode == 0, err
-    assert f"as {world.member.username}" in err
+        for pipe in (login.stdout, login.stderr):
+            assert pipe is not None
+            pipe.close()
+    assert login.returncode == 0
+    assert logged_in.group(1) == world.member.username
     assert load_profiles()["lab"].server == server
 
     whoami = subprocess.run(

@@ -29,6 +29,12 @@ def start_rsv(*args: str) -> subprocess.Popen[str]:
     )
 
 
+def stop(process: subprocess.Popen[str]) -> None:
+    if process.poll() is None:
+        process.kill()
+    process.communicate()  # reaps it and closes its pipes
+
+
 def wait_for(condition: Any, timeout: float = 30.0) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -114,9 +120,7 @@ def test_book_wait_ready_returns_when_the_integration_reports_ready(
         report(test_realm, world, booked["id"], "ready", "port on VLAN 42")
         out, err = process.communicate(timeout=60)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        stop(process)
 
     assert process.returncode == 0, err
     result = json.loads(out)
@@ -139,9 +143,7 @@ def test_book_wait_ready_fails_with_the_integrations_message(
         report(test_realm, world, booked["id"], "failed", "switch unreachable")
         _, err = process.communicate(timeout=60)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        stop(process)
 
     assert process.returncode == 1
     assert "provisioning failed: switch unreachable" in err
@@ -186,9 +188,7 @@ def test_events_tail_prints_a_change_made_by_someone_else(
         assert cancelled.status_code == 200, cancelled.text
         out, err = process.communicate(timeout=30)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        stop(process)
 
     assert process.returncode == 0, err
     event = json.loads(out.strip().splitlines()[0])
