@@ -136,3 +136,18 @@ def test_webhooks_list_test_deliveries_and_redeliver(
     cli.login(world.member)
     refused = cli("webhooks", "list", "--site", world.site)
     assert refused.exit_code == 5
+
+
+def test_output_format_from_the_root_option_and_the_environment(cli: Cli, world: World) -> None:
+    cli.login(world.member)
+
+    root = cli("-o", "json", "sites", "show", world.site)
+    env = cli("sites", "show", world.site, env={"RSV_OUTPUT": "yaml"})
+    override = cli("sites", "show", world.site, "-o", "json", env={"RSV_OUTPUT": "yaml"})
+    wrong = cli("sites", "list", env={"RSV_OUTPUT": "xml"})
+
+    assert json.loads(root.stdout)["slug"] == world.site
+    assert yaml.safe_load(env.stdout)["slug"] == world.site
+    assert json.loads(override.stdout)["slug"] == world.site
+    assert wrong.exit_code == 2
+    assert "RSV_OUTPUT" in wrong.stderr
