@@ -20,10 +20,10 @@ from live import (
     delete_broker_objects,
     wait_for,
 )
+from prometheus_client import REGISTRY
 from pydantic import SecretStr
 from reservation_be.models.webhook_delivery import WebhookDelivery
 from reservation_common.crypto import SecretBox
-from reservation_event_processor import metrics
 from reservation_event_processor.app import Processor
 from reservation_event_processor.consumer import Consumer
 from reservation_event_processor.settings import Settings
@@ -250,7 +250,7 @@ async def test_a_queue_declared_without_a_delivery_limit_is_still_consumed(
     async with ConsumerRunning(consumer), Publisher(names[0]) as pub:
         await pub.publish(b"fine", routing_key="reservation.created", message_id="f")
         await wait_for(lambda: handler.handled == [b"fine"], timeout=10, what="message handled")
-    outdated = metrics.QUEUE_ARGUMENTS_OUTDATED._value.get()
+    outdated = REGISTRY.get_sample_value("reservation_ep_queue_arguments_outdated")
     warned = [r for r in caplog.records if "other arguments than configured" in r.getMessage()]
     if limit:
         assert outdated == 1 and len(warned) == 1

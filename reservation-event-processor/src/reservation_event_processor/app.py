@@ -42,6 +42,7 @@ class Processor:
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         guard = SsrfGuard(settings.ssrf_allowlist, resolver=resolver)
+        # A client passed in must dial through ssrf.guarded_transport, as this default does.
         self._own_client = http_client is None
         self.http_client = http_client or create_http_client(settings, guard=guard)
         self.worker = DeliveryWorker(
