@@ -11,6 +11,7 @@ import httpx
 import pytest
 from delivery_helpers import make_worker, publish, run_until
 from factories import create_site, create_subscription, reservation_event
+from prometheus_client import REGISTRY
 from reservation_be.models.notification import Notification
 from reservation_be.models.webhook_attempt import WebhookAttempt
 from reservation_be.models.webhook_delivery import WebhookDelivery
@@ -478,6 +479,33 @@ async def test_a_delivery_waiting_for_the_rate_limit_never_outlives_its_lease(
     assert [d.attempts for d in deliveries] == [1] * 6  # giving back is not an attempt
     times = sorted(t for _, t in sent)
     assert min(b - a for a, b in itertools.pairwise(times)) >= 0.9  # still one per second
+
+
+async def test_a_claimed_delivery_whose_slot_comes_too_late_is_given_back_unsent(
+    sm: SM, box: SecretBox, settings: Settings
+) -> None:
+    # An attempt must start within 0.1 s of its claim; one claim takes five rows at 5/s, so
+    # four of them would start 0.2-0.8 s late: they go back to the table, not to the receiver.
+    settings = settings.model_copy(update={"lease": timedelta(milliseconds=2100)})
+    site = await create_site(sm)
+    await create_subscription(sm, box, site=site, max_concurrency=10, rate_limit_per_second=5)
+    for _ in range(5):
+        await publish(sm, reservation_event(site))
+    sent: list[str] = []
+
+    async def receiver(request: httpx.Request) -> httpx.Response:
+        sent.append(request.headers["webhook-id"])
+        return httpx.Response(200)
+
+    deferred_before = REGISTRY.get_sample_value("reservation_ep_rate_limit_deferred_total") or 0
+    worker = make_worker(sm, settings, box, receiver)
+    await run_until(worker, status_is(sm, "succeeded", 5), timeout=30)
+    deferred = REGISTRY.get_sample_value("reservation_ep_rate_limit_deferred_total")
+    assert deferred is not None and deferred - deferred_before >= 4
+    assert sorted(sent) == sorted(set(sent)) and len(sent) == 5
+    assert [d.attempts for d in await all_deliveries(sm)] == [1] * 5
+    for delivery in await all_deliveries(sm):
+        assert len(await attempts_of(sm, delivery.id)) == 1
 
 
 async def test_stopping_finishes_attempts_in_flight(
