@@ -54,6 +54,7 @@ async def close_app(app: FastAPI) -> None:
     """Release the app's pools and clients (the lifespan does it; tests call it directly)."""
     await app.state.token_verifier.aclose()
     await app.state.rate_limiter.aclose()
+    await app.state.rate_limit_engine.dispose()
     if app.state.user_directory is not None:
         await app.state.user_directory.aclose()
     await app.state.engine.dispose()
@@ -132,8 +133,13 @@ def create_app(settings: Settings | None = None, **state: Any) -> FastAPI:
         settings.oidc_audience,
         discovery_url=settings.oidc_discovery_url,
     )
+    # One connection of its own, opened at the first sync: the limiter never waits for (or takes)
+    # a connection of the request pool.
+    app.state.rate_limit_engine = create_engine(
+        settings, application_name="reservation-be-rate-limit", pool_size=1, max_overflow=0
+    )
     app.state.rate_limiter = RateLimiter(
-        app.state.sessionmaker,
+        create_sessionmaker(app.state.rate_limit_engine),
         window=settings.rate_limit_window,
         sync_interval=settings.rate_limit_sync_interval,
     )

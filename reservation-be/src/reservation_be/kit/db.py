@@ -20,11 +20,17 @@ from sqlalchemy.ext.asyncio import (
 from reservation_be.settings import Settings
 
 
-def create_engine(settings: Settings, *, application_name: str = "reservation-be") -> AsyncEngine:
+def create_engine(
+    settings: Settings,
+    *,
+    application_name: str = "reservation-be",
+    pool_size: int | None = None,
+    max_overflow: int | None = None,
+) -> AsyncEngine:
     return create_async_engine(
         settings.database_url,
-        pool_size=settings.database_pool_size,
-        max_overflow=settings.database_max_overflow,
+        pool_size=settings.database_pool_size if pool_size is None else pool_size,
+        max_overflow=settings.database_max_overflow if max_overflow is None else max_overflow,
         pool_pre_ping=True,
         connect_args={"server_settings": {"application_name": application_name}},
     )
