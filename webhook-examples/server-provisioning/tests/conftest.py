@@ -201,6 +201,17 @@ def make_settings(
     return Settings(**values)
 
 
+def signed_headers(body: bytes) -> dict[str, str]:
+    msg_id = f"msg_{uuid.uuid4().hex}"
+    now = datetime.now(UTC)
+    return {
+        "content-type": "application/json",
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": Webhook(WEBHOOK_SECRET).sign(msg_id, now, body.decode()),
+    }
+
+
 @dataclass
 class Receiver:
     app: FastAPI
@@ -208,16 +219,10 @@ class Receiver:
 
     async def send(self, event: dict[str, Any]) -> httpx.Response:
         body = json.dumps(event).encode()
-        msg_id = f"msg_{uuid.uuid4().hex}"
-        now = datetime.now(UTC)
-        headers = {
-            "content-type": "application/json",
-            "webhook-id": msg_id,
-            "webhook-timestamp": str(int(now.timestamp())),
-            "webhook-signature": Webhook(WEBHOOK_SECRET).sign(msg_id, now, body.decode()),
-        }
         async with httpx.AsyncClient() as client:
-            return await client.post(f"{self.url}/webhook", content=body, headers=headers)
+            return await client.post(
+                f"{self.url}/webhook", content=body, headers=signed_headers(body)
+            )
 
     async def settle(self, timeout: float = 120) -> None:
         async with asyncio.timeout(timeout):

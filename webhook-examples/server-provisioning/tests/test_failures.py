@@ -3,6 +3,7 @@ and leaves no user-data behind."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from pathlib import Path
 
@@ -42,6 +43,31 @@ async def test_unreachable_bmc_gives_failed_and_no_user_data(
         assert platform.states(rid) == ["in_progress", "failed"]
         assert "BMC" in platform.reports[-1]["message"]
         assert receiver.app.state.store.booking_of_host("node1") is None
+
+
+async def test_bmc_that_never_answers_gives_failed(
+    tmp_path: Path, image_server: str, offline_host: SimulatedHost, platform: Platform
+) -> None:
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # takes the request, never answers
+        writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    bmc = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    settings = make_settings(
+        tmp_path, bmc, image_server, offline_host, platform, bmc_timeout_seconds=1
+    )
+    _, public = key_pair()
+    rid = uuid.uuid4()
+    platform.current[rid] = reservation_event(STARTING, rid, [public])["data"]
+    try:
+        async with running_receiver(settings) as receiver:
+            await receiver.send(reservation_event(STARTING, rid, [public]))
+            await receiver.settle(timeout=60)
+    finally:
+        server.close()
+    assert platform.states(rid) == ["in_progress", "failed"]
+    assert "BMC" in platform.reports[-1]["message"]
 
 
 @pytest.mark.parametrize(

@@ -53,8 +53,12 @@ class SushyRedfishDriver:
                 username=host.username,
                 password=host.bmc_password(),
                 verify=host.verify_tls,
-                read_timeout=int(self._timeout),
-                connect_timeout=int(self._timeout),
+                read_timeout=max(int(self._timeout), 1),
+                connect_timeout=max(int(self._timeout), 1),
+                # sushy's default retries a dead BMC for minutes; one quick retry is enough,
+                # the job reports failed and the platform shows it.
+                server_side_retries=2,
+                server_side_retries_delay=1,
             )
             system = root.get_system(host.system_id)
         except (sushy_errors.SushyError, OSError) as error:
