@@ -3,7 +3,8 @@
 Starts, in order: the database (``DATABASE_URL`` or an embedded PostgreSQL in the data
 directory), migrations, the test realm (dev/test identity provider), the backend (serving the
 built frontend), the event processor (RabbitMQ when ``AMQP_URL`` is set, else its in-process
-transport), the simulated switch, demo data seeded through the API, and the switch-port example.
+transport), the simulated switch, demo data seeded through the API, the switch-port example,
+and the server-provisioning example with one emulated host (``devmode/servers.py``).
 Ctrl-C or SIGTERM stops everything; the next run reuses the data directory.
 
     uv run python devmode/run.py [--data-dir .dev-data] [--api-port 8000] ...
@@ -41,6 +42,7 @@ from devmode.seed import (  # noqa: E402
     Seeder,
     user_token,
 )
+from devmode.servers import ServerLab  # noqa: E402
 from devmode.supervisor import (  # noqa: E402
     Child,
     ChildDied,
@@ -164,6 +166,11 @@ class DevStack:
         self.receiver_host = receiver_host(self.host, args.receiver_host)
         self.webhook_url = f"http://{self.receiver_host}:{self.ports.webhook}"
         self.warnings: list[str] = []
+        self.servers = ServerLab(
+            supervisor=self.supervisor, data_dir=self.data_dir, host=self.host,
+            receiver_host=self.receiver_host, api_url=self.api_url, issuer=self.issuer,
+            base_env=self.base_env(),
+        )  # fmt: skip
         self.lock: IO[str] | None = None
         self.began = time.monotonic()
 
@@ -273,6 +280,7 @@ class DevStack:
         # Independent processes start together; each is awaited only where it is needed.
         idp = self.launch_idp()
         simulator = self.launch_simulator()
+        self.servers.start_peers()
         frontend = FrontendBuild(REPO, self.supervisor, build=not self.args.no_frontend_build)
         if frontend.steps:
             say("building the frontend (npm) while the rest starts")
@@ -332,6 +340,7 @@ class DevStack:
         if webhook is None:
             webhook = self.launch_webhook(demo.webhook_secret)
         self.wait_http(webhook, f"{self.webhook_url}/healthz")
+        self.servers.start_receiver()
 
         self.write_state(demo)
         self.banner()
@@ -365,6 +374,7 @@ class DevStack:
         seeder = Seeder(self.api_url, token, webhook_url=f"{self.webhook_url}/webhook")
         try:
             demo = seeder.seed(self.data_dir / "demo.json")
+            self.servers.seed(seeder.client, demo.site_id, demo.resource_types["server"])
         finally:
             seeder.close()
         self.warnings.extend(seeder.warnings)
@@ -382,6 +392,7 @@ class DevStack:
             "database_server_pid": self.database.server_pid if self.database else None,
             "site_id": demo.site_id,
             "resources": demo.resources,
+            "server_ssh_port": self.servers.ssh_port,
         }
         (self.data_dir / "devmode.json").write_text(json.dumps(state, indent=2), encoding="utf-8")
 
@@ -394,6 +405,7 @@ class DevStack:
         transport = "RabbitMQ (AMQP_URL)" if self.amqp_url else "in-process transport (dev only)"
         print(f"  Events            {transport}")
         print(f"  Switch-port hook  {self.webhook_url}/webhook  (simulated switch {SWITCH})")
+        print(f"  Server hook       {self.servers.describe()}")
         print(f"  Logs              {self.supervisor.log_dir}")
         print("  Demo logins (dev only):")
         for username, password, role in DEMO_LOGINS:

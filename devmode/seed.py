@@ -48,7 +48,13 @@ SWITCH_PORT_LEAD_TIME = "PT10S"
 SWITCH_PORT_TEARDOWN_GRACE = "PT10S"
 
 _TYPES: dict[str, dict[str, Any]] = {
-    "server": {"name": "Server", "color": "#2563eb", "description": "Bare-metal servers"},
+    "server": {
+        "name": "Server",
+        "color": "#2563eb",
+        "description": "Bare-metal servers",
+        # node1 is installed by the server-provisioning example before the booking starts.
+        "lead_time": "PT30S",
+    },
     "switch-port": {
         "name": "Switch port",
         "color": "#16a34a",

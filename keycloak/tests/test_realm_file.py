@@ -39,6 +39,7 @@ def test_realm_file_declares_the_contract() -> None:
         "reservation-api",
         "reservation-event-processor",
         "switch-port-webhook",
+        "server-provisioning-webhook",
         "reservation-cli",
     }
     assert "platform-admin" in {r["name"] for r in RAW["roles"]["realm"]}

@@ -359,6 +359,56 @@ async def test_switch_port_booking_is_put_on_its_vlan_and_reported_ready(
     assert on_vlan is not None and "Gi1/0/1" in on_vlan, on_vlan
 
 
+async def test_server_booking_is_installed_for_its_owner_and_wiped_when_cancelled(
+    first_run: Launch,
+) -> None:
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    public = key.export_public_key("openssh").decode().strip()
+    with api(first_run, token(first_run, "bob", "bob")) as client:
+        added = client.post(
+            "/users/me/ssh-keys", json={"name": "dev-mode check", "public_key": public}
+        )
+        assert added.status_code in (201, 409), added.text
+        site = first_run.state["site_id"]
+        found = client.get(f"/sites/{site}/resources", params={"size": 100}).json()["items"]
+        node1 = next(r for r in found if r["name"] == "node1")
+        start = (datetime.now(UTC) + timedelta(seconds=5)).replace(microsecond=0)
+        created = client.post(
+            "/reservations",
+            json={
+                "resource_id": node1["id"],
+                "title": "a server for a test",
+                "start": start.isoformat(),
+                "end": (start + timedelta(minutes=30)).isoformat(),
+            },
+        )
+        assert created.status_code == 201, created.text
+        url = f"/reservations/{created.json()['id']}"
+
+        def provisioning(state: str) -> dict[str, Any] | None:
+            current: dict[str, Any] = client.get(url).json()["provisioning"]
+            assert current["state"] != "failed", current
+            return current if current["state"] == state else None
+
+        ready = poll(lambda: provisioning("ready"), timeout=120, what="node1 reported ready")
+        details = ready["details"]
+        assert details["user"] == "cloud"
+        assert details["login"] == f"ssh -p {details['port']} cloud@{details['address']}"
+        async with asyncssh.connect(
+            details["address"], port=details["port"], username="cloud", client_keys=[key],
+            known_hosts=None,
+        ) as conn:  # fmt: skip
+            assert (await conn.run("true")).exit_status == 0
+
+        assert client.post(f"{url}/cancel", json={}).status_code == 200
+        poll(lambda: provisioning("released"), timeout=60, what="node1 released")
+    with pytest.raises((OSError, asyncssh.Error)):
+        await asyncssh.connect(
+            details["address"], port=details["port"], username="cloud", client_keys=[key],
+            known_hosts=None,
+        )  # fmt: skip
+
+
 def test_processor_reaches_the_dev_receiver_and_no_other_loopback_address(
     first_run: Launch,
 ) -> None:
@@ -400,6 +450,7 @@ def test_stop_leaves_no_process_behind(first_run: Launch) -> None:
     names = set(first_run.state["children"])
     assert {"testrealm", "backend", "event-processor", "switch-simulator"} <= names
     assert "switch-port-webhook" in names
+    assert {"redfish-emulator", "simulated-host", "server-provisioning-webhook"} <= names
     assert first_run.stop() == 0
     _, alive = psutil.wait_procs(tree, timeout=10)
     assert alive == [], [p.pid for p in alive]

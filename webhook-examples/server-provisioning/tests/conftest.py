@@ -27,6 +27,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from reservation_common.auth import InvalidTokenError, TokenVerifier
 from reservation_common.events import (
     EventType,
     OwnerData,
@@ -121,6 +122,8 @@ async def sim_host(emulator: str) -> AsyncIterator[SimulatedHost]:
 
 @dataclass
 class Platform:
+    issuer: str
+    client_secret: str
     url: str = ""
     current: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
     reports: list[dict[str, Any]] = field(default_factory=list)
@@ -129,28 +132,46 @@ class Platform:
         return [r["state"] for r in self.reports if r["reservation_id"] == rid]
 
 
+CLIENT_ID = "server-provisioning-webhook"
+
+
 @pytest.fixture
-async def platform() -> AsyncIterator[Platform]:
-    seen = Platform()
+async def platform(test_realm: Any) -> AsyncIterator[Platform]:
+    """A stand-in backend: verifies every bearer token against the test realm (only this
+    integration's client is served), answers the reservation as ``current`` says, records
+    reports."""
+    seen = Platform(issuer=test_realm.issuer, client_secret=test_realm.client_secret(CLIENT_ID))
+    verifier = TokenVerifier(test_realm.issuer, "reservation-api")
     app = FastAPI()
 
-    @app.post("/token")
-    async def token() -> JSONResponse:
-        return JSONResponse({"access_token": "t", "expires_in": 300})
+    async def allowed(request: Request) -> bool:
+        token = request.headers.get("authorization", "").removeprefix("Bearer ")
+        try:
+            principal = await verifier.verify(token)
+        except InvalidTokenError:
+            return False
+        return principal.client_id == CLIENT_ID
 
     @app.get("/api/v1/reservations/{rid}/provisioning")
-    async def current(rid: uuid.UUID) -> JSONResponse:
+    async def current(rid: uuid.UUID, request: Request) -> JSONResponse:
+        if not await allowed(request):
+            return JSONResponse({"title": "bad token"}, status_code=401)
         data = seen.current.get(rid)
         return JSONResponse(data or {}, status_code=200 if data else 404)
 
     @app.post("/api/v1/reservations/{rid}/provisioning")
     async def report(rid: uuid.UUID, request: Request) -> JSONResponse:
+        if not await allowed(request):
+            return JSONResponse({"title": "bad token"}, status_code=401)
         seen.reports.append({"reservation_id": rid, **await request.json()})
         return JSONResponse({})
 
-    async with _served(app) as url:
-        seen.url = url
-        yield seen
+    try:
+        async with _served(app) as url:
+            seen.url = url
+            yield seen
+    finally:
+        await verifier.aclose()
 
 
 @asynccontextmanager
@@ -191,8 +212,8 @@ def make_settings(
         "default_image": f"{image_server}os.iso",
         "allowed_image_prefixes": [image_server],
         "api_url": platform.url,
-        "token_url": f"{platform.url}/token",
-        "client_secret": "test-only",
+        "oidc_issuer": platform.issuer,
+        "client_secret": platform.client_secret,
         "report_backoff_seconds": 0.01,
         "boot_timeout_seconds": 60,
         "poll_seconds": 0.2,

@@ -70,8 +70,8 @@ async def test_kill_9_mid_provisioning_resumes_and_finishes(
         "SERVER_PROV_DEFAULT_IMAGE": f"{image_server}os.iso",
         "SERVER_PROV_ALLOWED_IMAGE_PREFIXES": json.dumps([image_server]),
         "SERVER_PROV_API_URL": platform.url,
-        "SERVER_PROV_TOKEN_URL": f"{platform.url}/token",
-        "SERVER_PROV_CLIENT_SECRET": "test-only",
+        "SERVER_PROV_OIDC_ISSUER": platform.issuer,
+        "SERVER_PROV_CLIENT_SECRET": platform.client_secret,
         "SERVER_PROV_POLL_SECONDS": "0.2",
     }
     owner, public = key_pair()
