@@ -107,6 +107,7 @@ export const en = {
     ready: 'Ready',
     failed: 'Failed',
     released: 'Released',
+    login: 'Log in with',
   },
   resources: {
     title: 'Resources',

@@ -109,6 +109,7 @@ export const it: Messages = {
     ready: 'Pronta',
     failed: 'Fallita',
     released: 'Rilasciata',
+    login: 'Accesso con',
   },
   resources: {
     title: 'Risorse',

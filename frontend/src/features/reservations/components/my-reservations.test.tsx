@@ -5,6 +5,22 @@ import { API, http, HttpResponse, problem, server } from '@/testing/server';
 import { MyReservations } from './my-reservations';
 
 describe('my reservations', () => {
+  it('shows the login line an integration reported with a ready host', async () => {
+    const details = { host: 'node1', address: '10.0.1.21', port: 22, user: 'cloud', login: 'ssh cloud@10.0.1.21' };
+    server.use(
+      http.get(`${API}/reservations`, () =>
+        HttpResponse.json(
+          page([reservationFixture({ provisioning: { state: 'ready', message: 'node1 is up', details, updated_at: null } })]),
+        ),
+      ),
+      http.get(`${API}/resources/res-1`, () => HttpResponse.json(resourceFixture())),
+    );
+    renderWithApp(<MyReservations />, { route: '/reservations' });
+    const row = await screen.findByTestId('reservation-row');
+    expect(within(row).getByTestId('login-line')).toHaveTextContent('ssh cloud@10.0.1.21');
+    expect(within(row).getByText('Log in with:')).toBeInTheDocument();
+  });
+
   it('lists upcoming bookings with status, provisioning and resource name, and cancels with If-Match', async () => {
     let reservations = [
       reservationFixture({ provisioning: { state: 'ready', message: 'port on VLAN 42', details: {}, updated_at: null } }),

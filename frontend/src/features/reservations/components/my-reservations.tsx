@@ -116,6 +116,12 @@ function ReservationRow({ reservation, onCancel }: { reservation: ReservationRea
             <span className="muted">{t('provisioning.label')}:</span>
             <ProvisioningBadge state={reservation.provisioning.state} message={reservation.provisioning.message} />
           </div>
+          {reservation.provisioning.state === 'ready' && typeof reservation.provisioning.details?.login === 'string' ? (
+            <div className="row">
+              <span className="muted">{t('provisioning.login')}:</span>
+              <code data-testid="login-line">{reservation.provisioning.details.login}</code>
+            </div>
+          ) : null}
         </div>
         {open ? (
           <div className="row">
