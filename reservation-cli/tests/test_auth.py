@@ -15,8 +15,11 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from conftest import Cli, World, new_person
 from reservation_cli.config import load_profiles
+from reservation_cli.errors import CliError, ExitCode
+from reservation_cli.oidc import Oidc
 from reservation_cli.tokens import FileTokenStore
 from reservation_testrealm.server import TestRealm
 
@@ -247,3 +250,58 @@ def test_installed_rsv_help_and_usage_errors(server: str) -> None:
     assert bad.returncode == 2
     assert "is not a time" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def _decide_on_device_page(url: str, username: str, decision: str) -> None:
+    with httpx.Client(timeout=10) as browser:
+        page = browser.get(url)
+        action = re.search(r"action='([^']+)'", page.text)
+        assert action is not None, page.text
+        browser.post(
+            httpx.URL(url).join(action.group(1)),
+            data={
+                "user_code": url.split("user_code=")[1],
+                "username": username,
+                "password": username,
+                "decision": decision,
+            },
+        )
+
+
+def test_polling_slows_down_when_the_server_says_so(world: World, test_realm: TestRealm) -> None:
+    """Polls without waiting (a recorded sleep): the realm answers slow_down, and the next
+    wait is five seconds longer (RFC 8628 3.5)."""
+    waits: list[float] = []
+    with httpx.Client(timeout=10) as http:
+        oidc = Oidc(http, test_realm.issuer, "reservation-cli")
+        grant = oidc.start_device_authorization()
+        assert grant.verification_uri_complete is not None
+
+        def sleep(seconds: float) -> None:
+            waits.append(seconds)
+            if len(waits) == 3:
+                _decide_on_device_page(
+                    grant.verification_uri_complete or "", world.member.username, "approve"
+                )
+
+        tokens = oidc.poll_device_token(grant, sleep=sleep)
+
+    assert waits == [5.0, 5.0, 10.0]  # pending, slow_down, then approved
+    assert tokens.refresh_token is not None
+
+
+def test_denied_login_is_an_auth_error(world: World, test_realm: TestRealm) -> None:
+    with httpx.Client(timeout=10) as http:
+        oidc = Oidc(http, test_realm.issuer, "reservation-cli")
+        grant = oidc.start_device_authorization()
+
+        def sleep(seconds: float) -> None:
+            _decide_on_device_page(
+                grant.verification_uri_complete or "", world.member.username, "deny"
+            )
+
+        with pytest.raises(CliError) as raised:
+            oidc.poll_device_token(grant, sleep=sleep)
+
+    assert raised.value.code == ExitCode.AUTH
+    assert "denied" in raised.value.message
