@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from conftest import Cli, World
+from reservation_cli.output import when
 
 
 def tomorrow_at(hour: int, minute: int = 0) -> datetime:
@@ -42,7 +43,9 @@ def test_table_output_shows_local_times(cli: Cli, world: World) -> None:
     result = cli("reservations", "list")
 
     assert result.exit_code == 0, result.stderr
-    assert tomorrow_at(14).strftime("%a %d %b 14:00") in result.stdout
+    assert when(tomorrow_at(14)).endswith("14:00")
+    assert when(tomorrow_at(14)) in result.stdout  # Europe/Rome, not the API's 13:00Z
+    assert "13:00" not in result.stdout
     assert "port-2" in result.stdout
 
 
