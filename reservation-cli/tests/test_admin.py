@@ -36,6 +36,8 @@ def test_resources_list_with_filters_and_csv_output(cli: Cli, world: World) -> N
     gpus = cli.json("resources", "list", "-s", world.site, "--attr", "gpu=a100")
     as_csv = cli("resources", "list", "-s", world.site, "--roots", "-o", "csv")
     bad_attr = cli("resources", "list", "-s", world.site, "--attr", "gpu")
+    newest = cli.json("resources", "list", "-s", world.site, "--sort", "-created_at")
+    bad_sort = cli("resources", "list", "-s", world.site, "--sort", "size")
 
     assert len(everything) == 5
     assert {r["name"] for r in ports} == {"port-1", "port-2"}
@@ -48,6 +50,8 @@ def test_resources_list_with_filters_and_csv_output(cli: Cli, world: World) -> N
         "gpu": "a100"
     }
     assert bad_attr.exit_code == 2
+    assert newest[0]["name"] == "lab-room"  # the last one made
+    assert bad_sort.exit_code == 2  # the API's 422, as a usage error
 
 
 def test_resource_show_and_tree(cli: Cli, world: World) -> None:

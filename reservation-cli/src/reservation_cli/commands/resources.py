@@ -67,6 +67,12 @@ def list_resources(
     attr: Annotated[
         list[str] | None, typer.Option("--attr", help="KEY=VALUE the attributes contain.")
     ] = None,
+    sort: Annotated[
+        str | None,
+        typer.Option(
+            "--sort", help="name, -name, created_at, -created_at, status, location (the API's)."
+        ),
+    ] = None,
     output: OutputOpt = None,
 ) -> None:
     """Resources of a site, with the API's filters.
@@ -88,6 +94,7 @@ def list_resources(
         "parent_id": str(resolve_resource(session, parent, site=site).id) if parent else None,
         "roots_only": "true" if roots else None,
         "attributes": attributes,
+        "sort": sort,
     }
     items = [
         Resource.model_validate(r) for r in session.get_all(f"/sites/{site}/resources", **params)
