@@ -210,6 +210,7 @@ export const en = {
     sites: 'Sites',
     newSite: 'New site',
     slug: 'Slug',
+    slugPlatformOnly: 'Only a platform admin can change the slug.',
     visibility: 'Visibility',
     public: 'Public',
     private: 'Private',

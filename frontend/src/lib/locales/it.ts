@@ -212,6 +212,7 @@ export const it: Messages = {
     sites: 'Siti',
     newSite: 'Nuovo sito',
     slug: 'Slug',
+    slugPlatformOnly: 'Solo un amministratore della piattaforma può cambiare lo slug.',
     visibility: 'Visibilità',
     public: 'Pubblico',
     private: 'Privato',

@@ -63,4 +63,42 @@ describe('sites admin', () => {
     });
     expect(screen.queryByRole('dialog', { name: 'Edit site' })).toBeNull();
   });
+
+  it('lets a site admin edit the site but not its slug', async () => {
+    const current = {
+      id: 'site-1',
+      name: 'Lab North',
+      slug: 'lab-north',
+      description: '',
+      visibility: 'private',
+      my_role: 'site-admin',
+      version: 1,
+      created_at: '2030-01-01T00:00:00Z',
+      updated_at: '2030-01-01T00:00:00Z',
+    };
+    const bodies: Record<string, unknown>[] = [];
+    server.use(
+      http.get(`${API}/sites`, () => HttpResponse.json({ items: [current], meta: { page: 1, size: 100, total: 1, pages: 1 } })),
+      http.get(`${API}/sites/site-1`, () => HttpResponse.json(current)),
+      http.get(`${API}/sites/site-1/members`, () => HttpResponse.json({ items: [], meta: { page: 1, size: 100, total: 0, pages: 0 } })),
+      http.patch(`${API}/sites/site-1`, async ({ request }) => {
+        const body = (await request.json()) as Record<string, unknown>;
+        bodies.push(body);
+        return HttpResponse.json({ ...current, ...body, version: 2 });
+      }),
+    );
+    const { user } = renderWithApp(<SitesAdmin site="site-1" onSiteChange={vi.fn()} />, { session: fakeSession({ roles: [] }) });
+
+    await user.click(await screen.findByRole('button', { name: 'Edit site' }));
+    const dialog = screen.getByRole('dialog', { name: 'Edit site' });
+    const slug = within(dialog).getByLabelText(/^Slug/);
+    expect(slug).toHaveAttribute('readonly');
+    expect(within(dialog).getByText('Only a platform admin can change the slug.')).toBeInTheDocument();
+    await user.type(slug, '-x');
+    expect(slug).toHaveValue('lab-north');
+    await user.type(within(dialog).getByLabelText(/^Description/), 'ours');
+    await user.click(within(dialog).getByRole('button', { name: 'Save' }));
+    expect(await screen.findByText('Site saved')).toBeInTheDocument();
+    expect(bodies[0]).toMatchObject({ slug: 'lab-north', description: 'ours' });
+  });
 });

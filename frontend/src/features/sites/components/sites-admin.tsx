@@ -67,6 +67,9 @@ function NewSiteDialog({ onClose, onCreated }: { onClose: () => void; onCreated:
 
 function EditSiteDialog({ site, onClose }: { site: SiteOut; onClose: () => void }) {
   const { t } = useTranslation();
+  const user = useUser();
+  // Slugs are unique across every site: only platform admins, who see them all, change one.
+  const canChangeSlug = user.isPlatformAdmin;
   const update = useUpdateSite();
   const [name, setName] = useState(site.name);
   const [slug, setSlug] = useState(site.slug);
@@ -106,8 +109,8 @@ function EditSiteDialog({ site, onClose }: { site: SiteOut; onClose: () => void 
         <Field label={t('common.name')} error={errors.name} required>
           <input value={name} onChange={(e) => setName(e.target.value)} />
         </Field>
-        <Field label={t('admin.slug')} error={errors.slug} required>
-          <input value={slug} onChange={(e) => setSlug(e.target.value)} pattern="[a-z0-9-]+" />
+        <Field label={t('admin.slug')} hint={canChangeSlug ? undefined : t('admin.slugPlatformOnly')} error={errors.slug} required>
+          <input value={slug} onChange={(e) => setSlug(e.target.value)} pattern="[a-z0-9-]+" readOnly={!canChangeSlug} />
         </Field>
         <Field label={t('common.description')} error={errors.description}>
           <textarea value={description} onChange={(e) => setDescription(e.target.value)} rows={3} />
