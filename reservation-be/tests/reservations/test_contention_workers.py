@@ -23,7 +23,7 @@ from contextlib import contextmanager
 
 import httpx
 from reservation_be.auth.actor import Actor
-from reservation_be.reservations import service
+from reservation_be.reservations.booking import create as create_booking
 from reservation_be.reservations.schemas import ReservationCreate
 from reservation_be.reservations.service import BookingConflict
 from sqlalchemy import text
@@ -134,12 +134,12 @@ async def test_bookings_waiting_for_one_that_fails_do_not_deadlock(settings, lab
     deadlocks_before = await _deadlocks(session)
     try:
         async with sessions() as holder:
-            await service.create(holder, bob, body(lab.rack, "holder"))
+            await create_booking(holder, bob, body(lab.rack, "holder"))
 
             async def contender(title: str) -> str:
                 async with sessions() as s:
                     try:
-                        created = await service.create(s, bob, body(lab.server1, title))
+                        created = await create_booking(s, bob, body(lab.server1, title))
                     except BookingConflict as exc:
                         await s.rollback()
                         return f"409 {exc.extra['conflicting_reservation']['id']}"

@@ -14,7 +14,7 @@ from reservation_be.kit.pagination import Page, PaginationDep
 from reservation_be.kit.params import IfMatch
 from reservation_be.kit.types import Text
 from reservation_be.models.reservation import ReservationStatus
-from reservation_be.reservations import rules, service
+from reservation_be.reservations import booking, rules, service
 from reservation_be.reservations.schemas import (
     BookingTime,
     ReasonBody,
@@ -59,7 +59,7 @@ async def create_reservation(
     replayed = await idempotency.replay(session, body)
     if replayed is not None:
         return replayed
-    reservation = await service.create(session, actor, body, limits=limits)
+    reservation = await booking.create(session, actor, body, limits=limits)
     read = service.to_read(reservation)
     headers = {
         "Location": f"/api/v1/reservations/{reservation.id}",

@@ -50,7 +50,6 @@ from reservation_be.reservations.db_errors import (
 )
 from reservation_be.reservations.schemas import (
     Provisioning,
-    ReservationCreate,
     ReservationRead,
     ReservationSort,
     ReservationUpdate,
@@ -394,69 +393,6 @@ def _conflict(ctx: SiteContext, other: Reservation | None) -> BookingConflict:
             }
         },
     )
-
-
-async def _owner_for(
-    session: AsyncSession, actor: Actor, ctx: SiteContext, owner_id: str | None
-) -> str:
-    if owner_id is None or owner_id == actor.user_id:
-        policy.check(ctx, Action.RESERVATION_CREATE)
-        return actor.user_id
-    policy.check(ctx, Action.RESERVATION_CREATE_ON_BEHALF)
-    if await policy.role_of(session, ctx.site_id, owner_id) is None:
-        raise UnprocessableEntity(
-            "owner_id is not a member of this site.",
-            errors=[FieldError(loc=["body", "owner_id"], msg="not a site member", type="member")],
-        )
-    return owner_id
-
-
-async def create(
-    session: AsyncSession,
-    actor: Actor,
-    body: ReservationCreate,
-    *,
-    limits: rules.PlatformLimits = rules.DEFAULT_LIMITS,
-) -> Reservation:
-    policy.require_user(actor)
-    # Locked before the caller is authorised: a shared lock, held for this request only.
-    found = await resources_repository.get_for_share(session, body.resource_id)
-    if found is None:
-        raise _unknown_resource(body.resource_id)
-    try:
-        ctx = await policy.site_context(session, actor, found.site_id)
-    except NotFound as exc:
-        raise _unknown_resource(body.resource_id) from exc
-    owner_id = await _owner_for(session, actor, ctx, body.owner_id)
-    resource, rtype = await _bookable_resource(session, body.resource_id, locked=found)
-    now = datetime.now(UTC)
-    rules.check_period(rtype, start=body.start, end=body.end, now=now, limits=limits)
-    rules.check_parameters(rtype, body.parameters)
-    reservation = Reservation(
-        id=uuid.uuid4(),
-        site_id=resource.site_id,
-        resource_id=resource.id,
-        owner_id=owner_id,
-        created_by=actor.user_id,
-        title=body.title,
-        description=body.description,
-        period=Range(body.start, body.end, bounds="[)"),
-        status=(S.PENDING if rtype.requires_approval else S.CONFIRMED).value,
-        parameters=body.parameters,
-    )
-    session.add(reservation)
-    await session.flush()
-    await _hold(session, ctx, reservation, rtype, replace=False)
-    admins = (
-        await repository.site_admin_ids(session, ctx.site_id)
-        if reservation.status == S.PENDING.value
-        else []
-    )
-    await _announce(
-        session, actor, ctx, reservation, EventType.RESERVATION_CREATED,
-        before=None, also_notify=admins,
-    )  # fmt: skip
-    return reservation
 
 
 async def _locked(

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from reservation_be.auth import known_users
 from reservation_be.migrations import upgrade_async
 
 # The server the tests use; override with RESERVATION_TEST_DATABASE_URL.
@@ -55,6 +56,8 @@ async def truncate_all(engine: AsyncEngine) -> None:
     DELETE with foreign-key triggers off, not TRUNCATE: on small tables it is ten times faster,
     which matters when it runs after every test.
     """
+    # Users rows go too: this process must sync them again (auth.known_users).
+    known_users.forget_all()
     async with engine.begin() as conn:
         rows = await conn.execute(
             text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")

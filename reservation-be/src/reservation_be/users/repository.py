@@ -7,6 +7,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reservation_be.auth import known_users
 from reservation_be.models import SshKey, User
 
 
@@ -23,7 +24,8 @@ async def upsert_from_token(
     """Create the user on first sight, refresh identity fields when the token says otherwise.
 
     Reads first so that the common case (nothing changed) takes no row lock; the insert is an
-    ``ON CONFLICT`` upsert so concurrent first requests of one user cannot collide.
+    ``ON CONFLICT`` upsert so concurrent first requests of one user cannot collide. Claims this
+    process has already read back unchanged cost nothing (``auth.known_users``).
     """
     fields = {
         "username": username,
@@ -32,6 +34,8 @@ async def upsert_from_token(
         "last_name": last_name,
         "is_service_account": is_service_account,
     }
+    if known_users.is_current(user_id, tuple(fields.values())):
+        return
     current = (
         await session.execute(
             select(
@@ -40,6 +44,7 @@ async def upsert_from_token(
         )
     ).one_or_none()
     if current is not None and tuple(current) == tuple(fields.values()):
+        known_users.remember(user_id, tuple(fields.values()))
         return
     stmt = insert(User).values(id=user_id, **fields)
     stmt = stmt.on_conflict_do_update(
