@@ -6,11 +6,17 @@
 Each run creates its own database (dropped at the end), starts the test realm in-process and
 the API as a subprocess (``reservation-be serve``) on a free loopback port, then measures:
 
-1. booking throughput through the API with 16 concurrent clients, next to the same
-   transaction in raw SQL (asyncpg, 16 connections), and their ratio;
+1. booking throughput through the API with 16 concurrent clients (p50/p99, API CPU and RSS,
+   PostgreSQL transactions per booking) while one more client reads availability and the
+   calendar, next to the same transaction in raw SQL and the minimal booking transaction
+   (asyncpg, 16 connections), and their ratios;
 2. contention: 64 concurrent clients booking one slot, several rounds; prints the double
-   bookings found in the database (must be 0);
-3. the availability/calendar queries over N reservations (p50/p99), through the API and in SQL.
+   bookings found in the database (must be 0) and PostgreSQL's deadlock count;
+3. the availability/calendar queries over N reservations (p50/p99), through the API and in SQL;
+4. (1) and (2) again against ``serve --workers 2``;
+
+then every target of issue 12 next to its value. ``bench/profile_booking.py`` profiles where
+the API's CPU goes per booking.
 """
 
 from __future__ import annotations
@@ -178,11 +184,23 @@ async def run_clients(
     return time.perf_counter() - started, ok
 
 
+@dataclass
+class Run:
+    rate: float
+    latencies: list[float]  # seconds
+    reads: dict[str, list[float]]  # label -> seconds, reads made while the bookings ran
+
+
 async def api_throughput(
-    http: httpx.AsyncClient, world: World, token: str, scale: Scale, base: datetime
-) -> float:
+    http: httpx.AsyncClient, world: World, token: str, scale: Scale, base: datetime,
+    label: str = "API",
+) -> Run:  # fmt: skip
+    """``scale.bookings`` bookings by 16 clients; one more client reads the calendar meanwhile."""
     headers = {"Authorization": f"Bearer {token}"}
     per_client = scale.bookings // CLIENTS
+    latencies: list[float] = []
+    reads: dict[str, list[float]] = {"busy": [], "calendar": []}
+    done = asyncio.Event()
 
     async def one(c: int, k: int) -> bool:
         start = hour(base, 2 * k)
@@ -192,15 +210,54 @@ async def api_throughput(
             "start": start.isoformat(),
             "end": hour(start, 1).isoformat(),
         }
+        t0 = time.perf_counter()
         response = await http.post("/api/v1/reservations", json=body, headers=headers)
+        latencies.append(time.perf_counter() - t0)
         if response.status_code != 201:
             raise RuntimeError(f"booking failed: {response.status_code} {response.text}")
         return True
 
-    seconds, ok = await run_clients(CLIENTS, per_client, one)
+    async def reader() -> None:
+        """Availability of a leaf and the site's calendar over the next 7 days, in turn."""
+        week = {"start": base.isoformat(), "end": hour(base, 24 * 7).isoformat()}
+        k = 0
+        while not done.is_set():
+            leaf = world.leaves[k % len(world.leaves)]
+            k += 1
+            t0 = time.perf_counter()
+            response = await http.get(
+                f"/api/v1/resources/{leaf}/busy", params=week, headers=headers
+            )
+            reads["busy"].append(time.perf_counter() - t0)
+            assert response.status_code == 200, response.text
+            t0 = time.perf_counter()
+            response = await http.get(
+                "/api/v1/reservations",
+                params={**week, "site": world.site_slug, "size": 100},
+                headers=headers,
+            )
+            reads["calendar"].append(time.perf_counter() - t0)
+            assert response.status_code == 200, response.text
+
+    reading = asyncio.create_task(reader())
+    try:
+        seconds, ok = await run_clients(CLIENTS, per_client, one)
+    finally:
+        done.set()
+        await reading
     rate = ok / seconds
-    print(f"  API      {ok:6d} bookings in {seconds:6.2f} s = {rate:8.1f} bookings/s")
-    return rate
+    print(
+        f"  {label:<8} {ok:6d} bookings in {seconds:6.2f} s = {rate:8.1f} bookings/s;"
+        f" p50 {percentile(latencies, 50) * 1000:.0f} ms,"
+        f" p99 {percentile(latencies, 99) * 1000:.0f} ms"
+    )
+    for name, times in reads.items():
+        if times:
+            print(
+                f"           {name} reads meanwhile: {len(times)}, p50"
+                f" {percentile(times, 50) * 1000:.1f} ms, p99 {percentile(times, 99) * 1000:.1f} ms"
+            )
+    return Run(rate, latencies, reads)
 
 
 RAW_BOOKING = """
@@ -277,6 +334,39 @@ async def sql_throughput(pool: asyncpg.Pool, world: World, scale: Scale, base: d
     return rate
 
 
+async def sql_minimal(pool: asyncpg.Pool, world: World, scale: Scale, base: datetime) -> float:
+    """The minimal booking transaction: resource lock, reservation, slots of the subtree,
+    outbox row (issue 12's baseline), same connections and periods as the API run."""
+    owner = world.users["bob"]
+    per_client = scale.bookings // CLIENTS
+
+    async def one(c: int, k: int) -> bool:
+        resource = world.leaves[c]
+        start = hour(base, 2 * k)
+        end = hour(start, 1)
+        rid = uuid.uuid4()
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT 1 FROM resources WHERE id = $1 FOR SHARE", resource)
+            await conn.execute(
+                "INSERT INTO reservations (id, site_id, resource_id, owner_id, created_by,"
+                " title, period, status) VALUES ($1, $2, $3, $4, $4, $5,"
+                " tstzrange($6, $7, '[)'), 'confirmed')",
+                rid, world.site_id, resource, owner, f"min {c}/{k}", start, end,
+            )  # fmt: skip
+            await conn.execute(RAW_BOOKING, rid, resource, asyncpg.Range(start, end))
+            await conn.execute(
+                "INSERT INTO outbox (id, type, payload) VALUES ($1, 'reservation.created', $2)",
+                uuid.uuid4(),
+                json.dumps({"reservation": str(rid)}),
+            )
+        return True
+
+    seconds, ok = await run_clients(CLIENTS, per_client, one)
+    rate = ok / seconds
+    print(f"  raw min  {ok:6d} bookings in {seconds:6.2f} s = {rate:8.1f} bookings/s")
+    return rate
+
+
 # --------------------------------------------------------------------------------------------
 # 2. Contention
 
@@ -284,7 +374,8 @@ async def sql_throughput(pool: asyncpg.Pool, world: World, scale: Scale, base: d
 async def contention(
     api: Callable[[], httpx.AsyncClient], conn: asyncpg.Connection, world: World, realm: TestRealm,
     scale: Scale, base: datetime,
-) -> None:  # fmt: skip
+) -> tuple[int, float]:  # fmt: skip
+    """Rounds of 64 clients on one slot; returns (rounds with one winner, request p99 s)."""
     names = [n for n in world.users if n.startswith("bench")]
     tokens = {n: realm.token(n, n) for n in names}
     # Each user's first request creates or refreshes their users row in that request's
@@ -352,7 +443,11 @@ async def contention(
         f"request p50 {percentile(latencies, 50) * 1000:.0f} ms, "
         f"p99 {percentile(latencies, 99) * 1000:.0f} ms"
     )
-    print(f"  double bookings in the database: {double}")
+    deadlocks = await conn.fetchval(
+        "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
+    )
+    print(f"  double bookings in the database: {double}; deadlocks so far: {deadlocks}")
+    return rounds_with_one_winner, percentile(latencies, 99)
 
 
 # --------------------------------------------------------------------------------------------
@@ -495,7 +590,9 @@ async def calendar(
 # --------------------------------------------------------------------------------------------
 
 
-def start_api(database_url: str, issuer: str, port: int) -> subprocess.Popen[bytes]:
+def start_api(
+    database_url: str, issuer: str, port: int, workers: int = 1
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "RESERVATION_BE_DATABASE_URL": database_url,
@@ -509,15 +606,60 @@ def start_api(database_url: str, issuer: str, port: int) -> subprocess.Popen[byt
         "RESERVATION_BE_RATE_LIMIT_REQUESTS": "100000000",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "reservation_be", "serve", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "reservation_be",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (uvicorn's worker processes)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children.get(p, []))
+    return out
+
+
+def tree_cpu(pid: int) -> float:
+    return sum(cpu_seconds(p) or 0.0 for p in process_tree(pid))
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 async def wait_healthy(http: httpx.AsyncClient, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
+    # A worker imports the app in a fresh interpreter: tens of seconds on a loaded machine.
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             err = proc.stderr.read().decode() if proc.stderr else ""
@@ -531,6 +673,36 @@ async def wait_healthy(http: httpx.AsyncClient, proc: subprocess.Popen[bytes]) -
     raise RuntimeError("the API did not become healthy")
 
 
+async def settle(pid: int, workers: int) -> None:
+    """Until every worker process exists and has finished importing (its CPU time stays flat)."""
+    deadline = time.monotonic() + 180
+    last = -1.0
+    while time.monotonic() < deadline:
+        tree = process_tree(pid)
+        used = tree_cpu(pid)
+        if len(tree) >= (1 if workers == 1 else workers + 2) and used - last < 0.05:
+            return
+        last = used
+        await asyncio.sleep(1)
+
+
+def target(name: str, value: str, goal: str, met: bool | None) -> None:
+    verdict = "n/a" if met is None else ("met" if met else "NOT met")
+    print(f"  {name:<58} {value:>22}   target {goal:<18} {verdict}")
+
+
+async def pg_counters(conn: asyncpg.Connection) -> dict[str, int]:
+    """This database's transactions and rows written (flushed by backends within ~1 s)."""
+    await asyncio.sleep(1.2)
+    await conn.execute("SELECT pg_stat_clear_snapshot()")
+    row = await conn.fetchrow(
+        "SELECT xact_commit + xact_rollback AS xacts, tup_inserted + tup_updated AS writes,"
+        " tup_returned + tup_fetched AS reads FROM pg_stat_database"
+        " WHERE datname = current_database()"
+    )
+    return dict(row)
+
+
 async def main(short: bool) -> None:
     scale = SHORT if short else FULL
     print(
@@ -542,53 +714,149 @@ async def main(short: bool) -> None:
         with TestRealm() as realm:
             conn = await asyncpg.connect(pg_dsn(url))
             pool = await asyncpg.create_pool(pg_dsn(url), min_size=CLIENTS, max_size=CLIENTS)
-            port = free_port()
-            proc = start_api(url, realm.issuer, port)
             limits = httpx.Limits(max_connections=CONTENDERS, max_keepalive_connections=CONTENDERS)
+            procs: list[subprocess.Popen[bytes]] = []
 
-            def api() -> httpx.AsyncClient:
-                # A fresh client per phase: uvicorn closes idle keep-alive connections after
-                # 5 s, and a phase must not trip over one closed during the previous phase.
-                return httpx.AsyncClient(
-                    base_url=f"http://127.0.0.1:{port}", timeout=120, limits=limits
-                )
+            async def serve(workers: int) -> Callable[[], httpx.AsyncClient]:
+                port = free_port()
+                proc = start_api(url, realm.issuer, port, workers)
+                procs.append(proc)
 
-            try:
+                def api() -> httpx.AsyncClient:
+                    # A fresh client per phase: uvicorn closes idle keep-alive connections
+                    # after 5 s, and a phase must not trip over one closed during the last.
+                    return httpx.AsyncClient(
+                        base_url=f"http://127.0.0.1:{port}", timeout=120, limits=limits
+                    )
+
                 async with api() as http:
                     await wait_healthy(http, proc)
+                await settle(proc.pid, workers)
+                return api
+
+            def stop(proc: subprocess.Popen[bytes]) -> None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+            try:
                 world = await seed(conn, realm)
                 server = await conn.fetchval("SHOW server_version")
-                print(f"PostgreSQL {server}; API: uvicorn, 1 worker process")
+                print(f"PostgreSQL {server}; API: uvicorn (1, then 2 worker processes)")
                 base = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
                 token = realm.token("bob", "bob")
-                print(f"\n1. Booking throughput, {CLIENTS} concurrent clients")
-                cpu_before = cpu_seconds(proc.pid)
+                bookings = scale.bookings // CLIENTS * CLIENTS
+
+                print(f"\n1. Booking throughput, {CLIENTS} concurrent clients, 1 worker")
+                api = await serve(1)
+                one_proc = procs[-1]
+                async with api() as http:  # warm up: first requests build caches and plans
+                    await api_throughput(
+                        http, world, token, Scale(CLIENTS * 4, 0, 0, 0, 0), hour(base, 1), "warm-up"
+                    )
+                before = await pg_counters(conn)
+                cpu_before = tree_cpu(one_proc.pid)
                 async with api() as http:
-                    rate_api = await api_throughput(http, world, token, scale, hour(base, 24))
-                cpu_after = cpu_seconds(proc.pid)
-                if cpu_before is not None and cpu_after is not None:
-                    per = (cpu_after - cpu_before) / (scale.bookings // CLIENTS * CLIENTS)
-                    print(f"  API process CPU per booking: {per * 1000:.1f} ms")
+                    one = await api_throughput(http, world, token, scale, hour(base, 24))
+                cpu_per_booking = (tree_cpu(one_proc.pid) - cpu_before) / bookings
+                after = await pg_counters(conn)
+                print(f"  API process CPU per booking: {cpu_per_booking * 1000:.2f} ms")
+                rss_one = rss_mb(one_proc.pid)
+                print(f"  API process RSS: {rss_one:.0f} MB")
+                per_booking_1 = {k: (after[k] - before[k]) / bookings for k in after}
+                print(
+                    "  PostgreSQL per booking (incl. the reads meanwhile): "
+                    + ", ".join(f"{k} {v:.1f}" for k, v in per_booking_1.items())
+                )
                 rate_sql = await sql_throughput(pool, world, scale, hour(base, 24 * 400))
-                print(f"  ratio API / raw SQL: {rate_api / rate_sql:.2f}")
-                print(f"\n2. Contention, {CONTENDERS} concurrent clients on one slot")
-                await contention(api, conn, world, realm, scale, hour(base, 24 * 800))
+                rate_min = await sql_minimal(pool, world, scale, hour(base, 24 * 500))
+                print(f"  ratio API / raw SQL (same statements): {one.rate / rate_sql:.2f}")
+                print(f"  ratio API / raw minimal transaction: {one.rate / rate_min:.2f}")
+
+                print(f"\n2. Contention, {CONTENDERS} concurrent clients on one slot, 1 worker")
+                ok_one, p99_one = await contention(
+                    api, conn, world, realm, scale, hour(base, 24 * 800)
+                )
+
                 print(f"\n3. Calendar queries over {scale.calendar_reservations} reservations")
                 cal_base = await fill_calendar(conn, world, scale)
                 token = realm.token("bob", "bob")
                 async with api() as http:
                     await calendar(http, conn, world, token, scale, cal_base)
+                stop(one_proc)
+
+                print(f"\n4. The same with 2 worker processes ({CLIENTS} clients)")
+                api2 = await serve(2)
+                two_proc = procs[-1]
+                async with api2() as http:
+                    await api_throughput(
+                        http,
+                        world,
+                        token,
+                        Scale(CLIENTS * 4, 0, 0, 0, 0),
+                        hour(base, 24 * 1100),
+                        "warm-up",
+                    )
+                before = await pg_counters(conn)
+                async with api2() as http:
+                    two = await api_throughput(
+                        http, world, token, scale, hour(base, 24 * 1200), "API x2"
+                    )
+                after = await pg_counters(conn)
+                per_booking_2 = {k: (after[k] - before[k]) / bookings for k in after}
+                print(
+                    "  PostgreSQL per booking (incl. the reads meanwhile): "
+                    + ", ".join(f"{k} {v:.1f}" for k, v in per_booking_2.items())
+                )
+                workers_rss = [rss_mb(p) for p in process_tree(two_proc.pid)[1:]]
+                ok_two, p99_two = await contention(
+                    api2, conn, world, realm, scale, hour(base, 24 * 1600)
+                )
+                stop(two_proc)
+
+                print("\nTargets (issue 12; the machine's load is printed above and below)")
+                ratio = one.rate / rate_min
+                target("1. API / raw minimal booking transaction", f"{ratio:.2f}", ">= 0.35",
+                       ratio >= 0.35)  # fmt: skip
+                target("1. API CPU per booking", f"{cpu_per_booking * 1000:.2f} ms", "<= 1.5 ms",
+                       cpu_per_booking <= 0.0015)  # fmt: skip
+                p99 = percentile(one.latencies, 99)
+                target(f"2. booking p99, {CLIENTS} clients", f"{p99 * 1000:.0f} ms", "< 50 ms",
+                       p99 < 0.050)  # fmt: skip
+                target(f"2. contention round p99, {CONTENDERS} clients, 1 worker",
+                       f"{p99_one * 1000:.0f} ms", "< 200 ms", p99_one < 0.200)  # fmt: skip
+                target(f"2. contention round p99, {CONTENDERS} clients, 2 workers",
+                       f"{p99_two * 1000:.0f} ms", "< 200 ms", p99_two < 0.200)  # fmt: skip
+                target("   contention rounds with one winner, 63 x 409 (1 / 2 workers)",
+                       f"{ok_one}/{scale.contention_rounds}, {ok_two}/{scale.contention_rounds}",
+                       "all", ok_one == ok_two == scale.contention_rounds)  # fmt: skip
+                for name in ("busy", "calendar"):
+                    times = one.reads[name]
+                    if times:
+                        r99 = percentile(times, 99)
+                        target(f"3. {name} read p99 while bookings run", f"{r99 * 1000:.1f} ms",
+                               "< 15 ms", r99 < 0.015)  # fmt: skip
+                scaling = two.rate / one.rate
+                target("4. 2 workers / 1 worker throughput", f"{scaling:.2f}",
+                       ">= 1.6 (CPU allowing)", scaling >= 1.6)  # fmt: skip
+                target("4. PostgreSQL transactions per booking (1 / 2 workers)",
+                       f"{per_booking_1['xacts']:.2f} / {per_booking_2['xacts']:.2f}", "-",
+                       None)  # fmt: skip
+                target("5. event pipeline / raw POST", "see bench/pipeline.py", ">= 0.5", None)
+                target("6. RSS per worker (1 worker; 2 workers)",
+                       f"{rss_one:.0f}; {', '.join(f'{r:.0f}' for r in workers_rss)} MB",
+                       "< 150 MB", max([rss_one, *workers_rss]) < 150)  # fmt: skip
                 print(
                     "\nload average at end (1/5/15 min): {:.2f} {:.2f} {:.2f}".format(
                         *os.getloadavg()
                     )
                 )
             finally:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+                for proc in procs:
+                    if proc.poll() is None:
+                        stop(proc)
                 await pool.close()
                 await conn.close()
 
