@@ -193,6 +193,7 @@ class DevStack:
             RESERVATION_BE_HOST=self.host,
             RESERVATION_BE_PORT=str(self.ports.api),
             RESERVATION_BE_WORKERS_ENABLED="true",
+            RESERVATION_BE_METRICS_ENABLED="true",
         )
         if self.amqp_url:
             env["RESERVATION_BE_AMQP_URL"] = self.amqp_url

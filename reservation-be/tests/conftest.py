@@ -32,6 +32,7 @@ def settings(database_url: str, test_realm) -> Settings:  # type: ignore[no-unty
         database_url=database_url,
         oidc_issuer=test_realm.issuer,
         workers_enabled=False,
+        metrics_enabled=True,
         keycloak_admin_client_secret=test_realm.client_secret("reservation-api"),
         database_pool_size=20,
         database_max_overflow=80,

@@ -126,6 +126,7 @@ async def platform(
                 ),
                 "RESERVATION_BE_WEBHOOK_SECRETS_KEY": secrets_key,
                 "RESERVATION_BE_WORKERS_ENABLED": "true",
+                "RESERVATION_BE_METRICS_ENABLED": "true",
                 "RESERVATION_BE_RELAY_EXCHANGE": broker.exchange,
                 "RESERVATION_BE_RELAY_SWEEP_INTERVAL": "PT0.5S",
                 "RESERVATION_BE_SCHEDULER_MAX_SLEEP": "PT1S",

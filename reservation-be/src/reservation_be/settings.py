@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     frontend_dist: Path | None = None
     workers_enabled: bool = True
+    # /metrics answers 404 unless enabled: the chart, compose and dev mode turn it on where only
+    # the cluster or this machine reach it (the ingress routes /api only).
+    metrics_enabled: bool = False
 
     host: str = "127.0.0.1"
     port: int = 8000
