@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import uvicorn
 
+    from reservation_be.kit.http_protocol import http_protocol
+
     uvicorn.run(
         "reservation_be.main:create_app",
         factory=True,
@@ -44,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         workers=args.workers,
         log_config=None,
         proxy_headers=True,
+        http=http_protocol(),  # type: ignore[arg-type]
     )
     return 0
 

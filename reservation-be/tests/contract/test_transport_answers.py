@@ -3,7 +3,12 @@
 
 from __future__ import annotations
 
+import json
+import socket
+
 import pytest
+from reservation_be.main import create_app
+from reservation_be.testing import serve_in_thread
 
 PROBLEM = "application/problem+json"
 
@@ -66,3 +71,31 @@ def test_every_operation_with_a_body_documents_400_413_415_and_422(app):
             for status in ("400", "413", "415"):
                 content = operation["responses"][status]["content"]
                 assert set(content) == {PROBLEM}
+
+
+def _raw_exchange(base_url: str, raw: bytes) -> bytes:
+    host, port = base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(raw)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    return data
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"POST /api/v1/sites HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n{}",
+        b"GET /api/v1/users/me HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n",
+        b"GET /api/v1/sites HTTP/1.1\r\nHost: x\r\nAccept: \x01\r\n\r\n",
+        b"POST /api/v1/sites HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    ],
+)
+def test_a_request_the_server_cannot_parse_gets_a_problem_document(settings, raw):
+    with serve_in_thread(create_app(settings)) as base_url:
+        answer = _raw_exchange(base_url, raw)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert b"content-type: application/problem+json" in head.lower()
+    assert json.loads(body)["status"] == 400
