@@ -25,7 +25,7 @@ from reservation_be.main import create_app
 from reservation_be.testing import serve_in_thread
 
 PROBLEM = "application/problem+json"
-EXAMPLES_PER_TARGET = 6
+EXAMPLES_PER_TARGET = 4
 
 
 @dataclass(frozen=True)

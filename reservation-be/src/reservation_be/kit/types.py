@@ -263,14 +263,14 @@ _DURATION_DOC = (
 )
 _DURATION_INPUT_SCHEMA: dict[str, Any] = {
     "anyOf": [
-        {"type": "string", "format": "duration", "pattern": DURATION_PATTERN},
+        # No "format": "duration": RFC 3339's grammar has no fractions of a second.
+        {"type": "string", "pattern": DURATION_PATTERN},
         {"type": "number", "minimum": 0, "maximum": MAX_DURATION_SECONDS},
     ],
     "description": _DURATION_DOC,
 }
 _DURATION_OUTPUT_SCHEMA: dict[str, Any] = {
     "type": "string",
-    "format": "duration",
     "pattern": r"^-?P([0-9]+D|T([0-9]+H)?([0-9]+M)?([0-9]+(\.[0-9]+)?S)?)$",
     "description": _DURATION_DOC,
 }

@@ -5,7 +5,7 @@ from functools import cache
 from typing import Annotated
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, WithJsonSchema
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
 from reservation_be.kit.types import Text
@@ -47,7 +47,16 @@ class UserSummary(Schema):
 
 class ProfileUpdate(InputSchema):
     display_name: Annotated[Text, Field(min_length=1, max_length=255)] | None = None
-    timezone: Annotated[str, Field(max_length=64), AfterValidator(_valid_timezone)] | None = None
+    timezone: (
+        Annotated[
+            str,
+            Field(max_length=64, description="An IANA time zone (Europe/Berlin)"),
+            AfterValidator(_valid_timezone),
+            # The schema lists exactly the zones this server knows, as the validation does.
+            WithJsonSchema({"type": "string", "enum": sorted(_timezones())}, mode="validation"),
+        ]
+        | None
+    ) = None
 
 
 class SshKeyCreate(InputSchema):

@@ -41,7 +41,17 @@ def _unique(values: list[Any]) -> list[Any]:
     return list(dict.fromkeys(values))
 
 
-WebhookUrl = Annotated[Text, Field(min_length=8, max_length=2048), AfterValidator(_check_url)]
+# http(s), a host (a name or a bracketed IPv6 address), no credentials, no fragment.
+URL_PATTERN = (
+    r"^[Hh][Tt][Tt][Pp][Ss]?://(\[[0-9A-Fa-f:.]+\]|[^\s/?#@:\[\]\x00]+)"
+    r"(:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?"
+    r"([/?][^#\s\x00]*)?$"
+)
+WebhookUrl = Annotated[
+    str,
+    Field(min_length=8, max_length=2048, pattern=URL_PATTERN, json_schema_extra={"format": "uri"}),
+    AfterValidator(_check_url),
+]
 Name = Annotated[Text, Field(min_length=1, max_length=200)]
 Description = Annotated[Text, Field(max_length=4000)]
 EventTypes = Annotated[
