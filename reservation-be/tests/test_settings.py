@@ -45,3 +45,30 @@ def test_webhook_secrets_key_must_be_a_fernet_key():
         Settings(webhook_secrets_key="c2hvcnQ=")
     with pytest.raises(ValidationError, match="base64"):
         Settings(webhook_secrets_key="not base64 at all!!")
+
+
+KEY_NEW = "bmV3LWtleS1uZXcta2V5LW5ldy1rZXktbmV3LWtleSE="
+KEY_OLD = "b2xkLWtleS1vbGQta2V5LW9sZC1rZXktb2xkLWtleSE="
+
+
+def test_webhook_secrets_key_takes_a_rotation_list():
+    settings = Settings(webhook_secrets_key=f"{KEY_NEW}, {KEY_OLD}")
+
+    assert settings.webhook_secrets_key.get_secret_value() == f"{KEY_NEW}, {KEY_OLD}"
+
+
+@pytest.mark.parametrize("bad", ["c2hvcnQ=", "not base64 at all!!", KEY_OLD + "x"])
+def test_every_key_of_a_rotation_list_is_checked_at_start_up(bad):
+    # Before: only the value as a whole was decoded; a bad second key surfaced at the first
+    # decryption with it, long after start-up.
+    with pytest.raises(ValidationError, match="key 2 of 2 is not a Fernet key") as error:
+        Settings(webhook_secrets_key=f"{KEY_NEW},{bad}")
+    assert KEY_NEW not in str(error.value)
+
+
+def test_production_refuses_the_dev_key_anywhere_in_the_list():
+    from reservation_be.settings import DEV_WEBHOOK_SECRETS_KEY
+
+    values = PRODUCTION | {"webhook_secrets_key": f"{KEY_NEW},{DEV_WEBHOOK_SECRETS_KEY}"}
+    with pytest.raises(ValidationError, match="WEBHOOK_SECRETS_KEY"):
+        Settings(**values)

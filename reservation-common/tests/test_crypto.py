@@ -1,5 +1,11 @@
 import pytest
-from reservation_common.crypto import DecryptionError, InvalidKeyError, SecretBox, generate_key
+from reservation_common.crypto import (
+    DecryptionError,
+    InvalidKeyError,
+    SecretBox,
+    generate_key,
+    validate_keys,
+)
 from reservation_common.signing import generate_secret
 
 
@@ -43,3 +49,14 @@ def test_invalid_keys_are_refused(bad: str) -> None:
 def test_repr_does_not_leak_keys() -> None:
     key = generate_key()
     assert key not in repr(SecretBox(key))
+
+
+def test_validate_keys_checks_every_key_and_names_only_its_position() -> None:
+    first, second = generate_key(), generate_key()
+    assert validate_keys(f"{first}, {second}") == [first, second]
+    for bad in ("", "c2hvcnQ=", first + "x", "é" * 44):
+        with pytest.raises(InvalidKeyError, match="key 2 of 2") as error:
+            validate_keys(f"{first},{bad}" if bad else f"{first},{first[:10]}")
+        assert first not in str(error.value)
+    with pytest.raises(InvalidKeyError, match="holds no key"):
+        validate_keys(" , ")

@@ -13,7 +13,7 @@ from factories import create_site, create_subscription, reservation_event
 from pydantic import SecretStr, ValidationError
 from reservation_be.models.outbox import OutboxMessage
 from reservation_be.models.webhook_delivery import WebhookDelivery
-from reservation_common.crypto import SecretBox
+from reservation_common.crypto import SecretBox, generate_key
 from reservation_event_processor.app import Processor
 from reservation_event_processor.health import create_app
 from reservation_event_processor.settings import Settings
@@ -133,6 +133,27 @@ def test_invalid_settings_refuse_to_start(
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     with pytest.raises(ValidationError):
+        Settings()
+
+
+GOOD_KEY = "bmV3LWtleS1uZXcta2V5LW5ldy1rZXktbmV3LWtleSE="
+
+
+def test_a_rotation_list_of_valid_keys_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RESERVATION_EP_WEBHOOK_SECRETS_KEY", f"{GOOD_KEY},{generate_key()}")
+
+    assert Settings().webhook_secrets_key.get_secret_value().startswith(GOOD_KEY)
+
+
+@pytest.mark.parametrize("bad", ["c2hvcnQ=", "not base64 at all!!"])
+def test_every_key_of_a_rotation_list_is_checked_at_start_up(
+    monkeypatch: pytest.MonkeyPatch, bad: str
+) -> None:
+    # Before: the processor did not check the setting at all; a bad key surfaced only when the
+    # delivery loop built its SecretBox, or at the first decryption with it.
+    monkeypatch.setenv("RESERVATION_EP_WEBHOOK_SECRETS_KEY", f"{GOOD_KEY},{bad}")
+
+    with pytest.raises(ValidationError, match="key 2 of 2 is not a Fernet key"):
         Settings()
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import timedelta
 from enum import StrEnum
 from functools import lru_cache
@@ -12,6 +10,7 @@ from typing import Annotated, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from reservation_common.crypto import split_keys, validate_keys
 
 from reservation_be.reservations.rules import PlatformLimits
 from reservation_be.workers.settings import Duration
@@ -79,12 +78,8 @@ class Settings(BaseSettings):
     @field_validator("webhook_secrets_key")
     @classmethod
     def _fernet_key(cls, value: SecretStr) -> SecretStr:
-        try:
-            raw = base64.urlsafe_b64decode(value.get_secret_value().encode())
-        except (binascii.Error, ValueError) as exc:
-            raise ValueError("WEBHOOK_SECRETS_KEY must be url-safe base64") from exc
-        if len(raw) != 32:
-            raise ValueError("WEBHOOK_SECRETS_KEY must encode 32 bytes (a Fernet key)")
+        # One key or a rotation list "new,old": every key must be valid, not only the first.
+        validate_keys(value.get_secret_value())
         return value
 
     @model_validator(mode="after")
@@ -94,8 +89,8 @@ class Settings(BaseSettings):
         problems = []
         if self.keycloak_admin_client_secret.get_secret_value() == DEV_ADMIN_CLIENT_SECRET:
             problems.append("KEYCLOAK_ADMIN_CLIENT_SECRET is the dev default")
-        if self.webhook_secrets_key.get_secret_value() == DEV_WEBHOOK_SECRETS_KEY:
-            problems.append("WEBHOOK_SECRETS_KEY is the dev default")
+        if DEV_WEBHOOK_SECRETS_KEY in split_keys(self.webhook_secrets_key.get_secret_value()):
+            problems.append("WEBHOOK_SECRETS_KEY is (or lists) the dev default")
         if self.database_url == DEV_DATABASE_URL:
             problems.append("DATABASE_URL is the dev default")
         if problems:

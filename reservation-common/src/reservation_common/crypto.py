@@ -6,9 +6,19 @@ decrypts, so a key can be rotated by putting the new one first and re-encrypting
 
 from __future__ import annotations
 
+import base64
+import binascii
+
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-__all__ = ["DecryptionError", "InvalidKeyError", "SecretBox", "generate_key"]
+__all__ = [
+    "DecryptionError",
+    "InvalidKeyError",
+    "SecretBox",
+    "generate_key",
+    "split_keys",
+    "validate_keys",
+]
 
 
 class InvalidKeyError(ValueError):
@@ -23,11 +33,36 @@ def generate_key() -> str:
     return Fernet.generate_key().decode()
 
 
+def split_keys(keys: str) -> list[str]:
+    return [k.strip() for k in keys.split(",") if k.strip()]
+
+
+def validate_keys(keys: str, setting: str = "WEBHOOK_SECRETS_KEY") -> list[str]:
+    """Every key of a rotation list, checked at start-up (not only the first, which encrypts):
+    url-safe base64 of exactly 32 bytes. Raises ``InvalidKeyError`` naming the key's position,
+    never its value. Returns the keys."""
+    parts = split_keys(keys)
+    if not parts:
+        raise InvalidKeyError(f"{setting} holds no key")
+    for position, key in enumerate(parts, start=1):
+        try:
+            raw = base64.urlsafe_b64decode(key.encode("ascii", errors="strict"))
+            strict = base64.urlsafe_b64encode(raw).decode() == key
+        except (binascii.Error, UnicodeEncodeError, ValueError):
+            raw, strict = b"", False
+        if not strict or len(raw) != 32:
+            raise InvalidKeyError(
+                f"{setting} key {position} of {len(parts)} is not a Fernet key "
+                "(url-safe base64 of 32 bytes)"
+            )
+    return parts
+
+
 class SecretBox:
     """Encrypts and decrypts short secrets; values are url-safe base64 text for a text column."""
 
     def __init__(self, keys: str) -> None:
-        parts = [k.strip() for k in keys.split(",") if k.strip()]
+        parts = split_keys(keys)
         if not parts:
             raise InvalidKeyError("no encryption key configured")
         try:

@@ -14,6 +14,7 @@ from typing import Annotated, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from reservation_be.settings import DEV_DATABASE_URL, DEV_WEBHOOK_SECRETS_KEY
+from reservation_common.crypto import split_keys, validate_keys
 from reservation_common.durations import parse_short_duration
 
 DEFAULT_RETRY_SCHEDULE = ("5s", "5m", "30m", "2h", "5h", "10h", "10h")
@@ -109,6 +110,13 @@ class Settings(BaseSettings):
     def _parse_duration(cls, value: object) -> timedelta:
         return parse_duration(value)
 
+    @field_validator("webhook_secrets_key")
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr) -> SecretStr:
+        # One key or a rotation list "new,old": every key must be valid, not only the first.
+        validate_keys(value.get_secret_value())
+        return value
+
     @field_validator("ssrf_allowlist")
     @classmethod
     def _check_allowlist(cls, value: list[str]) -> list[str]:
@@ -125,8 +133,8 @@ class Settings(BaseSettings):
             raise ValueError("LEASE must be longer than HTTP_TIMEOUT")
         if self.environment is Environment.PRODUCTION:
             problems = []
-            if self.webhook_secrets_key.get_secret_value() == DEV_WEBHOOK_SECRETS_KEY:
-                problems.append("WEBHOOK_SECRETS_KEY is the dev default")
+            if DEV_WEBHOOK_SECRETS_KEY in split_keys(self.webhook_secrets_key.get_secret_value()):
+                problems.append("WEBHOOK_SECRETS_KEY is (or lists) the dev default")
             if self.database_url == DEV_DATABASE_URL:
                 problems.append("DATABASE_URL is the dev default")
             if self.amqp_url is None:
