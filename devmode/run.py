@@ -371,7 +371,7 @@ class DevStack:
         )
 
     def seed(self) -> DemoData:
-        token = user_token(self.idp_url, "admin", "password")
+        token = user_token(self.idp_url, "admin", "password", frontend_url=self.api_url)
         seeder = Seeder(self.api_url, token, webhook_url=f"{self.webhook_url}/webhook")
         try:
             demo = seeder.seed(self.data_dir / "demo.json")

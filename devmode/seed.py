@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from keycloak import KeycloakOpenID
+from reservation_testrealm.login import browser_client, code_flow
 
 __all__ = ["DemoData", "SeedError", "Seeder", "user_token"]
 
 REALM = "reservations"
-CLI_CLIENT = "reservation-cli"
+WEB_CLIENT = "reservation-frontend"
 SITE_SLUG = "demo-lab"
 SWITCH = "sw1"
 SWITCH_PORTS = [f"Gi1/0/{n}" for n in range(1, 5)]
@@ -71,10 +71,18 @@ class SeedError(RuntimeError):
     """The API refused a step of the seeding."""
 
 
-def user_token(idp_url: str, username: str, password: str) -> str:
-    """An access token for a demo user (direct grant of the dev CLI client)."""
-    openid = KeycloakOpenID(server_url=f"{idp_url}/", realm_name=REALM, client_id=CLI_CLIENT)
-    token: dict[str, Any] = openid.token(username, password)
+def user_token(idp_url: str, username: str, password: str, frontend_url: str) -> str:
+    """An access token for a demo user, signed in through the identity provider's login page
+    as the web app (``frontend_url``) would: no client of the realm allows the password grant."""
+    with browser_client() as browser:
+        token: dict[str, Any] = code_flow(
+            browser,
+            f"{idp_url}/realms/{REALM}",
+            client_id=WEB_CLIENT,
+            redirect_uri=f"{frontend_url}/",
+            username=username,
+            password=password,
+        )
     return str(token["access_token"])
 
 

@@ -72,6 +72,13 @@ amqp_up || { echo "RabbitMQ did not start on 127.0.0.1:5672" >&2; exit 1; }
 as_root rabbitmqctl -q await_startup >/dev/null 2>&1 || true
 
 # --- Keycloak ---------------------------------------------------------------------------------
-if [ -x scripts/keycloak.sh ]; then scripts/keycloak.sh fetch; fi
+if [ -x scripts/keycloak.sh ]; then
+  # Maven fetches the distribution; Keycloak runs on any JDK 17+ (21+ preferred).
+  command -v mvn >/dev/null || { log "installing Maven"; apt_install maven; }
+  if ! ls /usr/lib/jvm/*/bin/java >/dev/null 2>&1 && ! command -v java >/dev/null; then
+    log "installing a JDK"; apt_install default-jdk-headless
+  fi
+  scripts/keycloak.sh fetch
+fi
 
-log "ready: PostgreSQL 127.0.0.1:5432, RabbitMQ 127.0.0.1:5672"
+log "ready: PostgreSQL 127.0.0.1:5432, RabbitMQ 127.0.0.1:5672, Keycloak $(scripts/keycloak.sh version) in .cache/keycloak"

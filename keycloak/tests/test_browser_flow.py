@@ -10,6 +10,7 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from conftest import FRONTEND, FRONTEND_URL, REDIRECT_URI, form_action, hidden_fields
 from reservation_common.auth import TokenVerifier
 from reservation_testrealm.server import TestRealm
+from test_realm_file import claims_of
 
 
 def start_login(
@@ -82,8 +83,10 @@ async def test_code_flow_with_pkce_yields_tokens_the_api_accepts(
         principal = await token_verifier.verify(tokens["access_token"])
     assert principal.username == "alice"
     assert principal.azp == FRONTEND
-    assert principal.claims["aud"] == "reservation-api"  # the frontend's audience mapper
-    assert principal.claims["nonce"] == "nonce-456"
+    # the frontend's audience mapper, and Keycloak's default account roles
+    assert set(principal.claims["aud"]) == {"reservation-api", "account"}
+    assert "nonce" not in principal.claims  # as in Keycloak: the ID token carries it
+    assert claims_of(tokens["id_token"])["nonce"] == "nonce-456"
     assert principal.claims["allowed-origins"] == [FRONTEND_URL]
     assert "auth_time" in principal.claims
 

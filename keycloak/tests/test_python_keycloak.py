@@ -53,7 +53,7 @@ def test_password_grant_and_decode_token_against_the_certs(test_realm: TestRealm
     assert tokens["refresh_expires_in"] == 1800
     assert claims["iss"] == test_realm.issuer
     assert claims["preferred_username"] == "alice"
-    assert claims["aud"] == "reservation-api"
+    assert set(claims["aud"]) == {"reservation-api", "account"}
     assert claims["azp"] == "reservation-cli"
     assert claims["typ"] == "Bearer"
     assert claims["sid"] == tokens["session_state"]
@@ -84,7 +84,7 @@ def test_client_credentials_grant(test_realm: TestRealm) -> None:
 
     assert "refresh_token" not in tokens
     assert claims["azp"] == "reservation-event-processor"
-    assert claims["aud"] == "reservation-api"
+    assert set(claims["aud"]) == {"reservation-api", "account"}
     assert claims["preferred_username"] == "service-account-reservation-event-processor"
     assert claims["client_id"] == "reservation-event-processor"
     assert "sid" not in claims

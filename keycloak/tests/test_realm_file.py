@@ -13,10 +13,12 @@ import pytest
 from reservation_testrealm.realm import DEFAULT_REALM_FILE, RealmFileError, load_realm
 from reservation_testrealm.server import TestRealm
 
-REALM_FILE = Path(__file__).resolve().parents[1] / "realm-reservations.json"
+REALM_FILE = Path(__file__).resolve().parents[1] / "reservations-realm.json"
+DEV_USERS_FILE = Path(__file__).resolve().parents[1] / "dev" / "reservations-users-0.json"
 RAW: dict[str, Any] = json.loads(REALM_FILE.read_text())
+DEV: dict[str, Any] = json.loads(DEV_USERS_FILE.read_text())
 CLIENTS = {c["clientId"]: c for c in RAW["clients"]}
-DEMO_USERS = [u for u in RAW["users"] if "serviceAccountClientId" not in u]
+DEMO_USERS = DEV["users"]
 SERVICE_ACCOUNTS = [u for u in RAW["users"] if "serviceAccountClientId" in u]
 
 
@@ -30,6 +32,44 @@ def claims_of(token: str) -> dict[str, Any]:
 
 def test_the_test_realm_serves_the_repository_realm_file() -> None:
     assert DEFAULT_REALM_FILE == REALM_FILE
+
+
+def test_the_shipped_realm_signs_users_in_through_the_login_form(shipped_realm: TestRealm) -> None:
+    tokens = shipped_realm.tokens("alice")
+
+    claims = claims_of(tokens["access_token"])
+    assert claims["azp"] == "reservation-frontend"
+    assert claims["preferred_username"] == "alice"
+
+
+def test_production_realm_has_no_user_with_a_known_password() -> None:
+    # Only the clients' service accounts, which have no credentials; demo users live in dev/.
+    assert all("serviceAccountClientId" in user for user in RAW["users"])
+    assert not any(user.get("credentials") for user in RAW["users"])
+
+
+def test_no_public_client_allows_the_password_grant() -> None:
+    for client in RAW["clients"]:
+        if client.get("publicClient"):
+            assert client.get("directAccessGrantsEnabled") is False, client["clientId"]
+            assert client.get("implicitFlowEnabled") is False, client["clientId"]
+
+
+def test_dev_import_holds_only_the_demo_users_in_keycloaks_users_file_format() -> None:
+    # Keycloak's directory import reads <realm>-users-<n>.json beside <realm>-realm.json.
+    assert REALM_FILE.name == f"{RAW['realm']}-realm.json"
+    assert DEV_USERS_FILE.name.startswith(f"{RAW['realm']}-users-")
+    assert set(DEV) == {"realm", "users"}
+    assert DEV["realm"] == RAW["realm"]
+    assert all(u["credentials"] for u in DEMO_USERS)
+
+
+def test_the_test_realm_serves_the_dev_users_beside_the_production_realm() -> None:
+    realm = load_realm(environ={})
+
+    assert {u.username for u in realm.users.values() if u.password} == {"admin", "alice", "bob"}
+    without_dev = load_realm(environ={}, users=[])
+    assert not [u for u in without_dev.users.values() if u.password]
 
 
 def test_realm_file_declares_the_contract() -> None:
@@ -50,6 +90,7 @@ def test_realm_file_declares_the_contract() -> None:
     cli = CLIENTS["reservation-cli"]
     assert cli["publicClient"]
     assert cli["attributes"]["oauth2.device.authorization.grant.enabled"] == "true"
+    assert cli["directAccessGrantsEnabled"] is False
     assert RAW["accessTokenLifespan"] == 300
     assert RAW["ssoSessionIdleTimeout"] == 1800
 
@@ -75,7 +116,7 @@ def test_every_demo_user_signs_in_with_the_file_password_and_roles(
     assert claims["email"] == user["email"]
     assert claims["given_name"] == user["firstName"]
     assert set(user["realmRoles"]) <= set(claims["realm_access"]["roles"])
-    assert claims["aud"] == "reservation-api"
+    assert set(claims["aud"]) == {"reservation-api", "account"}  # account: Keycloak's default roles
 
 
 @pytest.mark.parametrize("account", SERVICE_ACCOUNTS, ids=lambda u: u["serviceAccountClientId"])
@@ -89,18 +130,20 @@ def test_every_service_account_gets_its_client_roles(
 
     assert claims["preferred_username"] == account["username"]
     served = {c: set(a["roles"]) for c, a in claims.get("resource_access", {}).items()}
-    assert served == {c: set(r) for c, r in account.get("clientRoles", {}).items()}
+    expected = {c: set(r) for c, r in account.get("clientRoles", {}).items()}
+    if "view-users" in expected.get("realm-management", set()):
+        expected["realm-management"].add("query-groups")  # a composite role of view-users
+    # Keycloak's default role grants every user these roles of its built-in account client.
+    expected["account"] = {"manage-account", "manage-account-links", "view-profile"}
+    assert served == expected
+    assert claims["client_id"] == client_id
 
 
-NON_BROWSER_CLIENTS = [
-    c
-    for c in RAW["clients"]
-    if c.get("serviceAccountsEnabled") or c.get("directAccessGrantsEnabled")
-]
+SERVICE_CLIENTS = [c for c in RAW["clients"] if c.get("serviceAccountsEnabled")]
 
 
-# The frontend (browser-only) client's audience is checked in test_browser_flow.
-@pytest.mark.parametrize("client", NON_BROWSER_CLIENTS, ids=lambda c: c["clientId"])
+# The frontend's audience is checked in test_browser_flow, the CLI's in test_device_flow.
+@pytest.mark.parametrize("client", SERVICE_CLIENTS, ids=lambda c: c["clientId"])
 def test_audience_mappers_decide_the_api_audience(
     test_realm: TestRealm, client: dict[str, Any]
 ) -> None:
@@ -109,10 +152,7 @@ def test_audience_mappers_decide_the_api_audience(
         and m["config"]["included.client.audience"] == "reservation-api"
         for m in client.get("protocolMappers", [])
     )
-    if client.get("serviceAccountsEnabled"):
-        token = test_realm.service_token(client["clientId"])
-    else:
-        token = test_realm.tokens("bob", client_id=client["clientId"])["access_token"]
+    token = test_realm.service_token(client["clientId"])
     aud = claims_of(token).get("aud", [])
 
     assert ("reservation-api" in ([aud] if isinstance(aud, str) else aud)) == has_mapper
@@ -120,8 +160,9 @@ def test_audience_mappers_decide_the_api_audience(
 
 @pytest.mark.parametrize("client", RAW["clients"], ids=lambda c: c["clientId"])
 def test_grants_are_allowed_exactly_as_the_file_says(
-    test_realm: TestRealm, client: dict[str, Any]
+    shipped_realm: TestRealm, client: dict[str, Any]
 ) -> None:
+    test_realm = shipped_realm
     client_id = client["clientId"]
     secret = (
         {} if client.get("publicClient") else {"client_secret": test_realm.client_secret(client_id)}

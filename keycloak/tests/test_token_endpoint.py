@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -136,7 +137,7 @@ def test_refresh_token_of_another_client_is_refused(test_realm: TestRealm, token
         token_url,
         {
             "grant_type": "refresh_token",
-            "client_id": "reservation-frontend",
+            "client_id": "reservation-cli",
             "refresh_token": refresh_token,
         },
     )
@@ -182,15 +183,20 @@ def test_api_service_account_token_carries_realm_management_roles(test_realm: Te
     claims = claims_of(test_realm.service_token("reservation-api"))
 
     assert claims["resource_access"] == {
-        "realm-management": {"roles": ["query-users", "view-users"]}
+        # view-users is composite: it holds query-users and query-groups, as in Keycloak.
+        "realm-management": {"roles": ["query-groups", "query-users", "view-users"]},
+        # Keycloak's default role grants every user these roles of its built-in account client.
+        "account": {"roles": ["manage-account", "manage-account-links", "view-profile"]},
     }
-    assert claims["aud"] == "realm-management"
+    assert set(claims["aud"]) == {"realm-management", "account"}
 
 
 @pytest.fixture
-async def clocked() -> AsyncIterator[tuple[httpx.AsyncClient, list[float]]]:
+async def clocked(
+    password_grant_realm_file: Path,
+) -> AsyncIterator[tuple[httpx.AsyncClient, list[float]]]:
     now = [1_800_000_000.0]
-    app = create_app(public_url="http://testrealm", clock=lambda: now[0])
+    app = create_app(password_grant_realm_file, public_url="http://testrealm", clock=lambda: now[0])
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testrealm") as client:
         yield client, now

@@ -98,7 +98,7 @@ async def test_user_token_gives_principal_with_keycloak_claims(
     assert principal.name == "Ada Admin"
     assert principal.has_realm_role("platform-admin")
     assert "default-roles-reservations" in principal.realm_roles
-    assert principal.azp == "reservation-cli"
+    assert principal.azp == "reservation-frontend"
     assert {"openid", "profile", "email"} <= principal.scope
     assert not principal.is_service_account
     assert principal.client_id is None
@@ -132,7 +132,12 @@ async def test_client_roles_come_from_resource_access(test_realm: TestRealm) -> 
     async with TokenVerifier(test_realm.issuer, "realm-management") as verifier:
         principal = await verifier.verify(token)
 
-    assert principal.client_roles["realm-management"] == {"view-users", "query-users"}
+    # view-users holds query-groups (a composite role in Keycloak and in the test realm).
+    assert principal.client_roles["realm-management"] == {
+        "view-users",
+        "query-users",
+        "query-groups",
+    }
     assert principal.has_client_role("realm-management", "view-users")
     assert not principal.has_client_role("realm-management", "manage-users")
 

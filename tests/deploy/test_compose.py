@@ -7,7 +7,9 @@ import base64
 import binascii
 import copy
 import json
+import os
 import re
+import subprocess
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -104,24 +106,101 @@ def test_backend_and_processor_start_only_after_migrations(compose: dict[str, An
         assert condition == "service_completed_successfully", name
 
 
-def test_keycloak_is_real_keycloak_26_importing_the_realm_file(
+def test_keycloak_is_the_pinned_version_importing_the_tests_files(
     compose: dict[str, Any], repo: Path
 ) -> None:
     keycloak = compose["services"]["keycloak"]
-    assert re.fullmatch(r"quay\.io/keycloak/keycloak:26(\.\d+)*", keycloak["image"])
+    version = (repo / "keycloak" / "VERSION").read_text(encoding="utf-8").strip()
+    assert keycloak["image"] == f"quay.io/keycloak/keycloak:{version}"
     assert keycloak["command"][0] == "start-dev"
     assert "--import-realm" in keycloak["command"]
-    mounts = [volume.split(":") for volume in keycloak["volumes"]]
-    realm_mounts = [m for m in mounts if m[1].startswith("/opt/keycloak/data/import/")]
-    assert realm_mounts, "the realm file must be mounted into Keycloak's import directory"
-    for source, *_ in realm_mounts:
-        assert (repo / source).is_file(), f"{source} is mounted but does not exist"
+    mounts = {target: source for source, target, *_ in (v.split(":") for v in keycloak["volumes"])}
+    # The same files real_keycloak imports in the tests (reservation_testrealm.real).
+    assert mounts["/opt/keycloak/data/import/reservations-realm.json"] == (
+        "./keycloak/reservations-realm.json"
+    )
+    assert mounts["/opt/keycloak/dev-import"] == "./keycloak/dev"
+    assert mounts["/opt/keycloak/themes/reservations"] == "./keycloak/themes/reservations"
+    assert keycloak["entrypoint"] == ["/opt/keycloak/container-entrypoint.sh"]
+    assert mounts["/opt/keycloak/container-entrypoint.sh"] == "./keycloak/container-entrypoint.sh"
+    for source in mounts.values():
+        assert (repo / source).exists(), f"{source} is mounted but does not exist"
+
+
+ENTRYPOINT_SECRETS = {
+    "KC_BOOTSTRAP_ADMIN_PASSWORD": "a-real-admin-password",
+    "KC_DB_PASSWORD": "a-real-db-password",
+    "KEYCLOAK_CLIENT_SECRET_RESERVATION_API": "a-real-client-secret",
+}
+
+
+def run_entrypoint(
+    repo: Path, tmp_path: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    import_dir = tmp_path / "import"
+    return subprocess.run(
+        ["bash", str(repo / "keycloak" / "container-entrypoint.sh"), "start-dev", "--import-realm"],
+        env={
+            "PATH": os.environ["PATH"],
+            "KC_SH": "echo",
+            "KC_IMPORT_DIR": str(import_dir),
+            "DEV_IMPORT_DIR": str(repo / "keycloak" / "dev"),
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("weak", sorted(ENTRYPOINT_SECRETS))
+def test_keycloak_refuses_a_dev_default_secret_in_production(
+    repo: Path, tmp_path: Path, weak: str
+) -> None:
+    env = ENTRYPOINT_SECRETS | {"RESERVATION_ENVIRONMENT": "production", weak: "dev-default"}
+
+    result = run_entrypoint(repo, tmp_path, env)
+
+    assert result.returncode == 78
+    assert weak in result.stderr
+    assert result.stdout == ""  # kc.sh never ran
+
+
+def test_keycloak_in_production_starts_without_the_demo_users(repo: Path, tmp_path: Path) -> None:
+    result = run_entrypoint(
+        repo, tmp_path, ENTRYPOINT_SECRETS | {"RESERVATION_ENVIRONMENT": "production"}
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["start-dev", "--import-realm"]
+    assert not (tmp_path / "import").exists()
+
+
+def test_keycloak_in_dev_imports_the_demo_users(repo: Path, tmp_path: Path) -> None:
+    result = run_entrypoint(repo, tmp_path, {"RESERVATION_ENVIRONMENT": "dev"})
+
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "import" / "reservations-users-0.json").is_file()
+
+
+def test_compose_defaults_to_dev_so_that_production_needs_real_secrets(
+    compose: dict[str, Any],
+) -> None:
+    env = environment(compose["services"]["keycloak"])
+    # ${RESERVATION_ENVIRONMENT:-dev}: a production .env must set it, and then the entry point
+    # refuses every dev-... default below.
+    assert env["RESERVATION_ENVIRONMENT"] == "${RESERVATION_ENVIRONMENT:-dev}"
+    assert ":-dev-" in env["KC_BOOTSTRAP_ADMIN_PASSWORD"]
+    assert (
+        env["RESERVATION_ENVIRONMENT"]
+        == environment(compose["services"]["backend"])["RESERVATION_BE_ENVIRONMENT"]
+    )
 
 
 def test_keycloak_receives_every_variable_the_realm_file_names(
     compose: dict[str, Any], repo: Path
 ) -> None:
-    realm_text = (repo / "keycloak" / "realm-reservations.json").read_text(encoding="utf-8")
+    realm_text = (repo / "keycloak" / "reservations-realm.json").read_text(encoding="utf-8")
     placeholders = set(re.findall(r"\$\{([A-Z0-9_]+)", realm_text))
     assert "KEYCLOAK_CLIENT_SECRET_RESERVATION_API" in placeholders, (
         "client secrets in the realm file come from ${...} placeholders"

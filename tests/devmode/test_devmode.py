@@ -31,7 +31,8 @@ import asyncssh
 import httpx
 import psutil
 import pytest
-from keycloak import KeycloakOpenID
+from reservation_testrealm.login import browser_client, code_flow
+from reservation_testrealm.real import REALM
 
 from .helpers import REPO, free_ports
 
@@ -217,12 +218,16 @@ def second_run(
 
 def token(run: Launch, username: str, password: str) -> str:
     idp_port = run.state["ports"]["idp"]
-    openid = KeycloakOpenID(
-        server_url=f"http://127.0.0.1:{idp_port}/",
-        realm_name="reservations",
-        client_id="reservation-cli",
-    )
-    return str(openid.token(username, password)["access_token"])
+    with browser_client() as browser:
+        tokens = code_flow(
+            browser,
+            f"http://127.0.0.1:{idp_port}/realms/{REALM}",
+            client_id="reservation-frontend",
+            redirect_uri=f"{run.state['api_url']}/",
+            username=username,
+            password=password,
+        )
+    return str(tokens["access_token"])
 
 
 def api(run: Launch, access_token: str) -> httpx.Client:

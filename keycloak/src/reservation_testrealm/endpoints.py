@@ -189,7 +189,12 @@ async def token(state: State, request: Request) -> JSONResponse:
             client, form.get("username"), form.get("password"), form.get("scope"), issuer
         )
     elif grant_type == "client_credentials":
-        tokens = service.client_credentials_grant(client, form.get("scope"), issuer)
+        tokens = service.client_credentials_grant(
+            client,
+            form.get("scope"),
+            issuer,
+            request.client.host if request.client is not None else "127.0.0.1",
+        )
     elif grant_type == "refresh_token":
         tokens = service.refresh_grant(client, form.get("refresh_token"), issuer)
     elif grant_type == "authorization_code":

@@ -17,7 +17,39 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-DEFAULT_REALM_FILE = Path(__file__).resolve().parents[2] / "realm-reservations.json"
+KEYCLOAK_DIR = Path(__file__).resolve().parents[2]
+# The production realm: clients, roles, lifetimes, service accounts; no user with a password.
+DEFAULT_REALM_FILE = KEYCLOAK_DIR / "reservations-realm.json"
+# Development and test only: the demo users, in Keycloak's ``<realm>-users-<n>.json`` format,
+# imported beside the realm file by tests and dev mode, never by a production deployment.
+DEV_IMPORT_DIR = KEYCLOAK_DIR / "dev"
+# Roles of the ``account`` client Keycloak creates in every realm, and the ones its default role
+# grants every user (so tokens carry ``resource_access.account`` and the ``account`` audience).
+ACCOUNT_CLIENT = "account"
+ACCOUNT_ROLES = {
+    "manage-account": ("manage-account-links",),
+    "manage-account-links": (),
+    "view-profile": (),
+    "view-applications": (),
+    "view-consent": (),
+    "manage-consent": ("view-consent",),
+    "view-groups": (),
+    "delete-account": (),
+}
+ACCOUNT_DEFAULT_ROLES = ("view-profile", "manage-account")
+# Composite roles of the ``realm-management`` client Keycloak creates (view-users holds the
+# query roles: a token with view-users also lists query-users and query-groups).
+MANAGEMENT_CLIENT = "realm-management"
+MANAGEMENT_ROLES = {
+    "view-users": ("query-users", "query-groups"),
+    "query-users": (),
+    "query-groups": (),
+    "view-clients": ("query-clients",),
+    "query-clients": (),
+    "view-realm": (),
+    "query-realms": (),
+}
+BUILTIN_CLIENT_ROLES = {ACCOUNT_CLIENT: ACCOUNT_ROLES, MANAGEMENT_CLIENT: MANAGEMENT_ROLES}
 SECRET_VARIABLE_PREFIX = "KEYCLOAK_CLIENT_SECRET_"
 DEV_DEFAULTS = {"KEYCLOAK_FRONTEND_URL": "http://localhost:5173"}
 # Only environment-style names are placeholders; Keycloak's own ${role_...} message keys are not.
@@ -170,6 +202,15 @@ class Realm:
             if role is not None:
                 for client, names in role.client_composites.items():
                     result.setdefault(client, set()).update(names)
+        # Composite client roles (account's manage-account holds manage-account-links).
+        for client, held in result.items():
+            pending = list(held)
+            while pending:
+                defined = self.client_role_defs.get(client, {}).get(pending.pop())
+                for inner in () if defined is None else defined.client_composites.get(client, ()):
+                    if inner not in held:
+                        held.add(inner)
+                        pending.append(inner)
         return {client: frozenset(names) for client, names in result.items() if names}
 
     def _assigned(self, user: User) -> tuple[str, ...]:
@@ -192,9 +233,34 @@ class Realm:
         return seen
 
 
-def load_realm(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Realm:
-    text = Path(path or DEFAULT_REALM_FILE).read_text(encoding="utf-8")
-    data = json.loads(resolve_placeholders(text, os.environ if environ is None else environ))
+def users_files(realm_file: Path, realm_name: str) -> list[Path]:
+    """The users files Keycloak's directory import reads with ``realm_file``: those named
+    ``<realm>-users-<n>.json`` beside it and, for the repository's realm, the dev import."""
+    pattern = re.compile(re.escape(realm_name) + r"-users-[0-9]+\.json")
+    folders = [realm_file.parent]
+    if realm_file.resolve() == DEFAULT_REALM_FILE:
+        folders.append(DEV_IMPORT_DIR)
+    return sorted(
+        path for folder in folders for path in folder.glob("*.json") if pattern.fullmatch(path.name)
+    )
+
+
+def load_realm(
+    path: str | Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    users: Iterable[str | Path] | None = None,
+) -> Realm:
+    """The realm file plus its users files (``users``; by default Keycloak's naming rule)."""
+    environ = os.environ if environ is None else environ
+    realm_file = Path(path or DEFAULT_REALM_FILE)
+    data = json.loads(resolve_placeholders(realm_file.read_text(encoding="utf-8"), environ))
+    extra = users_files(realm_file, data["realm"]) if users is None else [Path(u) for u in users]
+    for users_file in extra:
+        part = json.loads(resolve_placeholders(users_file.read_text(encoding="utf-8"), environ))
+        if part.get("realm") != data["realm"]:
+            raise RealmFileError(f"{users_file} holds users of realm {part.get('realm')!r}")
+        data.setdefault("users", []).extend(part.get("users", []))
     return parse_realm(data)
 
 
@@ -215,6 +281,20 @@ def parse_realm(data: Mapping[str, Any]) -> Realm:
             raise RealmFileError(f"service account of unknown client {user.service_account_client}")
         users[user.id] = user
     default_role = (data.get("defaultRole") or {}).get("name")
+    for builtin, definitions in BUILTIN_CLIENT_ROLES.items():
+        if builtin not in client_role_defs:
+            client_role_defs[builtin] = {
+                name: Role(name=name, client_composites={builtin: composites})
+                for name, composites in definitions.items()
+            }
+    if default_role in roles and ACCOUNT_CLIENT not in roles[default_role].client_composites:
+        role = roles[default_role]
+        roles[default_role] = Role(
+            name=role.name,
+            description=role.description,
+            composites=role.composites,
+            client_composites={**role.client_composites, ACCOUNT_CLIENT: ACCOUNT_DEFAULT_ROLES},
+        )
     return Realm(
         name=data["realm"],
         access_token_lifespan=int(data.get("accessTokenLifespan", 300)),

@@ -15,6 +15,7 @@ import httpx
 import uvicorn
 
 from reservation_testrealm.app import create_app
+from reservation_testrealm.login import browser_client, code_flow
 from reservation_testrealm.realm import User
 from reservation_testrealm.state import RealmState
 
@@ -103,26 +104,31 @@ class TestRealm:
         username: str,
         password: str | None = None,
         *,
-        client_id: str = "reservation-cli",
+        client_id: str = "reservation-frontend",
         scope: str = "openid",
     ) -> dict[str, Any]:
-        """The full token response of a password grant (demo users' passwords are known)."""
+        """The token response of a code flow with PKCE through the login form, as a browser
+        signs in (no client of the realm allows the password grant). Demo users' passwords are
+        known; ``client_id`` must allow the standard flow."""
         if password is None:
             user = self._state.service.realm.user_by_username(username)
             if user is None or user.password is None:
                 raise KeyError(f"no user {username!r} with a password in the realm")
             password = user.password
-        data = {
-            "grant_type": "password",
-            "client_id": client_id,
-            "username": username,
-            "password": password,
-            "scope": scope,
-        }
         client = self._state.service.realm.clients[client_id]
-        if client.secret is not None:
-            data["client_secret"] = client.secret
-        return self._post_token(data)
+        if not client.redirect_uris:
+            raise KeyError(f"{client_id} has no redirect URI for the code flow")
+        redirect_uri = client.redirect_uris[0].replace("*", "callback")
+        with browser_client(10.0) as browser:
+            return code_flow(
+                browser,
+                self.local_issuer,
+                client_id=client_id,
+                redirect_uri=redirect_uri,
+                username=username,
+                password=password,
+                scope=scope,
+            )
 
     def token(self, username: str, password: str | None = None) -> str:
         """An access token for ``username`` (audience ``reservation-api``)."""

@@ -225,7 +225,9 @@ class TokenService:
         session = self.start_session(user)
         return self.issue(client, user, session, scope, issuer)
 
-    def client_credentials_grant(self, client: Client, scope: str | None, issuer: str) -> Tokens:
+    def client_credentials_grant(
+        self, client: Client, scope: str | None, issuer: str, client_address: str = "127.0.0.1"
+    ) -> Tokens:
         if client.public:
             raise OAuthError(
                 400, "unauthorized_client", "Public client not allowed to retrieve service account"
@@ -236,7 +238,7 @@ class TokenService:
                 400, "unauthorized_client", "Client not enabled to retrieve service account"
             )
         # Keycloak keeps no refresh token or user session for client credentials by default.
-        return self.issue(client, user, None, scope, issuer)
+        return self.issue(client, user, None, scope, issuer, client_address=client_address)
 
     def refresh_grant(self, client: Client, refresh_token: str | None, issuer: str) -> Tokens:
         if not refresh_token:
@@ -464,6 +466,7 @@ class TokenService:
         *,
         nonce: str | None = None,
         requested_is_granted: bool = False,
+        client_address: str = "127.0.0.1",
     ) -> Tokens:
         now = self.clock()
         iat = int(now)
@@ -490,8 +493,7 @@ class TokenService:
         if session is not None:
             access["sid"] = session.id
             access["auth_time"] = session.auth_time
-        if nonce is not None:
-            access["nonce"] = nonce
+        # Keycloak puts the nonce in the ID token only (not in access or refresh tokens).
         access["acr"] = "1"
         origins = sorted(client.allowed_origins())
         if origins:
@@ -500,9 +502,14 @@ class TokenService:
         if client_roles:
             access["resource_access"] = {c: {"roles": sorted(r)} for c, r in client_roles.items()}
         access["scope"] = scope_text
-        if user.service_account_client is not None:
-            access["client_id"] = client.client_id
         access |= profile
+        if user.service_account_client is not None:
+            # Keycloak's "service_account" client scope (a default scope of these clients).
+            access |= {
+                "clientHost": client_address,
+                "clientAddress": client_address,
+                "client_id": client.client_id,
+            }
         access_token = self.keys.sign(access)
 
         refresh_token = None
@@ -530,8 +537,6 @@ class TokenService:
                 "sid": session.id,
                 "scope": scope_text,
             }
-            if nonce is not None:
-                refresh["nonce"] = nonce
             refresh_token = self.keys.sign_refresh(refresh)
         if "openid" in scopes:
             id_claims: dict[str, Any] = {
