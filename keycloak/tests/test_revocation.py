@@ -41,7 +41,7 @@ def test_discovery_names_the_revocation_endpoint(browser: httpx.Client, oidc_url
 def test_revoked_refresh_token_ends_the_session(
     test_realm: TestRealm, browser: httpx.Client, oidc_url: str
 ) -> None:
-    tokens = test_realm.tokens(fresh_user(test_realm))
+    tokens = test_realm.device_tokens(fresh_user(test_realm))
 
     before = refresh(browser, oidc_url, tokens["refresh_token"])
     response = revoke(browser, oidc_url, tokens["refresh_token"], token_type_hint="refresh_token")
@@ -62,7 +62,7 @@ def test_revoking_one_client_keeps_the_other_clients_of_the_session(
     test_realm: TestRealm, browser: httpx.Client, oidc_url: str
 ) -> None:
     name = fresh_user(test_realm)
-    cli = test_realm.tokens(name)
+    cli = test_realm.device_tokens(name)
     # The same user session also holds a confidential client's tokens (as after an SSO login).
     secret = test_realm.client_secret("reservation-api")
     state = test_realm._state.service
@@ -95,7 +95,7 @@ def test_revoking_one_client_keeps_the_other_clients_of_the_session(
 def test_revoked_access_token_is_refused_while_the_session_lives(
     test_realm: TestRealm, browser: httpx.Client, oidc_url: str
 ) -> None:
-    tokens = test_realm.tokens(fresh_user(test_realm))
+    tokens = test_realm.device_tokens(fresh_user(test_realm))
 
     response = revoke(browser, oidc_url, tokens["access_token"], token_type_hint="access_token")
     userinfo = browser.get(
@@ -115,7 +115,7 @@ def test_unknown_token_is_accepted_silently(browser: httpx.Client, oidc_url: str
 def test_revocation_checks_the_client_and_the_token(
     test_realm: TestRealm, browser: httpx.Client, oidc_url: str
 ) -> None:
-    tokens = test_realm.tokens(fresh_user(test_realm))
+    tokens = test_realm.device_tokens(fresh_user(test_realm), scope="openid")
 
     missing = browser.post(f"{oidc_url}/revoke", data={"client_id": "reservation-cli"})
     unknown_client = revoke(browser, oidc_url, tokens["refresh_token"], client_id="nobody")

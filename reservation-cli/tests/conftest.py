@@ -90,7 +90,7 @@ class Cli:
                 client_id="reservation-cli",
             )
         )
-        tokens = TokenSet.from_response(self.realm.tokens(person.username))
+        tokens = TokenSet.from_response(self.realm.device_tokens(person.username))
         FileTokenStore().save(profile, tokens)
         return tokens
 

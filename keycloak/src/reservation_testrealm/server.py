@@ -130,6 +130,48 @@ class TestRealm:
                 scope=scope,
             )
 
+    def device_tokens(
+        self,
+        username: str,
+        password: str | None = None,
+        *,
+        client_id: str = "reservation-cli",
+        scope: str | None = None,
+    ) -> dict[str, Any]:
+        """The token response of the device authorization grant (what the CLI receives), the
+        person approving on the realm's device page with their password."""
+        if password is None:
+            user = self._state.service.realm.user_by_username(username)
+            if user is None or user.password is None:
+                raise KeyError(f"no user {username!r} with a password in the realm")
+            password = user.password
+        oidc = f"{self.local_issuer}/protocol/openid-connect"
+        started = self._http.post(
+            f"{oidc}/auth/device",
+            data={"client_id": client_id} | ({"scope": scope} if scope else {}),
+        )
+        if started.status_code != 200:
+            raise RuntimeError(f"device grant refused: {started.status_code} {started.text}")
+        grant = started.json()
+        decided = self._http.post(
+            f"{self.local_url}/realms/{self.realm_name}/device",
+            data={
+                "user_code": grant["user_code"],
+                "username": username,
+                "password": password,
+                "decision": "approve",
+            },
+        )
+        if decided.status_code != 200:
+            raise RuntimeError(f"device approval refused: {decided.status_code}")
+        return self._post_token(
+            {
+                "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+                "client_id": client_id,
+                "device_code": grant["device_code"],
+            }
+        )
+
     def token(self, username: str, password: str | None = None) -> str:
         """An access token for ``username`` (audience ``reservation-api``)."""
         return str(self.tokens(username, password)["access_token"])
