@@ -15,7 +15,11 @@ from .conftest import API, bearer, claims_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
-SERVICE_CLIENTS = ["reservation-event-processor", "switch-port-webhook"]
+SERVICE_CLIENTS = [
+    "reservation-event-processor",
+    "switch-port-webhook",
+    "server-provisioning-webhook",
+]
 
 
 async def me(api: httpx.AsyncClient, token: str) -> httpx.Response:

@@ -35,7 +35,11 @@ SCRIPT = REPO / "scripts" / "keycloak.sh"
 VERSION = (KEYCLOAK_DIR / "VERSION").read_text(encoding="utf-8").strip()
 REALM = "reservations"
 FRONTEND_CLIENT = "reservation-frontend"
-CONFIDENTIAL_CLIENTS = ("reservation-api", "reservation-event-processor", "switch-port-webhook")
+CONFIDENTIAL_CLIENTS = tuple(
+    client["clientId"]
+    for client in json.loads(DEFAULT_REALM_FILE.read_text(encoding="utf-8"))["clients"]
+    if not client.get("publicClient")
+)
 # Keycloak's first start on a busy two-core machine takes one to two minutes.
 DEFAULT_START_TIMEOUT = float(os.environ.get("KEYCLOAK_START_TIMEOUT", "240"))
 BASH = shutil.which("bash") or "/bin/bash"
