@@ -12,12 +12,16 @@ CHART = Path(__file__).resolve().parents[2] / "helm" / "reservation-platform"
 RELEASE = "demo"
 NAMESPACE = "reservations"
 
-# The smallest values an operator must give: the identity provider and the API client's secret.
+# The smallest values an operator must give: the identity provider, the API client's secret and
+# the credentials of the chart-managed Secret (or existingSecrets, or generateSecrets=true).
 REQUIRED: dict[str, Any] = {
     "externalKeycloak": {
         "url": "https://id.example.org",
         "clientSecrets": {"api": "not-a-real-secret"},
-    }
+    },
+    "postgresql": {"auth": {"password": "not-a-real-password"}},
+    "rabbitmq": {"auth": {"password": "not-a-real-password"}},
+    "webhookSecretsKey": {"value": "bm90LWEtcmVhbC1rZXktbm90LWEtcmVhbC1rZXktMDA="},
 }
 
 

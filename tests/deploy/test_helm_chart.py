@@ -305,8 +305,46 @@ def test_existing_secrets_replace_every_chart_managed_credential() -> None:
     assert [d for d in docs if d["kind"] == "Secret"] == []
 
 
-def test_generated_webhook_key_is_a_fernet_key() -> None:
+WITHOUT_CREDENTIALS = {
+    "externalKeycloak": REQUIRED["externalKeycloak"],
+}
+
+
+@pytest.mark.parametrize(
+    ("missing", "complaint"),
+    [
+        ("postgresql", "postgresql.auth.password or postgresql.auth.existingSecret"),
+        ("rabbitmq", "rabbitmq.auth.password or rabbitmq.auth.existingSecret"),
+        ("webhookSecretsKey", "webhookSecretsKey.value or webhookSecretsKey.existingSecret"),
+    ],
+)
+def test_an_empty_credential_fails_the_render_unless_generation_is_asked_for(
+    missing: str, complaint: str
+) -> None:
+    # Before: the chart generated it with lookup, which `helm template`, Argo CD and Flux cannot
+    # do, so each sync rendered a new password or Fernet key (stored secrets then unreadable).
+    values = {key: value for key, value in REQUIRED.items() if key != missing}
+    with pytest.raises(helm_python.HelmError, match=re.escape(complaint)):
+        render(values)
+
+
+def test_generate_secrets_fills_every_empty_credential() -> None:
+    docs = objects(render(merge(WITHOUT_CREDENTIALS, {"generateSecrets": True})))
+    secret = next(d for d in docs if d["kind"] == "Secret")
+    assert {"database-password", "rabbitmq-password", "webhook-secrets-key"} <= set(secret["data"])
+
+
+def test_given_credentials_are_used_as_they_are() -> None:
     docs = objects(render(REQUIRED))
+    secret = next(d for d in docs if d["kind"] == "Secret")
+    assert base64.b64decode(secret["data"]["webhook-secrets-key"]).decode() == (
+        REQUIRED["webhookSecretsKey"]["value"]
+    )
+    assert base64.b64decode(secret["data"]["database-password"]).decode() == "not-a-real-password"
+
+
+def test_generated_webhook_key_is_a_fernet_key() -> None:
+    docs = objects(render(merge(WITHOUT_CREDENTIALS, {"generateSecrets": True})))
     secret = next(d for d in docs if d["kind"] == "Secret")
     key = base64.b64decode(secret["data"]["webhook-secrets-key"])
     Fernet(key)  # raises on anything but 32 url-safe base64 bytes

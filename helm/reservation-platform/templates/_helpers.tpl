@@ -118,18 +118,33 @@ securityContext:
 A credential: the value given, else the one already stored in the chart-managed Secret (so an
 upgrade keeps it), else a random one.
 */}}
+{{/*
+A credential of the chart-managed Secret: the value given, else (generateSecrets only) the one
+stored by a previous `helm install/upgrade`, else a new random one. Without generateSecrets an
+empty value fails the render: `helm template`, Argo CD and Flux cannot look up the stored value
+and would render a new one on every sync.
+*/}}
 {{- define "rp.credential" -}}
 {{- $given := .value | default "" -}}
 {{- if $given -}}
 {{- $given -}}
-{{- else -}}
+{{- else if .ctx.Values.generateSecrets -}}
 {{- $existing := lookup "v1" "Secret" .ctx.Release.Namespace (include "rp.secretName" .ctx) -}}
 {{- if and $existing (hasKey $existing.data .key) -}}
 {{- index $existing.data .key | b64dec -}}
+{{- else if .generate -}}
+{{- include .generate . -}}
 {{- else -}}
 {{- randAlphaNum 32 -}}
 {{- end -}}
+{{- else -}}
+{{- fail (printf "%s: set %s or %s (see the chart README, Secrets; generateSecrets=true only with helm install/upgrade, never helm template, Argo CD or Flux)" .key .path .existing) -}}
 {{- end -}}
+{{- end -}}
+
+{{/* A Fernet key: 32 random bytes, url-safe base64. */}}
+{{- define "rp.fernetKey" -}}
+{{- randAlphaNum 32 | b64enc | replace "+" "-" | replace "/" "_" -}}
 {{- end -}}
 
 {{/* ---------- PostgreSQL ---------- */}}
