@@ -337,9 +337,8 @@ def test_generate_secrets_fills_every_empty_credential() -> None:
 def test_given_credentials_are_used_as_they_are() -> None:
     docs = objects(render(REQUIRED))
     secret = next(d for d in docs if d["kind"] == "Secret")
-    assert base64.b64decode(secret["data"]["webhook-secrets-key"]).decode() == (
-        REQUIRED["webhookSecretsKey"]["value"]
-    )
+    key = base64.b64decode(secret["data"]["webhook-secrets-key"]).decode()
+    assert key == REQUIRED["webhookSecretsKey"]["value"]
     assert base64.b64decode(secret["data"]["database-password"]).decode() == "not-a-real-password"
 
 
