@@ -7,6 +7,7 @@ import time
 import uuid
 from pathlib import Path
 
+import httpx
 from conftest import (
     Platform,
     can_log_in,
@@ -85,3 +86,30 @@ async def test_next_booking_never_sees_the_previous_owners_key(
         assert sim_host.keys == [" ".join(second_public.split()[:2])]
         assert await can_log_in(sim_host.ssh_port, second)
         assert not await can_log_in(sim_host.ssh_port, first)
+
+
+async def test_moving_the_booking_off_the_host_wipes_it(
+    tmp_path: Path, emulator: str, image_server: str, sim_host: SimulatedHost, platform: Platform
+) -> None:
+    settings = make_settings(tmp_path, emulator, image_server, sim_host, platform)
+    owner, public = key_pair()
+    rid = uuid.uuid4()
+    async with running_receiver(settings) as receiver:
+        platform.current[rid] = reservation_event(STARTING, rid, [public])["data"]
+        await receiver.send(reservation_event(STARTING, rid, [public]))
+        await receiver.settle()
+        assert await can_log_in(sim_host.ssh_port, owner)
+        token = receiver.app.state.store.booking_of_host("node1").token
+
+        # The owner moves the booking to a host another integration manages.
+        moved = reservation_event(EventType.RESERVATION_UPDATED, rid, [public], host="elsewhere")
+        platform.current[rid] = moved["data"]
+        await receiver.send(moved)
+        await receiver.settle()
+
+        assert platform.states(rid)[-1] == "released"
+        assert not sim_host.running
+        assert not await can_log_in(sim_host.ssh_port, owner)
+        async with httpx.AsyncClient() as client:
+            seed = await client.get(f"{receiver.url}/seed/{token}/user-data")
+        assert seed.status_code == 404

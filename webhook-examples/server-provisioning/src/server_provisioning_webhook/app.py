@@ -54,7 +54,7 @@ def create_app(
     settings = settings or Settings()  # values from the environment
     webhook = Webhook(settings.secret())
     store = Store(settings.state_path)
-    reporter = Reporter(settings, transport=report_transport)
+    reporter = Reporter(settings, store, transport=report_transport)
     worker = Worker(
         settings,
         store,
@@ -131,13 +131,12 @@ def create_app(
                 {"status": "refused", "reason": "not a reservation event"}, status_code=200
             )
         name = payload.host_name
-        if not (isinstance(name, str) and name in settings.hosts):
+        if kind == "start" and not (isinstance(name, str) and name in settings.hosts):
             reason = f"host {str(name)[:40]!r} is not managed by this integration"
-            if kind == "start":
-                reporter.report(payload.reservation.id, "failed", reason)
+            reporter.report(payload.reservation.id, "failed", reason)
             return JSONResponse({"status": "refused", "reason": reason}, status_code=200)
-        if kind == "update":
-            kind = "release" if not payload.is_live else "update"
+        # A release or an update is queued whatever host it names now: the reservation may hold
+        # one of ours from before (a move), and the worker gives that back.
         # The event id keys the job: a redelivery of the same event queues nothing twice.
         added = store.add_job(envelope.id, kind, envelope.data)
         worker.wake()

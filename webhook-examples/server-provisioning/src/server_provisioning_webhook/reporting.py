@@ -1,6 +1,7 @@
 """Provisioning reports to the platform: ``POST /api/v1/reservations/{id}/provisioning``.
 
-Reports go through their own queue, so a slow or unreachable backend never holds up host work,
+Reports go through their own durable queue (a table of the receiver's SQLite file, so a report
+survives a crash), and a slow or unreachable backend never holds up host work,
 and a report that finally fails is logged, never rolled back into the host. The bearer token is
 this integration's own client-credentials token, fetched from the issuer's token endpoint (found
 by OIDC discovery) and cached until shortly before it expires.
@@ -31,6 +32,7 @@ from tenacity import (
 )
 
 from .settings import Settings
+from .store import Store
 
 __all__ = ["ReportError", "Reporter", "TokenSource", "TransientReportError"]
 
@@ -126,17 +128,22 @@ class _Report:
 
 
 class Reporter:
-    """Queues reports and delivers them in order, retrying transient failures."""
+    """Stores reports and delivers them in order, retrying transient failures."""
 
     def __init__(
-        self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
+        self,
+        settings: Settings,
+        store: Store,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._settings = settings
+        self._store = store
+        self._wake = asyncio.Event()
         self._client = httpx.AsyncClient(
             timeout=settings.report_timeout_seconds, follow_redirects=False, transport=transport
         )
         self._tokens = TokenSource(settings, self._client)
-        self._queue: asyncio.Queue[_Report] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self.delivered = 0
         self.failed = 0
@@ -154,15 +161,19 @@ class Reporter:
             try:
                 await asyncio.wait_for(self.join(), timeout=grace_seconds)
             except TimeoutError:
-                logger.error("stopping with %d reports not sent", self._queue.qsize())
+                pending = self._store.reports_pending()
+                logger.warning(
+                    "stopping with %d reports not sent yet (kept for the next start)", pending
+                )
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
         await self._client.aclose()
 
     async def join(self) -> None:
-        """Wait until every queued report was delivered or given up."""
-        await self._queue.join()
+        """Wait until every stored report was delivered or given up."""
+        while self._store.reports_pending():  # noqa: ASYNC110 - the queue is rows
+            await asyncio.sleep(0.05)
 
     def report(
         self,
@@ -173,7 +184,8 @@ class Reporter:
     ) -> None:
         logger.info("reservation %s: %s (%s)", reservation_id, state, message)
         if self.enabled:
-            self._queue.put_nowait(_Report(reservation_id, state, message, details or {}))
+            self._store.add_report(reservation_id, state, message, details or {})
+            self._wake.set()
 
     def _retrying(self) -> AsyncRetrying:
         return AsyncRetrying(
@@ -216,7 +228,17 @@ class Reporter:
 
     async def _run(self) -> None:
         while True:
-            report = await self._queue.get()
+            stored = self._store.next_report()
+            if stored is None:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            report = _Report(
+                stored.reservation_id,
+                stored.state,  # type: ignore[arg-type]  # written by report() from State
+                stored.message,
+                stored.details,
+            )
             try:
                 await self._deliver(report)
                 self.delivered += 1
@@ -229,7 +251,7 @@ class Reporter:
                     error,
                 )
             finally:
-                self._queue.task_done()
+                self._store.delete_report(stored.id)
 
     async def _deliver(self, report: _Report) -> None:
         async for attempt in self._retrying():

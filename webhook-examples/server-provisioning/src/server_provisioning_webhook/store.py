@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Booking", "Store", "StoredJob"]
+__all__ = ["Booking", "Store", "StoredJob", "StoredReport"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -34,6 +34,13 @@ CREATE TABLE IF NOT EXISTS jobs (
     created_at REAL NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS jobs_event ON jobs (event_id, kind);
+CREATE TABLE IF NOT EXISTS reports (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    reservation_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    message TEXT NOT NULL,
+    details TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS bookings (
     host TEXT PRIMARY KEY,
     reservation_id TEXT NOT NULL UNIQUE,
@@ -58,6 +65,15 @@ class StoredJob:
     reservation_id: uuid.UUID
     payload: dict[str, Any]
     attempts: int
+
+
+@dataclass(frozen=True)
+class StoredReport:
+    id: int
+    reservation_id: uuid.UUID
+    state: str
+    message: str
+    details: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -128,6 +144,36 @@ class Store:
             row = self._db.execute(
                 "SELECT count(*) FROM jobs WHERE state IN ('queued', 'running')"
             ).fetchone()
+        return int(row[0])
+
+    # -- reports (sent in order; a report is kept until delivered or given up) ----------------
+
+    def add_report(
+        self, reservation_id: uuid.UUID, state: str, message: str, details: dict[str, Any]
+    ) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO reports (reservation_id, state, message, details) VALUES (?, ?, ?, ?)",
+                (str(reservation_id), state, message, json.dumps(details)),
+            )
+
+    def next_report(self) -> StoredReport | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT id, reservation_id, state, message, details FROM reports"
+                " ORDER BY id LIMIT 1"
+            ).fetchone()
+        if row is None:
+            return None
+        return StoredReport(row[0], uuid.UUID(row[1]), row[2], row[3], json.loads(row[4]))
+
+    def delete_report(self, report_id: int) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM reports WHERE id = ?", (report_id,))
+
+    def reports_pending(self) -> int:
+        with self._lock:
+            row = self._db.execute("SELECT count(*) FROM reports").fetchone()
         return int(row[0])
 
     # -- bookings -------------------------------------------------------------------------

@@ -127,6 +127,8 @@ class Worker:
         if booking is not None and booking.host != current.host_name:
             # Moved to another host: the old one is powered off and wiped first.
             await self._release(rid, event)
+            if current.host_name not in self._settings.hosts:
+                return  # moved to a resource some other integration looks after
         if job.kind == "start" or booking is not None:
             await self._provision(rid, current)
 
