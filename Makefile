@@ -7,6 +7,8 @@ PY_PARTS := reservation-common keycloak reservation-be reservation-event-process
             reservation-cli webhook-examples/minimal webhook-examples/switch-port \
             webhook-examples/server-provisioning tests
 PYTEST_ARGS ?=
+# Identity provider of `make dev`: testrealm (fast, default) or keycloak (real Keycloak, `make services`).
+IDP ?= testrealm
 
 .PHONY: services install dev test test-python test-frontend lint format bench bench-short
 
@@ -20,7 +22,7 @@ install:
 	@if [ -f frontend/package.json ]; then $(MAKE) -C frontend install; fi
 
 dev: install
-	$(UV) run --frozen python devmode/run.py
+	$(UV) run --frozen python devmode/run.py --idp $(IDP)
 
 test: services install test-python test-frontend
 

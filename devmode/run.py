@@ -30,6 +30,8 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # run as a script: make the devmode package importable
     sys.path.insert(0, str(REPO))
 
+from reservation_testrealm.realm import secret_variable  # noqa: E402
+
 from devmode.database import Database, open_database  # noqa: E402
 from devmode.frontend import FrontendBuild, prepare_frontend  # noqa: E402
 from devmode.receivers import receiver_host  # noqa: E402
@@ -53,6 +55,10 @@ from devmode.supervisor import (  # noqa: E402
 
 READY_LINE = "devmode: ready"
 STARTUP_TIMEOUT = 90.0
+# Real Keycloak's start-dev takes one to two minutes on a busy machine (the test realm: a second).
+KEYCLOAK_STARTUP_TIMEOUT = 300.0
+# Dev default of the bootstrap admin of real Keycloak's admin console (master realm).
+KEYCLOAK_ADMIN = ("admin", "dev-keycloak-admin-password")
 DEMO_LOGINS = [
     ("admin", "password", "platform admin"),
     ("alice", "alice", "site admin of the demo lab"),
@@ -118,6 +124,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1", help="address every process listens on")
     parser.add_argument("--api-port", type=int, default=8000)
     parser.add_argument("--idp-port", type=int, default=8080)
+    parser.add_argument(
+        "--idp",
+        choices=("testrealm", "keycloak"),
+        default=os.environ.get("IDP") or "testrealm",
+        help="identity provider: the fast test realm (default) or real Keycloak at the pinned "
+        "version (fetched by `make services`); also the IDP environment variable",
+    )
     parser.add_argument("--processor-port", type=int, default=9100)
     parser.add_argument("--webhook-port", type=int, default=8090)
     parser.add_argument("--switch-ssh-port", type=int, default=2222)
@@ -321,7 +334,12 @@ class DevStack:
             self.processor_env(),
         )
 
-        self.wait_http(idp, f"{self.issuer}/.well-known/openid-configuration")
+        wait_for_http(
+            f"{self.issuer}/.well-known/openid-configuration",
+            timeout=KEYCLOAK_STARTUP_TIMEOUT if self.args.idp == "keycloak" else STARTUP_TIMEOUT,
+            alive=self.alive(idp),
+            accept=lambda s: s == 200,
+        )
         self.wait_http(backend, f"{self.api_url}/readyz")
         self.wait_http(processor, f"http://{self.host}:{self.ports.processor}/healthz")
         wait_for_tcp(
@@ -347,11 +365,46 @@ class DevStack:
         self.banner()
 
     def launch_idp(self) -> Child:
+        if self.args.idp == "keycloak":
+            return self.launch_keycloak()
         env = self.base_env()
         # The frontend is served by the backend: its origin is the one the realm must accept.
         env["KEYCLOAK_FRONTEND_URL"] = self.api_url
         argv = ["-m", "reservation_testrealm", "--host", self.host, "--port", str(self.ports.idp)]
         return self.launch("testrealm", self.python(*argv), env)
+
+    def launch_keycloak(self) -> Child:
+        """Real Keycloak (start-dev, in-memory H2): the production realm, the dev users and the
+        login theme imported afresh at each start, the clients' secrets the dev defaults the
+        other processes use (or the KEYCLOAK_CLIENT_SECRET_* variables)."""
+        from reservation_testrealm.real import (
+            BASH,
+            CONFIDENTIAL_CLIENTS,
+            SCRIPT,
+            RealKeycloak,
+            distribution_home,
+        )
+
+        distribution_home()  # says to run `make services` when Keycloak is not fetched
+        secrets = {
+            client: os.environ.get(secret_variable(client)) or f"dev-secret-{client}"
+            for client in CONFIDENTIAL_CLIENTS
+        }
+        keycloak = RealKeycloak(
+            host=self.host,
+            port=self.ports.idp,
+            frontend_url=self.api_url,
+            run_dir=self.data_dir / "keycloak",
+            client_secrets=secrets,
+            admin_password=KEYCLOAK_ADMIN[1],
+        )
+        keycloak.admin_username = KEYCLOAK_ADMIN[0]
+        argv = [BASH, str(SCRIPT), "start-dev", str(keycloak.run_dir)]
+        argv += [str(path) for path in keycloak.import_files]
+        argv += ["--", f"--http-host={self.host}", f"--http-port={self.ports.idp}"]
+        argv += [f"--http-management-port={keycloak.management_port}"]
+        env = self.base_env() | keycloak.environment()
+        return self.launch("keycloak", argv, env)
 
     def launch_simulator(self) -> Child:
         argv = [
@@ -402,7 +455,16 @@ class DevStack:
         print(line)
         print("Reservation platform, dev mode (dev defaults: never expose these ports)")
         print(f"  Web app and API   {self.api_url}      API docs {self.api_url}/api/docs")
-        print(f"  Identity provider {self.issuer}  (dev/test realm, not Keycloak)")
+        if self.args.idp == "keycloak":
+            from reservation_testrealm.real import VERSION
+
+            print(f"  Identity provider {self.issuer}  (real Keycloak {VERSION}, start-dev)")
+            print(
+                f"                    admin console {self.idp_url}/admin "
+                f"({KEYCLOAK_ADMIN[0]} / {KEYCLOAK_ADMIN[1]})"
+            )
+        else:
+            print(f"  Identity provider {self.issuer}  (dev/test realm, not Keycloak)")
         transport = "RabbitMQ (AMQP_URL)" if self.amqp_url else "in-process transport (dev only)"
         print(f"  Events            {transport}")
         print(f"  Switch-port hook  {self.webhook_url}/webhook  (simulated switch {SWITCH})")

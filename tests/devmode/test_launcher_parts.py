@@ -158,3 +158,62 @@ def test_the_launcher_sets_only_environment_names_the_services_read(tmp_path: Pa
         ours = {n for n in set_names if n.startswith(prefixes[service])}
         assert ours, f"no {prefixes[service]} names for {service}"
         assert ours <= accepted[service], (service, sorted(ours - accepted[service]))
+
+
+IDP_SCRIPT = """
+import json, os, sys
+sys.path.insert(0, os.getcwd())
+import reservation_testrealm.real as real
+from devmode.run import DevStack, parse_args
+
+real.distribution_home = lambda: None  # the start itself is tested in tests/real_keycloak
+stack = DevStack(parse_args(sys.argv[2:] + ["--data-dir", sys.argv[1]]))
+started = []
+stack.supervisor.start = lambda name, argv, env: started.append((name, argv, env)) or None
+stack.launch_idp()
+name, argv, env = started[0]
+print(json.dumps({"name": name, "argv": argv, "idp": stack.args.idp,
+                  "env": {k: v for k, v in env.items() if k.startswith("KEYCLOAK_")}}))
+"""
+
+
+def launch_idp(tmp_path: Path, *args: str, idp_env: str | None = None) -> dict[str, object]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IDP", "KEYCLOAK_"))}
+    if idp_env is not None:
+        env["IDP"] = idp_env
+    finished = subprocess.run(
+        [sys.executable, "-c", IDP_SCRIPT, str(tmp_path), *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    result: dict[str, object] = json.loads(finished.stdout.splitlines()[-1])
+    return result
+
+
+def test_the_test_realm_is_the_default_identity_provider(tmp_path: Path) -> None:
+    assert launch_idp(tmp_path)["name"] == "testrealm"
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_idp_keycloak_runs_real_keycloak_with_the_tests_files(tmp_path: Path, how: str) -> None:
+    if how == "option":
+        started = launch_idp(tmp_path, "--idp", "keycloak", "--idp-port", "18081")
+    else:
+        started = launch_idp(tmp_path, "--idp-port", "18081", idp_env="keycloak")
+
+    argv = started["argv"]
+    assert isinstance(argv, list)
+    assert started["name"] == "keycloak"
+    assert argv[1:3] == [str(REPO / "scripts" / "keycloak.sh"), "start-dev"]
+    assert str(REPO / "keycloak" / "reservations-realm.json") in argv
+    assert str(REPO / "keycloak" / "dev" / "reservations-users-0.json") in argv
+    assert "--http-port=18081" in argv
+    env = started["env"]
+    assert isinstance(env, dict)
+    # The same dev defaults the backend and the examples use when nothing else is set.
+    assert env["KEYCLOAK_CLIENT_SECRET_RESERVATION_API"] == "dev-secret-reservation-api"
+    assert env["KEYCLOAK_FRONTEND_URL"] == "http://127.0.0.1:8000"
