@@ -29,7 +29,7 @@ from sqlalchemy.dialects.postgresql import TSTZRANGE, UUID, Range
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from reservation_be.models import SiteMember, SiteRole, SshKey, User
+from reservation_be.models import Site, SiteMember, SiteRole, SshKey, User
 from reservation_be.models.reservation import Reservation
 from reservation_be.models.reservation_slot import ReservationSlot
 from reservation_be.reservations.schemas import ReservationSort
@@ -290,3 +290,64 @@ async def site_admin_ids(session: AsyncSession, site_id: uuid.UUID) -> list[str]
         )
     )
     return list(rows.scalars().all())
+
+
+# The availability read in one round trip: the site and the caller's role there (for the
+# policy) with the holds, each list in the order of the ``held`` rows.
+_BUSY_WITH_SITE = text(
+    """
+WITH RECURSIVE subtree(id, depth) AS (
+    SELECT id, 0 FROM resources WHERE id = :resource_id
+    UNION ALL
+    SELECT c.id, t.depth + 1 FROM resources c JOIN subtree t ON c.parent_id = t.id
+    WHERE t.depth < 64
+),
+held AS (
+    SELECT s.reservation_id, s.period FROM reservation_slots s
+    WHERE s.resource_id IN (SELECT id FROM subtree) AND s.period && :period
+    GROUP BY s.reservation_id, s.period
+    ORDER BY lower(s.period), s.reservation_id
+    LIMIT :limit
+)
+SELECT s.id, s.slug, s.name, s.description, s.visibility, s.version,
+       (SELECT role FROM site_members m WHERE m.site_id = s.id AND m.user_id = :actor_id)
+           AS role,
+       ARRAY(SELECT reservation_id FROM held ORDER BY lower(period), reservation_id) AS ids,
+       ARRAY(SELECT lower(period) FROM held ORDER BY lower(period), reservation_id) AS starts,
+       ARRAY(SELECT upper(period) FROM held ORDER BY lower(period), reservation_id) AS ends
+FROM resources r JOIN sites s ON s.id = r.site_id
+WHERE r.id = :resource_id
+"""
+).bindparams(
+    bindparam("resource_id", type_=UUID(as_uuid=True)),
+    bindparam("period", type_=TSTZRANGE()),
+)
+
+
+async def busy_with_site(
+    session: AsyncSession,
+    resource_id: uuid.UUID,
+    actor_id: str,
+    period: Range[datetime],
+    *,
+    limit: int,
+) -> tuple[Site, str | None, list[tuple[uuid.UUID, datetime, datetime]]] | None:
+    """:func:`busy` with the resource's site and ``actor_id``'s role there, in one statement;
+    None when there is no such resource. The caller authorises before showing anything."""
+    row = (
+        await session.execute(
+            _BUSY_WITH_SITE,
+            {"resource_id": resource_id, "actor_id": actor_id, "period": period, "limit": limit},
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    site = Site(
+        id=row.id,
+        slug=row.slug,
+        name=row.name,
+        description=row.description,
+        visibility=row.visibility,
+        version=row.version,
+    )
+    return site, row.role, list(zip(row.ids, row.starts, row.ends, strict=True))

@@ -31,7 +31,7 @@ from reservation_be.kit import audit, outbox
 from reservation_be.kit.errors import Conflict, FieldError, NotFound, UnprocessableEntity
 from reservation_be.kit.pagination import PaginationParams, paginate
 from reservation_be.kit.request_context import current_request_id
-from reservation_be.models import Site
+from reservation_be.models import Site, SiteRole
 from reservation_be.models.resource import Resource
 from reservation_be.models.resource_type import ResourceType
 from reservation_be.policy import Action, SiteContext
@@ -426,6 +426,9 @@ async def busy(
     limit: int,
 ) -> list[BusyPeriod]:
     """When the resource is held (by its own bookings or those above it) within [start, end)."""
+    if start < end <= start + MAX_BUSY_WINDOW:
+        return await _busy(session, actor, resource_id, start=start, end=end, limit=limit)
+    # A window refused: still 404/403 first for whoever may not read the resource.
     _, ctx = await _context_for(session, actor, resource_id, Action.AVAILABILITY_READ)
     if end <= start:
         raise UnprocessableEntity(
@@ -453,3 +456,40 @@ async def busy(
             )
         )
     return out
+
+
+async def _busy(
+    session: AsyncSession,
+    actor: Actor,
+    resource_id: uuid.UUID,
+    *,
+    start: datetime,
+    end: datetime,
+    limit: int,
+) -> list[BusyPeriod]:
+    """The availability read in one statement (site, role and holds), then the same policy as
+    every other path: 404 for a missing or invisible resource, 403 for a service account."""
+    found = await reservations_repository.busy_with_site(
+        session, resource_id, actor.user_id, Range(start, end, bounds="[)"), limit=limit
+    )
+    if found is None:
+        raise ResourceNotFound(f"No resource {resource_id}.")
+    site, role, holds = found
+    policy.require_user(actor)
+    ctx = SiteContext(actor=actor, site=site, role=SiteRole(role) if role else None)
+    try:
+        if not ctx.can_see:
+            raise NotFound("Site not found.")
+        policy.check(ctx, Action.AVAILABILITY_READ)
+    except NotFound as exc:
+        raise ResourceNotFound(f"No resource {resource_id}.") from exc
+    show_ids = policy.allows(ctx, Action.RESERVATION_READ)
+    return [
+        BusyPeriod(
+            resource_id=resource_id,
+            start=held_start,
+            end=held_end,
+            reservation_id=reservation_id if show_ids else None,
+        )
+        for reservation_id, held_start, held_end in holds
+    ]
