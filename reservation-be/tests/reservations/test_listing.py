@@ -54,6 +54,16 @@ async def test_filters_by_resource_subtree_site_status_and_mine(client, auth, la
     assert await ids({"status": "pending"}) == []
     page = await client.get("/api/v1/reservations", params={"size": 1}, headers=bob)
     assert page.json()["meta"] == {"page": 1, "size": 1, "total": 2, "pages": 2}
+    # The total rides on the page's rows; a page past the end still reports it.
+    last = await client.get("/api/v1/reservations", params={"size": 1, "page": 2}, headers=bob)
+    assert last.json()["meta"] == {"page": 2, "size": 1, "total": 2, "pages": 2}
+    assert len(last.json()["items"]) == 1
+    past = await client.get("/api/v1/reservations", params={"size": 1, "page": 5}, headers=bob)
+    assert past.json() == {"items": [], "meta": {"page": 5, "size": 1, "total": 2, "pages": 2}}
+    empty = await client.get(
+        "/api/v1/reservations", params={"status": "pending", "page": 3}, headers=bob
+    )
+    assert empty.json()["meta"]["total"] == 0
 
 
 async def test_other_sites_users_cannot_see_or_touch_reservations(client, auth, lab):

@@ -75,3 +75,20 @@ async def paginate_rows(
     rows = await session.execute(statement.limit(params.size).offset(params.offset))
     # Rows are tuples (SQLAlchemy 2.1); typed as the statement's columns.
     return cast(list[tuple[*Ts]], list(rows.all())), int(total)
+
+
+async def paginate_counted(
+    session: AsyncSession, statement: Select[Any], params: PaginationParams
+) -> tuple[list[Any], int]:
+    """:func:`paginate` in one round trip: the total rides on each row (``count(*) OVER ()``).
+
+    Only a page past the end (no row to carry it) costs the separate count.
+    """
+    counted = statement.add_columns(func.count().over().label("total"))
+    rows = (await session.execute(counted.limit(params.size).offset(params.offset))).all()
+    if rows:
+        return [row[0] for row in rows], int(rows[0][-1])
+    if params.offset == 0:
+        return [], 0
+    count_stmt = select(func.count()).select_from(statement.order_by(None).subquery())
+    return [], int((await session.execute(count_stmt)).scalar_one())

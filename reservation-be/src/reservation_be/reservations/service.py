@@ -35,7 +35,7 @@ from reservation_be.kit.errors import (
 )
 from reservation_be.kit.etag import check_if_match
 from reservation_be.kit.notifications import notify
-from reservation_be.kit.pagination import PaginationParams, paginate
+from reservation_be.kit.pagination import PaginationParams, paginate_counted
 from reservation_be.kit.request_context import current_request_id
 from reservation_be.models.reservation import ProvisioningState, Reservation, ReservationStatus
 from reservation_be.models.resource import Resource, ResourceStatus
@@ -207,7 +207,7 @@ async def list_reservations(
         overlaps=overlaps,
         sort=sort,
     )
-    return await paginate(session, stmt, pagination)
+    return await paginate_counted(session, stmt, pagination)
 
 
 # ---------------------------------------------------------------------------------------------
