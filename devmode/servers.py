@@ -221,7 +221,8 @@ class ServerLab:
 
     def describe(self) -> str:
         return (
-            f"{self.webhook_url}/webhook  (emulated host {HOST_NAME}, Redfish :{self.redfish_port})"
+            f"{self.webhook_url}/webhook  (emulated host {HOST_NAME}: add an SSH key to your "
+            "profile, book it, log in with the line shown once it is ready)"
         )
 
 

@@ -88,8 +88,13 @@ async def test_kill_9_mid_provisioning_resumes_and_finishes(
             )
         assert answer.status_code == 202
         await _wait_for(platform, rid, "in_progress", timeout=30)
+        # Kill once the BMC holds the image: the round is half done (media in, maybe a
+        # power-on pending that takes effect later), the host not yet up.
+        async with httpx.AsyncClient() as client, asyncio.timeout(30):
+            while not (await client.get(f"{emulator}{SYSTEM}/VirtualMedia/Cd")).json()["Image"]:
+                await asyncio.sleep(0.05)
     finally:
-        await _kill(first)  # mid-round: the power-on is still pending on the BMC
+        await _kill(first)
     assert "ready" not in platform.states(rid)
 
     second = await _start(env, port)

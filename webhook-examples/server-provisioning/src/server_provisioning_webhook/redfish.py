@@ -132,6 +132,10 @@ class SushyRedfishDriver:
             system.refresh()  # type: ignore[attr-defined]
             if system.power_state == state:  # type: ignore[attr-defined]
                 return
+            if state == sushy.PowerState.OFF and system.power_state == sushy.PowerState.ON:  # type: ignore[attr-defined]
+                # A power-on asked for before (by a round that was interrupted) took effect
+                # after our power-off: ask again.
+                system.reset_system(sushy.ResetType.FORCE_OFF)  # type: ignore[attr-defined]
             if time.monotonic() >= deadline:
                 raise BmcError(f"the host did not reach power state {state} in time")
             time.sleep(0.5)
