@@ -9,7 +9,12 @@ from fastapi import APIRouter
 API_PREFIX = "/api/v1"
 
 # Modules exposing ``router: APIRouter``, mounted under /api/v1 in this order.
+# FastAPI tries the routes in this order on every request (each router's routes in turn): the
+# routers of the hot paths (booking, availability, calendar) come first. No path of one router
+# can match a route of another, so the order changes nothing else.
 ROUTER_MODULES: list[str] = [
+    "reservation_be.reservations.endpoints",
+    "reservation_be.resources.endpoints",
     "reservation_be.client_config.endpoints",
     "reservation_be.users.endpoints",
     "reservation_be.sites.endpoints",
@@ -17,8 +22,6 @@ ROUTER_MODULES: list[str] = [
     "reservation_be.notifications.endpoints",
     "reservation_be.audit.endpoints",
     "reservation_be.resource_types.endpoints",
-    "reservation_be.resources.endpoints",
-    "reservation_be.reservations.endpoints",
     "reservation_be.webhooks.endpoints",
     "reservation_be.provisioning.endpoints",
     "reservation_be.events_stream.endpoints",
