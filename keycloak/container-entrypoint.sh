@@ -5,6 +5,8 @@
 #
 #   RESERVATION_ENVIRONMENT   production (default) | dev
 #   DEV_IMPORT_DIR            where keycloak/dev/ is mounted (default /opt/keycloak/dev-import)
+#   REALM_IMPORT_DIR          optional: realm files to copy into the import directory (the chart
+#                             mounts them read-only there; compose mounts the realm in place)
 set -euo pipefail
 
 environment="${RESERVATION_ENVIRONMENT:-production}"
@@ -17,6 +19,13 @@ secrets=(KC_BOOTSTRAP_ADMIN_PASSWORD KC_DB_PASSWORD)
 for name in $(compgen -e); do
   case "$name" in KEYCLOAK_CLIENT_SECRET_*) secrets+=("$name") ;; esac
 done
+
+if [ -n "${REALM_IMPORT_DIR:-}" ]; then
+  mkdir -p "$import_dir"
+  for file in "$REALM_IMPORT_DIR"/*.json; do
+    if [ -f "$file" ]; then cp "$file" "$import_dir/"; fi
+  done
+fi
 
 if [ "$environment" = "production" ]; then
   bad=()

@@ -11,6 +11,9 @@
 #   scripts/keycloak.sh home       print the unpacked distribution's directory (fails when missing)
 #   scripts/keycloak.sh java       print the JAVA_HOME Keycloak runs on (newest JDK 21+, else 17+)
 #   scripts/keycloak.sh version    print the pinned version
+#   scripts/keycloak.sh sync-chart copy the realm, dev users, theme and entry point into the
+#                                  chart's files/keycloak/ (Helm reads files inside the chart
+#                                  only; tests/deploy fails while the copies differ)
 #
 # The same version is the image tag of docker-compose.yml and the chart (tests/deploy checks it).
 set -euo pipefail
@@ -129,6 +132,16 @@ warm_up() {
   rm -rf "$run_dir"
 }
 
+sync_chart() {
+  local target="$REPO/helm/reservation-platform/files/keycloak"
+  rm -rf "$target"
+  mkdir -p "$target/dev" "$target/themes"
+  cp keycloak/reservations-realm.json keycloak/container-entrypoint.sh "$target/"
+  cp keycloak/dev/*.json "$target/dev/"
+  cp -R keycloak/themes/reservations "$target/themes/"
+  log "copied into ${target#"$REPO"/}"
+}
+
 case "${1:-fetch}" in
   fetch) fetch ;;
   start-dev) shift; start_dev "$@" ;;
@@ -137,5 +150,6 @@ case "${1:-fetch}" in
     echo "$HOME_DIR" ;;
   java) find_java ;;
   version) echo "$VERSION" ;;
-  *) die "usage: $0 fetch|start-dev|home|java|version" ;;
+  sync-chart) sync_chart ;;
+  *) die "usage: $0 fetch|start-dev|home|java|version|sync-chart" ;;
 esac

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import helm_python
@@ -28,6 +29,9 @@ from deploy.chart import (
     render,
 )
 from deploy.settings_env import unknown_env_names
+
+REPO = CHART.parents[1]
+COMPONENT = "app.kubernetes.io/component"
 
 # The oldest Kubernetes the chart supports (Chart.yaml kubeVersion) and the newest schemas shipped.
 KUBE_VERSIONS = ["1.27.0", kubernetes_validate.latest_version() + ".0"]
@@ -96,7 +100,28 @@ BARE: dict[str, Any] = merge(
     },
 )
 
-SCENARIOS = {"bundled": REQUIRED, "external": EXTERNAL, "examples": EXAMPLES, "bare": BARE}
+# Evaluation with Keycloak in the release (dev environment only).
+WITH_KEYCLOAK: dict[str, Any] = merge(
+    REQUIRED,
+    {
+        "environment": "dev",
+        "publicUrl": "https://reservations.example.org",
+        "keycloak": {
+            "enabled": True,
+            "devUsers": True,
+            "admin": {"password": "not-a-real-password"},
+            "clientSecrets": {"eventProcessor": "not-a-real-secret"},
+        },
+        "generateSecrets": True,
+    },
+)
+SCENARIOS = {
+    "bundled": REQUIRED,
+    "external": EXTERNAL,
+    "examples": EXAMPLES,
+    "bare": BARE,
+    "keycloak": WITH_KEYCLOAK,
+}
 PLATFORM_COMPONENTS = {"backend", "event-processor", "frontend", "migrations", "switch-port"}
 
 
@@ -527,3 +552,71 @@ def test_backup_cronjob_runs_the_shipped_script_against_the_release_database() -
 def test_backups_are_off_by_default() -> None:
     docs = objects(render(REQUIRED))
     assert not [d for d in docs if d["kind"] in {"CronJob", "PersistentVolumeClaim"}]
+
+
+def test_keycloak_is_not_in_the_release_by_default() -> None:
+    docs = objects(render(REQUIRED))
+    assert not [d for d in docs if d["metadata"].get("labels", {}).get(COMPONENT) == "keycloak"]
+
+
+def test_bundled_keycloak_is_the_tests_version_with_the_tests_files() -> None:
+    docs = objects(render(WITH_KEYCLOAK))
+    deployment = find(docs, "Deployment", "keycloak")
+    config = find(docs, "ConfigMap", "keycloak")
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    version = (REPO / "keycloak" / "VERSION").read_text(encoding="utf-8").strip()
+
+    assert container["image"] == f"quay.io/keycloak/keycloak:{version}"
+    assert container["args"][:2] == ["start-dev", "--import-realm"]
+    keycloak_dir = REPO / "keycloak"
+    files = {
+        "reservations-realm.json": keycloak_dir / "reservations-realm.json",
+        "reservations-users-0.json": keycloak_dir / "dev" / "reservations-users-0.json",
+        "container-entrypoint.sh": keycloak_dir / "container-entrypoint.sh",
+        "reservations.css": keycloak_dir
+        / "themes/reservations/login/resources/css/reservations.css",
+        "messages_it.properties": keycloak_dir
+        / "themes/reservations/login/messages/messages_it.properties",
+    }
+    for key, path in files.items():
+        assert config["data"][key] == path.read_text(encoding="utf-8").rstrip("\n"), key
+    mounts = {m["mountPath"] for m in container["volumeMounts"]}
+    assert "/opt/keycloak/themes/reservations" in mounts
+    env = {e["name"]: e for e in container["env"]}
+    assert env["RESERVATION_ENVIRONMENT"]["value"] == "dev"
+    assert env["KEYCLOAK_FRONTEND_URL"]["value"] == "https://reservations.example.org"
+    for client in ("RESERVATION_API", "SWITCH_PORT_WEBHOOK", "SERVER_PROVISIONING_WEBHOOK"):
+        assert "secretKeyRef" in env[f"KEYCLOAK_CLIENT_SECRET_{client}"]["valueFrom"]
+
+
+def test_the_chart_files_are_the_keycloak_directorys() -> None:
+    copies = CHART / "files" / "keycloak"
+    originals = {path.relative_to(copies): path for path in copies.rglob("*") if path.is_file()}
+    source = REPO / "keycloak"
+    expected = {
+        Path("reservations-realm.json"),
+        Path("container-entrypoint.sh"),
+        *(Path("dev") / p.name for p in (source / "dev").glob("*.json")),
+        *(
+            Path("themes") / p.relative_to(source / "themes")
+            for p in (source / "themes").rglob("*")
+            if p.is_file()
+        ),
+    }
+    assert set(originals) == expected, "run scripts/keycloak.sh sync-chart"
+    for relative, copy in originals.items():
+        assert copy.read_bytes() == (source / relative).read_bytes(), (
+            f"{relative} differs from keycloak/: run scripts/keycloak.sh sync-chart"
+        )
+
+
+def test_the_dev_users_are_imported_only_when_asked_for() -> None:
+    values = merge(WITH_KEYCLOAK, {"keycloak": {"devUsers": False}})
+    config = find(objects(render(values)), "ConfigMap", "keycloak")
+    assert "reservations-users-0.json" not in config["data"]
+
+
+def test_bundled_keycloak_is_refused_in_production() -> None:
+    values = merge(WITH_KEYCLOAK, {"environment": "production"})
+    with pytest.raises(helm_python.HelmError, match="for evaluation only"):
+        render(values)

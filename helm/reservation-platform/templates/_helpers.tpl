@@ -115,10 +115,6 @@ securityContext:
 {{- end -}}
 
 {{/*
-A credential: the value given, else the one already stored in the chart-managed Secret (so an
-upgrade keeps it), else a random one.
-*/}}
-{{/*
 A credential of the chart-managed Secret: the value given, else (generateSecrets only) the one
 stored by a previous `helm install/upgrade`, else a new random one. Without generateSecrets an
 empty value fails the render: `helm template`, Argo CD and Flux cannot look up the stored value
