@@ -19,6 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from reservation_be.kit.errors import problem_responses
 from reservation_be.kit.middleware import Metrics
 from reservation_be.settings import Settings
 
@@ -66,7 +67,15 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=200 if ready else 503)
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics (only with METRICS_ENABLED)",
+    response_class=Response,
+    responses={
+        200: {"content": {CONTENT_TYPE_LATEST.split(";")[0]: {"schema": {"type": "string"}}}},
+        **problem_responses(404),
+    },
+)
 async def metrics(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     if not settings.metrics_enabled:
