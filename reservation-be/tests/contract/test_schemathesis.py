@@ -1,0 +1,95 @@
+"""The API against its own OpenAPI document: schemathesis with every check and every phase.
+
+The live app is served on a loopback port and the schemathesis CLI runs over it twice: as a
+platform admin (who reaches every operation's logic) and as alice, a plain member of the site
+the test creates. Every check is on (no 5xx, status codes, content types, headers and bodies as
+documented, schema-violating requests refused, valid ones accepted, 405 with Allow, ...) over the
+examples, coverage, fuzzing and stateful phases. Generation is deterministic, so a failure
+replays; the CLI prints each failure with the smallest request that shows it as a curl line.
+Bounded by ``max-examples`` in ``schemathesis.toml`` beside this file and ``TIMEOUT_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from reservation_be.main import create_app
+from reservation_be.models import SiteRole
+from reservation_be.testing import serve_in_thread
+
+from tests import factories
+
+CONFIG = Path(__file__).with_name("schemathesis.toml")
+SITE = "contract-lab"  # the site the config's [parameters] name
+TIMEOUT_SECONDS = 420
+PHASES = "examples,coverage,fuzzing,stateful"
+
+
+def _run_schemathesis(base_url: str, token: str, workdir: Path) -> subprocess.CompletedProcess[str]:
+    command = [
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "--config-file",
+        str(CONFIG),
+        "run",
+        f"{base_url}/api/v1/openapi.json",
+        "--url",
+        base_url,
+        "--checks",
+        "all",
+        "--phases",
+        PHASES,
+        "--request-timeout",
+        "20",
+        "--header",
+        f"Authorization: Bearer {token}",
+        "--workers",
+        "1",
+        "--no-color",
+        # Every exchange, to count the requests of the run.
+        "--report",
+        "har",
+        "--report-har-path",
+        str(workdir / "run.har"),
+    ]
+    return subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_SECONDS,
+        check=False,
+        cwd=workdir,  # whatever the tool writes stays out of the tree
+    )
+
+
+def _requests(workdir: Path) -> int:
+    har = workdir / "run.har"
+    return len(json.loads(har.read_text())["log"]["entries"]) if har.exists() else -1
+
+
+def _summary(stdout: str) -> str:
+    """The closing part of the CLI's output: phases, failures by kind, counts of test cases."""
+    start = stdout.rfind("SUMMARY")
+    return stdout[start:] if start >= 0 else stdout[-4000:]
+
+
+@pytest.mark.parametrize("who", ["admin", "alice"])
+async def test_the_api_keeps_its_openapi_contract(
+    who, settings, test_realm, db, session, people, tmp_path
+):
+    site = await factories.create_site(session, slug=SITE)
+    await factories.add_member(session, site, people["alice"], SiteRole.MEMBER, username="alice")
+    app = create_app(settings)
+    token = test_realm.token(who)
+    with serve_in_thread(app) as base_url:
+        result = await asyncio.to_thread(_run_schemathesis, base_url, token, tmp_path)
+    print(f"[{who}] requests sent: {_requests(tmp_path)}\n{_summary(result.stdout)}")
+    assert "Test cases:" in result.stdout, result.stdout[-6000:] + result.stderr[-3000:]
+    # On failure: every failure with its curl reproduction, then the summary.
+    assert result.returncode == 0, result.stdout[-30000:] + result.stderr[-3000:]
