@@ -53,10 +53,8 @@ def _kind(spec: dict[str, Any], schema: dict[str, Any], name: str) -> str | None
     options = [_resolve(spec, s) for s in schema.get("anyOf", [schema])]
     options = [s for s in options if s.get("type") != "null"]
     for option in options:
-        inner = option.get("anyOf")
-        if inner and any(i.get("format") == "duration" for i in inner):
-            return "duration"
-        if option.get("format") == "duration":
+        inner = option.get("anyOf", [option])
+        if any(i.get("pattern", "").startswith("^P(") for i in inner):
             return "duration"
     for option in options:
         kind = option.get("type")
