@@ -37,8 +37,16 @@ export async function signIn(browser, baseUrl, username, password) {
   page.on('console', (message) => {
     if (/Content[- ]Security[- ]Policy/i.test(message.text())) errors.push(`CSP: ${message.text()}`);
   });
+  // keycloak-js must start the code flow with PKCE S256, whichever identity provider runs.
+  const authorizations = [];
+  page.on('request', (request) => {
+    if (request.url().includes('/protocol/openid-connect/auth?')) authorizations.push(new URL(request.url()));
+  });
   await page.goto(`${baseUrl}/`);
   await page.waitForSelector('#kc-form-login');
+  if (!authorizations.some((url) => url.searchParams.get('code_challenge_method') === 'S256' && url.searchParams.get('response_type') === 'code')) {
+    throw new Error(`the login did not start a code flow with PKCE S256: ${authorizations.join(' ')}`);
+  }
   await page.fill('#username', username);
   await page.fill('#password', password);
   await page.click('#kc-login');

@@ -1,6 +1,7 @@
 // Starts the platform for the end-to-end suite: a fresh PostgreSQL database (created here and
-// dropped at the end) and the dev-mode launcher (test realm, backend serving frontend/dist,
-// event processor, demo data). E2E_BASE_URL reuses a platform that is already running.
+// dropped at the end) and the dev-mode launcher (identity provider, backend serving
+// frontend/dist, event processor, demo data). E2E_IDP=keycloak runs real Keycloak (the pinned
+// version, `make services`) instead of the test realm. E2E_BASE_URL reuses a running platform.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -10,7 +11,9 @@ import { join, resolve } from 'node:path';
 const REPO = resolve(new URL('../..', import.meta.url).pathname);
 const PG = { host: process.env.PGHOST ?? '127.0.0.1', port: process.env.PGPORT ?? '5432', user: process.env.PGUSER ?? 'postgres' };
 const READY = 'devmode: ready';
-const START_TIMEOUT_MS = 240_000;
+const IDP = process.env.E2E_IDP ?? 'testrealm';
+// Real Keycloak takes one to two minutes to start on a busy machine.
+const START_TIMEOUT_MS = IDP === 'keycloak' ? 420_000 : 240_000;
 
 function freePort() {
   return new Promise((ok, fail) => {
@@ -44,6 +47,7 @@ export async function startStack({ receiverHost = '127.0.0.1' } = {}) {
       'run', '--frozen', 'python', 'devmode/run.py', '--data-dir', dataDir, '--no-frontend-build',
       '--api-port', String(api), '--idp-port', String(idp), '--processor-port', String(processor),
       '--webhook-port', String(webhook), '--switch-ssh-port', String(ssh), '--receiver-host', receiverHost,
+      '--idp', IDP,
     ],
     {
       cwd: REPO,
