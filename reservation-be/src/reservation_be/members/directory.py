@@ -12,7 +12,6 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from fastapi import Request
-from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
 
 from reservation_be.kit.errors import ServiceUnavailable
 from reservation_be.settings import Settings
@@ -51,6 +50,10 @@ def _split_issuer(url: str) -> tuple[str, str]:
 
 class KeycloakDirectory:
     def __init__(self, settings: Settings) -> None:
+        # Imported on first use (the directory is built lazily too): python-keycloak and what it
+        # pulls in hold ~25 MB per worker process that most processes never need.
+        from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
+
         server_url, realm = _split_issuer(settings.oidc_discovery_url or settings.oidc_issuer)
         self._connection = KeycloakOpenIDConnection(
             server_url=server_url,
