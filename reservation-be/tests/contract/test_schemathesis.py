@@ -13,16 +13,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from reservation_be.main import create_app
 from reservation_be.models import SiteRole
 from reservation_be.testing import serve_in_thread
 
 from tests import factories
+from tests.reservations.factories import booking, hours_from_now, make_resource, make_type
+from tests.webhooks.factories import subscription
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 SITE = "contract-lab"  # the site the config's [parameters] name
@@ -30,7 +35,9 @@ TIMEOUT_SECONDS = 420
 PHASES = "examples,coverage,fuzzing,stateful"
 
 
-def _run_schemathesis(base_url: str, token: str, workdir: Path) -> subprocess.CompletedProcess[str]:
+def _run_schemathesis(
+    base_url: str, token: str, workdir: Path, ids: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
     command = [
         sys.executable,
         "-m",
@@ -65,6 +72,7 @@ def _run_schemathesis(base_url: str, token: str, workdir: Path) -> subprocess.Co
         timeout=TIMEOUT_SECONDS,
         check=False,
         cwd=workdir,  # whatever the tool writes stays out of the tree
+        env={**os.environ, **ids},  # the rows the config's [parameters] name
     )
 
 
@@ -74,8 +82,9 @@ def _requests(workdir: Path) -> int:
 
 
 def _summary(stdout: str) -> str:
-    """The closing part of the CLI's output: phases, failures by kind, counts of test cases."""
-    start = stdout.rfind("SUMMARY")
+    """The closing part of the CLI's output: warnings, phases, failures by kind, counts."""
+    start = stdout.rfind("WARNINGS")
+    start = start if start >= 0 else stdout.rfind("SUMMARY")
     return stdout[start:] if start >= 0 else stdout[-4000:]
 
 
@@ -85,10 +94,35 @@ async def test_the_api_keeps_its_openapi_contract(
 ):
     site = await factories.create_site(session, slug=SITE)
     await factories.add_member(session, site, people["alice"], SiteRole.MEMBER, username="alice")
+    await factories.create_site(session, slug="contract-doomed")
+    rtype = await make_type(session, site, name="server")
+    resource = await make_resource(session, site, rtype, name="rack-a")
+    doomed_type = await make_type(session, site, name="doomed")
+    doomed_resource = await make_resource(session, site, rtype, name="doomed")
+    await session.commit()
+    hook = await subscription(session, site.id)
+    doomed_hook = await subscription(session, site.id)
     app = create_app(settings)
     token = test_realm.token(who)
     with serve_in_thread(app) as base_url:
-        result = await asyncio.to_thread(_run_schemathesis, base_url, token, tmp_path)
+        start = hours_from_now(0)
+        booked = httpx.post(
+            f"{base_url}/api/v1/reservations",
+            json=booking(resource, start, start + timedelta(hours=1)),
+            headers={"Authorization": f"Bearer {test_realm.token('alice')}"},
+            timeout=20,
+        )
+        assert booked.status_code == 201, booked.text
+        ids = {
+            "CONTRACT_TYPE_ID": str(rtype.id),
+            "CONTRACT_RESOURCE_ID": str(resource.id),
+            "CONTRACT_RESERVATION_ID": booked.json()["id"],
+            "CONTRACT_WEBHOOK_ID": str(hook.id),
+            "CONTRACT_DOOMED_TYPE_ID": str(doomed_type.id),
+            "CONTRACT_DOOMED_RESOURCE_ID": str(doomed_resource.id),
+            "CONTRACT_DOOMED_WEBHOOK_ID": str(doomed_hook.id),
+        }
+        result = await asyncio.to_thread(_run_schemathesis, base_url, token, tmp_path, ids)
     print(f"[{who}] requests sent: {_requests(tmp_path)}\n{_summary(result.stdout)}")
     assert "Test cases:" in result.stdout, result.stdout[-6000:] + result.stderr[-3000:]
     # On failure: every failure with its curl reproduction, then the summary.
