@@ -2,7 +2,7 @@
 import { fileURLToPath, URL } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
-import { contentSecurityPolicy, REFERRER_POLICY } from './src/config/csp';
+import { contentSecurityPolicy, REFERRER_POLICY } from './src/config/csp.ts';
 
 const apiTarget = process.env.API_PROXY_TARGET ?? 'http://127.0.0.1:8000';
 // The identity provider public/config.js names (the dev/test realm), under both loopback names.
