@@ -620,3 +620,21 @@ def test_bundled_keycloak_is_refused_in_production() -> None:
     values = merge(WITH_KEYCLOAK, {"environment": "production"})
     with pytest.raises(helm_python.HelmError, match="for evaluation only"):
         render(values)
+
+
+@pytest.mark.parametrize(
+    ("override", "named"),
+    [
+        ({"postgresql": {"auth": {"password": "dev-postgres-password"}}}, "database-password"),
+        ({"externalKeycloak": {"clientSecrets": {"api": "dev-secret-reservation-api"}}}, "api"),
+        (
+            {"webhookSecretsKey": {"value": "ZGV2LW9ubHktd2ViaG9vay1zZWNyZXRzLWtleS0wMDA="}},
+            "webhook-secrets-key",
+        ),
+    ],
+)
+def test_production_refuses_a_dev_default_secret(override: dict[str, Any], named: str) -> None:
+    # Before: the chart rendered them; only the backend refused some of them once it started.
+    with pytest.raises(helm_python.HelmError, match=f"refuses {named}"):
+        render(merge(REQUIRED, override))
+    render(merge(REQUIRED, {**override, "environment": "dev"}))  # a trial may use them
