@@ -13,9 +13,11 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -143,8 +145,15 @@ def launch(data_dir: Path, ports: list[int], extra_env: dict[str, str] | None = 
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("devmode") / ".dev-data"
+def data_dir() -> Iterator[Path]:
+    # The embedded PostgreSQL drops root privileges, so its data directory must not sit below
+    # pytest's private (0700) temporary directory when the tests run as root, as CI does.
+    parent = Path(tempfile.mkdtemp(prefix="devmode-test-"))
+    parent.chmod(0o755)
+    try:
+        yield parent / ".dev-data"
+    finally:
+        shutil.rmtree(parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
