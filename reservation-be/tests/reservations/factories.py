@@ -93,3 +93,21 @@ def booking(
         "end": iso(end),
         **extra,
     }
+
+
+async def racers_headers(
+    session: AsyncSession, lab: Lab, test_realm: Any, auth: Any, clients: int
+) -> list[dict[str, str]]:
+    """Auth headers for ``clients`` racing clients, spread over eight members of the lab's site
+    (so a per-principal limit or cache never decides a race)."""
+    users = []
+    for i in range(8):
+        name = f"racer{i}"
+        try:
+            user_id = test_realm.user_id(name)
+        except KeyError:
+            user_id = test_realm.create_user(name)
+        await add_member(session, lab.site, user_id, username=name, commit=False)
+        users.append(name)
+    await session.commit()
+    return [await auth(users[i % len(users)]) for i in range(clients)]

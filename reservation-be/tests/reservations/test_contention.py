@@ -8,8 +8,7 @@ import httpx
 from reservation_be.main import close_app, create_app
 from sqlalchemy import text
 
-from tests.factories import add_member
-from tests.reservations.factories import booking, hours_from_now
+from tests.reservations.factories import booking, hours_from_now, racers_headers
 
 CLIENTS = 64
 
@@ -22,17 +21,7 @@ async def test_64_concurrent_clients_booking_one_slot_exactly_one_wins(
     app = create_app(
         settings.model_copy(update={"database_pool_size": 12, "database_max_overflow": 0})
     )
-    users = []
-    for i in range(8):
-        name = f"racer{i}"
-        try:
-            user_id = test_realm.user_id(name)
-        except KeyError:
-            user_id = test_realm.create_user(name)
-        await add_member(session, lab.site, user_id, username=name, commit=False)
-        users.append(name)
-    await session.commit()
-    headers = [await auth(users[i % len(users)]) for i in range(CLIENTS)]
+    headers = await racers_headers(session, lab, test_realm, auth, CLIENTS)
     start, end = hours_from_now(0), hours_from_now(2)
     # Every client wants the same slot, some via the parent (which books its subtree).
     bodies = [

@@ -29,8 +29,7 @@ from reservation_be.reservations.service import BookingConflict
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-from tests.factories import add_member
-from tests.reservations.factories import booking, hours_from_now
+from tests.reservations.factories import booking, hours_from_now, racers_headers
 
 CLIENTS = 64
 ROUNDS = 3
@@ -173,17 +172,7 @@ async def test_bookings_waiting_for_one_that_fails_do_not_deadlock(settings, lab
 async def test_64_clients_across_two_servers_of_two_workers_one_winner_per_round(
     settings, database_url, lab, session, test_realm, auth
 ):
-    users = []
-    for i in range(8):
-        name = f"racer{i}"
-        try:
-            user_id = test_realm.user_id(name)
-        except KeyError:
-            user_id = test_realm.create_user(name)
-        await add_member(session, lab.site, user_id, username=name, commit=False)
-        users.append(name)
-    await session.commit()
-    headers = [await auth(users[i % len(users)]) for i in range(CLIENTS)]
+    headers = await racers_headers(session, lab, test_realm, auth, CLIENTS)
     deadlocks_before = await _deadlocks(session)
     statuses: list[list[int]] = []
     with _servers(database_url, settings.oidc_issuer) as urls:
