@@ -55,7 +55,7 @@ async def test_owner_key_logs_in_during_the_booking_and_nobody_after(
         released_after = time.monotonic() - started
 
         assert platform.states(rid)[-1] == "released"
-        assert not sim_host.running
+        assert await sim_host.powered_off(), "the host never saw its power go off"
         assert not await can_log_in(sim_host.ssh_port, owner)
         assert receiver.app.state.store.booking_of_host("node1") is None
     print(f"\nready after {ready_after:.1f} s, released after {released_after:.1f} s")
@@ -108,7 +108,7 @@ async def test_moving_the_booking_off_the_host_wipes_it(
         await receiver.settle()
 
         assert platform.states(rid)[-1] == "released"
-        assert not sim_host.running
+        assert await sim_host.powered_off(), "the host never saw its power go off"
         assert not await can_log_in(sim_host.ssh_port, owner)
         async with httpx.AsyncClient() as client:
             seed = await client.get(f"{receiver.url}/seed/{token}/user-data")

@@ -48,10 +48,19 @@ class SimulatedHost:
         self.keys: list[str] = []
         self.boots = 0
         self._host_key = asyncssh.generate_private_key("ssh-ed25519")
+        self._off = asyncio.Event()
+        self._off.set()
 
     @property
     def running(self) -> bool:
         return self._server is not None
+
+    async def powered_off(self, timeout: float = 10) -> bool:
+        """Wait until the host has seen its power go off (it polls its BMC); False on timeout."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self._off.wait()
+        return not self.running
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._watch())
@@ -101,6 +110,7 @@ class SimulatedHost:
                 offered = key.export_public_key("openssh").decode().split()[:2]
                 return username == host.user and " ".join(offered) in host.keys
 
+        self._off.clear()
         self._server = await asyncssh.create_server(
             Server,
             self._host,
@@ -116,6 +126,7 @@ class SimulatedHost:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
+        self._off.set()
 
 
 def _shell(process: asyncssh.SSHServerProcess[str]) -> None:
