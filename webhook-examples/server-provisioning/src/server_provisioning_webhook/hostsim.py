@@ -55,12 +55,9 @@ class SimulatedHost:
     def running(self) -> bool:
         return self._server is not None
 
-    async def powered_off(self, timeout: float = 10) -> bool:
-        """Wait until the host has seen its power go off (it polls its BMC); False on timeout."""
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout):
-                await self._off.wait()
-        return not self.running
+    async def power_went_off(self) -> None:
+        """Return once the host has seen its power go off (it polls its BMC)."""
+        await self._off.wait()
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._watch())
