@@ -23,9 +23,15 @@ def accepted_env_names(settings: type[BaseSettings]) -> set[str]:
 def settings_by_prefix() -> dict[str, type[BaseSettings]]:
     from reservation_be.settings import Settings as BackendSettings
     from reservation_event_processor.settings import Settings as ProcessorSettings
+    from server_provisioning_webhook.settings import Settings as ServerProvisioningSettings
     from switch_port_webhook.settings import Settings as SwitchPortSettings
 
-    classes: list[type[BaseSettings]] = [BackendSettings, ProcessorSettings, SwitchPortSettings]
+    classes: list[type[BaseSettings]] = [
+        BackendSettings,
+        ProcessorSettings,
+        SwitchPortSettings,
+        ServerProvisioningSettings,
+    ]
     return {str(cls.model_config["env_prefix"]): cls for cls in classes}
 
 

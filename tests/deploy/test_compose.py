@@ -264,3 +264,80 @@ def test_platform_containers_are_read_only_without_privileges(compose: dict[str,
         assert service.get("read_only") is True, name
         assert "no-new-privileges:true" in service.get("security_opt", []), name
         assert service.get("cap_drop") == ["ALL"], name
+
+
+def interpolated(value: str, variables: dict[str, str]) -> str:
+    """Compose's ${NAME}, ${NAME:-default} and ${NAME-default}, with ``variables`` as the .env."""
+
+    def one(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(3) or ""
+        return variables.get(name) or default
+
+    return re.sub(r"\$\{([A-Z0-9_]+)(:?-([^}]*))?\}", one, value)
+
+
+def env_example(repo: Path) -> dict[str, str]:
+    lines = (repo / ".env.example").read_text(encoding="utf-8").splitlines()
+    return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+
+
+def webhook_receivers(compose: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Services that verify signed webhooks: they hold a subscription's signing secret."""
+    receivers = {}
+    for name, service in compose["services"].items():
+        env = environment(service)
+        if any(key.endswith("WEBHOOK_SECRET") for key in env):
+            receivers[name] = env
+    return receivers
+
+
+def test_event_processor_may_call_every_example_receiver(
+    compose: dict[str, Any], repo: Path
+) -> None:
+    allowlist = environment(compose["services"]["event-processor"])["RESERVATION_EP_SSRF_ALLOWLIST"]
+    default = interpolated(allowlist, {}).split(",")
+    receivers = webhook_receivers(compose)
+    assert {"switch-port-webhook", "server-provisioning-webhook", "webhook-minimal"} <= set(
+        receivers
+    )
+    assert set(receivers) <= set(default)
+    assert interpolated(allowlist, env_example(repo)).split(",") == default
+
+
+def test_integrations_use_the_client_secret_keycloak_imports(compose: dict[str, Any]) -> None:
+    keycloak = environment(compose["services"]["keycloak"])
+    integrations = 0
+    for name, service in compose["services"].items():
+        env = environment(service)
+        # Confidential clients: an id with a secret beside it (the frontend's is public).
+        ids = [key for key in env if key.endswith("_CLIENT_ID")]
+        for id_key in ids:
+            client_id = env[id_key]
+            secret = env.get(id_key.removesuffix("_ID") + "_SECRET")
+            if secret is None:
+                continue
+            realm_variable = "KEYCLOAK_CLIENT_SECRET_" + client_id.upper().replace("-", "_")
+            assert secret == keycloak[realm_variable], f"{name}: {client_id}"
+            integrations += 1
+    assert integrations >= 3  # the API, the switch-port and the server-provisioning examples
+
+
+def test_server_provisioning_settings_load_from_the_compose_environment(
+    compose: dict[str, Any], repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from server_provisioning_webhook.settings import Settings
+
+    service = compose["services"]["server-provisioning-webhook"]
+    for variables in ({}, env_example(repo)):  # compose's defaults, then the example .env
+        for key, value in environment(service).items():
+            monkeypatch.setenv(key, interpolated(value, variables))
+        settings = Settings()
+        (host,) = settings.hosts.values()
+        assert host.bmc_password() == "dev-bmc-password"
+        assert "dev-bmc-password" not in repr(settings)
+        assert settings.image_allowed(settings.default_image)
+    # The durable queue is on a named volume: a re-created container keeps its queued rounds.
+    mounts = dict(volume.split(":", 1) for volume in service["volumes"])
+    assert mounts["server-provisioning-state"] == str(settings.state_path.parent)
+    assert "server-provisioning-state" in compose["volumes"]
+    assert service["profiles"] == ["server-provisioning"]  # drives real BMCs: only when asked

@@ -25,8 +25,19 @@ IMAGES = [
     Image("reservation-event-processor/Dockerfile", "reservation-event-processor"),
     Image("webhook-examples/switch-port/Dockerfile", "switch-port-webhook"),
     Image("webhook-examples/minimal/Dockerfile", "webhook-example-minimal"),
+    Image("webhook-examples/server-provisioning/Dockerfile", "server-provisioning-webhook"),
     Image("frontend/Dockerfile", None),
 ]
+
+
+def test_every_dockerfile_of_the_repository_is_checked(repo: Path) -> None:
+    # Images live in a part's directory: <part>/Dockerfile or webhook-examples/<example>/.
+    found = {
+        str(path.relative_to(repo))
+        for pattern in ("*/Dockerfile", "webhook-examples/*/Dockerfile")
+        for path in repo.glob(pattern)
+    }
+    assert found == {image.dockerfile for image in IMAGES}
 
 
 def instructions(path: Path) -> list[tuple[str, str]]:

@@ -36,6 +36,34 @@ COMPONENT = "app.kubernetes.io/component"
 # The oldest Kubernetes the chart supports (Chart.yaml kubeVersion) and the newest schemas shipped.
 KUBE_VERSIONS = ["1.27.0", kubernetes_validate.latest_version() + ".0"]
 
+# The server-provisioning example as an operator configures it: hosts without passwords, the
+# passwords in a Secret (chart-managed from bmcPasswords, or existingSecret).
+SERVER_HOSTS: dict[str, Any] = {
+    "node1": {
+        "bmc_url": "https://10.0.0.21",
+        "system_id": "/redfish/v1/Systems/1",
+        "username": "provisioning",
+        "address": "10.0.1.21",
+    },
+    "node2": {
+        "bmc_url": "https://10.0.0.22",
+        "system_id": "/redfish/v1/Systems/1",
+        "username": "provisioning",
+        "address": "10.0.1.22",
+        "ssh_port": 2222,
+        "login_user": "ubuntu",
+        "verify_tls": False,
+    },
+}
+SERVER_PROVISIONING: dict[str, Any] = {
+    "enabled": True,
+    "hosts": SERVER_HOSTS,
+    "publicUrl": "http://10.0.1.1:8091",
+    "defaultImage": "https://images.example.org/os.iso",
+    "allowedImagePrefixes": ["https://images.example.org/"],
+    "networkPolicy": {"hostCidrs": ["10.0.1.0/24"]},
+}
+
 EXTERNAL: dict[str, Any] = merge(
     REQUIRED,
     {
@@ -62,7 +90,14 @@ EXTERNAL: dict[str, Any] = merge(
         "ingress": {"enabled": False},
         "backend": {"autoscaling": {"enabled": False}, "replicaCount": 3},
         "eventProcessor": {"autoscaling": {"enabled": False}, "replicaCount": 2},
-        "examples": {"switchPort": {"enabled": True, "existingSecret": "switch-port-example"}},
+        "examples": {
+            "switchPort": {"enabled": True, "existingSecret": "switch-port-example"},
+            "serverProvisioning": {
+                **SERVER_PROVISIONING,
+                "existingSecret": "server-provisioning-example",
+                "persistence": {"existingClaim": "server-provisioning-state"},
+            },
+        },
         "backup": {"enabled": True, "persistence": {"existingClaim": "platform-backups"}},
     },
 )
@@ -70,12 +105,22 @@ EXTERNAL: dict[str, Any] = merge(
 EXAMPLES: dict[str, Any] = merge(
     REQUIRED,
     {
-        "externalKeycloak": {"clientSecrets": {"switchPort": "not-a-real-secret"}},
+        "externalKeycloak": {
+            "clientSecrets": {
+                "switchPort": "not-a-real-secret",
+                "serverProvisioning": "not-a-real-secret",
+            }
+        },
         "examples": {
             "switchPort": {
                 "enabled": True,
                 "webhookSecret": "whsec_ZGV2LW9ubHktc3dpdGNoLXBvcnQtd2ViaG9vay1zZWM=",
-            }
+            },
+            "serverProvisioning": {
+                **SERVER_PROVISIONING,
+                "webhookSecret": "whsec_bm90LWEtcmVhbC1zZXJ2ZXItc2VjcmV0",
+                "bmcPasswords": {"node1": "not-a-real-bmc-password", "node2": "not-real-either"},
+            },
         },
         "frontend": {"autoscaling": {"enabled": True}},
         "backend": {"autoscaling": {"targetMemory": 80}, "pdb": {"minAvailable": 1}},
@@ -122,7 +167,14 @@ SCENARIOS = {
     "bare": BARE,
     "keycloak": WITH_KEYCLOAK,
 }
-PLATFORM_COMPONENTS = {"backend", "event-processor", "frontend", "migrations", "switch-port"}
+PLATFORM_COMPONENTS = {
+    "backend",
+    "event-processor",
+    "frontend",
+    "migrations",
+    "switch-port",
+    "server-provisioning",
+}
 
 
 @pytest.fixture(scope="module", params=sorted(SCENARIOS))
@@ -282,6 +334,18 @@ def test_long_running_platform_containers_have_probes(
 SENSITIVE = re.compile(r"PASSWORD|SECRET|_KEY$|SWITCHES")
 
 
+def secret_mounts(spec: dict[str, Any], container: dict[str, Any]) -> dict[str, str]:
+    """Mount path -> Secret name, for the container's mounts of Secret volumes."""
+    secrets = {
+        v["name"]: v["secret"]["secretName"] for v in spec.get("volumes", []) if "secret" in v
+    }
+    return {
+        m["mountPath"]: secrets[m["name"]]
+        for m in container.get("volumeMounts", [])
+        if m["name"] in secrets
+    }
+
+
 def test_credentials_reach_pods_only_by_secret_reference(
     scenario: tuple[str, list[dict[str, Any]]],
 ) -> None:
@@ -291,8 +355,13 @@ def test_credentials_reach_pods_only_by_secret_reference(
         if spec is None:
             continue
         for container in containers(spec):
+            mounted = secret_mounts(spec, container)
             for name, entry in env_of(container).items():
-                if SENSITIVE.search(name):
+                if SENSITIVE.search(name) and name.endswith("_FILE"):
+                    # A path to the secret, which must be a file of a mounted Secret.
+                    directory = entry["value"].rsplit("/", 1)[0]
+                    assert directory in mounted, f"{name} is not in a mounted Secret"
+                elif SENSITIVE.search(name):
                     assert "secretKeyRef" in entry.get("valueFrom", {}), f"{name} is inline"
                 if name.endswith("_URL") and "@" in entry.get("value", ""):
                     assert "$(" in entry["value"], f"{name} carries a literal password"
@@ -309,11 +378,21 @@ def test_every_secret_reference_resolves(scenario: tuple[str, list[dict[str, Any
         "platform-keycloak-clients",
         "platform-webhook-key",
         "switch-port-example",
+        "server-provisioning-example",
     }
     for doc in docs:
         spec = pod_spec(doc)
         if spec is None:
             continue
+        for volume in spec.get("volumes", []):
+            if "secret" not in volume:
+                continue
+            secret_name = volume["secret"]["secretName"]
+            if secret_name in rendered:
+                for item in volume["secret"].get("items", []):
+                    assert item["key"] in rendered[secret_name], f"{name}: {item}"
+            else:
+                assert secret_name in given_by_operator, f"{name}: dangling {volume}"
         for container in containers(spec):
             for entry in env_of(container).values():
                 ref = entry.get("valueFrom", {}).get("secretKeyRef")
@@ -326,8 +405,12 @@ def test_every_secret_reference_resolves(scenario: tuple[str, list[dict[str, Any
 
 
 def test_existing_secrets_replace_every_chart_managed_credential() -> None:
-    docs = objects(render(merge(EXTERNAL, {"examples": {"switchPort": {"enabled": False}}})))
+    disabled = {"switchPort": {"enabled": False}, "serverProvisioning": {"enabled": False}}
+    docs = objects(render(merge(EXTERNAL, {"examples": disabled})))
     assert [d for d in docs if d["kind"] == "Secret"] == []
+    # The example's own Secret too: only the PersistentVolumeClaim it was given.
+    docs = objects(render(merge(EXTERNAL, {"examples": {"switchPort": {"enabled": False}}})))
+    assert [d for d in docs if d["kind"] in {"Secret", "PersistentVolumeClaim"}] == []
 
 
 WITHOUT_CREDENTIALS = {
@@ -486,13 +569,22 @@ def test_external_services_are_wired_from_values() -> None:
     assert not [d for d in docs if d["kind"] == "StatefulSet"]
 
 
-def test_event_processor_may_call_the_in_cluster_example_receiver() -> None:
+@pytest.mark.parametrize("example", ["switch-port", "server-provisioning"])
+def test_event_processor_may_call_the_in_cluster_example_receiver(example: str) -> None:
     docs = objects(render(EXAMPLES))
     env = env_of(
         find(docs, "Deployment", "event-processor")["spec"]["template"]["spec"]["containers"][0]
     )
-    service = find(docs, "Service", "switch-port")["metadata"]["name"]
-    assert service in env["RESERVATION_EP_SSRF_ALLOWLIST"]["value"].split(",")
+    service = find(docs, "Service", example)
+    assert service["metadata"]["name"] in env["RESERVATION_EP_SSRF_ALLOWLIST"]["value"].split(",")
+    policy = find(docs, "NetworkPolicy", "event-processor")
+    port = service["spec"]["ports"][0]["port"]
+    assert any(
+        rule.get("to", [{}])[0].get("podSelector", {}).get("matchLabels", {}).get(COMPONENT)
+        == example
+        and rule["ports"][0]["port"] == port
+        for rule in policy["spec"]["egress"]
+    )
 
 
 def test_pods_set_only_environment_names_their_settings_read(
@@ -638,3 +730,127 @@ def test_production_refuses_a_dev_default_secret(override: dict[str, Any], named
     with pytest.raises(helm_python.HelmError, match=f"refuses {named}"):
         render(merge(REQUIRED, override))
     render(merge(REQUIRED, {**override, "environment": "dev"}))  # a trial may use them
+
+
+# ---------------------------------------------------------------- Kubernetes API rights
+
+
+def test_no_pod_gets_kubernetes_api_rights(scenario: tuple[str, list[dict[str, Any]]]) -> None:
+    # The original server-provisioning integration read every Secret of the cluster. Here no
+    # component talks to the API: no Role or binding at all, no token in any pod or account.
+    _, docs = scenario
+    rbac = {"Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"}
+    assert [d["__template__"] for d in docs if d["kind"] in rbac] == []
+    for doc in docs:
+        if doc["kind"] == "ServiceAccount":
+            assert doc["automountServiceAccountToken"] is False, doc["__template__"]
+        spec = pod_spec(doc)
+        if spec is not None:
+            assert spec["automountServiceAccountToken"] is False, doc["__template__"]
+
+
+# ---------------------------------------------------------------- server-provisioning example
+
+
+def test_server_provisioning_is_off_by_default() -> None:
+    docs = objects(render(REQUIRED))
+    assert not [d for d in docs if component(d) == "server-provisioning"]
+
+
+def test_server_provisioning_reads_bmc_passwords_only_from_mounted_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from server_provisioning_webhook.settings import Settings
+
+    docs = objects(render(EXAMPLES))
+    deployment = find(docs, "Deployment", "server-provisioning")
+    spec = deployment["spec"]["template"]["spec"]
+    assert deployment["spec"]["replicas"] == 1
+    assert deployment["spec"]["strategy"]["type"] == "Recreate"
+    account = find(docs, "ServiceAccount", "server-provisioning")
+    assert spec["serviceAccountName"] == account["metadata"]["name"]
+    (container,) = spec["containers"]
+    env = env_of(container)
+    hosts = json.loads(env["SERVER_PROV_HOSTS"]["value"])
+    assert set(hosts) == set(SERVER_HOSTS)
+    rendered_text = yaml.safe_dump([manifest(d) for d in docs if d["kind"] != "Secret"])
+    for password in EXAMPLES["examples"]["serverProvisioning"]["bmcPasswords"].values():
+        assert password not in rendered_text  # only in the Secret
+    (mount_path, secret_name), *others = secret_mounts(spec, container).items()
+    assert others == []
+    secret = find(docs, "Secret", "server-provisioning")
+    assert secret["metadata"]["name"] == secret_name
+
+    # The receiver, given the pod's environment and the Secret's files, knows every host with
+    # its BMC password.
+    files = tmp_path / "secrets"
+    files.mkdir()
+    for key, value in secret["data"].items():
+        (files / key).write_bytes(base64.b64decode(value))
+    for name, entry in env.items():
+        if "value" in entry:
+            monkeypatch.setenv(name, entry["value"].replace(mount_path, str(files)))
+    monkeypatch.setenv("SERVER_PROV_CLIENT_SECRET", "from-the-keycloak-secret")
+    settings = Settings()
+    assert settings.hosts["node1"].bmc_password() == "not-a-real-bmc-password"
+    assert settings.hosts["node2"].bmc_password() == "not-real-either"
+    assert settings.hosts["node2"].ssh_port == 2222
+    assert settings.secret() == "whsec_bm90LWEtcmVhbC1zZXJ2ZXItc2VjcmV0"
+    assert settings.state_path.parent.as_posix() in {
+        m["mountPath"] for m in container["volumeMounts"]
+    }
+    claim = find(docs, "PersistentVolumeClaim", "server-provisioning")
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    assert volumes["state"]["persistentVolumeClaim"]["claimName"] == claim["metadata"]["name"]
+
+
+def test_server_provisioning_with_an_existing_secret_mounts_one_key_per_host() -> None:
+    docs = objects(render(EXTERNAL))
+    spec = find(docs, "Deployment", "server-provisioning")["spec"]["template"]["spec"]
+    volume = next(v for v in spec["volumes"] if "secret" in v)["secret"]
+    assert volume["secretName"] == "server-provisioning-example"
+    assert {item["key"] for item in volume["items"]} == {
+        "webhook-secret",
+        "bmc-node1",
+        "bmc-node2",
+    }
+    claims = {
+        v["persistentVolumeClaim"]["claimName"]
+        for v in spec["volumes"]
+        if "persistentVolumeClaim" in v
+    }
+    assert claims == {"server-provisioning-state"}
+
+
+def test_server_provisioning_seeds_reach_only_the_hosts_networks() -> None:
+    policy = find(objects(render(EXAMPLES)), "NetworkPolicy", "server-provisioning")
+    (rule,) = policy["spec"]["ingress"]
+    sources = rule["from"]
+    assert {"ipBlock": {"cidr": "10.0.1.0/24"}} in sources
+    pods = [s["podSelector"]["matchLabels"][COMPONENT] for s in sources if "podSelector" in s]
+    assert pods == ["event-processor"]
+
+
+@pytest.mark.parametrize(
+    ("override", "complaint"),
+    [
+        ({"hosts": {}}, r"serverProvisioning\.hosts is required"),
+        ({"publicUrl": ""}, r"serverProvisioning\.publicUrl"),
+        ({"bmcPasswords": {"node1": "only-one"}}, r"bmcPasswords\.node2"),
+        ({"allowedImagePrefixes": ["https://other.example.org/"]}, "allowedImagePrefixes"),
+        ({"networkPolicy": {"hostCidrs": []}}, "hostCidrs is required"),
+        # A password in the host list would land in the pod spec: the schema refuses it.
+        (
+            {"hosts": {"node1": {**SERVER_HOSTS["node1"], "password": "inline"}}},
+            "password",
+        ),
+        ({"hosts": {"node 1": SERVER_HOSTS["node1"]}}, "node 1"),
+    ],
+)
+def test_server_provisioning_refuses_an_incomplete_configuration(
+    override: dict[str, Any], complaint: str
+) -> None:
+    example = {**EXAMPLES["examples"]["serverProvisioning"], **override}
+    values = {**EXAMPLES, "examples": {**EXAMPLES["examples"], "serverProvisioning": example}}
+    with pytest.raises(helm_python.HelmError, match=complaint):
+        render(values)
