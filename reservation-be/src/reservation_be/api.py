@@ -25,6 +25,8 @@ ROUTER_MODULES: list[str] = [
     "reservation_be.webhooks.endpoints",
     "reservation_be.provisioning.endpoints",
     "reservation_be.events_stream.endpoints",
+    "reservation_be.mail.endpoints",
+    "reservation_be.calendar_feeds.endpoints",
 ]
 
 

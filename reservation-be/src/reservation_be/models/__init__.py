@@ -3,7 +3,10 @@
 from reservation_be.models.audit_log import AuditLogEntry
 from reservation_be.models.base import Base
 from reservation_be.models.idempotency_key import IdempotencyKey
+from reservation_be.models.mail_message import MailMessage, MailStatus
+from reservation_be.models.mail_reminder import MailReminder
 from reservation_be.models.notification import Notification
+from reservation_be.models.notification_preference import NotificationPreference
 from reservation_be.models.outbox import OutboxMessage
 from reservation_be.models.rate_limit_counter import RateLimitCounter
 from reservation_be.models.reservation import ProvisioningState, Reservation, ReservationStatus
@@ -24,7 +27,11 @@ __all__ = [
     "Base",
     "DeliveryStatus",
     "IdempotencyKey",
+    "MailMessage",
+    "MailReminder",
+    "MailStatus",
     "Notification",
+    "NotificationPreference",
     "OutboxMessage",
     "ProvisioningState",
     "RateLimitCounter",

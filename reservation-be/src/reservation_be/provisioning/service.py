@@ -17,6 +17,9 @@ from reservation_be.auth.actor import Actor
 from reservation_be.kit import audit, outbox
 from reservation_be.kit.errors import Conflict, NotFound
 from reservation_be.kit.notifications import notify
+from reservation_be.mail import queue as mail_queue
+from reservation_be.mail.context import reservation_context
+from reservation_be.mail.kinds import MailKind
 from reservation_be.models import Site
 from reservation_be.models.reservation import Reservation, ReservationStatus
 from reservation_be.policy import SiteContext
@@ -35,6 +38,11 @@ _MESSAGES = {
     ReportedState.READY: "{title!r} is ready",
     ReportedState.FAILED: "Provisioning of {title!r} failed",
     ReportedState.RELEASED: "{title!r} was released",
+}
+
+_MAILS = {
+    ReportedState.READY: MailKind.PROVISIONING_READY,
+    ReportedState.FAILED: MailKind.PROVISIONING_FAILED,
 }
 
 
@@ -121,11 +129,18 @@ async def report(
     )
     await outbox.enqueue(session, make_event(EventType.RESERVATION_PROVISIONING_CHANGED, data))
     text = _MESSAGES[body.state].format(title=reservation.title)
-    await notify(
+    note = await notify(
         session,
         reservation.owner_id,
         EventType.RESERVATION_PROVISIONING_CHANGED.value,
         f"{text}: {body.message}" if body.message else f"{text}.",
         [{"rel": "reservation", "href": f"/api/v1/reservations/{reservation.id}"}],
     )
+    kind = _MAILS.get(body.state)
+    if kind is not None:
+        await mail_queue.enqueue(
+            session,
+            [mail_queue.Recipient(reservation.owner_id, kind, note.id)],
+            reservation_context(data, description=reservation.description),
+        )
     return reservation

@@ -44,6 +44,8 @@ from reservation_be import policy
 from reservation_be.auth.actor import Actor
 from reservation_be.kit.errors import Conflict, FieldError, UnprocessableEntity
 from reservation_be.kit.request_context import current_request_id
+from reservation_be.mail.context import reservation_context
+from reservation_be.mail.kinds import MailKind
 from reservation_be.models import Site, SiteRole
 from reservation_be.models.reservation import Reservation, ReservationStatus
 from reservation_be.models.resource import ResourceStatus
@@ -152,7 +154,7 @@ SELECT * FROM reservation
 )
 
 # Outbox row + NOTIFY, audit row, notifications (the owner; the site admins too when the
-# booking waits for approval), in one round trip.
+# booking waits for approval) and their mails (mail/queue.py), in one round trip.
 _ANNOUNCE = text(
     """
 WITH event AS (
@@ -173,8 +175,21 @@ recipients AS (
 notified AS (
     INSERT INTO notifications (user_id, kind, message, links)
     SELECT user_id, :event_type, :message, CAST(:links AS jsonb) FROM recipients
+    RETURNING id, user_id
+),
+mailed AS (
+    INSERT INTO mail_queue (user_id, notification_id, kind, to_address, context)
+    SELECT n.user_id, n.id, m.kind, u.email, CAST(:mail_context AS jsonb)
+    FROM notified n
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN n.user_id = CAST(:owner_id AS varchar) THEN CAST(:owner_kind AS varchar)
+                    ELSE CAST(:admin_kind AS varchar) END AS kind
+    ) m
+    JOIN users u ON u.id = n.user_id
+    LEFT JOIN notification_preferences p ON p.user_id = n.user_id
+    WHERE COALESCE(u.email, '') <> '' AND COALESCE((p.kinds ->> m.kind)::boolean, true)
 )
-SELECT pg_notify('outbox', :event_id_text)
+SELECT pg_notify('outbox', :event_id_text), pg_notify('mail_queue', '')
 """
 ).bindparams(
     bindparam("event_id", type_=UUID(as_uuid=True)),
@@ -350,6 +365,15 @@ async def create(
             "message": message,
             "links": json.dumps(
                 [{"rel": "reservation", "href": f"/api/v1/reservations/{reservation.id}"}]
+            ),
+            "owner_kind": (
+                MailKind.BOOKING_AWAITING_APPROVAL
+                if reservation.status == S.PENDING.value
+                else MailKind.BOOKING_CONFIRMED
+            ).value,
+            "admin_kind": MailKind.APPROVAL_REQUESTED.value,
+            "mail_context": json.dumps(
+                reservation_context(data, description=reservation.description, actor=actor.username)
             ),
         },
     )

@@ -37,6 +37,10 @@ from reservation_be.kit.etag import check_if_match
 from reservation_be.kit.notifications import notify
 from reservation_be.kit.pagination import PaginationParams, paginate_counted
 from reservation_be.kit.request_context import current_request_id
+from reservation_be.mail import kinds as mail_kinds
+from reservation_be.mail import queue as mail_queue
+from reservation_be.mail.context import reservation_context
+from reservation_be.mail.kinds import MailKind
 from reservation_be.models.reservation import ProvisioningState, Reservation, ReservationStatus
 from reservation_be.models.resource import Resource, ResourceStatus
 from reservation_be.models.resource_type import ResourceType
@@ -289,8 +293,22 @@ async def _announce(
     )
     links = [{"rel": "reservation", "href": f"/api/v1/reservations/{reservation.id}"}]
     recipients = [reservation.owner_id, *(also_notify or [])]
+    mails: list[mail_queue.Recipient] = []
+    owner_kind = mail_kinds.for_owner(
+        type_.value, status=reservation.status, by_owner=actor.user_id == reservation.owner_id
+    )
     for user_id in dict.fromkeys(recipients):
-        await notify(session, user_id, type_.value, message, links)
+        note = await notify(session, user_id, type_.value, message, links)
+        kind = owner_kind if user_id == reservation.owner_id else MailKind.APPROVAL_REQUESTED
+        if kind is not None:
+            mails.append(mail_queue.Recipient(user_id, kind, note.id))
+    context = reservation_context(
+        data,
+        description=reservation.description,
+        actor=actor.username,
+        status_reason=reservation.status_reason,
+    )
+    await mail_queue.enqueue(session, mails, context)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Starts the background loops with the API (``WORKERS_ENABLED``): scheduler, retention, and relay
-when a broker is configured (without ``AMQP_URL`` the dev-mode processor reads the outbox itself).
+"""Starts the background loops with the API (``WORKERS_ENABLED``): scheduler, retention, the mail
+worker when ``SMTP_HOST`` is set, and relay when a broker is configured (without ``AMQP_URL``
+the dev-mode processor reads the outbox itself).
 
 Their metrics go to the API's registry (``/metrics``); the relay's broker connection is shown
 by ``/readyz`` as a detail that never makes the API unready (the outbox holds events meanwhile)."""
@@ -13,6 +14,8 @@ import logging
 from fastapi import FastAPI
 
 from reservation_be.health import status_details
+from reservation_be.mail.settings import MailSettings
+from reservation_be.mail.worker import MailWorker
 from reservation_be.settings import Settings
 from reservation_be.workers.listener import asyncpg_dsn
 from reservation_be.workers.metrics import WorkerMetrics
@@ -24,14 +27,15 @@ from reservation_be.workers.settings import WorkerSettings
 log = logging.getLogger(__name__)
 
 
-def build_workers(
-    app: FastAPI, workers: WorkerSettings | None = None
-) -> list[LifecycleScheduler | RetentionWorker | OutboxRelay]:
+Loop = LifecycleScheduler | RetentionWorker | OutboxRelay | MailWorker
+
+
+def build_workers(app: FastAPI, workers: WorkerSettings | None = None) -> list[Loop]:
     settings: Settings = app.state.settings
     workers = workers or WorkerSettings()
     metrics = worker_metrics(app)
     dsn = asyncpg_dsn(settings.database_url)
-    loops: list[LifecycleScheduler | RetentionWorker | OutboxRelay] = [
+    loops: list[Loop] = [
         LifecycleScheduler(
             sessionmaker=app.state.sessionmaker,
             ending_soon_before=workers.ending_soon_before,
@@ -55,6 +59,18 @@ def build_workers(
             metrics=metrics,
         ),
     ]
+    mail = MailSettings()
+    if mail.enabled:
+        loops.append(
+            MailWorker(
+                sessionmaker=app.state.sessionmaker,
+                settings=mail,
+                unsubscribe_secret=settings.webhook_secrets_key.get_secret_value(),
+                listen_dsn=dsn,
+            )
+        )
+    else:
+        log.warning("no SMTP_HOST: mails stay queued, reminders are not written")
     if settings.amqp_url:
         relay = OutboxRelay(
             sessionmaker=app.state.sessionmaker,

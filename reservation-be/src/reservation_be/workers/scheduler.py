@@ -52,6 +52,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
 from reservation_be.kit.outbox import NOTIFY_CHANNEL
+from reservation_be.mail import queue as mail_queue
+from reservation_be.mail.context import reservation_context
+from reservation_be.mail.kinds import MailKind
 from reservation_be.models import (
     AuditLogEntry,
     Base,
@@ -281,6 +284,7 @@ class LifecycleScheduler:
         payloads = await Payloads.load(session, [d.reservation for d in todo])
         written = self._clock()  # lateness as of the writing, not of the pass's start
         emitted: list[Emitted] = []
+        mails: list[tuple[mail_queue.Recipient, dict[str, Any]]] = []
         rows: dict[type[Base], list[dict[str, Any]]] = {
             OutboxMessage: [],
             AuditLogEntry: [],
@@ -320,8 +324,23 @@ class LifecycleScheduler:
                 message = None  # a person is told "ended" next, not "ends soon" after the end
             if message is not None:
                 href = f"/api/v1/reservations/{reservation.id}"
+                note_id = uuid.uuid4()
+                if d.step is Step.EXPIRE:
+                    mails.append(
+                        (
+                            mail_queue.Recipient(
+                                reservation.owner_id, MailKind.BOOKING_REJECTED, note_id
+                            ),
+                            reservation_context(
+                                data,
+                                description=reservation.description,
+                                status_reason=reservation.status_reason,
+                            ),
+                        )
+                    )
                 rows[Notification].append(
                     {
+                        "id": note_id,
                         "user_id": reservation.owner_id,
                         "kind": event_type.value,
                         "message": message.format(
@@ -342,6 +361,8 @@ class LifecycleScheduler:
         for model, values in rows.items():
             if values:  # one INSERT per table for the whole batch
                 await session.execute(insert(model), values)
+        for recipient, context in mails:  # expired ones only: rare
+            await mail_queue.enqueue(session, [recipient], context)
         # One wake-up for the relay, delivered at commit (and not at all on rollback).
         await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
         return emitted
