@@ -81,7 +81,9 @@ async def test_bound_integration_reports_ready_and_the_owner_is_told(
         audit = (
             (
                 await s.execute(
-                    select(AuditLogEntry).where(AuditLogEntry.action == "provisioning_changed")
+                    select(AuditLogEntry)
+                    .where(AuditLogEntry.action == "provisioning_changed")
+                    .order_by(AuditLogEntry.created_at)
                 )
             )
             .scalars()
