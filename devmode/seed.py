@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,15 @@ SWITCH_PORT_EVENTS = [
 TENANT_VLANS = "10-199"
 VLAN_SCHEMA = {
     "type": "object",
-    "properties": {"vlan_id": {"type": "integer", "minimum": 2, "maximum": 4094}},
+    "properties": {
+        "vlan_id": {
+            "type": "integer",
+            "title": "VLAN",
+            "description": "The VLAN the port is put on while the booking runs.",
+            "minimum": 2,
+            "maximum": 4094,
+        }
+    },
     "required": ["vlan_id"],
     "additionalProperties": False,
 }
@@ -64,7 +73,27 @@ _TYPES: dict[str, dict[str, Any]] = {
         "teardown_grace": SWITCH_PORT_TEARDOWN_GRACE,
     },
     "rack": {"name": "Rack", "color": "#9333ea", "description": "Booking a rack books it all"},
+    "switch": {
+        "name": "Switch",
+        "color": "#ea580c",
+        "description": "Booking a switch books all its ports",
+    },
 }
+ROOM = "Lab room 1.12"
+# Bookings spread over the coming week so that the calendar and the dashboard show something
+# on a first visit: (resource key, owner, title, day offset, start hour UTC, minutes, VLAN).
+# Day 0 starts a few minutes from now (active soon after seeding); the others avoid the slots
+# the dev-mode tests book (server-01 tomorrow, ports Gi1/0/1-2 and node1 right away).
+DEMO_BOOKINGS: list[tuple[str, str, str, int, int | None, int, int | None]] = [
+    ("server-02", "bob", "Kernel regression run", 0, None, 180, None),
+    ("server-02", "alice", "Quick reboot check", 1, 14, 20, None),
+    ("server-03", "alice", "Database migration rehearsal", 1, 8, 240, None),
+    ("Gi1/0/3", "bob", "VLAN interop test", 2, 9, 150, 120),
+    ("Gi1/0/4", "alice", "Firmware upgrade test", 3, 13, 240, 130),
+    ("rack-b", "alice", "Rack B power maintenance", 4, 7, 120, None),
+    ("server-04", "bob", "Load test", 5, 10, 480, None),
+]
+DEMO_TITLES = {booking[2] for booking in DEMO_BOOKINGS}
 
 
 class SeedError(RuntimeError):
@@ -142,7 +171,48 @@ class Seeder:
             data = self._find_or_create()
         self._ensure_subscription(data)
         data.save(state_path)
+        self._ensure_bookings(data)
         return data
+
+    def _ensure_bookings(self, data: DemoData, now: datetime | None = None) -> None:
+        """A few bookings in the coming week, unless the demo ones are there already."""
+        now = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
+        week = self._call(
+            "GET",
+            "/reservations",
+            params={
+                "site": data.site_id,
+                "start": now.isoformat(),
+                "end": (now + timedelta(days=7)).isoformat(),
+                "size": 100,
+            },
+        ).json()["items"]
+        if any(r["title"] in DEMO_TITLES for r in week):
+            return
+        members = {
+            m["user"]["username"]: m["user"]["id"]
+            for m in self._items(f"/sites/{data.site_id}/members")
+        }
+        for key, owner, title, day, hour, minutes, vlan in DEMO_BOOKINGS:
+            if key not in data.resources or owner not in members:
+                continue
+            if hour is None:
+                start = now + timedelta(minutes=2)
+            else:
+                start = (now + timedelta(days=day)).replace(hour=hour, minute=0)
+            body: dict[str, Any] = {
+                "resource_id": data.resources[key],
+                "title": title,
+                "description": "Demo booking (dev data).",
+                "start": start.isoformat(),
+                "end": (start + timedelta(minutes=minutes)).isoformat(),
+                "owner_id": members[owner],
+            }
+            if vlan is not None:
+                body["parameters"] = {"vlan_id": vlan}
+            response = self.client.post("/reservations", json=body)
+            if response.status_code >= 400:  # a slot taken by hand meanwhile: the demo lives
+                self.warnings.append(f"demo booking {title!r} not made: {response.text[:200]}")
 
     def _find_or_create(self) -> DemoData:
         existing = self.client.get(f"/sites/{SITE_SLUG}")
@@ -171,23 +241,51 @@ class Seeder:
         }
         known = {r["name"]: str(r["id"]) for r in self._items(f"/sites/{site_id}/resources")}
 
-        def resource(name: str, type_key: str, parent: str | None = None, **attributes: Any) -> str:
+        def resource(
+            name: str,
+            type_key: str,
+            parent: str | None = None,
+            location: str = "",
+            description: str = "",
+            **attributes: Any,
+        ) -> str:
             if name in known:
                 return known[name]
             body: dict[str, Any] = {"name": name, "type_id": type_ids[type_key]}
             if parent:
                 body["parent_id"] = parent
+            if location:
+                body["location"] = location
+            if description:
+                body["description"] = description
             if attributes:
                 body["attributes"] = attributes
             return str(self._post(f"/sites/{site_id}/resources", body)["id"])
 
         resources: dict[str, str] = {}
-        resources["rack-a"] = resource("Rack A", "rack")
-        for n in (1, 2):
-            resources[f"server-0{n}"] = resource(f"server-0{n}", "server", resources["rack-a"])
+        for rack, row, servers in (("a", 1, (1, 2)), ("b", 2, (3, 4))):
+            where = f"{ROOM}, row {row}"
+            resources[f"rack-{rack}"] = resource(f"Rack {rack.upper()}", "rack", location=where)
+            for n in servers:
+                resources[f"server-0{n}"] = resource(
+                    f"server-0{n}",
+                    "server",
+                    resources[f"rack-{rack}"],
+                    location=where,
+                    description="1U server, 32 cores, 256 GB RAM (dev data)",
+                )
+        resources[SWITCH] = resource(
+            SWITCH,
+            "switch",
+            location=f"{ROOM}, row 1",
+            description="Access switch with four bookable ports (simulated in dev mode)",
+        )
         for port in SWITCH_PORTS:
             # The example reads the switch and port from these attributes, never the name.
-            resources[port] = resource(port, "switch-port", switch=SWITCH, interface=port)
+            resources[port] = resource(
+                port, "switch-port", resources[SWITCH], location=f"{ROOM}, row 1",
+                switch=SWITCH, interface=port,
+            )  # fmt: skip
 
         for username, role in (("alice", "site-admin"), ("bob", "member")):
             response = self.client.post(

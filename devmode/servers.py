@@ -137,23 +137,31 @@ class ServerLab:
         if state_path.exists():
             saved = _Saved(**json.loads(state_path.read_text(encoding="utf-8")))
         resources = client.get(f"/sites/{site_id}/resources", params={"size": 100})
-        names = {r["name"] for r in resources.json()["items"]}
-        if HOST_NAME not in names:
+        names = {r["name"]: str(r["id"]) for r in resources.json()["items"]}
+        host_id = names.get(HOST_NAME)
+        if host_id is None:
             body = {
                 "name": HOST_NAME,
                 "type_id": server_type_id,
                 "attributes": {"host": HOST_NAME},
                 "description": "An emulated bare-metal host (Redfish emulator, dev data)",
             }
-            _ok(client.post(f"/sites/{site_id}/resources", json=body))
+            host_id = str(_ok(client.post(f"/sites/{site_id}/resources", json=body))["id"])
+        # The example manages this one host: the other demo servers are booked without it.
+        scope = {"kind": "resource", "ids": [host_id], "include_subtree": False}
         base = f"/sites/{site_id}/webhooks"
         current = client.get(f"{base}/{saved.subscription_id}") if saved.subscription_id else None
         if current is not None and current.status_code == 200:
+            changes: dict[str, Any] = {}
             if current.json()["url"] != f"{self.webhook_url}/webhook":
+                changes["url"] = f"{self.webhook_url}/webhook"
+            if current.json()["scope"]["ids"] != [host_id]:
+                changes["scope"] = scope
+            if changes:
                 _ok(
                     client.patch(
                         f"{base}/{saved.subscription_id}",
-                        json={"url": f"{self.webhook_url}/webhook"},
+                        json=changes,
                         headers={"If-Match": current.headers["ETag"]},
                     )
                 )
@@ -166,7 +174,7 @@ class ServerLab:
                         "description": "The server-provisioning example of dev mode (dev data).",
                         "url": f"{self.webhook_url}/webhook",
                         "event_types": EVENTS,
-                        "scope": {"kind": "resource_type", "ids": [server_type_id]},
+                        "scope": scope,
                         "integration_client_id": SERVER_CLIENT,
                     },
                 )
