@@ -2,6 +2,8 @@ import { screen, waitFor, within } from '@testing-library/react';
 import { page, reservationFixture, resourceFixture, siteFixture, typeFixture } from '@/testing/fixtures';
 import { renderWithApp } from '@/testing/render';
 import { API, http, HttpResponse, problem, server } from '@/testing/server';
+import { toLocalInput } from '@/lib/datetime';
+import { formatRange } from '@/lib/i18n';
 import { BookingForm } from './booking-form';
 
 function bookingApi(onPost: (body: Record<string, unknown>, headers: Headers) => Response | Promise<Response>) {
@@ -48,6 +50,21 @@ describe('booking form', () => {
     expect(posted).not.toHaveBeenCalled();
   });
 
+  it('labels parameters with the schema title and allowed range, and drops an error once the value is fixed', async () => {
+    bookingApi(() => HttpResponse.json(reservationFixture(), { status: 201 }));
+    const { user } = renderWithApp(<BookingForm site="site-1" start={start} end={end} onCreated={() => undefined} />);
+    await fillForm(user, '5000');
+    const vlan = screen.getByLabelText(/VLAN id/);
+    expect(screen.queryByLabelText(/vlan_id/)).not.toBeInTheDocument();
+    expect(screen.getByText('From 2 to 4094.')).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Book' }));
+    expect(await screen.findByText('Must be at most 4094.')).toBeInTheDocument();
+    await user.clear(vlan);
+    await user.type(vlan, '42');
+    expect(screen.queryByText('Must be at most 4094.')).not.toBeInTheDocument();
+    expect(vlan).not.toHaveAttribute('aria-invalid');
+  });
+
   it('posts the booking with typed parameters, UTC times and an idempotency key', async () => {
     let body: Record<string, unknown> = {};
     let key = '';
@@ -72,21 +89,43 @@ describe('booking form', () => {
     expect(key).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('explains a conflict and names the conflicting booking', async () => {
+  it('explains a conflict with the other booking’s title, resource and local times, and offers the next free slot', async () => {
     bookingApi(() =>
       problem(409, {
         type: 'urn:reservation:problem:booking-conflict',
         title: 'The period is already booked',
-        detail: 'Conflicts with reservation rsv-9.',
-        conflicting_reservation: { id: 'rsv-9', start: '2030-03-01T08:00:00Z', end: '2030-03-01T10:00:00Z' },
+        detail: 'Conflicts with reservation rsv-9 (2030-03-01T08:00:00+00:00 to 2030-03-01T10:00:00+00:00).',
+        conflicting_reservation: { id: 'rsv-9', resource_id: 'res-1', start: '2030-03-01T08:00:00Z', end: '2030-03-01T10:00:00Z' },
       }),
+    );
+    server.use(
+      http.get(`${API}/reservations/rsv-9`, () =>
+        HttpResponse.json(reservationFixture({ id: 'rsv-9', title: 'Firmware test', owner_id: 'sub-alice', start: '2030-03-01T08:00:00Z', end: '2030-03-01T10:00:00Z' })),
+      ),
+      http.get(`${API}/resources/res-1/busy`, () =>
+        HttpResponse.json([
+          { resource_id: 'res-1', start: '2030-03-01T08:00:00Z', end: '2030-03-01T10:00:00Z', reservation_id: 'rsv-9' },
+          { resource_id: 'res-1', start: '2030-03-01T11:00:00Z', end: '2030-03-01T12:00:00Z', reservation_id: null },
+        ]),
+      ),
     );
     const { user } = renderWithApp(<BookingForm site="site-1" start={start} end={end} onCreated={() => undefined} />);
     await fillForm(user, '42');
     await user.click(screen.getByRole('button', { name: 'Book' }));
     const alert = await screen.findByTestId('booking-error');
     expect(within(alert).getByText('The slot is taken')).toBeInTheDocument();
-    expect(within(alert).getByText(/Conflicting booking: rsv-9/)).toBeInTheDocument();
+    // Names the booking in the way, not its id; no UTC ISO times.
+    expect(await within(alert).findByText('“Firmware test”')).toBeInTheDocument();
+    expect(alert.textContent).toContain('on Port Gi1/0/7');
+    expect(alert.textContent).not.toContain('rsv-9');
+    expect(alert.textContent).not.toMatch(/\d{4}-\d\d-\d\dT/);
+    // 09:00-11:00 wanted; 10:00-11:00 is free but too short, so 12:00-14:00 is offered.
+    const next = await within(alert).findByText(/^Next free slot:/);
+    expect(next.textContent).toBe(`Next free slot: ${formatRange('2030-03-01T12:00:00Z', '2030-03-01T14:00:00Z', 'en')}`);
+    await user.click(within(alert).getByRole('button', { name: 'Use this slot' }));
+    expect(screen.queryByTestId('booking-error')).not.toBeInTheDocument();
+    expect(screen.getByLabelText(/^Start/)).toHaveValue(toLocalInput(new Date('2030-03-01T12:00:00Z')));
+    expect(screen.getByLabelText(/^End/)).toHaveValue(toLocalInput(new Date('2030-03-01T14:00:00Z')));
   });
 
   it('puts server field errors on their fields', async () => {

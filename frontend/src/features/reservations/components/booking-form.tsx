@@ -4,15 +4,16 @@ import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { ApiError } from '@/lib/api/problem';
 import { idempotencyKey } from '@/lib/api/client';
-import type { ReservationRead, ResourceRead } from '@/lib/api/types';
+import { durationMs, type ReservationRead, type ResourceRead } from '@/lib/api/types';
 import { useUser } from '@/lib/auth/auth-context';
 import { addHours, localInputToIso, startOfNextHour, toLocalInput } from '@/lib/datetime';
-import { currentTimeZone, formatRange } from '@/lib/i18n';
+import { currentTimeZone } from '@/lib/i18n';
 import { useBookableResources } from '../api/get-bookable-resources';
 import { useBookingTypes } from '../api/get-booking-types';
 import { useSiteMembers } from '../api/get-site-members';
 import { useSiteRole } from '../api/get-site-role';
 import { useCreateReservation } from '../api/create-reservation';
+import { ConflictPanel, type ConflictInfo } from './conflict-panel';
 import {
   initialValues,
   ParameterFields,
@@ -22,7 +23,6 @@ import {
   type ParameterValues,
 } from './parameter-fields';
 
-type ConflictInfo = { id: string; start: string; end: string; status?: string };
 
 /** Orders resources parent-first and returns each with its depth, for an indented picker. */
 export function hierarchyOrder(resources: ResourceRead[]): { resource: ResourceRead; depth: number }[] {
@@ -52,7 +52,7 @@ type BookingFormProps = {
 };
 
 export function BookingForm({ site, resourceId = '', start, end, onCreated }: BookingFormProps) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const user = useUser();
   const resources = useBookableResources(site);
   const types = useBookingTypes(site);
@@ -70,7 +70,7 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated }: Bo
   const [ownerId, setOwnerId] = useState('');
   const [params, setParams] = useState<ParameterValues>({});
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [conflict, setConflict] = useState<ConflictInfo | null>(null);
+  const [conflict, setConflict] = useState<(ConflictInfo & { asked: { resource: string; start: string; end: string } }) | null>(null);
   const [failure, setFailure] = useState<{ title: string; detail?: string } | null>(null);
   const key = useRef(idempotencyKey());
   const formRef = useRef<HTMLFormElement>(null);
@@ -107,12 +107,21 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated }: Bo
     }
   };
 
+  /** A changed value drops the error shown for it (it is checked again on submit). */
+  const clearError = (...fields: string[]) =>
+    setErrors((prev) => {
+      if (!fields.some((f) => f in prev)) return prev;
+      const next = { ...prev };
+      for (const f of fields) delete next[f];
+      return next;
+    });
+
   const chooseResource = (id: string) => {
     setResource(id);
     const next = resources.data?.items.find((r) => r.id === id);
     const nextType = types.data?.items.find((ty) => ty.id === next?.type_id);
     setParams(initialValues((nextType?.parameters ?? {}) as ParametersSchema));
-    setErrors({});
+    setErrors((prev) => Object.fromEntries(Object.entries(prev).filter(([k]) => !k.startsWith('parameters'))));
   };
 
   const validate = (): Record<string, string> => {
@@ -167,8 +176,10 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated }: Bo
           setErrors(error.fieldErrors);
           if (error.status === 409) {
             const other = error.problem.conflicting_reservation as ConflictInfo | undefined;
-            setConflict(other ?? { id: '', start: '', end: '' });
-            setFailure({ title: t('booking.conflictTitle'), detail: error.problem.detail ?? t('booking.conflictDetail') });
+            const asked = { resource, start: localInputToIso(startValue), end: localInputToIso(endValue) };
+            setConflict({ ...(other ?? { id: '', start: '', end: '' }), asked });
+            // The server's detail names ids and UTC times: the panel says it in the user's terms.
+            setFailure({ title: t('booking.conflictTitle'), detail: t('booking.conflictDetail') });
           } else if (error.problem.type?.endsWith(':booking-rule')) {
             setFailure({ title: t('booking.policyTitle'), detail: error.problem.detail });
           } else {
@@ -191,23 +202,51 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated }: Bo
         <div className="callout callout-danger" role="alert" data-testid="booking-error">
           <strong>{failure.title}</strong>
           {failure.detail ? <p>{failure.detail}</p> : null}
-          {conflict?.start ? (
-            <p>
-              {t('booking.conflictingReservation', { id: conflict.id })} —{' '}
-              {formatRange(conflict.start, conflict.end, i18n.language)}
-            </p>
+          {conflict ? (
+            <ConflictPanel
+              conflict={conflict}
+              resourceId={conflict.asked.resource}
+              start={conflict.asked.start}
+              end={conflict.asked.end}
+              margins={{ leadMs: durationMs(type?.lead_time), graceMs: durationMs(type?.teardown_grace) }}
+              resourceName={(id) => resources.data?.items.find((r) => r.id === id)?.name}
+              memberName={(id) => {
+                const m = members.data?.items.find((x) => x.user.id === id)?.user;
+                return m ? (m.display_name ?? m.username) : undefined;
+              }}
+              onUseSlot={(s, e) => {
+                setStartValue(toLocalInput(s));
+                setEndValue(toLocalInput(e));
+                setConflict(null);
+                setFailure(null);
+              }}
+            />
           ) : null}
         </div>
       ) : null}
       <div className="form-grid">
         <div>
           <Field label={t('booking.titleField')} error={errors.title} required>
-            <input value={title} onChange={(e) => setTitle(e.target.value)} maxLength={200} />
+            <input
+              value={title}
+              onChange={(e) => {
+                setTitle(e.target.value);
+                clearError('title');
+              }}
+              maxLength={200}
+            />
           </Field>
         </div>
         <div>
           <Field label={t('booking.resource')} error={errors.resource_id} required>
-            <select value={resource} onChange={(e) => chooseResource(e.target.value)} disabled={resources.isPending}>
+            <select
+              value={resource}
+              onChange={(e) => {
+                chooseResource(e.target.value);
+                clearError('resource_id');
+              }}
+              disabled={resources.isPending}
+            >
               <option value="">{t('booking.chooseResource')}</option>
               {ordered.map(({ resource: r, depth }) => (
                 <option key={r.id} value={r.id}>
@@ -226,12 +265,26 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated }: Bo
         <div className="form-grid">
           <div>
             <Field label={t('booking.start')} error={errors.start} required>
-              <input type="datetime-local" value={startValue} onChange={(e) => setStartValue(e.target.value)} />
+              <input
+                type="datetime-local"
+                value={startValue}
+                onChange={(e) => {
+                  setStartValue(e.target.value);
+                  clearError('start', 'end');
+                }}
+              />
             </Field>
           </div>
           <div>
             <Field label={t('booking.end')} error={errors.end} required>
-              <input type="datetime-local" value={endValue} onChange={(e) => setEndValue(e.target.value)} />
+              <input
+                type="datetime-local"
+                value={endValue}
+                onChange={(e) => {
+                  setEndValue(e.target.value);
+                  clearError('end');
+                }}
+              />
             </Field>
           </div>
         </div>
@@ -249,16 +302,32 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated }: Bo
             values={params}
             errors={paramErrors}
             message={(code) => (code.includes(' ') ? code : paramMessage(code))}
-            onChange={(name, value) => setParams((prev) => ({ ...prev, [name]: value }))}
+            onChange={(name, value) => {
+              setParams((prev) => ({ ...prev, [name]: value }));
+              clearError(`parameters.${name}`, 'parameters');
+            }}
           />
         </fieldset>
       ) : null}
       <Field label={t('booking.descriptionField')} error={errors.description}>
-        <textarea value={description} onChange={(e) => setDescription(e.target.value)} maxLength={4000} />
+        <textarea
+          value={description}
+          onChange={(e) => {
+            setDescription(e.target.value);
+            clearError('description');
+          }}
+          maxLength={4000}
+        />
       </Field>
       {canBookForOthers ? (
         <Field label={t('booking.onBehalf')} hint={t('booking.onBehalfHint')} error={errors.owner_id}>
-          <select value={ownerId} onChange={(e) => setOwnerId(e.target.value)}>
+          <select
+            value={ownerId}
+            onChange={(e) => {
+              setOwnerId(e.target.value);
+              clearError('owner_id');
+            }}
+          >
             <option value="">{user.username}</option>
             {(members.data?.items ?? [])
               .filter((m) => m.user.id !== user.id)

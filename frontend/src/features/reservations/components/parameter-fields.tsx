@@ -1,3 +1,4 @@
+import { useTranslation } from 'react-i18next';
 import { Field } from '@/components/ui/field';
 
 /** The subset of JSON Schema used for a resource type's booking parameters. */
@@ -83,6 +84,32 @@ export function validateParameters(schema: ParametersSchema, values: ParameterVa
   return errors;
 }
 
+/** A key without a schema title, readable: `vlan_id` -> `Vlan id`. */
+export function humaniseKey(name: string): string {
+  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').trim().toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** The allowed values a schema property states, as translation key and arguments. */
+type RangeKey = 'validation.rangeBetween' | 'validation.rangeMin' | 'validation.rangeMax' | 'validation.lengthBetween' | 'validation.lengthMax';
+
+export function allowedRange(prop: PropertySchema): { key: RangeKey; args: { min?: number; max?: number } } | undefined {
+  const kind = kindOf(prop);
+  if (kind === 'integer' || kind === 'number') {
+    const min = prop.minimum ?? (prop.exclusiveMinimum !== undefined ? prop.exclusiveMinimum + (kind === 'integer' ? 1 : 0) : undefined);
+    const max = prop.maximum ?? (prop.exclusiveMaximum !== undefined ? prop.exclusiveMaximum - (kind === 'integer' ? 1 : 0) : undefined);
+    if (min !== undefined && max !== undefined) return { key: 'validation.rangeBetween', args: { min, max } };
+    if (min !== undefined) return { key: 'validation.rangeMin', args: { min } };
+    if (max !== undefined) return { key: 'validation.rangeMax', args: { max } };
+  }
+  if (kind === 'string') {
+    if (prop.minLength !== undefined && prop.maxLength !== undefined)
+      return { key: 'validation.lengthBetween', args: { min: prop.minLength, max: prop.maxLength } };
+    if (prop.maxLength !== undefined) return { key: 'validation.lengthMax', args: { max: prop.maxLength } };
+  }
+  return undefined;
+}
+
 type Messages = (code: string) => string;
 
 type ParameterFieldsProps = {
@@ -95,11 +122,15 @@ type ParameterFieldsProps = {
 
 /** One labelled control per schema property, with its description as hint and its error inline. */
 export function ParameterFields({ schema, values, errors, onChange, message }: ParameterFieldsProps) {
+  const { t } = useTranslation();
   const required = new Set(schema.required ?? []);
   return (
     <>
       {Object.entries(schema.properties ?? {}).map(([name, prop]) => {
-        const label = prop.title ?? name;
+        const label = prop.title ?? humaniseKey(name);
+        const range = allowedRange(prop);
+        const rangeText = range ? t(range.key, { min: range.args.min ?? '', max: range.args.max ?? '' }) : undefined;
+        const hint = [prop.description, rangeText].filter(Boolean).join(' ') || undefined;
         const kind = kindOf(prop);
         const error = errors[name] ? message(errors[name]) : undefined;
         if (kind === 'boolean') {
@@ -118,7 +149,7 @@ export function ParameterFields({ schema, values, errors, onChange, message }: P
         }
         const value = typeof values[name] === 'string' ? values[name] : '';
         return (
-          <Field key={name} label={label} hint={prop.description} error={error} required={required.has(name)}>
+          <Field key={name} label={label} hint={hint} error={error} required={required.has(name)}>
             {prop.enum ? (
               <select name={name} value={value} onChange={(e) => onChange(name, e.target.value)}>
                 <option value="" />
