@@ -36,6 +36,13 @@ export async function signIn(browser, baseUrl, username, password) {
   // The app runs under its Content-Security-Policy: anything it blocks fails the scenario.
   page.on('console', (message) => {
     if (/Content[- ]Security[- ]Policy/i.test(message.text())) errors.push(`CSP: ${message.text()}`);
+    // React Router's warnings (e.g. a missing HydrateFallback) mean a mis-configured route.
+    if (message.type() === 'warning' && /react router|HydrateFallback/i.test(message.text())) errors.push(`warning: ${message.text()}`);
+  });
+  // Every request the app makes to its own origin must succeed (a missing favicon included).
+  page.on('response', (response) => {
+    const url = new URL(response.url());
+    if (url.origin === new URL(baseUrl).origin && response.status() === 404) errors.push(`404: ${url.pathname}`);
   });
   // keycloak-js must start the code flow with PKCE S256, whichever identity provider runs.
   const authorizations = [];

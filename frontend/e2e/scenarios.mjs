@@ -11,10 +11,14 @@ function slot() {
 
 async function fillBooking(page, { title, resource, vlan, start, end }) {
   await openFromMenu(page, 'Book');
-  await page.getByRole('option', { name: resource, exact: true }).waitFor({ state: 'attached' });
+  // Options are indented under their parent ("  └ Gi1/0/2" under the switch).
+  const option = page.getByRole('option', { name: new RegExp(`(^|└ )${resource.replace(/[/]/g, '\\/')}$`) });
+  await option.waitFor({ state: 'attached' });
   await page.getByLabel(/^Title/).fill(title);
-  await page.getByLabel(/^Resource/).selectOption({ label: resource });
-  await page.getByLabel(/^vlan_id|^VLAN/).fill(String(vlan));
+  await page.getByLabel(/^Resource/).selectOption(await option.getAttribute('value'));
+  // The parameter is labelled with its schema title and states its allowed range.
+  await page.getByLabel(/^VLAN/).fill(String(vlan));
+  await page.getByText('From 2 to 4094.').waitFor();
   await page.getByLabel(/^Start/).fill(start);
   await page.getByLabel(/^End/).fill(end);
   await page.getByRole('button', { name: 'Book', exact: true }).click();
@@ -38,6 +42,8 @@ export const scenarios = [
       await bob.page.getByRole('button', { name: /^Notifications, [1-9]\d* unread$/ }).click();
       await bob.page.getByRole('region', { name: 'Notifications' }).getByText('Live updates on').waitFor();
       await bob.page.getByRole('region', { name: 'Notifications' }).getByText(/E2E VLAN session/).first().waitFor();
+      // One toast for one booking: the live notification about it does not add a second.
+      assert.equal(await bob.page.locator('.toast').count(), 1, await bob.page.locator('.toaster').innerText());
       await screenshot(bob.page, 'bob-notifications-light');
       await bob.page.keyboard.press('Escape');
       await screenshot(bob.page, 'bob-reservations-light');
@@ -47,6 +53,11 @@ export const scenarios = [
       const alert = alice.page.getByTestId('booking-error');
       await alert.waitFor();
       assert.match(await alert.innerText(), /The slot is taken/);
+      // The conflict names bob's booking and its resource in local times, and offers a free slot.
+      await alert.getByText(/^Next free slot:/).waitFor();
+      const explained = await alert.innerText();
+      assert.match(explained, /“E2E VLAN session” by (bob|Bob Berg) on Gi1\/0\/2/);
+      assert.doesNotMatch(explained, /\d{4}-\d\d-\d\dT|[0-9a-f]{8}-[0-9a-f]{4}-/);
       await screenshot(alice.page, 'alice-booking-conflict-light');
       await alice.context.close();
 
@@ -80,6 +91,12 @@ export const scenarios = [
           await screenshot(admin.page, `admin-${slug}-${theme}`);
         }
       }
+      // Manage resources has actions per resource; buttons made of links are not underlined.
+      await openFromMenu(admin.page, 'Manage resources');
+      await admin.page.getByRole('button', { name: 'Edit server-01' }).waitFor();
+      await admin.page.getByRole('button', { name: 'Add a resource inside Rack A' }).waitFor();
+      const book = admin.page.getByRole('link', { name: 'Book server-01' });
+      assert.equal(await book.evaluate((el) => getComputedStyle(el).textDecorationLine), 'none');
       await admin.page.setViewportSize({ width: 390, height: 844 });
       await admin.page.getByRole('button', { name: 'Open menu' }).click();
       await screenshot(admin.page, 'admin-mobile-menu-dark');

@@ -1,6 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import { createBrowserRouter, type RouteObject } from 'react-router';
 import { NotFound, RouteError } from '@/components/errors/route-error';
+import { Spinner } from '@/components/ui/spinner';
 import { useUser } from '@/lib/auth/auth-context';
 import { useSites } from '@/features/sites/api/get-sites';
 import { NotificationBell } from '@/features/notifications/components/notification-bell';
@@ -38,6 +39,8 @@ export const routes: RouteObject[] = [
     path: '/',
     element: <Shell />,
     errorElement: <RouteError />,
+    // Shown while the first page's lazy code loads (the routes are code-split).
+    hydrateFallbackElement: <Spinner />,
     children: [
       {
         errorElement: <RouteError />,

@@ -1,7 +1,10 @@
 import { useSyncExternalStore } from 'react';
 
 export type ToastKind = 'success' | 'error' | 'info';
-export type Toast = { id: number; kind: ToastKind; message: string };
+export type Toast = { id: number; kind: ToastKind; message: string; key?: string };
+/** `key` names what a toast is about (e.g. `reservation:<id>`): one toast per key is shown, so a
+ * change the user made and the live notification about the same change do not both pop up. */
+export type ToastOptions = { key?: string };
 
 let toasts: Toast[] = [];
 let nextId = 1;
@@ -16,18 +19,21 @@ export function dismissToast(id: number): void {
   emit();
 }
 
-function push(kind: ToastKind, message: string): number {
+function push(kind: ToastKind, message: string, options: ToastOptions = {}): number {
+  const { key } = options;
+  const same = key ? toasts.find((t) => t.key === key) : undefined;
+  if (same) return same.id;
   const id = nextId++;
-  toasts = [...toasts.slice(-4), { id, kind, message }];
+  toasts = [...toasts.slice(-4), { id, kind, message, key }];
   emit();
   if (kind !== 'error') setTimeout(() => dismissToast(id), 5000);
   return id;
 }
 
 export const toast = {
-  success: (message: string) => push('success', message),
-  error: (message: string) => push('error', message),
-  info: (message: string) => push('info', message),
+  success: (message: string, options?: ToastOptions) => push('success', message, options),
+  error: (message: string, options?: ToastOptions) => push('error', message, options),
+  info: (message: string, options?: ToastOptions) => push('info', message, options),
 };
 
 function subscribe(listener: () => void): () => void {

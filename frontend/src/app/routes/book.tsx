@@ -30,7 +30,7 @@ export default function BookRoute() {
           start={dateParam(params.get('start'))}
           end={dateParam(params.get('end'))}
           onCreated={(reservation) => {
-            toast.success(t('booking.created'));
+            toast.success(t('booking.created'), { key: `reservation:${reservation.id}` });
             navigate(reservation.status === 'pending' ? '/reservations?tab=upcoming' : '/reservations');
           }}
         />

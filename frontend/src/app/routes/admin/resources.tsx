@@ -25,7 +25,7 @@ export default function AdminResourcesRoute() {
       <div className="toolbar">
         <SiteSelect value={site} onChange={setSite} adminOnly />
       </div>
-      {site ? <ResourcesView site={site} /> : null}
+      {site ? <ResourcesView site={site} manage /> : null}
       {creating && site ? <NewResourceDialog site={site} onClose={() => setCreating(false)} /> : null}
     </>
   );

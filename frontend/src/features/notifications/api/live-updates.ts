@@ -11,12 +11,22 @@ export function liveUpdatesUrl(): string {
 
 export type LiveState = 'connecting' | 'live' | 'offline' | 'unavailable';
 
-function messageOf(event: ServerEvent): string | undefined {
+/** The toast key of what a notification is about: the reservation it links to, if any. */
+export function subjectKey(links: unknown): string | undefined {
+  if (!Array.isArray(links)) return undefined;
+  for (const link of links as { rel?: unknown; href?: unknown }[]) {
+    const match = typeof link?.href === 'string' ? /\/reservations\/([^/?#]+)$/.exec(link.href) : null;
+    if (match) return `reservation:${match[1]}`;
+  }
+  return undefined;
+}
+
+function parse(event: ServerEvent): { message?: string; key?: string } {
   try {
-    const data = JSON.parse(event.data) as { message?: unknown };
-    return typeof data.message === 'string' ? data.message : undefined;
+    const data = JSON.parse(event.data) as { message?: unknown; links?: unknown };
+    return { message: typeof data.message === 'string' ? data.message : undefined, key: subjectKey(data.links) };
   } catch {
-    return undefined;
+    return {};
   }
 }
 
@@ -44,8 +54,8 @@ export function useLiveUpdates(): LiveState {
           return;
         }
         if (event.event === 'notification') {
-          const message = messageOf(event);
-          if (message) toast.info(message);
+          const { message, key } = parse(event);
+          if (message) toast.info(message, { key });
         }
         refresh(['notifications']);
         refresh(['reservations']);

@@ -8,14 +8,14 @@ import { useCreateResource } from '../api/create-resource';
 import { useResourceTypes } from '../api/get-resource-types';
 import { useResources } from '../api/get-resources';
 
-export function NewResourceDialog({ site, onClose }: { site: string; onClose: () => void }) {
+export function NewResourceDialog({ site, parent = '', onClose }: { site: string; parent?: string; onClose: () => void }) {
   const { t } = useTranslation();
   const types = useResourceTypes(site);
   const resources = useResources({ site });
   const create = useCreateResource(site);
   const [name, setName] = useState('');
   const [typeId, setTypeId] = useState('');
-  const [parentId, setParentId] = useState('');
+  const [parentId, setParentId] = useState(parent);
   const [location, setLocation] = useState('');
   const [attributes, setAttributes] = useState('{}');
   const [errors, setErrors] = useState<Record<string, string>>({});

@@ -1,6 +1,7 @@
-import { useDeferredValue, useMemo } from 'react';
+import { useDeferredValue, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
+import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { QueryState } from '@/components/ui/query-state';
 import { StatusBadge } from '@/components/ui/status-badge';
@@ -8,6 +9,8 @@ import type { ResourceRead, ResourceStatus, ResourceTypeRead } from '@/lib/api/t
 import { useSearchParam } from '@/lib/use-search-param';
 import { useResourceTypes } from '../api/get-resource-types';
 import { useResources } from '../api/get-resources';
+import { EditResourceDialog } from './edit-resource-dialog';
+import { NewResourceDialog } from './new-resource-dialog';
 import { ResourceTree } from './resource-tree';
 
 type View = 'table' | 'list' | 'tree';
@@ -24,7 +27,9 @@ function TypeLabel({ type }: { type: ResourceTypeRead | undefined }) {
   );
 }
 
-function ResourceTable({ items, types }: { items: ResourceRead[]; types: Map<string, ResourceTypeRead> }) {
+type Manage = { onEdit: (r: ResourceRead) => void; onAddInside: (r: ResourceRead) => void };
+
+function ResourceTable({ items, types, manage }: { items: ResourceRead[]; types: Map<string, ResourceTypeRead>; manage?: Manage }) {
   const { t } = useTranslation();
   const byId = new Map(items.map((r) => [r.id, r]));
   return (
@@ -37,6 +42,7 @@ function ResourceTable({ items, types }: { items: ResourceRead[]; types: Map<str
             <th scope="col">{t('resources.location')}</th>
             <th scope="col">{t('resources.parent')}</th>
             <th scope="col">{t('common.status')}</th>
+            {manage ? <th scope="col">{t('common.actions')}</th> : null}
           </tr>
         </thead>
         <tbody>
@@ -53,6 +59,21 @@ function ResourceTable({ items, types }: { items: ResourceRead[]; types: Map<str
               <td>
                 <StatusBadge status={r.status} />
               </td>
+              {manage ? (
+                <td>
+                  <div className="row">
+                    <Button size="sm" onClick={() => manage.onEdit(r)} aria-label={t('admin.editNamed', { name: r.name })}>
+                      {t('common.edit')}
+                    </Button>
+                    <Button size="sm" onClick={() => manage.onAddInside(r)} aria-label={t('admin.addInsideNamed', { name: r.name })}>
+                      {t('admin.addInside')}
+                    </Button>
+                    <Link className="btn btn-sm btn-ghost" to={`/book?site=${r.site_id}&resource=${r.id}`} aria-label={t('admin.bookNamed', { name: r.name })}>
+                      {t('nav.book')}
+                    </Link>
+                  </div>
+                </td>
+              ) : null}
             </tr>
           ))}
         </tbody>
@@ -80,9 +101,12 @@ function ResourceList({ items, types }: { items: ResourceRead[]; types: Map<stri
   );
 }
 
-/** Resources of one site: search, type and status filters, table / list / hierarchy views. */
-export function ResourcesView({ site }: { site: string }) {
+/** Resources of one site: search, type and status filters, table / list / hierarchy views.
+ * With `manage`, the table has edit, add-inside and book actions per resource. */
+export function ResourcesView({ site, manage = false }: { site: string; manage?: boolean }) {
   const { t } = useTranslation();
+  const [editing, setEditing] = useState<ResourceRead | null>(null);
+  const [addingInside, setAddingInside] = useState<ResourceRead | null>(null);
   const [view, setView] = useSearchParam('view', 'table');
   const [q, setQ] = useSearchParam('q');
   const [typeId, setTypeId] = useSearchParam('type');
@@ -145,10 +169,16 @@ export function ResourcesView({ site }: { site: string }) {
           ) : view === 'list' ? (
             <ResourceList items={page.items} types={typeMap} />
           ) : (
-            <ResourceTable items={page.items} types={typeMap} />
+            <ResourceTable
+              items={page.items}
+              types={typeMap}
+              manage={manage ? { onEdit: setEditing, onAddInside: setAddingInside } : undefined}
+            />
           )
         }
       </QueryState>
+      {editing ? <EditResourceDialog resource={editing} onClose={() => setEditing(null)} /> : null}
+      {addingInside ? <NewResourceDialog site={site} parent={addingInside.id} onClose={() => setAddingInside(null)} /> : null}
     </section>
   );
 }
