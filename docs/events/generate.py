@@ -72,6 +72,19 @@ STANDARD_WEBHOOKS_HEADERS: dict[str, Any] = {
                 "secret of the subscription (several while a secret is rotated)."
             ),
         },
+        "traceparent": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$",
+            "description": (
+                "W3C Trace Context of this attempt, only when the event processor runs with "
+                "tracing on (`RESERVATION_EP_TRACING_ENABLED`); not signed. A receiver that "
+                "traces continues the event's trace from it (docs/operations.md, Tracing)."
+            ),
+        },
+        "tracestate": {
+            "type": "string",
+            "description": "W3C Trace Context vendor state, sent with `traceparent` when set.",
+        },
     },
 }
 
@@ -145,7 +158,9 @@ def asyncapi() -> dict[str, Any]:
                 "description": (
                     "Durable topic exchange; routing key = event type; message id = event id; "
                     "persistent messages. The event processor reads the quorum queue "
-                    "`reservation-event-processor` bound with `#`."
+                    "`reservation-event-processor` bound with `#`. With tracing on, the message "
+                    "headers `traceparent` and `tracestate` (W3C Trace Context) carry the relay's "
+                    "publish span, child of the request that wrote the event."
                 ),
                 "messages": refs,
                 "bindings": {

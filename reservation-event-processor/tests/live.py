@@ -45,6 +45,7 @@ class Received:
     webhook_id: str
     body: bytes
     verified: bool
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -72,7 +73,7 @@ class Receiver:
             verified = False
         if self.delay:
             await asyncio.sleep(self.delay)
-        self.received.append(Received(name, headers.get("webhook-id", ""), body, verified))
+        self.received.append(Received(name, headers.get("webhook-id", ""), body, verified, headers))
         return Response(status_code=204 if verified else 400)
 
     async def start(self) -> None:

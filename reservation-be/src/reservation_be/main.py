@@ -11,8 +11,10 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
+from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 from reservation_common.auth import TokenVerifier
+from reservation_common.tracing import create_tracer_provider
 
 from reservation_be import health
 from reservation_be.api import build_api_router
@@ -58,6 +60,9 @@ async def close_app(app: FastAPI) -> None:
     if app.state.user_directory is not None:
         await app.state.user_directory.aclose()
     await app.state.engine.dispose()
+    if app.state.own_tracer_provider is not None:
+        # Flushes the last batch of spans to the exporter (blocking I/O).
+        await asyncio.to_thread(app.state.own_tracer_provider.shutdown)
 
 
 def _problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
@@ -113,8 +118,14 @@ def _problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
     return openapi
 
 
-def create_app(settings: Settings | None = None, **state: Any) -> FastAPI:
-    """Build the API. ``state`` overrides ``app.state`` entries (tests inject clients)."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    tracer_provider: TracerProvider | None = None,
+    **state: Any,
+) -> FastAPI:
+    """Build the API. ``state`` overrides ``app.state`` entries (tests inject clients);
+    ``tracer_provider`` traces it whatever ``TRACING_ENABLED`` says (tests pass one)."""
     settings = settings or get_settings()
     app = FastAPI(
         title="Reservation platform API",
@@ -145,6 +156,14 @@ def create_app(settings: Settings | None = None, **state: Any) -> FastAPI:
     )
     app.state.metrics = Metrics(CollectorRegistry())
     app.state.user_directory = None  # built on first use (members.directory)
+    app.state.own_tracer_provider = (
+        create_tracer_provider("reservation-be")
+        if tracer_provider is None and settings.tracing_enabled
+        else None
+    )
+    # None: tracing off (the default). The workers' relay traces with it too.
+    tracer_provider = tracer_provider or app.state.own_tracer_provider
+    app.state.tracer_provider = tracer_provider
     for key, value in state.items():
         setattr(app.state, key, value)
 
@@ -172,4 +191,9 @@ def create_app(settings: Settings | None = None, **state: Any) -> FastAPI:
         )
         # Low-priority routes: the API wins; unknown client-side routes get index.html.
         app.frontend("/", directory=settings.frontend_dist, fallback="index.html", check_dir=True)
+    if tracer_provider is not None:
+        # Imported here: with tracing off the instrumentation is never loaded.
+        from reservation_be.kit.tracing import instrument
+
+        instrument(app, engine, tracer_provider)
     return app

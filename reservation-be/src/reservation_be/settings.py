@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # /metrics answers 404 unless enabled: the chart, compose and dev mode turn it on where only
     # the cluster or this machine reach it (the ingress routes /api only).
     metrics_enabled: bool = False
+    # OpenTelemetry traces, exported by OTLP/HTTP to the standard OTEL_EXPORTER_OTLP_* endpoint
+    # (reservation_common.tracing). Off: no span is started and no trace header is sent.
+    tracing_enabled: bool = False
 
     host: str = "127.0.0.1"
     port: int = 8000

@@ -7,7 +7,9 @@ import contextlib
 import logging
 
 import httpx
+from opentelemetry.trace import TracerProvider
 from reservation_common.crypto import SecretBox
+from reservation_common.tracing import create_tracer_provider
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -31,8 +33,17 @@ class Processor:
         http_client: httpx.AsyncClient | None = None,
         resolver: Resolver = system_resolver,
         serve_http: bool = True,
+        tracer_provider: TracerProvider | None = None,
     ) -> None:
+        """``tracer_provider`` traces it whatever ``TRACING_ENABLED`` says (tests pass one)."""
         self.settings = settings
+        self._own_tracer_provider = (
+            create_tracer_provider("reservation-event-processor")
+            if tracer_provider is None and settings.tracing_enabled
+            else None
+        )
+        tracer_provider = tracer_provider or self._own_tracer_provider
+        tracer = tracer_provider.get_tracer(__name__) if tracer_provider is not None else None
         self.engine: AsyncEngine = create_async_engine(
             settings.database_url,
             pool_size=settings.database_pool_size,
@@ -45,6 +56,14 @@ class Processor:
         # A client passed in must dial through ssrf.guarded_transport, as this default does.
         self._own_client = http_client is None
         self.http_client = http_client or create_http_client(settings, guard=guard)
+        if tracer_provider is not None:
+            # A client span per request, and its traceparent on the webhook POST. Imported
+            # here: with tracing off the instrumentation is never loaded.
+            from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+            HTTPXClientInstrumentor.instrument_client(
+                self.http_client, tracer_provider=tracer_provider
+            )
         self.worker = DeliveryWorker(
             sessionmaker=self.sessionmaker,
             sender=Sender(
@@ -56,6 +75,7 @@ class Processor:
             ),
             secret_box=SecretBox(settings.webhook_secrets_key.get_secret_value()),
             settings=settings,
+            tracer=tracer,
         )
         self._stopping = asyncio.Event()
         self.intake = EventIntake(
@@ -73,6 +93,7 @@ class Processor:
                 prefetch=settings.prefetch,
                 delivery_limit=settings.delivery_limit,
                 handler=self.intake,
+                tracer=tracer,
             )
         else:
             logger.warning("no AMQP_URL: reading the outbox in-process (dev only)")
@@ -80,6 +101,7 @@ class Processor:
                 sessionmaker=self.sessionmaker,
                 on_new_deliveries=self.worker.wake,
                 poll_interval=settings.poll_interval,
+                tracer=tracer,
             )
         self.server = (
             create_server(create_app(self.readiness), host=settings.host, port=settings.port)
@@ -146,3 +168,6 @@ class Processor:
             await self.http_client.aclose()
         with contextlib.suppress(SQLAlchemyError, OSError):
             await self.engine.dispose()
+        if self._own_tracer_provider is not None:
+            # Flushes the last batch of spans to the exporter (blocking I/O).
+            await asyncio.to_thread(self._own_tracer_provider.shutdown)

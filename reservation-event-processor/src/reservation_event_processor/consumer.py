@@ -9,6 +9,9 @@ was delivered more than ``x-delivery-limit`` times. A lost connection is re-esta
 exponential backoff; unacknowledged messages come back from the broker and the idempotent fan-out
 makes their second pass a no-op.
 
+With tracing on, each message is handled in a "process" span whose parent is the trace context
+in the message's headers (the relay's publish span); the fan-out stores it with the deliveries.
+
 A queue declared by an earlier release without the delivery limit cannot be redeclared with it
 (RabbitMQ answers PRECONDITION_FAILED): the consumer then consumes the existing queue as it is,
 sets ``reservation_ep_queue_arguments_outdated`` and logs how to migrate (docs/operations.md).
@@ -26,6 +29,9 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
 from aiormq.exceptions import AMQPError, ChannelPreconditionFailed
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, StatusCode, Tracer
+from reservation_common.tracing import context_from
 
 from reservation_event_processor import metrics
 from reservation_event_processor.fanout import InvalidEvent
@@ -50,7 +56,9 @@ class Consumer:
         handler: Handler,
         delivery_limit: int = 0,
         max_backoff: float = 30.0,
+        tracer: Tracer | None = None,
     ) -> None:
+        self._tracer = tracer
         self._url = url
         self._exchange = exchange
         self._queue = queue
@@ -159,9 +167,28 @@ class Consumer:
                 self._in_hand.discard(task)
 
     async def _process(self, message: AbstractIncomingMessage) -> None:
+        if self._tracer is None:
+            await self._handle(message)
+            return
+        with self._tracer.start_as_current_span(
+            f"process {self._queue}",
+            context=context_from(message.headers),
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "rabbitmq",
+                "messaging.operation.type": "process",
+                "messaging.destination.name": self._queue,
+                "messaging.rabbitmq.destination.routing_key": message.routing_key or "",
+                "messaging.message.id": message.message_id or "",
+            },
+        ):
+            await self._handle(message)
+
+    async def _handle(self, message: AbstractIncomingMessage) -> None:
         try:
             await self._handler(message.body, message.message_id)
         except InvalidEvent as exc:
+            trace.get_current_span().set_status(StatusCode.ERROR, "not a valid event")
             metrics.EVENTS_CONSUMED.labels(outcome="rejected").inc()
             logger.error(
                 "message is not a valid event, dead-lettered: %s",
@@ -173,6 +200,7 @@ class Consumer:
             return
         except Exception:
             # Unexpected (the handler already retries database errors): give it back to the queue.
+            trace.get_current_span().set_status(StatusCode.ERROR, "requeued")
             metrics.EVENTS_CONSUMED.labels(outcome="requeued").inc()
             logger.exception("handling message failed", extra={"message_id": message.message_id})
             await asyncio.sleep(1)

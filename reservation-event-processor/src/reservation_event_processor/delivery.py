@@ -17,6 +17,9 @@ transaction; the HTTP request runs outside any transaction; the outcome is writt
 one. A sender that dies mid-attempt leaves the lease to expire and the delivery is sent again with
 the same ``webhook-id``. Each subscription has at most ``max_concurrency`` attempts in flight, so
 a slow or dead receiver only ever holds its own slots.
+
+With tracing on, each attempt is a "deliver" span whose parent is the trace context stored with
+the delivery (the fan-out's), and the instrumented HTTP client sends its ``traceparent``.
 """
 
 from __future__ import annotations
@@ -35,10 +38,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from opentelemetry.trace import SpanKind, StatusCode, Tracer
 from reservation_be.models.webhook_attempt import RESPONSE_EXCERPT_MAX_BYTES
 from reservation_be.models.webhook_delivery import DeliveryStatus
 from reservation_common.crypto import DecryptionError, SecretBox
 from reservation_common.signing import signed_headers
+from reservation_common.tracing import context_from
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
@@ -306,8 +311,10 @@ class DeliveryWorker:
         secret_box: SecretBox,
         settings: Settings,
         rng: random.Random | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
+        self._tracer = tracer
         self._sender = sender
         self._box = secret_box
         self._settings = settings
@@ -426,18 +433,9 @@ class DeliveryWorker:
         started_at = datetime.now(UTC)
         t0 = time.monotonic()
         body = json.dumps(claim.payload, separators=(",", ":"), ensure_ascii=False).encode()
-        outcome: ResponseSummary | DeliveryError
-        try:
-            secrets = [self._box.decrypt(token) for token in claim.encrypted_secrets]
-        except DecryptionError as exc:
-            outcome = SigningUnavailable(str(exc))
-        else:
-            try:
-                outcome = await self._sender.send(
-                    url=claim.url, webhook_id=claim.webhook_id, body=body, secrets=secrets
-                )
-            except DeliveryError as exc:
-                outcome = exc
+        outcome = await (
+            self._send_traced(claim, body) if self._tracer else self._send(claim, body)
+        )
         duration = time.monotonic() - t0
         metrics.ATTEMPT_SECONDS.observe(duration)
         metrics.ATTEMPTS.labels(
@@ -457,6 +455,38 @@ class DeliveryWorker:
         except (SQLAlchemyError, OSError):
             # The lease runs out and the delivery is sent again with the same webhook-id.
             logger.exception("recording the attempt of %s failed", claim.webhook_id)
+
+    async def _send(self, claim: ClaimedDelivery, body: bytes) -> ResponseSummary | DeliveryError:
+        try:
+            secrets = [self._box.decrypt(token) for token in claim.encrypted_secrets]
+        except DecryptionError as exc:
+            return SigningUnavailable(str(exc))
+        try:
+            return await self._sender.send(
+                url=claim.url, webhook_id=claim.webhook_id, body=body, secrets=secrets
+            )
+        except DeliveryError as exc:
+            return exc
+
+    async def _send_traced(
+        self, claim: ClaimedDelivery, body: bytes
+    ) -> ResponseSummary | DeliveryError:
+        assert self._tracer is not None
+        with self._tracer.start_as_current_span(
+            "deliver webhook",
+            context=context_from(claim.trace_context),
+            kind=SpanKind.INTERNAL,
+            attributes={
+                "webhook.id": claim.webhook_id,
+                "webhook.attempt": claim.attempt,
+                "webhook.subscription_id": str(claim.subscription_id),
+                "messaging.message.id": str(claim.payload.get("id", "")),
+            },
+        ) as span:
+            outcome = await self._send(claim, body)
+            if isinstance(outcome, DeliveryError):
+                span.set_status(StatusCode.ERROR, type(outcome).__name__)
+            return outcome
 
     async def _give_back(self, claim: ClaimedDelivery, *, due_in: timedelta) -> None:
         try:

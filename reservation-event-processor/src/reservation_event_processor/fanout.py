@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import ValidationError
 from reservation_common.events import (
@@ -73,11 +74,12 @@ _FAN_OUT = text(
     """
     INSERT INTO webhook_deliveries (
         webhook_id, event_id, event_type, subscription_id, site_id, reservation_id, payload,
-        status, attempts, next_attempt_at
+        status, attempts, next_attempt_at, trace_context
     )
     SELECT 'msg_' || md5(CAST(:event_id AS text) || ':' || s.id::text),
            CAST(:event_id AS text), CAST(:event_type AS text), s.id,
-           s.site_id, CAST(:reservation_id AS uuid), :payload, 'pending', 0, now()
+           s.site_id, CAST(:reservation_id AS uuid), :payload, 'pending', 0, now(),
+           :trace_context
     FROM webhook_subscriptions s
     WHERE s.site_id = :site_id
       AND s.enabled
@@ -98,13 +100,23 @@ _FAN_OUT = text(
     """
 ).bindparams(
     bindparam("payload", type_=JSONB),
+    bindparam("trace_context", type_=JSONB(none_as_null=True)),
     bindparam("site_id", type_=UUID(as_uuid=True)),
     bindparam("ancestor_ids", type_=ARRAY(UUID(as_uuid=True))),
 )
 
 
-async def fan_out(session: AsyncSession, event: Event, keys: MatchKeys) -> int:
-    """Create the deliveries of ``event``; returns how many are new. The caller commits."""
+async def fan_out(
+    session: AsyncSession,
+    event: Event,
+    keys: MatchKeys,
+    *,
+    trace_context: dict[str, Any] | None = None,
+) -> int:
+    """Create the deliveries of ``event``; returns how many are new. The caller commits.
+
+    ``trace_context`` (tracing on) is stored with each delivery: the parent of its attempts.
+    """
     result = await session.execute(
         _FAN_OUT,
         {
@@ -117,6 +129,7 @@ async def fan_out(session: AsyncSession, event: Event, keys: MatchKeys) -> int:
             "resource_type_id": keys.resource_type_id,
             "resource_id": keys.resource_id,
             "ancestor_ids": list(keys.ancestor_ids),
+            "trace_context": trace_context,
         },
     )
     return len(result.fetchall())

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from reservation_common.tracing import current_carrier
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tenacity import (
@@ -63,10 +64,11 @@ class EventIntake:
             ),
         )
         created = 0
+        trace_context = current_carrier()  # the transport's span, when tracing is on
         async for attempt in retrying:
             with attempt:
                 async with self._sessionmaker() as session, session.begin():
-                    created = await fan_out(session, event, keys)
+                    created = await fan_out(session, event, keys, trace_context=trace_context)
         metrics.DELIVERIES_CREATED.inc(created)
         logger.info(
             "event fanned out",

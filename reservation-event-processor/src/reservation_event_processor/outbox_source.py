@@ -3,6 +3,9 @@
 Each row is fanned out and marked published in the same transaction, so nothing is lost or
 doubled. Only for a single-machine dev setup: with RabbitMQ configured the backend's relay owns
 the outbox and this transport is not started.
+
+With tracing on, each row is fanned out in a "process" span whose parent is the trace context
+stored with the row, as the consumer does with the message headers.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ import logging
 from collections.abc import Callable
 from datetime import timedelta
 
+from opentelemetry.trace import SpanKind, Tracer
 from reservation_be.models.outbox import OutboxMessage
+from reservation_common.tracing import context_from, current_carrier
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -33,8 +38,10 @@ class OutboxSource:
         on_new_deliveries: Callable[[], None],
         poll_interval: timedelta,
         batch: int = 100,
+        tracer: Tracer | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
+        self._tracer = tracer
         self._on_new = on_new_deliveries
         self._poll = poll_interval.total_seconds()
         self._batch = batch
@@ -59,7 +66,7 @@ class OutboxSource:
         async with self._sessionmaker() as session, session.begin():
             rows = (
                 await session.execute(
-                    select(OutboxMessage.id, OutboxMessage.payload)
+                    select(OutboxMessage.id, OutboxMessage.payload, OutboxMessage.trace_context)
                     .where(OutboxMessage.published_at.is_(None))
                     .order_by(OutboxMessage.created_at)
                     .limit(self._batch)
@@ -73,7 +80,18 @@ class OutboxSource:
                     metrics.EVENTS_CONSUMED.labels(outcome="rejected").inc()
                     logger.error("outbox row %s is not a valid event: %s", row.id, exc)
                     continue
-                created += await fan_out(session, event, keys)
+                if self._tracer is None:
+                    created += await fan_out(session, event, keys)
+                else:
+                    with self._tracer.start_as_current_span(
+                        "process outbox",
+                        context=context_from(row.trace_context),
+                        kind=SpanKind.CONSUMER,
+                        attributes={"messaging.message.id": event.id},
+                    ):
+                        created += await fan_out(
+                            session, event, keys, trace_context=current_carrier()
+                        )
                 metrics.EVENTS_CONSUMED.labels(outcome="fanned_out").inc()
             if rows:
                 await session.execute(

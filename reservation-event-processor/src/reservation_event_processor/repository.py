@@ -47,6 +47,7 @@ class ClaimedDelivery:
     created_at: datetime
     encrypted_secrets: tuple[str, ...]  # active secrets, newest first
     rate_limit_per_second: int | None = None
+    trace_context: dict[str, Any] | None = None  # the fan-out's, when it was traced
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ _CLAIM = text(
     WHERE w.id = picked.id
     RETURNING w.id, w.webhook_id, w.subscription_id, w.site_id, picked.url, w.payload,
               w.attempts, w.locked_until, w.created_at, picked.rate_limit_per_second,
+              w.trace_context,
               ARRAY(
                   SELECT k.secret_encrypted FROM webhook_secrets k
                   WHERE k.subscription_id = w.subscription_id
@@ -142,6 +144,7 @@ async def claim_due(
             created_at=r.created_at,
             encrypted_secrets=tuple(r.secrets),
             rate_limit_per_second=r.rate_limit_per_second,
+            trace_context=r.trace_context,
         )
         for r in rows
     ]

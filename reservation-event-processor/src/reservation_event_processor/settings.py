@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     claim_batch: int = Field(default=100, ge=1)
     poll_interval: timedelta = timedelta(seconds=1)
     user_agent: str = "reservation-platform-webhooks/0.1"
+    # OpenTelemetry traces, exported by OTLP/HTTP to the standard OTEL_EXPORTER_OTLP_* endpoint
+    # (reservation_common.tracing). Off: no span is started and no traceparent is sent.
+    tracing_enabled: bool = False
 
     host: str = "127.0.0.1"
     port: int = 9100

@@ -1,10 +1,12 @@
-"""Transactional outbox: an event is written with the change it announces."""
+"""Transactional outbox: an event is written with the change it announces, and with the trace
+context of the request that made the change (tracing on) so its delivery joins the same trace."""
 
 from __future__ import annotations
 
 import uuid
 
 from reservation_common.events import Event
+from reservation_common.tracing import current_carrier
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +28,10 @@ def _row_id(event: Event) -> uuid.UUID:
 async def enqueue(session: AsyncSession, event: Event) -> OutboxMessage:
     """Add ``event`` to the outbox in the caller's transaction and wake the relay on commit."""
     row = OutboxMessage(
-        id=_row_id(event), type=str(event.type), payload=event.model_dump(mode="json")
+        id=_row_id(event),
+        type=str(event.type),
+        payload=event.model_dump(mode="json"),
+        trace_context=current_carrier(),
     )
     session.add(row)
     await session.flush()

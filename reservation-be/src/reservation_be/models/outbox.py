@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Index, String, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reservation_be.models.base import Base, created_at_column
@@ -27,3 +28,5 @@ class OutboxMessage(Base):
     payload: Mapped[dict[str, Any]]
     created_at: Mapped[datetime] = created_at_column()
     published_at: Mapped[datetime | None]
+    # W3C trace context of the change that wrote the event (tracing on), for the relay.
+    trace_context: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))

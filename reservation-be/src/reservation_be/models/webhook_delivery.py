@@ -6,6 +6,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reservation_be.models.base import Base, TimestampMixin, uuid_pk
@@ -71,3 +72,5 @@ class WebhookDelivery(TimestampMixin, Base):
     last_status_code: Mapped[int | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     completed_at: Mapped[datetime | None]
+    # W3C trace context of the fan-out that created it (tracing on); parent of every attempt.
+    trace_context: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))

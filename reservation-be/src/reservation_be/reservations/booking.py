@@ -34,6 +34,7 @@ from reservation_common.events import (
     ResourceTypeRef,
     make_event,
 )
+from reservation_common.tracing import current_carrier
 from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import JSONB, TSTZRANGE, UUID, Range
 from sqlalchemy.exc import DBAPIError
@@ -158,7 +159,8 @@ SELECT * FROM reservation
 _ANNOUNCE = text(
     """
 WITH event AS (
-    INSERT INTO outbox (id, type, payload) VALUES (:event_id, :event_type, CAST(:payload AS jsonb))
+    INSERT INTO outbox (id, type, payload, trace_context)
+    VALUES (:event_id, :event_type, CAST(:payload AS jsonb), :trace_context)
 ),
 audit AS (
     INSERT INTO audit_log (actor_id, actor_username, site_id, entity, entity_id, action, after,
@@ -194,6 +196,7 @@ SELECT pg_notify('outbox', :event_id_text), pg_notify('mail_queue', '')
 ).bindparams(
     bindparam("event_id", type_=UUID(as_uuid=True)),
     bindparam("site_id", type_=UUID(as_uuid=True)),
+    bindparam("trace_context", type_=JSONB(none_as_null=True)),
 )
 
 
@@ -354,6 +357,7 @@ async def create(
             "event_id_text": str(uuid.UUID(hex=event.id.removeprefix("evt_"))),
             "event_type": str(event.type),
             "payload": event.model_dump_json(),
+            "trace_context": current_carrier(),
             "actor_id": actor.user_id,
             "actor_username": actor.username,
             "site_id": site.id,

@@ -9,6 +9,10 @@ notifications missed while the listener reconnects.
 
 Messages are published ``mandatory``: an event no queue takes (the processor's queue not
 declared yet) comes back unrouted and stays in the outbox until a queue is bound.
+
+With tracing on, each message is published in a "publish" span whose parent is the trace
+context stored with the row (the request that wrote it; none for the scheduler's events), and
+the message's headers carry that span's ``traceparent`` / ``tracestate`` to the processor.
 """
 
 from __future__ import annotations
@@ -25,8 +29,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import aio_pika
-from aio_pika.abc import AbstractExchange
+from aio_pika.abc import AbstractExchange, FieldValue
 from aiormq.exceptions import AMQPError, ChannelInvalidStateError, PublishError
+from opentelemetry import trace
+from opentelemetry.trace import Span, SpanKind, StatusCode, Tracer, TracerProvider
+from reservation_common.tracing import context_from, inject_carrier
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -53,18 +60,27 @@ class _Row:
     type: str
     payload: dict[str, Any]
     created_at: datetime
+    trace_context: dict[str, Any] | None
+
+    @property
+    def event_id(self) -> str:
+        return str(self.payload.get("id") or f"evt_{self.id.hex}")
 
 
-def _message(row: _Row) -> aio_pika.Message:
-    event_id = str(row.payload.get("id") or f"evt_{row.id.hex}")
+def _message(row: _Row, span: Span | None) -> aio_pika.Message:
     return aio_pika.Message(
         body=json.dumps(row.payload, separators=(",", ":")).encode(),
         content_type="application/json",
         delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-        message_id=event_id,
+        message_id=row.event_id,
         type=row.type,
         timestamp=row.created_at,
+        headers=_trace_headers(span) if span is not None else None,
     )
+
+
+def _trace_headers(span: Span) -> dict[str, FieldValue]:
+    return dict(inject_carrier(trace.set_span_in_context(span)))
 
 
 class OutboxRelay:
@@ -80,8 +96,12 @@ class OutboxRelay:
         publish_timeout: timedelta = timedelta(seconds=10),
         max_backoff: timedelta = timedelta(seconds=30),
         metrics: WorkerMetrics | None = None,
+        tracer_provider: TracerProvider | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
+        self._tracer: Tracer | None = (
+            tracer_provider.get_tracer(__name__) if tracer_provider is not None else None
+        )
         self._metrics = metrics or WorkerMetrics()
         self._amqp_url = amqp_url
         self._exchange_name = exchange
@@ -217,6 +237,7 @@ class OutboxRelay:
                             OutboxMessage.type,
                             OutboxMessage.payload,
                             OutboxMessage.created_at,
+                            OutboxMessage.trace_context,
                         )
                         .where(OutboxMessage.published_at.is_(None))
                         .order_by(OutboxMessage.created_at, OutboxMessage.id)
@@ -227,19 +248,25 @@ class OutboxRelay:
             ]
             if not rows:
                 return 0
+            spans = [self._publish_span(row, exchange.name) for row in rows]
             # One channel keeps the publishing order; confirms are awaited together.
             results = await asyncio.gather(
                 *(
                     exchange.publish(
-                        _message(row),
+                        _message(row, span),
                         routing_key=row.type,
                         mandatory=True,
                         timeout=self._publish_timeout,
                     )
-                    for row in rows
+                    for row, span in zip(rows, spans, strict=True)
                 ),
                 return_exceptions=True,
             )
+            for span, result in zip(spans, results, strict=True):
+                if span is not None:
+                    if not _ok(result):
+                        span.set_status(StatusCode.ERROR, type(result).__name__)
+                    span.end()
             confirmed = [r.id for r, res in zip(rows, results, strict=True) if _ok(res)]
             if confirmed:
                 await session.execute(
@@ -258,6 +285,22 @@ class OutboxRelay:
                 failures, [r for r, res in zip(rows, results, strict=True) if not _ok(res)]
             )
         return len(confirmed)
+
+    def _publish_span(self, row: _Row, exchange: str) -> Span | None:
+        if self._tracer is None:
+            return None
+        return self._tracer.start_span(
+            f"publish {exchange}",
+            context=context_from(row.trace_context),
+            kind=SpanKind.PRODUCER,
+            attributes={
+                "messaging.system": "rabbitmq",
+                "messaging.operation.type": "send",
+                "messaging.destination.name": exchange,
+                "messaging.rabbitmq.destination.routing_key": row.type,
+                "messaging.message.id": row.event_id,
+            },
+        )
 
 
 def _ok(result: object) -> bool:

@@ -82,6 +82,7 @@ def build_workers(app: FastAPI, workers: WorkerSettings | None = None) -> list[L
             publish_timeout=workers.relay_publish_timeout,
             max_backoff=workers.relay_max_backoff,
             metrics=metrics,
+            tracer_provider=app.state.tracer_provider,
         )
         loops.append(relay)
         status_details(app)["relay_broker"] = lambda: (
