@@ -238,6 +238,24 @@ rabbitmq-password
   value: {{ printf "%s://%s:$(AMQP_PASSWORD)@%s:%d/%s" $scheme $user (include "rp.rabbitmq.host" .ctx) $port $vhost | quote }}
 {{- end -}}
 
+{{/* ---------- Tracing (reservation_common.tracing reads the standard OTEL_* variables) ---------- */}}
+
+{{- define "rp.tracing.env" -}}
+{{- $t := .ctx.Values.tracing -}}
+- name: {{ .prefix }}TRACING_ENABLED
+  value: {{ $t.enabled | quote }}
+{{- if $t.enabled }}
+{{- with $t.otlpEndpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ . | quote }}
+{{- end }}
+- name: OTEL_TRACES_SAMPLER
+  value: "parentbased_traceidratio"
+- name: OTEL_TRACES_SAMPLER_ARG
+  value: {{ $t.sampleRatio | toString | quote }}
+{{- end }}
+{{- end -}}
+
 {{/* ---------- Keycloak and URLs ---------- */}}
 
 {{- define "rp.keycloak.issuer" -}}
