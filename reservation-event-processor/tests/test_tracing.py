@@ -16,12 +16,13 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from factories import create_site, create_subscription
+from factories import create_site, create_subscription, reservation_event
 from live import AMQP_URL, Received, Receiver, delete_broker_objects, wait_for
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, TracerProvider
 from pydantic import SecretStr
+from reservation_be.kit.outbox import enqueue
 from reservation_be.main import close_app, create_app
 from reservation_be.models import OutboxMessage, User
 from reservation_be.models.resource import Resource
@@ -262,3 +263,45 @@ async def test_with_tracing_off_no_trace_context_is_stored_or_sent(
     assert "tracestate" not in webhook.headers
     assert booked.outbox_context is None
     assert booked.delivery_context is None
+
+
+async def test_without_a_broker_the_outbox_transport_continues_the_trace_and_each_retry_joins_it(
+    sm: SM, box: SecretBox, settings: Settings, exporter: InMemorySpanExporter
+) -> None:
+    provider = create_tracer_provider("reservation-test", exporter=exporter)
+    site = await create_site(sm)
+    receiver = Receiver()
+    _, [secret] = await create_subscription(sm, box, site=site, url=receiver.url("hook"))
+    # The first attempt is refused (wrong secret: 400), the retry is accepted.
+    receiver.secrets["hook"] = "whsec_" + "A" * 32
+    await receiver.start()
+    tracer = provider.get_tracer(__name__)
+    with tracer.start_as_current_span("request", kind=SpanKind.SERVER) as request:
+        async with sm() as session, session.begin():
+            await enqueue(session, reservation_event(site))
+    processor = Processor(
+        settings.model_copy(update={"ssrf_allowlist": ["127.0.0.1/32"]}),
+        serve_http=False,
+        tracer_provider=provider,
+    )
+    running = asyncio.create_task(processor.run())
+    try:
+        await wait_for(lambda: len(receiver.received) >= 1, timeout=20, what="first attempt")
+        receiver.secrets["hook"] = secret
+        await wait_for(lambda: len(receiver.received) >= 2, timeout=20, what="the retry")
+    finally:
+        processor.stop()
+        await asyncio.wait_for(running, timeout=30)
+        await receiver.stop()
+    spans = list(exporter.get_finished_spans())
+    process = _one(spans, SpanKind.CONSUMER, "process outbox")
+    delivers = [s for s in spans if s.name == "deliver webhook"]
+    posts = [s for s in spans if s.kind is SpanKind.CLIENT and s.name.startswith("POST")]
+    trace_id, request_id = _ids(request)
+    assert _parent_id(process) == request_id
+    assert len(delivers) == 2 and all(_parent_id(d) == _ids(process)[1] for d in delivers)
+    assert [d.attributes["webhook.attempt"] for d in delivers] == [1, 2]
+    assert not delivers[0].status.is_ok and delivers[1].status.is_unset
+    assert {_ids(s)[0] for s in spans} == {trace_id}
+    sent = [_traceparent_ids(r.headers["traceparent"]) for r in receiver.received]
+    assert sent == [_ids(p) for p in posts]
