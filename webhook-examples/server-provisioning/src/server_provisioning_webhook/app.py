@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 import httpx
@@ -22,8 +22,9 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import ValidationError
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from .driver import HostDriver
 from .events import Envelope, ReservationPayload
-from .redfish import HostDriver, SushyRedfishDriver
+from .redfish import SushyRedfishDriver
 from .reporting import Reporter
 from .settings import Settings
 from .store import Store
@@ -45,22 +46,28 @@ def _problem(status: int, title: str, detail: str) -> JSONResponse:
     )
 
 
+def default_drivers(settings: Settings) -> dict[str, HostDriver]:
+    """The drivers a host may name (``HostConfig.driver``)."""
+    return {"redfish": SushyRedfishDriver(timeout_seconds=settings.bmc_timeout_seconds)}
+
+
 def create_app(
     settings: Settings | None = None,
     *,
-    driver: HostDriver | None = None,
+    drivers: Mapping[str, HostDriver] | None = None,
     report_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
+    """The receiver. ``drivers`` maps a host's ``driver`` name to its implementation
+    (default :func:`default_drivers`)."""
     settings = settings or Settings()  # values from the environment
+    drivers = dict(drivers or default_drivers(settings))
+    missing = sorted({host.driver for host in settings.hosts.values()} - set(drivers))
+    if missing:
+        raise ValueError(f"hosts name drivers that are not given: {missing}")
     webhook = Webhook(settings.secret())
     store = Store(settings.state_path)
     reporter = Reporter(settings, store, transport=report_transport)
-    worker = Worker(
-        settings,
-        store,
-        driver or SushyRedfishDriver(timeout_seconds=settings.bmc_timeout_seconds),
-        reporter,
-    )
+    worker = Worker(settings, store, drivers, reporter)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -1,42 +1,21 @@
-"""Talking to a host's BMC. Drivers are synchronous and run in a worker thread.
+"""The Redfish driver: :class:`~.driver.HostDriver` over Redfish with ``sushy``.
 
-The interface is what a provisioning round needs; :class:`SushyRedfishDriver` implements it
-over Redfish with ``sushy``. Another back end (a Metal3 ``BareMetalHost`` patched through the
-Kubernetes API, IPMI with ``pyghmi``) implements the same four methods; see the README.
-
-Exceptions::
-
-    BmcError            the BMC could not be reached, refused a request, or timed out
+Power, a one-time boot override to the CD, and two virtual-media slots: the OS image in the CD
+slot, the NoCloud seed URL in the removable (floppy/USB) slot. Any failure is a
+:class:`~.driver.BmcError`.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Protocol
 
 import sushy
 from sushy import exceptions as sushy_errors
 
+from .driver import BmcError, BootMedia
 from .settings import HostConfig
 
-__all__ = ["BmcError", "HostDriver", "SushyRedfishDriver"]
-
-
-class BmcError(Exception):
-    """The BMC could not be reached, refused a request, or did not finish in time."""
-
-
-class HostDriver(Protocol):
-    def power_off(self, host: HostConfig) -> None: ...
-
-    def boot_from_media(self, host: HostConfig, *, image_url: str, seed_url: str) -> None:
-        """Insert the OS image and the user-data seed as virtual media, boot once from it,
-        power on."""
-        ...
-
-    def eject_all(self, host: HostConfig) -> None: ...
-
-    def is_on(self, host: HostConfig) -> bool: ...
+__all__ = ["SushyRedfishDriver"]
 
 
 class SushyRedfishDriver:
@@ -81,25 +60,25 @@ class SushyRedfishDriver:
         except sushy_errors.SushyError as error:
             raise BmcError(f"BMC {host.bmc_url}: power off: {_short(error)}") from error
 
-    def boot_from_media(self, host: HostConfig, *, image_url: str, seed_url: str) -> None:
+    def boot_from_media(self, host: HostConfig, media: BootMedia) -> None:
         root, system = self._connect(host)
         try:
             cd = floppy = None
-            for media in self._media(root, system):
-                types = set(media.media_types)  # type: ignore[attr-defined]
+            for slot in self._media(root, system):
+                types = set(slot.media_types)  # type: ignore[attr-defined]
                 if cd is None and types & {sushy.VirtualMediaType.CD, sushy.VirtualMediaType.DVD}:
-                    cd = media
+                    cd = slot
                 elif floppy is None and types & {
                     sushy.VirtualMediaType.FLOPPY,
                     sushy.VirtualMediaType.USB_STICK,
                 }:
-                    floppy = media
+                    floppy = slot
             if cd is None or floppy is None:
                 raise BmcError(f"BMC {host.bmc_url}: no CD and removable virtual media slots")
-            for media, url in ((cd, image_url), (floppy, seed_url)):
-                if media.inserted:  # type: ignore[attr-defined]
-                    media.eject_media()  # type: ignore[attr-defined]
-                media.insert_media(url, inserted=True, write_protected=True)  # type: ignore[attr-defined]
+            for slot, url in ((cd, media.image_url), (floppy, media.seed_url)):
+                if slot.inserted:  # type: ignore[attr-defined]
+                    slot.eject_media()  # type: ignore[attr-defined]
+                slot.insert_media(url, inserted=True, write_protected=True)  # type: ignore[attr-defined]
             system.set_system_boot_options(  # type: ignore[attr-defined]
                 sushy.BootSource.CD, enabled=sushy.BootSourceOverrideEnabled.ONCE
             )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     AliasChoices,
@@ -37,6 +37,9 @@ class HostConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # Which driver (driver.HostDriver) controls it: a name create_app's drivers map holds.
+    # A new driver adds its name here and the fields it needs below (docs/webhooks.md).
+    driver: Literal["redfish"] = "redfish"
     bmc_url: str  # e.g. https://10.0.0.21 (the Redfish service root is /redfish/v1)
     system_id: str  # the Redfish system's identity, e.g. /redfish/v1/Systems/1
     username: str
