@@ -127,9 +127,21 @@ class Platform:
     url: str = ""
     current: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
     reports: list[dict[str, Any]] = field(default_factory=list)
+    # Notified at every report received: waits react to it instead of polling.
+    arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     def states(self, rid: uuid.UUID) -> list[str]:
         return [r["state"] for r in self.reports if r["reservation_id"] == rid]
+
+    async def record(self, report: dict[str, Any]) -> None:
+        async with self.arrived:
+            self.reports.append(report)
+            self.arrived.notify_all()
+
+    async def wait_for(self, rid: uuid.UUID, state: str, timeout: float) -> None:
+        """Return once ``state`` was reported for ``rid``; TimeoutError after ``timeout``."""
+        async with asyncio.timeout(timeout), self.arrived:
+            await self.arrived.wait_for(lambda: state in self.states(rid))
 
 
 CLIENT_ID = "server-provisioning-webhook"
@@ -163,7 +175,7 @@ async def platform(test_realm: Any) -> AsyncIterator[Platform]:
     async def report(rid: uuid.UUID, request: Request) -> JSONResponse:
         if not await allowed(request):
             return JSONResponse({"title": "bad token"}, status_code=401)
-        seen.reports.append({"reservation_id": rid, **await request.json()})
+        await seen.record({"reservation_id": rid, **await request.json()})
         return JSONResponse({})
 
     try:

@@ -38,12 +38,6 @@ async def _start(env: dict[str, str], port: int) -> asyncio.subprocess.Process:
     return process
 
 
-async def _wait_for(platform: Platform, rid: uuid.UUID, state: str, timeout: float) -> None:
-    async with asyncio.timeout(timeout):
-        while state not in platform.states(rid):
-            await asyncio.sleep(0.1)
-
-
 async def _kill(process: asyncio.subprocess.Process) -> None:
     if process.returncode is None:
         process.send_signal(signal.SIGKILL)
@@ -87,7 +81,7 @@ async def test_kill_9_mid_provisioning_resumes_and_finishes(
                 f"http://127.0.0.1:{port}/webhook", content=body, headers=signed_headers(body)
             )
         assert answer.status_code == 202
-        await _wait_for(platform, rid, "in_progress", timeout=30)
+        await platform.wait_for(rid, "in_progress", timeout=30)
         # Kill once the BMC holds the image: the round is half done (media in, maybe a
         # power-on pending that takes effect later), the host not yet up.
         async with httpx.AsyncClient() as client, asyncio.timeout(30):
@@ -99,7 +93,7 @@ async def test_kill_9_mid_provisioning_resumes_and_finishes(
 
     second = await _start(env, port)
     try:
-        await _wait_for(platform, rid, "ready", timeout=120)
+        await platform.wait_for(rid, "ready", timeout=120)
     finally:
         second.terminate()
         await second.wait()

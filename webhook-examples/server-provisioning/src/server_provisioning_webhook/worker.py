@@ -5,8 +5,9 @@ platform, with this integration's token) and provisions only a live reservation 
 host. Every step is safe to repeat, so a job interrupted by a crash runs again from the start.
 
 Provision: refuse what cannot be done (unknown host, bad key, image not allowed) before the BMC
-is touched; power off; store a fresh user-data token and the owner's keys for this booking;
-insert the image and the seed; boot once from the CD; wait until the host answers on SSH;
+is touched (an update refused so, of a booking that holds a host, wipes that host first); power
+off; store a fresh user-data token and the owner's keys for this booking; insert the image and
+the seed; boot once from the CD; wait until the host answers on SSH;
 report ``ready`` with ``{"host", "address", "port", "user", "login"}``. Any failure: power off,
 eject, wipe the user-data, report ``failed``. Release: power off, eject, wipe, ``released``.
 """
@@ -17,12 +18,13 @@ import asyncio
 import logging
 import secrets
 import uuid
+from collections.abc import Mapping
 
 import httpx
 from pydantic import ValidationError
 
+from .driver import BmcError, BootMedia, HostDriver
 from .events import ReservationPayload
-from .redfish import BmcError, HostDriver
 from .reporting import Reporter, ReportError
 from .settings import HostConfig, Settings
 from .store import Booking, Store, StoredJob
@@ -41,11 +43,15 @@ class Refused(Exception):
 
 class Worker:
     def __init__(
-        self, settings: Settings, store: Store, driver: HostDriver, reporter: Reporter
+        self,
+        settings: Settings,
+        store: Store,
+        drivers: Mapping[str, HostDriver],
+        reporter: Reporter,
     ) -> None:
         self._settings = settings
         self._store = store
-        self._driver = driver
+        self._drivers = dict(drivers)
         self._reporter = reporter
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -141,6 +147,11 @@ class Worker:
                 raise Refused(f"image {str(image)[:60]!r} is not an allowed image URL")
         except (Refused, BadKey) as refusal:
             logger.warning("reservation %s: %s", rid, refusal.reason)
+            # An update the host cannot follow (a key or an image it refuses): the host the
+            # booking holds is not left running with what it had; it is wiped first.
+            held = self._store.booking_of_reservation(rid)
+            if held is not None and held.host in self._settings.hosts:
+                await self._wipe(held.host, self._settings.hosts[held.host])
             self._reporter.report(rid, "failed", refusal.reason)
             return
         held = self._store.booking_of_host(name)
@@ -165,13 +176,16 @@ class Worker:
             user_data=render_user_data(login_user=host.login_user, keys=keys, hostname=name),
             state="provisioning",
         )
+        driver = self._drivers[host.driver]
+        media = BootMedia(
+            image_url=str(image),
+            seed_url=f"{self._settings.public_url.rstrip('/')}/seed/{booking.token}/",
+            user_data=booking.user_data,
+        )
         try:
-            await asyncio.to_thread(self._driver.power_off, host)
+            await asyncio.to_thread(driver.power_off, host)
             self._store.put_booking(booking)  # a new token: an older seed URL stops working
-            seed = f"{self._settings.public_url.rstrip('/')}/seed/{booking.token}/"
-            await asyncio.to_thread(
-                self._driver.boot_from_media, host, image_url=str(image), seed_url=seed
-            )
+            await asyncio.to_thread(driver.boot_from_media, host, media)
             await self._wait_for_ssh(host)
         except (BmcError, TimeoutError) as error:
             reason = str(error) or "the host did not come up in time"
@@ -203,9 +217,10 @@ class Worker:
         """Power off, eject, forget the user-data. The user-data goes first: whatever the BMC
         does, the seed URL answers nothing any more."""
         self._store.delete_booking(name)
+        driver = self._drivers[host.driver]
         try:
-            await asyncio.to_thread(self._driver.power_off, host)
-            await asyncio.to_thread(self._driver.eject_all, host)
+            await asyncio.to_thread(driver.power_off, host)
+            await asyncio.to_thread(driver.eject_all, host)
         except BmcError:
             if strict:
                 raise
