@@ -49,6 +49,18 @@ DESCRIPTIONS: dict[EventType, str] = {
     EventType.RESOURCE_DELETED: "A resource was deleted.",
     EventType.RESOURCE_STATUS_CHANGED: "A resource went active, into maintenance or retired.",
     EventType.WEBHOOK_PING: "A test event sent on request to one subscription only.",
+    EventType.RESERVATION_SERIES_CREATED: (
+        "A recurring series was booked: the occurrences booked (each also emits its own"
+        " reservation.created) and, with skip-conflicts, the ones skipped and why."
+    ),
+    EventType.RESERVATION_SERIES_UPDATED: (
+        "Occurrences of a series changed or were cancelled (scope this, following or all);"
+        " each changed occurrence also emits its own reservation event."
+    ),
+    EventType.RESERVATION_SERIES_CANCELLED: (
+        "A series was cancelled: none of its occurrences holds slots any more (each"
+        " cancelled occurrence also emits reservation.cancelled)."
+    ),
 }
 
 STANDARD_WEBHOOKS_HEADERS: dict[str, Any] = {

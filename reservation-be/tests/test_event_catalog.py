@@ -220,6 +220,20 @@ async def bookings(s: Scenario, ids: dict[str, str], start: datetime) -> str:
         "POST", f"/reservations/{dropped.json()['id']}/cancel", "bob", 200,
         json={"reason": "no longer needed"},
     )  # fmt: skip
+    # reservation.series.created/updated/cancelled
+    weekly = await s.call(
+        "POST", "/reservation-series", "bob", 201,
+        json={**book("rack", (8, 9), 45), "rrule": "FREQ=DAILY;COUNT=2"},
+    )  # fmt: skip
+    series = f"/reservation-series/{weekly.json()['id']}"
+    renamed = await s.call(
+        "PATCH", series, "bob", 200, json={"title": "VLAN 45 soak test"},
+        headers={"If-Match": weekly.headers["ETag"]},
+    )  # fmt: skip
+    await s.call(
+        "POST", f"{series}/cancel", "bob", 200, json={"scope": "all"},
+        headers={"If-Match": renamed.headers["ETag"]},
+    )  # fmt: skip
     return str(rid)
 
 

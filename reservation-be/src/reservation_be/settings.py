@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     # Booking limits of a resource type that sets none (a type's own value wins).
     default_max_duration: Duration = Field(default=timedelta(days=90), gt=timedelta(0))
     default_booking_horizon: Duration = Field(default=timedelta(days=730), gt=timedelta(0))
+    default_max_occurrences: int = Field(default=100, gt=0, le=10_000)
     # Below the probes' own timeouts (chart 3 s, compose 2 s), so /readyz answers 503 in time.
     readiness_timeout: Duration = timedelta(milliseconds=1500)
 
@@ -105,7 +106,9 @@ class Settings(BaseSettings):
     @property
     def booking_limits(self) -> PlatformLimits:
         return PlatformLimits(
-            max_duration=self.default_max_duration, booking_horizon=self.default_booking_horizon
+            max_duration=self.default_max_duration,
+            booking_horizon=self.default_booking_horizon,
+            max_occurrences=self.default_max_occurrences,
         )
 
     @property

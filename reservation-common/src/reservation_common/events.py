@@ -34,9 +34,15 @@ class EventType(StrEnum):
     RESOURCE_DELETED = "resource.deleted"
     RESOURCE_STATUS_CHANGED = "resource.status_changed"
     WEBHOOK_PING = "webhook.ping"
+    RESERVATION_SERIES_CREATED = "reservation.series.created"
+    RESERVATION_SERIES_UPDATED = "reservation.series.updated"
+    RESERVATION_SERIES_CANCELLED = "reservation.series.cancelled"
 
 
-RESERVATION_EVENT_TYPES = frozenset(t for t in EventType if t.startswith("reservation."))
+SERIES_EVENT_TYPES = frozenset(t for t in EventType if t.startswith("reservation.series."))
+RESERVATION_EVENT_TYPES = frozenset(
+    t for t in EventType if t.startswith("reservation.") and t not in SERIES_EVENT_TYPES
+)
 RESOURCE_EVENT_TYPES = frozenset(t for t in EventType if t.startswith("resource."))
 
 
@@ -121,6 +127,45 @@ class ResourceEventData(_Model):
     request_id: str | None = None
 
 
+class SeriesData(_Model):
+    id: uuid.UUID
+    title: str
+    rrule: str
+    time_zone: str
+    conflict_mode: str  # all-or-nothing | skip-conflicts
+    status: str  # active | cancelled
+    version: int
+
+
+class OccurrenceRef(_Model):
+    """One occurrence of a series: an ordinary reservation with events of its own."""
+
+    reservation_id: uuid.UUID
+    period: Period
+    status: str
+
+
+class SkippedOccurrence(_Model):
+    period: Period
+    reason: str  # the problem type slug that refused it, e.g. booking-conflict
+    conflicting_reservation_id: uuid.UUID | None = None
+
+
+class SeriesEventData(_Model):
+    """A recurring series was created, changed or cancelled. ``occurrences`` are the ones the
+    change touched (every booked one on create); each also emits its own reservation event."""
+
+    series: SeriesData
+    resource: ResourceData
+    site: SiteRef
+    owner_id: str
+    # this | following | all, for a change or cancellation.
+    scope: str | None = None
+    occurrences: list[OccurrenceRef] = Field(default_factory=list)
+    skipped: list[SkippedOccurrence] = Field(default_factory=list)
+    request_id: str | None = None
+
+
 class PingData(_Model):
     site: SiteRef
     subscription_id: uuid.UUID
@@ -144,6 +189,7 @@ class Event(_Model):
 DATA_MODELS: dict[EventType, type[_Model]] = {
     **{t: ReservationEventData for t in RESERVATION_EVENT_TYPES},
     **{t: ResourceEventData for t in RESOURCE_EVENT_TYPES},
+    **{t: SeriesEventData for t in SERIES_EVENT_TYPES},
     EventType.WEBHOOK_PING: PingData,
 }
 

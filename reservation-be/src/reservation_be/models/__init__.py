@@ -10,6 +10,8 @@ from reservation_be.models.notification_preference import NotificationPreference
 from reservation_be.models.outbox import OutboxMessage
 from reservation_be.models.rate_limit_counter import RateLimitCounter
 from reservation_be.models.reservation import ProvisioningState, Reservation, ReservationStatus
+from reservation_be.models.reservation_group import ReservationGroup
+from reservation_be.models.reservation_series import ReservationSeries
 from reservation_be.models.reservation_slot import ReservationSlot
 from reservation_be.models.resource import Resource, ResourceStatus
 from reservation_be.models.resource_type import ResourceType
@@ -36,6 +38,8 @@ __all__ = [
     "ProvisioningState",
     "RateLimitCounter",
     "Reservation",
+    "ReservationGroup",
+    "ReservationSeries",
     "ReservationSlot",
     "ReservationStatus",
     "Resource",

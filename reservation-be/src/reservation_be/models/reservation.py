@@ -87,6 +87,13 @@ class Reservation(TimestampMixin, Base):
     )
     provisioning_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    # An occurrence of a series, a member of a group (find and book), or neither.
+    series_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("reservation_series.id", ondelete="SET NULL"), index=True
+    )
+    group_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("reservation_groups.id", ondelete="SET NULL"), index=True
+    )
 
     # eager_defaults: INSERT/UPDATE ... RETURNING brings created_at/updated_at back at once.
     __mapper_args__: Any = {"version_id_col": version, "eager_defaults": True}

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    Integer,
     Interval,
     String,
     Text,
@@ -42,6 +43,7 @@ class ResourceType(TimestampMixin, Base):
         CheckConstraint(
             "booking_horizon IS NULL OR booking_horizon > interval '0'", name="booking_horizon"
         ),
+        CheckConstraint("max_occurrences IS NULL OR max_occurrences > 0", name="max_occurrences"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -58,3 +60,5 @@ class ResourceType(TimestampMixin, Base):
     booking_horizon: Mapped[timedelta | None] = mapped_column(Interval)
     minimum_notice: Mapped[timedelta] = mapped_column(Interval, server_default=text("'0'"))
     requires_approval: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    # Most occurrences one recurring series may book (NULL: the platform's default).
+    max_occurrences: Mapped[int | None] = mapped_column(Integer)

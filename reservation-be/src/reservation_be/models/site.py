@@ -27,3 +27,5 @@ class Site(TimestampMixin, Base):
     description: Mapped[str] = mapped_column(Text, server_default=text("''"))
     visibility: Mapped[str] = mapped_column(String(16), server_default=text("'public'"))
     version: Mapped[int] = mapped_column(server_default=text("1"))
+    # IANA name; recurring series are expanded in it (a weekly 09:00 stays 09:00 across DST).
+    time_zone: Mapped[str] = mapped_column(String(64), server_default=text("'UTC'"))

@@ -213,8 +213,14 @@ async def create(
     body: ReservationCreate,
     *,
     limits: rules.PlatformLimits = rules.DEFAULT_LIMITS,
+    savepoint: bool = False,
 ) -> Reservation:
-    """Book ``body.resource_id`` (and its subtree); the returned row is not in the session."""
+    """Book ``body.resource_id`` (and its subtree); the returned row is not in the session.
+
+    A refused insert rolls the whole transaction back, unless ``savepoint``: then only the
+    insert's savepoint (a series books its occurrences one savepoint each, and a conflict of
+    one leaves the others in place).
+    """
     policy.require_user(actor)
     owner_id = body.owner_id or actor.user_id
     # Locked before the caller is authorised: a shared lock, held for this request only.
@@ -285,6 +291,7 @@ async def create(
         provisioning_updated_at=None,
     )
     held = rules.widened(rtype, body.start, body.end)
+    nested = await session.begin_nested() if savepoint else None
     try:
         inserted = (
             await session.execute(
@@ -308,7 +315,7 @@ async def create(
         state = sqlstate(exc)
         if state not in (EXCLUSION_VIOLATION, DEADLOCK_DETECTED, FOREIGN_KEY_VIOLATION):
             raise
-        await session.rollback()
+        await (nested.rollback() if nested is not None else session.rollback())
         if state == FOREIGN_KEY_VIOLATION:
             raise Conflict("The resource tree changed while booking; retry.") from exc
         other = await repository.find_booking_conflict(
@@ -320,6 +327,8 @@ async def create(
             raise Conflict("The resource tree changed while booking; retry.") from exc
         conflict: BookingConflict = _conflict(ctx, other)
         raise conflict from exc
+    if nested is not None:
+        await nested.commit()
     reservation.provisioning_state = inserted.provisioning_state
     reservation.provisioning_details = inserted.provisioning_details
     reservation.version = inserted.version

@@ -32,6 +32,8 @@ class PlatformLimits:
 
     max_duration: timedelta = timedelta(days=90)
     booking_horizon: timedelta = timedelta(days=730)
+    # Occurrences of one recurring series, for a type without ``max_occurrences``.
+    max_occurrences: int = 100
 
 
 DEFAULT_LIMITS = PlatformLimits()

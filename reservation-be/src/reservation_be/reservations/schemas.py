@@ -77,6 +77,10 @@ class ReservationRead(Schema):
     version: int
     created_at: UTCDatetime
     updated_at: UTCDatetime
+    series_id: uuid.UUID | None = Field(default=None, description="The recurring series, if any")
+    group_id: uuid.UUID | None = Field(
+        default=None, description="The group booked together (find and book), if any"
+    )
 
 
 class ReservationSort(StrEnum):

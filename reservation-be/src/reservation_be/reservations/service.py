@@ -120,6 +120,8 @@ def to_read(reservation: Reservation) -> ReservationRead:
         version=reservation.version,
         created_at=reservation.created_at,
         updated_at=reservation.updated_at,
+        series_id=reservation.series_id,
+        group_id=reservation.group_id,
     )
 
 

@@ -38,6 +38,15 @@ Name = Annotated[Text, Field(min_length=1, max_length=100)]
 Color = Annotated[str, Field(pattern=COLOR_PATTERN)]
 Description = Annotated[Text, Field(max_length=4000)]
 
+MaxOccurrences = Annotated[
+    int | None,
+    Field(
+        ge=1,
+        le=10_000,
+        description="Most occurrences of one recurring series (null: the platform default).",
+    ),
+]
+
 
 class ResourceTypeCreate(InputSchema):
     name: Name
@@ -53,6 +62,7 @@ class ResourceTypeCreate(InputSchema):
     booking_horizon: PositiveDuration = None
     minimum_notice: NonNegativeDuration = timedelta(0)
     requires_approval: bool = False
+    max_occurrences: MaxOccurrences = None
 
 
 class ResourceTypeUpdate(InputSchema):
@@ -68,10 +78,11 @@ class ResourceTypeUpdate(InputSchema):
     booking_horizon: PositiveDuration = None
     minimum_notice: NonNegativeDuration | None = None
     requires_approval: bool | None = None
+    max_occurrences: MaxOccurrences = None
 
     @model_validator(mode="after")
     def _required_fields_not_null(self) -> Self:
-        nullable = {"max_duration", "booking_horizon"}
+        nullable = {"max_duration", "booking_horizon", "max_occurrences"}
         for name in self.model_fields_set - nullable:
             if getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
@@ -91,5 +102,6 @@ class ResourceTypeRead(Schema):
     booking_horizon: OptionalDuration
     minimum_notice: Duration
     requires_approval: bool
+    max_occurrences: int | None = None
     created_at: UTCDatetime
     updated_at: UTCDatetime

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
 from reservation_be.kit.types import Text
@@ -16,11 +17,32 @@ Name = Annotated[Text, Field(min_length=1, max_length=255)]
 Description = Annotated[Text, Field(max_length=10_000)]
 
 
+def _check_time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("must be an IANA time zone name such as Europe/Rome or UTC") from None
+    return value
+
+
+TimeZone = Annotated[
+    Text,
+    Field(
+        min_length=1,
+        max_length=64,
+        description="IANA time zone; recurring series are expanded in it.",
+        examples=["Europe/Rome"],
+    ),
+    AfterValidator(_check_time_zone),
+]
+
+
 class SiteCreate(InputSchema):
     slug: Slug
     name: Name
     description: Description = ""
     visibility: SiteVisibility = SiteVisibility.PUBLIC
+    time_zone: TimeZone = "UTC"
 
 
 class SiteUpdate(InputSchema):
@@ -30,6 +52,7 @@ class SiteUpdate(InputSchema):
     name: Name | None = None
     description: Description | None = None
     visibility: SiteVisibility | None = None
+    time_zone: TimeZone | None = None
 
     @model_validator(mode="after")
     def _no_nulls(self) -> Self:
@@ -45,6 +68,7 @@ class SiteOut(Schema):
     name: str
     description: str
     visibility: SiteVisibility
+    time_zone: str = "UTC"
     version: int
     created_at: UTCDatetime
     updated_at: UTCDatetime

@@ -28,6 +28,7 @@ def _snapshot(site: Site) -> dict[str, Any]:
         "name": site.name,
         "description": site.description,
         "visibility": site.visibility,
+        "time_zone": site.time_zone,
     }
 
 
@@ -54,6 +55,7 @@ async def create_site(session: AsyncSession, actor: Actor, data: SiteCreate) -> 
         name=data.name,
         description=data.description,
         visibility=data.visibility.value,
+        time_zone=data.time_zone,
     )
     session.add(site)
     try:
