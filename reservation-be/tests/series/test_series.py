@@ -24,8 +24,11 @@ async def set_time_zone(session, site, zone: str) -> None:
 
 
 def series_body(resource, start: datetime, end: datetime, rrule: str, **extra):
-    return {**booking(resource, start, end, title=extra.pop("title", "Lab session")),
-            "rrule": rrule, **extra}  # fmt: skip
+    return {
+        **booking(resource, start, end, title=extra.pop("title", "Lab session")),
+        "rrule": rrule,
+        **extra,
+    }
 
 
 def parse(value: str) -> datetime:
@@ -51,8 +54,9 @@ async def test_weekly_series_stays_at_local_time_across_both_dst_changes(
     await set_time_zone(session, lab.site, zone)
     tz = ZoneInfo(zone)
     start = first.replace(hour=9, tzinfo=tz)
-    body = series_body(lab.server1, start, start + timedelta(hours=2),
-                       f"FREQ=WEEKLY;BYDAY=SU;UNTIL={until}")  # fmt: skip
+    body = series_body(
+        lab.server1, start, start + timedelta(hours=2), f"FREQ=WEEKLY;BYDAY=SU;UNTIL={until}"
+    )
     response = await create(client, await auth("bob"), body)
     assert response.status_code == 201, response.text
     series = response.json()
@@ -102,8 +106,9 @@ async def _prebook_third_week(client, auth, lab, start):
 
 
 def _monday_next_month() -> datetime:
-    day = (datetime.now(UTC) + timedelta(days=30)).replace(hour=9, minute=0, second=0,
-                                                           microsecond=0)  # fmt: skip
+    day = (datetime.now(UTC) + timedelta(days=30)).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
     return day + timedelta(days=(7 - day.weekday()) % 7)
 
 
@@ -145,17 +150,16 @@ async def test_skip_conflicts_books_the_free_occurrences_and_lists_the_skipped(
             start + timedelta(hours=2),
             "FREQ=WEEKLY;COUNT=5",
             conflict_mode="skip-conflicts",
-        ),  # fmt: skip
+        ),
     )
     assert response.status_code == 201, response.text
     series = response.json()
     assert response.headers["ETag"] == '"1"'
     booked = [parse(o["start"]) for o in series["occurrences"]]
     assert booked == [start + timedelta(weeks=w) for w in (0, 1, 3, 4)]
-    assert [(parse(s["start"]), s["reason"], s["conflicting_reservation_id"])
-            for s in series["skipped"]] == [
-        (start + timedelta(weeks=2), "booking-conflict", blocker["id"])
-    ]  # fmt: skip
+    assert [
+        (parse(s["start"]), s["reason"], s["conflicting_reservation_id"]) for s in series["skipped"]
+    ] == [(start + timedelta(weeks=2), "booking-conflict", blocker["id"])]
     # Each occurrence is an ordinary reservation with its own event; the series has one too.
     types = (
         (await session.execute(select(OutboxMessage.type).order_by(OutboxMessage.created_at)))
@@ -177,9 +181,10 @@ async def test_an_occurrence_is_an_ordinary_reservation(client, auth, lab):
     start = _monday_next_month()
     headers = await auth("bob")
     series = await create(
-        client, headers,
+        client,
+        headers,
         series_body(lab.server1, start, start + timedelta(hours=1), "FREQ=DAILY;COUNT=2"),
-    )  # fmt: skip
+    )
     assert series.status_code == 201, series.text
     occurrence = series.json()["occurrences"][1]
     read = await client.get(f"/api/v1/reservations/{occurrence['id']}", headers=headers)
@@ -222,9 +227,10 @@ async def test_an_occurrence_is_an_ordinary_reservation(client, auth, lab):
 async def test_a_rule_outside_the_subset_is_a_422_naming_the_part(client, auth, lab, rrule, part):
     start = _monday_next_month()
     response = await create(
-        client, await auth("bob"),
+        client,
+        await auth("bob"),
         series_body(lab.server1, start, start + timedelta(hours=1), rrule),
-    )  # fmt: skip
+    )
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == PROBLEM
     problem = response.json()
@@ -236,30 +242,38 @@ async def test_a_rule_outside_the_subset_is_a_422_naming_the_part(client, auth, 
 
 async def test_a_series_over_the_types_cap_is_refused(client, auth, lab, session):
     await session.execute(
-        text("UPDATE resource_types SET max_occurrences = 5, booking_horizon = '60 days' "
-             "WHERE id = :id"), {"id": lab.rtype.id},
-    )  # fmt: skip
+        text(
+            "UPDATE resource_types SET max_occurrences = 5, booking_horizon = '60 days' "
+            "WHERE id = :id"
+        ),
+        {"id": lab.rtype.id},
+    )
     await session.commit()
     start = _monday_next_month()
     headers = await auth("bob")
     over = await create(
-        client, headers, series_body(lab.server1, start, start + timedelta(hours=1),
-                                     "FREQ=DAILY;COUNT=6"),
-    )  # fmt: skip
+        client,
+        headers,
+        series_body(lab.server1, start, start + timedelta(hours=1), "FREQ=DAILY;COUNT=6"),
+    )
     assert over.status_code == 422, over.text
     assert over.json()["type"].endswith("series-too-long")
     assert over.json()["part"] == "COUNT"
     beyond = await create(
-        client, headers, series_body(lab.server1, start, start + timedelta(hours=1),
-                                     "FREQ=WEEKLY;INTERVAL=2;COUNT=5"),
-    )  # fmt: skip
+        client,
+        headers,
+        series_body(
+            lab.server1, start, start + timedelta(hours=1), "FREQ=WEEKLY;INTERVAL=2;COUNT=5"
+        ),
+    )
     assert beyond.status_code == 422, beyond.text
     assert beyond.json()["part"] == "COUNT"
     assert "horizon" in beyond.json()["detail"]
     fine = await create(
-        client, headers, series_body(lab.server1, start, start + timedelta(hours=1),
-                                     "FREQ=DAILY;COUNT=5"),
-    )  # fmt: skip
+        client,
+        headers,
+        series_body(lab.server1, start, start + timedelta(hours=1), "FREQ=DAILY;COUNT=5"),
+    )
     assert fine.status_code == 201, fine.text
 
 
@@ -271,9 +285,10 @@ async def test_every_occurrence_obeys_the_types_rules(client, auth, lab, session
     await session.commit()
     start = _monday_next_month()
     response = await create(
-        client, await auth("bob"),
+        client,
+        await auth("bob"),
         series_body(lab.server1, start, start + timedelta(hours=2), "FREQ=DAILY;COUNT=3"),
-    )  # fmt: skip
+    )
     assert response.status_code == 422, response.text
     problem = response.json()
     assert problem["type"].endswith("booking-rule")
@@ -283,9 +298,10 @@ async def test_every_occurrence_obeys_the_types_rules(client, auth, lab, session
 async def _series(client, headers, lab, count=4):
     start = _monday_next_month()
     response = await create(
-        client, headers,
+        client,
+        headers,
         series_body(lab.server1, start, start + timedelta(hours=2), f"FREQ=WEEKLY;COUNT={count}"),
-    )  # fmt: skip
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -313,17 +329,22 @@ async def test_edit_this_and_the_following_occurrences(client, auth, lab, sessio
     url = f"/api/v1/reservation-series/{series['id']}"
     ids = [o["id"] for o in series["occurrences"]]
     this = await client.patch(
-        url, json={"scope": "this", "occurrence_id": ids[0], "title": "First"},
+        url,
+        json={"scope": "this", "occurrence_id": ids[0], "title": "First"},
         headers={**headers, "If-Match": '"1"'},
-    )  # fmt: skip
+    )
     assert this.status_code == 200, this.text
     assert [o["title"] for o in this.json()["occurrences"]] == ["First"] + ["Lab session"] * 3
     following = await client.patch(
         url,
-        json={"scope": "following", "occurrence_id": ids[2], "start_time": "14:00:00",
-              "duration": "PT1H"},
+        json={
+            "scope": "following",
+            "occurrence_id": ids[2],
+            "start_time": "14:00:00",
+            "duration": "PT1H",
+        },
         headers={**headers, "If-Match": '"2"'},
-    )  # fmt: skip
+    )
     assert following.status_code == 200, following.text
     tz = ZoneInfo("Europe/Rome")
     occurrences = following.json()["occurrences"]
@@ -349,10 +370,16 @@ async def test_edit_this_and_the_following_occurrences(client, auth, lab, sessio
     ).scalar_one()
     assert updated == 3  # one per changed occurrence
     series_events = (
-        await session.execute(
-            select(OutboxMessage.payload).where(OutboxMessage.type == "reservation.series.updated")
+        (
+            await session.execute(
+                select(OutboxMessage.payload).where(
+                    OutboxMessage.type == "reservation.series.updated"
+                )
+            )
         )
-    ).scalars().all()  # fmt: skip
+        .scalars()
+        .all()
+    )
     assert [e["data"]["scope"] for e in series_events] == ["this", "following"]
 
 
@@ -362,9 +389,10 @@ async def test_a_series_change_into_a_conflict_changes_nothing(client, auth, lab
     last = series["occurrences"][-1]
     late = parse(last["end"]) + timedelta(hours=1)
     blocker = await client.post(
-        "/api/v1/reservations", json=booking(lab.server1, late, late + timedelta(hours=1)),
+        "/api/v1/reservations",
+        json=booking(lab.server1, late, late + timedelta(hours=1)),
         headers=await auth("alice"),
-    )  # fmt: skip
+    )
     assert blocker.status_code == 201
     url = f"/api/v1/reservation-series/{series['id']}"
     response = await client.patch(
@@ -387,13 +415,17 @@ async def test_cancel_following_then_the_whole_series(client, auth, lab, session
     url = f"/api/v1/reservation-series/{series['id']}"
     ids = [o["id"] for o in series["occurrences"]]
     following = await client.post(
-        f"{url}/cancel", json={"scope": "following", "occurrence_id": ids[2]},
+        f"{url}/cancel",
+        json={"scope": "following", "occurrence_id": ids[2]},
         headers={**headers, "If-Match": '"1"'},
-    )  # fmt: skip
+    )
     assert following.status_code == 200, following.text
     assert [o["status"] for o in following.json()["occurrences"]] == [
-        "confirmed", "confirmed", "cancelled", "cancelled"
-    ]  # fmt: skip
+        "confirmed",
+        "confirmed",
+        "cancelled",
+        "cancelled",
+    ]
     assert following.json()["status"] == "active"
     whole = await client.post(
         f"{url}/cancel", json={"scope": "all"}, headers={**headers, "If-Match": '"2"'}
