@@ -14,6 +14,7 @@ API_PREFIX = "/api/v1"
 # can match a route of another, so the order changes nothing else.
 ROUTER_MODULES: list[str] = [
     "reservation_be.reservations.endpoints",
+    "reservation_be.find.endpoints",
     "reservation_be.series.endpoints",
     "reservation_be.resources.endpoints",
     "reservation_be.client_config.endpoints",

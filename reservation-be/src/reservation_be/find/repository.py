@@ -1,0 +1,209 @@
+"""The find query: the earliest period in a window where N matching resources are free.
+
+Computed in one statement over the slot index with range arithmetic: for each candidate, its
+busy time is the multirange of the slots on its subtree (``range_agg``) inside the window;
+subtracting it from the window leaves its free gaps; a gap ``[a, b)`` admits any start in
+``[a + lead time, b - teardown grace - duration]`` (the held period, widened, fits). A sweep
+over those closed intervals (+1 at each opening, -1 at each closing, openings first) finds the
+first instant where at least N are open; the candidates open there are the answer.
+
+This only proposes: booking inserts the slots and the exclusion constraint decides.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.dialects.postgresql import INTERVAL, JSONB, TSTZRANGE, UUID, Range
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import DateTime, Numeric, String
+
+from reservation_be.find.schemas import NumberRange
+
+_OPERATORS = {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<"}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Attribute filters as SQL over ``r.attributes`` with every value bound."""
+
+    sql: str
+    params: dict[str, Any]
+    binds: list[Any]
+
+
+def filters(attributes: dict[str, Any]) -> Filters:
+    equal = {k: v for k, v in attributes.items() if not isinstance(v, NumberRange)}
+    clauses = ["r.attributes @> :equal"]
+    params: dict[str, Any] = {"equal": equal}
+    binds: list[Any] = [bindparam("equal", type_=JSONB())]
+    for index, (key, value) in enumerate(attributes.items()):
+        if not isinstance(value, NumberRange):
+            continue
+        name = f"key_{index}"
+        params[name] = key
+        binds.append(bindparam(name, type_=String()))
+        clauses.append(f"jsonb_typeof(r.attributes -> :{name}) = 'number'")
+        for bound, operator in _OPERATORS.items():
+            limit = getattr(value, bound)
+            if limit is None:
+                continue
+            param = f"{name}_{bound}"
+            params[param] = limit
+            binds.append(bindparam(param, type_=Numeric()))
+            clauses.append(f"(r.attributes ->> :{name})::numeric {operator} :{param}")
+    return Filters(" AND ".join(clauses), params, binds)
+
+
+# The matching resources; where they nest (a rack and its servers, all of the type), only the
+# innermost: then no two candidates are on one root-to-leaf path, any N of them can be booked
+# together, and counting them counts what a group can get.
+_CANDIDATES = """
+matching AS (
+    SELECT r.id, r.name, r.attributes, r.parent_id FROM resources r
+    WHERE r.site_id = :site_id AND r.type_id = :type_id AND r.status = 'active' AND {filters}
+),
+above(id, depth) AS (
+    SELECT parent_id, 1 FROM matching WHERE parent_id IS NOT NULL
+    UNION
+    SELECT r.parent_id, a.depth + 1 FROM resources r JOIN above a ON r.id = a.id
+    WHERE r.parent_id IS NOT NULL AND a.depth < 64
+),
+cand AS (SELECT id, name, attributes FROM matching WHERE id NOT IN (SELECT id FROM above))
+"""
+
+# Only fixed fragments are formatted into the statements (``filters`` names bound parameters);
+# every value a client sent is bound.
+_COUNT = "WITH RECURSIVE {candidates} SELECT count(*) FROM cand"
+
+_FIND = """
+WITH RECURSIVE {candidates},
+sub(root, id, depth) AS (
+    SELECT id, id, 0 FROM cand
+    UNION ALL
+    SELECT s.root, c.id, s.depth + 1 FROM resources c JOIN sub s ON c.parent_id = s.id
+    WHERE s.depth < 64
+),
+busy AS (
+    SELECT sub.root, range_agg(sl.period) AS periods
+    FROM sub JOIN reservation_slots sl ON sl.resource_id = sub.id AND sl.period && :search
+    GROUP BY sub.root
+),
+fits AS (
+    SELECT cand.id, greatest(lower(gap) + :lead, :earliest) AS lo,
+           upper(gap) - :teardown - :duration AS hi
+    FROM cand LEFT JOIN busy ON busy.root = cand.id
+    CROSS JOIN LATERAL unnest(
+        tstzmultirange(:search) - coalesce(busy.periods, '{{}}'::tstzmultirange)
+    ) AS gap
+),
+open AS (SELECT * FROM fits WHERE lo <= hi),
+edges AS (SELECT lo AS t, 1 AS delta FROM open UNION ALL SELECT hi, -1 FROM open),
+sweep AS (
+    SELECT t, delta,
+           sum(delta) OVER (ORDER BY t, delta DESC ROWS UNBOUNDED PRECEDING) AS free
+    FROM edges
+),
+first AS (SELECT min(t) AS t FROM sweep WHERE delta = 1 AND free >= :count)
+SELECT first.t AS start, cand.id, cand.name, cand.attributes
+FROM first
+JOIN open ON open.lo <= first.t AND open.hi >= first.t
+JOIN cand ON cand.id = open.id
+ORDER BY cand.name, cand.id
+LIMIT :limit
+"""
+
+_KNOWN_KEYS = text(
+    """
+SELECT DISTINCT key FROM resources r, jsonb_object_keys(r.attributes) AS key
+WHERE r.site_id = :site_id AND r.type_id = :type_id AND key = ANY(:keys)
+"""
+).bindparams(
+    bindparam("site_id", type_=UUID(as_uuid=True)), bindparam("type_id", type_=UUID(as_uuid=True))
+)
+
+
+async def known_attributes(
+    session: AsyncSession, *, site_id: uuid.UUID, type_id: uuid.UUID, keys: list[str]
+) -> set[str]:
+    rows = await session.execute(
+        _KNOWN_KEYS, {"site_id": site_id, "type_id": type_id, "keys": keys}
+    )
+    return set(rows.scalars())
+
+
+def _base_binds(where: Filters) -> list[Any]:
+    return [
+        bindparam("site_id", type_=UUID(as_uuid=True)),
+        bindparam("type_id", type_=UUID(as_uuid=True)),
+        *where.binds,
+    ]
+
+
+async def count_matching(
+    session: AsyncSession, *, site_id: uuid.UUID, type_id: uuid.UUID, where: Filters
+) -> int:
+    stmt = text(_COUNT.format(candidates=_CANDIDATES.format(filters=where.sql))).bindparams(
+        *_base_binds(where)
+    )
+    params = {"site_id": site_id, "type_id": type_id, **_json(where.params)}
+    return int((await session.execute(stmt, params)).scalar_one())
+
+
+def _json(params: dict[str, Any]) -> dict[str, Any]:
+    # JSONB binds take Python values; keep them as sent (bool stays bool, 1 stays 1).
+    return {k: json.loads(json.dumps(v)) for k, v in params.items()}
+
+
+@dataclass(frozen=True)
+class Found:
+    start: datetime
+    resources: list[tuple[uuid.UUID, str, dict[str, Any]]]
+
+
+async def first_free(
+    session: AsyncSession,
+    *,
+    site_id: uuid.UUID,
+    type_id: uuid.UUID,
+    where: Filters,
+    count: int,
+    earliest: datetime,
+    latest_end: datetime,
+    duration: timedelta,
+    lead: timedelta,
+    teardown: timedelta,
+    limit: int,
+) -> Found | None:
+    """The earliest start in ``[earliest, latest_end - duration]`` where ``count`` matching
+    resources are free (with their subtrees, lead times and graces), and up to ``limit`` of
+    the resources free then, ordered by name."""
+    stmt = text(_FIND.format(candidates=_CANDIDATES.format(filters=where.sql))).bindparams(
+        *_base_binds(where),
+        bindparam("search", type_=TSTZRANGE()),
+        bindparam("earliest", type_=DateTime(timezone=True)),
+        bindparam("lead", type_=INTERVAL()),
+        bindparam("teardown", type_=INTERVAL()),
+        bindparam("duration", type_=INTERVAL()),
+    )
+    params = {
+        "site_id": site_id,
+        "type_id": type_id,
+        **_json(where.params),
+        "search": Range(earliest - lead, latest_end + teardown, bounds="[)"),
+        "earliest": earliest,
+        "lead": lead,
+        "teardown": teardown,
+        "duration": duration,
+        "count": count,
+        "limit": limit,
+    }
+    rows = (await session.execute(stmt, params)).all()
+    if not rows:
+        return None
+    return Found(rows[0].start, [(row.id, row.name, row.attributes) for row in rows])
