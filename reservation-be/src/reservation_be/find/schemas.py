@@ -6,7 +6,7 @@ from typing import Annotated, Any, Self
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, model_validator
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
-from reservation_be.kit.types import Duration, JsonObject, Text
+from reservation_be.kit.types import NO_NUL_PATTERN, Duration, JsonObject, Text
 from reservation_be.reservations.schemas import (
     BookingTime,
     Description,
@@ -38,8 +38,8 @@ class NumberRange(InputSchema):
 AttributeFilter = Annotated[
     StrictBool
     | StrictInt
-    | StrictFloat
-    | Annotated[StrictStr, Field(max_length=1000)]
+    | Annotated[StrictFloat, Field(allow_inf_nan=False)]
+    | Annotated[StrictStr, Field(max_length=1000, pattern=NO_NUL_PATTERN)]
     | NumberRange,
     Field(description="A value the attribute equals, or a numeric range"),
 ]
