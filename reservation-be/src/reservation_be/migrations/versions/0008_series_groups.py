@@ -5,8 +5,8 @@ UTC for the sites that had none); ``reservation_groups`` holds N resources booke
 transaction. Their occurrences and members are ordinary reservations pointing at them
 (``reservations.series_id`` / ``group_id``). ``resource_types.max_occurrences`` caps a series.
 
-Revision ID: 0006_series_groups
-Revises: 0005_rate_limits
+Revision ID: 0008_series_groups
+Revises: 0007_trace_context
 """
 
 from collections.abc import Sequence
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0006_series_groups"
-down_revision: str | None = "0005_rate_limits"
+revision: str = "0008_series_groups"
+down_revision: str | None = "0007_trace_context"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
