@@ -11,6 +11,7 @@ import pytest
 from pydantic import ValidationError
 from reservation_be.models import (
     IdempotencyKey,
+    MailMessage,
     Notification,
     OutboxMessage,
     WebhookAttempt,
@@ -125,6 +126,13 @@ async def test_only_rows_past_retention_are_deleted(app, session, sm, lab, peopl
                 created_at=func.now() - age,
             )
         )
+    for kind, age in (("old", 31 * DAY), ("old", 40 * DAY), ("new", 29 * DAY)):
+        session.add(
+            MailMessage(
+                user_id=owner, kind=kind, to_address="bob@example.com",
+                status="sent", created_at=func.now() - age,
+            )
+        )  # fmt: skip
     await session.commit()
 
     metrics = WorkerMetrics()
@@ -138,6 +146,7 @@ async def test_only_rows_past_retention_are_deleted(app, session, sm, lab, peopl
         "webhook_attempts": 2,  # the 20-day-old delivery's attempts; the others left with theirs
         "notifications": 2,
         "idempotency_keys": 2,
+        "mail_queue": 2,
     }
     assert await ids(session, OutboxMessage.id) == {*new_published, *unpublished}
     assert not set(old_published) & await ids(session, OutboxMessage.id)
@@ -148,6 +157,7 @@ async def test_only_rows_past_retention_are_deleted(app, session, sm, lab, peopl
     assert dict(kept_attempts.all()) == {pending: 3, fresh_failed: 1}
     assert await ids(session, Notification.message) == {f"{89 * DAY}"}
     assert await ids(session, IdempotencyKey.key) == {"new"}
+    assert await ids(session, MailMessage.kind) == {"new"}
     assert not set(old_done) & await ids(session, WebhookDelivery.id)
 
     for table, count in deleted.items():

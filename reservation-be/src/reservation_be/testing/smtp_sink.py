@@ -39,6 +39,9 @@ class CaughtMail:
 class _Handler:
     refuse_marker: str | None = None
     fail_next: int = 0
+    hold_at: int | None = None
+    holding: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
     caught: list[CaughtMail] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
     arrived: threading.Condition = field(init=False)
@@ -55,6 +58,12 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.hold_at is not None and len(self.caught) == self.hold_at:
+            # No answer until released: the client waits for its "250". If it goes away
+            # meanwhile, aiosmtpd cancels this handler and the message is never accepted.
+            self.hold_at = None
+            self.holding.set()
+            await asyncio.to_thread(self.release.wait)
         with self.lock:
             if self.fail_next > 0:
                 self.fail_next -= 1
@@ -105,9 +114,19 @@ class SmtpSink:
             self._handler.caught.clear()
             self._handler.fail_next = 0
             self._handler.refuse_marker = None
+            self._handler.hold_at = None
+        self._handler.release.set()
 
     def refuse_recipients_containing(self, marker: str | None) -> None:
         self._handler.refuse_marker = marker
+
+    def hold(self, *, after: int) -> tuple[threading.Event, threading.Event]:
+        """Leave the message after the first ``after`` ones unanswered until released; returns
+        the events (holding, release)."""
+        self._handler.holding.clear()
+        self._handler.release.clear()
+        self._handler.hold_at = after
+        return self._handler.holding, self._handler.release
 
     def fail_next(self, count: int) -> None:
         with self._handler.lock:

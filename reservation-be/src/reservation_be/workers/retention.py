@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reservation_be.models import (
     IdempotencyKey,
+    MailMessage,
     Notification,
     OutboxMessage,
     WebhookAttempt,
@@ -56,6 +57,7 @@ class RetentionPolicy:
     webhook_attempts: timedelta
     notifications: timedelta
     idempotency_keys: timedelta
+    mail_queue: timedelta = timedelta(days=30)
 
 
 # One statement per table: the delete of one batch of rows older than the cutoff.
@@ -109,6 +111,18 @@ def _notifications(cutoff: ColumnElement[datetime], batch: int) -> Delete:
     return delete(Notification).where(Notification.id.in_(due))
 
 
+def _mail_queue(cutoff: ColumnElement[datetime], batch: int) -> Delete:
+    # Any status: a mail still pending after the retention period (no SMTP server configured
+    # all along) is not worth sending any more.
+    due = (
+        select(MailMessage.id)
+        .where(MailMessage.created_at < cutoff)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    )
+    return delete(MailMessage).where(MailMessage.id.in_(due))
+
+
 def _idempotency_keys(cutoff: ColumnElement[datetime], batch: int) -> Delete:
     due = (
         select(IdempotencyKey.owner_id, IdempotencyKey.key)
@@ -128,6 +142,7 @@ TABLES: dict[str, _Statement] = {
     "webhook_attempts": _attempts,
     "notifications": _notifications,
     "idempotency_keys": _idempotency_keys,
+    "mail_queue": _mail_queue,
 }
 
 

@@ -52,6 +52,7 @@ def build_workers(app: FastAPI, workers: WorkerSettings | None = None) -> list[L
                 webhook_attempts=workers.retention_webhook_attempts,
                 notifications=workers.retention_notifications,
                 idempotency_keys=workers.retention_idempotency_keys,
+                mail_queue=workers.retention_mail_queue,
             ),
             interval=workers.retention_interval,
             batch=workers.retention_batch,

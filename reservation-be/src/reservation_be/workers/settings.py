@@ -55,6 +55,7 @@ class WorkerSettings(BaseSettings):
     retention_webhook_attempts: Duration = timedelta(days=30)
     retention_notifications: Duration = timedelta(days=90)
     retention_idempotency_keys: Duration = IDEMPOTENCY_REPLAY_WINDOW
+    retention_mail_queue: Duration = timedelta(days=30)  # sent, failed and stale pending mails
 
     @field_validator("retention_idempotency_keys")
     @classmethod
