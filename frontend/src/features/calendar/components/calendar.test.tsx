@@ -87,4 +87,36 @@ describe('calendar', () => {
     await waitFor(() => expect(body).toEqual({ start: at(15, 9), end: at(15, 11) }));
     expect(await screen.findByText('Booking moved')).toBeInTheDocument();
   });
+
+  it('loads every page of a busy range, not only the first 100 bookings', async () => {
+    const pages: string[] = [];
+    server.use(
+      http.get(`${API}/sites/site-1/resources`, () => HttpResponse.json(page([resourceFixture()]))),
+      http.get(`${API}/sites/site-1/resource-types`, () => HttpResponse.json(page([typeFixture()]))),
+      http.get(`${API}/reservations`, ({ request }) => {
+        const n = Number(new URL(request.url).searchParams.get('page') ?? '1');
+        pages.push(String(n));
+        const item = reservationFixture({ id: `r-${n}`, title: `Booking on page ${n}`, start: at(14 + n, 9), end: at(14 + n, 10) });
+        return HttpResponse.json({ items: [item], meta: { page: n, size: 100, total: 201, pages: 3 } });
+      }),
+    );
+    renderWithApp(<Calendar site="site-1" onSelectSlot={() => undefined} />, { route });
+    expect(await screen.findByText('Booking on page 3')).toBeInTheDocument();
+    expect(screen.getByText('Booking on page 1')).toBeInTheDocument();
+    expect(screen.getByText('Booking on page 2')).toBeInTheDocument();
+    expect(pages.sort()).toEqual(['1', '2', '3']);
+  });
+
+  it('marks today, draws the current-time line and opens on working hours', async () => {
+    calendarApi();
+    renderWithApp(<Calendar site="site-1" onSelectSlot={() => undefined} />, { route: '/calendar?view=week' });
+    const today = new Intl.DateTimeFormat('en', { weekday: 'short', day: 'numeric', month: 'short' }).format(new Date());
+    const head = await screen.findByText(today);
+    expect(head).toHaveAttribute('aria-current', 'date');
+    const line = screen.getByTestId('now-line');
+    const now = new Date();
+    expect(parseFloat(line.style.top)).toBeCloseTo((now.getHours() + now.getMinutes() / 60) * 40, -1);
+    expect(screen.getByTestId('time-grid').scrollTop).toBe(7 * 40);
+  });
 });
+

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
@@ -12,7 +12,18 @@ import { useCalendarReservations } from '../api/get-calendar-reservations';
 import { useCalendarResources } from '../api/get-calendar-resources';
 import { useCalendarTypes } from '../api/get-calendar-types';
 import { useMoveReservation } from '../api/move-reservation';
-import { addDays, dayBox, HOUR_PX, overlaps, shiftAnchor, startOfDay, visibleRange, type CalendarView } from '../utils';
+import {
+  addDays,
+  dayBox,
+  HOUR_PX,
+  overlaps,
+  shiftAnchor,
+  startOfDay,
+  visibleRange,
+  wallHours,
+  WORKDAY_START_HOUR,
+  type CalendarView,
+} from '../utils';
 import { EventBlock, type MoveMode } from './event-block';
 
 export type SlotSelection = { resourceId?: string; start: Date; end: Date };
@@ -31,9 +42,20 @@ export function Calendar({ site, onSelectSlot }: Props) {
   const [dateParam, setDate] = useSearchParam('date');
   const [typeId, setTypeId] = useSearchParam('type');
   const [resourceId, setResourceId] = useSearchParam('resource');
-  const [now] = useState(() => new Date());
+  const [now, setNow] = useState(() => new Date());
+  // The current-time line moves every minute.
+  useEffect(() => {
+    const timer = setInterval(() => setNow(new Date()), 60_000);
+    return () => clearInterval(timer);
+  }, []);
+  const scroller = useRef<HTMLDivElement>(null);
   const anchor = dateParam && !Number.isNaN(new Date(dateParam).getTime()) ? new Date(dateParam) : now;
   const range = visibleRange(view, anchor);
+
+  // The time grid opens on working hours, not at midnight.
+  useEffect(() => {
+    if (scroller.current) scroller.current.scrollTop = WORKDAY_START_HOUR * HOUR_PX;
+  }, [view]);
 
   const resources = useCalendarResources(site);
   const types = useCalendarTypes(site);
@@ -56,6 +78,9 @@ export function Calendar({ site, onSelectSlot }: Props) {
   );
 
   const go = (date: Date) => setDate(date.toISOString().slice(0, 10));
+  const today = startOfDay(now).getTime();
+  const isToday = (day: Date) => startOfDay(day).getTime() === today;
+  const timeOf = (value: string) => new Intl.DateTimeFormat(i18n.language, { timeStyle: 'short' }).format(new Date(value));
   const labelOf = (r: ReservationRead) =>
     `${r.title} — ${resourceMap.get(r.resource_id)?.name ?? ''} — ${formatRange(r.start, r.end, i18n.language)} — ${t(`status.${r.status}`)}`;
   const editable = (r: ReservationRead) => r.owner_id === user.id && (r.status === 'confirmed' || r.status === 'pending');
@@ -137,7 +162,11 @@ export function Calendar({ site, onSelectSlot }: Props) {
               const items = visible.filter((r) => overlaps(new Date(r.start), new Date(r.end), day, dayEnd));
               const other = day.getMonth() !== anchor.getMonth();
               return (
-                <div key={day.toISOString()} className={other ? 'cal-day other' : 'cal-day'}>
+                <div
+                  key={day.toISOString()}
+                  className={['cal-day', other ? 'other' : '', isToday(day) ? 'today' : ''].join(' ').trim()}
+                  aria-current={isToday(day) ? 'date' : undefined}
+                >
                   <button
                     type="button"
                     className="btn btn-ghost btn-sm"
@@ -217,11 +246,15 @@ export function Calendar({ site, onSelectSlot }: Props) {
           </div>
         </div>
       ) : (
-        <div className="cal">
+        <div className="cal cal-scroll" ref={scroller} data-testid="time-grid">
           <div className="cal-grid" style={{ gridTemplateColumns: `3.5rem repeat(${range.days.length}, 1fr)` }}>
             <div className="cal-head" />
             {range.days.map((day) => (
-              <div key={day.toISOString()} className="cal-head">
+              <div
+                key={day.toISOString()}
+                className={isToday(day) ? 'cal-head today' : 'cal-head'}
+                aria-current={isToday(day) ? 'date' : undefined}
+              >
                 {new Intl.DateTimeFormat(i18n.language, { weekday: 'short', day: 'numeric', month: 'short' }).format(day)}
               </div>
             ))}
@@ -233,7 +266,12 @@ export function Calendar({ site, onSelectSlot }: Props) {
               ))}
             </div>
             {range.days.map((day) => (
-              <div key={day.toISOString()} className="cal-col" style={{ height: 24 * HOUR_PX }}>
+              <div key={day.toISOString()} className={isToday(day) ? 'cal-col today' : 'cal-col'} style={{ height: 24 * HOUR_PX }}>
+                {isToday(day) ? (
+                  <div className="cal-now" style={{ top: wallHours(now) * HOUR_PX }} data-testid="now-line">
+                    <span className="sr-only">{t('calendar.now', { time: timeOf(now.toISOString()) })}</span>
+                  </div>
+                ) : null}
                 {HOURS.map((h) => {
                   const start = startOfDay(day);
                   start.setHours(h);
@@ -259,6 +297,7 @@ export function Calendar({ site, onSelectSlot }: Props) {
                       height={box.height}
                       color={colorOf(resourceMap.get(r.resource_id))}
                       label={labelOf(r)}
+                      time={`${timeOf(r.start)}–${timeOf(r.end)}`}
                       editable={editable(r)}
                       onCommit={(mode, minutes) => commit(r, mode, minutes)}
                     />

@@ -1,6 +1,6 @@
 import { useState, type KeyboardEvent, type PointerEvent } from 'react';
 import type { ReservationRead } from '@/lib/api/types';
-import { SNAP_MINUTES, snapMinutes } from '../utils';
+import { MIN_EVENT_PX, SNAP_MINUTES, snapMinutes } from '../utils';
 
 export type MoveMode = 'move' | 'resize';
 
@@ -10,6 +10,8 @@ type EventBlockProps = {
   height: number;
   color: string;
   label: string;
+  /** Start and end as the user reads them, shown with the title. */
+  time: string;
   /** Own bookings can be dragged (move) or resized; others are shown only. */
   editable: boolean;
   onCommit: (mode: MoveMode, minutes: number) => void;
@@ -17,7 +19,7 @@ type EventBlockProps = {
 
 /** One booking in the time grid. Drag to move, drag the bottom edge to resize; with the keyboard,
  * arrows move by a quarter hour and Shift+arrows change the end. */
-export function EventBlock({ reservation, top, height, color, label, editable, onCommit }: EventBlockProps) {
+export function EventBlock({ reservation, top, height, color, label, time, editable, onCommit }: EventBlockProps) {
   const [drag, setDrag] = useState<{ mode: MoveMode; y0: number; dy: number } | null>(null);
 
   const begin = (mode: MoveMode) => (e: PointerEvent<HTMLElement>) => {
@@ -45,7 +47,7 @@ export function EventBlock({ reservation, top, height, color, label, editable, o
   const dy = drag?.dy ?? 0;
   const style = {
     top: top + (drag?.mode === 'move' ? dy : 0),
-    height: Math.max(height + (drag?.mode === 'resize' ? dy : 0), 14),
+    height: Math.max(height + (drag?.mode === 'resize' ? dy : 0), MIN_EVENT_PX),
     background: color,
     opacity: reservation.status === 'pending' ? 0.75 : 1,
   };
@@ -63,7 +65,10 @@ export function EventBlock({ reservation, top, height, color, label, editable, o
       onKeyDown={onKeyDown}
       data-testid="calendar-event"
     >
-      <strong>{reservation.title}</strong>
+      {/* Short bookings get one line: time and title side by side. */}
+      <span className={height < 2 * MIN_EVENT_PX ? 'cal-event-text compact' : 'cal-event-text'}>
+        <strong>{reservation.title}</strong> <span className="cal-event-time">{time}</span>
+      </span>
       {editable ? <span className="resize" onPointerDown={begin('resize')} aria-hidden="true" /> : null}
     </div>
   );
