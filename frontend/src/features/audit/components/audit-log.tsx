@@ -4,9 +4,13 @@ import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { QueryState } from '@/components/ui/query-state';
 import { localInputToIso } from '@/lib/datetime';
+import { auditActionLabel, auditEntityLabel, auditSubject } from '@/lib/humanise';
 import { formatDateTime } from '@/lib/i18n';
 import { useSearchParam } from '@/lib/use-search-param';
 import { useAudit } from '../api/get-audit';
+
+/** The kinds of entries the server records, for the filter. */
+const AUDIT_ENTITIES = ['reservation', 'resource', 'resource_type', 'site', 'site_member', 'webhook_subscription', 'webhook_delivery', 'ssh_key', 'user'];
 
 export function AuditLog({ site }: { site: string }) {
   const { t, i18n } = useTranslation();
@@ -21,7 +25,14 @@ export function AuditLog({ site }: { site: string }) {
     <>
       <div className="toolbar" role="search">
         <Field label={t('audit.entity')}>
-          <input value={entity} onChange={(e) => setEntity(e.target.value)} placeholder="reservation" />
+          <select value={entity} onChange={(e) => setEntity(e.target.value)}>
+            <option value="">{t('common.all')}</option>
+            {AUDIT_ENTITIES.map((e) => (
+              <option key={e} value={e}>
+                {auditEntityLabel(e)}
+              </option>
+            ))}
+          </select>
         </Field>
         <Field label={t('audit.actor')}>
           <input value={actor} onChange={(e) => setActor(e.target.value)} />
@@ -56,11 +67,11 @@ export function AuditLog({ site }: { site: string }) {
                         <tr>
                           <td>{formatDateTime(entry.created_at, i18n.language)}</td>
                           <td>{entry.actor_username ?? entry.actor_id ?? '—'}</td>
+                          <td>{auditActionLabel(entry.action)}</td>
                           <td>
-                            <code>{entry.action}</code>
-                          </td>
-                          <td>
-                            {entry.entity} <span className="muted">{entry.entity_id.slice(0, 8)}</span>
+                            <span className="muted">{auditEntityLabel(entry.entity)}</span>{' '}
+                            {/* The name from the entry's snapshot; ids only when there is none, whole. */}
+                            {auditSubject(entry.before, entry.after) ?? <code title={entry.entity_id}>{entry.entity_id}</code>}
                           </td>
                           <td>
                             <Button size="sm" aria-expanded={open === entry.id} onClick={() => setOpen(open === entry.id ? null : entry.id)}>

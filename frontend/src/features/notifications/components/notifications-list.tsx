@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { Button } from '@/components/ui/button';
 import { QueryState } from '@/components/ui/query-state';
+import { eventLabel } from '@/lib/humanise';
 import { formatDateTime } from '@/lib/i18n';
 import { useNotifications } from '../api/get-notifications';
 import { useMarkAllRead } from '../api/mark-all-read';
@@ -57,7 +58,7 @@ export function NotificationsList() {
                     </div>
                     <div className="row muted" style={{ fontSize: '0.85rem' }}>
                       <span>{formatDateTime(n.created_at, i18n.language)}</span>
-                      <span>{n.kind}</span>
+                      <span>{eventLabel(n.kind)}</span>
                       {(n.links as { rel?: string; href?: string }[])
                         .map((l) => (l.href ? appLink(l.href) : null))
                         .filter((to): to is string => Boolean(to))

@@ -20,9 +20,11 @@ describe('profile', () => {
         return HttpResponse.json(keys[0]!, { status: 201 });
       }),
     );
-    const { user } = renderWithApp(<ProfileView />, { session: fakeSession({ roles: ['platform-admin'] }) });
+    const { user } = renderWithApp(<ProfileView />, { session: fakeSession({ roles: ['platform-admin', 'offline_access', 'uma_authorization'] }) });
     expect(await screen.findByText('Bob Member')).toBeInTheDocument();
-    expect(screen.getByText('platform-admin')).toBeInTheDocument();
+    // Roles in words; the identity provider's own roles are not shown.
+    expect(screen.getByText('Platform admin')).toBeInTheDocument();
+    expect(screen.queryByText(/offline_access/)).not.toBeInTheDocument();
     expect(await screen.findByText('No SSH keys yet.')).toBeInTheDocument();
 
     const form = screen.getByRole('form', { name: 'Add key' });

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { roleLabel, visibleRoles } from '@/lib/humanise';
 import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { QueryState } from '@/components/ui/query-state';
@@ -76,7 +77,7 @@ export function ProfileView() {
           <dt>{t('profile.email')}</dt>
           <dd>{user.email ?? '—'}</dd>
           <dt>{t('profile.roles')}</dt>
-          <dd>{user.roles.filter((r) => !r.startsWith('default-roles')).join(', ') || '—'}</dd>
+          <dd>{visibleRoles(user.roles).map(roleLabel).join(', ') || '—'}</dd>
           <dt>{t('profile.subject')}</dt>
           <dd>
             <code>{user.id}</code>

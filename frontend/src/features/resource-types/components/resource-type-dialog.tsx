@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Button } from '@/components/ui/button';
 import { Dialog } from '@/components/ui/dialog';
+import { DurationInput } from '@/components/ui/duration-input';
 import { Field } from '@/components/ui/field';
 import { ApiError } from '@/lib/api/problem';
 import type { ResourceTypeRead } from '@/lib/api/types';
@@ -108,17 +109,17 @@ export function ResourceTypeDialog({ site, type, onClose }: Props) {
           <textarea value={schema} onChange={(e) => setSchema(e.target.value)} rows={10} spellCheck={false} style={{ fontFamily: 'monospace' }} />
         </Field>
         <div className="form-grid">
-          <Field label={t('admin.leadTime')} hint={t('admin.durationHint')} error={errors.lead_time}>
-            <input value={leadTime} onChange={(e) => setLeadTime(e.target.value)} />
+          <Field label={t('admin.leadTime')} error={errors.lead_time}>
+            <DurationInput value={leadTime} onChange={setLeadTime} />
           </Field>
           <Field label={t('admin.teardownGrace')} error={errors.teardown_grace}>
-            <input value={teardown} onChange={(e) => setTeardown(e.target.value)} />
+            <DurationInput value={teardown} onChange={setTeardown} />
           </Field>
-          <Field label={t('admin.maxDuration')} error={errors.max_duration}>
-            <input value={maxDuration} onChange={(e) => setMaxDuration(e.target.value)} />
+          <Field label={t('admin.maxDuration')} hint={t('admin.emptyNoLimit')} error={errors.max_duration}>
+            <DurationInput value={maxDuration} onChange={setMaxDuration} />
           </Field>
-          <Field label={t('admin.bookingHorizon')} error={errors.booking_horizon}>
-            <input value={horizon} onChange={(e) => setHorizon(e.target.value)} />
+          <Field label={t('admin.bookingHorizon')} hint={t('admin.emptyNoLimit')} error={errors.booking_horizon}>
+            <DurationInput value={horizon} onChange={setHorizon} />
           </Field>
         </div>
         <label className="check">

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { formatDuration, sentenceCase } from '@/lib/humanise';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Dialog } from '@/components/ui/dialog';
@@ -11,7 +12,7 @@ import { useResourceTypes } from '../api/get-resource-types';
 import { ResourceTypeDialog } from './resource-type-dialog';
 
 export function ResourceTypesAdmin({ site }: { site: string }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const types = useResourceTypes(site);
   const [editing, setEditing] = useState<ResourceTypeRead | 'new' | null>(null);
   const [deleting, setDeleting] = useState<ResourceTypeRead | null>(null);
@@ -44,10 +45,12 @@ export function ResourceTypesAdmin({ site }: { site: string }) {
                       {ty.name} {ty.requires_approval ? <Badge tone="warning">{t('admin.requiresApproval')}</Badge> : null}
                     </td>
                     <td>
-                      <code>{Object.keys((ty.parameters as { properties?: object }).properties ?? {}).join(', ') || '—'}</code>
+                      {Object.entries((ty.parameters as { properties?: Record<string, { title?: string }> }).properties ?? {})
+                        .map(([key, prop]) => prop.title ?? sentenceCase(key))
+                        .join(', ') || '—'}
                     </td>
-                    <td>{ty.lead_time}</td>
-                    <td>{ty.max_duration ?? '—'}</td>
+                    <td>{formatDuration(ty.lead_time, i18n.language)}</td>
+                    <td>{ty.max_duration ? formatDuration(ty.max_duration, i18n.language) : t('admin.noLimit')}</td>
                     <td>
                       <Button size="sm" onClick={() => setEditing(ty)} aria-label={`${t('common.edit')} ${ty.name}`}>
                         {t('common.edit')}

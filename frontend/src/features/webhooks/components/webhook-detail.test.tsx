@@ -1,4 +1,5 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
+import { page, resourceFixture } from '@/testing/fixtures';
 import { fakeSession, renderWithApp } from '@/testing/render';
 import { API, http, HttpResponse, server } from '@/testing/server';
 import { WebhookDetail } from './webhook-detail';
@@ -53,7 +54,7 @@ describe('webhook delivery log', () => {
     expect(sent).toEqual([{ since: new Date('2025-01-02T08:30').toISOString() }]);
   });
 
-  it('describes a scope limited to resources and their subtree', async () => {
+  it('names the resources of a scope limited to resources and their subtree', async () => {
     server.use(
       http.get(`${API}/sites/site-1/webhooks/wh-1`, () =>
         HttpResponse.json({ ...webhook, scope: { kind: 'resource', ids: ['r1', 'r2'], include_subtree: true } }),
@@ -61,8 +62,48 @@ describe('webhook delivery log', () => {
       http.get(`${API}/sites/site-1/webhooks/wh-1/deliveries`, () =>
         HttpResponse.json({ items: [], meta: { page: 1, size: 20, total: 0, pages: 0 } }),
       ),
+      http.get(`${API}/sites/site-1/resources`, () =>
+        HttpResponse.json(page([resourceFixture({ id: 'r1', name: 'sw1' }), resourceFixture({ id: 'r2', name: 'Rack A' })])),
+      ),
     );
     renderWithApp(<WebhookDetail site="site-1" id="wh-1" />, { session: fakeSession({ roles: ['platform-admin'] }) });
-    expect(await screen.findByTestId('webhook-scope')).toHaveTextContent('Some resources (2) — Also the resources inside them');
+    const scope = await screen.findByTestId('webhook-scope');
+    await waitFor(() => expect(scope).toHaveTextContent('Some resources: sw1, Rack A — Also the resources inside them'));
+  });
+
+  it('says which event and booking each delivery carries, and explains the redeliver control', async () => {
+    server.use(
+      http.get(`${API}/sites/site-1/webhooks/wh-1`, () => HttpResponse.json(webhook)),
+      http.get(`${API}/sites/site-1/webhooks/wh-1/deliveries`, () =>
+        HttpResponse.json({
+          items: [
+            {
+              id: 'd-1',
+              webhook_id: 'wh-1',
+              event_id: 'evt_1',
+              event_type: 'reservation.created',
+              reservation_id: 'rsv-1',
+              payload: { id: 'evt_1', type: 'reservation.created', data: { reservation: { title: 'VLAN test' }, resource: { name: 'Gi1/0/2' } } },
+              status: 'failed',
+              attempts: 3,
+              last_status_code: 500,
+              last_error: null,
+              last_attempt_at: null,
+              next_attempt_at: null,
+              completed_at: null,
+              created_at: '2030-01-01T00:00:00Z',
+            },
+          ],
+          meta: { page: 1, size: 20, total: 1, pages: 1 },
+        }),
+      ),
+    );
+    renderWithApp(<WebhookDetail site="site-1" id="wh-1" />, { session: fakeSession({ roles: ['platform-admin'] }) });
+    const row = await screen.findByTestId('delivery-row');
+    expect(row).toHaveTextContent('Booking created');
+    expect(row).toHaveTextContent('“VLAN test” · Gi1/0/2');
+    expect(row).toHaveTextContent('Failed');
+    const form = screen.getByRole('form', { name: 'Redeliver failed' });
+    expect(form).toHaveTextContent('After fixing the receiver, send again every delivery of this webhook that failed since the time below.');
   });
 });

@@ -6,6 +6,7 @@ import { Field } from '@/components/ui/field';
 import { PageHeader } from '@/components/ui/page-header';
 import { QueryState } from '@/components/ui/query-state';
 import type { DeliveryRead, WebhookRead } from '@/lib/api/types';
+import { eventLabel } from '@/lib/humanise';
 import { formatDateTime } from '@/lib/i18n';
 import { toast } from '@/lib/toast';
 import { useAttempts } from '../api/get-attempts';
@@ -13,6 +14,7 @@ import { useDeliveries } from '../api/get-deliveries';
 import { useWebhook } from '../api/get-webhook';
 import { useRedeliver } from '../api/redeliver';
 import { useRedeliverFailed } from '../api/redeliver-failed';
+import { useScopeResources, useScopeResourceTypes } from '../api/get-scope-options';
 import { useRotateSecret } from '../api/rotate-secret';
 import { useTestWebhook } from '../api/test-webhook';
 import { useUpdateWebhook } from '../api/update-webhook';
@@ -69,7 +71,11 @@ function RedeliverFailedForm({ site, webhookId }: { site: string; webhookId: str
     });
   };
   return (
-    <form className="row" onSubmit={submit} noValidate aria-label={t('webhooks.redeliverFailed')}>
+    <form className="card" onSubmit={submit} noValidate aria-labelledby="wh-redeliver">
+      <h3 id="wh-redeliver" style={{ marginTop: 0 }}>
+        {t('webhooks.redeliverFailed')}
+      </h3>
+      <p className="muted">{t('webhooks.redeliverExplained')}</p>
       <Field label={t('webhooks.redeliverSince')} error={error} required>
         <input type="datetime-local" value={since} onChange={(e) => setSince(e.target.value)} />
       </Field>
@@ -77,6 +83,28 @@ function RedeliverFailedForm({ site, webhookId }: { site: string; webhookId: str
         {t('webhooks.redeliverFailed')}
       </Button>
     </form>
+  );
+}
+
+/** What a delivery was about: the booking's title and resource, from the event it carries. */
+export function deliverySubject(d: DeliveryRead): string | undefined {
+  const data = (d.payload as { data?: { reservation?: { title?: unknown }; resource?: { name?: unknown } } }).data;
+  const title = typeof data?.reservation?.title === 'string' ? `“${data.reservation.title}”` : undefined;
+  const resource = typeof data?.resource?.name === 'string' ? data.resource.name : undefined;
+  return [title, resource].filter(Boolean).join(' · ') || undefined;
+}
+
+/** A scope's resource types or resources by name, not by count. */
+function ScopeNames({ site, kind, ids }: { site: string; kind: string; ids: string[] }) {
+  const { t } = useTranslation();
+  const types = useScopeResourceTypes(site, kind === 'resource_type');
+  const resources = useScopeResources(site, kind === 'resource');
+  const items: { id: string; name: string }[] = (kind === 'resource' ? resources.data?.items : types.data?.items) ?? [];
+  const names = ids.map((id) => items.find((x) => x.id === id)?.name ?? id);
+  return (
+    <>
+      {kind === 'resource' ? t('webhooks.scopeResource') : t('webhooks.scopeResourceType')}: {names.join(', ')}
+    </>
   );
 }
 
@@ -90,10 +118,11 @@ function Deliveries({ site, webhook, expectNew }: { site: string; webhook: Webho
     <Fragment key={d.id}>
       <tr data-testid="delivery-row">
         <td>
-          <code>{d.event_type}</code>
+          <strong>{eventLabel(d.event_type)}</strong> <code className="muted small">{d.event_type}</code>
+          {deliverySubject(d) ? <div className="muted">{deliverySubject(d)}</div> : null}
         </td>
         <td>
-          <Badge tone={DELIVERY_TONES[d.status] ?? 'neutral'}>{d.status}</Badge>
+          <Badge tone={DELIVERY_TONES[d.status] ?? 'neutral'}>{t(`deliveryStatus.${d.status}`)}</Badge>
         </td>
         <td>{d.last_status_code ?? '—'}</td>
         <td>{d.attempts}</td>
@@ -227,12 +256,10 @@ export function WebhookDetail({ site, id }: { site: string; id: string }) {
                 <code>{w.url}</code>
               </dd>
               <dt>{t('webhooks.events')}</dt>
-              <dd>{w.event_types.length ? w.event_types.join(', ') : t('common.all')}</dd>
+              <dd>{w.event_types.length ? w.event_types.map(eventLabel).join(', ') : t('common.all')}</dd>
               <dt>{t('webhooks.scope')}</dt>
               <dd data-testid="webhook-scope">
-                {w.scope.kind === 'site'
-                  ? t('webhooks.scopeSite')
-                  : `${w.scope.kind === 'resource' ? t('webhooks.scopeResource') : t('webhooks.scopeResourceType')} (${w.scope.ids?.length ?? 0})`}
+                {w.scope.kind === 'site' ? t('webhooks.scopeSite') : <ScopeNames site={site} kind={w.scope.kind} ids={w.scope.ids ?? []} />}
                 {w.scope.kind === 'resource' && w.scope.include_subtree ? ` — ${t('webhooks.includeSubtree')}` : null}
               </dd>
               <dt>{t('webhooks.secrets')}</dt>
@@ -241,8 +268,8 @@ export function WebhookDetail({ site, id }: { site: string; id: string }) {
           </section>
           <section aria-labelledby="wh-deliveries">
             <h2 id="wh-deliveries">{t('webhooks.deliveries')}</h2>
-            <RedeliverFailedForm site={site} webhookId={w.id} />
             <Deliveries site={site} webhook={w} expectNew={expectNew} />
+            <RedeliverFailedForm site={site} webhookId={w.id} />
           </section>
           {secret ? <SecretDialog secret={secret} onClose={() => setSecret(null)} /> : null}
         </>
