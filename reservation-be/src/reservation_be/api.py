@@ -29,6 +29,7 @@ ROUTER_MODULES: list[str] = [
     "reservation_be.events_stream.endpoints",
     "reservation_be.mail.endpoints",
     "reservation_be.calendar_feeds.endpoints",
+    "reservation_be.stats.endpoints",
 ]
 
 
