@@ -4,6 +4,40 @@
  */
 
 export interface paths {
+    "/admin/mails": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Queued, sent and failed mails (platform admins) */
+        get: operations["list_mails_api_v1_admin_mails_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/mails/{mail_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue a failed mail again (platform admins) */
+        post: operations["retry_mail_api_v1_admin_mails__mail_id__retry_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/audit": {
         parameters: {
             query?: never;
@@ -13,6 +47,57 @@ export interface paths {
         };
         /** Audit log (site-admins: their sites; platform admins: all) */
         get: operations["list_audit_api_v1_audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/calendar/{token}.ics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The feed of one's own reservations (the token is the credential) */
+        get: operations["own_feed_api_v1_calendar__token__ics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/calendar/{token}/resources/{resource_id}.ics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The feed of the reservations holding a resource, for its site's members */
+        get: operations["resource_feed_api_v1_calendar__token__resources__resource_id__ics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/calendar/{token}/sites/{site}.ics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The feed of a site's reservations, for its members */
+        get: operations["site_feed_api_v1_calendar__token__sites__site__ics_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -32,6 +117,26 @@ export interface paths {
         get: operations["client_config_api_v1_config_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mail/unsubscribe/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * One-click unsubscribe (RFC 8058) from the kind of mail the link was sent with
+         * @description The signed link of a reminder's List-Unsubscribe header; no login needed.
+         */
+        post: operations["unsubscribe_api_v1_mail_unsubscribe__token__post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -475,6 +580,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sites/{site}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Site Stats
+         * @description Utilisation of the site's resources over [start, end): overall, per resource (most used
+         *     first) and per local day, with how many bookings run now. Who booked is not shown.
+         */
+        get: operations["get_site_stats_api_v1_sites__site__stats_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sites/{site}/webhooks": {
         parameters: {
             query?: never;
@@ -658,6 +784,42 @@ export interface paths {
         patch: operations["update_me_api_v1_users_me_patch"];
         trace?: never;
     };
+    "/users/me/calendar-feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create or rotate the caller's calendar feed URL (shown once) */
+        post: operations["rotate_feed_api_v1_users_me_calendar_feed_post"];
+        /** Revoke the caller's calendar feed URL */
+        delete: operations["revoke_feed_api_v1_users_me_calendar_feed_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/notification-preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Which e-mails the caller receives */
+        get: operations["get_preferences_api_v1_users_me_notification_preferences_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Choose which e-mails the caller receives */
+        patch: operations["update_preferences_api_v1_users_me_notification_preferences_patch"];
+        trace?: never;
+    };
     "/users/me/ssh-keys": {
         parameters: {
             query?: never;
@@ -783,6 +945,22 @@ export interface components {
             /** Start */
             start: string;
         };
+        /** CalendarFeedCreated */
+        CalendarFeedCreated: {
+            /** Created At */
+            created_at: string;
+            /** Token */
+            token: string;
+            /** Url */
+            url: string;
+        };
+        /** CalendarFeedState */
+        CalendarFeedState: {
+            /** Active */
+            active: boolean;
+            /** Created At */
+            created_at: string | null;
+        };
         /**
          * ClientConfig
          * @description What a client needs to sign in before it holds any token.
@@ -791,6 +969,34 @@ export interface components {
             /** Api Version */
             api_version: string;
             oidc: components["schemas"]["OidcConfig"];
+        };
+        /** DayLoad */
+        DayLoad: {
+            /**
+             * Booked Seconds
+             * @description Resource-seconds held that day, all resources.
+             */
+            booked_seconds: number;
+            /**
+             * Date
+             * Format: date
+             * @description The local day (in the requested time zone).
+             */
+            date: string;
+            /** End */
+            end: string;
+            /**
+             * Reservations
+             * @description Bookings holding a resource that day.
+             */
+            reservations: number;
+            /** Start */
+            start: string;
+            /**
+             * Utilisation
+             * @description booked_seconds / (resources x day length), 0..1.
+             */
+            utilisation: number;
         };
         /** DeliveryRead */
         DeliveryRead: {
@@ -853,6 +1059,41 @@ export interface components {
             /** Items */
             items: components["schemas"]["ResourceRead"][];
         };
+        /**
+         * MailKind
+         * @enum {string}
+         */
+        MailKind: "booking_confirmed" | "booking_awaiting_approval" | "booking_approved" | "booking_rejected" | "booking_changed" | "booking_cancelled" | "provisioning_ready" | "provisioning_failed" | "reminder_start" | "reminder_end" | "approval_requested";
+        /** MailOut */
+        MailOut: {
+            /** Attempts */
+            attempts: number;
+            /** Created At */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Last Error */
+            last_error: string | null;
+            /** Next Attempt At */
+            next_attempt_at: string;
+            /** Sent At */
+            sent_at: string | null;
+            status: components["schemas"]["MailStatus"];
+            /** To Address */
+            to_address: string;
+            /** User Id */
+            user_id: string;
+        };
+        /**
+         * MailStatus
+         * @enum {string}
+         */
+        MailStatus: "pending" | "sent" | "failed";
         /** MarkedRead */
         MarkedRead: {
             /** Updated */
@@ -978,6 +1219,12 @@ export interface components {
             items: components["schemas"]["DeliveryRead"][];
             meta: components["schemas"]["PageMeta"];
         };
+        /** Page[MailOut] */
+        Page_MailOut_: {
+            /** Items */
+            items: components["schemas"]["MailOut"][];
+            meta: components["schemas"]["PageMeta"];
+        };
         /** Page[MemberOut] */
         Page_MemberOut_: {
             /** Items */
@@ -1046,6 +1293,42 @@ export interface components {
         PingAccepted: {
             /** Event Id */
             event_id: string;
+        };
+        /** PreferencesOut */
+        PreferencesOut: {
+            calendar_feed: components["schemas"]["CalendarFeedState"];
+            /**
+             * Kinds
+             * @description Every kind of mail and whether it is sent
+             */
+            kinds: {
+                [key: string]: boolean;
+            };
+            /**
+             * Locale
+             * @description Language of the mails; null: English
+             */
+            locale: ("en" | "it") | null;
+            /** Reminder End Minutes */
+            reminder_end_minutes: number;
+            /** Reminder Start Minutes */
+            reminder_start_minutes: number;
+        };
+        /** PreferencesUpdate */
+        PreferencesUpdate: {
+            /**
+             * Kinds
+             * @description Only the kinds to change; the others keep their setting
+             */
+            kinds?: {
+                [key: string]: boolean;
+            } | null;
+            /** Locale */
+            locale?: ("en" | "it") | null;
+            /** Reminder End Minutes */
+            reminder_end_minutes?: number | null;
+            /** Reminder Start Minutes */
+            reminder_start_minutes?: number | null;
         };
         /**
          * Problem
@@ -1621,6 +1904,26 @@ export interface components {
             /** Type Id */
             type_id?: string | null;
         };
+        /** ResourceUsage */
+        ResourceUsage: {
+            /**
+             * Booked Seconds
+             * @description Seconds held by bookings within the window.
+             */
+            booked_seconds: number;
+            /** Name */
+            name: string;
+            /**
+             * Resource Id
+             * Format: uuid
+             */
+            resource_id: string;
+            /**
+             * Utilisation
+             * @description booked_seconds / window length, 0..1.
+             */
+            utilisation: number;
+        };
         /** RotateSecret */
         RotateSecret: {
             /**
@@ -1700,6 +2003,50 @@ export interface components {
          */
         SiteRole: "site-admin" | "member";
         /**
+         * SiteStats
+         * @description How much of a site's capacity bookings hold over a window, overall, per resource and
+         *     per local day. A booking holds its resource and everything inside it, widened by the type's
+         *     lead time and teardown grace (the reservation slots); pending bookings count, cancelled and
+         *     rejected ones do not.
+         */
+        SiteStats: {
+            /**
+             * Active Now
+             * @description Bookings of the site running now.
+             */
+            active_now: number;
+            /** Booked Seconds */
+            booked_seconds: number;
+            /**
+             * Busy Now
+             * @description Resources held by a booking now.
+             */
+            busy_now: number;
+            /** Days */
+            days: components["schemas"]["DayLoad"][];
+            /** End */
+            end: string;
+            /**
+             * Per Resource
+             * @description Most used first.
+             */
+            per_resource: components["schemas"]["ResourceUsage"][];
+            /**
+             * Resources
+             * @description Resources of the site (the capacity).
+             */
+            resources: number;
+            /** Start */
+            start: string;
+            /** Timezone */
+            timezone: string;
+            /**
+             * Utilisation
+             * @description booked_seconds / (resources x window), 0..1.
+             */
+            utilisation: number;
+        };
+        /**
          * SiteUpdate
          * @description Partial update: absent fields stay as they are; ``null`` is not a value for any.
          */
@@ -1755,6 +2102,12 @@ export interface components {
         UnreadCount: {
             /** Unread */
             unread: number;
+        };
+        /** Unsubscribed */
+        Unsubscribed: {
+            /** Enabled */
+            enabled: boolean;
+            kind: components["schemas"]["MailKind"];
         };
         /** UserSummary */
         UserSummary: {
@@ -1950,12 +2303,18 @@ export type AncestorRef = components['schemas']['AncestorRef'];
 export type AttemptRead = components['schemas']['AttemptRead'];
 export type AuditEntryOut = components['schemas']['AuditEntryOut'];
 export type BusyPeriod = components['schemas']['BusyPeriod'];
+export type CalendarFeedCreated = components['schemas']['CalendarFeedCreated'];
+export type CalendarFeedState = components['schemas']['CalendarFeedState'];
 export type ClientConfig = components['schemas']['ClientConfig'];
+export type DayLoad = components['schemas']['DayLoad'];
 export type DeliveryRead = components['schemas']['DeliveryRead'];
 export type DeliveryStatus = components['schemas']['DeliveryStatus'];
 export type EventType = components['schemas']['EventType'];
 export type FieldError = components['schemas']['FieldError'];
 export type ImportResult = components['schemas']['ImportResult'];
+export type MailKind = components['schemas']['MailKind'];
+export type MailOut = components['schemas']['MailOut'];
+export type MailStatus = components['schemas']['MailStatus'];
 export type MarkedRead = components['schemas']['MarkedRead'];
 export type MeOut = components['schemas']['MeOut'];
 export type MemberAdd = components['schemas']['MemberAdd'];
@@ -1968,6 +2327,7 @@ export type PageMeta = components['schemas']['PageMeta'];
 export type PageAttemptRead = components['schemas']['Page_AttemptRead_'];
 export type PageAuditEntryOut = components['schemas']['Page_AuditEntryOut_'];
 export type PageDeliveryRead = components['schemas']['Page_DeliveryRead_'];
+export type PageMailOut = components['schemas']['Page_MailOut_'];
 export type PageMemberOut = components['schemas']['Page_MemberOut_'];
 export type PageNotificationOut = components['schemas']['Page_NotificationOut_'];
 export type PageReservationRead = components['schemas']['Page_ReservationRead_'];
@@ -1978,6 +2338,8 @@ export type PageSiteOut = components['schemas']['Page_SiteOut_'];
 export type PageWebhookRead = components['schemas']['Page_WebhookRead_'];
 export type Period = components['schemas']['Period'];
 export type PingAccepted = components['schemas']['PingAccepted'];
+export type PreferencesOut = components['schemas']['PreferencesOut'];
+export type PreferencesUpdate = components['schemas']['PreferencesUpdate'];
 export type Problem = components['schemas']['Problem'];
 export type ProfileUpdate = components['schemas']['ProfileUpdate'];
 export type Provisioning = components['schemas']['Provisioning'];
@@ -2007,18 +2369,21 @@ export type ResourceTypeRead = components['schemas']['ResourceTypeRead'];
 export type ResourceTypeRef = components['schemas']['ResourceTypeRef'];
 export type ResourceTypeUpdate = components['schemas']['ResourceTypeUpdate'];
 export type ResourceUpdate = components['schemas']['ResourceUpdate'];
+export type ResourceUsage = components['schemas']['ResourceUsage'];
 export type RotateSecret = components['schemas']['RotateSecret'];
 export type SecretInfo = components['schemas']['SecretInfo'];
 export type SiteCreate = components['schemas']['SiteCreate'];
 export type SiteOut = components['schemas']['SiteOut'];
 export type SiteRef = components['schemas']['SiteRef'];
 export type SiteRole = components['schemas']['SiteRole'];
+export type SiteStats = components['schemas']['SiteStats'];
 export type SiteUpdate = components['schemas']['SiteUpdate'];
 export type SiteVisibility = components['schemas']['SiteVisibility'];
 export type SshKeyCreate = components['schemas']['SshKeyCreate'];
 export type SshKeyOut = components['schemas']['SshKeyOut'];
 export type SshKeyUpdate = components['schemas']['SshKeyUpdate'];
 export type UnreadCount = components['schemas']['UnreadCount'];
+export type Unsubscribed = components['schemas']['Unsubscribed'];
 export type UserSummary = components['schemas']['UserSummary'];
 export type WebhookCreate = components['schemas']['WebhookCreate'];
 export type WebhookRead = components['schemas']['WebhookRead'];
@@ -2028,6 +2393,146 @@ export type WebhookUpdate = components['schemas']['WebhookUpdate'];
 export type WebhookWithSecret = components['schemas']['WebhookWithSecret'];
 export type $defs = Record<string, never>;
 export interface operations {
+    list_mails_api_v1_admin_mails_get: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["MailStatus"] | null;
+                /** @description 1-based page number */
+                page?: number;
+                /** @description Items per page */
+                size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MailOut_"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retry_mail_api_v1_admin_mails__mail_id__retry_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                mail_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailOut"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_audit_api_v1_audit_get: {
         parameters: {
             query?: {
@@ -2108,6 +2613,186 @@ export interface operations {
             };
         };
     };
+    own_feed_api_v1_calendar__token__ics_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                "if-none-match"?: string | null;
+            };
+            path: {
+                /** @description The secret */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description iCal */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resource_feed_api_v1_calendar__token__resources__resource_id__ics_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                "if-none-match"?: string | null;
+            };
+            path: {
+                /** @description The secret */
+                token: string;
+                resource_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description iCal */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    site_feed_api_v1_calendar__token__sites__site__ics_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                "if-none-match"?: string | null;
+            };
+            path: {
+                /** @description The secret */
+                token: string;
+                /** @description Site id or slug */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description iCal */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     client_config_api_v1_config_get: {
         parameters: {
             query?: never;
@@ -2124,6 +2809,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ClientConfig"];
+                };
+            };
+        };
+    };
+    unsubscribe_api_v1_mail_unsubscribe__token__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unsubscribed"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5383,6 +6108,82 @@ export interface operations {
             };
         };
     };
+    get_site_stats_api_v1_sites__site__stats_get: {
+        parameters: {
+            query: {
+                /** @description Window start (inclusive) */
+                start: string;
+                /** @description Window end (exclusive), at most 366 days on */
+                end: string;
+                /** @description IANA time zone the days are cut in */
+                tz?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Site id or slug */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteStats"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_webhooks_api_v1_sites__site__webhooks_get: {
         parameters: {
             query?: {
@@ -6417,6 +7218,245 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MeOut"];
+                };
+            };
+            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of a media type this operation reads */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotate_feed_api_v1_users_me_calendar_feed_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarFeedCreated"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revoke_feed_api_v1_users_me_calendar_feed_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_preferences_api_v1_users_me_notification_preferences_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreferencesOut"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_preferences_api_v1_users_me_notification_preferences_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreferencesUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreferencesOut"];
                 };
             };
             /** @description The body could not be read (not UTF-8 or not a document of its media type) */
