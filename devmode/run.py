@@ -1,10 +1,12 @@
 """Dev mode: the whole platform on this machine, no Docker (``make dev``).
 
 Starts, in order: the database (``DATABASE_URL`` or an embedded PostgreSQL in the data
-directory), migrations, the test realm (dev/test identity provider), the backend (serving the
-built frontend), the event processor (RabbitMQ when ``AMQP_URL`` is set, else its in-process
-transport), the simulated switch, demo data seeded through the API, the switch-port example,
-and the server-provisioning example with one emulated host (``devmode/servers.py``).
+directory), migrations, the test realm (dev/test identity provider), a mail sink (SMTP server
+and a page of the mails it caught, ``devmode/mail_sink.py``), the backend (serving the built
+frontend, sending its mails to the sink), the event processor (RabbitMQ when ``AMQP_URL`` is
+set, else its in-process transport), the simulated switch, demo data seeded through the API,
+the switch-port example, and the server-provisioning example with one emulated host
+(``devmode/servers.py``).
 Ctrl-C or SIGTERM stops everything; the next run reuses the data directory.
 
     uv run python devmode/run.py [--data-dir .dev-data] [--api-port 8000] ...
@@ -116,6 +118,8 @@ class Ports:
     processor: int
     webhook: int
     switch_ssh: int
+    smtp: int
+    mail_web: int
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -134,6 +138,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--processor-port", type=int, default=9100)
     parser.add_argument("--webhook-port", type=int, default=8090)
     parser.add_argument("--switch-ssh-port", type=int, default=2222)
+    parser.add_argument("--smtp-port", type=int, default=1025, help="the dev mail sink's SMTP")
+    parser.add_argument(
+        "--mail-port", type=int, default=8025, help="the page of the mails the sink caught"
+    )
     parser.add_argument(
         "--receiver-host",
         help="address of the example webhook receivers, the only one the processor may reach "
@@ -168,6 +176,8 @@ class DevStack:
             processor=args.processor_port,
             webhook=args.webhook_port,
             switch_ssh=args.switch_ssh_port,
+            smtp=args.smtp_port,
+            mail_web=args.mail_port,
         )
         self.data_dir: Path = args.data_dir.resolve()
         self.supervisor = Supervisor(self.data_dir / "logs")
@@ -178,6 +188,7 @@ class DevStack:
         self.issuer = f"{self.idp_url}/realms/reservations"
         self.receiver_host = receiver_host(self.host, args.receiver_host)
         self.webhook_url = f"http://{self.receiver_host}:{self.ports.webhook}"
+        self.mail_url = f"http://{self.host}:{self.ports.mail_web}"
         self.warnings: list[str] = []
         self.servers = ServerLab(
             supervisor=self.supervisor, data_dir=self.data_dir, host=self.host,
@@ -207,6 +218,14 @@ class DevStack:
             RESERVATION_BE_PORT=str(self.ports.api),
             RESERVATION_BE_WORKERS_ENABLED="true",
             RESERVATION_BE_METRICS_ENABLED="true",
+            # Every mail goes to the dev sink (devmode/mail_sink.py), shown on its page.
+            RESERVATION_BE_SMTP_HOST=self.host,
+            RESERVATION_BE_SMTP_PORT=str(self.ports.smtp),
+            RESERVATION_BE_MAIL_FROM="Reservations (dev) <reservations@localhost>",
+            RESERVATION_BE_MAIL_PUBLIC_URL=self.api_url,
+            RESERVATION_BE_MAIL_POLL_INTERVAL="2s",
+            RESERVATION_BE_MAIL_REMINDER_INTERVAL="5s",
+            RESERVATION_BE_MAIL_RETRY_BASE="5s",
         )
         if self.amqp_url:
             env["RESERVATION_BE_AMQP_URL"] = self.amqp_url
@@ -288,12 +307,15 @@ class DevStack:
                 "--processor-port": (self.host, self.ports.processor),
                 "--webhook-port": (self.receiver_host, self.ports.webhook),
                 "--switch-ssh-port": (self.host, self.ports.switch_ssh),
+                "--smtp-port": (self.host, self.ports.smtp),
+                "--mail-port": (self.host, self.ports.mail_web),
             }
         )
 
         # Independent processes start together; each is awaited only where it is needed.
         idp = self.launch_idp()
         simulator = self.launch_simulator()
+        mail_sink = self.launch_mail_sink()
         self.servers.start_peers()
         frontend = FrontendBuild(REPO, self.supervisor, build=not self.args.no_frontend_build)
         if frontend.steps:
@@ -342,6 +364,7 @@ class DevStack:
         )
         self.wait_http(backend, f"{self.api_url}/readyz")
         self.wait_http(processor, f"http://{self.host}:{self.ports.processor}/healthz")
+        self.wait_http(mail_sink, f"{self.mail_url}/healthz")
         wait_for_tcp(
             self.host,
             self.ports.switch_ssh,
@@ -416,6 +439,14 @@ class DevStack:
         ]
         return self.launch("switch-simulator", self.python(*argv), self.base_env())
 
+    def launch_mail_sink(self) -> Child:
+        argv = [
+            str(REPO / "devmode" / "mail_sink.py"),
+            *("--host", self.host, "--smtp-port", str(self.ports.smtp)),
+            *("--web-port", str(self.ports.mail_web)),
+        ]
+        return self.launch("mail-sink", self.python(*argv), self.base_env())
+
     def launch_webhook(self, secret: str) -> Child:
         return self.launch(
             "switch-port-webhook",
@@ -441,6 +472,7 @@ class DevStack:
             "issuer": self.issuer,
             "ports": self.ports.__dict__,
             "webhook_url": self.webhook_url,
+            "mail_url": self.mail_url,
             "subscription_id": demo.subscription_id,
             "children": {c.name: c.process.pid for c in self.supervisor.children},
             "database_server_pid": self.database.server_pid if self.database else None,
@@ -469,6 +501,8 @@ class DevStack:
         print(f"  Events            {transport}")
         print(f"  Switch-port hook  {self.webhook_url}/webhook  (simulated switch {SWITCH})")
         print(f"  Server hook       {self.servers.describe()}")
+        print(f"  Mails             {self.mail_url}/  (dev SMTP sink on port {self.ports.smtp}:")
+        print("                    every mail the platform sends, with its invitation)")
         print(f"  Logs              {self.supervisor.log_dir}")
         print("  Demo logins (dev only):")
         for username, password, role in DEMO_LOGINS:

@@ -106,7 +106,7 @@ class Launch:
 def launch(data_dir: Path, ports: list[int], extra_env: dict[str, str] | None = None) -> Launch:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "AMQP_URL"}}
     env.update(extra_env or {})
-    api, idp, processor, webhook, ssh = ports
+    api, idp, processor, webhook, ssh, smtp, mail = ports
     process = subprocess.Popen(
         [
             sys.executable,
@@ -124,6 +124,10 @@ def launch(data_dir: Path, ports: list[int], extra_env: dict[str, str] | None = 
             str(webhook),
             "--switch-ssh-port",
             str(ssh),
+            "--smtp-port",
+            str(smtp),
+            "--mail-port",
+            str(mail),
         ],
         cwd=data_dir.parent,
         env=env,
@@ -158,7 +162,7 @@ def data_dir() -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def ports() -> list[int]:
-    return free_ports(5)
+    return free_ports(7)
 
 
 @pytest.fixture(scope="module")
@@ -320,7 +324,7 @@ def test_launcher_prints_the_url_and_the_demo_logins(first_run: Launch) -> None:
 def test_a_second_launcher_on_the_same_directory_is_refused(
     first_run: Launch, data_dir: Path, ports: list[int]
 ) -> None:
-    intruder = launch(data_dir, free_ports(5))
+    intruder = launch(data_dir, free_ports(7))
     try:
         assert intruder.process.wait(timeout=60) == 1
     finally:
@@ -360,6 +364,26 @@ def test_member_logs_in_through_the_test_realm_and_books_a_server(first_run: Lau
             },
         )
         assert clash.status_code == 409, clash.text
+
+
+def test_the_booking_confirmation_and_its_invitation_show_on_the_mail_page(
+    first_run: Launch,
+) -> None:
+    assert BOOKING, "runs after the booking test"
+    mail_url = first_run.state["mail_url"]
+    assert f"{mail_url}/" in first_run.text  # the banner links the page
+    deadline = time.monotonic() + 60
+    found: list[dict[str, Any]] = []
+    while not found and time.monotonic() < deadline:
+        mails = httpx.get(f"{mail_url}/api/mails", timeout=5).json()
+        found = [m for m in mails if m["subject"] == "Booking confirmed: dev-mode check"]
+        if not found:
+            time.sleep(0.5)
+    assert found, "no confirmation mail reached the dev sink"
+    assert found[0]["to"] == ["alice@example.com"]
+    assert found[0]["invitation"] == "REQUEST"
+    page = httpx.get(f"{mail_url}/mails/{found[0]['id']}", timeout=5)
+    assert f"UID:reservation-{BOOKING['id']}@localhost" in page.text
 
 
 async def test_switch_port_booking_is_put_on_its_vlan_and_reported_ready(

@@ -5,15 +5,19 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import smtplib
 import socket
 import subprocess
 import sys
+from email.message import EmailMessage
 from pathlib import Path
 from types import ModuleType
 
+import httpx
 import pytest
 from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
+from reservation_be.mail.settings import MailSettings
 from reservation_be.settings import Settings as BackendSettings
 from reservation_be.workers.settings import WorkerSettings
 from reservation_event_processor.settings import Settings as ProcessorSettings
@@ -34,7 +38,7 @@ def load(name: str) -> ModuleType:
     return module
 
 
-PORT_OPTIONS = ["api", "processor", "webhook", "switch-ssh"]
+PORT_OPTIONS = ["api", "processor", "webhook", "switch-ssh", "smtp", "mail"]
 receivers = load("receivers")
 database = load("database")
 
@@ -95,7 +99,7 @@ def test_a_taken_port_is_named_before_anything_starts(tmp_path: Path) -> None:
                 str(port),
                 *(
                     f"--{name}-port={p}"
-                    for name, p in zip(PORT_OPTIONS, free_ports(4), strict=True)
+                    for name, p in zip(PORT_OPTIONS, free_ports(len(PORT_OPTIONS)), strict=True)
                 ),
             ],
             capture_output=True,
@@ -148,7 +152,7 @@ def test_the_launcher_sets_only_environment_names_the_services_read(tmp_path: Pa
     )
     names: dict[str, list[str]] = json.loads(finished.stdout)
     accepted = {
-        "backend": accepted_env_names(BackendSettings, WorkerSettings),
+        "backend": accepted_env_names(BackendSettings, WorkerSettings, MailSettings),
         "processor": accepted_env_names(ProcessorSettings),
         "switch-port": accepted_env_names(SwitchPortSettings),
     }
@@ -217,3 +221,42 @@ def test_idp_keycloak_runs_real_keycloak_with_the_tests_files(tmp_path: Path, ho
     # The same dev defaults the backend and the examples use when nothing else is set.
     assert env["KEYCLOAK_CLIENT_SECRET_RESERVATION_API"] == "dev-secret-reservation-api"
     assert env["KEYCLOAK_FRONTEND_URL"] == "http://127.0.0.1:8000"
+
+
+def test_the_mail_sink_shows_what_it_caught_with_its_invitation() -> None:
+    mail_sink = load("mail_sink")
+    smtp_port, web_port = free_ports(2)
+    sink, web = mail_sink.serve("127.0.0.1", smtp_port, web_port)
+    try:
+        message = EmailMessage()
+        message["Subject"] = "Booking confirmed: <dev> check"
+        message["From"] = "Reservations <reservations@localhost>"
+        message["To"] = "bob@example.com"
+        message["X-Reservation-Mail-Kind"] = "booking_confirmed"
+        message.set_content("Your booking of server-01 is confirmed.")
+        message.add_alternative("<p>Your booking</p><script>alert(1)</script>", subtype="html")
+        message.add_alternative(
+            b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n",
+            maintype="text", subtype="calendar", params={"method": "REQUEST"},
+        )  # fmt: skip
+        with smtplib.SMTP("127.0.0.1", smtp_port, timeout=10) as client:
+            client.send_message(message)
+        base = f"http://127.0.0.1:{web_port}"
+        [listed] = httpx.get(f"{base}/api/mails", timeout=5).json()
+        assert listed["subject"] == "Booking confirmed: <dev> check"
+        assert listed["to"] == ["bob@example.com"]
+        assert listed["kind"] == "booking_confirmed" and listed["invitation"] == "REQUEST"
+        index = httpx.get(f"{base}/", timeout=5)
+        assert "Booking confirmed: &lt;dev&gt; check" in index.text  # escaped
+        page = httpx.get(f"{base}/mails/0", timeout=5)
+        assert "METHOD:REQUEST" in page.text
+        assert "<script>" not in page.text  # the mail's HTML only inside a sandboxed srcdoc
+        assert "<iframe sandbox" in page.text
+        assert "script-src" not in page.headers["content-security-policy"]
+        raw = httpx.get(f"{base}/mails/0.eml", timeout=5)
+        assert raw.headers["content-type"] == "message/rfc822"
+        assert httpx.get(f"{base}/mails/7", timeout=5).status_code == 404
+    finally:
+        web.shutdown()
+        web.server_close()
+        sink.stop()
