@@ -21,9 +21,21 @@ __all__ = ["SushyRedfishDriver"]
 class SushyRedfishDriver:
     """Redfish over HTTP(S) with sushy: power, one-time boot device, virtual media."""
 
-    def __init__(self, *, timeout_seconds: float = 30.0, power_wait_seconds: float = 120.0) -> None:
+    def __init__(
+        self,
+        *,
+        timeout_seconds: float = 30.0,
+        power_wait_seconds: float = 120.0,
+        poll_seconds: float = 0.5,
+        reask_seconds: float = 15.0,
+    ) -> None:
         self._timeout = timeout_seconds
         self._power_wait = power_wait_seconds
+        self._poll = poll_seconds
+        # A power-off still not applied after this long is asked for again. Asking at every
+        # poll restarts a BMC's pending power change each time (the emulator's fake driver
+        # then takes up to minutes, past power_wait_seconds).
+        self._reask = reask_seconds
 
     def _connect(self, host: HostConfig) -> tuple[sushy.Sushy, object]:
         try:
@@ -106,18 +118,25 @@ class SushyRedfishDriver:
             raise BmcError(f"BMC {host.bmc_url}: {_short(error)}") from error
 
     def _wait_power(self, system: object, state: object) -> None:
-        deadline = time.monotonic() + self._power_wait
+        began = asked = time.monotonic()
+        deadline = began + self._power_wait
         while True:
             system.refresh()  # type: ignore[attr-defined]
             if system.power_state == state:  # type: ignore[attr-defined]
                 return
-            if state == sushy.PowerState.OFF and system.power_state == sushy.PowerState.ON:  # type: ignore[attr-defined]
-                # A power-on asked for before (by a round that was interrupted) took effect
-                # after our power-off: ask again.
+            now = time.monotonic()
+            if (
+                state == sushy.PowerState.OFF
+                and system.power_state == sushy.PowerState.ON  # type: ignore[attr-defined]
+                and now - asked >= self._reask
+            ):
+                # Still on: our power-off was lost, or a power-on asked for before (by a round
+                # that was interrupted) took effect after it. Ask again.
                 system.reset_system(sushy.ResetType.FORCE_OFF)  # type: ignore[attr-defined]
-            if time.monotonic() >= deadline:
+                asked = now
+            if now >= deadline:
                 raise BmcError(f"the host did not reach power state {state} in time")
-            time.sleep(0.5)
+            time.sleep(self._poll)
 
 
 def _short(error: BaseException) -> str:
