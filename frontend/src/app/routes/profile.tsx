@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { PageHeader } from '@/components/ui/page-header';
+import { NotificationSettings } from '@/features/notification-settings/components/notification-settings';
 import { ProfileView } from '@/features/profile/components/profile-view';
 
 export default function ProfileRoute() {
@@ -8,6 +9,7 @@ export default function ProfileRoute() {
     <>
       <PageHeader title={t('profile.title')} />
       <ProfileView />
+      <NotificationSettings />
     </>
   );
 }
