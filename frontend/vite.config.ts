@@ -36,6 +36,8 @@ export default defineConfig({
         codeSplitting: {
           groups: [
             { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/, priority: 20 },
+            // The chart library is only for the dashboard: a chunk of its own, loaded with it.
+            { name: 'charts', test: /node_modules[\\/](chart\.js|@kurkle)[\\/]/, priority: 30 },
             { name: 'vendor', test: /node_modules[\\/]/, priority: 10 },
           ],
         },

@@ -83,6 +83,10 @@ export const scenarios = [
         .getByRole('link')
         .allInnerTexts();
       assert.ok(pages.length >= 4, `menu has ${pages.length} entries`);
+      // The dashboard draws the server's figures: the load of the coming days as a bar chart
+      // (demo bookings fall in it) with a summary screen readers read.
+      await admin.page.getByTestId('utilisation-summary').waitFor();
+      await admin.page.getByRole('img', { name: /\d+(\.\d)? hr/ }).waitFor();
       for (const theme of ['light', 'dark']) {
         await setTheme(admin.page, theme);
         for (const label of pages) {

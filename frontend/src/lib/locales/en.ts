@@ -394,6 +394,13 @@ export const en = {
     noFailing: 'All webhooks are healthy.',
     myNext: 'My next bookings',
     hoursBooked: '{{hours}} h booked',
+    ofCapacity: 'of the site’s capacity held by bookings',
+    activeNow_one: '{{count}} booking running now',
+    activeNow_other: '{{count}} bookings running now',
+    noBookingsYet: 'No bookings in the last 30 days.',
+    noneMine: 'You have no upcoming bookings.',
+    percentOfTime: '% of the time booked',
+    hoursHeld: 'Resource-hours booked',
   },
   mailSettings: {
     title: 'E-mail and calendar',

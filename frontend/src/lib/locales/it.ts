@@ -396,6 +396,13 @@ export const it: Messages = {
     noFailing: 'Tutti i webhook funzionano.',
     myNext: 'Le mie prossime prenotazioni',
     hoursBooked: '{{hours}} h prenotate',
+    ofCapacity: 'della capacità del sito occupata da prenotazioni',
+    activeNow_one: '{{count}} prenotazione in corso',
+    activeNow_other: '{{count}} prenotazioni in corso',
+    noBookingsYet: 'Nessuna prenotazione negli ultimi 30 giorni.',
+    noneMine: 'Non hai prenotazioni in arrivo.',
+    percentOfTime: '% del tempo prenotato',
+    hoursHeld: 'Ore-risorsa prenotate',
   },
   mailSettings: {
     title: 'E-mail e calendario',
