@@ -121,3 +121,32 @@ async def test_busy_shows_holds_from_above_and_below(client, auth, lab):
                 url, params={"start": extreme, "end": window["end"]}, headers=bob
             )
             assert response.status_code == 422, response.text
+
+
+async def test_embed_resource_adds_each_rows_resource_in_one_statement(client, auth, lab, engine):
+    from tests.workers.test_batch import statements
+
+    bob = await auth("bob")
+    for n, resource in enumerate((lab.server1, lab.server2, lab.rack)):
+        await book(client, bob, resource, hours_from_now(n * 2), hours_from_now(n * 2 + 1))
+    plain = await client.get("/api/v1/reservations", params={"mine": True}, headers=bob)
+    assert all(item["resource"] is None for item in plain.json()["items"])
+
+    with statements(engine) as seen:
+        response = await client.get(
+            "/api/v1/reservations", params={"mine": True, "embed": "resource"}, headers=bob
+        )
+    assert response.status_code == 200, response.text
+    items = response.json()["items"]
+    assert [i["resource"]["name"] for i in items] == ["server-1", "server-2", "rack-a"]
+    assert {i["resource"]["type_name"] for i in items} == {lab.rtype.name}
+    assert all(i["resource"]["id"] == i["resource_id"] for i in items)
+    assert sum("FROM resources" in s for s in seen) == 1  # the whole page, not one per row
+
+
+async def test_an_unknown_embed_is_refused(client, auth, lab):
+    response = await client.get(
+        "/api/v1/reservations", params={"embed": "owner"}, headers=await auth("bob")
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")

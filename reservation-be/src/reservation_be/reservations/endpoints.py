@@ -17,8 +17,11 @@ from reservation_be.models.reservation import ReservationStatus
 from reservation_be.reservations import booking, rules, service
 from reservation_be.reservations.schemas import (
     BookingTime,
+    EmbeddedResource,
     ReasonBody,
     ReservationCreate,
+    ReservationEmbed,
+    ReservationListItem,
     ReservationRead,
     ReservationSort,
     ReservationUpdate,
@@ -72,7 +75,7 @@ async def create_reservation(
 
 @router.get(
     "/reservations",
-    response_model=Page[ReservationRead],
+    response_model=Page[ReservationListItem],
     responses=problem_responses(401, 403, 404, 422),
 )
 async def list_reservations(
@@ -92,7 +95,11 @@ async def list_reservations(
     ] = None,
     end: BookingTime | None = None,
     sort: ReservationSort = ReservationSort.START,
-) -> Page[ReservationRead]:
+    embed: Annotated[
+        list[ReservationEmbed] | None,
+        Query(description="Related data to include in each item (resource: name, type, color)"),
+    ] = None,
+) -> Page[ReservationListItem]:
     items, total = await service.list_reservations(
         session,
         actor,
@@ -107,7 +114,17 @@ async def list_reservations(
         end=end,
         sort=sort,
     )
-    return Page[ReservationRead].build([service.to_read(r) for r in items], total, pagination)
+    resources: dict[uuid.UUID, EmbeddedResource] = {}
+    if embed and ReservationEmbed.RESOURCE in embed:
+        # One query for the whole page instead of one request per row.
+        resources = await service.embedded_resources(session, {r.resource_id for r in items})
+    out = [
+        ReservationListItem(
+            **service.to_read(r).model_dump(), resource=resources.get(r.resource_id)
+        )
+        for r in items
+    ]
+    return Page[ReservationListItem].build(out, total, pagination)
 
 
 @router.get(

@@ -83,6 +83,27 @@ class ReservationRead(Schema):
     )
 
 
+class EmbeddedResource(Schema):
+    """What a list of reservations shows of each one's resource (``embed=resource``)."""
+
+    id: uuid.UUID
+    name: str
+    location: str
+    type_id: uuid.UUID
+    type_name: str
+    color: str
+
+
+class ReservationListItem(ReservationRead):
+    resource: EmbeddedResource | None = Field(
+        default=None, description="The reservation's resource, with embed=resource"
+    )
+
+
+class ReservationEmbed(StrEnum):
+    RESOURCE = "resource"
+
+
 class ReservationSort(StrEnum):
     START = "start"
     START_DESC = "-start"
