@@ -211,6 +211,152 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/reservation-groups/{group_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Group */
+        get: operations["get_group_api_v1_reservation_groups__group_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reservation-groups/{group_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel Group
+         * @description Cancel every reservation of the group (each emits reservation.cancelled).
+         */
+        post: operations["cancel_group_api_v1_reservation_groups__group_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reservation-groups/{group_id}/extend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Extend Group
+         * @description Move the end of every reservation of the group, all or none; requires ``If-Match``.
+         */
+        post: operations["extend_group_api_v1_reservation_groups__group_id__extend_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reservation-series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Series
+         * @description Book a recurring series: one ordinary reservation per occurrence of ``rrule``.
+         *
+         *     The rule is expanded in the site's time zone (the first occurrence's local time is every
+         *     occurrence's). ``all-or-nothing``: any conflicting occurrence refuses the whole series
+         *     (409 ``series-conflict`` listing each in ``conflicts``). ``skip-conflicts``: the free
+         *     occurrences are booked and the others listed in ``skipped``. 422 ``invalid-recurrence`` or
+         *     ``series-too-long`` names the part of the rule (``part``) that is wrong.
+         */
+        post: operations["create_series_api_v1_reservation_series_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reservation-series/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Series
+         * @description The occurrences a series would book and which are busy now; books nothing.
+         */
+        post: operations["preview_series_api_v1_reservation_series_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reservation-series/{series_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Series */
+        get: operations["get_series_api_v1_reservation_series__series_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Series
+         * @description Change this occurrence, this and the following ones, or all still to come; requires
+         *     ``If-Match`` with the series' ETag. Any conflict refuses the whole change (409).
+         */
+        patch: operations["update_series_api_v1_reservation_series__series_id__patch"];
+        trace?: never;
+    };
+    "/reservation-series/{series_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel Series
+         * @description Cancel this occurrence, this and the following ones, or the whole series; requires
+         *     ``If-Match`` with the series' ETag.
+         */
+        post: operations["cancel_series_api_v1_reservation_series__series_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/reservations": {
         parameters: {
             query?: never;
@@ -230,6 +376,31 @@ export interface paths {
          *     when you may see it. ``owner_id`` books on behalf of a site member (site admins).
          */
         post: operations["create_reservation_api_v1_reservations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reservations/find": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Find Resources
+         * @description The earliest period in the window where ``count`` resources of the type, matching the
+         *     attribute filters, are all free (with their subtrees, lead times and graces), and which.
+         *
+         *     With ``book``: books them in one transaction, all or none, as one reservation group
+         *     (201); when others take them first the search runs again (bounded), then 409
+         *     ``no-free-resources``. Without ``book``: 200, ``found`` false when no period fits.
+         */
+        post: operations["find_resources_api_v1_reservations_find_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -961,6 +1132,20 @@ export interface components {
             /** Created At */
             created_at: string | null;
         };
+        /** Candidate */
+        Candidate: {
+            /** Attributes */
+            attributes: {
+                [key: string]: unknown;
+            };
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+        };
         /**
          * ClientConfig
          * @description What a client needs to sign in before it holds any token.
@@ -970,6 +1155,11 @@ export interface components {
             api_version: string;
             oidc: components["schemas"]["OidcConfig"];
         };
+        /**
+         * ConflictMode
+         * @enum {string}
+         */
+        ConflictMode: "all-or-nothing" | "skip-conflicts";
         /** DayLoad */
         DayLoad: {
             /**
@@ -1039,10 +1229,34 @@ export interface components {
          */
         DeliveryStatus: "pending" | "succeeded" | "failed" | "cancelled";
         /**
+         * EmbeddedResource
+         * @description What a list of reservations shows of each one's resource (``embed=resource``).
+         */
+        EmbeddedResource: {
+            /** Color */
+            color: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Location */
+            location: string;
+            /** Name */
+            name: string;
+            /**
+             * Type Id
+             * Format: uuid
+             */
+            type_id: string;
+            /** Type Name */
+            type_name: string;
+        };
+        /**
          * EventType
          * @enum {string}
          */
-        EventType: "reservation.created" | "reservation.updated" | "reservation.approved" | "reservation.rejected" | "reservation.cancelled" | "reservation.starting" | "reservation.started" | "reservation.ending_soon" | "reservation.ended" | "reservation.provisioning_changed" | "resource.created" | "resource.updated" | "resource.deleted" | "resource.status_changed" | "webhook.ping";
+        EventType: "reservation.created" | "reservation.updated" | "reservation.approved" | "reservation.rejected" | "reservation.cancelled" | "reservation.starting" | "reservation.started" | "reservation.ending_soon" | "reservation.ended" | "reservation.provisioning_changed" | "resource.created" | "resource.updated" | "resource.deleted" | "resource.status_changed" | "webhook.ping" | "reservation.series.created" | "reservation.series.updated" | "reservation.series.cancelled";
         /** FieldError */
         FieldError: {
             /** Loc */
@@ -1051,6 +1265,158 @@ export interface components {
             msg: string;
             /** Type */
             type: string;
+        };
+        /**
+         * FindRequest
+         * @description N resources of a type, free together over one period: a fixed one (``start``, ``end``)
+         *     or the earliest of ``duration`` inside a window (``earliest_start``, ``latest_end``).
+         */
+        FindRequest: {
+            /**
+             * Alternatives
+             * @description Also list up to this many more free resources.
+             * @default 0
+             */
+            alternatives: number;
+            /**
+             * Attributes
+             * @example {
+             *       "gpu": "a100",
+             *       "memory_gb": {
+             *         "gte": 64
+             *       }
+             *     }
+             */
+            attributes?: {
+                [key: string]: boolean | number | string | components["schemas"]["NumberRange"];
+            };
+            /**
+             * Book
+             * @description Book the proposal as one group (201).
+             * @default false
+             */
+            book: boolean;
+            /**
+             * Count
+             * @description How many resources, all or none.
+             */
+            count: number;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Duration
+             * @description Window search: the length.
+             */
+            duration?: (string | number) | null;
+            /**
+             * Earliest Start
+             * @description Window search: not before (default now).
+             */
+            earliest_start?: string | null;
+            /**
+             * End
+             * @description Fixed period: its end.
+             */
+            end?: string | null;
+            /**
+             * Latest End
+             * @description Window search: not after (default the booking horizon).
+             */
+            latest_end?: string | null;
+            /** Owner Id */
+            owner_id?: string | null;
+            /**
+             * Parameters
+             * @description Free-form JSON: strings without NUL or unpaired surrogates, finite numbers within the range of a double, nested at most 32 levels.
+             */
+            parameters?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Site
+             * @description Site id or slug
+             */
+            site: string;
+            /**
+             * Start
+             * @description Fixed period: its start.
+             */
+            start?: string | null;
+            /**
+             * Title
+             * @description Required with book.
+             */
+            title?: string | null;
+            /**
+             * Type Id
+             * Format: uuid
+             */
+            type_id: string;
+        };
+        /** FindResult */
+        FindResult: {
+            /**
+             * Alternatives
+             * @description More resources free over the same period.
+             */
+            alternatives?: components["schemas"]["Candidate"][];
+            /** End */
+            end?: string | null;
+            /** Found */
+            found: boolean;
+            /** @description With book: what was booked. */
+            group?: components["schemas"]["GroupRead"] | null;
+            /**
+             * Resources
+             * @description The N proposed.
+             */
+            resources?: components["schemas"]["Candidate"][];
+            /** Start */
+            start?: string | null;
+        };
+        /** GroupCancel */
+        GroupCancel: {
+            /** Reason */
+            reason?: string | null;
+        };
+        /** GroupExtend */
+        GroupExtend: {
+            /**
+             * End
+             * Format: date-time
+             * @description The new end of every reservation of the group.
+             */
+            end: string;
+        };
+        /** GroupRead */
+        GroupRead: {
+            /** Created At */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Owner Id */
+            owner_id: string;
+            /** Reservations */
+            reservations: components["schemas"]["ReservationRead"][];
+            /**
+             * Site Id
+             * Format: uuid
+             */
+            site_id: string;
+            /** Title */
+            title: string;
+            /** Updated At */
+            updated_at: string;
+            /** Version */
+            version: number;
         };
         /** ImportResult */
         ImportResult: {
@@ -1168,6 +1534,21 @@ export interface components {
             /** Read At */
             read_at: string | null;
         };
+        /**
+         * NumberRange
+         * @description A numeric attribute within bounds (any of them); a resource whose attribute is not a
+         *     number does not match.
+         */
+        NumberRange: {
+            /** Gt */
+            gt?: number | null;
+            /** Gte */
+            gte?: number | null;
+            /** Lt */
+            lt?: number | null;
+            /** Lte */
+            lte?: number | null;
+        };
         /** OidcConfig */
         OidcConfig: {
             /** Audience */
@@ -1237,10 +1618,10 @@ export interface components {
             items: components["schemas"]["NotificationOut"][];
             meta: components["schemas"]["PageMeta"];
         };
-        /** Page[ReservationRead] */
-        Page_ReservationRead_: {
+        /** Page[ReservationListItem] */
+        Page_ReservationListItem_: {
             /** Items */
-            items: components["schemas"]["ReservationRead"][];
+            items: components["schemas"]["ReservationListItem"][];
             meta: components["schemas"]["PageMeta"];
         };
         /** Page[ResourceRead] */
@@ -1329,6 +1710,20 @@ export interface components {
             reminder_end_minutes?: number | null;
             /** Reminder Start Minutes */
             reminder_start_minutes?: number | null;
+        };
+        /** PreviewOccurrence */
+        PreviewOccurrence: {
+            /**
+             * Conflicting Reservation Id
+             * @description When you may read the site's reservations.
+             */
+            conflicting_reservation_id?: string | null;
+            /** End */
+            end: string;
+            /** Free */
+            free: boolean;
+            /** Start */
+            start: string;
         };
         /**
          * Problem
@@ -1521,6 +1916,11 @@ export interface components {
             /** Version */
             version: number;
         };
+        /**
+         * ReservationEmbed
+         * @enum {string}
+         */
+        ReservationEmbed: "resource";
         /** ReservationEventData */
         ReservationEventData: {
             /** Due At */
@@ -1536,6 +1936,62 @@ export interface components {
             resource: components["schemas"]["ResourceData"];
             site: components["schemas"]["SiteRef"];
         };
+        /** ReservationListItem */
+        ReservationListItem: {
+            /** Created At */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** Description */
+            description: string;
+            /** End */
+            end: string;
+            /**
+             * Group Id
+             * @description The group booked together (find and book), if any
+             */
+            group_id?: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Owner Id */
+            owner_id: string;
+            /** Parameters */
+            parameters: {
+                [key: string]: unknown;
+            };
+            provisioning: components["schemas"]["Provisioning"];
+            /** @description The reservation's resource, with embed=resource */
+            resource?: components["schemas"]["EmbeddedResource"] | null;
+            /**
+             * Resource Id
+             * Format: uuid
+             */
+            resource_id: string;
+            /**
+             * Series Id
+             * @description The recurring series, if any
+             */
+            series_id?: string | null;
+            /**
+             * Site Id
+             * Format: uuid
+             */
+            site_id: string;
+            /** Start */
+            start: string;
+            status: components["schemas"]["ReservationStatus"];
+            /** Status Reason */
+            status_reason: string | null;
+            /** Title */
+            title: string;
+            /** Updated At */
+            updated_at: string;
+            /** Version */
+            version: number;
+        };
         /** ReservationRead */
         ReservationRead: {
             /** Created At */
@@ -1546,6 +2002,11 @@ export interface components {
             description: string;
             /** End */
             end: string;
+            /**
+             * Group Id
+             * @description The group booked together (find and book), if any
+             */
+            group_id?: string | null;
             /**
              * Id
              * Format: uuid
@@ -1563,6 +2024,11 @@ export interface components {
              * Format: uuid
              */
             resource_id: string;
+            /**
+             * Series Id
+             * @description The recurring series, if any
+             */
+            series_id?: string | null;
             /**
              * Site Id
              * Format: uuid
@@ -1771,6 +2237,11 @@ export interface components {
             /** Max Duration */
             max_duration?: (string | number) | null;
             /**
+             * Max Occurrences
+             * @description Most occurrences of one recurring series (null: the platform default).
+             */
+            max_occurrences?: number | null;
+            /**
              * Minimum Notice
              * @description ISO 8601 duration in days, hours, minutes and seconds (P7D, PT36H, PT15M; never years or months), or a number of seconds; at most 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
              * @default PT0S
@@ -1819,6 +2290,8 @@ export interface components {
             lead_time: string;
             /** Max Duration */
             max_duration: string | null;
+            /** Max Occurrences */
+            max_occurrences?: number | null;
             /**
              * Minimum Notice
              * @description ISO 8601 duration in days, hours, minutes and seconds (P7D, PT36H, PT15M; never years or months), or a number of seconds; at most 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
@@ -1870,6 +2343,11 @@ export interface components {
             lead_time?: (string | number) | null;
             /** Max Duration */
             max_duration?: (string | number) | null;
+            /**
+             * Max Occurrences
+             * @description Most occurrences of one recurring series (null: the platform default).
+             */
+            max_occurrences?: number | null;
             /** Minimum Notice */
             minimum_notice?: (string | number) | null;
             /** Name */
@@ -1948,6 +2426,176 @@ export interface components {
              */
             id: string;
         };
+        /** SeriesCancel */
+        SeriesCancel: {
+            /**
+             * Occurrence Id
+             * @description The occurrence (reservation id) for scope this/following.
+             */
+            occurrence_id?: string | null;
+            /** Reason */
+            reason?: string | null;
+            /**
+             * @description this occurrence, this and the following ones, or every occurrence still to come (past ones never change).
+             * @default all
+             */
+            scope: components["schemas"]["SeriesScope"];
+        };
+        /** SeriesCreate */
+        SeriesCreate: {
+            /**
+             * @description all-or-nothing: any conflict refuses the series (409 listing them all); skip-conflicts: book the free occurrences and list the skipped ones.
+             * @default all-or-nothing
+             */
+            conflict_mode: components["schemas"]["ConflictMode"];
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * End
+             * Format: date-time
+             * @description End of the first occurrence.
+             */
+            end: string;
+            /**
+             * Owner Id
+             * @description Book on behalf of this site member (site and platform admins only).
+             */
+            owner_id?: string | null;
+            /**
+             * Parameters
+             * @description Free-form JSON: strings without NUL or unpaired surrogates, finite numbers within the range of a double, nested at most 32 levels.
+             */
+            parameters?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Resource Id
+             * Format: uuid
+             */
+            resource_id: string;
+            /**
+             * Rrule
+             * @description RRULE subset (RFC 5545): FREQ=DAILY|WEEKLY|MONTHLY, INTERVAL, BYDAY, BYMONTHDAY, and COUNT or UNTIL; expanded in the site's time zone.
+             * @example FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10
+             */
+            rrule: string;
+            /**
+             * Start
+             * Format: date-time
+             * @description Start of the first occurrence.
+             */
+            start: string;
+            /** Title */
+            title: string;
+        };
+        /** SeriesPreview */
+        SeriesPreview: {
+            /** Occurrences */
+            occurrences: components["schemas"]["PreviewOccurrence"][];
+            /** Time Zone */
+            time_zone: string;
+        };
+        /** SeriesRead */
+        SeriesRead: {
+            conflict_mode: components["schemas"]["ConflictMode"];
+            /** Created At */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** Description */
+            description: string;
+            /**
+             * Duration
+             * @description ISO 8601 duration in days, hours, minutes and seconds (P7D, PT36H, PT15M; never years or months), or a number of seconds; at most 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
+             */
+            duration: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Occurrences */
+            occurrences?: components["schemas"]["ReservationRead"][];
+            /** Owner Id */
+            owner_id: string;
+            /** Parameters */
+            parameters: {
+                [key: string]: unknown;
+            };
+            /**
+             * Resource Id
+             * Format: uuid
+             */
+            resource_id: string;
+            /** Rrule */
+            rrule: string;
+            /**
+             * Site Id
+             * Format: uuid
+             */
+            site_id: string;
+            /**
+             * Skipped
+             * @description On create with skip-conflicts: what was not booked.
+             */
+            skipped?: components["schemas"]["SkippedOccurrenceRead"][];
+            status: components["schemas"]["SeriesStatus"];
+            /** Time Zone */
+            time_zone: string;
+            /** Title */
+            title: string;
+            /** Updated At */
+            updated_at: string;
+            /** Version */
+            version: number;
+        };
+        /**
+         * SeriesScope
+         * @enum {string}
+         */
+        SeriesScope: "this" | "following" | "all";
+        /**
+         * SeriesStatus
+         * @enum {string}
+         */
+        SeriesStatus: "active" | "cancelled";
+        /**
+         * SeriesUpdate
+         * @description Only the fields sent change, on every occurrence in scope.
+         */
+        SeriesUpdate: {
+            /** Description */
+            description?: string | null;
+            /**
+             * Duration
+             * @description New wall-clock length.
+             */
+            duration?: (string | number) | null;
+            /**
+             * Occurrence Id
+             * @description The occurrence (reservation id) for scope this/following.
+             */
+            occurrence_id?: string | null;
+            /** Parameters */
+            parameters?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description this occurrence, this and the following ones, or every occurrence still to come (past ones never change).
+             * @default all
+             */
+            scope: components["schemas"]["SeriesScope"];
+            /**
+             * Start Time
+             * @description New local start time (site's time zone), e.g. 10:00:00.
+             */
+            start_time?: string | null;
+            /** Title */
+            title?: string | null;
+        };
         /** SiteCreate */
         SiteCreate: {
             /**
@@ -1959,6 +2607,13 @@ export interface components {
             name: string;
             /** Slug */
             slug: string;
+            /**
+             * Time Zone
+             * @description IANA time zone; recurring series are expanded in it.
+             * @default UTC
+             * @example Europe/Rome
+             */
+            time_zone: string;
             /** @default public */
             visibility: components["schemas"]["SiteVisibility"];
         };
@@ -1979,6 +2634,11 @@ export interface components {
             name: string;
             /** Slug */
             slug: string;
+            /**
+             * Time Zone
+             * @default UTC
+             */
+            time_zone: string;
             /** Updated At */
             updated_at: string;
             /** Version */
@@ -2057,6 +2717,8 @@ export interface components {
             name?: string | null;
             /** Slug */
             slug?: string | null;
+            /** Time Zone */
+            time_zone?: string | null;
             visibility?: components["schemas"]["SiteVisibility"] | null;
         };
         /**
@@ -2064,6 +2726,22 @@ export interface components {
          * @enum {string}
          */
         SiteVisibility: "public" | "private";
+        /** SkippedOccurrenceRead */
+        SkippedOccurrenceRead: {
+            /** Conflicting Reservation Id */
+            conflicting_reservation_id?: string | null;
+            /** Detail */
+            detail?: string | null;
+            /** End */
+            end: string;
+            /**
+             * Reason
+             * @description Problem type slug that refused it (booking-conflict, ...)
+             */
+            reason: string;
+            /** Start */
+            start: string;
+        };
         /** SshKeyCreate */
         SshKeyCreate: {
             /** Name */
@@ -2305,12 +2983,20 @@ export type AuditEntryOut = components['schemas']['AuditEntryOut'];
 export type BusyPeriod = components['schemas']['BusyPeriod'];
 export type CalendarFeedCreated = components['schemas']['CalendarFeedCreated'];
 export type CalendarFeedState = components['schemas']['CalendarFeedState'];
+export type Candidate = components['schemas']['Candidate'];
 export type ClientConfig = components['schemas']['ClientConfig'];
+export type ConflictMode = components['schemas']['ConflictMode'];
 export type DayLoad = components['schemas']['DayLoad'];
 export type DeliveryRead = components['schemas']['DeliveryRead'];
 export type DeliveryStatus = components['schemas']['DeliveryStatus'];
+export type EmbeddedResource = components['schemas']['EmbeddedResource'];
 export type EventType = components['schemas']['EventType'];
 export type FieldError = components['schemas']['FieldError'];
+export type FindRequest = components['schemas']['FindRequest'];
+export type FindResult = components['schemas']['FindResult'];
+export type GroupCancel = components['schemas']['GroupCancel'];
+export type GroupExtend = components['schemas']['GroupExtend'];
+export type GroupRead = components['schemas']['GroupRead'];
 export type ImportResult = components['schemas']['ImportResult'];
 export type MailKind = components['schemas']['MailKind'];
 export type MailOut = components['schemas']['MailOut'];
@@ -2321,6 +3007,7 @@ export type MemberAdd = components['schemas']['MemberAdd'];
 export type MemberOut = components['schemas']['MemberOut'];
 export type MemberUpdate = components['schemas']['MemberUpdate'];
 export type NotificationOut = components['schemas']['NotificationOut'];
+export type NumberRange = components['schemas']['NumberRange'];
 export type OidcConfig = components['schemas']['OidcConfig'];
 export type OwnerData = components['schemas']['OwnerData'];
 export type PageMeta = components['schemas']['PageMeta'];
@@ -2330,7 +3017,7 @@ export type PageDeliveryRead = components['schemas']['Page_DeliveryRead_'];
 export type PageMailOut = components['schemas']['Page_MailOut_'];
 export type PageMemberOut = components['schemas']['Page_MemberOut_'];
 export type PageNotificationOut = components['schemas']['Page_NotificationOut_'];
-export type PageReservationRead = components['schemas']['Page_ReservationRead_'];
+export type PageReservationListItem = components['schemas']['Page_ReservationListItem_'];
 export type PageResourceRead = components['schemas']['Page_ResourceRead_'];
 export type PageResourceTreeNode = components['schemas']['Page_ResourceTreeNode_'];
 export type PageResourceTypeRead = components['schemas']['Page_ResourceTypeRead_'];
@@ -2340,6 +3027,7 @@ export type Period = components['schemas']['Period'];
 export type PingAccepted = components['schemas']['PingAccepted'];
 export type PreferencesOut = components['schemas']['PreferencesOut'];
 export type PreferencesUpdate = components['schemas']['PreferencesUpdate'];
+export type PreviewOccurrence = components['schemas']['PreviewOccurrence'];
 export type Problem = components['schemas']['Problem'];
 export type ProfileUpdate = components['schemas']['ProfileUpdate'];
 export type Provisioning = components['schemas']['Provisioning'];
@@ -2353,7 +3041,9 @@ export type RedeliverFailed = components['schemas']['RedeliverFailed'];
 export type ReportedState = components['schemas']['ReportedState'];
 export type ReservationCreate = components['schemas']['ReservationCreate'];
 export type ReservationData = components['schemas']['ReservationData'];
+export type ReservationEmbed = components['schemas']['ReservationEmbed'];
 export type ReservationEventData = components['schemas']['ReservationEventData'];
+export type ReservationListItem = components['schemas']['ReservationListItem'];
 export type ReservationRead = components['schemas']['ReservationRead'];
 export type ReservationSort = components['schemas']['ReservationSort'];
 export type ReservationStatus = components['schemas']['ReservationStatus'];
@@ -2372,6 +3062,13 @@ export type ResourceUpdate = components['schemas']['ResourceUpdate'];
 export type ResourceUsage = components['schemas']['ResourceUsage'];
 export type RotateSecret = components['schemas']['RotateSecret'];
 export type SecretInfo = components['schemas']['SecretInfo'];
+export type SeriesCancel = components['schemas']['SeriesCancel'];
+export type SeriesCreate = components['schemas']['SeriesCreate'];
+export type SeriesPreview = components['schemas']['SeriesPreview'];
+export type SeriesRead = components['schemas']['SeriesRead'];
+export type SeriesScope = components['schemas']['SeriesScope'];
+export type SeriesStatus = components['schemas']['SeriesStatus'];
+export type SeriesUpdate = components['schemas']['SeriesUpdate'];
 export type SiteCreate = components['schemas']['SiteCreate'];
 export type SiteOut = components['schemas']['SiteOut'];
 export type SiteRef = components['schemas']['SiteRef'];
@@ -2379,6 +3076,7 @@ export type SiteRole = components['schemas']['SiteRole'];
 export type SiteStats = components['schemas']['SiteStats'];
 export type SiteUpdate = components['schemas']['SiteUpdate'];
 export type SiteVisibility = components['schemas']['SiteVisibility'];
+export type SkippedOccurrenceRead = components['schemas']['SkippedOccurrenceRead'];
 export type SshKeyCreate = components['schemas']['SshKeyCreate'];
 export type SshKeyOut = components['schemas']['SshKeyOut'];
 export type SshKeyUpdate = components['schemas']['SshKeyUpdate'];
@@ -3080,6 +3778,834 @@ export interface operations {
             };
         };
     };
+    get_group_api_v1_reservation_groups__group_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancel_group_api_v1_reservation_groups__group_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag you read ("3"), or * */
+                "If-Match"?: string | null;
+            };
+            path: {
+                group_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["GroupCancel"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupRead"];
+                };
+            };
+            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource has changed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of a media type this operation reads */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    extend_group_api_v1_reservation_groups__group_id__extend_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag you read ("3"), or * */
+                "If-Match"?: string | null;
+            };
+            path: {
+                group_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GroupExtend"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupRead"];
+                };
+            };
+            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource has changed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of a media type this operation reads */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match header required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_series_api_v1_reservation_series_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SeriesCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeriesRead"];
+                };
+            };
+            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of a media type this operation reads */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preview_series_api_v1_reservation_series_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SeriesCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeriesPreview"];
+                };
+            };
+            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of a media type this operation reads */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_series_api_v1_reservation_series__series_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                series_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeriesRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_series_api_v1_reservation_series__series_id__patch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag you read ("3"), or * */
+                "If-Match"?: string | null;
+            };
+            path: {
+                series_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SeriesUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeriesRead"];
+                };
+            };
+            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource has changed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of a media type this operation reads */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match header required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancel_series_api_v1_reservation_series__series_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag you read ("3"), or * */
+                "If-Match"?: string | null;
+            };
+            path: {
+                series_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SeriesCancel"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeriesRead"];
+                };
+            };
+            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource has changed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of a media type this operation reads */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match header required */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_reservations_api_v1_reservations_get: {
         parameters: {
             query?: {
@@ -3096,6 +4622,8 @@ export interface operations {
                 start?: string | null;
                 end?: string | null;
                 sort?: components["schemas"]["ReservationSort"];
+                /** @description Related data to include in each item (resource: name, type, color) */
+                embed?: components["schemas"]["ReservationEmbed"][] | null;
                 /** @description 1-based page number */
                 page?: number;
                 /** @description Items per page */
@@ -3113,7 +4641,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_ReservationRead_"];
+                    "application/json": components["schemas"]["Page_ReservationListItem_"];
                 };
             };
             /** @description Authentication required */
@@ -3209,6 +4737,121 @@ export interface operations {
             };
             /** @description Not allowed */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of a media type this operation reads */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    find_resources_api_v1_reservations_find_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FindRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FindResult"];
+                };
+            };
+            /** @description With book: the group was booked. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FindResult"];
+                };
+            };
+            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
