@@ -13,6 +13,7 @@ export function siteFixture(overrides: Partial<SiteOut> = {}): SiteOut {
     name: 'Network lab',
     description: '',
     visibility: 'public',
+    time_zone: 'UTC',
     my_role: 'member',
     version: 1,
     created_at: NOW,

@@ -26,7 +26,8 @@ function NewSiteDialog({ onClose, onCreated }: { onClose: () => void; onCreated:
   const submit = (e: FormEvent) => {
     e.preventDefault();
     create.mutate(
-      { name, slug, description: '', visibility },
+      // The server's default zone; the site's time zone is changed in its settings.
+      { name, slug, description: '', visibility, time_zone: 'UTC' },
       {
         onSuccess: (site) => onCreated(site.id),
         onError: (error) =>
