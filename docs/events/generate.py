@@ -30,7 +30,9 @@ DESCRIPTIONS: dict[EventType, str] = {
     EventType.RESERVATION_APPROVED: "A pending reservation was approved (now confirmed).",
     EventType.RESERVATION_REJECTED: "A pending reservation was rejected; its slots are freed.",
     EventType.RESERVATION_CANCELLED: (
-        "A reservation was cancelled; when it was active, tear down now."
+        "A reservation was cancelled; when it was active, tear down now. data.cause says when the"
+        " platform cancelled it: maintenance (a maintenance window took the period) or idle (not"
+        " checked in in time)."
     ),
     EventType.RESERVATION_STARTING: (
         "The type's lead time before the start has been reached: provision now."
@@ -43,6 +45,15 @@ DESCRIPTIONS: dict[EventType, str] = {
     EventType.RESERVATION_ENDED: "The reservation's period is over (status completed): tear down.",
     EventType.RESERVATION_PROVISIONING_CHANGED: (
         "An integration reported provisioning progress for the reservation."
+    ),
+    EventType.RESERVATION_RELEASED: (
+        "An active reservation was released early (status completed, the period now ends at the"
+        " release; cause released); reservation.ended follows: tear down."
+    ),
+    EventType.RESERVATION_FAILED: (
+        "An integration reported that provisioning failed (status failed, cause"
+        " provisioning_failed, the integration's message in provisioning.message). The type"
+        " says whether the slots were released at once or kept until the end."
     ),
     EventType.RESOURCE_CREATED: "A resource was created.",
     EventType.RESOURCE_UPDATED: "A resource's name, attributes, type or parent changed.",

@@ -30,6 +30,7 @@ ROUTER_MODULES: list[str] = [
     "reservation_be.mail.endpoints",
     "reservation_be.calendar_feeds.endpoints",
     "reservation_be.stats.endpoints",
+    "reservation_be.fairuse.endpoints",
 ]
 
 

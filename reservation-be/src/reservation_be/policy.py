@@ -7,6 +7,8 @@ and ``site_members`` (``site-admin`` or ``member`` of one site). Rules, per :cla
   one. A private site is invisible to non-members: 404, never 403, so its existence never leaks.
 * ``MEMBER``: a member or site-admin of the site.
 * ``OWNER_OR_SITE_ADMIN``: the owner of the object (a reservation), or a site-admin.
+* ``OWNER``: the owner alone, a member of the site; nobody acts for them, platform admins
+  included (checking in says the owner is there).
 * ``SITE_ADMIN``: a site-admin of the site.
 * ``PLATFORM_ADMIN``: only platform admins.
 
@@ -37,6 +39,7 @@ class Rule(Enum):
     VISIBLE = "visible"
     MEMBER = "member"
     OWNER_OR_SITE_ADMIN = "owner-or-site-admin"
+    OWNER = "owner"
     SITE_ADMIN = "site-admin"
     PLATFORM_ADMIN = "platform-admin"
 
@@ -62,6 +65,13 @@ class Action(StrEnum):
     RESERVATION_MODIFY = "reservation:modify"
     RESERVATION_CANCEL = "reservation:cancel"
     RESERVATION_DECIDE = "reservation:decide"
+    RESERVATION_CHECK_IN = "reservation:check-in"
+    QUOTA_READ = "quota:read"
+    QUOTA_WRITE = "quota:write"
+    USAGE_REPORT = "usage:report"
+    # Maintenance windows: shown with the availability, set by site admins.
+    BLACKOUT_READ = "blackout:read"
+    BLACKOUT_WRITE = "blackout:write"
     AUDIT_READ = "audit:read"
     WEBHOOK_READ = "webhook:read"
     WEBHOOK_WRITE = "webhook:write"
@@ -85,6 +95,12 @@ RULES: dict[Action, Rule] = {
     Action.RESERVATION_MODIFY: Rule.OWNER_OR_SITE_ADMIN,
     Action.RESERVATION_CANCEL: Rule.OWNER_OR_SITE_ADMIN,
     Action.RESERVATION_DECIDE: Rule.SITE_ADMIN,
+    Action.RESERVATION_CHECK_IN: Rule.OWNER,
+    Action.QUOTA_READ: Rule.MEMBER,
+    Action.QUOTA_WRITE: Rule.SITE_ADMIN,
+    Action.USAGE_REPORT: Rule.SITE_ADMIN,
+    Action.BLACKOUT_READ: Rule.VISIBLE,
+    Action.BLACKOUT_WRITE: Rule.SITE_ADMIN,
     Action.AUDIT_READ: Rule.SITE_ADMIN,
     Action.WEBHOOK_READ: Rule.SITE_ADMIN,
     Action.WEBHOOK_WRITE: Rule.SITE_ADMIN,
@@ -126,9 +142,11 @@ def allows(ctx: SiteContext, action: Action, *, owner_id: str | None = None) -> 
     """Whether ``ctx.actor`` may perform ``action``; ``owner_id`` for owner-based rules."""
     if ctx.actor.is_service_account:
         return False
+    rule = RULES[action]
+    if rule is Rule.OWNER:
+        return ctx.is_member and owner_id is not None and owner_id == ctx.actor.user_id
     if ctx.actor.is_platform_admin:
         return True
-    rule = RULES[action]
     if rule is Rule.VISIBLE:
         return ctx.can_see
     if rule is Rule.MEMBER:
@@ -157,6 +175,7 @@ def _forbidden_message(action: Action) -> str:
         Rule.VISIBLE: "users who can see this site",
         Rule.MEMBER: "members of this site",
         Rule.OWNER_OR_SITE_ADMIN: "its owner or a site-admin",
+        Rule.OWNER: "its owner",
         Rule.SITE_ADMIN: "site-admins of this site",
         Rule.PLATFORM_ADMIN: "platform admins",
     }[rule]

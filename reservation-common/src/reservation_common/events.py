@@ -29,6 +29,8 @@ class EventType(StrEnum):
     RESERVATION_ENDING_SOON = "reservation.ending_soon"
     RESERVATION_ENDED = "reservation.ended"
     RESERVATION_PROVISIONING_CHANGED = "reservation.provisioning_changed"
+    RESERVATION_RELEASED = "reservation.released"
+    RESERVATION_FAILED = "reservation.failed"
     RESOURCE_CREATED = "resource.created"
     RESOURCE_UPDATED = "resource.updated"
     RESOURCE_DELETED = "resource.deleted"
@@ -107,6 +109,15 @@ class ReservationData(_Model):
     version: int
 
 
+class Cause(StrEnum):
+    """``data.cause`` of a reservation event that the platform's rules caused."""
+
+    MAINTENANCE = "maintenance"  # cancelled by a blackout (maintenance window) with policy cancel
+    IDLE = "idle"  # cancelled: not checked in within the type's check-in time
+    RELEASED = "released"  # ended early on request ("release now")
+    PROVISIONING_FAILED = "provisioning_failed"  # an integration reported provisioning failed
+
+
 class ReservationEventData(_Model):
     reservation: ReservationData
     resource: ResourceData
@@ -117,6 +128,8 @@ class ReservationEventData(_Model):
     lateness_seconds: float | None = None
     # Status before the change, where the event is a transition.
     previous_status: str | None = None
+    # Why the platform (not a person's own request) made the change: see :class:`Cause`.
+    cause: Cause | None = None
     request_id: str | None = None
 
 

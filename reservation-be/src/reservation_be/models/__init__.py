@@ -2,12 +2,14 @@
 
 from reservation_be.models.audit_log import AuditLogEntry
 from reservation_be.models.base import Base
+from reservation_be.models.blackout import Blackout, BlackoutPolicy, BlackoutScope
 from reservation_be.models.idempotency_key import IdempotencyKey
 from reservation_be.models.mail_message import MailMessage, MailStatus
 from reservation_be.models.mail_reminder import MailReminder
 from reservation_be.models.notification import Notification
 from reservation_be.models.notification_preference import NotificationPreference
 from reservation_be.models.outbox import OutboxMessage
+from reservation_be.models.quota import Quota, QuotaWindow
 from reservation_be.models.rate_limit_counter import RateLimitCounter
 from reservation_be.models.reservation import ProvisioningState, Reservation, ReservationStatus
 from reservation_be.models.reservation_group import ReservationGroup
@@ -27,6 +29,9 @@ from reservation_be.models.webhook_subscription import WebhookScopeKind, Webhook
 __all__ = [
     "AuditLogEntry",
     "Base",
+    "Blackout",
+    "BlackoutPolicy",
+    "BlackoutScope",
     "DeliveryStatus",
     "IdempotencyKey",
     "MailMessage",
@@ -36,6 +41,8 @@ __all__ = [
     "NotificationPreference",
     "OutboxMessage",
     "ProvisioningState",
+    "Quota",
+    "QuotaWindow",
     "RateLimitCounter",
     "Reservation",
     "ReservationGroup",

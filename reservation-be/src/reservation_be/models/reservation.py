@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    Interval,
     String,
     Text,
     text,
@@ -94,6 +95,10 @@ class Reservation(TimestampMixin, Base):
     group_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("reservation_groups.id", ondelete="SET NULL"), index=True
     )
+    # Fair use: how much later the end is than first booked (extensions add, shortening takes
+    # back), and when the owner checked in (types with a check-in rule release it otherwise).
+    extended_by: Mapped[timedelta] = mapped_column(Interval, server_default=text("'0'"))
+    checked_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     # eager_defaults: INSERT/UPDATE ... RETURNING brings created_at/updated_at back at once.
     __mapper_args__: Any = {"version_id_col": version, "eager_defaults": True}

@@ -44,6 +44,18 @@ class ResourceType(TimestampMixin, Base):
             "booking_horizon IS NULL OR booking_horizon > interval '0'", name="booking_horizon"
         ),
         CheckConstraint("max_occurrences IS NULL OR max_occurrences > 0", name="max_occurrences"),
+        CheckConstraint(
+            "on_provisioning_failure IN ('release', 'keep')", name="on_provisioning_failure"
+        ),
+        CheckConstraint(
+            "extension_window IS NULL OR extension_window > interval '0'", name="extension_window"
+        ),
+        CheckConstraint(
+            "max_extension IS NULL OR max_extension >= interval '0'", name="max_extension"
+        ),
+        CheckConstraint(
+            "checkin_within IS NULL OR checkin_within > interval '0'", name="checkin_within"
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -62,3 +74,11 @@ class ResourceType(TimestampMixin, Base):
     requires_approval: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     # Most occurrences one recurring series may book (NULL: the platform's default).
     max_occurrences: Mapped[int | None] = mapped_column(Integer)
+    # Fair use (fairuse/rules.py): what a provisioning failure does to the slots, when and by
+    # how much a booking may be extended, and how soon after its start it must be checked in.
+    on_provisioning_failure: Mapped[str] = mapped_column(
+        String(16), server_default=text("'release'")
+    )
+    extension_window: Mapped[timedelta | None] = mapped_column(Interval)
+    max_extension: Mapped[timedelta | None] = mapped_column(Interval)
+    checkin_within: Mapped[timedelta | None] = mapped_column(Interval)

@@ -9,11 +9,12 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from reservation_common.events import EventType, ReservationEventData, make_event
+from reservation_common.events import Cause, EventType, ReservationEventData, make_event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reservation_be import policy
 from reservation_be.auth.actor import Actor
+from reservation_be.fairuse import rules as fairuse
 from reservation_be.kit import audit, outbox
 from reservation_be.kit.errors import Conflict, NotFound
 from reservation_be.kit.notifications import notify
@@ -26,7 +27,9 @@ from reservation_be.policy import SiteContext
 from reservation_be.provisioning import repository
 from reservation_be.provisioning.schemas import ProvisioningReport, ReportedState
 from reservation_be.reservations import repository as reservations_repository
+from reservation_be.reservations import service as reservations_service
 from reservation_be.reservations.service import event_data, to_read
+from reservation_be.reservations.transitions import transition
 
 S = ReservationStatus
 # Once a reservation is over, an integration can only say it released (or failed to).
@@ -115,7 +118,17 @@ async def report(
     reservation.provisioning_message = body.message or None
     reservation.provisioning_details = body.details
     reservation.provisioning_updated_at = datetime.now(UTC)
+    # A live booking whose provisioning failed is failed: the type says whether its period is
+    # freed at once or kept (for investigation) until the end.
+    failed = live and body.state is ReportedState.FAILED
+    if failed:
+        transition(reservation, S.FAILED)
+        reservation.status_reason = body.message or "provisioning failed"
     await session.flush()
+    if failed:
+        rtype = await reservations_service._type_of(session, reservation.resource_id)
+        if fairuse.failure_releases_slots(rtype):
+            await reservations_repository.delete_slots(session, reservation.id)
     await session.refresh(reservation)
     after = to_read(reservation)
     await audit.record(
@@ -128,6 +141,14 @@ async def report(
         session, reservation, ctx=SiteContext(actor=actor, site=site, role=None)
     )
     await outbox.enqueue(session, make_event(EventType.RESERVATION_PROVISIONING_CHANGED, data))
+    if failed:
+        # The reservation.failed event and the owner's notification, with the message.
+        await reservations_service._announce(
+            session, actor, SiteContext(actor=actor, site=site, role=None), reservation,
+            EventType.RESERVATION_FAILED, before=before, previous_status=before.status.value,
+            cause=Cause.PROVISIONING_FAILED, detail=body.message or None,
+        )  # fmt: skip
+        return reservation
     text = _MESSAGES[body.state].format(title=reservation.title)
     note = await notify(
         session,

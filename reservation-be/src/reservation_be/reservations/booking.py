@@ -43,6 +43,7 @@ from sqlalchemy.types import String
 
 from reservation_be import policy
 from reservation_be.auth.actor import Actor
+from reservation_be.fairuse import rules as fairuse
 from reservation_be.kit.errors import Conflict, FieldError, UnprocessableEntity
 from reservation_be.kit.request_context import current_request_id
 from reservation_be.mail.context import reservation_context
@@ -62,9 +63,8 @@ from reservation_be.reservations.db_errors import (
 from reservation_be.reservations.schemas import ReservationCreate, ReservationRead
 from reservation_be.reservations.service import (
     _MESSAGES,
-    BookingConflict,
     ResourceUnavailable,
-    _conflict,
+    blackout_or_conflict,
     to_read,
 )
 from reservation_be.resources.service import site_ref
@@ -272,7 +272,8 @@ async def create(
         minimum_notice=row.minimum_notice,
         requires_approval=row.requires_approval,
     )
-    rules.check_period(rtype, start=body.start, end=body.end, now=datetime.now(UTC), limits=limits)
+    now = datetime.now(UTC)
+    rules.check_period(rtype, start=body.start, end=body.end, now=now, limits=limits)
     rules.check_parameters(rtype, body.parameters)
 
     reservation = Reservation(
@@ -291,6 +292,13 @@ async def create(
         provisioning_updated_at=None,
     )
     held = rules.widened(rtype, body.start, body.end)
+    quotas = await fairuse.prepare_quotas(
+        session,
+        site_id=row.site_id,
+        owner_id=owner_id,
+        resource_type_id=row.type_id,
+        owner_is_site_admin=row.owner_role == SiteRole.SITE_ADMIN.value,
+    )
     nested = await session.begin_nested() if savepoint else None
     try:
         inserted = (
@@ -325,8 +333,15 @@ async def create(
             # Bookings queue on their locks and cannot deadlock each other; a tree change
             # that copies slots can. Nothing was kept: the client may simply retry.
             raise Conflict("The resource tree changed while booking; retry.") from exc
-        conflict: BookingConflict = _conflict(ctx, other)
-        raise conflict from exc
+        raise await blackout_or_conflict(
+            session, ctx, other, resource_id=reservation.resource_id, period=held
+        ) from exc
+    try:
+        await fairuse.enforce_quotas(session, quotas, reservation, now=now)
+    except fairuse.QuotaExceeded:
+        if nested is not None:
+            await nested.rollback()
+        raise
     if nested is not None:
         await nested.commit()
     reservation.provisioning_state = inserted.provisioning_state

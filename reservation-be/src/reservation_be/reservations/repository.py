@@ -29,7 +29,7 @@ from sqlalchemy.dialects.postgresql import TSTZRANGE, UUID, Range
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from reservation_be.models import Site, SiteMember, SiteRole, SshKey, User
+from reservation_be.models import Blackout, Site, SiteMember, SiteRole, SshKey, User
 from reservation_be.models.reservation import Reservation
 from reservation_be.models.reservation_slot import ReservationSlot
 from reservation_be.reservations.schemas import ReservationSort
@@ -85,9 +85,21 @@ _DROP_INHERITED = (
     )
     .execution_options(synchronize_session=False)
 )
+# Blackouts (maintenance windows) of a resource above the subtree, as for reservations; a
+# site-wide blackout holds every resource wherever it sits.
+_DROP_INHERITED_BLACKOUTS = (
+    delete(ReservationSlot)
+    .where(
+        ReservationSlot.blackout_id == Blackout.id,
+        ReservationSlot.resource_id.in_(_IN_SUBTREE),
+        Blackout.resource_id.not_in(_IN_SUBTREE),
+        func.upper(ReservationSlot.period) > bindparam("now"),
+    )
+    .execution_options(synchronize_session=False)
+)
 _INHERIT = insert(_SLOTS).from_select(
-    ["reservation_id", "resource_id", "period"],
-    select(_HELD.reservation_id, SUBTREE.c.id, _HELD.period)
+    ["reservation_id", "blackout_id", "resource_id", "period"],
+    select(_HELD.reservation_id, _HELD.blackout_id, SUBTREE.c.id, _HELD.period)
     .select_from(_HELD)
     .join(SUBTREE, true())
     .where(
@@ -189,6 +201,7 @@ async def drop_inherited_slots(
 ) -> None:
     """Before a move: forget the current and future holds of reservations made above the subtree."""
     await session.execute(_DROP_INHERITED, {"subtree_root": subtree_root, "now": now})
+    await session.execute(_DROP_INHERITED_BLACKOUTS, {"subtree_root": subtree_root, "now": now})
 
 
 async def inherit_slots(
@@ -290,6 +303,13 @@ async def site_admin_ids(session: AsyncSession, site_id: uuid.UUID) -> list[str]
         )
     )
     return list(rows.scalars().all())
+
+
+async def is_site_admin(session: AsyncSession, site_id: uuid.UUID, user_id: str) -> bool:
+    role = await session.execute(
+        select(SiteMember.role).where(SiteMember.site_id == site_id, SiteMember.user_id == user_id)
+    )
+    return role.scalar_one_or_none() == SiteRole.SITE_ADMIN.value
 
 
 # The availability read in one round trip: the site and the caller's role there (for the

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
 from pydantic import Field, model_validator
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
-from reservation_be.kit.types import JsonObject, Text, Timestamp
+from reservation_be.kit.types import Duration, JsonObject, Text, Timestamp
 from reservation_be.models.reservation import ProvisioningState, ReservationStatus
 
 # The platform's one bounded timestamp type (years 2000-8999, see kit/types.py): room for
@@ -81,6 +81,10 @@ class ReservationRead(Schema):
     group_id: uuid.UUID | None = Field(
         default=None, description="The group booked together (find and book), if any"
     )
+    extended_by: Duration = Field(
+        default=timedelta(0), description="How much later the end is than first booked."
+    )
+    checked_in_at: UTCDatetime | None = None
 
 
 class EmbeddedResource(Schema):

@@ -7,11 +7,12 @@ constraint on ``reservation_slots`` decides. Nothing here looks for a free perio
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from reservation_common.events import (
+    Cause,
     EventType,
     OwnerData,
     Period,
@@ -27,6 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reservation_be import policy
 from reservation_be.auth.actor import Actor
+from reservation_be.fairuse import repository as fairuse_repository
+from reservation_be.fairuse import rules as fairuse
 from reservation_be.kit import audit, outbox
 from reservation_be.kit.errors import (
     Conflict,
@@ -93,6 +96,41 @@ class ApprovalRequired(Conflict):
     slug, title = "approval-required", "The change needs a site admin's approval"
 
 
+class BlackoutConflict(Conflict):
+    slug, title = "blackout", "The period is blocked by a maintenance window"
+
+
+async def blackout_or_conflict(
+    session: AsyncSession,
+    ctx: SiteContext,
+    other: Reservation | None,
+    *,
+    resource_id: uuid.UUID,
+    period: Range[datetime],
+) -> Conflict:
+    """The 409 for a refused booking: the committed reservation in the way or else the
+    blackout (maintenance window) holding the period, with its reason."""
+    if other is None:
+        blackout = await fairuse_repository.find_blackout_conflict(
+            session, resource_id=resource_id, period=period
+        )
+        if blackout is not None and blackout.site_id == ctx.site_id:
+            start, end = blackout.period.lower, blackout.period.upper
+            assert start is not None and end is not None
+            return BlackoutConflict(
+                f"Maintenance window {blackout.id}: {blackout.reason}",
+                extra={
+                    "blackout": {
+                        "id": str(blackout.id),
+                        "reason": blackout.reason,
+                        "start": start.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+                        "end": end.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+                    }
+                },
+            )
+    return _conflict(ctx, other)
+
+
 # ---------------------------------------------------------------------------------------------
 # Reading
 
@@ -150,6 +188,8 @@ def to_read(reservation: Reservation) -> ReservationRead:
         updated_at=reservation.updated_at,
         series_id=reservation.series_id,
         group_id=reservation.group_id,
+        extended_by=reservation.extended_by or timedelta(0),
+        checked_in_at=reservation.checked_in_at,
     )
 
 
@@ -274,6 +314,7 @@ async def event_data(
     *,
     ctx: SiteContext,
     previous_status: str | None = None,
+    cause: Cause | None = None,
 ) -> ReservationEventData:
     resource = await resources_repository.get(session, reservation.resource_id)
     assert resource is not None
@@ -286,6 +327,7 @@ async def event_data(
         site=site_ref(ctx.site),
         owner=OwnerData(id=user.id, username=user.username, email=user.email, ssh_keys=keys),
         previous_status=previous_status,
+        cause=cause,
         request_id=current_request_id(),
     )
 
@@ -296,6 +338,8 @@ _MESSAGES: dict[EventType, str] = {
     EventType.RESERVATION_APPROVED: "Reservation {title!r} on {resource} was approved.",
     EventType.RESERVATION_REJECTED: "Reservation {title!r} on {resource} was rejected.",
     EventType.RESERVATION_CANCELLED: "Reservation {title!r} on {resource} was cancelled.",
+    EventType.RESERVATION_RELEASED: "Reservation {title!r} on {resource} was released early.",
+    EventType.RESERVATION_FAILED: "Reservation {title!r} on {resource} failed.",
 }
 
 
@@ -309,18 +353,27 @@ async def _announce(
     before: ReservationRead | None,
     previous_status: str | None = None,
     also_notify: list[str] | None = None,
+    cause: Cause | None = None,
+    detail: str | None = None,
 ) -> None:
-    """Outbox event, audit row and notifications for one change, in the same transaction."""
+    """Outbox event, audit row and notifications for one change, in the same transaction.
+
+    ``detail`` is added to the people's message (a maintenance window's reason, an
+    integration's failure message)."""
     after = to_read(reservation)
     await audit.record(
         session, actor, ctx.site_id, ENTITY, reservation.id, type_.value.split(".", 1)[1],
         before=before, after=after,
     )  # fmt: skip
-    data = await event_data(session, reservation, ctx=ctx, previous_status=previous_status)
+    data = await event_data(
+        session, reservation, ctx=ctx, previous_status=previous_status, cause=cause
+    )
     await outbox.enqueue(session, make_event(type_, data))
     message = _MESSAGES[type_].format(
         title=reservation.title, resource=data.resource.name, status=reservation.status
     )
+    if detail:
+        message = f"{message} {detail}"
     links = [{"rel": "reservation", "href": f"/api/v1/reservations/{reservation.id}"}]
     recipients = [reservation.owner_id, *(also_notify or [])]
     mails: list[mail_queue.Recipient] = []
@@ -416,7 +469,9 @@ async def _hold(
             # one-way and ends in a verdict.
             if other is None and state == DEADLOCK_DETECTED and attempt < DEADLOCK_RETRIES:
                 continue
-            raise _conflict(ctx, other) from exc
+            raise await blackout_or_conflict(
+                session, ctx, other, resource_id=reservation.resource_id, period=held
+            ) from exc
     raise AssertionError("unreachable")
 
 
@@ -521,6 +576,25 @@ async def update(
         or ("parameters" in changes and parameters != reservation.parameters)
     )
     previous = _reapprove(ctx, reservation, rtype, claims_more=claims_more)
+    if end_changed and not moved and not start_changed:
+        reservation.extended_by = fairuse.check_extension(
+            rtype,
+            reservation,
+            new_end=end,
+            now=now,
+            may_override=policy.allows(ctx, Action.RESERVATION_DECIDE),
+        )
+    quotas: list[fairuse.EffectiveQuota] = []
+    if reholds:
+        quotas = await fairuse.prepare_quotas(
+            session,
+            site_id=reservation.site_id,
+            owner_id=reservation.owner_id,
+            resource_type_id=rtype.id,
+            owner_is_site_admin=await repository.is_site_admin(
+                session, reservation.site_id, reservation.owner_id
+            ),
+        )
     for name in ("title", "description"):
         if name in changes:
             setattr(reservation, name, changes[name])
@@ -530,6 +604,7 @@ async def update(
     await session.flush()
     if reholds:
         await _hold(session, ctx, reservation, rtype, replace=True)
+        await fairuse.enforce_quotas(session, quotas, reservation, now=now)
     admins = await repository.site_admin_ids(session, ctx.site_id) if previous else []
     await _announce(
         session, actor, ctx, reservation, EventType.RESERVATION_UPDATED, before=before,

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from enum import StrEnum
 from typing import Annotated, Any, Self
 
 from pydantic import Field, model_validator
@@ -10,6 +11,14 @@ from pydantic.functional_validators import AfterValidator
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
 from reservation_be.kit.types import Duration, JsonObject, OptionalDuration, Text
 from reservation_be.models.resource_type import DEFAULT_PARAMETERS_SCHEMA
+
+
+class FailurePolicy(StrEnum):
+    """What a provisioning failure does to the booking's slots."""
+
+    RELEASE = "release"  # freed at once
+    KEEP = "keep"  # held until the end, for investigation
+
 
 COLOR_PATTERN = r"^#[0-9a-fA-F]{6}$"
 _MAX_DURATION = timedelta(days=3650)
@@ -63,6 +72,18 @@ class ResourceTypeCreate(InputSchema):
     minimum_notice: NonNegativeDuration = timedelta(0)
     requires_approval: bool = False
     max_occurrences: MaxOccurrences = None
+    on_provisioning_failure: FailurePolicy = FailurePolicy.RELEASE
+    extension_window: PositiveDuration = Field(
+        default=None,
+        description="An end moves later only once it is at most this far away (null: any time).",
+    )
+    max_extension: PositiveDuration = Field(
+        default=None, description="At most this much later than first booked, in total."
+    )
+    checkin_within: PositiveDuration = Field(
+        default=None,
+        description="A booking not checked in this long after its start is released.",
+    )
 
 
 class ResourceTypeUpdate(InputSchema):
@@ -79,10 +100,21 @@ class ResourceTypeUpdate(InputSchema):
     minimum_notice: NonNegativeDuration | None = None
     requires_approval: bool | None = None
     max_occurrences: MaxOccurrences = None
+    on_provisioning_failure: FailurePolicy | None = None
+    extension_window: PositiveDuration = None
+    max_extension: PositiveDuration = None
+    checkin_within: PositiveDuration = None
 
     @model_validator(mode="after")
     def _required_fields_not_null(self) -> Self:
-        nullable = {"max_duration", "booking_horizon", "max_occurrences"}
+        nullable = {
+            "max_duration",
+            "booking_horizon",
+            "max_occurrences",
+            "extension_window",
+            "max_extension",
+            "checkin_within",
+        }
         for name in self.model_fields_set - nullable:
             if getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
@@ -103,5 +135,9 @@ class ResourceTypeRead(Schema):
     minimum_notice: Duration
     requires_approval: bool
     max_occurrences: int | None = None
+    on_provisioning_failure: FailurePolicy = FailurePolicy.RELEASE
+    extension_window: OptionalDuration = None
+    max_extension: OptionalDuration = None
+    checkin_within: OptionalDuration = None
     created_at: UTCDatetime
     updated_at: UTCDatetime

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from reservation_common.events import (
     AncestorRef,
+    Cause,
     OwnerData,
     ReservationEventData,
     ResourceData,
@@ -75,6 +76,7 @@ class Payloads:
         previous_status: str | None = None,
         due_at: datetime | None = None,
         lateness_seconds: float | None = None,
+        cause: Cause | None = None,
     ) -> ReservationEventData:
         return ReservationEventData(
             reservation=reservation_data(reservation),
@@ -84,6 +86,7 @@ class Payloads:
             due_at=due_at,
             lateness_seconds=lateness_seconds,
             previous_status=previous_status,
+            cause=cause,
             request_id=current_request_id(),
         )
 

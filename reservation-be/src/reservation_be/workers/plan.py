@@ -30,14 +30,21 @@ class Step(IntEnum):
     ENDED = Stage.ENDED
     # A pending request whose start came without a decision; no ledger entry (the status says).
     EXPIRE = 9
+    # An active booking of a type with a check-in time, not checked in by then: cancelled
+    # (cause idle); no ledger entry either, and ``ended`` follows as for any cancellation.
+    IDLE = 10
 
     @property
     def stage(self) -> Stage | None:
-        return None if self is Step.EXPIRE else Stage(self.value)
+        return None if self in (Step.EXPIRE, Step.IDLE) else Stage(self.value)
 
     @property
     def event_type(self) -> EventType:
-        return EventType.RESERVATION_REJECTED if self is Step.EXPIRE else Stage(self).event_type
+        if self is Step.EXPIRE:
+            return EventType.RESERVATION_REJECTED
+        if self is Step.IDLE:
+            return EventType.RESERVATION_CANCELLED
+        return Stage(self).event_type
 
 
 class Plan:
@@ -58,6 +65,18 @@ class Plan:
                 since(start - ResourceType.lead_time, Reservation.created_at),
             ),
             (and_(live, done < Stage.STARTED), Step.STARTED, since(start, Reservation.created_at)),
+            # Before ending_soon: applies only when the check-in deadline comes first.
+            (
+                and_(
+                    active,
+                    done < Stage.ENDING_SOON,
+                    Reservation.checked_in_at.is_(None),
+                    ResourceType.checkin_within.is_not(None),
+                    start + ResourceType.checkin_within < end - literal(ending_soon_before),
+                ),
+                Step.IDLE,
+                start + ResourceType.checkin_within,
+            ),
             (
                 and_(active, done < Stage.ENDING_SOON),
                 Step.ENDING_SOON,

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from reservation_common.events import EventType, make_event
+from reservation_common.events import Cause, EventType, make_event
 from sqlalchemy import BindParameter, any_, bindparam, delete, insert, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
@@ -77,16 +77,26 @@ log = logging.getLogger(__name__)
 CHANGES_CHANNEL = "reservation_changes"
 S = ReservationStatus
 NOT_APPROVED = "not approved before start"
+NOT_CHECKED_IN = "not checked in in time"
 
 # The status a step leads to (when the reservation is not there yet, nor terminal).
-_TARGETS = {Step.STARTED: S.ACTIVE, Step.ENDED: S.COMPLETED, Step.EXPIRE: S.REJECTED}
-_REASONS = {Step.EXPIRE: NOT_APPROVED}
+_TARGETS = {
+    Step.STARTED: S.ACTIVE,
+    Step.ENDED: S.COMPLETED,
+    Step.EXPIRE: S.REJECTED,
+    Step.IDLE: S.CANCELLED,
+}
+_REASONS = {Step.EXPIRE: NOT_APPROVED, Step.IDLE: NOT_CHECKED_IN}
+# Steps that change the status without a lifecycle stage of their own.
+_UNSTAGED = (Step.EXPIRE, Step.IDLE)
 _MESSAGES = {
     Step.STARTED: "Reservation {title!r} on {resource} has started.",
     Step.ENDING_SOON: "Reservation {title!r} on {resource} ends soon.",
     Step.ENDED: "Reservation {title!r} on {resource} has ended.",
     Step.EXPIRE: "Reservation {title!r} on {resource} was not approved before its start; "
     "it is rejected and the period is free again.",
+    Step.IDLE: "Reservation {title!r} on {resource} was not checked in in time; "
+    "it is cancelled and the period is free again.",
 }
 
 Clock = Callable[[], datetime]
@@ -259,7 +269,7 @@ class LifecycleScheduler:
         """Advance each reservation by its step; returns the events written."""
         stages = [(d.reservation.id, stage) for d in due if (stage := d.step.stage) is not None]
         moved = await record_stages(session, stages)
-        todo = [d for d in due if d.step is Step.EXPIRE or d.reservation.id in moved]
+        todo = [d for d in due if d.step in _UNSTAGED or d.reservation.id in moved]
         if not todo:
             return []
         before: dict[uuid.UUID, ReservationRead] = {}
@@ -299,6 +309,7 @@ class LifecycleScheduler:
                 previous_status=was.value if was else None,
                 due_at=d.due_at,
                 lateness_seconds=lateness,
+                cause=Cause.IDLE if d.step is Step.IDLE else None,
             )
             row_id = uuid.uuid4()
             event = make_event(event_type, data, event_id=f"evt_{row_id.hex}")

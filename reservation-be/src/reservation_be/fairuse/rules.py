@@ -1,0 +1,401 @@
+"""Every fair-use rule, in one place, applied identically on every path that books.
+
+* **Quotas** (:func:`prepare_quotas` then :func:`enforce_quotas`): create, booking on behalf,
+  move, extend and any other path that inserts or re-inserts a reservation's slots calls both,
+  in the booking's transaction. ``prepare_quotas`` reads the quotas that apply to the owner and
+  the resource type and, when there are any, takes a transaction-level advisory lock keyed on
+  (site, owner). ``enforce_quotas`` runs after the slots are written and counts the owner's
+  bookings, the new one included. Two bookings of one owner thus count one after the other:
+  the second waits on the lock until the first commits, and its count (a new statement under
+  READ COMMITTED) sees the first. A path that writes several bookings in one transaction
+  (a series, a group) calls ``prepare_quotas`` once before the first insert, so the lock is
+  taken before any booking lock, then ``enforce_quotas`` after each insert.
+* **Extensions** (:func:`check_extension`): when and by how much the end may move later.
+* **Check-in** (:func:`check_in_allowed`): who may check in, and when.
+* **Provisioning failure** (:func:`failure_releases_slots`): what a failed booking keeps.
+
+Blackouts are not a rule here: they hold their period with slots, so the exclusion constraint
+refuses a booking over them (``fairuse/blackouts.py``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import DateTime, bindparam, text
+from sqlalchemy.dialects.postgresql import TSTZRANGE, UUID, Range
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import String
+
+from reservation_be.kit.errors import Conflict, FieldError, Forbidden, UnprocessableEntity
+from reservation_be.models.quota import WINDOW_LENGTH, QuotaWindow
+from reservation_be.models.reservation import Reservation, ReservationStatus
+from reservation_be.models.resource_type import ResourceType
+
+S = ReservationStatus
+HOLDING = (S.PENDING.value, S.CONFIRMED.value, S.ACTIVE.value)
+# Booked hours count what was held, also what already ran.
+COUNTED_HOURS = (*HOLDING, S.COMPLETED.value)
+# hashtextextended's seed for the quota locks (the booking locks use 7497075).
+QUOTA_LOCK_SEED = 7497076
+
+
+class QuotaExceeded(Conflict):
+    slug, title = "quota-exceeded", "The booking would exceed a quota"
+
+
+class ExtensionRefused(UnprocessableEntity):
+    slug, title = "extension-refused", "The extension breaks the type's extension rules"
+
+
+class CheckInRefused(Conflict):
+    slug, title = "check-in-refused", "The reservation cannot be checked in now"
+
+
+@dataclass(frozen=True, slots=True)
+class EffectiveQuota:
+    """A quota as it binds one owner: the member's own row, or else the row for every member."""
+
+    id: uuid.UUID
+    resource_type_id: uuid.UUID | None
+    max_concurrent: int | None
+    max_booked: timedelta | None
+    booked_window: QuotaWindow | None
+    max_future: int | None
+    max_resources: int | None
+
+    @property
+    def window(self) -> timedelta | None:
+        return WINDOW_LENGTH[self.booked_window] if self.booked_window else None
+
+
+_QUOTAS = text(
+    """
+SELECT id, resource_type_id, user_id, max_concurrent, max_booked, booked_window, max_future,
+       max_resources, exempt_site_admins
+FROM quotas
+WHERE site_id = :site_id
+  AND (user_id IS NULL OR user_id = :owner_id)
+  AND (resource_type_id IS NULL OR resource_type_id = :type_id)
+"""
+).bindparams(
+    bindparam("site_id", type_=UUID(as_uuid=True)),
+    bindparam("owner_id", type_=String()),
+    bindparam("type_id", type_=UUID(as_uuid=True)),
+)
+
+_LOCK = text(
+    "SELECT pg_advisory_xact_lock(hashtextextended(CAST(:site_id AS text) || '/' || :owner_id,"
+    f" {QUOTA_LOCK_SEED}))"
+).bindparams(bindparam("site_id", type_=String()), bindparam("owner_id", type_=String()))
+
+# The owner's bookings that can count against a quota: everything still held (for the future
+# count) and what overlaps the span the windows can reach, with the resources each holds.
+_USAGE = text(
+    """
+SELECT r.id, r.period, r.status, res.type_id,
+       (SELECT count(*) FROM reservation_slots s WHERE s.reservation_id = r.id) AS resources
+FROM reservations r JOIN resources res ON res.id = r.resource_id
+WHERE r.site_id = :site_id AND r.owner_id = :owner_id
+  AND ((r.status IN ('pending', 'confirmed', 'active') AND upper(r.period) > :since)
+       OR (r.status = 'completed' AND r.period && :span))
+"""
+).bindparams(
+    bindparam("site_id", type_=UUID(as_uuid=True)),
+    bindparam("owner_id", type_=String()),
+    bindparam("since", type_=DateTime(timezone=True)),
+    bindparam("span", type_=TSTZRANGE()),
+)
+
+
+async def prepare_quotas(
+    session: AsyncSession,
+    *,
+    site_id: uuid.UUID,
+    owner_id: str,
+    resource_type_id: uuid.UUID,
+    owner_is_site_admin: bool,
+) -> list[EffectiveQuota]:
+    """The quotas that bind ``owner_id`` for this type; locks the owner's quota when any does."""
+    rows = (
+        await session.execute(
+            _QUOTAS, {"site_id": site_id, "owner_id": owner_id, "type_id": resource_type_id}
+        )
+    ).all()
+    # Per type scope (every type, this type): the member's own row replaces the general one.
+    chosen: dict[uuid.UUID | None, Any] = {}
+    for row in sorted(rows, key=lambda r: r.user_id is not None):
+        chosen[row.resource_type_id] = row
+    effective = [
+        EffectiveQuota(
+            id=row.id,
+            resource_type_id=row.resource_type_id,
+            max_concurrent=row.max_concurrent,
+            max_booked=row.max_booked,
+            booked_window=QuotaWindow(row.booked_window) if row.booked_window else None,
+            max_future=row.max_future,
+            max_resources=row.max_resources,
+        )
+        for row in chosen.values()
+        if not (owner_is_site_admin and row.exempt_site_admins)
+    ]
+    if effective:
+        await session.execute(_LOCK, {"site_id": str(site_id), "owner_id": owner_id})
+    return effective
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    id: uuid.UUID
+    start: datetime
+    end: datetime
+    status: str
+    type_id: uuid.UUID
+    resources: int
+
+
+@dataclass(frozen=True, slots=True)
+class Breach:
+    quota_id: uuid.UUID
+    limit_name: str
+    usage: float
+    limit: float
+    unit: str
+
+
+async def load_usage(
+    session: AsyncSession,
+    *,
+    site_id: uuid.UUID,
+    owner_id: str,
+    since: datetime,
+    span: Range[datetime],
+) -> list[Held]:
+    rows = await session.execute(
+        _USAGE, {"site_id": site_id, "owner_id": owner_id, "since": since, "span": span}
+    )
+    return [
+        Held(r.id, r.period.lower, r.period.upper, r.status, r.type_id, int(r.resources))
+        for r in rows
+    ]
+
+
+def _peak(held: list[Held], start: datetime, end: datetime) -> tuple[int, int]:
+    """Most bookings and most resources held at one instant of [start, end)."""
+    edges: list[tuple[datetime, int, int]] = []
+    for h in held:
+        lo, hi = max(h.start, start), min(h.end, end)
+        if lo < hi:
+            edges.append((lo, 1, h.resources))
+            edges.append((hi, -1, -h.resources))
+    # Ends before starts at the same instant: half-open periods that touch do not overlap.
+    edges.sort(key=lambda e: (e[0], e[1]))
+    count = resources = peak_count = peak_resources = 0
+    for _, dc, dr in edges:
+        count, resources = count + dc, resources + dr
+        peak_count, peak_resources = max(peak_count, count), max(peak_resources, resources)
+    return peak_count, peak_resources
+
+
+def _overlap(h: Held, lo: datetime, hi: datetime) -> timedelta:
+    return max(timedelta(0), min(h.end, hi) - max(h.start, lo))
+
+
+def peak_booked(held: list[Held], window: timedelta, start: datetime, end: datetime) -> timedelta:
+    """The most time booked in any window of length ``window`` that meets [start, end).
+
+    The booked time in a sliding window is piecewise linear in its position, so its maximum is
+    reached where the window starts at a booking's start or ends at a booking's end.
+    """
+    candidates = {start, end - window}
+    for h in held:
+        candidates.update((h.start, h.end - window))
+    best = timedelta(0)
+    for t in candidates:
+        if t < end and t + window > start:
+            best = max(best, sum((_overlap(h, t, t + window) for h in held), timedelta(0)))
+    return best
+
+
+def breaches(
+    quotas: list[EffectiveQuota],
+    held: list[Held],
+    *,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> list[Breach]:
+    """What a booking over [start, end) breaks, ``held`` already counting it."""
+    found: list[Breach] = []
+    for q in quotas:
+        scoped = [h for h in held if q.resource_type_id is None or h.type_id == q.resource_type_id]
+        live = [h for h in scoped if h.status in HOLDING]
+        if q.max_future is not None:
+            future = sum(1 for h in live if h.start > now)
+            if start > now and future > q.max_future:
+                found.append(Breach(q.id, "max_future", future, q.max_future, "reservations"))
+        if q.max_concurrent is not None or q.max_resources is not None:
+            count, resources = _peak(live, start, end)
+            if q.max_concurrent is not None and count > q.max_concurrent:
+                found.append(
+                    Breach(q.id, "max_concurrent", count, q.max_concurrent, "reservations")
+                )
+            if q.max_resources is not None and resources > q.max_resources:
+                found.append(Breach(q.id, "max_resources", resources, q.max_resources, "resources"))
+        window = q.window
+        if q.max_booked is not None and window is not None:
+            counted = [h for h in scoped if h.status in COUNTED_HOURS]
+            booked = peak_booked(counted, window, start, end)
+            if booked > q.max_booked:
+                found.append(
+                    Breach(
+                        q.id,
+                        f"max_booked_per_{q.booked_window}",
+                        round(booked.total_seconds() / 3600, 2),
+                        round(q.max_booked.total_seconds() / 3600, 2),
+                        "hours",
+                    )
+                )
+    return found
+
+
+async def enforce_quotas(
+    session: AsyncSession,
+    quotas: list[EffectiveQuota],
+    reservation: Reservation,
+    *,
+    now: datetime,
+) -> None:
+    """Refuse (409 ``quota-exceeded``) a booking whose slots are written and that breaks one of
+    ``quotas`` (from :func:`prepare_quotas`, whose lock orders this count after any other)."""
+    if not quotas:
+        return
+    start, end = reservation.period.lower, reservation.period.upper
+    assert start is not None and end is not None
+    reach = max((q.window for q in quotas if q.window is not None), default=timedelta(0))
+    held = await load_usage(
+        session,
+        site_id=reservation.site_id,
+        owner_id=reservation.owner_id,
+        since=min(now, start - reach),
+        span=Range(start - reach, end + reach, bounds="[)"),
+    )
+    found = breaches(quotas, held, start=start, end=end, now=now)
+    if not found:
+        return
+    first = found[0]
+    raise QuotaExceeded(
+        f"Quota {first.limit_name}: {first.usage:g} {first.unit} with this booking, "
+        f"the limit is {first.limit:g}.",
+        extra={
+            "quota": {"id": str(first.quota_id), "limit_name": first.limit_name},
+            "usage": first.usage,
+            "limit": first.limit,
+            "unit": first.unit,
+            "breaches": [
+                {
+                    "quota_id": str(b.quota_id),
+                    "limit_name": b.limit_name,
+                    "usage": b.usage,
+                    "limit": b.limit,
+                    "unit": b.unit,
+                }
+                for b in found
+            ],
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Extensions
+
+
+def check_extension(
+    rtype: ResourceType,
+    reservation: Reservation,
+    *,
+    new_end: datetime,
+    now: datetime,
+    may_override: bool,
+) -> timedelta:
+    """Refuse (422) an end later than the current one that breaks the type's extension rules;
+    returns the reservation's new ``extended_by``. Shortening gives back what was extended.
+
+    ``extension_window``: the end may move later only once it is at most this far away (so a
+    booking is extended when it is known to be needed, not booked long in advance);
+    ``max_extension``: at most this much later than first booked, in total. Site admins
+    (``may_override``) are not bound by either.
+    """
+    old_end = reservation.period.upper
+    assert old_end is not None
+    delta = new_end - old_end
+    extended = max(timedelta(0), (reservation.extended_by or timedelta(0)) + delta)
+    if delta <= timedelta(0) or may_override:
+        return extended
+    errors: list[FieldError] = []
+    window = rtype.extension_window
+    if window is not None and old_end - now > window:
+        errors.append(
+            FieldError(
+                loc=["body", "end"],
+                msg=f"may be extended only within {_human(window)} before the current end",
+                type="extension_window",
+            )
+        )
+    if rtype.max_extension is not None and extended > rtype.max_extension:
+        errors.append(
+            FieldError(
+                loc=["body", "end"],
+                msg=f"may be extended by at most {_human(rtype.max_extension)} in total",
+                type="max_extension",
+            )
+        )
+    if errors:
+        raise ExtensionRefused(
+            f"{rtype.name}: " + "; ".join(e.msg for e in errors) + ".", errors=errors
+        )
+    return extended
+
+
+# ---------------------------------------------------------------------------------------------
+# Check-in
+
+
+CHECK_IN_EARLY = timedelta(minutes=15)
+
+
+def check_in_allowed(reservation: Reservation, *, actor_id: str, now: datetime) -> None:
+    """Only the owner checks in (403 otherwise), from 15 minutes before the start until the end
+    of a confirmed or active booking (409 otherwise)."""
+    if reservation.owner_id != actor_id:
+        raise Forbidden("Only the owner of a reservation can check in.")
+    start, end = reservation.period.lower, reservation.period.upper
+    assert start is not None and end is not None
+    if reservation.status not in (S.CONFIRMED.value, S.ACTIVE.value):
+        raise CheckInRefused(f"A {reservation.status} reservation cannot be checked in.")
+    if now < start - CHECK_IN_EARLY:
+        raise CheckInRefused("Check-in opens 15 minutes before the start.")
+    if now >= end:
+        raise CheckInRefused("The reservation is over.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Provisioning failure
+
+
+def failure_releases_slots(rtype: ResourceType) -> bool:
+    """``release``: a failed booking frees its period at once; ``keep``: the slots stay until
+    the end, so the resource is left alone for investigation."""
+    return rtype.on_provisioning_failure != "keep"
+
+
+def _human(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds % size == 0 and seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return f"{seconds} seconds"

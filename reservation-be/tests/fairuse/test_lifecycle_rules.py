@@ -1,0 +1,316 @@
+"""Provisioning failure, extensions, early release and check-in."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from reservation_be.models import Notification, Reservation, ResourceType
+from reservation_be.workers.lifecycle import Stage, record_stages
+from reservation_be.workers.scheduler import LifecycleScheduler
+from sqlalchemy import select, update
+
+from tests.fairuse.factories import PROBLEM, events_of, now, place, valid
+from tests.reservations.factories import booking, hours_from_now
+from tests.webhooks.factories import delivery, subscription
+
+CLIENT = "switch-port-webhook"
+
+
+async def set_type(session, lab, **fields):
+    await session.execute(
+        update(ResourceType).where(ResourceType.id == lab.rtype.id).values(**fields)
+    )
+    await session.commit()
+
+
+async def bound(session, lab, rid):
+    sub = await subscription(session, lab.site.id, integration_client_id=CLIENT)
+    await delivery(
+        session, sub, status="succeeded", event_type="reservation.starting", reservation_id=rid
+    )
+
+
+# --- provisioning failed -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("policy", "freed"), [("release", True), ("keep", False)])
+async def test_a_failed_provisioning_fails_the_reservation(
+    client, auth, service_auth, lab, session, people, policy, freed
+):
+    await set_type(session, lab, on_provisioning_failure=policy)
+    start = now() + timedelta(hours=1)
+    rid = await place(
+        session,
+        site_id=lab.site.id,
+        resource_id=lab.server1.id,
+        owner_id=people["bob"],
+        start=start,
+        end=start + timedelta(hours=2),
+    )
+    await bound(session, lab, rid)
+    report = await client.post(
+        f"/api/v1/reservations/{rid}/provisioning",
+        json={"state": "failed", "message": "switch unreachable"},
+        headers=await service_auth(CLIENT),
+    )
+    assert report.status_code == 200, report.text
+    reservation = await session.get(Reservation, rid, populate_existing=True)
+    assert (reservation.status, reservation.status_reason) == ("failed", "switch unreachable")
+    [failed] = [e for e in await events_of(session, rid) if e["type"] == "reservation.failed"]
+    valid(failed)
+    assert failed["data"]["cause"] == "provisioning_failed"
+    assert failed["data"]["previous_status"] == "confirmed"
+    assert failed["data"]["reservation"]["provisioning"]["message"] == "switch unreachable"
+    note = await session.execute(
+        select(Notification.message).where(
+            Notification.user_id == people["bob"], Notification.kind == "reservation.failed"
+        )
+    )
+    assert "switch unreachable" in note.scalar_one()
+    again = await client.post(
+        "/api/v1/reservations",
+        json=booking(lab.server1, start, start + timedelta(hours=1)),
+        headers=await auth("alice"),
+    )
+    assert again.status_code == (201 if freed else 409), again.text
+
+
+# --- extensions ----------------------------------------------------------------------------
+
+
+async def test_extension_window_and_maximum_of_the_type(client, auth, lab, session, people):
+    await set_type(
+        session, lab, extension_window=timedelta(hours=3), max_extension=timedelta(hours=1)
+    )
+    start = now() - timedelta(minutes=30)
+    rid = await place(
+        session,
+        site_id=lab.site.id,
+        resource_id=lab.server1.id,
+        owner_id=people["bob"],
+        start=start,
+        end=start + timedelta(hours=2),
+        status="active",
+    )
+    bob = await auth("bob")
+    end = start + timedelta(hours=2)
+    ok = await client.post(
+        f"/api/v1/reservations/{rid}/extend",
+        json={"end": (end + timedelta(minutes=40)).isoformat()},
+        headers=bob,
+    )
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["extended_by"] == "PT40M"
+    over = await client.post(
+        f"/api/v1/reservations/{rid}/extend",
+        json={"end": (end + timedelta(minutes=70)).isoformat()},
+        headers=bob,
+    )
+    assert over.status_code == 422, over.text
+    assert over.headers["content-type"] == PROBLEM
+    assert over.json()["type"].endswith("extension-refused")
+    assert over.json()["errors"][0]["type"] == "max_extension"
+    # A site admin may go past it.
+    admin = await client.post(
+        f"/api/v1/reservations/{rid}/extend",
+        json={"end": (end + timedelta(minutes=90)).isoformat()},
+        headers=await auth("alice"),
+    )
+    assert admin.status_code == 200, admin.text
+
+
+async def test_an_extension_asked_too_early_is_refused(client, auth, lab, session):
+    await set_type(session, lab, extension_window=timedelta(hours=1))
+    bob = await auth("bob")
+    made = await client.post(
+        "/api/v1/reservations",
+        json=booking(lab.server1, hours_from_now(0), hours_from_now(2)),
+        headers=bob,
+    )
+    early = await client.patch(
+        f"/api/v1/reservations/{made.json()['id']}",
+        json={"end": hours_from_now(3).isoformat()},
+        headers={**bob, "If-Match": '"1"'},
+    )
+    assert early.status_code == 422
+    assert early.json()["errors"][0]["type"] == "extension_window"
+
+
+async def test_an_extension_into_another_booking_names_it(client, auth, lab):
+    bob = await auth("bob")
+    mine = await client.post(
+        "/api/v1/reservations",
+        json=booking(lab.server1, hours_from_now(0), hours_from_now(2)),
+        headers=bob,
+    )
+    theirs = await client.post(
+        "/api/v1/reservations",
+        json=booking(lab.server1, hours_from_now(3), hours_from_now(4)),
+        headers=await auth("alice"),
+    )
+    refused = await client.post(
+        f"/api/v1/reservations/{mine.json()['id']}/extend",
+        json={"end": hours_from_now(4).isoformat()},
+        headers=bob,
+    )
+    assert refused.status_code == 409
+    assert refused.json()["conflicting_reservation"]["id"] == theirs.json()["id"]
+    backwards = await client.post(
+        f"/api/v1/reservations/{mine.json()['id']}/extend",
+        json={"end": hours_from_now(1).isoformat()},
+        headers=bob,
+    )
+    assert backwards.status_code == 422
+
+
+# --- release now ---------------------------------------------------------------------------
+
+
+async def test_release_ends_an_active_booking_now_and_frees_the_rest(
+    app, client, auth, lab, session, people
+):
+    start = now() - timedelta(hours=1)
+    rid = await place(
+        session,
+        site_id=lab.site.id,
+        resource_id=lab.server1.id,
+        owner_id=people["bob"],
+        start=start,
+        end=start + timedelta(hours=4),
+        status="active",
+    )
+    # The scheduler's ledger says it started (as it would have, to make it active).
+    await record_stages(session, [(rid, Stage.STARTED)])
+    await session.commit()
+    released = await client.post(f"/api/v1/reservations/{rid}/release", headers=await auth("bob"))
+    assert released.status_code == 200, released.text
+    body = released.json()
+    assert body["status"] == "completed"
+    assert now() - timedelta(minutes=1) < datetime_of(body["end"]) <= now()
+    [event] = [e for e in await events_of(session, rid) if e["type"] == "reservation.released"]
+    assert valid(event)["data"]["cause"] == "released"
+    # The rest of the period is free again.
+    rebook = await client.post(
+        "/api/v1/reservations",
+        json=booking(lab.server1, now() + timedelta(minutes=5), start + timedelta(hours=4)),
+        headers=await auth("alice"),
+    )
+    assert rebook.status_code == 201, rebook.text
+    # Teardown: the scheduler emits reservation.ended at once.
+    scheduler = LifecycleScheduler(sessionmaker=app.state.sessionmaker)
+    await scheduler.run_once()
+    types = [e["type"] for e in await events_of(session, rid)]
+    assert types[-1] == "reservation.ended"
+    again = await client.post(f"/api/v1/reservations/{rid}/release", headers=await auth("bob"))
+    assert again.status_code == 409
+
+
+async def test_release_of_a_booking_not_started_is_refused(client, auth, lab):
+    made = await client.post(
+        "/api/v1/reservations",
+        json=booking(lab.server1, hours_from_now(0), hours_from_now(1)),
+        headers=await auth("bob"),
+    )
+    refused = await client.post(
+        f"/api/v1/reservations/{made.json()['id']}/release", headers=await auth("bob")
+    )
+    assert refused.status_code == 409
+    assert "cancel" in refused.json()["detail"]
+
+
+# --- check-in ------------------------------------------------------------------------------
+
+
+async def test_only_the_owner_checks_in_and_only_around_the_period(
+    client, auth, lab, session, people
+):
+    start = now() + timedelta(minutes=10)
+    rid = await place(
+        session,
+        site_id=lab.site.id,
+        resource_id=lab.server1.id,
+        owner_id=people["bob"],
+        start=start,
+        end=start + timedelta(hours=1),
+    )
+    later = await place(
+        session,
+        site_id=lab.site.id,
+        resource_id=lab.server2.id,
+        owner_id=people["bob"],
+        start=start + timedelta(hours=5),
+        end=start + timedelta(hours=6),
+    )
+    for_someone_else = await client.post(
+        f"/api/v1/reservations/{rid}/check-in", headers=await auth("alice")
+    )
+    assert for_someone_else.status_code == 403
+    assert for_someone_else.headers["content-type"] == PROBLEM
+    ok = await client.post(f"/api/v1/reservations/{rid}/check-in", headers=await auth("bob"))
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["checked_in_at"] is not None
+    too_early = await client.post(
+        f"/api/v1/reservations/{later}/check-in", headers=await auth("bob")
+    )
+    assert too_early.status_code == 409
+    assert too_early.json()["type"].endswith("check-in-refused")
+
+
+def datetime_of(value: str):
+    from datetime import datetime
+
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+# --- idle release --------------------------------------------------------------------------
+
+
+async def test_a_booking_not_checked_in_in_time_is_released_by_the_scheduler(
+    app, client, auth, lab, session, people
+):
+    await set_type(session, lab, checkin_within=timedelta(minutes=10))
+    start = now() - timedelta(minutes=20)
+    idle = await place(
+        session,
+        site_id=lab.site.id,
+        resource_id=lab.server1.id,
+        owner_id=people["bob"],
+        start=start,
+        end=start + timedelta(hours=3),
+        status="active",
+    )
+    used = await place(
+        session,
+        site_id=lab.site.id,
+        resource_id=lab.server2.id,
+        owner_id=people["bob"],
+        start=start,
+        end=start + timedelta(hours=3),
+        status="active",
+    )
+    await record_stages(session, [(idle, Stage.STARTED), (used, Stage.STARTED)])
+    await session.commit()
+    checked = await client.post(f"/api/v1/reservations/{used}/check-in", headers=await auth("bob"))
+    assert checked.status_code == 200, checked.text
+    scheduler = LifecycleScheduler(sessionmaker=app.state.sessionmaker)
+    await scheduler.run_once()
+    statuses = {
+        r.id: (r.status, r.status_reason)
+        for r in (
+            await session.execute(select(Reservation).execution_options(populate_existing=True))
+        ).scalars()
+    }
+    assert statuses[idle] == ("cancelled", "not checked in in time")
+    assert statuses[used][0] == "active"
+    events = await events_of(session, idle)
+    [cancelled] = [e for e in events if e["type"] == "reservation.cancelled"]
+    assert valid(cancelled)["data"]["cause"] == "idle"
+    assert [e["type"] for e in events][-1] == "reservation.ended"  # teardown follows
+    # The period is free again.
+    rebook = await client.post(
+        "/api/v1/reservations",
+        json=booking(lab.server1, now() + timedelta(minutes=5), now() + timedelta(hours=1)),
+        headers=await auth("alice"),
+    )
+    assert rebook.status_code == 201, rebook.text
