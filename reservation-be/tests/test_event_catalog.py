@@ -29,10 +29,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from fastapi import FastAPI
 from jsonschema.validators import validator_for
-from reservation_be.models import OutboxMessage
+from reservation_be.models import OutboxMessage, Reservation
 from reservation_be.models.webhook_delivery import WebhookDelivery
 from reservation_be.workers.scheduler import LifecycleScheduler
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.factories import add_member, create_site
@@ -54,6 +55,8 @@ PRODUCERS = {
     "reservation.ending_soon": "workers/scheduler.py LifecycleScheduler._advance",
     "reservation.ended": "workers/scheduler.py LifecycleScheduler._advance",
     "reservation.provisioning_changed": "provisioning/service.py report",
+    "reservation.released": "fairuse/service.py release -> _announce",
+    "reservation.failed": "provisioning/service.py report(failed) -> _announce",
     "resource.created": "resources/service.py _create -> _emit",
     "resource.updated": "resources/service.py update -> _emit",
     "resource.status_changed": "resources/service.py update -> _emit",
@@ -328,6 +331,43 @@ async def lifecycle(
             assert report.status_code == 200, report.text
 
 
+async def fair_use(
+    s: Scenario,
+    sm: async_sessionmaker[AsyncSession],
+    service_auth: AuthFactory,
+    ids: dict[str, str],
+    start: datetime,
+    owner_id: str,
+) -> None:
+    """reservation.failed (an integration reports failed) and reservation.released (an active
+    booking released early; active is the scheduler's doing, so it is written directly)."""
+    booked = await s.call(
+        "POST", "/reservations", "bob", 201,
+        json={"resource_id": ids["rack"], "title": "doomed", "parameters": {"vlan_id": 45},
+              "start": (start + timedelta(hours=8)).isoformat(),
+              "end": (start + timedelta(hours=9)).isoformat()},
+    )  # fmt: skip
+    await s.call("POST", f"/reservations/{booked.json()['id']}/approve", "alice", 200)
+    created = about(await outbox(sm), booked.json()["id"])[-1]
+    await fan_out(sm, created, ids["webhook"])
+    report = await s.client.post(
+        f"/api/v1/reservations/{booked.json()['id']}/provisioning",
+        json={"state": "failed", "message": "no power on the rack"},
+        headers=await service_auth(INTEGRATION),
+    )
+    assert report.status_code == 200, report.text
+    now = datetime.now(UTC)
+    async with sm() as session:
+        running = Reservation(
+            site_id=uuid.UUID(s.site_id), resource_id=uuid.UUID(ids["rack"]), owner_id=owner_id,
+            created_by=owner_id, title="running", status="active",
+            period=Range(now - timedelta(hours=1), now + timedelta(hours=1), bounds="[)"),
+        )  # fmt: skip
+        session.add(running)
+        await session.commit()
+    await s.call("POST", f"/reservations/{running.id}/release", "bob", 200)
+
+
 # ---------------------------------------------------------------------------------------------
 # Tests
 
@@ -351,6 +391,7 @@ async def test_every_event_the_backend_emits_validates_against_its_catalog_schem
     ids = await resources_and_webhook(s, site.slug)
     rid = await bookings(s, ids, start)
     await lifecycle(s, sm, service_auth, ids, rid, start)
+    await fair_use(s, sm, service_auth, ids, start, people["bob"])
 
     rows = await outbox(sm)
     problems = [line for row in rows for line in violations(row.payload)]
