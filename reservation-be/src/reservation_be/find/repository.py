@@ -109,7 +109,8 @@ sweep AS (
            sum(delta) OVER (ORDER BY t, delta DESC ROWS UNBOUNDED PRECEDING) AS free
     FROM edges
 ),
-first AS (SELECT min(t) AS t FROM sweep WHERE delta = 1 AND free >= :count)
+-- MATERIALIZED: computed once, not once per row of the join below.
+first AS MATERIALIZED (SELECT min(t) AS t FROM sweep WHERE delta = 1 AND free >= :count)
 SELECT first.t AS start, cand.id, cand.name, cand.attributes
 FROM first
 JOIN open ON open.lo <= first.t AND open.hi >= first.t

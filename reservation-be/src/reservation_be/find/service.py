@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,6 +35,8 @@ from reservation_be.reservations import service as reservations
 from reservation_be.reservations.schemas import ReservationCreate, ReservationUpdate
 
 BOOK_ATTEMPTS = 3
+# Free resources beyond N a group booking considers, so concurrent groups spread out.
+POOL = 64
 ENTITY = "reservation_group"
 HOLDING = ("pending", "confirmed", "active")
 
@@ -163,12 +165,16 @@ async def book(
 ) -> tuple[Proposal, ReservationGroup, list[Reservation]]:
     """Find and book in one transaction; on a lost race search again (bounded)."""
     assert body.title is not None
+    # Ask for more than N free resources, so a client that finds the first ones taken by a
+    # concurrent group (their locks held) books others instead of queueing behind it.
+    pooled = body.model_copy(update={"alternatives": max(body.alternatives, POOL)})
     for attempt in range(1, BOOK_ATTEMPTS + 1):
-        ctx, proposal = await find(session, actor, body, limits=limits)
-        if proposal is None:
+        ctx, found = await find(session, actor, pooled, limits=limits)
+        if found is None:
             raise NoFreeResources(
                 f"No period in the window where {body.count} matching resources are all free."
             )
+        proposal = await _claim(session, found, body.count)
         group = ReservationGroup(
             site_id=ctx.site_id,
             owner_id=body.owner_id or actor.user_id,
@@ -219,6 +225,39 @@ async def book(
         )
         return proposal, group, booked
     raise AssertionError("unreachable")
+
+
+# The booking lock of repository.lock_for_booking (exclusive on the booked resource), tried
+# without waiting on each free resource in the proposal's order until N are held. Held ones
+# are skipped, not waited for; the lock is taken again (re-entrantly) by booking.create.
+_TRY_LOCK = text(
+    """
+SELECT id FROM unnest(CAST(:ids AS uuid[])) AS candidate(id)
+WHERE pg_try_advisory_xact_lock(hashtextextended(id::text, 7497075))
+LIMIT :count
+"""
+).bindparams(bindparam("ids", type_=ARRAY(UUID(as_uuid=True))))
+
+
+async def _claim(session: AsyncSession, found: Proposal, count: int) -> Proposal:
+    """The N resources to book: the first free ones nobody else is booking right now; when
+    fewer than N are, the first N (the booking then waits for the others' verdict)."""
+    pool = found.resources + found.alternatives
+    nested = await session.begin_nested()
+    held = set(
+        (await session.execute(_TRY_LOCK, {"ids": [c.id for c in pool], "count": count}))
+        .scalars()
+        .all()
+    )
+    if len(held) == count:
+        await nested.commit()
+        chosen = [c for c in pool if c.id in held]
+    else:
+        # Give the few back (a savepoint's locks go with it), so no one waits for them.
+        await nested.rollback()
+        chosen = pool[:count]
+    rest = [c for c in pool if c not in chosen]
+    return Proposal(start=found.start, end=found.end, resources=chosen, alternatives=rest)
 
 
 def _any(ids: list[uuid.UUID]) -> Any:
