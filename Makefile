@@ -50,6 +50,8 @@ format:
 
 bench:
 	$(UV) run --frozen python bench/run.py
+	$(UV) run --frozen python bench/find.py
 
 bench-short:
 	$(UV) run --frozen python bench/run.py --short
+	$(UV) run --frozen python bench/find.py --short
