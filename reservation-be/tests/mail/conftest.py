@@ -9,6 +9,7 @@ import pytest
 from reservation_be.mail.settings import MailSettings
 from reservation_be.mail.worker import MailWorker
 from reservation_be.testing.smtp_sink import SmtpSink
+from reservation_be.workers.metrics import WorkerMetrics
 from sqlalchemy import update
 
 from tests.reservations.factories import Lab, make_lab
@@ -43,11 +44,17 @@ def mail_settings(smtp_sink: SmtpSink) -> MailSettings:
 
 
 @pytest.fixture
-def worker(app, mail_settings: MailSettings) -> MailWorker:  # type: ignore[no-untyped-def]
+def mail_metrics() -> WorkerMetrics:
+    return WorkerMetrics()
+
+
+@pytest.fixture
+def worker(app, mail_settings: MailSettings, mail_metrics: WorkerMetrics) -> MailWorker:  # type: ignore[no-untyped-def]
     return MailWorker(
         sessionmaker=app.state.sessionmaker,
         settings=mail_settings,
         unsubscribe_secret=app.state.settings.webhook_secrets_key.get_secret_value(),
+        metrics=mail_metrics,
     )
 
 

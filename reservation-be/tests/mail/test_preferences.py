@@ -41,6 +41,7 @@ async def test_an_update_changes_only_what_it_names(client, auth, lab):
         ({"locale": "xx"}, "locale"),
         ({"kinds": {"newsletter": True}}, "kinds"),
         ({"kinds": {"booking_confirmed": "maybe"}}, "kinds"),
+        ({"kinds": {"booking_confirmed": 0}}, "kinds"),
         ({"reminder_start_minutes": 0}, "reminder_start_minutes"),
         ({"reminder_end_minutes": 10081}, "reminder_end_minutes"),
         ({"colour": "blue"}, "colour"),

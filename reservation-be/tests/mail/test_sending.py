@@ -153,7 +153,7 @@ async def test_a_booking_awaiting_approval_mails_the_owner_and_the_site_admins(
 
 
 async def test_the_server_refusing_then_accepting_is_retried_with_backoff(
-    client, auth, lab, sink, worker, session
+    client, auth, lab, sink, worker, session, mail_metrics
 ):
     sink.fail_next(1)
     await book(client, await auth("bob"), lab.server1, hours_from_now(0), hours_from_now(1))
@@ -173,6 +173,9 @@ async def test_the_server_refusing_then_accepting_is_retried_with_backoff(
     [row] = await queued(session)
     assert row.status == MailStatus.SENT.value and row.attempts == 2
     assert mail.message["Subject"] == "Booking confirmed: Test booking"
+    sample = mail_metrics.registry.get_sample_value
+    assert sample("reservation_be_mail_retries_total") == 1
+    assert sample("reservation_be_mail_sent_total", {"kind": "booking_confirmed"}) == 1
 
 
 async def test_a_mail_that_keeps_failing_is_marked_failed_after_the_last_attempt(
@@ -190,7 +193,7 @@ async def test_a_mail_that_keeps_failing_is_marked_failed_after_the_last_attempt
 
 
 async def test_a_refused_address_fails_at_once_and_holds_no_other_mail_back(
-    client, auth, lab, make_user, sink, worker, session
+    client, auth, lab, make_user, sink, worker, session, mail_metrics
 ):
     # Dave's address is refused by the server (550): permanent, no retry.
     dave_id, dave = await make_user(email="refuse-dave@example.com")
@@ -206,6 +209,10 @@ async def test_a_refused_address_fails_at_once_and_holds_no_other_mail_back(
     assert failed.status == MailStatus.FAILED.value and failed.attempts == 1
     assert (failed.last_error or "").startswith("550")
     assert rows["bob@example.com"].status == MailStatus.SENT.value
+    failed_total = mail_metrics.registry.get_sample_value(
+        "reservation_be_mail_failed_total", {"reason": "permanent"}
+    )
+    assert failed_total == 1
 
 
 async def test_a_mail_that_cannot_render_is_failed_and_the_next_one_is_sent(

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
 from reservation_be.mail.kinds import MailKind
@@ -28,7 +28,8 @@ class PreferencesOut(Schema):
 
 class PreferencesUpdate(InputSchema):
     locale: Locale | None = None
-    kinds: dict[MailKind, bool] | None = Field(
+    # Strict: 0, 1 or "true" are not booleans (the schema says boolean, so must the validation).
+    kinds: dict[MailKind, StrictBool] | None = Field(
         default=None, description="Only the kinds to change; the others keep their setting"
     )
     reminder_start_minutes: Minutes | None = None

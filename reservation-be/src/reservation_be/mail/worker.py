@@ -45,6 +45,7 @@ from reservation_be.mail.unsubscribe import make_token
 from reservation_be.models import MailMessage, MailStatus
 from reservation_be.models.reservation import Reservation
 from reservation_be.workers.listener import PgListener
+from reservation_be.workers.metrics import WorkerMetrics
 from reservation_be.workers.payloads import Payloads
 
 log = logging.getLogger(__name__)
@@ -78,12 +79,14 @@ class MailWorker:
         listen_dsn: str | None = None,
         clock: Clock = _utcnow,
         sender: Sender = smtp.send,
+        metrics: WorkerMetrics | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._settings = settings
         self._unsubscribe_secret = unsubscribe_secret
         self._clock = clock
         self._sender = sender
+        self._metrics = metrics or WorkerMetrics()
         self._wakeup = asyncio.Event()
         self._stopping = asyncio.Event()
         self._listener = (
@@ -155,16 +158,19 @@ class MailWorker:
                 message = await self._render(session, mail)
                 await self._sender(self._settings, message)
             except (render.RenderError, smtp.PermanentFailure) as exc:
-                self._fail(mail, str(exc))
+                self._fail(mail, str(exc), reason="permanent")
             except Exception as exc:  # transient, or a surprise: retried, then failed
                 reason = str(exc) or type(exc).__name__
                 if not isinstance(exc, smtp.TransientFailure):
                     log.exception("mail %s: unexpected failure", mail.id)
                 if mail.attempts >= self._settings.mail_max_attempts:
-                    self._fail(mail, f"gave up after {mail.attempts} attempts: {reason}")
+                    self._fail(
+                        mail, f"gave up after {mail.attempts} attempts: {reason}", reason="gave_up"
+                    )
                 else:
                     mail.last_error = reason[:2000]
                     mail.next_attempt_at = self._clock() + backoff(self._settings, mail.attempts)
+                    self._metrics.mail_retries.inc()
                     log.info("mail %s: attempt %d failed, retried later: %s",
                              mail.id, mail.attempts, reason)  # fmt: skip
             else:
@@ -172,14 +178,16 @@ class MailWorker:
                 mail.sent_at = func.now()
                 mail.last_error = None
                 self.sent += 1
+                self._metrics.mail_sent.labels(mail.kind).inc()
                 log.info("mail sent", extra={"mail_id": str(mail.id), "kind": mail.kind})
         return True
 
-    def _fail(self, mail: MailMessage, reason: str) -> None:
+    def _fail(self, mail: MailMessage, error: str, *, reason: str) -> None:
         mail.status = MailStatus.FAILED.value
-        mail.last_error = reason[:2000]
+        mail.last_error = error[:2000]
         self.failed += 1
-        log.warning("mail %s (%s) failed: %s", mail.id, mail.kind, reason)
+        self._metrics.mail_failed.labels(reason).inc()
+        log.warning("mail %s (%s) failed: %s", mail.id, mail.kind, error)
 
     async def _render(self, session: AsyncSession, mail: MailMessage) -> EmailMessage:
         found = await repository.recipient(session, mail.user_id)
@@ -256,4 +264,6 @@ class MailWorker:
                 await queue.enqueue(
                     session, [queue.Recipient(reservation.owner_id, kind, note.id)], context
                 )
+        for d in todo:  # counted once committed
+            self._metrics.mail_reminders.labels(d.kind).inc()
         return len(todo)

@@ -1,4 +1,5 @@
-"""Prometheus metrics of the outbox relay, the lifecycle scheduler and the retention worker.
+"""Prometheus metrics of the outbox relay, the lifecycle scheduler, the retention worker and the
+mail worker.
 
 Registered on the API's registry (``/metrics``) by the runner; a loop built without one (tests,
 benchmarks) gets a private registry so that several loops never collide.
@@ -76,6 +77,30 @@ class WorkerMetrics:
         self.retention_last_pass = Gauge(
             "reservation_be_retention_last_pass_timestamp_seconds",
             "When this replica's retention worker last completed a pass (Unix time)",
+            registry=r,
+        )
+
+        self.mail_sent = Counter(
+            "reservation_be_mail_sent_total",
+            "Mails accepted by the SMTP server, by kind",
+            ["kind"],
+            registry=r,
+        )
+        self.mail_retries = Counter(
+            "reservation_be_mail_retries_total",
+            "Mail attempts that failed transiently and were scheduled again",
+            registry=r,
+        )
+        self.mail_failed = Counter(
+            "reservation_be_mail_failed_total",
+            "Mails marked failed: permanent (refused, cannot render) or gave_up (attempts spent)",
+            ["reason"],
+            registry=r,
+        )
+        self.mail_reminders = Counter(
+            "reservation_be_mail_reminders_total",
+            "Reminders written (ledger row, notification and queued mail), by kind",
+            ["kind"],
             registry=r,
         )
 

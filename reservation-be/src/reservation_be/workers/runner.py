@@ -68,6 +68,7 @@ def build_workers(app: FastAPI, workers: WorkerSettings | None = None) -> list[L
                 settings=mail,
                 unsubscribe_secret=settings.webhook_secrets_key.get_secret_value(),
                 listen_dsn=dsn,
+                metrics=metrics,
             )
         )
     else:
