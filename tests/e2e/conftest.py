@@ -127,6 +127,8 @@ async def platform(
                 "RESERVATION_BE_WEBHOOK_SECRETS_KEY": secrets_key,
                 "RESERVATION_BE_WORKERS_ENABLED": "true",
                 "RESERVATION_BE_METRICS_ENABLED": "true",
+                # The suite books as bob from several tests and replicas at load rates.
+                "RESERVATION_BE_RATE_LIMIT_REQUESTS": "100000",
                 "RESERVATION_BE_RELAY_EXCHANGE": broker.exchange,
                 "RESERVATION_BE_RELAY_SWEEP_INTERVAL": "PT0.5S",
                 "RESERVATION_BE_SCHEDULER_MAX_SLEEP": "PT1S",
