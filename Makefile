@@ -51,7 +51,9 @@ format:
 bench:
 	$(UV) run --frozen python bench/run.py
 	$(UV) run --frozen python bench/find.py
+	$(UV) run --frozen python bench/table_growth.py
 
 bench-short:
 	$(UV) run --frozen python bench/run.py --short
 	$(UV) run --frozen python bench/find.py --short
+	$(UV) run --frozen python bench/table_growth.py --short
