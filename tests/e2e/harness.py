@@ -75,7 +75,7 @@ class ServiceProcess:
     def running(self) -> bool:
         return self.proc is not None and self.proc.returncode is None
 
-    async def start(self, *, timeout: float = 60.0) -> None:
+    async def start(self, *, timeout: float = 180.0) -> None:
         assert not self.running, f"{self.name} is already running"
         with self.log_path.open("ab") as log:
             log.write(f"--- start {self.starts + 1}\n".encode())
