@@ -212,12 +212,13 @@ async def test_three_backends_and_two_processors_survive_a_kill_9_of_one_each(
             return status
 
         async def cancel_once_active(reservation_id: str) -> None:
-            def active() -> bool:
-                return any(
-                    e["type"] == "reservation.started"
-                    and e["data"]["reservation"]["id"] == reservation_id
-                    for e in minimal_receivers.events(plain)
-                )
+            async def active() -> bool:
+                async with database.connect() as conn:
+                    status = await conn.scalar(
+                        text("SELECT status FROM reservations WHERE id = :id"),
+                        {"id": reservation_id},
+                    )
+                return status in ("active", "completed")
 
             await eventually(active, timeout=60, what="a reservation to start", interval=0.2)
             if await cancel(reservation_id) == "cancelled":
