@@ -1,12 +1,13 @@
 import { openFromMenu, screenshot, setTheme, signIn } from './browser.mjs';
 
-/** A one-hour slot on a random day 20-320 days ahead, as datetime-local values. */
+/** A one-hour slot on a random day 20-320 days ahead, typed as the English app writes dates
+ * (month/day/year, 24-hour time; the Italian app takes day/month/year). */
 function slot() {
   const day = new Date();
   day.setDate(day.getDate() + 20 + Math.floor(Math.random() * 300));
   const pad = (n) => String(n).padStart(2, '0');
-  const date = `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}`;
-  return { start: `${date}T10:00`, end: `${date}T11:00` };
+  const date = `${pad(day.getMonth() + 1)}/${pad(day.getDate())}/${day.getFullYear()}`;
+  return { start: `${date}, 10:00`, end: `${date}, 11:00` };
 }
 
 async function fillBooking(page, { title, resource, vlan, start, end }) {
@@ -109,6 +110,15 @@ export const scenarios = [
       await admin.page.setViewportSize({ width: 1280, height: 860 });
       await admin.page.getByRole('combobox', { name: 'Language' }).selectOption('it');
       await admin.page.getByRole('heading', { name: 'Nuova prenotazione' }).waitFor();
+      // Italian dates are day first with a 24-hour clock, whatever the browser's language.
+      const next = new Date();
+      next.setMinutes(0, 0, 0);
+      next.setHours(next.getHours() + 1);
+      const two = (n) => String(n).padStart(2, '0');
+      assert.equal(
+        await admin.page.getByLabel(/^Inizio/).inputValue(),
+        `${two(next.getDate())}/${two(next.getMonth() + 1)}/${next.getFullYear()}, ${two(next.getHours())}:00`,
+      );
       await screenshot(admin.page, 'admin-book-it-dark');
       assert.deepEqual(admin.errors, []);
       await admin.context.close();

@@ -31,7 +31,8 @@ export default function BookRoute() {
           end={dateParam(params.get('end'))}
           onCreated={(reservation) => {
             toast.success(t('booking.created'), { key: `reservation:${reservation.id}` });
-            navigate(reservation.status === 'pending' ? '/reservations?tab=upcoming' : '/reservations');
+            // Straight to the tab the new booking is on.
+            navigate(new Date(reservation.start) <= new Date() && reservation.status !== 'pending' ? '/reservations?tab=active' : '/reservations?tab=upcoming');
           }}
         />
       ) : null}

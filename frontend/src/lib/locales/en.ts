@@ -328,6 +328,7 @@ export const en = {
   },
   duration: { unit: 'Unit', D: 'days', H: 'hours', M: 'minutes', S: 'seconds' },
   deliveryStatus: { pending: 'Pending', succeeded: 'Succeeded', failed: 'Failed', cancelled: 'Cancelled' },
+  dateTime: { day: 'dd', month: 'mm', year: 'yyyy', hour: 'hh', minute: 'mm' },
   humanise: { noDuration: 'none' },
   roles: {
     platform_admin: 'Platform admin',

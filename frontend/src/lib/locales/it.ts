@@ -330,6 +330,7 @@ export const it: Messages = {
   },
   duration: { unit: 'Unità', D: 'giorni', H: 'ore', M: 'minuti', S: 'secondi' },
   deliveryStatus: { pending: 'In attesa', succeeded: 'Riuscita', failed: 'Fallita', cancelled: 'Annullata' },
+  dateTime: { day: 'gg', month: 'mm', year: 'aaaa', hour: 'hh', minute: 'mm' },
   humanise: { noDuration: 'nessuna' },
   roles: {
     platform_admin: 'Amministratore della piattaforma',

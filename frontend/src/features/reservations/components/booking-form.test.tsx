@@ -2,6 +2,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import { page, reservationFixture, resourceFixture, siteFixture, typeFixture } from '@/testing/fixtures';
 import { renderWithApp } from '@/testing/render';
 import { API, http, HttpResponse, problem, server } from '@/testing/server';
+import { formatLocalValue } from '@/components/ui/date-time-input';
 import { toLocalInput } from '@/lib/datetime';
 import { formatRange } from '@/lib/i18n';
 import { BookingForm } from './booking-form';
@@ -124,8 +125,8 @@ describe('booking form', () => {
     expect(next.textContent).toBe(`Next free slot: ${formatRange('2030-03-01T12:00:00Z', '2030-03-01T14:00:00Z', 'en')}`);
     await user.click(within(alert).getByRole('button', { name: 'Use this slot' }));
     expect(screen.queryByTestId('booking-error')).not.toBeInTheDocument();
-    expect(screen.getByLabelText(/^Start/)).toHaveValue(toLocalInput(new Date('2030-03-01T12:00:00Z')));
-    expect(screen.getByLabelText(/^End/)).toHaveValue(toLocalInput(new Date('2030-03-01T14:00:00Z')));
+    expect(screen.getByLabelText(/^Start/)).toHaveValue(formatLocalValue(toLocalInput(new Date('2030-03-01T12:00:00Z')), 'en'));
+    expect(screen.getByLabelText(/^End/)).toHaveValue(formatLocalValue(toLocalInput(new Date('2030-03-01T14:00:00Z')), 'en'));
   });
 
   it('puts server field errors on their fields', async () => {

@@ -1,6 +1,7 @@
 import { useMemo, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Button } from '@/components/ui/button';
+import { DateTimeInput } from '@/components/ui/date-time-input';
 import { Field } from '@/components/ui/field';
 import { ApiError } from '@/lib/api/problem';
 import { idempotencyKey } from '@/lib/api/client';
@@ -265,11 +266,10 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated }: Bo
         <div className="form-grid">
           <div>
             <Field label={t('booking.start')} error={errors.start} required>
-              <input
-                type="datetime-local"
+              <DateTimeInput
                 value={startValue}
-                onChange={(e) => {
-                  setStartValue(e.target.value);
+                onChange={(v) => {
+                  setStartValue(v);
                   clearError('start', 'end');
                 }}
               />
@@ -277,11 +277,10 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated }: Bo
           </div>
           <div>
             <Field label={t('booking.end')} error={errors.end} required>
-              <input
-                type="datetime-local"
+              <DateTimeInput
                 value={endValue}
-                onChange={(e) => {
-                  setEndValue(e.target.value);
+                onChange={(v) => {
+                  setEndValue(v);
                   clearError('end');
                 }}
               />

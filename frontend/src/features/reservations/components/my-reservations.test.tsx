@@ -1,19 +1,28 @@
 import { screen, waitFor, within } from '@testing-library/react';
+import type { ReservationRead } from '@/lib/api/types';
 import { page, reservationFixture, resourceFixture } from '@/testing/fixtures';
 import { renderWithApp } from '@/testing/render';
 import { API, http, HttpResponse, problem, server } from '@/testing/server';
 import { MyReservations } from './my-reservations';
 
+/** GET /reservations as the server answers it: by status, with the resource when embedded. */
+function listed(items: ReservationRead[], request: Request) {
+  const query = new URL(request.url).searchParams;
+  const statuses = query.getAll('status');
+  const embed = query.getAll('embed').includes('resource');
+  const resource = { id: 'res-1', name: 'Port Gi1/0/7', location: 'Rack A', type_id: 'type-switch', type_name: 'Switch port', color: '#3366cc' };
+  return HttpResponse.json(
+    page(items.filter((r) => statuses.length === 0 || statuses.includes(r.status)).map((r) => ({ ...r, resource: embed ? resource : null }))),
+  );
+}
+
 describe('my reservations', () => {
   it('shows the login line an integration reported with a ready host', async () => {
     const details = { host: 'node1', address: '10.0.1.21', port: 22, user: 'cloud', login: 'ssh cloud@10.0.1.21' };
     server.use(
-      http.get(`${API}/reservations`, () =>
-        HttpResponse.json(
-          page([reservationFixture({ provisioning: { state: 'ready', message: 'node1 is up', details, updated_at: null } })]),
-        ),
+      http.get(`${API}/reservations`, ({ request }) =>
+        listed([reservationFixture({ provisioning: { state: 'ready', message: 'node1 is up', details, updated_at: null } })], request),
       ),
-      http.get(`${API}/resources/res-1`, () => HttpResponse.json(resourceFixture())),
     );
     renderWithApp(<MyReservations />, { route: '/reservations' });
     const row = await screen.findByTestId('reservation-row');
@@ -25,13 +34,21 @@ describe('my reservations', () => {
     let reservations = [
       reservationFixture({ provisioning: { state: 'ready', message: 'port on VLAN 42', details: {}, updated_at: null } }),
     ];
-    const seen: { statuses: string[]; ifMatch: string | null; body: unknown } = { statuses: [], ifMatch: null, body: null };
+    const seen: { statuses: string[][]; ifMatch: string | null; body: unknown; resourceReads: number } = {
+      statuses: [],
+      ifMatch: null,
+      body: null,
+      resourceReads: 0,
+    };
     server.use(
       http.get(`${API}/reservations`, ({ request }) => {
-        seen.statuses = new URL(request.url).searchParams.getAll('status');
-        return HttpResponse.json(page(reservations));
+        seen.statuses.push(new URL(request.url).searchParams.getAll('status'));
+        return listed(reservations, request);
       }),
-      http.get(`${API}/resources/res-1`, () => HttpResponse.json(resourceFixture())),
+      http.get(`${API}/resources/:id`, () => {
+        seen.resourceReads += 1;
+        return HttpResponse.json(resourceFixture());
+      }),
       http.post(`${API}/reservations/rsv-1/cancel`, async ({ request }) => {
         seen.ifMatch = request.headers.get('If-Match');
         seen.body = await request.json();
@@ -41,12 +58,14 @@ describe('my reservations', () => {
     );
     const { user } = renderWithApp(<MyReservations />, { route: '/reservations' });
     const row = await screen.findByTestId('reservation-row');
-    expect(seen.statuses).toEqual(['pending', 'confirmed']);
+    expect(seen.statuses).toContainEqual(['pending', 'confirmed']);
     expect(within(row).getByText('VLAN test')).toBeInTheDocument();
     expect(within(row).getByText('Confirmed')).toBeInTheDocument();
     expect(within(row).getByText('Ready')).toBeInTheDocument();
     expect(within(row).getByText('port on VLAN 42')).toBeInTheDocument();
     expect(await within(row).findByRole('link', { name: 'Port Gi1/0/7' })).toHaveAttribute('href', '/resources/res-1');
+    // The resource came embedded in the list: no request per row.
+    expect(seen.resourceReads).toBe(0);
 
     await user.click(within(row).getByRole('button', { name: 'Cancel booking' }));
     const dialog = screen.getByRole('dialog', { name: 'Cancel booking' });
@@ -65,7 +84,6 @@ describe('my reservations', () => {
         const items = statuses.includes('completed') ? [reservationFixture({ status: 'completed', title: 'Old run' })] : [];
         return HttpResponse.json(page(items));
       }),
-      http.get(`${API}/resources/res-1`, () => HttpResponse.json(resourceFixture())),
     );
     const { user } = renderWithApp(<MyReservations />, { route: '/reservations' });
     expect(await screen.findByText('No reservations here.')).toBeInTheDocument();
@@ -77,8 +95,7 @@ describe('my reservations', () => {
 
   it('shows a stale-version refusal as a toast and keeps the list', async () => {
     server.use(
-      http.get(`${API}/reservations`, () => HttpResponse.json(page([reservationFixture()]))),
-      http.get(`${API}/resources/res-1`, () => HttpResponse.json(resourceFixture())),
+      http.get(`${API}/reservations`, ({ request }) => listed([reservationFixture()], request)),
       http.patch(`${API}/reservations/rsv-1`, () =>
         problem(412, { title: 'The resource has changed', detail: 'If-Match "3" does not match the current ETag "4".' }),
       ),
@@ -88,5 +105,19 @@ describe('my reservations', () => {
     await user.selectOptions(select, '2');
     expect(await screen.findByRole('alert')).toHaveTextContent('If-Match "3" does not match the current ETag "4".');
     expect(screen.getByTestId('reservation-row')).toBeInTheDocument();
+  });
+
+  it('opens on the running bookings when there are any, with counts on the tabs', async () => {
+    const items = [
+      reservationFixture({ id: 'now', title: 'Running now', status: 'active' }),
+      reservationFixture({ id: 'later', title: 'Later on', status: 'confirmed' }),
+    ];
+    server.use(http.get(`${API}/reservations`, ({ request }) => listed(items, request)));
+    const { user } = renderWithApp(<MyReservations />, { route: '/reservations' });
+    const row = await screen.findByTestId('reservation-row');
+    expect(within(row).getByText('Running now')).toBeInTheDocument();
+    expect(screen.getByRole('tab', { name: 'Active 1' })).toHaveAttribute('aria-selected', 'true');
+    await user.click(screen.getByRole('tab', { name: 'Upcoming 1' }));
+    expect(await screen.findByText('Later on')).toBeInTheDocument();
   });
 });

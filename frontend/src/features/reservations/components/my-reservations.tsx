@@ -6,22 +6,26 @@ import { Dialog } from '@/components/ui/dialog';
 import { Field } from '@/components/ui/field';
 import { QueryState } from '@/components/ui/query-state';
 import { ProvisioningBadge, StatusBadge } from '@/components/ui/status-badge';
-import type { ReservationRead } from '@/lib/api/types';
+import type { ReservationListItem, ReservationRead } from '@/lib/api/types';
 import { formatRange } from '@/lib/i18n';
 import { toast } from '@/lib/toast';
 import { useSearchParam } from '@/lib/use-search-param';
 import { useCancelReservation } from '../api/cancel-reservation';
 import { useMyReservations, type ReservationTab } from '../api/get-my-reservations';
-import { useResourceName } from '../api/get-resource-name';
 import { useUpdateReservation } from '../api/update-reservation';
 
 const TABS: ReservationTab[] = ['upcoming', 'active', 'past'];
 const TAB_LABELS = { upcoming: 'reservations.upcoming', active: 'reservations.activeTab', past: 'reservations.past' } as const;
 const EXTEND_HOURS = [1, 2, 4];
 
-function ResourceName({ id }: { id: string }) {
-  const name = useResourceName(id);
-  return <Link to={`/resources/${id}`}>{name ?? '…'}</Link>;
+function ResourceName({ reservation }: { reservation: ReservationListItem }) {
+  const resource = reservation.resource;
+  return (
+    <Link to={`/resources/${reservation.resource_id}`}>
+      {resource ? <span className="swatch" style={{ background: resource.color }} aria-hidden="true" /> : null}
+      {resource?.name ?? '…'}
+    </Link>
+  );
 }
 
 function CancelDialog({ reservation, onClose }: { reservation: ReservationRead; onClose: () => void }) {
@@ -89,7 +93,7 @@ function ExtendMenu({ reservation }: { reservation: ReservationRead }) {
   );
 }
 
-function ReservationRow({ reservation, onCancel }: { reservation: ReservationRead; onCancel: () => void }) {
+function ReservationRow({ reservation, onCancel }: { reservation: ReservationListItem; onCancel: () => void }) {
   const { t, i18n } = useTranslation();
   const open = ['pending', 'confirmed', 'active'].includes(reservation.status);
   return (
@@ -101,7 +105,7 @@ function ReservationRow({ reservation, onCancel }: { reservation: ReservationRea
             <StatusBadge status={reservation.status} />
           </div>
           <div className="row muted">
-            <ResourceName id={reservation.resource_id} />
+            <ResourceName reservation={reservation} />
             <span>{formatRange(reservation.start, reservation.end, i18n.language)}</span>
           </div>
           {Object.keys(reservation.parameters).length ? (
@@ -139,10 +143,16 @@ function ReservationRow({ reservation, onCancel }: { reservation: ReservationRea
 /** The signed-in user's reservations by phase; live updates arrive through query invalidation. */
 export function MyReservations() {
   const { t } = useTranslation();
-  const [tab, setTab] = useSearchParam('tab', 'upcoming');
-  const current = (TABS as string[]).includes(tab) ? (tab as ReservationTab) : 'upcoming';
+  const [tab, setTab] = useSearchParam('tab');
+  // Without a chosen tab, open on what matters now: the running bookings if there are any.
+  const active = useMyReservations('active');
+  const upcoming = useMyReservations('upcoming');
+  const fallback: ReservationTab = active.data?.meta.total ? 'active' : 'upcoming';
+  const current = (TABS as string[]).includes(tab) ? (tab as ReservationTab) : fallback;
   const [page, setPage] = useState(1);
   const reservations = useMyReservations(current, page);
+  const counts: Partial<Record<ReservationTab, number>> = { active: active.data?.meta.total, upcoming: upcoming.data?.meta.total };
+  const deciding = !(TABS as string[]).includes(tab) && active.isPending;
   const [cancelling, setCancelling] = useState<ReservationRead | null>(null);
 
   return (
@@ -162,10 +172,12 @@ export function MyReservations() {
             }}
           >
             {t(TAB_LABELS[name])}
+            {counts[name] ? <span className="tab-count">{counts[name]}</span> : null}
           </button>
         ))}
       </div>
       <div id="reservations-panel" role="tabpanel" aria-labelledby={`tab-${current}`}>
+        {deciding ? null : (
         <QueryState query={reservations}>
           {(data) =>
             data.items.length === 0 ? (
@@ -192,6 +204,7 @@ export function MyReservations() {
             )
           }
         </QueryState>
+        )}
       </div>
       {cancelling ? <CancelDialog reservation={cancelling} onClose={() => setCancelling(null)} /> : null}
     </>
