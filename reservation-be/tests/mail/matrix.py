@@ -55,6 +55,13 @@ CASES = [
         returns={"kind": "reminder_start", "enabled": False},
     ),
     Case(
+        "mail-unsubscribe-page",
+        "GET",
+        "/api/v1/mail/unsubscribe/{token}",
+        EVERYONE,
+        prepare=_unsubscribe_token,
+    ),
+    Case(
         "mail-unsubscribe-forged",
         "POST",
         "/api/v1/mail/unsubscribe/Ym9iCnJlbWluZGVyX3N0YXJ0.AAAA",

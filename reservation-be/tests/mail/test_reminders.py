@@ -114,6 +114,10 @@ async def test_a_reminder_unsubscribes_in_one_click(app, client, auth, lab, sink
         transport=httpx.ASGITransport(app=app), base_url="https://reservations.test"
     )
     async with anonymous:
+        page = await anonymous.get(path)  # a link checker, or a person clicking
+        assert page.status_code == 200 and '<form method="post">' in page.text
+        unchanged = await client.get("/api/v1/users/me/notification-preferences", headers=bob)
+        assert unchanged.json()["kinds"]["reminder_start"] is True
         answer = await anonymous.post(
             path,
             content="List-Unsubscribe=One-Click",

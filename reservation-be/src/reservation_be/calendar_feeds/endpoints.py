@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Request, Response, status
@@ -26,6 +27,7 @@ _FEED_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+@lru_cache(maxsize=1)
 def _domain() -> str:
     return MailSettings().domain
 

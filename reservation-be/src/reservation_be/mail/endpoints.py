@@ -4,6 +4,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse
 
 from reservation_be.auth import ActorDep
 from reservation_be.kit.db import SessionDep
@@ -40,6 +41,33 @@ async def update_preferences(
     session: SessionDep, actor: ActorDep, body: PreferencesUpdate
 ) -> PreferencesOut:
     return await service.update_preferences(session, actor, body)
+
+
+_CONFIRM_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Unsubscribe</title></head>
+<body><form method="post"><p>Stop receiving this kind of reminder?</p>
+<button type="submit" name="List-Unsubscribe" value="One-Click">Stop these reminders</button>
+</form></body></html>
+"""
+
+
+@router.get(
+    "/mail/unsubscribe/{token}",
+    response_class=HTMLResponse,
+    summary="The page behind a reminder's unsubscribe link: asks before it unsubscribes",
+    description="A GET changes nothing (link checkers follow links); the button POSTs.",
+    responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}},
+)
+async def unsubscribe_page(token: UnsubscribeToken) -> HTMLResponse:
+    return HTMLResponse(
+        _CONFIRM_PAGE,
+        headers={
+            "Content-Security-Policy": "default-src 'none'; form-action 'self'; "
+            "frame-ancestors 'none'",
+            "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
 
 
 @router.post(
