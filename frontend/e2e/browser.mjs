@@ -1,5 +1,6 @@
 // Chromium from the system (never a downloaded browser), driven by playwright-core.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 
 export const ARTIFACTS = new URL('../artifacts/', import.meta.url).pathname;
@@ -82,4 +83,21 @@ export async function screenshot(page, name) {
   // No 'networkidle': the live-updates stream keeps a request open for the whole session.
   await page.locator('[role="status"] .spinner').first().waitFor({ state: 'detached', timeout: 5000 }).catch(() => undefined);
   await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+}
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's serious and critical findings on the page as it is now (WCAG 2.1 AA rules,
+ * colour contrast included), one line each. Evaluated over the DevTools protocol, so the app's
+ * Content-Security-Policy stays as strict as in production. */
+export async function accessibilityProblems(page) {
+  await page.locator('[role="status"] .spinner').first().waitFor({ state: 'detached', timeout: 5000 }).catch(() => undefined);
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+  });
+  return violations;
 }

@@ -1,4 +1,4 @@
-import { openFromMenu, screenshot, setTheme, signIn } from './browser.mjs';
+import { accessibilityProblems, openFromMenu, screenshot, setTheme, signIn } from './browser.mjs';
 
 /** A one-hour slot on a random day 20-320 days ahead, typed as the English app writes dates
  * (month/day/year, 24-hour time; the Italian app takes day/month/year). */
@@ -88,18 +88,22 @@ export const scenarios = [
       // (demo bookings fall in it) with a summary screen readers read.
       await admin.page.getByTestId('utilisation-summary').waitFor();
       await admin.page.getByRole('img', { name: /\d+(\.\d)? hr/ }).waitFor();
+      // axe-core on every page in both themes: no serious or critical finding (contrast included).
+      const a11y = [];
       for (const theme of ['light', 'dark']) {
         await setTheme(admin.page, theme);
         for (const label of pages) {
           await openFromMenu(admin.page, label);
           const slug = label.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
           await screenshot(admin.page, `admin-${slug}-${theme}`);
+          for (const problem of await accessibilityProblems(admin.page)) a11y.push(`${label} (${theme}): ${problem}`);
         }
       }
+      assert.deepEqual(a11y, [], `accessibility problems:\n${a11y.join('\n')}`);
       // Manage resources has actions per resource; buttons made of links are not underlined.
       await openFromMenu(admin.page, 'Manage resources');
       await admin.page.getByRole('button', { name: 'Edit server-01' }).waitFor();
-      await admin.page.getByRole('button', { name: 'Add a resource inside Rack A' }).waitFor();
+      await admin.page.getByRole('button', { name: 'Add inside Rack A' }).waitFor();
       const book = admin.page.getByRole('link', { name: 'Book server-01' });
       assert.equal(await book.evaluate((el) => getComputedStyle(el).textDecorationLine), 'none');
       await admin.page.setViewportSize({ width: 390, height: 844 });

@@ -262,7 +262,7 @@ export const en = {
     editResource: 'Edit resource',
     editNamed: 'Edit {{name}}',
     addInside: 'Add inside',
-    addInsideNamed: 'Add a resource inside {{name}}',
+    addInsideNamed: 'Add inside {{name}}',
     bookNamed: 'Book {{name}}',
     resourceSaved: 'Resource saved',
     parent: 'Parent',

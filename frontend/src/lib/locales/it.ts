@@ -264,7 +264,7 @@ export const it: Messages = {
     editResource: 'Modifica risorsa',
     editNamed: 'Modifica {{name}}',
     addInside: 'Aggiungi dentro',
-    addInsideNamed: 'Aggiungi una risorsa dentro {{name}}',
+    addInsideNamed: 'Aggiungi dentro {{name}}',
     bookNamed: 'Prenota {{name}}',
     resourceSaved: 'Risorsa salvata',
     parent: 'Contenitore',

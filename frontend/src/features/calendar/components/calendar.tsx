@@ -6,6 +6,7 @@ import { ApiError } from '@/lib/api/problem';
 import type { ReservationRead, ResourceRead } from '@/lib/api/types';
 import { useUser } from '@/lib/auth/auth-context';
 import { currentTimeZone, formatRange } from '@/lib/i18n';
+import { textOn } from '@/lib/color';
 import { toast } from '@/lib/toast';
 import { useSearchParam } from '@/lib/use-search-param';
 import { useCalendarReservations } from '../api/get-calendar-reservations';
@@ -178,7 +179,12 @@ export function Calendar({ site, onSelectSlot }: Props) {
                     {day.getDate()}
                   </button>
                   {items.slice(0, 3).map((r) => (
-                    <span key={r.id} className="cal-chip" style={{ background: colorOf(resourceMap.get(r.resource_id)) }} title={labelOf(r)}>
+                    <span
+                      key={r.id}
+                      className="cal-chip"
+                      style={{ background: colorOf(resourceMap.get(r.resource_id)), color: textOn(colorOf(resourceMap.get(r.resource_id))) }}
+                      title={labelOf(r)}
+                    >
                       {r.title}
                     </span>
                   ))}
@@ -234,6 +240,7 @@ export function Calendar({ site, onSelectSlot }: Props) {
                             left: `${((from - range.start.getTime()) / span) * 100}%`,
                             width: `${Math.max(((to - from) / span) * 100, 1)}%`,
                             background: colorOf(lane),
+                            color: textOn(colorOf(lane)),
                           }}
                         >
                           {r.title}

@@ -1,5 +1,6 @@
 import { useState, type KeyboardEvent, type PointerEvent } from 'react';
 import type { ReservationRead } from '@/lib/api/types';
+import { textOn } from '@/lib/color';
 import { MIN_EVENT_PX, SNAP_MINUTES, snapMinutes } from '../utils';
 
 export type MoveMode = 'move' | 'resize';
@@ -49,7 +50,9 @@ export function EventBlock({ reservation, top, height, color, label, time, edita
     top: top + (drag?.mode === 'move' ? dy : 0),
     height: Math.max(height + (drag?.mode === 'resize' ? dy : 0), MIN_EVENT_PX),
     background: color,
-    opacity: reservation.status === 'pending' ? 0.75 : 1,
+    color: textOn(color),
+    // Pending: a dashed outline (fading the block would cost its text its contrast).
+    border: reservation.status === 'pending' ? '2px dashed currentColor' : undefined,
   };
   return (
     <div
