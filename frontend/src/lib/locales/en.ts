@@ -345,6 +345,8 @@ export const en = {
     reservation_starting: 'Booking about to start',
     reservation_started: 'Booking started',
     reservation_ending_soon: 'Booking ending soon',
+    reservation_reminder_start: 'Reminder: booking starts soon',
+    reservation_reminder_end: 'Reminder: booking ends soon',
     reservation_ended: 'Booking ended',
     reservation_provisioning_changed: 'Provisioning changed',
     resource_created: 'Resource created',

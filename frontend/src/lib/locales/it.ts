@@ -347,6 +347,8 @@ export const it: Messages = {
     reservation_starting: 'Prenotazione in partenza',
     reservation_started: 'Prenotazione iniziata',
     reservation_ending_soon: 'Prenotazione in scadenza',
+    reservation_reminder_start: 'Promemoria: la prenotazione inizia a breve',
+    reservation_reminder_end: 'Promemoria: la prenotazione termina a breve',
     reservation_ended: 'Prenotazione terminata',
     reservation_provisioning_changed: 'Predisposizione cambiata',
     resource_created: 'Risorsa creata',
