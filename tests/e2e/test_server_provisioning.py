@@ -2,9 +2,9 @@
 or never answers is reported ``failed`` by the server-provisioning example, and the reservation
 stays visible to its owner with the failure and its reason.
 
-The platform has no ``failed`` reservation status yet (issue 16 adds it and the fair-use rule
-for failed bookings): until then the booking keeps its status and the failure is its
-provisioning state, shown in the owner's list and notified to the owner.
+The failed report fails the booking (status ``failed``; the server type keeps the default
+``on_provisioning_failure: release``, so its period is free again), and the failure with its
+reason is shown in the owner's list and notified to the owner.
 """
 
 from __future__ import annotations
@@ -144,8 +144,8 @@ async def test_a_failing_bmc_gives_failed_and_the_booking_stays_visible(
         await app.state.reporter.join()
 
     reservation = await api.reservation("bob", reservation_id)
-    # Issue 16 not in yet: the booking keeps its status, the failure is its provisioning.
-    assert reservation["status"] in {"confirmed", "active"}
+    assert reservation["status"] == "failed"
+    assert "BMC" in reservation["status_reason"]
     assert reservation["provisioning"]["state"] == "failed"
     assert "BMC" in reservation["provisioning"]["message"]
     assert reservation["provisioning"]["details"] == {"host": "node1"}
@@ -161,3 +161,9 @@ async def test_a_failing_bmc_gives_failed_and_the_booking_stays_visible(
         if reservation_id in str(n["links"]) and "failed" in n["message"]
     ]
     assert notes and "BMC" in notes[0]["message"]
+    # The fair-use rule for a failed booking of this type (release, the default): its period is
+    # free again, so the host can be booked over it at once.
+    again = await api.book(
+        "bob", node["id"], start + timedelta(minutes=20), start + timedelta(minutes=25)
+    )
+    assert again.status_code == 201, again.text
