@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from reservation_be.models import Notification, Reservation, ResourceType
+from reservation_be.models import Notification, Reservation, ResourceType, User
+from reservation_be.models.mail_message import MailMessage
 from reservation_be.workers.lifecycle import Stage, record_stages
 from reservation_be.workers.scheduler import LifecycleScheduler
 from sqlalchemy import select, update
@@ -49,6 +50,10 @@ async def test_a_failed_provisioning_fails_the_reservation(
         end=start + timedelta(hours=2),
     )
     await bound(session, lab, rid)
+    await session.execute(
+        update(User).where(User.id == people["bob"]).values(email="bob@example.test")
+    )
+    await session.commit()
     report = await client.post(
         f"/api/v1/reservations/{rid}/provisioning",
         json={"state": "failed", "message": "switch unreachable"},
@@ -68,6 +73,10 @@ async def test_a_failed_provisioning_fails_the_reservation(
         )
     )
     assert "switch unreachable" in note.scalar_one()
+    mails = await session.execute(
+        select(MailMessage.kind).where(MailMessage.user_id == people["bob"])
+    )
+    assert "provisioning_failed" in mails.scalars().all()
     again = await client.post(
         "/api/v1/reservations",
         json=booking(lab.server1, start, start + timedelta(hours=1)),

@@ -58,4 +58,6 @@ def for_owner(event_type: str, *, status: str, by_owner: bool) -> MailKind | Non
         return MailKind.BOOKING_REJECTED
     if event_type == "reservation.cancelled" and not by_owner:
         return MailKind.BOOKING_CANCELLED
+    if event_type == "reservation.failed":
+        return MailKind.PROVISIONING_FAILED
     return None
