@@ -31,8 +31,8 @@ DESCRIPTIONS: dict[EventType, str] = {
     EventType.RESERVATION_REJECTED: "A pending reservation was rejected; its slots are freed.",
     EventType.RESERVATION_CANCELLED: (
         "A reservation was cancelled; when it was active, tear down now. data.cause says when the"
-        " platform cancelled it: maintenance (a maintenance window took the period) or idle (not"
-        " checked in in time)."
+        " platform cancelled it: maintenance (a maintenance window took the period), idle (not"
+        " checked in in time) or unconfirmed (booked from the waitlist, not confirmed in time)."
     ),
     EventType.RESERVATION_STARTING: (
         "The type's lead time before the start has been reached: provision now."

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from reservation_be.models import Blackout, Quota
+from reservation_be.models import Blackout, Quota, WaitlistEntry
 from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,9 +24,25 @@ async def fair_use_rows(world: World, session: AsyncSession) -> dict[str, str]:
         period=Range(_FAR + timedelta(days=5), _FAR + timedelta(days=6), bounds="[)"),
         created_by=world.ids["alice"],
     )
-    session.add_all([quota, blackout])
+    period = Range(START, START + timedelta(hours=1), bounds="[)")
+    waiting = WaitlistEntry(
+        site_id=world.site_a.id, resource_id=ids["leaf"], user_id=world.ids["bob"],
+        title="matrix", period=period, expires_at=START,
+    )  # fmt: skip
+    booked = WaitlistEntry(
+        site_id=world.site_a.id, resource_id=ids["leaf"], user_id=world.ids["bob"],
+        title="matrix", period=period, expires_at=START, status="booked",
+        reservation_id=ids["own_reservation"], confirm_by=START,
+    )  # fmt: skip
+    session.add_all([quota, blackout, waiting, booked])
     await session.commit()
-    return {**ids, "quota": str(quota.id), "blackout": str(blackout.id)}
+    return {
+        **ids,
+        "quota": str(quota.id),
+        "blackout": str(blackout.id),
+        "waiting": str(waiting.id),
+        "booked_entry": str(booked.id),
+    }
 
 
 def _blackout(values: dict[str, str]) -> dict[str, str]:
@@ -113,5 +129,33 @@ CASES = [
         "/api/v1/reservations/{active_approved}/check-in",
         expect(outsider=404, member=200, site_admin=403, platform_admin=403),
         prepare=fair_use_rows,
+    ),
+    Case(
+        "waitlist-join",
+        "POST",
+        "/api/v1/resources/{leaf}/waitlist",
+        site_members(201),
+        body=lambda v: {
+            "title": "matrix",
+            "start": START.isoformat(),
+            "end": (START + timedelta(hours=1)).isoformat(),
+        },
+        prepare=booking_rows,
+    ),
+    Case("me-waitlist", "GET", "/api/v1/me/waitlist", any_user(200)),
+    Case(
+        "waitlist-leave-own",
+        "DELETE",
+        "/api/v1/waitlist/{waiting}",
+        site_members(204),
+        prepare=fair_use_rows,
+    ),
+    Case(
+        "waitlist-confirm-own",
+        "POST",
+        "/api/v1/waitlist/{booked_entry}/confirm",
+        expect(outsider=404, member=200, site_admin=403, platform_admin=403),
+        prepare=fair_use_rows,
+        returns={"status": "confirmed"},
     ),
 ]

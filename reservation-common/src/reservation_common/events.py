@@ -116,6 +116,7 @@ class Cause(StrEnum):
     IDLE = "idle"  # cancelled: not checked in within the type's check-in time
     RELEASED = "released"  # ended early on request ("release now")
     PROVISIONING_FAILED = "provisioning_failed"  # an integration reported provisioning failed
+    UNCONFIRMED = "unconfirmed"  # booked from the waitlist, not confirmed in time
 
 
 class ReservationEventData(_Model):

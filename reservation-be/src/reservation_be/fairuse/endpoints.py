@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from reservation_be.auth import ActorDep
-from reservation_be.fairuse import service
+from reservation_be.fairuse import service, waitlist
 from reservation_be.fairuse.schemas import (
     BlackoutCreate,
     BlackoutRead,
@@ -15,6 +15,8 @@ from reservation_be.fairuse.schemas import (
     QuotaCreate,
     QuotaRead,
     SiteUsageReport,
+    WaitlistJoin,
+    WaitlistRead,
 )
 from reservation_be.kit.db import SessionDep
 from reservation_be.kit.errors import problem_responses
@@ -205,3 +207,50 @@ async def check_in_reservation(
     reservation = await service.check_in(session, actor, reservation_id)
     set_etag(response, reservation.version)
     return reservations.to_read(reservation)
+
+
+# --- waitlist ---------------------------------------------------------------------------------
+
+
+@router.post(
+    "/resources/{resource_id}/waitlist",
+    response_model=WaitlistRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def join_waitlist(
+    resource_id: uuid.UUID, body: WaitlistJoin, session: SessionDep, actor: ActorDep
+) -> WaitlistRead:
+    """Wait for a busy period (members); 409 when it is free (book it instead)."""
+    entry = await waitlist.join(session, actor, resource_id, body)
+    return await waitlist.read(session, entry)
+
+
+@router.get(
+    "/me/waitlist", response_model=list[WaitlistRead], responses=problem_responses(401, 403)
+)
+async def my_waitlist(session: SessionDep, actor: ActorDep) -> list[WaitlistRead]:
+    """Your waitlist entries, newest first, each with its place in line."""
+    return [await waitlist.read(session, e) for e in await waitlist.mine(session, actor)]
+
+
+@router.delete(
+    "/waitlist/{entry_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def leave_waitlist(entry_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> None:
+    """Leave the line (the member or a site admin)."""
+    await waitlist.leave(session, actor, entry_id)
+
+
+@router.post(
+    "/waitlist/{entry_id}/confirm",
+    response_model=WaitlistRead,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def confirm_waitlist_booking(
+    entry_id: uuid.UUID, session: SessionDep, actor: ActorDep
+) -> WaitlistRead:
+    """Keep the booking made for you from the waitlist (before confirm_by)."""
+    return await waitlist.read(session, await waitlist.confirm(session, actor, entry_id))

@@ -9,6 +9,7 @@ from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
 from reservation_be.kit.types import Duration, OptionalDuration, Text, Timestamp
 from reservation_be.models.blackout import BlackoutPolicy, BlackoutScope
 from reservation_be.models.quota import QuotaWindow
+from reservation_be.models.waitlist_entry import WaitlistStatus
 
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
 
@@ -145,3 +146,39 @@ class BlackoutRead(Schema):
 
 class ExtendBody(InputSchema):
     end: Timestamp = Field(description="The new end, later than the current one.")
+
+
+class WaitlistJoin(InputSchema):
+    title: Annotated[Text, Field(min_length=1, max_length=200)]
+    start: Timestamp
+    end: Timestamp
+    auto_book: bool = Field(
+        default=False,
+        description="Book it for me when it frees (then confirm it by confirm_by).",
+    )
+    expires_at: Timestamp | None = Field(
+        default=None, description="Stop waiting then (at the latest, and by default, the start)."
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class WaitlistRead(Schema):
+    id: uuid.UUID
+    site_id: uuid.UUID
+    resource_id: uuid.UUID
+    user_id: str
+    title: str
+    start: UTCDatetime
+    end: UTCDatetime
+    auto_book: bool
+    status: WaitlistStatus
+    position: int | None = Field(description="Place in line while waiting (1: next).")
+    expires_at: UTCDatetime
+    confirm_by: UTCDatetime | None
+    reservation_id: uuid.UUID | None
+    created_at: UTCDatetime

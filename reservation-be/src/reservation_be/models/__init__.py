@@ -21,6 +21,7 @@ from reservation_be.models.site import Site, SiteVisibility
 from reservation_be.models.site_member import SiteMember, SiteRole
 from reservation_be.models.ssh_key import SshKey
 from reservation_be.models.user import User
+from reservation_be.models.waitlist_entry import WaitlistEntry, WaitlistStatus
 from reservation_be.models.webhook_attempt import WebhookAttempt
 from reservation_be.models.webhook_delivery import DeliveryStatus, WebhookDelivery
 from reservation_be.models.webhook_secret import WebhookSecret
@@ -58,6 +59,8 @@ __all__ = [
     "SiteVisibility",
     "SshKey",
     "User",
+    "WaitlistEntry",
+    "WaitlistStatus",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookScopeKind",

@@ -345,7 +345,7 @@ _MESSAGES: dict[EventType, str] = {
 
 async def _announce(
     session: AsyncSession,
-    actor: Actor,
+    actor: Actor | None,
     ctx: SiteContext,
     reservation: Reservation,
     type_: EventType,
@@ -377,9 +377,8 @@ async def _announce(
     links = [{"rel": "reservation", "href": f"/api/v1/reservations/{reservation.id}"}]
     recipients = [reservation.owner_id, *(also_notify or [])]
     mails: list[mail_queue.Recipient] = []
-    owner_kind = mail_kinds.for_owner(
-        type_.value, status=reservation.status, by_owner=actor.user_id == reservation.owner_id
-    )
+    by_owner = actor is not None and actor.user_id == reservation.owner_id
+    owner_kind = mail_kinds.for_owner(type_.value, status=reservation.status, by_owner=by_owner)
     for user_id in dict.fromkeys(recipients):
         note = await notify(session, user_id, type_.value, message, links)
         kind = owner_kind if user_id == reservation.owner_id else MailKind.APPROVAL_REQUESTED
@@ -388,7 +387,7 @@ async def _announce(
     context = reservation_context(
         data,
         description=reservation.description,
-        actor=actor.username,
+        actor=actor.username if actor is not None else None,
         status_reason=reservation.status_reason,
     )
     await mail_queue.enqueue(session, mails, context)

@@ -13,6 +13,7 @@ import logging
 
 from fastapi import FastAPI
 
+from reservation_be.fairuse.waitlist import WaitlistWorker
 from reservation_be.health import status_details
 from reservation_be.mail.settings import MailSettings
 from reservation_be.mail.worker import MailWorker
@@ -27,7 +28,7 @@ from reservation_be.workers.settings import WorkerSettings
 log = logging.getLogger(__name__)
 
 
-Loop = LifecycleScheduler | RetentionWorker | OutboxRelay | MailWorker
+Loop = LifecycleScheduler | RetentionWorker | OutboxRelay | MailWorker | WaitlistWorker
 
 
 def build_workers(app: FastAPI, workers: WorkerSettings | None = None) -> list[Loop]:
@@ -59,6 +60,7 @@ def build_workers(app: FastAPI, workers: WorkerSettings | None = None) -> list[L
             max_batches=workers.retention_max_batches,
             metrics=metrics,
         ),
+        WaitlistWorker(sessionmaker=app.state.sessionmaker, interval=workers.waitlist_interval),
     ]
     mail = MailSettings()
     if mail.enabled:

@@ -46,6 +46,9 @@ class WorkerSettings(BaseSettings):
     # Longest sleep without a due time or a NOTIFY, to survive a missed notification.
     scheduler_max_sleep: Duration = timedelta(seconds=30)
 
+    # Waitlist: how often freed periods are offered to the members waiting (fairuse/waitlist.py).
+    waitlist_interval: Duration = timedelta(seconds=15)
+
     # Retention: how long rows that only record the past are kept (workers/retention.py).
     retention_interval: Duration = timedelta(minutes=10)
     retention_batch: int = Field(default=1000, ge=1, le=50_000)

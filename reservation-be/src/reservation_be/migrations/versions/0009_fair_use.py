@@ -173,8 +173,54 @@ def upgrade() -> None:
         sa.Column("checked_in_at", sa.DateTime(timezone=True), nullable=True),
     )
 
+    op.create_table(
+        "waitlist_entries",
+        sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
+        sa.Column("site_id", sa.UUID(), nullable=False),
+        sa.Column("resource_id", sa.UUID(), nullable=False),
+        sa.Column("user_id", sa.String(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("period", postgresql.TSTZRANGE(), nullable=False),
+        sa.Column("auto_book", sa.Boolean(), server_default=sa.text("false"), nullable=False),
+        sa.Column("status", sa.String(length=16), server_default=sa.text("'waiting'"),
+                  nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("confirm_by", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("reservation_id", sa.UUID(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(),
+                  nullable=False),
+        sa.CheckConstraint(
+            "status IN ('waiting', 'offered', 'booked', 'confirmed', 'expired', 'cancelled')",
+            name="ck_waitlist_entries_status",
+        ),
+        sa.CheckConstraint(
+            "NOT isempty(period) AND lower_inc(period) AND NOT upper_inc(period)"
+            " AND NOT lower_inf(period) AND NOT upper_inf(period)",
+            name="ck_waitlist_entries_period_half_open",
+        ),
+        sa.ForeignKeyConstraint(["site_id"], ["sites.id"],
+                                name="fk_waitlist_entries_site_id_sites", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["resource_id"], ["resources.id"],
+                                name="fk_waitlist_entries_resource_id_resources",
+                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"],
+                                name="fk_waitlist_entries_user_id_users", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["reservation_id"], ["reservations.id"],
+                                name="fk_waitlist_entries_reservation_id_reservations",
+                                ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id", name="pk_waitlist_entries"),
+    )  # fmt: skip
+    op.create_index(
+        "ix_waitlist_entries_open",
+        "waitlist_entries",
+        ["resource_id", "created_at"],
+        postgresql_where=sa.text("status IN ('waiting', 'offered', 'booked')"),
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_waitlist_entries_open", table_name="waitlist_entries")
+    op.drop_table("waitlist_entries")
     op.drop_column("reservations", "checked_in_at")
     op.drop_column("reservations", "extended_by")
     for name in ("checkin_within", "max_extension", "extension_window", "on_provisioning_failure"):

@@ -1,0 +1,354 @@
+"""The waitlist: members wait, in the order they asked, for a busy period of a resource.
+
+A pass (:class:`WaitlistWorker`, every ``interval``; :func:`offer_pass` in tests) finds the
+periods that became free (a cancellation, a release, an idle release, a shorter booking, a
+deleted maintenance window: whatever freed them) and offers each to the first member in line
+for it: an ``auto_book`` entry is booked for them through the ordinary booking path (every rule
+and quota applies) and must be confirmed by ``confirm_by``, or that booking is cancelled and the
+next in line gets its turn; otherwise the member is told and has until ``confirm_by`` to book it
+before the next one is told. An entry no longer useful by ``expires_at`` (at the latest the
+period's start) expires. The pass locks the entries it works on (``FOR UPDATE SKIP LOCKED``), so
+replicas share the work and no entry is offered twice; an offer made earlier blocks the entries
+behind it (fair order), and a booking made for one entry holds the period for the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from reservation_common.events import Cause, EventType
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import Range
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from reservation_be import policy
+from reservation_be.auth.actor import Actor
+from reservation_be.fairuse.schemas import WaitlistJoin, WaitlistRead
+from reservation_be.kit import audit
+from reservation_be.kit.errors import (
+    Conflict,
+    FieldError,
+    NotFound,
+    ReservationError,
+    UnprocessableEntity,
+)
+from reservation_be.kit.notifications import notify
+from reservation_be.models import Resource, Site, User, WaitlistEntry, WaitlistStatus
+from reservation_be.models.reservation import ReservationStatus
+from reservation_be.policy import Action, SiteContext
+from reservation_be.reservations import booking
+from reservation_be.reservations import repository as reservations_repository
+from reservation_be.reservations import service as reservations
+from reservation_be.reservations.schemas import ReservationCreate
+from reservation_be.reservations.transitions import HOLDS_SLOTS, transition
+
+log = logging.getLogger(__name__)
+W = WaitlistStatus
+OPEN = (W.WAITING.value, W.OFFERED.value, W.BOOKED.value)
+CONFIRM_WITHIN = timedelta(minutes=30)
+UNCONFIRMED = "not confirmed from the waitlist in time"
+
+
+class WaitlistEntryNotFound(NotFound):
+    slug, title = "waitlist-entry-not-found", "Waitlist entry not found"
+
+
+class PeriodIsFree(Conflict):
+    slug, title = "period-free", "The period is free: book it"
+
+
+class AlreadyWaiting(Conflict):
+    slug, title = "already-waiting", "You already wait for this period"
+
+
+class NothingToConfirm(Conflict):
+    slug, title = "nothing-to-confirm", "The entry has no booking to confirm"
+
+
+def _period(entry: WaitlistEntry) -> tuple[datetime, datetime]:
+    start, end = entry.period.lower, entry.period.upper
+    assert start is not None and end is not None
+    return start, end
+
+
+async def position(session: AsyncSession, entry: WaitlistEntry) -> int | None:
+    """1 for the first in line for an overlapping period of the resource; None once served."""
+    if entry.status != W.WAITING.value:
+        return None
+    ahead = await session.execute(
+        select(func.count()).where(
+            WaitlistEntry.resource_id == entry.resource_id,
+            WaitlistEntry.status.in_(OPEN),
+            WaitlistEntry.period.overlaps(entry.period),
+            (WaitlistEntry.created_at < entry.created_at)
+            | ((WaitlistEntry.created_at == entry.created_at) & (WaitlistEntry.id < entry.id)),
+        )
+    )
+    return int(ahead.scalar_one()) + 1
+
+
+async def read(session: AsyncSession, entry: WaitlistEntry) -> WaitlistRead:
+    start, end = _period(entry)
+    return WaitlistRead(
+        id=entry.id,
+        site_id=entry.site_id,
+        resource_id=entry.resource_id,
+        user_id=entry.user_id,
+        title=entry.title,
+        start=start,
+        end=end,
+        auto_book=entry.auto_book,
+        status=W(entry.status),
+        position=await position(session, entry),
+        expires_at=entry.expires_at,
+        confirm_by=entry.confirm_by,
+        reservation_id=entry.reservation_id,
+        created_at=entry.created_at,
+    )
+
+
+async def join(
+    session: AsyncSession, actor: Actor, resource_id: uuid.UUID, body: WaitlistJoin
+) -> WaitlistEntry:
+    """Wait for [start, end) of a resource that is busy then (409 when it is free: book it)."""
+    resource = await session.get(Resource, resource_id)
+    if resource is None:
+        raise NotFound(f"No resource {resource_id}.")
+    try:
+        ctx = await policy.site_context(session, actor, resource.site_id)
+    except NotFound as exc:
+        raise NotFound(f"No resource {resource_id}.") from exc
+    policy.check(ctx, Action.RESERVATION_CREATE)
+    now = datetime.now(UTC)
+    if body.start <= now:
+        raise UnprocessableEntity(
+            "The period must start in the future.",
+            errors=[FieldError(loc=["body", "start"], msg="must be in the future", type="period")],
+        )
+    expires_at = body.expires_at or body.start
+    if not now < expires_at <= body.start:
+        raise UnprocessableEntity(
+            "expires_at must be in the future and not after the start.",
+            errors=[FieldError(loc=["body", "expires_at"], msg="out of range", type="period")],
+        )
+    period = Range(body.start, body.end, bounds="[)")
+    if not await reservations_repository.busy(session, resource_id, period, limit=1):
+        raise PeriodIsFree("Nothing holds this period now: book it instead.")
+    mine = await session.execute(
+        select(func.count()).where(
+            WaitlistEntry.resource_id == resource_id,
+            WaitlistEntry.user_id == actor.user_id,
+            WaitlistEntry.status.in_(OPEN),
+            WaitlistEntry.period.overlaps(period),
+        )
+    )
+    if mine.scalar_one():
+        raise AlreadyWaiting("You already wait for an overlapping period of this resource.")
+    entry = WaitlistEntry(
+        site_id=resource.site_id,
+        resource_id=resource_id,
+        user_id=actor.user_id,
+        title=body.title,
+        period=period,
+        auto_book=body.auto_book,
+        status=W.WAITING.value,
+        expires_at=expires_at,
+    )
+    session.add(entry)
+    await session.flush()
+    await session.refresh(entry)
+    await audit.record(
+        session, actor, resource.site_id, "waitlist", entry.id, "created",
+        after=await read(session, entry),
+    )  # fmt: skip
+    return entry
+
+
+async def mine(session: AsyncSession, actor: Actor) -> list[WaitlistEntry]:
+    policy.require_user(actor)
+    rows = await session.execute(
+        select(WaitlistEntry)
+        .where(WaitlistEntry.user_id == actor.user_id)
+        .order_by(WaitlistEntry.created_at.desc())
+        .limit(200)
+    )
+    return list(rows.scalars().all())
+
+
+async def _own_entry(
+    session: AsyncSession, actor: Actor, entry_id: uuid.UUID, action: Action
+) -> WaitlistEntry:
+    entry = (
+        await session.execute(
+            select(WaitlistEntry).where(WaitlistEntry.id == entry_id).with_for_update()
+        )
+    ).scalar_one_or_none()
+    if entry is None:
+        raise WaitlistEntryNotFound(f"No waitlist entry {entry_id}.")
+    try:
+        ctx = await policy.site_context(session, actor, entry.site_id)
+    except NotFound as exc:
+        raise WaitlistEntryNotFound(f"No waitlist entry {entry_id}.") from exc
+    if entry.user_id != actor.user_id and not policy.allows(ctx, Action.RESERVATION_READ):
+        raise WaitlistEntryNotFound(f"No waitlist entry {entry_id}.")
+    policy.check(ctx, action, owner_id=entry.user_id)
+    return entry
+
+
+async def leave(session: AsyncSession, actor: Actor, entry_id: uuid.UUID) -> None:
+    """Leave the line (the member or a site admin); a booking made from it stays."""
+    entry = await _own_entry(session, actor, entry_id, Action.RESERVATION_CANCEL)
+    if entry.status in OPEN:
+        entry.status = W.CANCELLED.value
+        await session.flush()
+
+
+async def confirm(session: AsyncSession, actor: Actor, entry_id: uuid.UUID) -> WaitlistEntry:
+    """The member keeps the booking made for them (before ``confirm_by``)."""
+    entry = await _own_entry(session, actor, entry_id, Action.RESERVATION_CHECK_IN)
+    if entry.status != W.BOOKED.value:
+        raise NothingToConfirm(f"The entry is {entry.status}: there is no booking to confirm.")
+    entry.status = W.CONFIRMED.value
+    await session.flush()
+    return entry
+
+
+# ---------------------------------------------------------------------------------------------
+# The pass
+
+
+async def offer_pass(session: AsyncSession, *, now: datetime, batch: int = 100) -> int:
+    """Expire, then offer freed periods in line order; returns how many entries changed."""
+    changed = 0
+    due = await session.execute(
+        select(WaitlistEntry)
+        .where(WaitlistEntry.status.in_(OPEN))
+        .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    )
+    entries = list(due.scalars().all())
+    blocking: list[WaitlistEntry] = []
+    for entry in entries:
+        start, _ = _period(entry)
+        if entry.status == W.BOOKED.value:
+            if entry.confirm_by is not None and entry.confirm_by <= now:
+                await _cancel_unconfirmed(session, entry)
+                entry.status = W.EXPIRED.value
+                changed += 1
+            continue
+        if entry.status == W.OFFERED.value:
+            if entry.confirm_by is not None and entry.confirm_by <= now:
+                entry.status = W.EXPIRED.value
+                changed += 1
+            else:
+                blocking.append(entry)
+            continue
+        if entry.expires_at <= now or start <= now:
+            entry.status = W.EXPIRED.value
+            changed += 1
+            continue
+        if any(
+            b.resource_id == entry.resource_id and b.period.overlaps(entry.period) for b in blocking
+        ):
+            continue  # someone ahead has the offer
+        if await reservations_repository.busy(session, entry.resource_id, entry.period, limit=1):
+            continue
+        if await _serve(session, entry, now=now):
+            changed += 1
+            if entry.status == W.OFFERED.value:
+                blocking.append(entry)
+    await session.flush()
+    return changed
+
+
+async def _serve(session: AsyncSession, entry: WaitlistEntry, *, now: datetime) -> bool:
+    start, end = _period(entry)
+    confirm_by = min(now + CONFIRM_WITHIN, start)
+    user = await session.get(User, entry.user_id)
+    link = [{"rel": "waitlist", "href": "/api/v1/me/waitlist"}]
+    if entry.auto_book and user is not None:
+        member = Actor(user_id=user.id, username=user.username, email=user.email)
+        try:
+            made = await booking.create(
+                session,
+                member,
+                ReservationCreate(
+                    resource_id=entry.resource_id, title=entry.title, start=start, end=end
+                ),
+                savepoint=True,
+            )
+        except ReservationError as exc:
+            # Still taken (widened by the type's lead time), or a rule or quota refuses it
+            # now: the entry keeps its place.
+            log.info("waitlist entry %s not booked: %s", entry.id, exc.detail)
+            return False
+        entry.status = W.BOOKED.value
+        entry.reservation_id = made.id
+        entry.confirm_by = confirm_by
+        message = (
+            f"{entry.title!r} was booked for you from the waitlist; confirm it by "
+            f"{confirm_by.isoformat()} or it is released."
+        )
+    else:
+        entry.status = W.OFFERED.value
+        entry.confirm_by = confirm_by
+        message = (
+            f"The period you wait for ({entry.title!r}) is free: book it by "
+            f"{confirm_by.isoformat()}, then the next in line is told."
+        )
+    await notify(session, entry.user_id, "waitlist.offered", message, link)
+    return True
+
+
+async def _cancel_unconfirmed(session: AsyncSession, entry: WaitlistEntry) -> None:
+    if entry.reservation_id is None:
+        return
+    reservation = await reservations_repository.get_for_update(session, entry.reservation_id)
+    if reservation is None or ReservationStatus(reservation.status) not in HOLDS_SLOTS:
+        return
+    if reservation.status == ReservationStatus.ACTIVE.value:
+        return  # it started: it is theirs
+    site = await session.get(Site, reservation.site_id)
+    assert site is not None
+    ctx = SiteContext(actor=Actor(user_id=reservation.owner_id, username=""), site=site, role=None)
+    before = reservations.to_read(reservation)
+    previous = transition(reservation, ReservationStatus.CANCELLED)
+    reservation.status_reason = UNCONFIRMED
+    await session.flush()
+    await reservations_repository.delete_slots(session, reservation.id)
+    await reservations._announce(
+        session, None, ctx, reservation, EventType.RESERVATION_CANCELLED, before=before,
+        previous_status=previous.value, cause=Cause.UNCONFIRMED,
+    )  # fmt: skip
+
+
+class WaitlistWorker:
+    """Runs :func:`offer_pass` every ``interval``, one transaction per pass."""
+
+    def __init__(
+        self, *, sessionmaker: async_sessionmaker[AsyncSession], interval: timedelta
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._interval = interval.total_seconds()
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run_once(self) -> int:
+        async with self._sessionmaker() as session, session.begin():
+            return await offer_pass(session, now=datetime.now(UTC))
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                await self.run_once()
+            except Exception:  # the loop must outlive any surprise; it retries
+                log.exception("waitlist pass failed, retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self._interval)
