@@ -41,6 +41,7 @@ export function typeFixture(overrides: Partial<ResourceTypeRead> = {}): Resource
     booking_horizon: null,
     minimum_notice: 'PT0S',
     requires_approval: false,
+    on_provisioning_failure: 'release',
     created_at: NOW,
     updated_at: NOW,
     ...overrides,
@@ -82,6 +83,8 @@ export function reservationFixture(overrides: Partial<ReservationRead> = {}): Re
     version: 3,
     created_at: NOW,
     updated_at: NOW,
+    extended_by: 'PT0S',
+    checked_in_at: null,
     ...overrides,
   };
 }

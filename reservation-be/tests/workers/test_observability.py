@@ -32,7 +32,7 @@ async def api_with_workers(
         relay_sweep_interval=timedelta(seconds=0.2),
         relay_max_backoff=timedelta(seconds=0.5),
     )
-    [scheduler, _retention, relay] = build_workers(app, workers)
+    [scheduler, _retention, _waitlist, relay] = build_workers(app, workers)
     assert isinstance(scheduler, LifecycleScheduler) and isinstance(relay, OutboxRelay)
     transport = httpx.ASGITransport(app=app)
     try:

@@ -1,6 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import { useNavigate, useSearchParams } from 'react-router';
 import { PageHeader } from '@/components/ui/page-header';
+import { UsagePanel } from '@/features/fair-use/components/usage-panel';
 import { BookingForm } from '@/features/reservations/components/booking-form';
 import { SiteSelect, useSelectedSite } from '@/features/sites/components/site-select';
 import { toast } from '@/lib/toast';
@@ -22,6 +23,7 @@ export default function BookRoute() {
       <div className="toolbar">
         <SiteSelect value={site} onChange={setSite} />
       </div>
+      <UsagePanel />
       {site ? (
         <BookingForm
           key={site}

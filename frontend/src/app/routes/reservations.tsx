@@ -1,6 +1,9 @@
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { PageHeader } from '@/components/ui/page-header';
+import { FairUseActions } from '@/features/fair-use/components/fair-use-actions';
+import { MyWaitlist } from '@/features/fair-use/components/my-waitlist';
+import { UsagePanel } from '@/features/fair-use/components/usage-panel';
 import { MyReservations } from '@/features/reservations/components/my-reservations';
 
 export default function ReservationsRoute() {
@@ -15,7 +18,9 @@ export default function ReservationsRoute() {
           </Link>
         }
       />
-      <MyReservations />
+      <UsagePanel />
+      <MyWaitlist />
+      <MyReservations rowActions={(r) => <FairUseActions reservation={r} />} />
     </>
   );
 }

@@ -55,6 +55,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/blackouts/{blackout_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Blackout */
+        delete: operations["delete_blackout_api_v1_blackouts__blackout_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/calendar/{token}.ics": {
         parameters: {
             query?: never;
@@ -143,6 +160,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Usage
+         * @description Your usage against every quota that binds you, per site.
+         */
+        get: operations["my_usage_api_v1_me_usage_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/waitlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Waitlist
+         * @description Your waitlist entries, newest first, each with its place in line.
+         */
+        get: operations["my_waitlist_api_v1_me_waitlist_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/notifications": {
         parameters: {
             query?: never;
@@ -206,6 +263,23 @@ export interface paths {
         /** Mark one notification read */
         post: operations["mark_read_api_v1_notifications__notification_id__read_post"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/quotas/{quota_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Quota */
+        delete: operations["delete_quota_api_v1_quotas__quota_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -462,6 +536,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/reservations/{reservation_id}/check-in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check In Reservation
+         * @description The owner checks in (from 15 minutes before the start until the end).
+         */
+        post: operations["check_in_reservation_api_v1_reservations__reservation_id__check_in_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reservations/{reservation_id}/extend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Extend Reservation
+         * @description Move the end later (owner or site admin): the type's extension window and maximum,
+         *     quotas, and the booking in the way (409 naming it) decide.
+         */
+        post: operations["extend_reservation_api_v1_reservations__reservation_id__extend_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/reservations/{reservation_id}/provisioning": {
         parameters: {
             query?: never;
@@ -505,6 +620,27 @@ export interface paths {
         put?: never;
         /** Reject a pending reservation (site admins); releases the slots */
         post: operations["reject_reservation_api_v1_reservations__reservation_id__reject_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reservations/{reservation_id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Release Reservation
+         * @description End an active reservation now (owner or site admin): frees the rest of the period and
+         *     starts the teardown.
+         */
+        post: operations["release_reservation_api_v1_reservations__reservation_id__release_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -608,6 +744,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/resources/{resource_id}/waitlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join Waitlist
+         * @description Wait for a busy period (members); 409 when it is free (book it instead).
+         */
+        post: operations["join_waitlist_api_v1_resources__resource_id__waitlist_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/sites": {
         parameters: {
             query?: never;
@@ -679,6 +835,56 @@ export interface paths {
         head?: never;
         /** Change a member's role (site-admins; nobody raises their own role) */
         patch: operations["change_role_api_v1_sites__site_ref__members__user_id__patch"];
+        trace?: never;
+    };
+    "/sites/{site}/blackouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Blackouts
+         * @description Maintenance windows (whoever sees the site); at most 1000, earliest first.
+         */
+        get: operations["list_blackouts_api_v1_sites__site__blackouts_get"];
+        put?: never;
+        /**
+         * Create Blackout
+         * @description Hold a period for maintenance (site admins). Bookings in the way: 409 listing them
+         *     (policy refuse) or cancelled with the reason (policy cancel).
+         */
+        post: operations["create_blackout_api_v1_sites__site__blackouts_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sites/{site}/quotas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Quotas
+         * @description The site's quotas (members).
+         */
+        get: operations["list_quotas_api_v1_sites__site__quotas_get"];
+        put?: never;
+        /**
+         * Create Quota
+         * @description Add a quota (site admins); 422 when it contradicts itself or the site-wide quota, 409
+         *     when its scope (type, member) has one already.
+         */
+        post: operations["create_quota_api_v1_sites__site__quotas_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/sites/{site}/resource-types": {
@@ -764,6 +970,46 @@ export interface paths {
          *     first) and per local day, with how many bookings run now. Who booked is not shown.
          */
         get: operations["get_site_stats_api_v1_sites__site__stats_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sites/{site}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Site Usage
+         * @description Every member's usage now (site admins).
+         */
+        get: operations["site_usage_api_v1_sites__site__usage_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sites/{site}/usage/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Site Usage
+         * @description The usage report as CSV (site admins).
+         */
+        get: operations["export_site_usage_api_v1_sites__site__usage_export_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1028,6 +1274,46 @@ export interface paths {
         patch: operations["rename_ssh_key_api_v1_users_me_ssh_keys__key_id__patch"];
         trace?: never;
     };
+    "/waitlist/{entry_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Leave Waitlist
+         * @description Leave the line (the member or a site admin).
+         */
+        delete: operations["leave_waitlist_api_v1_waitlist__entry_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/waitlist/{entry_id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm Waitlist Booking
+         * @description Keep the booking made for you from the waitlist (before confirm_by).
+         */
+        post: operations["confirm_waitlist_booking_api_v1_waitlist__entry_id__confirm_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1096,6 +1382,77 @@ export interface components {
             /** Site Id */
             site_id: string | null;
         };
+        /** BlackoutCreate */
+        BlackoutCreate: {
+            /**
+             * End
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset (2026-05-01T09:00:00Z, 2026-05-01T11:00:00+02:00), year 2000 to 8999.
+             */
+            end: string;
+            /**
+             * @description refuse: 409 listing the bookings in the way; cancel: cancel them (reservation.cancelled with cause maintenance) and notify each owner.
+             * @default refuse
+             */
+            policy: components["schemas"]["BlackoutPolicy"];
+            /** Reason */
+            reason: string;
+            /**
+             * Resource Id
+             * @description The resource; null with scope site.
+             */
+            resource_id?: string | null;
+            /** @default subtree */
+            scope: components["schemas"]["BlackoutScope"];
+            /**
+             * Start
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset (2026-05-01T09:00:00Z, 2026-05-01T11:00:00+02:00), year 2000 to 8999.
+             */
+            start: string;
+        };
+        /**
+         * BlackoutPolicy
+         * @enum {string}
+         */
+        BlackoutPolicy: "refuse" | "cancel";
+        /** BlackoutRead */
+        BlackoutRead: {
+            /**
+             * Cancelled Reservations
+             * @description On create with policy cancel: what it cancelled.
+             */
+            cancelled_reservations?: string[];
+            /** Created At */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** End */
+            end: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            policy: components["schemas"]["BlackoutPolicy"];
+            /** Reason */
+            reason: string;
+            /** Resource Id */
+            resource_id: string | null;
+            scope: components["schemas"]["BlackoutScope"];
+            /**
+             * Site Id
+             * Format: uuid
+             */
+            site_id: string;
+            /** Start */
+            start: string;
+        };
+        /**
+         * BlackoutScope
+         * @enum {string}
+         */
+        BlackoutScope: "resource" | "subtree" | "site";
         /**
          * BusyPeriod
          * @description A span during which the resource is held, by its own booking or an ancestor's.
@@ -1146,6 +1503,12 @@ export interface components {
             /** Name */
             name: string;
         };
+        /**
+         * Cause
+         * @description ``data.cause`` of a reservation event that the platform's rules caused.
+         * @enum {string}
+         */
+        Cause: "maintenance" | "idle" | "released" | "provisioning_failed" | "unconfirmed";
         /**
          * ClientConfig
          * @description What a client needs to sign in before it holds any token.
@@ -1256,7 +1619,22 @@ export interface components {
          * EventType
          * @enum {string}
          */
-        EventType: "reservation.created" | "reservation.updated" | "reservation.approved" | "reservation.rejected" | "reservation.cancelled" | "reservation.starting" | "reservation.started" | "reservation.ending_soon" | "reservation.ended" | "reservation.provisioning_changed" | "resource.created" | "resource.updated" | "resource.deleted" | "resource.status_changed" | "webhook.ping" | "reservation.series.created" | "reservation.series.updated" | "reservation.series.cancelled";
+        EventType: "reservation.created" | "reservation.updated" | "reservation.approved" | "reservation.rejected" | "reservation.cancelled" | "reservation.starting" | "reservation.started" | "reservation.ending_soon" | "reservation.ended" | "reservation.provisioning_changed" | "reservation.released" | "reservation.failed" | "resource.created" | "resource.updated" | "resource.deleted" | "resource.status_changed" | "webhook.ping" | "reservation.series.created" | "reservation.series.updated" | "reservation.series.cancelled";
+        /** ExtendBody */
+        ExtendBody: {
+            /**
+             * End
+             * Format: date-time
+             * @description The new end, later than the current one.
+             */
+            end: string;
+        };
+        /**
+         * FailurePolicy
+         * @description What a provisioning failure does to the booking's slots.
+         * @enum {string}
+         */
+        FailurePolicy: "release" | "keep";
         /** FieldError */
         FieldError: {
             /** Loc */
@@ -1508,6 +1886,36 @@ export interface components {
         /** MemberUpdate */
         MemberUpdate: {
             role: components["schemas"]["SiteRole"];
+        };
+        /** MemberUsage */
+        MemberUsage: {
+            /**
+             * Booked Last 30 Days
+             * @description ISO 8601 duration in days, hours, minutes and seconds (P7D, PT36H, PT15M; never years or months), or a number of seconds; at most 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
+             */
+            booked_last_30_days: string;
+            /**
+             * Booked Next 30 Days
+             * @description ISO 8601 duration in days, hours, minutes and seconds (P7D, PT36H, PT15M; never years or months), or a number of seconds; at most 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
+             */
+            booked_next_30_days: string;
+            /** Future */
+            future: number;
+            /** Held Now */
+            held_now: number;
+            /** Resources Now */
+            resources_now: number;
+            /** Role */
+            role: string;
+            /** User Id */
+            user_id: string;
+            /** Username */
+            username: string;
+        };
+        /** MyUsage */
+        MyUsage: {
+            /** Sites */
+            sites: components["schemas"]["SiteUsage"][];
         };
         /** NotificationOut */
         NotificationOut: {
@@ -1832,6 +2240,85 @@ export interface components {
          * @enum {string}
          */
         ProvisioningState: "pending" | "in_progress" | "ready" | "failed" | "released";
+        /**
+         * QuotaCreate
+         * @description At least one limit. ``resource_type_id`` null: every type of the site; ``user_id`` null:
+         *     every member on their own (a member's own quota replaces it for them).
+         */
+        QuotaCreate: {
+            /** @description day (24 h), week (7 days) or month (30 days), rolling. */
+            booked_window?: components["schemas"]["QuotaWindow"] | null;
+            /**
+             * Exempt Site Admins
+             * @default true
+             */
+            exempt_site_admins: boolean;
+            /**
+             * Max Booked
+             * @description Most time booked in any rolling window (with booked_window).
+             */
+            max_booked?: (string | number) | null;
+            /**
+             * Max Concurrent
+             * @description Most reservations held at one instant.
+             */
+            max_concurrent?: number | null;
+            /**
+             * Max Future
+             * @description Most reservations not started yet.
+             */
+            max_future?: number | null;
+            /**
+             * Max Resources
+             * @description Most resources held at one instant (a booking holds its whole subtree).
+             */
+            max_resources?: number | null;
+            /** Resource Type Id */
+            resource_type_id?: string | null;
+            /** User Id */
+            user_id?: string | null;
+        };
+        /** QuotaRead */
+        QuotaRead: {
+            booked_window: components["schemas"]["QuotaWindow"] | null;
+            /** Created At */
+            created_at: string;
+            /** Exempt Site Admins */
+            exempt_site_admins: boolean;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Max Booked */
+            max_booked: string | null;
+            /** Max Concurrent */
+            max_concurrent: number | null;
+            /** Max Future */
+            max_future: number | null;
+            /** Max Resources */
+            max_resources: number | null;
+            /** Resource Type Id */
+            resource_type_id: string | null;
+            /**
+             * Site Id
+             * Format: uuid
+             */
+            site_id: string;
+            /** User Id */
+            user_id: string | null;
+        };
+        /** QuotaUsage */
+        QuotaUsage: {
+            quota: components["schemas"]["QuotaRead"];
+            usage: components["schemas"]["Usage"];
+        };
+        /**
+         * QuotaWindow
+         * @description The rolling window of a booked-hours limit: any 1, 7 or 30 consecutive days.
+         * @enum {string}
+         */
+        QuotaWindow: "day" | "week" | "month";
         /** ReasonBody */
         ReasonBody: {
             /** Reason */
@@ -1923,6 +2410,7 @@ export interface components {
         ReservationEmbed: "resource";
         /** ReservationEventData */
         ReservationEventData: {
+            cause?: components["schemas"]["Cause"] | null;
             /** Due At */
             due_at?: string | null;
             /** Lateness Seconds */
@@ -1938,6 +2426,8 @@ export interface components {
         };
         /** ReservationListItem */
         ReservationListItem: {
+            /** Checked In At */
+            checked_in_at?: string | null;
             /** Created At */
             created_at: string;
             /** Created By */
@@ -1946,6 +2436,12 @@ export interface components {
             description: string;
             /** End */
             end: string;
+            /**
+             * Extended By
+             * @description How much later the end is than first booked.
+             * @default PT0S
+             */
+            extended_by: string;
             /**
              * Group Id
              * @description The group booked together (find and book), if any
@@ -1994,6 +2490,8 @@ export interface components {
         };
         /** ReservationRead */
         ReservationRead: {
+            /** Checked In At */
+            checked_in_at?: string | null;
             /** Created At */
             created_at: string;
             /** Created By */
@@ -2002,6 +2500,12 @@ export interface components {
             description: string;
             /** End */
             end: string;
+            /**
+             * Extended By
+             * @description How much later the end is than first booked.
+             * @default PT0S
+             */
+            extended_by: string;
             /**
              * Group Id
              * @description The group booked together (find and book), if any
@@ -2219,6 +2723,11 @@ export interface components {
             /** Booking Horizon */
             booking_horizon?: (string | number) | null;
             /**
+             * Checkin Within
+             * @description A booking not checked in this long after its start is released.
+             */
+            checkin_within?: (string | number) | null;
+            /**
              * Color
              * @default #4f46e5
              */
@@ -2229,6 +2738,11 @@ export interface components {
              */
             description: string;
             /**
+             * Extension Window
+             * @description An end moves later only once it is at most this far away (null: any time).
+             */
+            extension_window?: (string | number) | null;
+            /**
              * Lead Time
              * @description ISO 8601 duration in days, hours, minutes and seconds (P7D, PT36H, PT15M; never years or months), or a number of seconds; at most 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
              * @default PT0S
@@ -2236,6 +2750,11 @@ export interface components {
             lead_time: string | number;
             /** Max Duration */
             max_duration?: (string | number) | null;
+            /**
+             * Max Extension
+             * @description At most this much later than first booked, in total.
+             */
+            max_extension?: (string | number) | null;
             /**
              * Max Occurrences
              * @description Most occurrences of one recurring series (null: the platform default).
@@ -2249,6 +2768,8 @@ export interface components {
             minimum_notice: string | number;
             /** Name */
             name: string;
+            /** @default release */
+            on_provisioning_failure: components["schemas"]["FailurePolicy"];
             /**
              * Parameters
              * @description JSON Schema (draft 2020-12) of the custom parameters a booking carries.
@@ -2272,12 +2793,16 @@ export interface components {
         ResourceTypeRead: {
             /** Booking Horizon */
             booking_horizon: string | null;
+            /** Checkin Within */
+            checkin_within?: string | null;
             /** Color */
             color: string;
             /** Created At */
             created_at: string;
             /** Description */
             description: string;
+            /** Extension Window */
+            extension_window?: string | null;
             /**
              * Id
              * Format: uuid
@@ -2290,6 +2815,8 @@ export interface components {
             lead_time: string;
             /** Max Duration */
             max_duration: string | null;
+            /** Max Extension */
+            max_extension?: string | null;
             /** Max Occurrences */
             max_occurrences?: number | null;
             /**
@@ -2299,6 +2826,8 @@ export interface components {
             minimum_notice: string;
             /** Name */
             name: string;
+            /** @default release */
+            on_provisioning_failure: components["schemas"]["FailurePolicy"];
             /** Parameters */
             parameters: {
                 [key: string]: unknown;
@@ -2335,14 +2864,20 @@ export interface components {
         ResourceTypeUpdate: {
             /** Booking Horizon */
             booking_horizon?: (string | number) | null;
+            /** Checkin Within */
+            checkin_within?: (string | number) | null;
             /** Color */
             color?: string | null;
             /** Description */
             description?: string | null;
+            /** Extension Window */
+            extension_window?: (string | number) | null;
             /** Lead Time */
             lead_time?: (string | number) | null;
             /** Max Duration */
             max_duration?: (string | number) | null;
+            /** Max Extension */
+            max_extension?: (string | number) | null;
             /**
              * Max Occurrences
              * @description Most occurrences of one recurring series (null: the platform default).
@@ -2352,6 +2887,7 @@ export interface components {
             minimum_notice?: (string | number) | null;
             /** Name */
             name?: string | null;
+            on_provisioning_failure?: components["schemas"]["FailurePolicy"] | null;
             /** Parameters */
             parameters?: {
                 [key: string]: unknown;
@@ -2721,6 +3257,35 @@ export interface components {
             time_zone?: string | null;
             visibility?: components["schemas"]["SiteVisibility"] | null;
         };
+        /** SiteUsage */
+        SiteUsage: {
+            /**
+             * Exempt
+             * @description Site admins exempt from every quota of the site.
+             */
+            exempt: boolean;
+            /** Quotas */
+            quotas: components["schemas"]["QuotaUsage"][];
+            /**
+             * Site Id
+             * Format: uuid
+             */
+            site_id: string;
+            /** Site Slug */
+            site_slug: string;
+        };
+        /** SiteUsageReport */
+        SiteUsageReport: {
+            /** Generated At */
+            generated_at: string;
+            /** Members */
+            members: components["schemas"]["MemberUsage"][];
+            /**
+             * Site Id
+             * Format: uuid
+             */
+            site_id: string;
+        };
         /**
          * SiteVisibility
          * @enum {string}
@@ -2787,6 +3352,29 @@ export interface components {
             enabled: boolean;
             kind: components["schemas"]["MailKind"];
         };
+        /** Usage */
+        Usage: {
+            /**
+             * Booked
+             * @description With booked_window: the most time booked in any window of that length that reaches into the next one from now.
+             */
+            booked: string | null;
+            /**
+             * Future
+             * @description Reservations not started yet.
+             */
+            future: number;
+            /**
+             * Held Now
+             * @description Reservations held at this instant.
+             */
+            held_now: number;
+            /**
+             * Resources Now
+             * @description Resources held at this instant.
+             */
+            resources_now: number;
+        };
         /** UserSummary */
         UserSummary: {
             /** Display Name */
@@ -2798,6 +3386,81 @@ export interface components {
             /** Username */
             username: string;
         };
+        /** WaitlistJoin */
+        WaitlistJoin: {
+            /**
+             * Auto Book
+             * @description Book it for me when it frees (then confirm it by confirm_by).
+             * @default false
+             */
+            auto_book: boolean;
+            /**
+             * End
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset (2026-05-01T09:00:00Z, 2026-05-01T11:00:00+02:00), year 2000 to 8999.
+             */
+            end: string;
+            /**
+             * Expires At
+             * @description Stop waiting then (at the latest, and by default, the start).
+             */
+            expires_at?: string | null;
+            /**
+             * Start
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset (2026-05-01T09:00:00Z, 2026-05-01T11:00:00+02:00), year 2000 to 8999.
+             */
+            start: string;
+            /** Title */
+            title: string;
+        };
+        /** WaitlistRead */
+        WaitlistRead: {
+            /** Auto Book */
+            auto_book: boolean;
+            /** Confirm By */
+            confirm_by: string | null;
+            /** Created At */
+            created_at: string;
+            /** End */
+            end: string;
+            /** Expires At */
+            expires_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Position
+             * @description Place in line while waiting (1: next).
+             */
+            position: number | null;
+            /** Reservation Id */
+            reservation_id: string | null;
+            /**
+             * Resource Id
+             * Format: uuid
+             */
+            resource_id: string;
+            /**
+             * Site Id
+             * Format: uuid
+             */
+            site_id: string;
+            /** Start */
+            start: string;
+            status: components["schemas"]["WaitlistStatus"];
+            /** Title */
+            title: string;
+            /** User Id */
+            user_id: string;
+        };
+        /**
+         * WaitlistStatus
+         * @enum {string}
+         */
+        WaitlistStatus: "waiting" | "offered" | "booked" | "confirmed" | "expired" | "cancelled";
         /** WebhookCreate */
         WebhookCreate: {
             /**
@@ -2980,10 +3643,15 @@ export interface components {
 export type AncestorRef = components['schemas']['AncestorRef'];
 export type AttemptRead = components['schemas']['AttemptRead'];
 export type AuditEntryOut = components['schemas']['AuditEntryOut'];
+export type BlackoutCreate = components['schemas']['BlackoutCreate'];
+export type BlackoutPolicy = components['schemas']['BlackoutPolicy'];
+export type BlackoutRead = components['schemas']['BlackoutRead'];
+export type BlackoutScope = components['schemas']['BlackoutScope'];
 export type BusyPeriod = components['schemas']['BusyPeriod'];
 export type CalendarFeedCreated = components['schemas']['CalendarFeedCreated'];
 export type CalendarFeedState = components['schemas']['CalendarFeedState'];
 export type Candidate = components['schemas']['Candidate'];
+export type Cause = components['schemas']['Cause'];
 export type ClientConfig = components['schemas']['ClientConfig'];
 export type ConflictMode = components['schemas']['ConflictMode'];
 export type DayLoad = components['schemas']['DayLoad'];
@@ -2991,6 +3659,8 @@ export type DeliveryRead = components['schemas']['DeliveryRead'];
 export type DeliveryStatus = components['schemas']['DeliveryStatus'];
 export type EmbeddedResource = components['schemas']['EmbeddedResource'];
 export type EventType = components['schemas']['EventType'];
+export type ExtendBody = components['schemas']['ExtendBody'];
+export type FailurePolicy = components['schemas']['FailurePolicy'];
 export type FieldError = components['schemas']['FieldError'];
 export type FindRequest = components['schemas']['FindRequest'];
 export type FindResult = components['schemas']['FindResult'];
@@ -3006,6 +3676,8 @@ export type MeOut = components['schemas']['MeOut'];
 export type MemberAdd = components['schemas']['MemberAdd'];
 export type MemberOut = components['schemas']['MemberOut'];
 export type MemberUpdate = components['schemas']['MemberUpdate'];
+export type MemberUsage = components['schemas']['MemberUsage'];
+export type MyUsage = components['schemas']['MyUsage'];
 export type NotificationOut = components['schemas']['NotificationOut'];
 export type NumberRange = components['schemas']['NumberRange'];
 export type OidcConfig = components['schemas']['OidcConfig'];
@@ -3035,6 +3707,10 @@ export type ProvisioningData = components['schemas']['ProvisioningData'];
 export type ProvisioningRead = components['schemas']['ProvisioningRead'];
 export type ProvisioningReport = components['schemas']['ProvisioningReport'];
 export type ProvisioningState = components['schemas']['ProvisioningState'];
+export type QuotaCreate = components['schemas']['QuotaCreate'];
+export type QuotaRead = components['schemas']['QuotaRead'];
+export type QuotaUsage = components['schemas']['QuotaUsage'];
+export type QuotaWindow = components['schemas']['QuotaWindow'];
 export type ReasonBody = components['schemas']['ReasonBody'];
 export type RedeliverCount = components['schemas']['RedeliverCount'];
 export type RedeliverFailed = components['schemas']['RedeliverFailed'];
@@ -3075,6 +3751,8 @@ export type SiteRef = components['schemas']['SiteRef'];
 export type SiteRole = components['schemas']['SiteRole'];
 export type SiteStats = components['schemas']['SiteStats'];
 export type SiteUpdate = components['schemas']['SiteUpdate'];
+export type SiteUsage = components['schemas']['SiteUsage'];
+export type SiteUsageReport = components['schemas']['SiteUsageReport'];
 export type SiteVisibility = components['schemas']['SiteVisibility'];
 export type SkippedOccurrenceRead = components['schemas']['SkippedOccurrenceRead'];
 export type SshKeyCreate = components['schemas']['SshKeyCreate'];
@@ -3082,7 +3760,11 @@ export type SshKeyOut = components['schemas']['SshKeyOut'];
 export type SshKeyUpdate = components['schemas']['SshKeyUpdate'];
 export type UnreadCount = components['schemas']['UnreadCount'];
 export type Unsubscribed = components['schemas']['Unsubscribed'];
+export type Usage = components['schemas']['Usage'];
 export type UserSummary = components['schemas']['UserSummary'];
+export type WaitlistJoin = components['schemas']['WaitlistJoin'];
+export type WaitlistRead = components['schemas']['WaitlistRead'];
+export type WaitlistStatus = components['schemas']['WaitlistStatus'];
 export type WebhookCreate = components['schemas']['WebhookCreate'];
 export type WebhookRead = components['schemas']['WebhookRead'];
 export type WebhookScope = components['schemas']['WebhookScope'];
@@ -3262,6 +3944,72 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Page_AuditEntryOut_"];
                 };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_blackout_api_v1_blackouts__blackout_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                blackout_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Authentication required */
             401: {
@@ -3551,6 +4299,102 @@ export interface operations {
             };
         };
     };
+    my_usage_api_v1_me_usage_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyUsage"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    my_waitlist_api_v1_me_waitlist_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitlistRead"][];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_notifications_api_v1_notifications_get: {
         parameters: {
             query?: {
@@ -3729,6 +4573,72 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["NotificationOut"];
                 };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_quota_api_v1_quotas__quota_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                quota_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Authentication required */
             401: {
@@ -5344,6 +6254,203 @@ export interface operations {
             };
         };
     };
+    check_in_reservation_api_v1_reservations__reservation_id__check_in_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reservation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReservationRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    extend_reservation_api_v1_reservations__reservation_id__extend_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag you read ("3"), or * */
+                "If-Match"?: string | null;
+            };
+            path: {
+                reservation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExtendBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReservationRead"];
+                };
+            };
+            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource has changed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of a media type this operation reads */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     read_for_integration_api_v1_reservations__reservation_id__provisioning_get: {
         parameters: {
             query?: never;
@@ -5612,6 +6719,83 @@ export interface operations {
             };
             /** @description The body is not of a media type this operation reads */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    release_reservation_api_v1_reservations__reservation_id__release_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reservation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReservationRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6332,6 +7516,114 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    join_waitlist_api_v1_resources__resource_id__waitlist_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                resource_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WaitlistJoin"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitlistRead"];
+                };
+            };
+            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of a media type this operation reads */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7194,6 +8486,366 @@ export interface operations {
             };
         };
     };
+    list_blackouts_api_v1_sites__site__blackouts_get: {
+        parameters: {
+            query?: {
+                /** @description Windows overlapping [start, end) */
+                start?: string | null;
+                end?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description Site id or slug */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlackoutRead"][];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_blackout_api_v1_sites__site__blackouts_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Site id or slug */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BlackoutCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlackoutRead"];
+                };
+            };
+            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of a media type this operation reads */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_quotas_api_v1_sites__site__quotas_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Site id or slug */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotaRead"][];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_quota_api_v1_sites__site__quotas_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Site id or slug */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuotaCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotaRead"];
+                };
+            };
+            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of a media type this operation reads */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_resource_types_api_v1_sites__site__resource_types_get: {
         parameters: {
             query?: {
@@ -7777,6 +9429,144 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SiteStats"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    site_usage_api_v1_sites__site__usage_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Site id or slug */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteUsageReport"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_site_usage_api_v1_sites__site__usage_export_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Site id or slug */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
                 };
             };
             /** @description Authentication required */
@@ -9518,6 +11308,149 @@ export interface operations {
             };
             /** @description The body is not of a media type this operation reads */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    leave_waitlist_api_v1_waitlist__entry_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirm_waitlist_booking_api_v1_waitlist__entry_id__confirm_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitlistRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -439,6 +439,27 @@ export const en = {
     feedRotate: 'Replace the address',
     feedRevoke: 'Turn the feed off',
   },
+  fairUse: {
+    usageTitle: 'Your usage and quotas',
+    concurrent: 'Held now: {{used}} of {{limit}} bookings',
+    resources: 'Resources held now: {{used}} of {{limit}}',
+    future: 'Upcoming bookings: {{used}} of {{limit}}',
+    booked: 'Booked in any {{window}}: {{used}} h of {{limit}} h',
+    window: { day: 'day', week: 'week', month: '30 days' },
+    checkIn: 'Check in',
+    checkedIn: 'Checked in',
+    isCheckedIn: 'Checked in',
+    release: 'Release now',
+    released: 'Released: the rest of the period is free again',
+    waitlistTitle: 'Waitlist',
+    position: 'Position in line: {{position}}',
+    entry: {
+      offered: 'The period is free: book it by {{deadline}}',
+      booked: 'Booked for you: confirm by {{deadline}}',
+    },
+    confirm: 'Confirm booking',
+    leave: 'Leave the line',
+  },
 } as const;
 
 type Widen<T> = { [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { Button } from '@/components/ui/button';
@@ -93,7 +93,15 @@ function ExtendMenu({ reservation }: { reservation: ReservationRead }) {
   );
 }
 
-function ReservationRow({ reservation, onCancel }: { reservation: ReservationListItem; onCancel: () => void }) {
+function ReservationRow({
+  reservation,
+  onCancel,
+  actions,
+}: {
+  reservation: ReservationListItem;
+  onCancel: () => void;
+  actions?: ReactNode;
+}) {
   const { t, i18n } = useTranslation();
   const open = ['pending', 'confirmed', 'active'].includes(reservation.status);
   return (
@@ -129,6 +137,7 @@ function ReservationRow({ reservation, onCancel }: { reservation: ReservationLis
         </div>
         {open ? (
           <div className="row">
+            {actions}
             {reservation.status !== 'pending' ? <ExtendMenu reservation={reservation} /> : null}
             <Button size="sm" variant="danger" onClick={onCancel}>
               {t('reservations.cancel')}
@@ -140,8 +149,9 @@ function ReservationRow({ reservation, onCancel }: { reservation: ReservationLis
   );
 }
 
-/** The signed-in user's reservations by phase; live updates arrive through query invalidation. */
-export function MyReservations() {
+/** The signed-in user's reservations by phase; live updates arrive through query invalidation.
+ * ``rowActions`` adds buttons to each open reservation (composed by the route). */
+export function MyReservations({ rowActions }: { rowActions?: (reservation: ReservationListItem) => ReactNode } = {}) {
   const { t } = useTranslation();
   const [tab, setTab] = useSearchParam('tab');
   // Without a chosen tab, open on what matters now: the running bookings if there are any.
@@ -186,7 +196,12 @@ export function MyReservations() {
               <>
                 <ul className="list card" style={{ padding: 0 }}>
                   {data.items.map((r) => (
-                    <ReservationRow key={r.id} reservation={r} onCancel={() => setCancelling(r)} />
+                    <ReservationRow
+                      key={r.id}
+                      reservation={r}
+                      onCancel={() => setCancelling(r)}
+                      actions={rowActions?.(r)}
+                    />
                   ))}
                 </ul>
                 {data.meta.pages > 1 ? (

@@ -72,6 +72,7 @@ export function ResourceTypeDialog({ site, type, onClose }: Props) {
           booking_horizon: horizon || null,
           minimum_notice: type?.minimum_notice ?? 'PT0S',
           requires_approval: approval,
+          on_provisioning_failure: type?.on_provisioning_failure ?? 'release',
         },
       },
       {
