@@ -147,7 +147,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The page behind a reminder's unsubscribe link: asks before it unsubscribes
+         * @description A GET changes nothing (link checkers follow links); the button POSTs.
+         */
+        get: operations["unsubscribe_page_api_v1_mail_unsubscribe__token__get"];
         put?: never;
         /**
          * One-click unsubscribe (RFC 8058) from the kind of mail the link was sent with
@@ -4255,6 +4259,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ClientConfig"];
+                };
+            };
+        };
+    };
+    unsubscribe_page_api_v1_mail_unsubscribe__token__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
