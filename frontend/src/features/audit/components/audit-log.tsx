@@ -1,6 +1,7 @@
 import { Fragment, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Button } from '@/components/ui/button';
+import { DateTimeInput } from '@/components/ui/date-time-input';
 import { Field } from '@/components/ui/field';
 import { QueryState } from '@/components/ui/query-state';
 import { localInputToIso } from '@/lib/datetime';
@@ -38,10 +39,10 @@ export function AuditLog({ site }: { site: string }) {
           <input value={actor} onChange={(e) => setActor(e.target.value)} />
         </Field>
         <Field label={t('audit.from')}>
-          <input type="datetime-local" value={since} onChange={(e) => setSince(e.target.value)} />
+          <DateTimeInput value={since} onChange={setSince} />
         </Field>
         <Field label={t('audit.to')}>
-          <input type="datetime-local" value={until} onChange={(e) => setUntil(e.target.value)} />
+          <DateTimeInput value={until} onChange={setUntil} />
         </Field>
       </div>
       <QueryState query={audit}>

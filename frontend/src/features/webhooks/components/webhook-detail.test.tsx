@@ -48,7 +48,7 @@ describe('webhook delivery log', () => {
     expect(await within(form).findByText('This field is required.')).toBeInTheDocument();
     expect(sent).toEqual([]);
 
-    await user.type(input, '2025-01-02T08:30');
+    await user.type(input, '01/02/2025, 08:30');
     await user.click(within(form).getByRole('button', { name: 'Redeliver failed' }));
     expect(await screen.findByText('3 failed deliveries queued again')).toBeInTheDocument();
     expect(sent).toEqual([{ since: new Date('2025-01-02T08:30').toISOString() }]);

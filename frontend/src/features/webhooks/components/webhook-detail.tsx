@@ -2,6 +2,7 @@ import { Fragment, useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Badge, type Tone } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
+import { DateTimeInput } from '@/components/ui/date-time-input';
 import { Field } from '@/components/ui/field';
 import { PageHeader } from '@/components/ui/page-header';
 import { QueryState } from '@/components/ui/query-state';
@@ -77,7 +78,7 @@ function RedeliverFailedForm({ site, webhookId }: { site: string; webhookId: str
       </h3>
       <p className="muted">{t('webhooks.redeliverExplained')}</p>
       <Field label={t('webhooks.redeliverSince')} error={error} required>
-        <input type="datetime-local" value={since} onChange={(e) => setSince(e.target.value)} />
+        <DateTimeInput value={since} onChange={setSince} />
       </Field>
       <Button type="submit" busy={bulk.isPending}>
         {t('webhooks.redeliverFailed')}
