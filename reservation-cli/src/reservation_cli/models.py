@@ -41,6 +41,7 @@ class Site(ApiModel):
     created_at: datetime
     updated_at: datetime
     my_role: str | None = None
+    time_zone: str = "UTC"
 
 
 class Resource(ApiModel):
@@ -76,6 +77,11 @@ class ResourceType(ApiModel):
     requires_approval: bool
     created_at: datetime
     updated_at: datetime
+    checkin_within: str | None = None
+    max_extension: str | None = None
+    extension_window: str | None = None
+    max_occurrences: int | None = None
+    on_provisioning_failure: str = "release"
 
 
 class Provisioning(ApiModel):
@@ -102,6 +108,10 @@ class Reservation(ApiModel):
     version: int
     created_at: datetime
     updated_at: datetime
+    series_id: uuid.UUID | None = None
+    group_id: uuid.UUID | None = None
+    checked_in_at: datetime | None = None
+    extended_by: str = "PT0S"
 
 
 class BusyPeriod(ApiModel):
