@@ -150,7 +150,7 @@ describe('booking form', () => {
     bookingApi(() => HttpResponse.json({}));
     const { user } = renderWithApp(<BookingForm site="site-1" onCreated={() => undefined} />);
     await screen.findByRole('option', { name: 'Rack A' });
-    const options = screen.getAllByRole('option');
+    const options = within(screen.getByLabelText(/^Resource/)).getAllByRole('option');
     expect(options.map((o) => o.textContent?.trim())).toEqual(['Choose a resource', 'Rack A', '└ Port Gi1/0/7']);
     await user.selectOptions(screen.getByLabelText(/^Resource/), 'rack');
     expect(screen.getByText('Booking Rack A also books everything inside it.')).toBeInTheDocument();

@@ -5,10 +5,14 @@ import { DateTimeInput } from '@/components/ui/date-time-input';
 import { Field } from '@/components/ui/field';
 import { ApiError } from '@/lib/api/problem';
 import { idempotencyKey } from '@/lib/api/client';
-import { durationMs, type ReservationRead, type ResourceRead } from '@/lib/api/types';
+import { durationMs, type ConflictMode, type ReservationRead, type ResourceRead, type SeriesCreate } from '@/lib/api/types';
 import { useUser } from '@/lib/auth/auth-context';
 import { addHours, localInputToIso, startOfNextHour, toLocalInput } from '@/lib/datetime';
-import { currentTimeZone } from '@/lib/i18n';
+import { currentTimeZone, formatRange } from '@/lib/i18n';
+import { toast } from '@/lib/toast';
+import { useCreateSeries } from '../api/create-series';
+import { RepeatControl, type RepeatValue } from './repeat-control';
+import { buildRrule } from '../utils/rrule';
 import { useBookableResources } from '../api/get-bookable-resources';
 import { useBookingTypes } from '../api/get-booking-types';
 import { useSiteMembers } from '../api/get-site-members';
@@ -53,7 +57,7 @@ type BookingFormProps = {
 };
 
 export function BookingForm({ site, resourceId = '', start, end, onCreated }: BookingFormProps) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const user = useUser();
   const resources = useBookableResources(site);
   const types = useBookingTypes(site);
@@ -61,6 +65,8 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated }: Bo
   const canBookForOthers = user.isPlatformAdmin || role.data === 'site-admin';
   const members = useSiteMembers(site, canBookForOthers);
   const create = useCreateReservation();
+  const createSeries = useCreateSeries();
+  const [repeat, setRepeat] = useState<RepeatValue>(null);
 
   const initialStart = start ?? startOfNextHour();
   const [title, setTitle] = useState('');
@@ -140,6 +146,24 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated }: Bo
     return out;
   };
 
+  /** The series this form would book with ``rrule``, or null while it is incomplete. */
+  const seriesBody = (rrule: string, mode: ConflictMode): SeriesCreate | null => {
+    const s = localInputToIso(startValue);
+    const e = localInputToIso(endValue);
+    if (!resource || !s || !e || e <= s) return null;
+    return {
+      resource_id: resource,
+      title: title.trim() || t('series.repeat'),
+      description,
+      start: s,
+      end: e,
+      rrule,
+      conflict_mode: mode,
+      parameters: toParameters(schema, params),
+      owner_id: ownerId || null,
+    };
+  };
+
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     setConflict(null);
@@ -148,6 +172,32 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated }: Bo
     setErrors(found);
     if (Object.keys(found).length > 0) {
       requestAnimationFrame(() => formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+      return;
+    }
+    if (repeat) {
+      const body = seriesBody(buildRrule(repeat.repeat), repeat.mode);
+      if (!body) return;
+      createSeries.mutate(body, {
+        onSuccess: (series) => {
+          const booked = series.occurrences ?? [];
+          toast.success(t('series.created', { booked: booked.length, skipped: (series.skipped ?? []).length }));
+          if (booked[0]) onCreated(booked[0]);
+        },
+        onError: (error) => {
+          if (!(error instanceof ApiError)) {
+            setFailure({ title: t('errors.network') });
+            return;
+          }
+          setErrors(error.fieldErrors);
+          const conflicts = (error.problem.conflicts ?? []) as { start: string; end: string }[];
+          if (error.status === 409 && conflicts.length > 0) {
+            const list = conflicts.map((c) => formatRange(c.start, c.end, i18n.language)).join('; ');
+            setFailure({ title: t('series.conflictTitle'), detail: t('series.conflictDetail', { list }) });
+          } else {
+            setFailure({ title: error.problem.title ?? t('errors.title'), detail: error.problem.detail });
+          }
+        },
+      });
       return;
     }
     create.mutate(
@@ -288,6 +338,7 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated }: Bo
           </div>
         </div>
       </fieldset>
+      <RepeatControl value={repeat} onChange={setRepeat} seriesBody={seriesBody} />
       {type && Object.keys(schema.properties ?? {}).length > 0 ? (
         <fieldset>
           <legend>{t('booking.parameters', { type: type.name })}</legend>
@@ -339,7 +390,7 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated }: Bo
         </Field>
       ) : null}
       <div className="form-actions">
-        <Button type="submit" variant="primary" busy={create.isPending}>
+        <Button type="submit" variant="primary" busy={create.isPending || createSeries.isPending}>
           {create.isPending ? t('booking.submitting') : t('booking.submit')}
         </Button>
       </div>

@@ -13,6 +13,7 @@ import { useSearchParam } from '@/lib/use-search-param';
 import { useCancelReservation } from '../api/cancel-reservation';
 import { useMyReservations, type ReservationTab } from '../api/get-my-reservations';
 import { useUpdateReservation } from '../api/update-reservation';
+import { SeriesActions } from './series-actions';
 
 const TABS: ReservationTab[] = ['upcoming', 'active', 'past'];
 const TAB_LABELS = { upcoming: 'reservations.upcoming', active: 'reservations.activeTab', past: 'reservations.past' } as const;
@@ -139,6 +140,7 @@ function ReservationRow({
           <div className="row">
             {actions}
             {reservation.status !== 'pending' ? <ExtendMenu reservation={reservation} /> : null}
+            <SeriesActions reservation={reservation} />
             <Button size="sm" variant="danger" onClick={onCancel}>
               {t('reservations.cancel')}
             </Button>
