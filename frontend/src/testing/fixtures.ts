@@ -81,7 +81,6 @@ export function reservationFixture(overrides: Partial<ReservationRead> = {}): Re
     parameters: { vlan_id: 42 },
     provisioning: { state: 'pending', message: null, details: {}, updated_at: null },
     version: 3,
-    extended_by: 'PT0S',
     created_at: NOW,
     updated_at: NOW,
     extended_by: 'PT0S',

@@ -460,6 +460,7 @@ export const en = {
     },
     confirm: 'Confirm booking',
     leave: 'Leave the line',
+  },
   series: {
     repeat: 'Repeat',
     frequency: 'Repeats',

@@ -462,6 +462,7 @@ export const it: Messages = {
     },
     confirm: 'Conferma la prenotazione',
     leave: 'Esci dalla coda',
+  },
   series: {
     repeat: 'Ripeti',
     frequency: 'Ripetizione',
