@@ -20,6 +20,9 @@ PROBLEM = "application/problem+json"
         ("OPTIONS", "/api/v1/sites/lab/webhooks", "GET, POST"),
         ("PUT", "/api/v1/sites/lab/members/someone", "DELETE, PATCH"),
         ("TRACE", "/api/v1/sites", "GET, POST"),
+        # A literal segment is its own path, not a value of /reservations/{reservation_id}.
+        ("OPTIONS", "/api/v1/reservations/find", "POST"),
+        ("OPTIONS", "/api/v1/reservation-series/preview", "POST"),
     ],
 )
 async def test_a_method_not_allowed_lists_every_method_of_the_path(

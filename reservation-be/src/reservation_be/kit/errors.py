@@ -8,6 +8,7 @@ exceptions are rendered the same way, and an unexpected exception never leaks it
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -244,15 +245,45 @@ _METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """Every method some route serves at this path (Starlette names only the first route's)."""
-    routes = request.app.router.routes
+    """The methods the OpenAPI document gives for this URL (Starlette names only one route's).
+
+    A literal segment wins over a path parameter, as in the document: at
+    ``/reservations/find`` the methods are those of that path, not those of
+    ``/reservations/{reservation_id}``, whose pattern the same URL also fits. A path the
+    document leaves out falls back to the routes that match it.
+    """
+    path = request.url.path
+    best: tuple[int, list[str]] | None = None
+    for template, pattern, methods in _documented_paths(request.app):
+        if pattern.fullmatch(path):
+            params = template.count("{")
+            if best is None or params < best[0]:
+                best = (params, methods)
+    if best is not None:
+        return best[1]
     return [
         method
         for method in _METHODS
         if any(
-            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.router.routes
         )
     ]
+
+
+def _documented_paths(app: FastAPI) -> list[tuple[str, re.Pattern[str], list[str]]]:
+    cached: list[tuple[str, re.Pattern[str], list[str]]] | None = getattr(
+        app.state, "documented_paths", None
+    )
+    if cached is None:
+        cached = []
+        for template, item in app.openapi().get("paths", {}).items():
+            parts = re.split(r"(\{[^}]+\})", template)
+            regex = "".join("[^/]+" if part.startswith("{") else re.escape(part) for part in parts)
+            methods = [m for m in _METHODS if m.lower() in item]
+            cached.append((template, re.compile(regex), methods))
+        app.state.documented_paths = cached
+    return cached
 
 
 async def _handle_http_exception(request: Request, exc: Exception) -> JSONResponse:
