@@ -19,9 +19,9 @@ from reservation_common.tracing import create_tracer_provider
 from reservation_be import health
 from reservation_be.api import build_api_router
 from reservation_be.kit.db import create_engine, create_sessionmaker
-from reservation_be.kit.errors import PROBLEM_JSON, Problem, install_error_handlers
+from reservation_be.kit.errors import Problem, install_error_handlers
 from reservation_be.kit.middleware import BodySizeLimitMiddleware, Metrics, RequestContextMiddleware
-from reservation_be.kit.openapi import document_transport_answers
+from reservation_be.kit.openapi import complete_openapi
 from reservation_be.kit.rate_limit import RateLimiter
 from reservation_be.kit.security_headers import FrontendSecurityHeaders, content_security_policy
 from reservation_be.settings import Settings, get_settings
@@ -66,7 +66,7 @@ async def close_app(app: FastAPI) -> None:
 
 
 def _problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
-    """Document FastAPI's own 422 answers as the problem documents they really are."""
+    """The generated document, completed with the answers every operation can give."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is not None:
@@ -81,25 +81,7 @@ def _problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
             servers=app.servers,
             separate_input_output_schemas=app.separate_input_output_schemas,
         )
-        problem = {"$ref": "#/components/schemas/Problem"}
-        for operations in schema.get("paths", {}).values():
-            for operation in operations.values():
-                responses = operation.get("responses", {})
-                response = responses.get("422")
-                if response is not None:
-                    response["content"] = {PROBLEM_JSON: {"schema": problem}}
-                    response["description"] = "Invalid request"
-                if "401" in responses:
-                    # Every authenticated call counts against the caller's rate limit.
-                    responses.setdefault(
-                        "429",
-                        {
-                            "description": "Too many requests (see the Retry-After header)",
-                            "headers": {"Retry-After": {"schema": {"type": "integer"}}},
-                            "content": {PROBLEM_JSON: {"schema": problem}},
-                        },
-                    )
-        document_transport_answers(schema)
+        complete_openapi(schema)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.pop("HTTPValidationError", None)
         components.pop("ValidationError", None)

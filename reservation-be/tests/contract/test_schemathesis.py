@@ -30,6 +30,7 @@ from tests.reservations.factories import booking, hours_from_now, make_resource,
 from tests.webhooks.factories import subscription
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
+HOOKS = Path(__file__).with_name("schemathesis_hooks.py")
 SITE = "contract-lab"  # the site the config's [parameters] name
 TIMEOUT_SECONDS = 420
 PHASES = "examples,coverage,fuzzing,stateful"
@@ -72,7 +73,15 @@ def _run_schemathesis(
         timeout=TIMEOUT_SECONDS,
         check=False,
         cwd=workdir,  # whatever the tool writes stays out of the tree
-        env={**os.environ, **ids},  # the rows the config's [parameters] name
+        # The rows the config's [parameters] name, and the hooks module beside this file.
+        env={
+            **os.environ,
+            **ids,
+            "SCHEMATHESIS_HOOKS": HOOKS.stem,
+            "PYTHONPATH": os.pathsep.join(
+                filter(None, [str(HOOKS.parent), os.environ.get("PYTHONPATH")])
+            ),
+        },
     )
 
 

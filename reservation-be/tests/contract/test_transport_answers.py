@@ -76,6 +76,48 @@ def test_every_operation_with_a_body_documents_400_413_415_and_422(app):
                 assert set(content) == {PROBLEM}
 
 
+def test_every_operation_documents_400_405_with_allow_413_and_429_when_authenticated(app):
+    spec = app.openapi()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            where = f"{method.upper()} {path}"
+            for status in ("400", "405", "413"):
+                assert status in responses, f"{where} does not document {status}"
+                assert set(responses[status]["content"]) == {PROBLEM}, where
+            assert "Allow" in responses["405"]["headers"], where
+            if "401" in responses:
+                assert "Retry-After" in responses["429"]["headers"], where
+
+
+def test_parameters_are_never_null_and_if_match_is_required_where_428_is_answered(app):
+    spec = app.openapi()
+    required_if_match = set()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                options = parameter["schema"].get("anyOf", [parameter["schema"]])
+                assert all(o.get("type") != "null" for o in options), (path, parameter)
+                if parameter["name"] == "If-Match" and parameter.get("required"):
+                    required_if_match.add(f"{method.upper()} {path}")
+                    assert "428" in operation["responses"]
+    assert required_if_match == {
+        "PATCH /api/v1/reservations/{reservation_id}",
+        "PATCH /api/v1/sites/{site_ref}",
+        "PATCH /api/v1/sites/{site}/webhooks/{webhook_id}",
+    }
+
+
+async def test_a_missing_required_if_match_is_a_428_naming_the_etag(client, auth, db):
+    admin = await auth("admin")
+    created = await client.post("/api/v1/sites", json={"slug": "lab", "name": "Lab"}, headers=admin)
+    assert created.status_code == 201, created.text
+    response = await client.patch("/api/v1/sites/lab", json={"name": "Lab 2"}, headers=admin)
+    assert response.status_code == 428, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert '"1"' in response.json()["detail"]
+
+
 def _raw_exchange(base_url: str, raw: bytes) -> bytes:
     host, port = base_url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=10) as sock:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from reservation_be.kit.errors import install_error_handlers
 
@@ -38,11 +39,31 @@ async def test_invalid_body_lists_each_field_error(client, auth):
     assert ("body", "colour") in locs  # unknown fields are refused, not dropped
 
 
-async def test_malformed_json_is_a_422_problem(client, auth):
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        (b'{"slug": ', "at character 9"),
+        (b"{not json", "at character 1"),
+        (b'{"slug": "a",}', "at character 13"),
+        (b"[1, 2", "at character 5"),
+    ],
+)
+async def test_malformed_json_is_a_400_problem_saying_where(client, auth, body, where):
     headers = {**await auth("admin"), "content-type": "application/json"}
-    response = await client.post("/api/v1/sites", content=b'{"slug": ', headers=headers)
-    assert response.status_code == 422
+    response = await client.post("/api/v1/sites", content=body, headers=headers)
+    assert response.status_code == 400, response.text
     assert response.headers["content-type"] == PROBLEM
+    problem = response.json()
+    assert problem["type"] == "urn:reservation:problem:malformed-json"
+    assert where in problem["detail"]
+    assert problem["errors"][0]["loc"] == ["body"]
+
+
+async def test_well_formed_json_of_the_wrong_shape_stays_a_422(client, auth):
+    headers = {**await auth("admin"), "content-type": "application/json"}
+    response = await client.post("/api/v1/sites", content=b"[]", headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["type"] == "urn:reservation:problem:validation-error"
 
 
 async def test_declared_oversized_body_is_refused_with_413(client, auth, settings):

@@ -73,6 +73,10 @@ class BadRequest(ReservationError):
     status, slug, title = 400, "bad-request", "Bad request"
 
 
+class MalformedJson(BadRequest):
+    slug, title = "malformed-json", "The body is not valid JSON"
+
+
 class Unauthorized(ReservationError):
     status, slug, title = 401, "unauthorized", "Authentication required"
 
@@ -225,6 +229,17 @@ async def _handle_validation_error(request: Request, exc: Exception) -> JSONResp
             detail=f"Send the body as application/json, not {content_type.split(';')[0]!r}.",
             headers={"Accept-Post": "application/json", "Accept-Patch": "application/json"},
         )
+    unparseable = _json_syntax_error(exc)
+    if unparseable is not None:
+        # Nothing to validate: the body is not a JSON document at all (RFC 9110: 400).
+        return problem_response(
+            request,
+            status=400,
+            type_=MalformedJson.problem_type(),
+            title=MalformedJson.title,
+            detail=unparseable,
+            errors=[FieldError(loc=["body"], msg=unparseable, type="json_invalid")],
+        )
     errors = _field_errors(exc)
     detail = "; ".join(f"{'.'.join(map(str, e.loc))}: {e.msg}" for e in errors[:5])
     return problem_response(
@@ -235,6 +250,17 @@ async def _handle_validation_error(request: Request, exc: Exception) -> JSONResp
         detail=detail or None,
         errors=errors,
     )
+
+
+def _json_syntax_error(exc: RequestValidationError) -> str | None:
+    """What is wrong with a body FastAPI could not decode as JSON, or None when it could."""
+    for err in exc.errors():
+        if err.get("type") == "json_invalid":
+            loc = tuple(err.get("loc", ()))
+            where = f" at character {loc[1]}" if len(loc) > 1 and isinstance(loc[1], int) else ""
+            reason = (err.get("ctx") or {}).get("error") or "JSON decode error"
+            return f"The body is not valid JSON: {reason}{where}."
+    return None
 
 
 def _body_errors(exc: RequestValidationError) -> bool:

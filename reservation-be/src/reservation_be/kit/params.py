@@ -14,6 +14,8 @@ SITE_REF_PATTERN = (
 # RFC 9110 If-Match: "*" or a list of entity tags ("3", W/"3").
 _ETAG = r'(W/)?"[\x21\x23-\x7e]*"'
 IF_MATCH_PATTERN = rf"^[ \t]*(\*|{_ETAG}([ \t]*,[ \t]*{_ETAG})*)[ \t]*$"
+# Named in the schema too, so a client generator can offer a type for it.
+IF_MATCH_FORMAT = "http-if-match"
 
 SiteRef = Annotated[
     str,
@@ -26,5 +28,6 @@ IfMatch = Annotated[
         max_length=200,
         pattern=IF_MATCH_PATTERN,
         description='The ETag you read ("3"), or *',
+        json_schema_extra={"format": IF_MATCH_FORMAT},
     ),
 ]

@@ -6,6 +6,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Self
 
 from pydantic import Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
 from reservation_be.kit.types import Duration, JsonObject, Text, Timestamp
@@ -41,12 +42,14 @@ class ReservationCreate(InputSchema):
 class ReservationUpdate(InputSchema):
     """Only the fields sent change. Moving or extending sends ``start`` and/or ``end``."""
 
-    title: Title | None = None
-    description: Description | None = None
-    start: BookingTime | None = None
-    end: BookingTime | None = None
-    parameters: JsonObject | None = None
-    resource_id: uuid.UUID | None = Field(default=None, description="Move to another resource.")
+    title: Title | SkipJsonSchema[None] = None
+    description: Description | SkipJsonSchema[None] = None
+    start: BookingTime | SkipJsonSchema[None] = None
+    end: BookingTime | SkipJsonSchema[None] = None
+    parameters: JsonObject | SkipJsonSchema[None] = None
+    resource_id: uuid.UUID | SkipJsonSchema[None] = Field(
+        default=None, description="Move to another resource."
+    )
 
 
 class ReasonBody(InputSchema):

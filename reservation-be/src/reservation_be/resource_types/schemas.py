@@ -7,6 +7,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import Field, model_validator
 from pydantic.functional_validators import AfterValidator
+from pydantic.json_schema import SkipJsonSchema
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
 from reservation_be.kit.types import Duration, JsonObject, OptionalDuration, Text
@@ -89,16 +90,16 @@ class ResourceTypeCreate(InputSchema):
 class ResourceTypeUpdate(InputSchema):
     """Only the fields sent change; ``null`` clears an optional limit."""
 
-    name: Name | None = None
-    color: Color | None = None
-    description: Description | None = None
-    parameters: JsonObject | None = None
-    lead_time: NonNegativeDuration | None = None
-    teardown_grace: NonNegativeDuration | None = None
+    name: Name | SkipJsonSchema[None] = None
+    color: Color | SkipJsonSchema[None] = None
+    description: Description | SkipJsonSchema[None] = None
+    parameters: JsonObject | SkipJsonSchema[None] = None
+    lead_time: NonNegativeDuration | SkipJsonSchema[None] = None
+    teardown_grace: NonNegativeDuration | SkipJsonSchema[None] = None
     max_duration: PositiveDuration = None
     booking_horizon: PositiveDuration = None
-    minimum_notice: NonNegativeDuration | None = None
-    requires_approval: bool | None = None
+    minimum_notice: NonNegativeDuration | SkipJsonSchema[None] = None
+    requires_approval: bool | SkipJsonSchema[None] = None
     max_occurrences: MaxOccurrences = None
     on_provisioning_failure: FailurePolicy | None = None
     extension_window: PositiveDuration = None

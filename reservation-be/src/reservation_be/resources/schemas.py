@@ -5,6 +5,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import Field
+from pydantic.json_schema import SkipJsonSchema
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
 from reservation_be.kit.types import JsonObject, Text
@@ -28,13 +29,13 @@ class ResourceCreate(InputSchema):
 class ResourceUpdate(InputSchema):
     """Only the fields sent change; ``"parent_id": null`` makes the resource a root."""
 
-    type_id: uuid.UUID | None = None
+    type_id: uuid.UUID | SkipJsonSchema[None] = None
     parent_id: uuid.UUID | None = None
-    name: Name | None = None
-    description: Description | None = None
-    location: Location | None = None
-    attributes: JsonObject | None = None
-    status: ResourceStatus | None = None
+    name: Name | SkipJsonSchema[None] = None
+    description: Description | SkipJsonSchema[None] = None
+    location: Location | SkipJsonSchema[None] = None
+    attributes: JsonObject | SkipJsonSchema[None] = None
+    status: ResourceStatus | SkipJsonSchema[None] = None
 
 
 class ResourceTypeBrief(Schema):

@@ -5,6 +5,7 @@ from typing import Annotated, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
 from reservation_be.kit.types import Text
@@ -48,11 +49,11 @@ class SiteCreate(InputSchema):
 class SiteUpdate(InputSchema):
     """Partial update: absent fields stay as they are; ``null`` is not a value for any."""
 
-    slug: Slug | None = None
-    name: Name | None = None
-    description: Description | None = None
-    visibility: SiteVisibility | None = None
-    time_zone: TimeZone | None = None
+    slug: Slug | SkipJsonSchema[None] = None
+    name: Name | SkipJsonSchema[None] = None
+    description: Description | SkipJsonSchema[None] = None
+    visibility: SiteVisibility | SkipJsonSchema[None] = None
+    time_zone: TimeZone | SkipJsonSchema[None] = None
 
     @model_validator(mode="after")
     def _no_nulls(self) -> Self:

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Self
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 from reservation_common.events import EventType
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
@@ -100,14 +101,14 @@ class WebhookCreate(InputSchema):
 
 
 class WebhookUpdate(InputSchema):
-    name: Name | None = None
-    description: Description | None = None
-    url: WebhookUrl | None = None
-    event_types: EventTypes | None = None
-    scope: WebhookScope | None = None
-    enabled: bool | None = None
+    name: Name | SkipJsonSchema[None] = None
+    description: Description | SkipJsonSchema[None] = None
+    url: WebhookUrl | SkipJsonSchema[None] = None
+    event_types: EventTypes | SkipJsonSchema[None] = None
+    scope: WebhookScope | SkipJsonSchema[None] = None
+    enabled: bool | SkipJsonSchema[None] = None
     integration_client_id: ClientId | None = None
-    max_concurrency: Annotated[int | None, Field(ge=1, le=100)] = None
+    max_concurrency: Annotated[int, Field(ge=1, le=100)] | SkipJsonSchema[None] = None
     rate_limit_per_second: Annotated[int | None, Field(ge=1, le=10_000)] = None
 
 
