@@ -8,6 +8,7 @@ from zoneinfo import available_timezones
 
 import pytest
 from pydantic import ValidationError
+from reservation_be.kit.types import TIMESTAMP_PATTERN
 from reservation_be.webhooks.schemas import WebhookCreate
 
 
@@ -18,6 +19,9 @@ def _schema(app, name):  # type: ignore[no-untyped-def]
 def test_time_zones_are_listed_as_the_validation_knows_them(app):
     tz = _schema(app, "ProfileUpdate")["properties"]["timezone"]["anyOf"][0]
     assert set(tz["enum"]) == set(available_timezones())
+    for model in ("SiteCreate", "SiteUpdate"):
+        site_tz = _schema(app, model)["properties"]["time_zone"]
+        assert set(site_tz["enum"]) == set(available_timezones()), model
 
 
 @pytest.mark.parametrize(
@@ -54,3 +58,45 @@ def test_site_refs_and_if_match_carry_their_patterns(app):
         assert re.match(if_match["pattern"], good)
     for bad in ("3", '"3', "W/3"):
         assert not re.match(if_match["pattern"], bad)
+
+
+def _walk(spec, node, found, seen):  # type: ignore[no-untyped-def]
+    """The instant and day schemas in ``node``, following $refs into the components."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref not in seen:
+            seen.add(ref)
+            _walk(spec, spec["components"]["schemas"][ref.rsplit("/", 1)[-1]], found, seen)
+        # Instants and days; a series' local time of day (format time) is not an instant.
+        if node.get("format") in ("date-time", "date"):
+            found.append(node)
+        for value in node.values():
+            _walk(spec, value, found, seen)
+    elif isinstance(node, list):
+        for value in node:
+            _walk(spec, value, found, seen)
+
+
+def test_every_time_a_client_sends_has_the_one_time_format(app):
+    spec = app.openapi()
+    found: list[dict] = []
+    for operations in spec["paths"].values():
+        for operation in operations.values():
+            _walk(spec, operation.get("parameters", []), found, set())
+            _walk(spec, operation.get("requestBody", {}), found, set())
+    assert found
+    for schema in found:
+        assert schema["format"] == "date-time", schema
+        assert schema["pattern"] == TIMESTAMP_PATTERN, schema
+
+
+async def test_an_unescaped_plus_in_a_query_time_is_explained(client, auth, db):
+    response = await client.get(
+        "/api/v1/audit?since=2026-05-01T11:00:00+02:00", headers=await auth("admin")
+    )
+    assert response.status_code == 422, response.text
+    assert "%2B" in response.json()["detail"]
+    escaped = await client.get(
+        "/api/v1/audit?since=2026-05-01T11:00:00%2B02:00", headers=await auth("admin")
+    )
+    assert escaped.status_code == 200, escaped.text

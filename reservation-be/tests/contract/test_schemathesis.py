@@ -114,6 +114,9 @@ async def test_the_api_keeps_its_openapi_contract(
     app = create_app(settings)
     token = test_realm.token(who)
     with serve_in_thread(app) as base_url:
+        # Built once and cached: schemathesis's own fetch of it must not wait on a busy machine.
+        spec = httpx.get(f"{base_url}/api/v1/openapi.json", timeout=120)
+        assert spec.status_code == 200
         start = hours_from_now(0)
         booked = httpx.post(
             f"{base_url}/api/v1/reservations",

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import pytest
-from pydantic import BaseModel, Field, ValidationError
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from reservation_be.kit.types import (
+    DURATION_PATTERN,
     Duration,
     JsonObject,
     OptionalDuration,
     Text,
     Timestamp,
+    bounded_duration,
     check_json,
     format_duration,
 )
@@ -134,3 +140,92 @@ def test_durations_are_written_in_days_or_hours(value, text):
 def test_calendar_dependent_or_unbounded_durations_are_refused(raw):
     with pytest.raises(ValidationError):
         Sample(duration=raw)
+
+
+def _string_pattern(adapter: TypeAdapter) -> str:  # type: ignore[type-arg]
+    schema = adapter.json_schema(mode="validation")
+    options = schema["anyOf"]
+    return next(o["pattern"] for o in options if o.get("type") == "string")
+
+
+_BOUNDED = [(3650, False), (3650, True), (7, False), (7, True), (1, True)]
+
+
+@pytest.mark.parametrize(("max_days", "positive"), _BOUNDED)
+@hypothesis_settings(max_examples=80, derandomize=True, database=None, deadline=None)
+@given(data=st.data())
+def test_a_duration_is_valid_exactly_when_its_schema_says_so(max_days, positive, data):
+    """Strings of the general ISO 8601 grammar and numbers, drawn around the bounds: the
+    validation accepts a value if and only if the schema's string pattern or number range
+    does, and what it accepts is within the bounds."""
+    adapter = TypeAdapter(bounded_duration(max_days, positive=positive))
+    pattern = re.compile(_string_pattern(adapter))
+    schema_number = next(
+        o for o in adapter.json_schema(mode="validation")["anyOf"] if o.get("type") == "number"
+    )
+    text = data.draw(
+        st.one_of(
+            st.from_regex(DURATION_PATTERN, fullmatch=True),
+            st.from_regex(pattern, fullmatch=True),
+            st.builds(
+                lambda n, unit: f"P{n}{unit}" if unit in "WD" else f"PT{n}{unit}",
+                st.integers(0, max_days * 86400 + 2),
+                st.sampled_from("WDHMS"),
+            ),
+        )
+    )
+    try:
+        value = adapter.validate_python(text)
+        accepted = True
+    except ValidationError:
+        accepted = False
+    assert accepted == bool(pattern.match(text)), text
+    if accepted:
+        assert value <= timedelta(days=max_days)
+        assert value > timedelta(0) if positive else value >= timedelta(0)
+    number = data.draw(
+        st.one_of(
+            st.floats(-1, max_days * 86400 + 1, allow_nan=False),
+            st.sampled_from([0, 1e-7, 1e-6, max_days * 86400, max_days * 86400 + 0.5]),
+        )
+    )
+    in_schema = schema_number["minimum"] <= number <= schema_number["maximum"]
+    try:
+        adapter.validate_python(number)
+        accepted = True
+    except ValidationError:
+        accepted = False
+    assert accepted == in_schema, number
+
+
+@pytest.mark.parametrize(
+    ("raw", "ok"),
+    [
+        ("P3650D", True),
+        ("P521W", True),
+        ("P3649DT23H59M59.999999S", True),
+        ("PT87600H", True),
+        ("PT24H1M", True),  # how a day and a minute is written back
+        ("P3650DT1H", False),
+        ("P3651D", False),
+        ("P522W", False),
+        ("P1DT24H", False),  # hours after days stay below a day
+        ("P007D", False),
+        ("P1W2D", False),
+    ],
+)
+def test_the_bound_of_a_duration_holds_for_its_sum(raw, ok):
+    try:
+        Sample(duration=raw)
+        accepted = True
+    except ValidationError:
+        accepted = False
+    assert accepted is ok
+
+
+def test_a_positive_duration_refuses_zero_in_every_form():
+    adapter = TypeAdapter(bounded_duration(3650, positive=True))
+    for zero in ("P0D", "PT0S", "PT0H", "P0W", 0, 0.0, 1e-7):
+        with pytest.raises(ValidationError):
+            adapter.validate_python(zero)
+    assert adapter.validate_python("PT0.000001S") == timedelta(microseconds=1)

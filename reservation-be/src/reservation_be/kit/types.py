@@ -9,6 +9,7 @@ reach the database and come back as a 500:
   rules for keys and values, finite numbers within the range of a double, bounded nesting;
 * :data:`Timestamp`: an RFC 3339 instant with an offset, its written year 2000-8999, the one
   time format of every body field and query parameter;
+* :data:`TimeZoneName`: an IANA time zone this server knows, listed in the schema;
 * :data:`Duration` / :data:`OptionalDuration`: ISO 8601 durations in days, hours, minutes and
   seconds only (``P666D``, ``PT36H``), never years or months, whose length depends on the
   calendar.
@@ -19,8 +20,11 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from functools import cache
+from typing import TYPE_CHECKING, Annotated, Any
+from zoneinfo import available_timezones
 
 from pydantic import (
     AfterValidator,
@@ -34,14 +38,18 @@ __all__ = [
     "DURATION_PATTERN",
     "EARLIEST",
     "LATEST",
+    "MAX_DURATION_DAYS",
     "NO_NUL_PATTERN",
     "TIMESTAMP_PATTERN",
     "Duration",
     "JsonObject",
     "JsonValue",
     "OptionalDuration",
+    "PositiveOptionalDuration",
     "Text",
+    "TimeZoneName",
     "Timestamp",
+    "bounded_duration",
     "check_json",
     "check_text",
     "format_duration",
@@ -148,6 +156,9 @@ def _parse_timestamp(value: Any) -> datetime:
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, str):
+        if not _TIMESTAMP.match(value) and _TIMESTAMP.match(value.replace(" ", "+")):
+            # A "+" left unescaped in a query string arrives as a space.
+            raise ValueError("has a space where its offset's + belongs: in a URL write + as %2B")
         if not _TIMESTAMP.match(value):
             raise ValueError(
                 "must be an RFC 3339 date-time with an offset, year 2000 to 8999 "
@@ -186,6 +197,34 @@ Timestamp = Annotated[
     ),
 ]
 
+# --- time zones -------------------------------------------------------------------------------
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _check_time_zone(value: str) -> str:
+    if value not in _time_zones():
+        raise ValueError(f"unknown IANA time zone {value!r} (e.g. Europe/Rome, UTC)")
+    return value
+
+
+#: An IANA time zone name; the schema lists exactly the zones the validation knows.
+TimeZoneName = Annotated[
+    str,
+    AfterValidator(_check_time_zone),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": sorted(_time_zones()),
+            "description": "An IANA time zone (Europe/Rome, UTC)",
+        },
+        mode="validation",
+    ),
+]
+
 # --- durations --------------------------------------------------------------------------------
 
 # Days, hours, minutes and seconds (weeks accepted as 7 days); at least one part.
@@ -198,7 +237,6 @@ _DURATION_PARTS = re.compile(
     r"^P(?:(?P<w>[0-9]+)W)?(?:(?P<d>[0-9]+)D)?"
     r"(?:T(?:(?P<h>[0-9]+)H)?(?:(?P<m>[0-9]+)M)?(?:(?P<s>[0-9]+(?:\.[0-9]+)?)S)?)?$"
 )
-MAX_DURATION_SECONDS = 3650 * 86400
 
 
 def format_duration(value: timedelta) -> str:
@@ -223,70 +261,166 @@ def format_duration(value: timedelta) -> str:
     return out
 
 
-def _parse_duration(value: Any) -> timedelta:
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, bool):
-        raise ValueError("must be an ISO 8601 duration or a number of seconds")
-    if isinstance(value, int | float):
-        if not math.isfinite(value) or abs(value) > MAX_DURATION_SECONDS:
-            raise ValueError("must be at most 3650 days")
-        return timedelta(seconds=value)
-    if isinstance(value, str):
-        parts = _DURATION_PARTS.match(value) if _DURATION.match(value) else None
-        if parts is None:
+def _at_most(limit: int) -> str:
+    """A regular expression for the decimal integers 0..limit, without leading zeros."""
+    digits = str(limit)
+    options = ["[0-9]"] if len(digits) > 1 else []
+    if len(digits) > 2:
+        options.append(f"[1-9][0-9]{{1,{len(digits) - 2}}}")
+    elif len(digits) == 2:
+        options = ["[0-9]"]
+    for i, digit in enumerate(digits):
+        low = 1 if i == 0 and len(digits) > 1 else 0
+        high = int(digit) - 1
+        if high >= low:
+            rest = len(digits) - i - 1
+            tail = f"[0-9]{{{rest}}}" if rest else ""
+            options.append(f"{digits[:i]}[{low}-{high}]{tail}")
+    options.append(digits)
+    return "(" + "|".join(dict.fromkeys(options)) + ")"
+
+
+_FRACTION = r"(\.[0-9]{1,6})?"
+_HOUR = r"(1?[0-9]|2[0-3])"  # below a day
+_SIXTY = r"[1-5]?[0-9]"  # below an hour or a minute
+
+
+def _duration_pattern(max_days: int, *, positive: bool) -> str:
+    """Every duration of at most ``max_days``, each written one way only: a single unit up to
+    the bound (P3650D, PT36H, P2W), or days then hours, minutes and seconds each below the next
+    larger unit (P1DT12H, PT1H30M). A pattern can bound a sum only this way."""
+    seconds = max_days * 86400
+    hours, minutes = seconds // 3600, seconds // 60
+    small_time = f"T(?=[0-9])({_HOUR}H)?({_SIXTY}M)?({_SIXTY}{_FRACTION}S)?"
+    forms = [
+        f"{_at_most(max_days // 7)}W",
+        f"{_at_most(max_days)}D",
+        f"{_at_most(max_days - 1)}D{small_time}",
+        f"T{_at_most(hours)}H",
+        f"T{_at_most(hours - 1)}H(?=[0-9])({_SIXTY}M)?({_SIXTY}{_FRACTION}S)?",
+        f"T{_at_most(minutes)}M",
+        f"T{_at_most(minutes - 1)}M{_SIXTY}{_FRACTION}S",
+        rf"T({_at_most(seconds - 1)}{_FRACTION}|{seconds}(\.0{{1,6}})?)S",
+    ]
+    nonzero = "(?=.*[1-9])" if positive else ""
+    return f"^{nonzero}P({'|'.join(forms)})$"
+
+
+def _total(value: str) -> timedelta | None:
+    parts = _DURATION_PARTS.match(value) if _DURATION.match(value) else None
+    if parts is None:
+        return None
+    days = int(parts["w"] or 0) * 7 + int(parts["d"] or 0)
+    seconds = int(parts["h"] or 0) * 3600 + int(parts["m"] or 0) * 60 + float(parts["s"] or 0)
+    # Capped far above any bound, inside what timedelta holds.
+    return timedelta(days=min(days, 10**8), seconds=min(seconds, 10**13))
+
+
+def _duration_parser(
+    max_days: int, *, positive: bool, pattern: re.Pattern[str]
+) -> Callable[[Any], timedelta]:
+    bound = timedelta(days=max_days)
+    smallest = timedelta(microseconds=1) if positive else timedelta(0)
+    range_text = f"{'more than 0' if positive else '0'} to {max_days} days"
+
+    def parse(value: Any) -> timedelta:
+        if isinstance(value, timedelta):
+            parsed = value
+        elif isinstance(value, bool):
+            raise ValueError("must be an ISO 8601 duration or a number of seconds")
+        elif isinstance(value, int | float):
+            if not math.isfinite(value) or not 0 <= value <= bound.total_seconds():
+                raise ValueError(f"must be {range_text}")
+            parsed = timedelta(seconds=value)
+        elif isinstance(value, str):
+            if pattern.match(value):
+                total = _total(value)
+                assert total is not None
+                return total
+            total = _total(value)
+            if total is None:
+                raise ValueError(
+                    "must be an ISO 8601 duration in weeks, days, hours, minutes or seconds "
+                    "(P7D, PT36H, P1DT12H, PT15M), or a number of seconds"
+                )
+            if not smallest <= total <= bound:
+                raise ValueError(f"must be {range_text}")
             raise ValueError(
-                "must be an ISO 8601 duration in days, hours, minutes or seconds "
-                "(P7D, PT36H, PT15M), or a number of seconds"
+                "write it as one unit (P2W, P10D, PT36H, PT90M) or as days, then hours below "
+                "24, minutes and seconds below 60 (P1DT12H, PT1H30M), without leading zeros"
             )
-        days = int(parts["w"] or 0) * 7 + int(parts["d"] or 0)
-        seconds = int(parts["h"] or 0) * 3600 + int(parts["m"] or 0) * 60
-        total = days * 86400 + seconds + float(parts["s"] or 0)
-        if total > MAX_DURATION_SECONDS:
-            raise ValueError("must be at most 3650 days")
-        return timedelta(days=days, seconds=seconds + float(parts["s"] or 0))
-    raise ValueError("must be an ISO 8601 duration or a number of seconds")
+        else:
+            raise ValueError("must be an ISO 8601 duration or a number of seconds")
+        if not smallest <= parsed <= bound:
+            raise ValueError(f"must be {range_text}")
+        return parsed
+
+    return parse
 
 
-def _parse_optional_duration(value: Any) -> timedelta | None:
-    return None if value is None else _parse_duration(value)
+def _duration_doc(max_days: int, positive: bool) -> str:
+    return (
+        "ISO 8601 duration: one unit (P2W, P10D, PT36H, PT90M) or days, then hours below 24, "
+        "minutes and seconds below 60 (P1DT12H, PT1H30M); never years or months. Or a number "
+        f"of seconds. {'More than 0' if positive else '0'} to {max_days} days. Returned as whole "
+        "days (P666D) or else hours, minutes and seconds (PT36H)."
+    )
 
 
 def _format_optional_duration(value: timedelta | None) -> str | None:
     return None if value is None else format_duration(value)
 
 
-_DURATION_DOC = (
-    "ISO 8601 duration in days, hours, minutes and seconds (P7D, PT36H, PT15M; never years or "
-    "months), or a number of seconds; at most 3650 days. Returned as whole days (P666D) or "
-    "else hours, minutes and seconds (PT36H)."
-)
-_DURATION_INPUT_SCHEMA: dict[str, Any] = {
-    "anyOf": [
-        # No "format": "duration": RFC 3339's grammar has no fractions of a second.
-        {"type": "string", "pattern": DURATION_PATTERN},
-        {"type": "number", "minimum": 0, "maximum": MAX_DURATION_SECONDS},
-    ],
-    "description": _DURATION_DOC,
-}
 _DURATION_OUTPUT_SCHEMA: dict[str, Any] = {
     "type": "string",
     "pattern": r"^-?P([0-9]+D|T([0-9]+H)?([0-9]+M)?([0-9]+(\.[0-9]+)?S)?)$",
-    "description": _DURATION_DOC,
 }
 
-#: A length of time, read leniently (ISO 8601 or seconds), written in days or hours only.
-Duration = Annotated[
-    timedelta,
-    BeforeValidator(_parse_duration),
-    PlainSerializer(format_duration, return_type=str, when_used="json"),
-    WithJsonSchema(_DURATION_INPUT_SCHEMA, mode="validation"),
-    WithJsonSchema(_DURATION_OUTPUT_SCHEMA, mode="serialization"),
-]
-OptionalDuration = Annotated[
-    timedelta | None,
-    BeforeValidator(_parse_optional_duration),
-    PlainSerializer(_format_optional_duration, return_type=str | None, when_used="json"),
-    WithJsonSchema({"anyOf": [_DURATION_INPUT_SCHEMA, {"type": "null"}]}, mode="validation"),
-    WithJsonSchema({"anyOf": [_DURATION_OUTPUT_SCHEMA, {"type": "null"}]}, mode="serialization"),
-]
+
+def bounded_duration(max_days: int, *, positive: bool = False, nullable: bool = False) -> Any:
+    """A length of time of at most ``max_days`` (more than zero when ``positive``), read as
+    ISO 8601 or seconds and written in days or hours; the schema states exactly what is read.
+    With ``nullable``, ``null`` is a value too (it clears a limit)."""
+    pattern = _duration_pattern(max_days, positive=positive)
+    parse = _duration_parser(max_days, positive=positive, pattern=re.compile(pattern))
+    doc = _duration_doc(max_days, positive)
+    number: dict[str, Any] = {"type": "number", "maximum": max_days * 86400}
+    number["minimum"] = 0.000001 if positive else 0
+    # No "format": "duration": RFC 3339's grammar has no fractions of a second.
+    read: dict[str, Any] = {
+        "anyOf": [{"type": "string", "pattern": pattern}, number],
+        "description": doc,
+    }
+    written: dict[str, Any] = {**_DURATION_OUTPUT_SCHEMA, "description": doc}
+    if not nullable:
+        return Annotated[
+            timedelta,
+            BeforeValidator(parse),
+            PlainSerializer(format_duration, return_type=str, when_used="json"),
+            WithJsonSchema(read, mode="validation"),
+            WithJsonSchema(written, mode="serialization"),
+        ]
+    return Annotated[
+        timedelta | None,
+        BeforeValidator(lambda value: None if value is None else parse(value)),
+        PlainSerializer(_format_optional_duration, return_type=str | None, when_used="json"),
+        WithJsonSchema(
+            {"anyOf": [*read["anyOf"], {"type": "null"}], "description": doc}, mode="validation"
+        ),
+        WithJsonSchema({"anyOf": [written, {"type": "null"}]}, mode="serialization"),
+    ]
+
+
+MAX_DURATION_DAYS = 3650
+
+if TYPE_CHECKING:  # what the validators return, for the type checker
+    Duration = timedelta
+    OptionalDuration = timedelta | None
+    PositiveOptionalDuration = timedelta | None
+else:
+    #: A length of time from 0 to 3650 days.
+    Duration = bounded_duration(MAX_DURATION_DAYS)
+    #: The same, or ``null``.
+    OptionalDuration = bounded_duration(MAX_DURATION_DAYS, nullable=True)
+    #: More than 0 and at most 3650 days, or ``null`` (a limit that may be cleared).
+    PositiveOptionalDuration = bounded_duration(MAX_DURATION_DAYS, positive=True, nullable=True)

@@ -6,11 +6,16 @@ from enum import StrEnum
 from typing import Annotated, Any, Self
 
 from pydantic import Field, model_validator
-from pydantic.functional_validators import AfterValidator
 from pydantic.json_schema import SkipJsonSchema
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
-from reservation_be.kit.types import Duration, JsonObject, OptionalDuration, Text
+from reservation_be.kit.types import (
+    Duration,
+    JsonObject,
+    OptionalDuration,
+    PositiveOptionalDuration,
+    Text,
+)
 from reservation_be.models.resource_type import DEFAULT_PARAMETERS_SCHEMA
 
 
@@ -22,28 +27,12 @@ class FailurePolicy(StrEnum):
 
 
 COLOR_PATTERN = r"^#[0-9a-fA-F]{6}$"
-_MAX_DURATION = timedelta(days=3650)
 
 
-def _non_negative(value: timedelta) -> timedelta:
-    if value < timedelta(0):
-        raise ValueError("must not be negative")
-    if value > _MAX_DURATION:
-        raise ValueError("must be at most 3650 days")
-    return value
-
-
-def _positive(value: timedelta | None) -> timedelta | None:
-    if value is None:
-        return None
-    if value <= timedelta(0):
-        raise ValueError("must be positive")
-    return _non_negative(value)
-
-
-# Durations accept seconds or ISO 8601 ("PT15M") and are returned as ISO 8601.
-NonNegativeDuration = Annotated[Duration, AfterValidator(_non_negative)]
-PositiveDuration = Annotated[OptionalDuration, AfterValidator(_positive)]
+# Durations accept seconds or ISO 8601 ("PT15M") and are returned as ISO 8601; the schema
+# carries their bounds (kit/types.py).
+NonNegativeDuration = Duration
+PositiveDuration = PositiveOptionalDuration
 Name = Annotated[Text, Field(min_length=1, max_length=100)]
 Color = Annotated[str, Field(pattern=COLOR_PATTERN)]
 Description = Annotated[Text, Field(max_length=4000)]

@@ -2,13 +2,12 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated, Self
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
-from reservation_be.kit.types import Text
+from reservation_be.kit.types import Text, TimeZoneName
 from reservation_be.models import SiteRole, SiteVisibility
 
 SLUG_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
@@ -18,23 +17,12 @@ Name = Annotated[Text, Field(min_length=1, max_length=255)]
 Description = Annotated[Text, Field(max_length=10_000)]
 
 
-def _check_time_zone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError("must be an IANA time zone name such as Europe/Rome or UTC") from None
-    return value
-
-
 TimeZone = Annotated[
-    Text,
+    TimeZoneName,
     Field(
-        min_length=1,
-        max_length=64,
         description="IANA time zone; recurring series are expanded in it.",
         examples=["Europe/Rome"],
     ),
-    AfterValidator(_check_time_zone),
 ]
 
 

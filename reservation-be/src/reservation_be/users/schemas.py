@@ -1,25 +1,12 @@
 from __future__ import annotations
 
 import uuid
-from functools import cache
 from typing import Annotated
-from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, Field, WithJsonSchema
+from pydantic import Field
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
-from reservation_be.kit.types import Text
-
-
-@cache
-def _timezones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
-def _valid_timezone(value: str) -> str:
-    if value not in _timezones():
-        raise ValueError(f"unknown IANA time zone {value!r}")
-    return value
+from reservation_be.kit.types import Text, TimeZoneName
 
 
 class UserOut(Schema):
@@ -47,16 +34,7 @@ class UserSummary(Schema):
 
 class ProfileUpdate(InputSchema):
     display_name: Annotated[Text, Field(min_length=1, max_length=255)] | None = None
-    timezone: (
-        Annotated[
-            str,
-            Field(max_length=64, description="An IANA time zone (Europe/Berlin)"),
-            AfterValidator(_valid_timezone),
-            # The schema lists exactly the zones this server knows, as the validation does.
-            WithJsonSchema({"type": "string", "enum": sorted(_timezones())}, mode="validation"),
-        ]
-        | None
-    ) = None
+    timezone: TimeZoneName | None = None
 
 
 class SshKeyCreate(InputSchema):

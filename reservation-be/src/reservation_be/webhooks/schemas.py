@@ -2,15 +2,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any, Self
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 from reservation_common.events import EventType
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
-from reservation_be.kit.types import Duration, Text, Timestamp
+from reservation_be.kit.types import Text, Timestamp, bounded_duration
 from reservation_be.models.webhook_delivery import DeliveryStatus
 from reservation_be.models.webhook_subscription import WebhookScopeKind
 
@@ -63,8 +63,41 @@ EventTypes = Annotated[
 ClientId = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9._:@-]+$")]
 
 
+def _scope_kinds_in_schema(schema: dict[str, Any]) -> None:
+    """The rules of ``_consistent`` below, in the schema: exactly one alternative holds."""
+    schema["oneOf"] = [
+        {
+            "description": "All the site's events (kind absent or site): no ids",
+            "properties": {
+                "kind": {"const": WebhookScopeKind.SITE.value},
+                "ids": {"maxItems": 0},
+                "include_subtree": {"const": False},
+            },
+        },
+        {
+            "description": "The events of some resource types",
+            "required": ["kind", "ids"],
+            "properties": {
+                "kind": {"const": WebhookScopeKind.RESOURCE_TYPE.value},
+                "ids": {"minItems": 1},
+                "include_subtree": {"const": False},
+            },
+        },
+        {
+            "description": "The events of some resources (and their descendants, if asked)",
+            "required": ["kind", "ids"],
+            "properties": {
+                "kind": {"const": WebhookScopeKind.RESOURCE.value},
+                "ids": {"minItems": 1},
+            },
+        },
+    ]
+
+
 class WebhookScope(InputSchema):
     """Which of the site's events: all, those of some resource types, or of some resources."""
+
+    model_config = ConfigDict(**InputSchema.model_config, json_schema_extra=_scope_kinds_in_schema)
 
     kind: WebhookScopeKind = WebhookScopeKind.SITE
     ids: Annotated[list[uuid.UUID], Field(max_length=MAX_SCOPE_IDS), AfterValidator(_unique)] = (
@@ -147,16 +180,17 @@ class WebhookWithSecret(WebhookRead):
     )
 
 
-class RotateSecret(InputSchema):
-    grace_period: Annotated[Duration, Field(description="Seconds or ISO 8601 (PT24H)")] = (
-        DEFAULT_GRACE
-    )
+if TYPE_CHECKING:
+    GraceDuration = timedelta
+else:
+    GraceDuration = bounded_duration(MAX_GRACE.days)
 
-    @model_validator(mode="after")
-    def _bounded(self) -> Self:
-        if not timedelta(0) <= self.grace_period <= MAX_GRACE:
-            raise ValueError("grace_period must be between 0 and 7 days")
-        return self
+
+class RotateSecret(InputSchema):
+    grace_period: Annotated[
+        GraceDuration,
+        Field(description="How long the old secret still signs: 0 to 7 days, seconds or PT24H"),
+    ] = DEFAULT_GRACE
 
 
 class PingAccepted(Schema):
