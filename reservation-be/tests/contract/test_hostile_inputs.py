@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -54,7 +55,8 @@ def _kind(spec: dict[str, Any], schema: dict[str, Any], name: str) -> str | None
     options = [s for s in options if s.get("type") != "null"]
     for option in options:
         inner = option.get("anyOf", [option])
-        if any(i.get("pattern", "").startswith("^P(") for i in inner):
+        # An ISO 8601 duration pattern: "^P(", after a look-ahead for a positive one.
+        if any(re.match(r"\^(\(\?=[^)]*\))?P\(", i.get("pattern", "")) for i in inner):
             return "duration"
     for option in options:
         kind = option.get("type")

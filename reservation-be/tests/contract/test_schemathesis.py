@@ -37,7 +37,7 @@ PHASES = "examples,coverage,fuzzing,stateful"
 
 
 def _run_schemathesis(
-    base_url: str, token: str, workdir: Path, ids: dict[str, str]
+    base_url: str, workdir: Path, ids: dict[str, str]
 ) -> subprocess.CompletedProcess[str]:
     command = [
         sys.executable,
@@ -55,8 +55,6 @@ def _run_schemathesis(
         PHASES,
         "--request-timeout",
         "20",
-        "--header",
-        f"Authorization: Bearer {token}",
         "--workers",
         "1",
         "--no-color",
@@ -112,7 +110,13 @@ async def test_the_api_keeps_its_openapi_contract(
     hook = await subscription(session, site.id)
     doomed_hook = await subscription(session, site.id)
     app = create_app(settings)
-    token = test_realm.token(who)
+    # Signed in as a browser does; the hooks renew the access token with the refresh token.
+    signed_in = test_realm.tokens(who)
+    ids_auth = {
+        "CONTRACT_REFRESH_TOKEN": signed_in["refresh_token"],
+        "CONTRACT_TOKEN_URL": test_realm.token_url,
+        "CONTRACT_CLIENT_ID": "reservation-frontend",
+    }
     with serve_in_thread(app) as base_url:
         # Built once and cached: schemathesis's own fetch of it must not wait on a busy machine.
         spec = httpx.get(f"{base_url}/api/v1/openapi.json", timeout=120)
@@ -134,7 +138,7 @@ async def test_the_api_keeps_its_openapi_contract(
             "CONTRACT_DOOMED_RESOURCE_ID": str(doomed_resource.id),
             "CONTRACT_DOOMED_WEBHOOK_ID": str(doomed_hook.id),
         }
-        result = await asyncio.to_thread(_run_schemathesis, base_url, token, tmp_path, ids)
+        result = await asyncio.to_thread(_run_schemathesis, base_url, tmp_path, {**ids, **ids_auth})
     print(f"[{who}] requests sent: {_requests(tmp_path)}\n{_summary(result.stdout)}")
     assert "Test cases:" in result.stdout, result.stdout[-6000:] + result.stderr[-3000:]
     # On failure: every failure with its curl reproduction, then the summary.

@@ -5,7 +5,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
@@ -60,7 +60,7 @@ class ResourceTypeCreate(InputSchema):
     max_duration: PositiveDuration = None
     booking_horizon: PositiveDuration = None
     minimum_notice: NonNegativeDuration = timedelta(0)
-    requires_approval: bool = False
+    requires_approval: StrictBool = False
     max_occurrences: MaxOccurrences = None
     on_provisioning_failure: FailurePolicy = FailurePolicy.RELEASE
     extension_window: PositiveDuration = Field(
@@ -88,7 +88,7 @@ class ResourceTypeUpdate(InputSchema):
     max_duration: PositiveDuration = None
     booking_horizon: PositiveDuration = None
     minimum_notice: NonNegativeDuration | SkipJsonSchema[None] = None
-    requires_approval: bool | SkipJsonSchema[None] = None
+    requires_approval: StrictBool | SkipJsonSchema[None] = None
     max_occurrences: MaxOccurrences = None
     on_provisioning_failure: FailurePolicy | None = None
     extension_window: PositiveDuration = None

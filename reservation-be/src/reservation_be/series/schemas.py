@@ -6,6 +6,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Self
 
 from pydantic import Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
 from reservation_be.kit.types import Duration, JsonObject, Text
@@ -83,13 +84,15 @@ class _Scoped(InputSchema):
 class SeriesUpdate(_Scoped):
     """Only the fields sent change, on every occurrence in scope."""
 
-    title: Title | None = None
-    description: Description | None = None
-    parameters: JsonObject | None = None
-    start_time: time | None = Field(
+    title: Title | SkipJsonSchema[None] = None
+    description: Description | SkipJsonSchema[None] = None
+    parameters: JsonObject | SkipJsonSchema[None] = None
+    start_time: time | SkipJsonSchema[None] = Field(
         default=None, description="New local start time (site's time zone), e.g. 10:00:00."
     )
-    duration: Duration | None = Field(default=None, description="New wall-clock length.")
+    duration: Duration | SkipJsonSchema[None] = Field(
+        default=None, description="New wall-clock length."
+    )
 
     @model_validator(mode="after")
     def _no_nulls(self) -> Self:
