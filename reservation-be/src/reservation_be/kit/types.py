@@ -129,8 +129,41 @@ _JSON_DOC = (
     f"of a double, nested at most {MAX_JSON_DEPTH} levels."
 )
 
+_NO_NUL_NAMES = {"pattern": NO_NUL_PATTERN}
+
+
+def _json_value_schema(levels: int) -> dict[str, Any]:
+    """A JSON value without NUL in strings and keys, spelled out ``levels`` deep (inline, so
+    every schema generator reads it without a shared definition); deeper is any JSON."""
+    if levels == 0:
+        return {}
+    inner = _json_value_schema(levels - 1)
+    return {
+        "anyOf": [
+            {"type": "string", "pattern": NO_NUL_PATTERN},
+            {"type": "number"},
+            {"type": "boolean"},
+            {"type": "null"},
+            {"type": "array", "items": inner},
+            {"type": "object", "propertyNames": _NO_NUL_NAMES, "additionalProperties": inner},
+        ]
+    }
+
+
+_JSON_OBJECT_SCHEMA = {
+    "propertyNames": _NO_NUL_NAMES,
+    "additionalProperties": _json_value_schema(3),
+}
+
 #: A JSON object ``jsonb`` accepts (attributes, JSON Schemas, provisioning details).
-JsonObject = Annotated[dict[str, Any], AfterValidator(check_json), Field(description=_JSON_DOC)]
+JsonObject = Annotated[
+    dict[str, Any],
+    AfterValidator(check_json),
+    Field(
+        description=_JSON_DOC,
+        json_schema_extra=_JSON_OBJECT_SCHEMA,
+    ),
+]
 #: Any JSON value ``jsonb`` accepts.
 JsonValue = Annotated[Any, AfterValidator(check_json)]
 

@@ -90,7 +90,7 @@ class ResourceTypeUpdate(InputSchema):
     minimum_notice: NonNegativeDuration | SkipJsonSchema[None] = None
     requires_approval: StrictBool | SkipJsonSchema[None] = None
     max_occurrences: MaxOccurrences = None
-    on_provisioning_failure: FailurePolicy | None = None
+    on_provisioning_failure: FailurePolicy | SkipJsonSchema[None] = None
     extension_window: PositiveDuration = None
     max_extension: PositiveDuration = None
     checkin_within: PositiveDuration = None
