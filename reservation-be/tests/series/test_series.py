@@ -372,9 +372,9 @@ async def test_edit_this_and_the_following_occurrences(client, auth, lab, sessio
     series_events = (
         (
             await session.execute(
-                select(OutboxMessage.payload).where(
-                    OutboxMessage.type == "reservation.series.updated"
-                )
+                select(OutboxMessage.payload)
+                .where(OutboxMessage.type == "reservation.series.updated")
+                .order_by(OutboxMessage.created_at)
             )
         )
         .scalars()
