@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from reservation_be.auth import ActorDep
 from reservation_be.fairuse import service, waitlist
@@ -22,20 +22,11 @@ from reservation_be.kit.db import SessionDep
 from reservation_be.kit.errors import problem_responses
 from reservation_be.kit.etag import set_etag
 from reservation_be.kit.params import IfMatch, SiteRef
-from reservation_be.reservations import rules as booking_rules
 from reservation_be.reservations import service as reservations
+from reservation_be.reservations.endpoints import LimitsDep
 from reservation_be.reservations.schemas import BookingTime, ReservationRead
-from reservation_be.settings import Settings
 
 router = APIRouter(tags=["fair use"])
-
-
-def _limits(request: Request) -> booking_rules.PlatformLimits:
-    settings: Settings = request.app.state.settings
-    return settings.booking_limits
-
-
-LimitsDep = Annotated[booking_rules.PlatformLimits, Depends(_limits)]
 
 
 # --- quotas and usage -------------------------------------------------------------------------
