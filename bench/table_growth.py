@@ -53,6 +53,7 @@ RESOURCES = 100
 CANCEL_EVERY = 10  # one booking in ten is cancelled before its start
 DURATION = timedelta(seconds=2)
 AHEAD = timedelta(seconds=10)  # a booking starts at least this long after it is made
+LEAD_TIME = timedelta(seconds=2)  # the type's lead time: the slots hold it before the start
 SETTLE_TIMEOUT = 600.0
 
 
@@ -166,7 +167,9 @@ class Platform:
                 "admin", f"/sites/{site['id']}/members", {"identifier": user, "role": role}
             )
         rtype = await self.post(
-            "alice", f"/sites/{site['id']}/resource-types", {"name": "node", "lead_time": "PT2S"}
+            "alice",
+            f"/sites/{site['id']}/resource-types",
+            {"name": "node", "lead_time": f"PT{LEAD_TIME.seconds}S"},
         )
         resources = [
             (
@@ -206,7 +209,8 @@ async def book(platform_: Platform, resources: list[str], bookings: int) -> tupl
             resource = resources[k % len(resources)]
             for _ in range(5):
                 start = max(next_free[resource], datetime.now(UTC) + AHEAD)
-                next_free[resource] = start + DURATION + timedelta(milliseconds=500)
+                # The next booking's slots begin LEAD_TIME before its start.
+                next_free[resource] = start + DURATION + LEAD_TIME + timedelta(milliseconds=500)
                 body = {
                     "resource_id": resource,
                     "title": f"growth {k}",
