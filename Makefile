@@ -3,7 +3,7 @@ SHELL := /bin/bash
 # uv from PATH, or installed from PyPI into this Python when missing (see `install`).
 UV ?= $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 # Python parts, each with its own tests/ directory; `tests/` holds cross-part suites.
-PY_PARTS := reservation-common keycloak reservation-be reservation-event-processor \
+PY_PARTS := reservation-common reservation-db keycloak reservation-be reservation-event-processor \
             reservation-cli webhook-examples/minimal webhook-examples/switch-port \
             webhook-examples/server-provisioning tests
 PYTEST_ARGS ?=
@@ -42,7 +42,7 @@ test-frontend:
 lint:
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen ruff check .
-	$(UV) run --frozen mypy reservation-common/src keycloak/src reservation-be/src reservation-event-processor/src reservation-cli/src webhook-examples/switch-port/src webhook-examples/server-provisioning/src devmode
+	$(UV) run --frozen mypy reservation-common/src reservation-db/src keycloak/src reservation-be/src reservation-event-processor/src reservation-cli/src webhook-examples/switch-port/src webhook-examples/server-provisioning/src devmode
 
 format:
 	$(UV) run --frozen ruff format .

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from reservation_be.models import Site, SiteMember, SiteRole, SiteVisibility, User
+from reservation_db.models import Site, SiteMember, SiteRole, SiteVisibility, User
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 

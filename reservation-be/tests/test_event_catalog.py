@@ -29,9 +29,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from fastapi import FastAPI
 from jsonschema.validators import validator_for
-from reservation_be.models import OutboxMessage, Reservation
-from reservation_be.models.webhook_delivery import WebhookDelivery
 from reservation_be.workers.scheduler import LifecycleScheduler
+from reservation_db.models import OutboxMessage, Reservation
+from reservation_db.models.webhook_delivery import WebhookDelivery
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker

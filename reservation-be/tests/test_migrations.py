@@ -7,9 +7,9 @@ import sys
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from reservation_be.migrations import alembic_config
-from reservation_be.models import Base
 from reservation_be.testing import temporary_database
+from reservation_db.migrations import alembic_config
+from reservation_db.models import Base
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 

@@ -8,8 +8,8 @@ import pytest
 from reservation_be import policy
 from reservation_be.auth.actor import Actor
 from reservation_be.kit.errors import Forbidden, NotFound
-from reservation_be.models import Site, SiteRole
 from reservation_be.policy import Action, Rule, SiteContext
+from reservation_db.models import Site, SiteRole
 
 ME = "user-1"
 

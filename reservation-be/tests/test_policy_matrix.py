@@ -7,7 +7,7 @@ import pkgutil
 from pathlib import Path
 
 import pytest
-from reservation_be.models import SiteRole
+from reservation_db.models import SiteRole
 
 from tests import factories
 from tests.matrix import ROLES, SERVICE_CLIENT, USERS, Case, World

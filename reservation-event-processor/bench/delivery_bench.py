@@ -27,9 +27,6 @@ from pathlib import Path
 import aio_pika
 import httpx
 from reservation_be.kit.outbox import enqueue
-from reservation_be.models.site import Site
-from reservation_be.models.webhook_secret import WebhookSecret
-from reservation_be.models.webhook_subscription import WebhookSubscription
 from reservation_be.testing import temporary_database
 from reservation_be.workers.listener import asyncpg_dsn
 from reservation_be.workers.relay import OutboxRelay
@@ -47,6 +44,9 @@ from reservation_common.events import (
     make_event,
 )
 from reservation_common.signing import generate_secret, signed_headers
+from reservation_db.models.site import Site
+from reservation_db.models.webhook_secret import WebhookSecret
+from reservation_db.models.webhook_subscription import WebhookSubscription
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 HERE = Path(__file__).resolve().parent

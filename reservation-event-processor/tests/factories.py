@@ -6,11 +6,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from reservation_be.models.site import Site
-from reservation_be.models.site_member import SiteMember
-from reservation_be.models.user import User
-from reservation_be.models.webhook_secret import WebhookSecret
-from reservation_be.models.webhook_subscription import WebhookSubscription
 from reservation_common.crypto import SecretBox
 from reservation_common.events import (
     AncestorRef,
@@ -28,6 +23,11 @@ from reservation_common.events import (
     make_event,
 )
 from reservation_common.signing import generate_secret
+from reservation_db.models.site import Site
+from reservation_db.models.site_member import SiteMember
+from reservation_db.models.user import User
+from reservation_db.models.webhook_secret import WebhookSecret
+from reservation_db.models.webhook_subscription import WebhookSubscription
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 

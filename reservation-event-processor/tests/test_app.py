@@ -11,9 +11,9 @@ import pytest
 from delivery_helpers import public_resolver
 from factories import create_site, create_subscription, reservation_event
 from pydantic import SecretStr, ValidationError
-from reservation_be.models.outbox import OutboxMessage
-from reservation_be.models.webhook_delivery import WebhookDelivery
 from reservation_common.crypto import SecretBox, generate_key
+from reservation_db.models.outbox import OutboxMessage
+from reservation_db.models.webhook_delivery import WebhookDelivery
 from reservation_event_processor.app import Processor
 from reservation_event_processor.health import create_app
 from reservation_event_processor.settings import Settings

@@ -22,8 +22,8 @@ from live import (
 )
 from prometheus_client import REGISTRY
 from pydantic import SecretStr
-from reservation_be.models.webhook_delivery import WebhookDelivery
 from reservation_common.crypto import SecretBox
+from reservation_db.models.webhook_delivery import WebhookDelivery
 from reservation_event_processor.app import Processor
 from reservation_event_processor.consumer import Consumer
 from reservation_event_processor.settings import Settings

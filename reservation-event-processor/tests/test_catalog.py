@@ -20,9 +20,9 @@ from factories import (
     resource_event,
 )
 from jsonschema import Draft202012Validator, ValidationError
-from reservation_be.models.webhook_delivery import WebhookDelivery
 from reservation_common.crypto import SecretBox
 from reservation_common.events import RESERVATION_EVENT_TYPES, Event, EventType
+from reservation_db.models.webhook_delivery import WebhookDelivery
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 

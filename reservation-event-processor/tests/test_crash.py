@@ -15,8 +15,8 @@ import httpx
 import pytest
 from factories import create_site, create_subscription, reservation_event
 from live import AMQP_URL, Publisher, Receiver, delete_broker_objects, free_port, wait_for
-from reservation_be.models.webhook_delivery import WebhookDelivery
 from reservation_common.crypto import SecretBox
+from reservation_db.models.webhook_delivery import WebhookDelivery
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 

@@ -12,12 +12,12 @@ import pytest
 from delivery_helpers import make_worker, publish, run_until
 from factories import create_site, create_subscription, reservation_event
 from prometheus_client import REGISTRY
-from reservation_be.models.notification import Notification
-from reservation_be.models.webhook_attempt import WebhookAttempt
-from reservation_be.models.webhook_delivery import WebhookDelivery
-from reservation_be.models.webhook_subscription import WebhookSubscription
 from reservation_common.crypto import SecretBox
 from reservation_common.signing import generate_secret
+from reservation_db.models.notification import Notification
+from reservation_db.models.webhook_attempt import WebhookAttempt
+from reservation_db.models.webhook_delivery import WebhookDelivery
+from reservation_db.models.webhook_subscription import WebhookSubscription
 from reservation_event_processor import repository
 from reservation_event_processor.delivery import parse_retry_after, retry_delay
 from reservation_event_processor.settings import Settings

@@ -9,9 +9,9 @@ from factories import (
     resource_data,
     resource_event,
 )
-from reservation_be.models.webhook_delivery import WebhookDelivery
 from reservation_common.crypto import SecretBox
 from reservation_common.events import EventType
+from reservation_db.models.webhook_delivery import WebhookDelivery
 from reservation_event_processor.fanout import InvalidEvent, fan_out, parse_event
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker

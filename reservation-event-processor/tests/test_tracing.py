@@ -24,15 +24,15 @@ from opentelemetry.trace import SpanKind, TracerProvider
 from pydantic import SecretStr
 from reservation_be.kit.outbox import enqueue
 from reservation_be.main import close_app, create_app
-from reservation_be.models import OutboxMessage, User
-from reservation_be.models.resource import Resource
-from reservation_be.models.resource_type import ResourceType
-from reservation_be.models.site_member import SiteMember
-from reservation_be.models.webhook_delivery import WebhookDelivery
 from reservation_be.settings import Settings as BackendSettings
 from reservation_be.workers.relay import OutboxRelay
 from reservation_common.crypto import SecretBox
 from reservation_common.tracing import create_tracer_provider
+from reservation_db.models import OutboxMessage, User
+from reservation_db.models.resource import Resource
+from reservation_db.models.resource_type import ResourceType
+from reservation_db.models.site_member import SiteMember
+from reservation_db.models.webhook_delivery import WebhookDelivery
 from reservation_event_processor.app import Processor
 from reservation_event_processor.settings import Settings
 from reservation_testrealm import TestRealm

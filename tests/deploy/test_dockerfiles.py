@@ -121,6 +121,21 @@ def test_build_context_filter_keeps_what_the_dockerfile_copies(image: Image, rep
             assert included(source.rstrip("/")), f"{source} is filtered out of the context"
 
 
+def test_event_processor_image_copies_no_backend_code(repo: Path) -> None:
+    # The workspace needs every member's pyproject.toml to resolve the lock; the code of the API
+    # (reservation-be) has no place in the processor's image.
+    dockerfile = repo / "reservation-event-processor/Dockerfile"
+    copies = [v for k, v in instructions(dockerfile) if k == "COPY" and "--from=" not in v]
+    sources = [
+        source
+        for copy in copies
+        for source in [part for part in copy.split() if not part.startswith("--")][:-1]
+    ]
+    backend = [s for s in sources if s.startswith("reservation-be")]
+    assert backend == ["reservation-be/pyproject.toml"]
+    assert "reservation-db/" in sources
+
+
 def test_frontend_image_writes_runtime_config_from_the_environment(repo: Path) -> None:
     script = (repo / "frontend/nginx/40-write-config-js.sh").read_text(encoding="utf-8")
     for key in ("API_URL", "OIDC_ISSUER_URL", "OIDC_CLIENT_ID"):

@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
 
     configure_logging(settings.log_level)
     if args.command == "migrate":
-        from reservation_be.migrations import upgrade
+        from reservation_db.migrations import upgrade
 
         upgrade(settings.database_url, args.revision)
         return 0

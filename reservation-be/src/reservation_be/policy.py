@@ -26,13 +26,13 @@ import uuid
 from dataclasses import dataclass
 from enum import Enum, StrEnum
 
+from reservation_db.models import Site, SiteMember, SiteRole, SiteVisibility
 from sqlalchemy import ColumnElement, Select, exists, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from reservation_be.auth.actor import Actor
 from reservation_be.kit.errors import Forbidden, NotFound
-from reservation_be.models import Site, SiteMember, SiteRole, SiteVisibility
 
 
 class Rule(Enum):

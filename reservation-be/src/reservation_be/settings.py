@@ -11,14 +11,14 @@ from typing import Annotated, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from reservation_common.crypto import split_keys, validate_keys
+from reservation_db.defaults import DEV_DATABASE_URL, DEV_WEBHOOK_SECRETS_KEY
 
 from reservation_be.reservations.rules import PlatformLimits
 from reservation_be.workers.settings import Duration
 
 # Dev defaults, clearly marked: a production start refuses every one of them.
-DEV_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/reservations"
+# (DEV_DATABASE_URL and DEV_WEBHOOK_SECRETS_KEY are the shared schema's, reservation_db.defaults.)
 DEV_ADMIN_CLIENT_SECRET = "dev-secret-reservation-api"
-DEV_WEBHOOK_SECRETS_KEY = "ZGV2LW9ubHktd2ViaG9vay1zZWNyZXRzLWtleS0wMDA="
 
 
 class Environment(StrEnum):

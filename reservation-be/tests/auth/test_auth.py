@@ -4,7 +4,7 @@ import asyncio
 import time
 import uuid
 
-from reservation_be.models import User
+from reservation_db.models import User
 from sqlalchemy import select
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 
 from reservation_be.calendar_feeds.service import token_hash
-from reservation_be.models import NotificationPreference
+from reservation_db.models import NotificationPreference
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.factories import ensure_user

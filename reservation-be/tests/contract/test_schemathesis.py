@@ -22,8 +22,8 @@ from pathlib import Path
 import httpx
 import pytest
 from reservation_be.main import create_app
-from reservation_be.models import SiteRole
 from reservation_be.testing import serve_in_thread
+from reservation_db.models import SiteRole
 
 from tests import factories
 from tests.reservations.factories import booking, hours_from_now, make_resource, make_type

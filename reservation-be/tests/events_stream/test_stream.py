@@ -16,8 +16,8 @@ from reservation_be.events_stream.auth import RedactAccessToken
 from reservation_be.events_stream.settings import StreamSettings
 from reservation_be.kit.notifications import notify
 from reservation_be.main import create_app
-from reservation_be.models.reservation import Reservation
 from reservation_be.testing import serve_in_thread
+from reservation_db.models.reservation import Reservation
 
 from tests.reservations.factories import Lab, make_lab
 from tests.workers.helpers import now, place

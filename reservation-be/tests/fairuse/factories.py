@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from reservation_be.models import OutboxMessage
-from reservation_be.models.reservation import Reservation
 from reservation_be.reservations import repository as reservations_repository
+from reservation_db.models import OutboxMessage
+from reservation_db.models.reservation import Reservation
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.ext.asyncio import AsyncSession

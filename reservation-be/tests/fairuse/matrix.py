@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from reservation_be.models import Blackout, Quota, WaitlistEntry
+from reservation_db.models import Blackout, Quota, WaitlistEntry
 from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.ext.asyncio import AsyncSession
 

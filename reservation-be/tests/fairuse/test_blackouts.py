@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from reservation_be.models import Notification, Reservation, ReservationSlot
+from reservation_db.models import Notification, Reservation, ReservationSlot
 from sqlalchemy import func, select
 
 from tests.fairuse.factories import PROBLEM, events_of, valid

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from reservation_be.models import Notification, Reservation, ResourceType, User
-from reservation_be.models.mail_message import MailMessage
 from reservation_be.workers.lifecycle import Stage, record_stages
 from reservation_be.workers.scheduler import LifecycleScheduler
+from reservation_db.models import Notification, Reservation, ResourceType, User
+from reservation_db.models.mail_message import MailMessage
 from sqlalchemy import select, update
 
 from tests.fairuse.factories import PROBLEM, events_of, now, place, valid

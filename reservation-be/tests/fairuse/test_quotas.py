@@ -7,7 +7,7 @@ import io
 from datetime import timedelta
 
 import pytest
-from reservation_be.models import ReservationSlot
+from reservation_db.models import ReservationSlot
 from sqlalchemy import func, select
 
 from tests.fairuse.factories import PROBLEM

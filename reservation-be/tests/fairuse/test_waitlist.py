@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from reservation_be.fairuse.waitlist import offer_pass
-from reservation_be.models import Notification, Reservation, WaitlistEntry
+from reservation_db.models import Notification, Reservation, WaitlistEntry
 from sqlalchemy import select, update
 
 from tests.fairuse.factories import PROBLEM, events_of, valid

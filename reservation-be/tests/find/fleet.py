@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from reservation_be.models import Site
+from reservation_db.models import Site
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 

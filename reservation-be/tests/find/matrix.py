@@ -3,9 +3,9 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from reservation_be.models.reservation import Reservation
-from reservation_be.models.reservation_group import ReservationGroup
 from reservation_be.reservations import repository as reservations_repository
+from reservation_db.models.reservation import Reservation
+from reservation_db.models.reservation_group import ReservationGroup
 from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.ext.asyncio import AsyncSession
 

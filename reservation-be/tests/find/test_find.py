@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from reservation_be.main import close_app, create_app
-from reservation_be.models import OutboxMessage
+from reservation_db.models import OutboxMessage
 from sqlalchemy import func, select, text
 
 from tests.find.fleet import make_fleet, oracle

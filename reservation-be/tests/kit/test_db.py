@@ -4,7 +4,7 @@ import httpx
 from fastapi import FastAPI
 from reservation_be.kit.db import SessionDep, create_engine, create_sessionmaker
 from reservation_be.kit.errors import Conflict, install_error_handlers
-from reservation_be.models import Site
+from reservation_db.models import Site
 from sqlalchemy import func, select
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 
-from reservation_be.models import Site
+from reservation_db.models import Site
 from sqlalchemy import func, select
 
 
@@ -91,7 +91,7 @@ async def test_quoted_structured_field_key_is_the_same_key(client, auth, session
 
 async def test_expired_key_runs_the_request_again(client, auth, session):
     from reservation_be.kit.idempotency import KEY_TTL
-    from reservation_be.models import IdempotencyKey
+    from reservation_db.models import IdempotencyKey
     from sqlalchemy import update
 
     admin = {**await auth("admin"), "Idempotency-Key": "old"}

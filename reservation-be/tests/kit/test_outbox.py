@@ -5,9 +5,9 @@ import uuid
 
 import asyncpg
 from reservation_be.kit.outbox import NOTIFY_CHANNEL, enqueue
-from reservation_be.models import OutboxMessage
-from reservation_be.testing.database import _asyncpg_dsn
 from reservation_common.events import Event, EventType
+from reservation_db.models import OutboxMessage
+from reservation_db.testing import _asyncpg_dsn
 from sqlalchemy import select
 
 

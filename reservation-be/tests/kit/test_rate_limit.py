@@ -9,8 +9,8 @@ from datetime import timedelta
 import httpx
 from fastapi import FastAPI
 from reservation_be.main import close_app, create_app
-from reservation_be.models import RateLimitCounter
 from reservation_be.settings import Settings
+from reservation_db.models import RateLimitCounter
 from sqlalchemy import select
 
 from tests.workers.live import eventually

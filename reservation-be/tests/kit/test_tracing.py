@@ -11,8 +11,8 @@ import httpx
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from reservation_be.main import close_app, create_app
-from reservation_be.models import OutboxMessage
 from reservation_be.settings import Settings
+from reservation_db.models import OutboxMessage
 from sqlalchemy import select
 
 from tests.reservations.factories import booking, hours_from_now, make_lab

@@ -61,7 +61,7 @@ def worker(app, mail_settings: MailSettings, mail_metrics: WorkerMetrics) -> Mai
 @pytest.fixture
 async def lab(session, people) -> Lab:  # type: ignore[no-untyped-def]
     lab = await make_lab(session, people)
-    from reservation_be.models import User
+    from reservation_db.models import User
 
     for name, address in EMAILS.items():
         await session.execute(update(User).where(User.id == people[name]).values(email=address))

@@ -4,7 +4,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from icalendar import Calendar
-from reservation_be.models import MailMessage
+from reservation_db.models import MailMessage
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 

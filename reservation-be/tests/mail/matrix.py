@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from reservation_be.mail.unsubscribe import make_token
-from reservation_be.models import MailMessage, MailStatus
 from reservation_be.settings import DEV_WEBHOOK_SECRETS_KEY
+from reservation_db.models import MailMessage, MailStatus
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.matrix import Case, World, any_user, expect, platform_admins

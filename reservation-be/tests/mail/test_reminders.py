@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import httpx
 from reservation_be.mail.worker import MailWorker
-from reservation_be.models import MailReminder, Notification
+from reservation_db.models import MailReminder, Notification
 from sqlalchemy import func, select
 
 from tests.mail.helpers import book, queued, text_of

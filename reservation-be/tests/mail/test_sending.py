@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from reservation_be.models import MailMessage, MailStatus, Notification
+from reservation_db.models import MailMessage, MailStatus, Notification
 from sqlalchemy import func, select, text, update
 
 from tests.factories import add_member

@@ -8,7 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
-from reservation_be.models import MailMessage, MailStatus
+from reservation_db.models import MailMessage, MailStatus
 from sqlalchemy import func, select
 
 from tests.mail.helpers import book, queued

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 from reservation_be.members.directory import DirectoryUser
-from reservation_be.models import Notification, SiteMember, SiteRole
+from reservation_db.models import Notification, SiteMember, SiteRole
 from sqlalchemy import select
 
 from tests import factories

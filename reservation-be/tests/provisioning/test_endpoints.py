@@ -6,8 +6,8 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from reservation_be.models import AuditLogEntry, Notification, OutboxMessage
-from reservation_be.models.reservation import Reservation
+from reservation_db.models import AuditLogEntry, Notification, OutboxMessage
+from reservation_db.models.reservation import Reservation
 from sqlalchemy import select
 
 from tests.reservations.factories import Lab, make_lab

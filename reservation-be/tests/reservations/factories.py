@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from reservation_be.models import Site
-from reservation_be.models.resource import Resource
-from reservation_be.models.resource_type import ResourceType
+from reservation_db.models import Site
+from reservation_db.models.resource import Resource
+from reservation_db.models.resource_type import ResourceType
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.factories import add_member, create_site, ensure_user

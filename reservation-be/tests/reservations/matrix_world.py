@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from reservation_be.models.reservation import Reservation
-from reservation_be.models.resource import Resource
-from reservation_be.models.resource_type import ResourceType
 from reservation_be.reservations import repository as reservations_repository
+from reservation_db.models.reservation import Reservation
+from reservation_db.models.resource import Resource
+from reservation_db.models.resource_type import ResourceType
 from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.ext.asyncio import AsyncSession
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from reservation_be.models import Notification, OutboxMessage
-from reservation_be.models.reservation import Reservation
 from reservation_be.reservations import repository
+from reservation_db.models import Notification, OutboxMessage
+from reservation_db.models.reservation import Reservation
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import Range
 

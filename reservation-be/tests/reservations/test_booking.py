@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from reservation_be.models import AuditLogEntry, Notification, OutboxMessage
-from reservation_be.models.reservation import Reservation
-from reservation_be.models.reservation_slot import ReservationSlot
+from reservation_db.models import AuditLogEntry, Notification, OutboxMessage
+from reservation_db.models.reservation import Reservation
+from reservation_db.models.reservation_slot import ReservationSlot
 from sqlalchemy import func, select, text
 
 from tests.reservations.factories import booking, hours_from_now, make_resource
@@ -206,8 +206,8 @@ async def test_maintenance_and_retired_resources_refuse_bookings(client, auth, l
 async def test_every_booking_writes_event_audit_and_notification(
     client, auth, lab, session, people
 ):
-    from reservation_be.models import SshKey
     from reservation_common.events import Event, ReservationEventData
+    from reservation_db.models import SshKey
 
     key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKb7i3tTn1bX7rXz8mGfJ8f0dLr7o9yT3nq0bq3X2w7K"
     session.add(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from reservation_be.models import OutboxMessage
-from reservation_be.models.reservation import Reservation
-from reservation_be.models.reservation_slot import ReservationSlot
+from reservation_db.models import OutboxMessage
+from reservation_db.models.reservation import Reservation
+from reservation_db.models.reservation_slot import ReservationSlot
 from sqlalchemy import func, select
 
 from tests.reservations.factories import booking, hours_from_now, iso

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from reservation_be.models import AuditLogEntry
-from reservation_be.models.resource_type import ResourceType
+from reservation_db.models import AuditLogEntry
+from reservation_db.models.resource_type import ResourceType
 from sqlalchemy import func, select
 
 VLAN = {

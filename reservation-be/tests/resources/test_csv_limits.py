@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from reservation_be.models.resource import Resource
 from reservation_be.resources.repository import MAX_DEPTH
+from reservation_db.models.resource import Resource
 from sqlalchemy import func, select
 
 from tests.reservations.factories import booking, hours_from_now

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from reservation_be.models import OutboxMessage
-from reservation_be.models.reservation_slot import ReservationSlot
+from reservation_db.models import OutboxMessage
+from reservation_db.models.reservation_slot import ReservationSlot
 from sqlalchemy import select
 
 from tests.reservations.factories import booking, hours_from_now

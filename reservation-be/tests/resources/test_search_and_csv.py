@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from reservation_be.models.resource import Resource
+from reservation_db.models.resource import Resource
 from sqlalchemy import func, select
 
 

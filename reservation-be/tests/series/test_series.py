@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from reservation_be.models import OutboxMessage, Reservation
-from reservation_be.models.reservation_slot import ReservationSlot
+from reservation_db.models import OutboxMessage, Reservation
+from reservation_db.models.reservation_slot import ReservationSlot
 from sqlalchemy import func, select, text
 
 from tests.reservations.factories import booking

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from reservation_be.models import AuditLogEntry, SiteRole
+from reservation_db.models import AuditLogEntry, SiteRole
 from sqlalchemy import select
 
 from tests import factories

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reservation_be.models import SiteRole
+from reservation_db.models import SiteRole
 
 from tests import factories
 

@@ -7,13 +7,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from reservation_be.models.webhook_attempt import WebhookAttempt
-from reservation_be.models.webhook_delivery import WebhookDelivery
-from reservation_be.models.webhook_secret import WebhookSecret
-from reservation_be.models.webhook_subscription import WebhookSubscription
 from reservation_be.settings import DEV_WEBHOOK_SECRETS_KEY
 from reservation_common.crypto import SecretBox
 from reservation_common.signing import generate_secret
+from reservation_db.models.webhook_attempt import WebhookAttempt
+from reservation_db.models.webhook_delivery import WebhookDelivery
+from reservation_db.models.webhook_secret import WebhookSecret
+from reservation_db.models.webhook_subscription import WebhookSubscription
 from sqlalchemy.ext.asyncio import AsyncSession
 
 BOX = SecretBox(DEV_WEBHOOK_SECRETS_KEY)

@@ -7,11 +7,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from reservation_be.models import AuditLogEntry, OutboxMessage
-from reservation_be.models.webhook_delivery import WebhookDelivery
-from reservation_be.models.webhook_secret import WebhookSecret
 from reservation_be.settings import Environment
 from reservation_common.signing import sign, verify
+from reservation_db.models import AuditLogEntry, OutboxMessage
+from reservation_db.models.webhook_delivery import WebhookDelivery
+from reservation_db.models.webhook_secret import WebhookSecret
 from sqlalchemy import select
 
 from tests.reservations.factories import Lab, make_lab

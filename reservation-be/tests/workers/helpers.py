@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from reservation_be.kit import outbox
-from reservation_be.models import OutboxMessage
-from reservation_be.models.reservation import Reservation
 from reservation_common.events import EventType, PingData, SiteRef, make_event
+from reservation_db.models import OutboxMessage
+from reservation_db.models.reservation import Reservation
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker

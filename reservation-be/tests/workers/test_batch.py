@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 from reservation_be.auth.actor import Actor
-from reservation_be.models import Site, SshKey
-from reservation_be.models.reservation import Reservation
 from reservation_be.policy import SiteContext
 from reservation_be.reservations.service import event_data
 from reservation_be.workers.lifecycle import Stage, record_stages
 from reservation_be.workers.payloads import Payloads
 from reservation_be.workers.plan import Step
 from reservation_be.workers.scheduler import Due, LifecycleScheduler
+from reservation_db.models import Site, SshKey
+from reservation_db.models.reservation import Reservation
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import jsonschema
 import pytest
-from reservation_be.models import AuditLogEntry, Notification, ReservationSlot
-from reservation_be.models.reservation import Reservation
 from reservation_be.workers.listener import asyncpg_dsn
 from reservation_be.workers.scheduler import NOT_APPROVED, LifecycleScheduler
+from reservation_db.models import AuditLogEntry, Notification, ReservationSlot
+from reservation_db.models.reservation import Reservation
 from sqlalchemy import func, select
 
 from tests.reservations.factories import Lab, make_lab

@@ -9,7 +9,10 @@ from datetime import timedelta
 
 import pytest
 from pydantic import ValidationError
-from reservation_be.models import (
+from reservation_be.workers.metrics import WorkerMetrics
+from reservation_be.workers.retention import RetentionPolicy, RetentionWorker
+from reservation_be.workers.settings import WorkerSettings
+from reservation_db.models import (
     IdempotencyKey,
     MailMessage,
     Notification,
@@ -17,9 +20,6 @@ from reservation_be.models import (
     WebhookAttempt,
     WebhookDelivery,
 )
-from reservation_be.workers.metrics import WorkerMetrics
-from reservation_be.workers.retention import RetentionPolicy, RetentionWorker
-from reservation_be.workers.settings import WorkerSettings
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 

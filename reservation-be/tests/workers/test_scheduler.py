@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from reservation_be.models import Notification
 from reservation_be.workers.listener import asyncpg_dsn
 from reservation_be.workers.payloads import Payloads
 from reservation_be.workers.scheduler import LifecycleScheduler
+from reservation_db.models import Notification
 from sqlalchemy import select
 
 from tests.reservations.factories import Lab, make_lab
@@ -276,7 +276,7 @@ async def _status_is(sm: Any, rid: Any, status: str) -> bool:
 
 
 async def _all_event_ids(sm: Any) -> list[str]:
-    from reservation_be.models import OutboxMessage
+    from reservation_db.models import OutboxMessage
     from sqlalchemy import select
 
     async with sm() as session:

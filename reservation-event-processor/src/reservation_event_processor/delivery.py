@@ -39,11 +39,11 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from opentelemetry.trace import SpanKind, StatusCode, Tracer
-from reservation_be.models.webhook_attempt import RESPONSE_EXCERPT_MAX_BYTES
-from reservation_be.models.webhook_delivery import DeliveryStatus
 from reservation_common.crypto import DecryptionError, SecretBox
 from reservation_common.signing import signed_headers
 from reservation_common.tracing import context_from
+from reservation_db.models.webhook_attempt import RESPONSE_EXCERPT_MAX_BYTES
+from reservation_db.models.webhook_delivery import DeliveryStatus
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential

@@ -2,7 +2,7 @@
 
 The statement is idempotent (``ON CONFLICT (event_id, subscription_id) DO NOTHING``), so an event
 the broker redelivers after a crash creates nothing twice. Matching rules are documented on
-``reservation_be.models.webhook_subscription.WebhookSubscription``.
+``reservation_db.models.webhook_subscription.WebhookSubscription``.
 """
 
 from __future__ import annotations

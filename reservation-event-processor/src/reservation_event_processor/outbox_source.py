@@ -18,8 +18,8 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from opentelemetry.trace import SpanKind, Tracer
-from reservation_be.models.outbox import OutboxMessage
 from reservation_common.tracing import context_from, current_carrier
+from reservation_db.models.outbox import OutboxMessage
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker

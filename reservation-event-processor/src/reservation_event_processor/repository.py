@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from reservation_be.models.notification import Notification
-from reservation_be.models.site_member import SiteMember
-from reservation_be.models.webhook_delivery import DeliveryStatus
-from reservation_be.models.webhook_subscription import WebhookSubscription
+from reservation_db.models.notification import Notification
+from reservation_db.models.site_member import SiteMember
+from reservation_db.models.webhook_delivery import DeliveryStatus
+from reservation_db.models.webhook_subscription import WebhookSubscription
 from sqlalchemy import (
     Boolean,
     DateTime,

@@ -13,9 +13,9 @@ from typing import Annotated, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from reservation_be.settings import DEV_DATABASE_URL, DEV_WEBHOOK_SECRETS_KEY
 from reservation_common.crypto import split_keys, validate_keys
 from reservation_common.durations import parse_short_duration
+from reservation_db.defaults import DEV_DATABASE_URL, DEV_WEBHOOK_SECRETS_KEY
 
 DEFAULT_RETRY_SCHEDULE = ("5s", "5m", "30m", "2h", "5h", "10h", "10h")
 

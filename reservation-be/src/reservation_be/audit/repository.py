@@ -4,11 +4,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from reservation_db.models import AuditLogEntry
 from sqlalchemy import Select, select
 
 from reservation_be import policy
 from reservation_be.auth.actor import Actor
-from reservation_be.models import AuditLogEntry
 
 
 def entries(

@@ -3,11 +3,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from reservation_db.models import Reservation, ReservationSlot, Resource, User
 from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from reservation_be.models import Reservation, ReservationSlot, Resource, User
 
 # Shown in a feed: what holds (or held) its period; cancelled, rejected and failed ones are not.
 SHOWN = ("pending", "confirmed", "active", "completed")

@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from reservation_db.models import NotificationPreference, User
 from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +25,6 @@ from reservation_be.kit.errors import NotFound
 from reservation_be.mail import ics
 from reservation_be.mail import repository as mail_repository
 from reservation_be.mail.render import zone
-from reservation_be.models import NotificationPreference, User
 from reservation_be.policy import Action
 from reservation_be.resources import repository as resources_repository
 

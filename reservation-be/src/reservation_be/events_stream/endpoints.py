@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
+from reservation_db.models import Notification
 from sqlalchemy import literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -33,7 +34,6 @@ from reservation_be.events_stream.hub import (
 from reservation_be.events_stream.settings import StreamSettings
 from reservation_be.kit.errors import TooManyRequests, problem_responses
 from reservation_be.kit.schemas import Schema, UTCDatetime
-from reservation_be.models import Notification
 from reservation_be.settings import Settings
 from reservation_be.workers.listener import asyncpg_dsn
 

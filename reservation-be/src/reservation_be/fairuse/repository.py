@@ -6,13 +6,13 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
+from reservation_db.models import Blackout, Quota, SiteMember, User
+from reservation_db.models.reservation import Reservation
+from reservation_db.models.reservation_slot import ReservationSlot
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import TSTZRANGE, UUID, Range
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reservation_be.models import Blackout, Quota, SiteMember, User
-from reservation_be.models.reservation import Reservation
-from reservation_be.models.reservation_slot import ReservationSlot
 from reservation_be.resources.repository import SUBTREE
 
 # ---------------------------------------------------------------------------------------------

@@ -25,15 +25,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from reservation_db.models.quota import WINDOW_LENGTH, QuotaWindow
+from reservation_db.models.reservation import Reservation, ReservationStatus
+from reservation_db.models.resource_type import ResourceType
 from sqlalchemy import DateTime, bindparam, text
 from sqlalchemy.dialects.postgresql import TSTZRANGE, UUID, Range
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import String
 
 from reservation_be.kit.errors import Conflict, FieldError, Forbidden, UnprocessableEntity
-from reservation_be.models.quota import WINDOW_LENGTH, QuotaWindow
-from reservation_be.models.reservation import Reservation, ReservationStatus
-from reservation_be.models.resource_type import ResourceType
 
 S = ReservationStatus
 HOLDING = (S.PENDING.value, S.CONFIRMED.value, S.ACTIVE.value)

@@ -4,12 +4,12 @@ import uuid
 from typing import Annotated, Self
 
 from pydantic import Field, model_validator
+from reservation_db.models.blackout import BlackoutPolicy, BlackoutScope
+from reservation_db.models.quota import QuotaWindow
+from reservation_db.models.waitlist_entry import WaitlistStatus
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
 from reservation_be.kit.types import Duration, OptionalDuration, Text, Timestamp
-from reservation_be.models.blackout import BlackoutPolicy, BlackoutScope
-from reservation_be.models.quota import QuotaWindow
-from reservation_be.models.waitlist_entry import WaitlistStatus
 
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
 

@@ -13,6 +13,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from reservation_common.events import Cause, EventType
+from reservation_db.models import Blackout, Quota, ReservationSlot, Resource, ResourceType
+from reservation_db.models.blackout import BlackoutPolicy, BlackoutScope
+from reservation_db.models.quota import WINDOW_LENGTH, QuotaWindow
+from reservation_db.models.reservation import Reservation, ReservationStatus
 from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -36,10 +40,6 @@ from reservation_be.fairuse.schemas import (
 )
 from reservation_be.kit import audit
 from reservation_be.kit.errors import Conflict, FieldError, NotFound, UnprocessableEntity
-from reservation_be.models import Blackout, Quota, ReservationSlot, Resource, ResourceType
-from reservation_be.models.blackout import BlackoutPolicy, BlackoutScope
-from reservation_be.models.quota import WINDOW_LENGTH, QuotaWindow
-from reservation_be.models.reservation import Reservation, ReservationStatus
 from reservation_be.policy import Action, SiteContext
 from reservation_be.reservations import repository as reservations_repository
 from reservation_be.reservations import service as reservations

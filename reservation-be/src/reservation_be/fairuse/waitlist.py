@@ -21,6 +21,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from reservation_common.events import Cause, EventType
+from reservation_db.models import Resource, Site, User, WaitlistEntry, WaitlistStatus
+from reservation_db.models.reservation import ReservationStatus
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -37,8 +39,6 @@ from reservation_be.kit.errors import (
     UnprocessableEntity,
 )
 from reservation_be.kit.notifications import notify
-from reservation_be.models import Resource, Site, User, WaitlistEntry, WaitlistStatus
-from reservation_be.models.reservation import ReservationStatus
 from reservation_be.policy import Action, SiteContext
 from reservation_be.reservations import booking
 from reservation_be.reservations import repository as reservations_repository

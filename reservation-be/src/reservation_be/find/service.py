@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from reservation_db.models.reservation import Reservation
+from reservation_db.models.reservation_group import ReservationGroup
+from reservation_db.models.resource_type import ResourceType
 from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,9 +29,6 @@ from reservation_be.find.schemas import Candidate, FindRequest, GroupCancel, Gro
 from reservation_be.kit import audit
 from reservation_be.kit.errors import Conflict, FieldError, NotFound, UnprocessableEntity
 from reservation_be.kit.etag import check_if_match
-from reservation_be.models.reservation import Reservation
-from reservation_be.models.reservation_group import ReservationGroup
-from reservation_be.models.resource_type import ResourceType
 from reservation_be.policy import Action, SiteContext
 from reservation_be.reservations import booking, rules
 from reservation_be.reservations import service as reservations

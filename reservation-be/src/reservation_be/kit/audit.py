@@ -6,11 +6,11 @@ import uuid
 from typing import Any
 
 from pydantic import BaseModel
+from reservation_db.models import AuditLogEntry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reservation_be.auth.actor import Actor
 from reservation_be.kit.request_context import current_request_id
-from reservation_be.models import AuditLogEntry
 
 Snapshot = dict[str, Any] | BaseModel | None
 

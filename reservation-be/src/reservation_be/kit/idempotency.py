@@ -18,6 +18,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from reservation_db.models import IdempotencyKey
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,7 +26,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reservation_be.auth.actor import Actor
 from reservation_be.auth.dependencies import get_actor
 from reservation_be.kit.errors import Conflict, UnprocessableEntity
-from reservation_be.models import IdempotencyKey
 from reservation_be.workers.settings import IDEMPOTENCY_REPLAY_WINDOW
 
 HEADER = "Idempotency-Key"

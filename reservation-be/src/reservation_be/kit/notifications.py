@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from reservation_db.models import Notification
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from reservation_be.models import Notification
 
 
 async def notify(

@@ -7,10 +7,9 @@ import uuid
 
 from reservation_common.events import Event
 from reservation_common.tracing import current_carrier
+from reservation_db.models import OutboxMessage
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from reservation_be.models import OutboxMessage
 
 NOTIFY_CHANNEL = "outbox"
 

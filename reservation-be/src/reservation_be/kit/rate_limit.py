@@ -27,12 +27,11 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from reservation_db.models import RateLimitCounter
 from sqlalchemy import DateTime, Integer, String, bindparam, delete, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from reservation_be.models import RateLimitCounter
 
 log = logging.getLogger(__name__)
 

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse
+from reservation_db.models import MailStatus
 
 from reservation_be.auth import ActorDep
 from reservation_be.kit.db import SessionDep
@@ -12,7 +13,6 @@ from reservation_be.kit.errors import problem_responses
 from reservation_be.kit.pagination import Page, PaginationDep
 from reservation_be.mail import service
 from reservation_be.mail.schemas import MailOut, PreferencesOut, PreferencesUpdate, Unsubscribed
-from reservation_be.models import MailStatus
 
 router = APIRouter(tags=["mail"])
 

@@ -8,18 +8,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select, text
-from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.types import Integer, String
-
-from reservation_be.models import (
+from reservation_db.models import (
     MailMessage,
     MailReminder,
     MailStatus,
     NotificationPreference,
     User,
 )
+from sqlalchemy import Select, bindparam, func, select, text
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import Integer, String
 
 
 async def claim_due(session: AsyncSession, now: datetime) -> MailMessage | None:

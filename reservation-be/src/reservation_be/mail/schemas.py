@@ -4,10 +4,10 @@ import uuid
 from typing import Annotated, Literal
 
 from pydantic import Field, StrictBool
+from reservation_db.models import MailStatus
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
 from reservation_be.mail.kinds import MailKind
-from reservation_be.models import MailStatus
 
 Locale = Literal["en", "it"]
 Minutes = Annotated[int, Field(ge=1, le=10080, description="Minutes, 1 to 10080 (7 days)")]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 
+from reservation_db.models import MailMessage, MailStatus, NotificationPreference
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,7 +25,6 @@ from reservation_be.mail.schemas import (
     Unsubscribed,
 )
 from reservation_be.mail.unsubscribe import read_token
-from reservation_be.models import MailMessage, MailStatus, NotificationPreference
 
 
 class UnsubscribeLinkInvalid(NotFound):

@@ -28,6 +28,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
+from reservation_db.models import MailMessage, MailStatus
+from reservation_db.models.reservation import Reservation
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -42,8 +44,6 @@ from reservation_be.mail.kinds import (
 )
 from reservation_be.mail.settings import MailSettings
 from reservation_be.mail.unsubscribe import make_token
-from reservation_be.models import MailMessage, MailStatus
-from reservation_be.models.reservation import Reservation
 from reservation_be.workers.listener import PgListener
 from reservation_be.workers.metrics import WorkerMetrics
 from reservation_be.workers.payloads import Payloads

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, status
+from reservation_db.models import SiteRole
 
 from reservation_be.auth import ActorDep
 from reservation_be.kit.db import SessionDep
@@ -13,7 +14,6 @@ from reservation_be.kit.types import Text
 from reservation_be.members import service
 from reservation_be.members.directory import UserDirectory, get_directory
 from reservation_be.members.schemas import MemberAdd, MemberOut, MemberUpdate
-from reservation_be.models import SiteRole
 
 router = APIRouter(
     prefix="/sites/{site_ref}/members",

@@ -2,11 +2,10 @@ from __future__ import annotations
 
 import uuid
 
+from reservation_db.models import Site, SiteMember, SiteRole, User
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from reservation_be.models import Site, SiteMember, SiteRole, User
 
 
 def members_of(site_id: uuid.UUID, *, role: SiteRole | None = None) -> Select[SiteMember, User]:

@@ -3,10 +3,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import Field
+from reservation_db.models import SiteRole
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
 from reservation_be.kit.types import Text
-from reservation_be.models import SiteRole
 from reservation_be.users.schemas import UserSummary
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from reservation_db.models import SiteMember, SiteRole, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reservation_be import policy
@@ -11,7 +12,6 @@ from reservation_be.kit.pagination import PaginationParams, paginate_rows
 from reservation_be.members import repository
 from reservation_be.members.directory import UserDirectory
 from reservation_be.members.schemas import MemberAdd, MemberOut, MemberUpdate
-from reservation_be.models import SiteMember, SiteRole, User
 from reservation_be.policy import Action, SiteContext
 from reservation_be.users.schemas import UserSummary
 

@@ -3,10 +3,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from reservation_db.models import Notification
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from reservation_be.models import Notification
 
 
 def for_user(user_id: str, *, unread_only: bool = False) -> Select[Any]:

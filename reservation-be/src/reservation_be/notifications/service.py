@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 
+from reservation_db.models import Notification
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -9,7 +10,6 @@ from reservation_be import policy
 from reservation_be.auth.actor import Actor
 from reservation_be.kit.errors import NotFound
 from reservation_be.kit.pagination import PaginationParams, paginate
-from reservation_be.models import Notification
 from reservation_be.notifications import repository
 from reservation_be.notifications.schemas import NotificationOut
 

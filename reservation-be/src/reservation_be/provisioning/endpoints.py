@@ -4,11 +4,11 @@ import uuid
 
 from fastapi import APIRouter, Request
 from reservation_common.events import ReservationEventData
+from reservation_db.models.reservation import ProvisioningState
 
 from reservation_be.auth import ActorDep
 from reservation_be.kit.db import SessionDep
 from reservation_be.kit.errors import problem_responses
-from reservation_be.models.reservation import ProvisioningState
 from reservation_be.provisioning import service
 from reservation_be.provisioning.schemas import ProvisioningRead, ProvisioningReport
 from reservation_be.reservations.schemas import Provisioning

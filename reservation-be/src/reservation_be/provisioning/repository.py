@@ -2,11 +2,10 @@ from __future__ import annotations
 
 import uuid
 
+from reservation_db.models.webhook_delivery import WebhookDelivery
+from reservation_db.models.webhook_subscription import WebhookSubscription
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from reservation_be.models.webhook_delivery import WebhookDelivery
-from reservation_be.models.webhook_subscription import WebhookSubscription
 
 
 async def bound_client_ids(session: AsyncSession, reservation_id: uuid.UUID) -> set[str]:

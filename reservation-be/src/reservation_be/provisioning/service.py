@@ -10,6 +10,8 @@ import uuid
 from datetime import UTC, datetime
 
 from reservation_common.events import Cause, EventType, ReservationEventData, make_event
+from reservation_db.models import Site
+from reservation_db.models.reservation import Reservation, ReservationStatus
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reservation_be import policy
@@ -21,8 +23,6 @@ from reservation_be.kit.notifications import notify
 from reservation_be.mail import queue as mail_queue
 from reservation_be.mail.context import reservation_context
 from reservation_be.mail.kinds import MailKind
-from reservation_be.models import Site
-from reservation_be.models.reservation import Reservation, ReservationStatus
 from reservation_be.policy import SiteContext
 from reservation_be.provisioning import repository
 from reservation_be.provisioning.schemas import ProvisioningReport, ReportedState

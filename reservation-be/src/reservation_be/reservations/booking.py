@@ -35,6 +35,10 @@ from reservation_common.events import (
     make_event,
 )
 from reservation_common.tracing import current_carrier
+from reservation_db.models import Site, SiteRole
+from reservation_db.models.reservation import Reservation, ReservationStatus
+from reservation_db.models.resource import ResourceStatus
+from reservation_db.models.resource_type import ResourceType
 from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import JSONB, TSTZRANGE, UUID, Range
 from sqlalchemy.exc import DBAPIError
@@ -48,10 +52,6 @@ from reservation_be.kit.errors import Conflict, FieldError, UnprocessableEntity
 from reservation_be.kit.request_context import current_request_id
 from reservation_be.mail.context import reservation_context
 from reservation_be.mail.kinds import MailKind
-from reservation_be.models import Site, SiteRole
-from reservation_be.models.reservation import Reservation, ReservationStatus
-from reservation_be.models.resource import ResourceStatus
-from reservation_be.models.resource_type import ResourceType
 from reservation_be.policy import Action, SiteContext
 from reservation_be.reservations import repository, rules
 from reservation_be.reservations.db_errors import (

@@ -4,6 +4,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from reservation_db.models.reservation import ReservationStatus
 
 from reservation_be.auth import ActorDep
 from reservation_be.kit.db import SessionDep
@@ -13,7 +14,6 @@ from reservation_be.kit.idempotency import IdempotencyDep
 from reservation_be.kit.pagination import Page, PaginationDep
 from reservation_be.kit.params import IfMatch
 from reservation_be.kit.types import Text
-from reservation_be.models.reservation import ReservationStatus
 from reservation_be.reservations import booking, rules, service
 from reservation_be.reservations.schemas import (
     BookingTime,

@@ -12,6 +12,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from reservation_db.models import Blackout, Site, SiteMember, SiteRole, SshKey, User
+from reservation_db.models.reservation import Reservation
+from reservation_db.models.reservation_slot import ReservationSlot
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -29,9 +32,6 @@ from sqlalchemy.dialects.postgresql import TSTZRANGE, UUID, Range
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from reservation_be.models import Blackout, Site, SiteMember, SiteRole, SshKey, User
-from reservation_be.models.reservation import Reservation
-from reservation_be.models.reservation_slot import ReservationSlot
 from reservation_be.reservations.schemas import ReservationSort
 from reservation_be.resources.repository import SUBTREE
 

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from reservation_db.models.resource_type import ResourceType
 from sqlalchemy.dialects.postgresql import Range
 
 from reservation_be.kit import json_schema
 from reservation_be.kit.errors import FieldError, UnprocessableEntity
-from reservation_be.models.resource_type import ResourceType
 
 
 class BookingRuleViolation(UnprocessableEntity):

@@ -7,10 +7,10 @@ from typing import Annotated, Any, Self
 
 from pydantic import Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
+from reservation_db.models.reservation import ProvisioningState, ReservationStatus
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
 from reservation_be.kit.types import Duration, JsonObject, Text, Timestamp
-from reservation_be.models.reservation import ProvisioningState, ReservationStatus
 
 # The platform's one bounded timestamp type (years 2000-8999, see kit/types.py): room for
 # lead times and teardown graces without leaving the calendar.

@@ -21,6 +21,9 @@ from reservation_common.events import (
     ReservationEventData,
     make_event,
 )
+from reservation_db.models.reservation import ProvisioningState, Reservation, ReservationStatus
+from reservation_db.models.resource import Resource, ResourceStatus
+from reservation_db.models.resource_type import ResourceType
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.exc import DBAPIError
@@ -45,9 +48,6 @@ from reservation_be.mail import kinds as mail_kinds
 from reservation_be.mail import queue as mail_queue
 from reservation_be.mail.context import reservation_context
 from reservation_be.mail.kinds import MailKind
-from reservation_be.models.reservation import ProvisioningState, Reservation, ReservationStatus
-from reservation_be.models.resource import Resource, ResourceStatus
-from reservation_be.models.resource_type import ResourceType
 from reservation_be.policy import Action, SiteContext
 from reservation_be.reservations import repository, rules
 from reservation_be.reservations.db_errors import (

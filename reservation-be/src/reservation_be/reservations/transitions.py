@@ -6,8 +6,9 @@ Every status change, by a person (approve, reject, cancel) or by the lifecycle s
 
 from __future__ import annotations
 
+from reservation_db.models.reservation import Reservation, ReservationStatus
+
 from reservation_be.kit.errors import Conflict
-from reservation_be.models.reservation import Reservation, ReservationStatus
 
 S = ReservationStatus
 

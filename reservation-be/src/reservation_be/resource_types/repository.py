@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import uuid
 
+from reservation_db.models.resource_type import ResourceType
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from reservation_be.models.resource_type import ResourceType
 
 
 async def get(session: AsyncSession, type_id: uuid.UUID) -> ResourceType | None:

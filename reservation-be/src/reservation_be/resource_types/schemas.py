@@ -7,6 +7,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import Field, StrictBool, model_validator
 from pydantic.json_schema import SkipJsonSchema
+from reservation_db.models.resource_type import DEFAULT_PARAMETERS_SCHEMA
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
 from reservation_be.kit.types import (
@@ -16,7 +17,6 @@ from reservation_be.kit.types import (
     PositiveOptionalDuration,
     Text,
 )
-from reservation_be.models.resource_type import DEFAULT_PARAMETERS_SCHEMA
 
 
 class FailurePolicy(StrEnum):

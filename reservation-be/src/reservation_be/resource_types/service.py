@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from jsonschema.exceptions import SchemaError
+from reservation_db.models.resource_type import ResourceType
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +16,6 @@ from reservation_be.auth.actor import Actor
 from reservation_be.kit import audit, json_schema
 from reservation_be.kit.errors import Conflict, FieldError, NotFound, UnprocessableEntity
 from reservation_be.kit.pagination import PaginationParams, paginate
-from reservation_be.models.resource_type import ResourceType
 from reservation_be.policy import Action, SiteContext
 from reservation_be.reservations.db_errors import (
     FOREIGN_KEY_VIOLATION,

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
+from reservation_db.models.resource import Resource
+from reservation_db.models.resource_type import ResourceType
 
 from reservation_be.kit.errors import FieldError, UnprocessableEntity
-from reservation_be.models.resource import Resource
-from reservation_be.models.resource_type import ResourceType
 from reservation_be.resources.repository import MAX_DEPTH
 from reservation_be.resources.schemas import ResourceCreate
 

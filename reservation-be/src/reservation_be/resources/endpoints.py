@@ -5,6 +5,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
+from reservation_db.models.resource import ResourceStatus
 
 from reservation_be.auth import ActorDep
 from reservation_be.kit.db import SessionDep
@@ -17,7 +18,6 @@ from reservation_be.kit.errors import (
 from reservation_be.kit.pagination import Page, PaginationDep
 from reservation_be.kit.params import SiteRef
 from reservation_be.kit.types import Text, check_json
-from reservation_be.models.resource import ResourceStatus
 from reservation_be.reservations.schemas import BookingTime
 from reservation_be.resources import service
 from reservation_be.resources.schemas import (

@@ -6,13 +6,13 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from reservation_db.models.resource import Resource
+from reservation_db.models.resource_type import ResourceType
 from sqlalchemy import CTE, Select, Text, bindparam, cast, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import UUID, array
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
-from reservation_be.models.resource import Resource
-from reservation_be.models.resource_type import ResourceType
 from reservation_be.resources.schemas import ResourceSort
 
 _SORTS: dict[ResourceSort, Any] = {

@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
+from reservation_db.models.resource import ResourceStatus
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
 from reservation_be.kit.types import JsonObject, Text
-from reservation_be.models.resource import ResourceStatus
 
 Name = Annotated[Text, Field(min_length=1, max_length=200)]
 Description = Annotated[Text, Field(max_length=4000)]

@@ -21,6 +21,9 @@ from reservation_common.events import (
     SiteRef,
     make_event,
 )
+from reservation_db.models import Site, SiteRole
+from reservation_db.models.resource import Resource
+from reservation_db.models.resource_type import ResourceType
 from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,9 +34,6 @@ from reservation_be.kit import audit, outbox
 from reservation_be.kit.errors import Conflict, FieldError, NotFound, UnprocessableEntity
 from reservation_be.kit.pagination import PaginationParams, paginate
 from reservation_be.kit.request_context import current_request_id
-from reservation_be.models import Site, SiteRole
-from reservation_be.models.resource import Resource
-from reservation_be.models.resource_type import ResourceType
 from reservation_be.policy import Action, SiteContext
 from reservation_be.reservations import repository as reservations_repository
 from reservation_be.reservations.db_errors import (

@@ -6,12 +6,11 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
+from reservation_db.models.reservation import Reservation
+from reservation_db.models.reservation_series import ReservationSeries
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from reservation_be.models.reservation import Reservation
-from reservation_be.models.reservation_series import ReservationSeries
 
 
 async def get(session: AsyncSession, series_id: uuid.UUID) -> ReservationSeries | None:

@@ -7,10 +7,10 @@ from typing import Annotated, Any, Self
 
 from pydantic import Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
+from reservation_db.models.reservation_series import ConflictMode, SeriesStatus
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
 from reservation_be.kit.types import Duration, JsonObject, Text
-from reservation_be.models.reservation_series import ConflictMode, SeriesStatus
 from reservation_be.reservations.schemas import (
     BookingTime,
     Description,

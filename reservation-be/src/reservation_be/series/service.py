@@ -23,6 +23,14 @@ from reservation_common.events import (
     SkippedOccurrence,
     make_event,
 )
+from reservation_db.models import Site
+from reservation_db.models.reservation import Reservation, ReservationStatus
+from reservation_db.models.reservation_series import (
+    ConflictMode,
+    ReservationSeries,
+    SeriesStatus,
+)
+from reservation_db.models.resource_type import ResourceType
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reservation_be import policy
@@ -36,14 +44,6 @@ from reservation_be.kit.errors import (
 )
 from reservation_be.kit.etag import check_if_match
 from reservation_be.kit.request_context import current_request_id
-from reservation_be.models import Site
-from reservation_be.models.reservation import Reservation, ReservationStatus
-from reservation_be.models.reservation_series import (
-    ConflictMode,
-    ReservationSeries,
-    SeriesStatus,
-)
-from reservation_be.models.resource_type import ResourceType
 from reservation_be.policy import Action, SiteContext
 from reservation_be.reservations import booking, rules
 from reservation_be.reservations import repository as reservations_repository

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
+from reservation_db.models import SiteVisibility
 
 from reservation_be.auth import ActorDep
 from reservation_be.kit.db import SessionDep
@@ -12,7 +13,6 @@ from reservation_be.kit.idempotency import IdempotencyDep
 from reservation_be.kit.pagination import Page, PaginationDep
 from reservation_be.kit.params import IfMatch, SiteRef
 from reservation_be.kit.types import Text
-from reservation_be.models import SiteVisibility
 from reservation_be.sites import service
 from reservation_be.sites.schemas import SiteCreate, SiteOut, SiteUpdate
 

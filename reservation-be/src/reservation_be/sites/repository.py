@@ -1,11 +1,11 @@
 from __future__ import annotations
 
+from reservation_db.models import Site, SiteMember, SiteVisibility
 from sqlalchemy import Select, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reservation_be import policy
 from reservation_be.auth.actor import Actor
-from reservation_be.models import Site, SiteMember, SiteVisibility
 
 
 def visible_sites(

@@ -5,10 +5,10 @@ from typing import Annotated, Self
 
 from pydantic import Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
+from reservation_db.models import SiteRole, SiteVisibility
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
 from reservation_be.kit.types import Text, TimeZoneName
-from reservation_be.models import SiteRole, SiteVisibility
 
 SLUG_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from reservation_db.models import Site, SiteRole, SiteVisibility
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,7 +12,6 @@ from reservation_be.kit import audit
 from reservation_be.kit.errors import Conflict
 from reservation_be.kit.etag import check_if_match
 from reservation_be.kit.pagination import PaginationParams, paginate_rows
-from reservation_be.models import Site, SiteRole, SiteVisibility
 from reservation_be.policy import Action, SiteContext
 from reservation_be.sites import repository
 from reservation_be.sites.schemas import SiteCreate, SiteOut, SiteUpdate

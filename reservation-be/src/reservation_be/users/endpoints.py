@@ -3,12 +3,12 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, status
+from reservation_db.models import User
 
 from reservation_be import policy
 from reservation_be.auth import Actor, ActorDep
 from reservation_be.kit.db import SessionDep
 from reservation_be.kit.errors import problem_responses
-from reservation_be.models import User
 from reservation_be.users import service
 from reservation_be.users.schemas import (
     MeOut,

@@ -3,12 +3,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
+from reservation_db.models import SshKey, User
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reservation_be.auth import known_users
-from reservation_be.models import SshKey, User
 
 
 async def upsert_from_token(

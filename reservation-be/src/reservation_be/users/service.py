@@ -3,12 +3,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
+from reservation_db.models import SshKey, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reservation_be.auth.actor import Actor
 from reservation_be.kit import audit
 from reservation_be.kit.errors import Conflict, FieldError, NotFound, UnprocessableEntity
-from reservation_be.models import SshKey, User
 from reservation_be.users import repository
 from reservation_be.users.schemas import ProfileUpdate, SshKeyCreate, SshKeyUpdate
 from reservation_be.users.ssh_keys import InvalidSshKey, parse_public_key

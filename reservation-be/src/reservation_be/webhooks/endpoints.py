@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from reservation_common.crypto import SecretBox
 from reservation_common.events import EventType
+from reservation_db.models.webhook_delivery import DeliveryStatus
 
 from reservation_be.auth import ActorDep
 from reservation_be.kit.db import SessionDep
@@ -15,7 +16,6 @@ from reservation_be.kit.idempotency import HEADER, REPLAYED_HEADER, IdempotencyD
 from reservation_be.kit.pagination import Page, PaginationDep
 from reservation_be.kit.params import IfMatch, SiteRef
 from reservation_be.kit.types import Timestamp
-from reservation_be.models.webhook_delivery import DeliveryStatus
 from reservation_be.settings import Settings
 from reservation_be.webhooks import service
 from reservation_be.webhooks.schemas import (

@@ -7,15 +7,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from reservation_db.models.resource import Resource
+from reservation_db.models.resource_type import ResourceType
+from reservation_db.models.webhook_attempt import WebhookAttempt
+from reservation_db.models.webhook_delivery import DeliveryStatus, WebhookDelivery
+from reservation_db.models.webhook_secret import WebhookSecret
+from reservation_db.models.webhook_subscription import WebhookSubscription
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reservation_be.models.resource import Resource
-from reservation_be.models.resource_type import ResourceType
-from reservation_be.models.webhook_attempt import WebhookAttempt
-from reservation_be.models.webhook_delivery import DeliveryStatus, WebhookDelivery
-from reservation_be.models.webhook_secret import WebhookSecret
-from reservation_be.models.webhook_subscription import WebhookSubscription
 from reservation_be.webhooks.schemas import DeliveryFilter
 
 

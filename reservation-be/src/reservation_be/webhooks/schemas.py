@@ -8,11 +8,11 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 from reservation_common.events import EventType
+from reservation_db.models.webhook_delivery import DeliveryStatus
+from reservation_db.models.webhook_subscription import WebhookScopeKind
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
 from reservation_be.kit.types import Text, Timestamp, bounded_duration
-from reservation_be.models.webhook_delivery import DeliveryStatus
-from reservation_be.models.webhook_subscription import WebhookScopeKind
 
 MAX_SCOPE_IDS = 100
 MAX_GRACE = timedelta(days=7)

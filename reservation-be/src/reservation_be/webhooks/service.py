@@ -16,6 +16,12 @@ from urllib.parse import urlsplit
 from reservation_common.crypto import SecretBox
 from reservation_common.events import EventType, PingData, make_event
 from reservation_common.signing import generate_secret
+from reservation_db.models.resource import Resource
+from reservation_db.models.resource_type import ResourceType
+from reservation_db.models.webhook_attempt import WebhookAttempt
+from reservation_db.models.webhook_delivery import WebhookDelivery
+from reservation_db.models.webhook_secret import WebhookSecret
+from reservation_db.models.webhook_subscription import WebhookScopeKind, WebhookSubscription
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reservation_be import policy
@@ -24,12 +30,6 @@ from reservation_be.kit import audit, outbox
 from reservation_be.kit.errors import Conflict, FieldError, NotFound, UnprocessableEntity
 from reservation_be.kit.etag import check_if_match
 from reservation_be.kit.pagination import PaginationParams, paginate
-from reservation_be.models.resource import Resource
-from reservation_be.models.resource_type import ResourceType
-from reservation_be.models.webhook_attempt import WebhookAttempt
-from reservation_be.models.webhook_delivery import WebhookDelivery
-from reservation_be.models.webhook_secret import WebhookSecret
-from reservation_be.models.webhook_subscription import WebhookScopeKind, WebhookSubscription
 from reservation_be.policy import Action, SiteContext
 from reservation_be.resources.service import site_ref
 from reservation_be.webhooks import repository

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from enum import IntEnum
 
 from reservation_common.events import EventType
+from reservation_db.models import Base
 from sqlalchemy import (
     UUID,
     CheckConstraint,
@@ -24,8 +25,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
-
-from reservation_be.models import Base
 
 
 class Stage(IntEnum):

@@ -22,16 +22,16 @@ from reservation_common.events import (
     ResourceTypeRef,
     SiteRef,
 )
+from reservation_db.models import Site, SshKey, User
+from reservation_db.models.reservation import Reservation
+from reservation_db.models.resource import Resource
+from reservation_db.models.resource_type import ResourceType
 from sqlalchemy import Integer, Select, String, any_, bindparam, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY, UUID, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from reservation_be.kit.request_context import current_request_id
-from reservation_be.models import Site, SshKey, User
-from reservation_be.models.reservation import Reservation
-from reservation_be.models.resource import Resource
-from reservation_be.models.resource_type import ResourceType
 from reservation_be.reservations.service import reservation_data
 from reservation_be.resources.repository import MAX_DEPTH
 

@@ -11,11 +11,11 @@ from enum import IntEnum
 from typing import Any
 
 from reservation_common.events import EventType
+from reservation_db.models.reservation import Reservation, ReservationStatus
+from reservation_db.models.resource import Resource
+from reservation_db.models.resource_type import ResourceType
 from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, literal, or_, select
 
-from reservation_be.models.reservation import Reservation, ReservationStatus
-from reservation_be.models.resource import Resource
-from reservation_be.models.resource_type import ResourceType
 from reservation_be.workers.lifecycle import Stage, reservation_lifecycle
 
 S = ReservationStatus

@@ -34,12 +34,12 @@ from aiormq.exceptions import AMQPError, ChannelInvalidStateError, PublishError
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, StatusCode, Tracer, TracerProvider
 from reservation_common.tracing import context_from, inject_carrier
+from reservation_db.models import OutboxMessage
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reservation_be.kit.outbox import NOTIFY_CHANNEL
-from reservation_be.models import OutboxMessage
 from reservation_be.workers.listener import PgListener
 from reservation_be.workers.metrics import WorkerMetrics
 

@@ -31,12 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Delete, delete, func, literal, select, tuple_
-from sqlalchemy.engine import CursorResult
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from reservation_be.models import (
+from reservation_db.models import (
     IdempotencyKey,
     MailMessage,
     Notification,
@@ -44,7 +39,12 @@ from reservation_be.models import (
     WebhookAttempt,
     WebhookDelivery,
 )
-from reservation_be.models.webhook_delivery import DeliveryStatus
+from reservation_db.models.webhook_delivery import DeliveryStatus
+from sqlalchemy import ColumnElement, Delete, delete, func, literal, select, tuple_
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from reservation_be.workers.metrics import WorkerMetrics
 
 log = logging.getLogger(__name__)

@@ -44,6 +44,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from reservation_common.events import Cause, EventType, make_event
+from reservation_db.models import (
+    AuditLogEntry,
+    Base,
+    Notification,
+    OutboxMessage,
+    ReservationSlot,
+)
+from reservation_db.models.reservation import Reservation, ReservationStatus
 from sqlalchemy import BindParameter, any_, bindparam, delete, insert, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
@@ -55,14 +63,6 @@ from reservation_be.kit.outbox import NOTIFY_CHANNEL
 from reservation_be.mail import queue as mail_queue
 from reservation_be.mail.context import reservation_context
 from reservation_be.mail.kinds import MailKind
-from reservation_be.models import (
-    AuditLogEntry,
-    Base,
-    Notification,
-    OutboxMessage,
-    ReservationSlot,
-)
-from reservation_be.models.reservation import Reservation, ReservationStatus
 from reservation_be.reservations.schemas import ReservationRead
 from reservation_be.reservations.service import to_read
 from reservation_be.reservations.transitions import TERMINAL, releases_slots, transition
