@@ -7,32 +7,44 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 
-const REPO = resolve(new URL('../..', import.meta.url).pathname);
+const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const PG = { host: process.env.PGHOST ?? '127.0.0.1', port: process.env.PGPORT ?? '5432', user: process.env.PGUSER ?? 'postgres' };
 const READY = 'devmode: ready';
 const IDP = process.env.E2E_IDP ?? 'testrealm';
 // Real Keycloak takes one to two minutes to start on a busy machine.
 const START_TIMEOUT_MS = IDP === 'keycloak' ? 420_000 : 240_000;
 
-function freePort() {
+/** What the dev-mode launcher writes to devmode.json: the demo users, sites and resources. */
+export type Demo = Record<string, unknown>;
+
+export interface Stack {
+  baseUrl: string;
+  demo: Demo | null;
+  stop: () => Promise<void>;
+}
+
+function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const srv = createServer();
     srv.once('error', fail);
     srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
       srv.close(() => ok(port));
     });
   });
 }
 
-function psql(sql) {
+function psql(sql: string) {
   execFileSync('psql', ['-h', PG.host, '-p', PG.port, '-U', PG.user, '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-qc', sql], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 }
 
-export async function startStack({ receiverHost = '127.0.0.1' } = {}) {
+export async function startStack({ receiverHost = '127.0.0.1' } = {}): Promise<Stack> {
   if (process.env.E2E_BASE_URL) {
     const baseUrl = process.env.E2E_BASE_URL.replace(/\/$/, '');
     return { baseUrl, demo: null, stop: async () => undefined };
@@ -41,7 +53,7 @@ export async function startStack({ receiverHost = '127.0.0.1' } = {}) {
   psql(`CREATE DATABASE ${database}`);
   const dataDir = mkdtempSync(join(tmpdir(), 'reservation-e2e-'));
   const [api, idp, processor, webhook, ssh] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
-  const child = spawn(
+  const child: ChildProcess = spawn(
     'uv',
     [
       'run', '--frozen', 'python', 'devmode/run.py', '--data-dir', dataDir, '--no-frontend-build',
@@ -57,20 +69,20 @@ export async function startStack({ receiverHost = '127.0.0.1' } = {}) {
     },
   );
   let output = '';
-  const collect = (chunk) => {
+  const collect = (chunk: Buffer) => {
     output += chunk.toString();
     if (process.env.E2E_VERBOSE) process.stderr.write(chunk);
   };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
 
   const stop = async () => {
     if (child.exitCode === null) {
       child.kill('SIGTERM');
-      await new Promise((ok) => {
+      await new Promise<void>((ok) => {
         const timer = setTimeout(() => {
           try {
-            process.kill(-child.pid, 'SIGKILL');
+            if (child.pid) process.kill(-child.pid, 'SIGKILL');
           } catch {
             // already gone
           }
@@ -92,7 +104,7 @@ export async function startStack({ receiverHost = '127.0.0.1' } = {}) {
   };
 
   try {
-    await new Promise((ok, fail) => {
+    await new Promise<void>((ok, fail) => {
       const timer = setTimeout(() => fail(new Error(`platform not ready after ${START_TIMEOUT_MS / 1000}s`)), START_TIMEOUT_MS);
       const check = () => {
         if (output.includes(READY)) {
@@ -100,7 +112,7 @@ export async function startStack({ receiverHost = '127.0.0.1' } = {}) {
           ok();
         }
       };
-      child.stdout.on('data', check);
+      child.stdout?.on('data', check);
       child.once('exit', (code) => {
         clearTimeout(timer);
         fail(new Error(`dev-mode launcher exited with ${code}`));
@@ -111,6 +123,6 @@ export async function startStack({ receiverHost = '127.0.0.1' } = {}) {
     await stop();
     throw error;
   }
-  const demo = JSON.parse(readFileSync(join(dataDir, 'devmode.json'), 'utf8'));
-  return { baseUrl: `http://127.0.0.1:${api}`, demo, output: () => output, stop };
+  const demo = JSON.parse(readFileSync(join(dataDir, 'devmode.json'), 'utf8')) as Demo;
+  return { baseUrl: `http://127.0.0.1:${api}`, demo, stop };
 }
