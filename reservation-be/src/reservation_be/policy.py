@@ -69,6 +69,9 @@ class Action(StrEnum):
     QUOTA_READ = "quota:read"
     QUOTA_WRITE = "quota:write"
     USAGE_REPORT = "usage:report"
+    # Named sets of a site's members that quotas bind.
+    MEMBER_GROUP_READ = "member-group:read"
+    MEMBER_GROUP_WRITE = "member-group:write"
     # Maintenance windows: shown with the availability, set by site admins.
     BLACKOUT_READ = "blackout:read"
     BLACKOUT_WRITE = "blackout:write"
@@ -99,6 +102,8 @@ RULES: dict[Action, Rule] = {
     Action.QUOTA_READ: Rule.MEMBER,
     Action.QUOTA_WRITE: Rule.SITE_ADMIN,
     Action.USAGE_REPORT: Rule.SITE_ADMIN,
+    Action.MEMBER_GROUP_READ: Rule.SITE_ADMIN,
+    Action.MEMBER_GROUP_WRITE: Rule.SITE_ADMIN,
     Action.BLACKOUT_READ: Rule.VISIBLE,
     Action.BLACKOUT_WRITE: Rule.SITE_ADMIN,
     Action.AUDIT_READ: Rule.SITE_ADMIN,

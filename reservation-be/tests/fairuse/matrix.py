@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from reservation_db.models import Blackout, Quota, WaitlistEntry
+from reservation_db.models import Blackout, MemberGroup, MemberGroupMember, Quota, WaitlistEntry
 from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,9 +34,13 @@ async def fair_use_rows(world: World, session: AsyncSession) -> dict[str, str]:
         title="matrix", period=period, expires_at=START, status="booked",
         reservation_id=ids["own_reservation"], confirm_by=START,
     )  # fmt: skip
-    session.add_all([quota, blackout, waiting, booked])
+    group = MemberGroup(site_id=world.site_a.id, name="matrix")
+    session.add_all([quota, blackout, waiting, booked, group])
+    await session.flush()
+    session.add(MemberGroupMember(group_id=group.id, user_id=world.ids["bob"]))
     await session.commit()
     return {
+        "group": str(group.id),
         **ids,
         "quota": str(quota.id),
         "blackout": str(blackout.id),
@@ -76,6 +80,51 @@ CASES = [
         "quota-delete",
         "DELETE",
         "/api/v1/quotas/{quota}",
+        site_admins(204),
+        prepare=fair_use_rows,
+    ),
+    Case(
+        "quotas-create-group",
+        "POST",
+        "/api/v1/sites/{site}/quotas",
+        site_admins(201),
+        body=lambda v: {"group_id": v["group"], "group_scope": "total", "max_future": 3},
+        prepare=fair_use_rows,
+    ),
+    Case(
+        "member-groups-list",
+        "GET",
+        "/api/v1/sites/{site}/member-groups",
+        site_admins(200),
+        prepare=fair_use_rows,
+    ),
+    Case(
+        "member-groups-create",
+        "POST",
+        "/api/v1/sites/{site}/member-groups",
+        site_admins(201),
+        body=lambda v: {"name": "created", "members": [v["bob"]]},
+        prepare=fair_use_rows,
+    ),
+    Case(
+        "member-group-read",
+        "GET",
+        "/api/v1/member-groups/{group}",
+        site_admins(200),
+        prepare=fair_use_rows,
+    ),
+    Case(
+        "member-group-members",
+        "PUT",
+        "/api/v1/member-groups/{group}/members",
+        site_admins(200),
+        body=lambda v: {"members": []},
+        prepare=fair_use_rows,
+    ),
+    Case(
+        "member-group-delete",
+        "DELETE",
+        "/api/v1/member-groups/{group}",
         site_admins(204),
         prepare=fair_use_rows,
     ),

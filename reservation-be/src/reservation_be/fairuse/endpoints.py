@@ -6,11 +6,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from reservation_be.auth import ActorDep
-from reservation_be.fairuse import service, waitlist
+from reservation_be.fairuse import groups, service, waitlist
 from reservation_be.fairuse.schemas import (
     BlackoutCreate,
     BlackoutRead,
     ExtendBody,
+    MemberGroupCreate,
+    MemberGroupMembers,
+    MemberGroupRead,
     MyUsage,
     QuotaCreate,
     QuotaRead,
@@ -63,6 +66,68 @@ async def create_quota(
 )
 async def delete_quota(quota_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> None:
     await service.delete_quota(session, actor, quota_id)
+
+
+# --- member groups ----------------------------------------------------------------------------
+
+
+@router.get(
+    "/sites/{site}/member-groups",
+    response_model=list[MemberGroupRead],
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def list_member_groups(
+    site: SiteRef, session: SessionDep, actor: ActorDep
+) -> list[MemberGroupRead]:
+    """The site's member groups with their members (site admins)."""
+    return [await groups.read(session, g) for g in await groups.list_groups(session, actor, site)]
+
+
+@router.post(
+    "/sites/{site}/member-groups",
+    response_model=MemberGroupRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def create_member_group(
+    site: SiteRef, body: MemberGroupCreate, session: SessionDep, actor: ActorDep
+) -> MemberGroupRead:
+    """Name a set of site members that quotas can bind (site admins); 409 when the name is
+    taken, 422 naming each user id that is not a site member."""
+    return await groups.read(session, await groups.create(session, actor, site, body))
+
+
+@router.get(
+    "/member-groups/{group_id}",
+    response_model=MemberGroupRead,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_member_group(
+    group_id: uuid.UUID, session: SessionDep, actor: ActorDep
+) -> MemberGroupRead:
+    return await groups.read(session, await groups.get(session, actor, group_id))
+
+
+@router.put(
+    "/member-groups/{group_id}/members",
+    response_model=MemberGroupRead,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def set_member_group_members(
+    group_id: uuid.UUID, body: MemberGroupMembers, session: SessionDep, actor: ActorDep
+) -> MemberGroupRead:
+    """Replace the group's members (site admins): its quotas bind them from the next booking."""
+    return await groups.read(session, await groups.set_members(session, actor, group_id, body))
+
+
+@router.delete(
+    "/member-groups/{group_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def delete_member_group(group_id: uuid.UUID, session: SessionDep, actor: ActorDep) -> None:
+    """Delete the group and the quotas that bind it (site admins)."""
+    await groups.delete_group(session, actor, group_id)
 
 
 @router.get("/me/usage", response_model=MyUsage, responses=problem_responses(401, 403))

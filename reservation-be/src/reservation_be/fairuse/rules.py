@@ -2,14 +2,18 @@
 
 * **Quotas** (:func:`prepare_quotas` then :func:`enforce_quotas`): create, booking on behalf,
   move, extend and any other path that inserts or re-inserts a reservation's slots calls both,
-  in the booking's transaction. ``prepare_quotas`` reads the quotas that apply to the owner and
-  the resource type and, when there are any, takes a transaction-level advisory lock keyed on
-  (site, owner). ``enforce_quotas`` runs after the slots are written and counts the owner's
-  bookings, the new one included. Two bookings of one owner thus count one after the other:
-  the second waits on the lock until the first commits, and its count (a new statement under
-  READ COMMITTED) sees the first. A path that writes several bookings in one transaction
-  (a series, a group) calls ``prepare_quotas`` once before the first insert, so the lock is
-  taken before any booking lock, then ``enforce_quotas`` after each insert.
+  in the booking's transaction. ``prepare_quotas`` reads the quotas that can bind the owner
+  (the member's own, their groups', the one for every member) and, when there are any, takes
+  transaction-level advisory locks: one keyed on (site, owner), and one keyed on (site, group)
+  per group of the owner that has a ``total`` quota, all in the order of their keys.
+  ``enforce_quotas`` runs after the slots are written and counts the bookings each quota
+  counts (the owner's; for a group total, every member's), the new one included. Two bookings
+  that one quota counts together thus count one after the other: the second waits on the
+  shared key until the first commits, and its count (a new statement under READ COMMITTED)
+  sees the first. Two members of one group share the group's key; one member's bookings share
+  the owner's key. A path that writes several bookings in one transaction (a series, a group)
+  takes the same keys before the first insert, whatever the type, then re-takes them
+  (re-entrant) and counts after each insert.
 * **Extensions** (:func:`check_extension`): when and by how much the end may move later.
 * **Check-in** (:func:`check_in_allowed`): who may check in, and when.
 * **Provisioning failure** (:func:`failure_releases_slots`): what a failed booking keeps.
@@ -21,15 +25,16 @@ refuses a booking over them (``fairuse/blackouts.py``).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
-from reservation_db.models.quota import WINDOW_LENGTH, QuotaWindow
+from reservation_db.models.quota import WINDOW_LENGTH, GroupScope, QuotaWindow
 from reservation_db.models.reservation import Reservation, ReservationStatus
 from reservation_db.models.resource_type import ResourceType
 from sqlalchemy import DateTime, bindparam, text
-from sqlalchemy.dialects.postgresql import TSTZRANGE, UUID, Range
+from sqlalchemy.dialects.postgresql import ARRAY, TSTZRANGE, UUID, Range
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import String
 
@@ -57,7 +62,7 @@ class CheckInRefused(Conflict):
 
 @dataclass(frozen=True, slots=True)
 class EffectiveQuota:
-    """A quota as it binds one owner: the member's own row, or else the row for every member."""
+    """A quota as it binds one owner (see :func:`choose`)."""
 
     id: uuid.UUID
     resource_type_id: uuid.UUID | None
@@ -66,49 +71,136 @@ class EffectiveQuota:
     booked_window: QuotaWindow | None
     max_future: int | None
     max_resources: int | None
+    # A group's quota: the group; with scope ``total`` it counts every member's bookings.
+    group_id: uuid.UUID | None = None
+    group_scope: GroupScope | None = None
+    group_name: str | None = None
 
     @property
     def window(self) -> timedelta | None:
         return WINDOW_LENGTH[self.booked_window] if self.booked_window else None
 
+    @property
+    def pooled(self) -> bool:
+        return self.group_scope is GroupScope.TOTAL
 
+
+class QuotaLike(Protocol):
+    """A quota row (ORM object or SQL row): what :func:`choose` reads."""
+
+    @property
+    def resource_type_id(self) -> uuid.UUID | None: ...
+    @property
+    def user_id(self) -> str | None: ...
+    @property
+    def group_id(self) -> uuid.UUID | None: ...
+    @property
+    def group_scope(self) -> str | None: ...
+    @property
+    def exempt_site_admins(self) -> bool: ...
+
+
+Q = TypeVar("Q", bound=QuotaLike)
+
+
+def choose(
+    rows: Iterable[Q],
+    *,
+    owner_id: str,
+    group_ids: Collection[uuid.UUID],
+    type_id: uuid.UUID | None,
+    owner_is_site_admin: bool,
+) -> list[Q]:
+    """The quotas of a site that bind ``owner_id`` (a member of ``group_ids``) on a booking of
+    type ``type_id`` (``None``: on any type, for a usage overview).
+
+    Each type scope (every type, this type) is decided on its own, and every scope that applies
+    binds. Within one scope:
+
+    * the member's own limit is the member's own quota if there is one; else every ``each``
+      quota of a group the member is in (all of them bind, so the strictest decides); else the
+      quota for every member;
+    * every ``total`` quota of a group the member is in binds as well: the group's members
+      together stay under it, whatever their own limits;
+    * a site admin is not bound by a quota with ``exempt_site_admins`` (their bookings still
+      count towards a group's total).
+    """
+    groups = set(group_ids)
+    scopes: dict[uuid.UUID | None, list[Q]] = {}
+    for row in rows:
+        if type_id is not None and row.resource_type_id not in (None, type_id):
+            continue
+        if row.user_id not in (None, owner_id):
+            continue
+        if row.group_id is not None and row.group_id not in groups:
+            continue
+        scopes.setdefault(row.resource_type_id, []).append(row)
+    chosen: list[Q] = []
+    for scoped in scopes.values():
+        own = [r for r in scoped if r.user_id == owner_id]
+        each = [r for r in scoped if r.group_scope == GroupScope.EACH.value]
+        everyone = [r for r in scoped if r.user_id is None and r.group_id is None]
+        chosen += own or each or everyone
+        chosen += [r for r in scoped if r.group_scope == GroupScope.TOTAL.value]
+    return [r for r in chosen if not (owner_is_site_admin and r.exempt_site_admins)]
+
+
+# Every quota of the site that can bind the owner, on any type: the keys an owner locks must
+# not depend on the type booked (a group booking of several types takes them once, first).
 _QUOTAS = text(
     """
-SELECT id, resource_type_id, user_id, max_concurrent, max_booked, booked_window, max_future,
-       max_resources, exempt_site_admins
-FROM quotas
-WHERE site_id = :site_id
-  AND (user_id IS NULL OR user_id = :owner_id)
-  AND (resource_type_id IS NULL OR resource_type_id = :type_id)
+SELECT q.id, q.resource_type_id, q.user_id, q.group_id, q.group_scope, g.name AS group_name,
+       q.max_concurrent, q.max_booked, q.booked_window, q.max_future, q.max_resources,
+       q.exempt_site_admins
+FROM quotas q LEFT JOIN member_groups g ON g.id = q.group_id
+WHERE q.site_id = :site_id
+  AND (q.user_id = :owner_id
+       OR (q.user_id IS NULL AND q.group_id IS NULL)
+       OR q.group_id IN (SELECT m.group_id FROM member_group_members m
+                         WHERE m.user_id = :owner_id))
 """
 ).bindparams(
     bindparam("site_id", type_=UUID(as_uuid=True)),
     bindparam("owner_id", type_=String()),
-    bindparam("type_id", type_=UUID(as_uuid=True)),
 )
 
+# The quota locks in the order of their keys, in one statement. Two transactions share a key
+# only when one quota counts both; one order of keys for everybody means none waits in a cycle.
 _LOCK = text(
-    "SELECT pg_advisory_xact_lock(hashtextextended(CAST(:site_id AS text) || '/' || :owner_id,"
-    f" {QUOTA_LOCK_SEED}))"
-).bindparams(bindparam("site_id", type_=String()), bindparam("owner_id", type_=String()))
+    "SELECT pg_advisory_xact_lock(hashtextextended(k, 7497076))"  # QUOTA_LOCK_SEED
+    " FROM (SELECT k FROM unnest(CAST(:keys AS text[])) WITH ORDINALITY AS t(k, n)"
+    " ORDER BY n) AS ordered"
+).bindparams(bindparam("keys", type_=ARRAY(String())))
 
-# The owner's bookings that can count against a quota: everything still held (for the future
-# count) and what overlaps the span the windows can reach, with the resources each holds.
+_GROUP_MEMBERS = text(
+    "SELECT user_id FROM member_group_members WHERE group_id = :group_id ORDER BY user_id"
+).bindparams(bindparam("group_id", type_=UUID(as_uuid=True)))
+
+# The bookings that can count against a quota (of one member, or of a group's members):
+# everything still held (for the future count) and what overlaps the span the windows can
+# reach, with the resources each holds.
 _USAGE = text(
     """
 SELECT r.id, r.period, r.status, res.type_id,
        (SELECT count(*) FROM reservation_slots s WHERE s.reservation_id = r.id) AS resources
 FROM reservations r JOIN resources res ON res.id = r.resource_id
-WHERE r.site_id = :site_id AND r.owner_id = :owner_id
+WHERE r.site_id = :site_id AND r.owner_id = ANY(:owner_ids)
   AND ((r.status IN ('pending', 'confirmed', 'active') AND upper(r.period) > :since)
        OR (r.status = 'completed' AND r.period && :span))
 """
 ).bindparams(
     bindparam("site_id", type_=UUID(as_uuid=True)),
-    bindparam("owner_id", type_=String()),
+    bindparam("owner_ids", type_=ARRAY(String())),
     bindparam("since", type_=DateTime(timezone=True)),
     bindparam("span", type_=TSTZRANGE()),
 )
+
+
+def lock_keys(site_id: uuid.UUID, owner_id: str, pooled_groups: Iterable[uuid.UUID]) -> list[str]:
+    """The advisory-lock keys of an owner's quotas, sorted: ``<site>/<owner>`` and
+    ``<site>/group:<id>`` per group of the owner with a total quota."""
+    keys = {f"{site_id}/{owner_id}"} | {f"{site_id}/group:{g}" for g in pooled_groups}
+    return sorted(keys)
 
 
 async def prepare_quotas(
@@ -119,32 +211,41 @@ async def prepare_quotas(
     resource_type_id: uuid.UUID,
     owner_is_site_admin: bool,
 ) -> list[EffectiveQuota]:
-    """The quotas that bind ``owner_id`` for this type; locks the owner's quota when any does."""
-    rows = (
-        await session.execute(
-            _QUOTAS, {"site_id": site_id, "owner_id": owner_id, "type_id": resource_type_id}
-        )
-    ).all()
-    # Per type scope (every type, this type): the member's own row replaces the general one.
-    chosen: dict[uuid.UUID | None, Any] = {}
-    for row in sorted(rows, key=lambda r: r.user_id is not None):
-        chosen[row.resource_type_id] = row
-    effective = [
-        EffectiveQuota(
-            id=row.id,
-            resource_type_id=row.resource_type_id,
-            max_concurrent=row.max_concurrent,
-            max_booked=row.max_booked,
-            booked_window=QuotaWindow(row.booked_window) if row.booked_window else None,
-            max_future=row.max_future,
-            max_resources=row.max_resources,
-        )
-        for row in chosen.values()
-        if not (owner_is_site_admin and row.exempt_site_admins)
-    ]
-    if effective:
-        await session.execute(_LOCK, {"site_id": str(site_id), "owner_id": owner_id})
-    return effective
+    """The quotas that bind ``owner_id`` on this type (:func:`choose`). When any quota of the
+    site can bind the owner (on any type, exempt or not), first takes the keys of
+    :func:`lock_keys`, so the set and order of locks never depends on the type booked."""
+    rows = (await session.execute(_QUOTAS, {"site_id": site_id, "owner_id": owner_id})).all()
+    if not rows:
+        return []
+    pooled = {r.group_id for r in rows if r.group_scope == GroupScope.TOTAL.value}
+    await session.execute(_LOCK, {"keys": lock_keys(site_id, owner_id, pooled)})
+    chosen = choose(
+        rows,
+        owner_id=owner_id,
+        group_ids={r.group_id for r in rows if r.group_id is not None},
+        type_id=resource_type_id,
+        owner_is_site_admin=owner_is_site_admin,
+    )
+    return [effective(row, group_name=row.group_name) for row in chosen]
+
+
+def effective(row: Any, *, group_name: str | None = None) -> EffectiveQuota:
+    return EffectiveQuota(
+        id=row.id,
+        resource_type_id=row.resource_type_id,
+        max_concurrent=row.max_concurrent,
+        max_booked=row.max_booked,
+        booked_window=QuotaWindow(row.booked_window) if row.booked_window else None,
+        max_future=row.max_future,
+        max_resources=row.max_resources,
+        group_id=row.group_id,
+        group_scope=GroupScope(row.group_scope) if row.group_scope else None,
+        group_name=group_name,
+    )
+
+
+async def group_members(session: AsyncSession, group_id: uuid.UUID) -> list[str]:
+    return list((await session.execute(_GROUP_MEMBERS, {"group_id": group_id})).scalars().all())
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +260,7 @@ class Held:
 
 @dataclass(frozen=True, slots=True)
 class Breach:
-    quota_id: uuid.UUID
+    quota: EffectiveQuota
     limit_name: str
     usage: float
     limit: float
@@ -170,12 +271,13 @@ async def load_usage(
     session: AsyncSession,
     *,
     site_id: uuid.UUID,
-    owner_id: str,
+    owner_ids: list[str],
     since: datetime,
     span: Range[datetime],
 ) -> list[Held]:
+    """The bookings of ``owner_ids`` (one member, or a group's members) that can count."""
     rows = await session.execute(
-        _USAGE, {"site_id": site_id, "owner_id": owner_id, "since": since, "span": span}
+        _USAGE, {"site_id": site_id, "owner_ids": owner_ids, "since": since, "span": span}
     )
     return [
         Held(r.id, r.period.lower, r.period.upper, r.status, r.type_id, int(r.resources))
@@ -236,15 +338,13 @@ def breaches(
         if q.max_future is not None:
             future = sum(1 for h in live if h.start > now)
             if start > now and future > q.max_future:
-                found.append(Breach(q.id, "max_future", future, q.max_future, "reservations"))
+                found.append(Breach(q, "max_future", future, q.max_future, "reservations"))
         if q.max_concurrent is not None or q.max_resources is not None:
             count, resources = _peak(live, start, end)
             if q.max_concurrent is not None and count > q.max_concurrent:
-                found.append(
-                    Breach(q.id, "max_concurrent", count, q.max_concurrent, "reservations")
-                )
+                found.append(Breach(q, "max_concurrent", count, q.max_concurrent, "reservations"))
             if q.max_resources is not None and resources > q.max_resources:
-                found.append(Breach(q.id, "max_resources", resources, q.max_resources, "resources"))
+                found.append(Breach(q, "max_resources", resources, q.max_resources, "resources"))
         window = q.window
         if q.max_booked is not None and window is not None:
             counted = [h for h in scoped if h.status in COUNTED_HOURS]
@@ -252,7 +352,7 @@ def breaches(
             if booked > q.max_booked:
                 found.append(
                     Breach(
-                        q.id,
+                        q,
                         f"max_booked_per_{q.booked_window}",
                         round(booked.total_seconds() / 3600, 2),
                         round(q.max_booked.total_seconds() / 3600, 2),
@@ -270,43 +370,67 @@ async def enforce_quotas(
     now: datetime,
 ) -> None:
     """Refuse (409 ``quota-exceeded``) a booking whose slots are written and that breaks one of
-    ``quotas`` (from :func:`prepare_quotas`, whose lock orders this count after any other)."""
+    ``quotas`` (from :func:`prepare_quotas`, whose locks order this count after any other that
+    counts the same bookings). The owner's own quotas count the owner's bookings; a group's
+    total counts the bookings of every member of the group."""
     if not quotas:
         return
     start, end = reservation.period.lower, reservation.period.upper
     assert start is not None and end is not None
-    reach = max((q.window for q in quotas if q.window is not None), default=timedelta(0))
-    held = await load_usage(
-        session,
-        site_id=reservation.site_id,
-        owner_id=reservation.owner_id,
-        since=min(now, start - reach),
-        span=Range(start - reach, end + reach, bounds="[)"),
-    )
-    found = breaches(quotas, held, start=start, end=end, now=now)
+    counted: dict[uuid.UUID | None, list[EffectiveQuota]] = {}
+    for q in quotas:
+        counted.setdefault(q.group_id if q.pooled else None, []).append(q)
+    found: list[Breach] = []
+    for group_id, bound in counted.items():
+        owners = (
+            [reservation.owner_id] if group_id is None else await group_members(session, group_id)
+        )
+        reach = max((q.window for q in bound if q.window is not None), default=timedelta(0))
+        held = await load_usage(
+            session,
+            site_id=reservation.site_id,
+            owner_ids=owners,
+            since=min(now, start - reach),
+            span=Range(start - reach, end + reach, bounds="[)"),
+        )
+        found += breaches(bound, held, start=start, end=end, now=now)
     if not found:
         return
     first = found[0]
+    whose = f" of group {first.quota.group_name!r}" if first.quota.pooled else ""
     raise QuotaExceeded(
-        f"Quota {first.limit_name}: {first.usage:g} {first.unit} with this booking, "
+        f"Quota {first.limit_name}{whose}: {first.usage:g} {first.unit} with this booking, "
         f"the limit is {first.limit:g}.",
         extra={
-            "quota": {"id": str(first.quota_id), "limit_name": first.limit_name},
+            "quota": quota_ref(first.quota) | {"limit_name": first.limit_name},
             "usage": first.usage,
             "limit": first.limit,
             "unit": first.unit,
             "breaches": [
                 {
-                    "quota_id": str(b.quota_id),
+                    "quota_id": str(b.quota.id),
                     "limit_name": b.limit_name,
                     "usage": b.usage,
                     "limit": b.limit,
                     "unit": b.unit,
+                    **({"group_id": str(b.quota.group_id)} if b.quota.group_id else {}),
                 }
                 for b in found
             ],
         },
     )
+
+
+def quota_ref(q: EffectiveQuota) -> dict[str, Any]:
+    """How a refusal names a quota: its id, and for a group's quota the group and scope."""
+    ref: dict[str, Any] = {"id": str(q.id)}
+    if q.group_id is not None and q.group_scope is not None:
+        ref |= {
+            "group_id": str(q.group_id),
+            "group_name": q.group_name,
+            "group_scope": q.group_scope.value,
+        }
+    return ref
 
 
 # ---------------------------------------------------------------------------------------------

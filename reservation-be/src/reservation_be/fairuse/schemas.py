@@ -5,7 +5,7 @@ from typing import Annotated, Self
 
 from pydantic import Field, model_validator
 from reservation_db.models.blackout import BlackoutPolicy, BlackoutScope
-from reservation_db.models.quota import QuotaWindow
+from reservation_db.models.quota import GroupScope, QuotaWindow
 from reservation_db.models.waitlist_entry import WaitlistStatus
 
 from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
@@ -15,11 +15,20 @@ Count = Annotated[int, Field(ge=0, le=1_000_000)]
 
 
 class QuotaCreate(InputSchema):
-    """At least one limit. ``resource_type_id`` null: every type of the site; ``user_id`` null:
-    every member on their own (a member's own quota replaces it for them)."""
+    """At least one limit. ``resource_type_id`` null: every type of the site. Whom it binds:
+    ``user_id`` one member; ``group_id`` with ``group_scope`` a member group (``total``: its
+    members together; ``each``: every member of it on their own); neither: every member on
+    their own. A member's own quota replaces the ``each`` quotas of their groups, which replace
+    the quota for every member; a group's ``total`` binds in addition."""
 
     resource_type_id: uuid.UUID | None = None
     user_id: Annotated[Text, Field(max_length=255)] | None = None
+    group_id: uuid.UUID | None = Field(default=None, description="A member group of the site.")
+    group_scope: GroupScope | None = Field(
+        default=None,
+        description="With group_id: total (the group's members together) or each (every "
+        "member of the group on their own).",
+    )
     max_concurrent: Count | None = Field(
         default=None, description="Most reservations held at one instant."
     )
@@ -40,6 +49,10 @@ class QuotaCreate(InputSchema):
     def _limits(self) -> Self:
         if (self.max_booked is None) != (self.booked_window is None):
             raise ValueError("max_booked and booked_window go together")
+        if self.user_id is not None and self.group_id is not None:
+            raise ValueError("a quota binds one member (user_id) or a group (group_id), not both")
+        if (self.group_id is None) != (self.group_scope is None):
+            raise ValueError("group_id and group_scope go together")
         if all(
             v is None
             for v in (self.max_concurrent, self.max_booked, self.max_future, self.max_resources)
@@ -53,6 +66,8 @@ class QuotaRead(Schema):
     site_id: uuid.UUID
     resource_type_id: uuid.UUID | None
     user_id: str | None
+    group_id: uuid.UUID | None
+    group_scope: GroupScope | None
     max_concurrent: int | None
     max_booked: OptionalDuration
     booked_window: QuotaWindow | None
@@ -74,6 +89,9 @@ class Usage(Schema):
 
 class QuotaUsage(Schema):
     quota: QuotaRead
+    group_name: str | None = Field(
+        default=None, description="A group's quota: the group (with total, usage is the group's)."
+    )
     usage: Usage
 
 
@@ -181,4 +199,27 @@ class WaitlistRead(Schema):
     expires_at: UTCDatetime
     confirm_by: UTCDatetime | None
     reservation_id: uuid.UUID | None
+    created_at: UTCDatetime
+
+
+GroupName = Annotated[Text, Field(min_length=1, max_length=100)]
+MemberIds = Annotated[list[Annotated[Text, Field(max_length=255)]], Field(max_length=10_000)]
+
+
+class MemberGroupCreate(InputSchema):
+    name: GroupName
+    description: Annotated[Text, Field(max_length=2000)] = ""
+    members: MemberIds = Field(default_factory=list, description="User ids of site members.")
+
+
+class MemberGroupMembers(InputSchema):
+    members: MemberIds = Field(description="The group's members from now on (user ids).")
+
+
+class MemberGroupRead(Schema):
+    id: uuid.UUID
+    site_id: uuid.UUID
+    name: str
+    description: str
+    members: list[str]
     created_at: UTCDatetime

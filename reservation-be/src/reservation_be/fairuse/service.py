@@ -15,7 +15,7 @@ from typing import Any
 from reservation_common.events import Cause, EventType
 from reservation_db.models import Blackout, Quota, ReservationSlot, Resource, ResourceType
 from reservation_db.models.blackout import BlackoutPolicy, BlackoutScope
-from reservation_db.models.quota import WINDOW_LENGTH, QuotaWindow
+from reservation_db.models.quota import WINDOW_LENGTH, GroupScope
 from reservation_db.models.reservation import Reservation, ReservationStatus
 from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import Range
@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reservation_be import policy
 from reservation_be.auth.actor import Actor
-from reservation_be.fairuse import repository, rules
+from reservation_be.fairuse import groups, repository, rules
 from reservation_be.fairuse.schemas import (
     BlackoutCreate,
     BlackoutRead,
@@ -123,27 +123,49 @@ def _contradictions(new: QuotaCreate, others: list[Quota]) -> list[FieldError]:
                 )
             )
     # A type's quota looser than the site-wide quota of the same members contradicts it: the
-    # site-wide one would always bind first.
+    # site-wide one would always bind first. Likewise what a group lets each member hold
+    # against what it lets all of them hold together (same type scope).
     for other in others:
-        if other.user_id != new.user_id:
+        if (other.group_id, other.resource_type_id) == (new.group_id, new.resource_type_id) and (
+            other.group_id is not None and other.group_scope != new.group_scope
+        ):
+            each, total = (new, other) if new.group_scope == GroupScope.EACH else (other, new)
+            errors += _looser(each, total, other, "each member of the group", "the group's total")
+            continue
+        if (other.user_id, other.group_id, other.group_scope) != (
+            new.user_id,
+            new.group_id,
+            new.group_scope,
+        ):
             continue
         if (other.resource_type_id is None) == (new.resource_type_id is None):
             continue
         narrow, wide = (new, other) if new.resource_type_id is not None else (other, new)
-        for name in _LIMITS:
-            if name == "max_booked" and narrow.booked_window != wide.booked_window:
-                continue
-            lo, hi = getattr(wide, name), getattr(narrow, name)
-            if lo is not None and hi is not None and hi > lo:
-                errors.append(
-                    FieldError(
-                        loc=["body", name],
-                        msg=f"the type's quota allows {hi} but the site-wide quota "
-                        f"{'(' + str(other.id) + ') ' if other is not None else ''}"
-                        f"allows only {lo}",
-                        type="contradiction",
-                    )
+        errors += _looser(narrow, wide, other, "the type's quota", "the site-wide quota")
+    return errors
+
+
+def _looser(
+    narrow: QuotaCreate | Quota,
+    wide: QuotaCreate | Quota,
+    other: Quota,
+    narrow_name: str,
+    wide_name: str,
+) -> list[FieldError]:
+    """Each limit that ``narrow`` sets higher than ``wide`` (which always binds as well)."""
+    errors: list[FieldError] = []
+    for name in _LIMITS:
+        if name == "max_booked" and narrow.booked_window != wide.booked_window:
+            continue
+        lo, hi = getattr(wide, name), getattr(narrow, name)
+        if lo is not None and hi is not None and hi > lo:
+            errors.append(
+                FieldError(
+                    loc=["body", name],
+                    msg=f"{narrow_name} allows {hi} but {wide_name} ({other.id}) allows only {lo}",
+                    type="contradiction",
                 )
+            )
     return errors
 
 
@@ -160,6 +182,11 @@ async def create_quota(
                     FieldError(loc=["body", "resource_type_id"], msg="unknown", type="not_found")
                 ],
             )
+    if body.group_id is not None and not await groups.in_site(session, ctx.site_id, body.group_id):
+        raise UnprocessableEntity(
+            "No such member group in this site.",
+            errors=[FieldError(loc=["body", "group_id"], msg="unknown", type="not_found")],
+        )
     if (
         body.user_id is not None
         and await policy.role_of(session, ctx.site_id, body.user_id) is None
@@ -181,7 +208,7 @@ async def create_quota(
         if sqlstate(exc) != UNIQUE_VIOLATION:
             raise
         raise QuotaScopeTaken(
-            "This site already has a quota for this type and member; delete it first."
+            "This site already has a quota for this type and member or group; delete it first."
         ) from exc
     await session.refresh(quota)
     await audit.record(
@@ -240,44 +267,48 @@ async def my_usage(session: AsyncSession, actor: Actor) -> MyUsage:
     for site_id in await repository.member_sites_with_quotas(session, actor.user_id):
         ctx = await policy.site_context(session, actor, site_id)
         is_admin = ctx.role is not None and ctx.role.value == "site-admin"
+        mine = await groups.groups_of(session, site_id, actor.user_id)
         quotas = await repository.list_quotas(session, site_id)
-        mine = [q for q in quotas if q.user_id in (None, actor.user_id)]
-        chosen: dict[uuid.UUID | None, Quota] = {}
-        for q in sorted(mine, key=lambda q: q.user_id is not None):
-            chosen[q.resource_type_id] = q
-        binding = [q for q in chosen.values() if not (is_admin and q.exempt_site_admins)]
-        held = await rules.load_usage(
-            session,
-            site_id=site_id,
-            owner_id=actor.user_id,
-            since=now - reach,
-            span=Range(now - reach, now + 2 * reach, bounds="[)"),
+        applying = rules.choose(
+            quotas, owner_id=actor.user_id, group_ids=mine, type_id=None, owner_is_site_admin=False
         )
-        items = [
-            QuotaUsage(quota=quota_read(q), usage=_usage(_effective(q), held, now=now))
-            for q in binding
-        ]
+        binding = rules.choose(
+            quotas,
+            owner_id=actor.user_id,
+            group_ids=mine,
+            type_id=None,
+            owner_is_site_admin=is_admin,
+        )
+        items: list[QuotaUsage] = []
+        held_by: dict[uuid.UUID | None, list[rules.Held]] = {}
+        for q in binding:
+            pooled = q.group_scope == GroupScope.TOTAL.value
+            key = q.group_id if pooled else None
+            if key not in held_by:
+                owners = [actor.user_id] if key is None else await rules.group_members(session, key)
+                held_by[key] = await rules.load_usage(
+                    session,
+                    site_id=site_id,
+                    owner_ids=owners,
+                    since=now - reach,
+                    span=Range(now - reach, now + 2 * reach, bounds="[)"),
+                )
+            items.append(
+                QuotaUsage(
+                    quota=quota_read(q),
+                    group_name=mine.get(q.group_id) if q.group_id else None,
+                    usage=_usage(rules.effective(q), held_by[key], now=now),
+                )
+            )
         sites.append(
             SiteUsage(
                 site_id=site_id,
                 site_slug=ctx.site.slug,
-                exempt=bool(chosen) and not binding,
+                exempt=bool(applying) and not binding,
                 quotas=items,
             )
         )
     return MyUsage(sites=sites)
-
-
-def _effective(q: Quota) -> rules.EffectiveQuota:
-    return rules.EffectiveQuota(
-        id=q.id,
-        resource_type_id=q.resource_type_id,
-        max_concurrent=q.max_concurrent,
-        max_booked=q.max_booked,
-        booked_window=QuotaWindow(q.booked_window) if q.booked_window else None,
-        max_future=q.max_future,
-        max_resources=q.max_resources,
-    )
 
 
 def _booked(held: list[rules.Held], lo: datetime, hi: datetime) -> timedelta:
@@ -301,7 +332,7 @@ async def site_usage(session: AsyncSession, actor: Actor, site: uuid.UUID | str)
         held = await rules.load_usage(
             session,
             site_id=ctx.site_id,
-            owner_id=user_id,
+            owner_ids=[user_id],
             since=now - month,
             span=Range(now - month, now + month, bounds="[)"),
         )

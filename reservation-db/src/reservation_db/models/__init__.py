@@ -6,6 +6,7 @@ from reservation_db.models.blackout import Blackout, BlackoutPolicy, BlackoutSco
 from reservation_db.models.idempotency_key import IdempotencyKey
 from reservation_db.models.mail_message import MailMessage, MailStatus
 from reservation_db.models.mail_reminder import MailReminder
+from reservation_db.models.member_group import MemberGroup, MemberGroupMember
 from reservation_db.models.notification import Notification
 from reservation_db.models.notification_preference import NotificationPreference
 from reservation_db.models.outbox import OutboxMessage
@@ -38,6 +39,8 @@ __all__ = [
     "MailMessage",
     "MailReminder",
     "MailStatus",
+    "MemberGroup",
+    "MemberGroupMember",
     "Notification",
     "NotificationPreference",
     "OutboxMessage",

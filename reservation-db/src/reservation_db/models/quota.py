@@ -26,11 +26,19 @@ WINDOW_LENGTH = {
 _WINDOWS = ", ".join(f"'{w.value}'" for w in QuotaWindow)
 
 
-class Quota(TimestampMixin, Base):
-    """Limits on what one member holds in a site (optionally on one resource type).
+class GroupScope(StrEnum):
+    """How a member group's quota binds: the group's members together, or each on their own."""
 
-    ``user_id`` NULL applies to every member on their own; a row for one member replaces it for
-    that member (same site and type scope). See ``fairuse/rules.py``.
+    TOTAL = "total"
+    EACH = "each"
+
+
+class Quota(TimestampMixin, Base):
+    """Limits on what members hold in a site (optionally on one resource type).
+
+    Whom it binds: ``user_id`` one member; ``group_id`` with ``group_scope`` a member group
+    (``total``: its members together, ``each``: every member of it on their own); neither:
+    every member on their own. See ``fairuse/rules.py`` for which quotas apply to a booking.
     """
 
     __tablename__ = "quotas"
@@ -45,12 +53,19 @@ class Quota(TimestampMixin, Base):
         CheckConstraint("max_future IS NULL OR max_future >= 0", name="max_future"),
         CheckConstraint("max_resources IS NULL OR max_resources >= 0", name="max_resources"),
         CheckConstraint("max_booked IS NULL OR max_booked >= interval '0'", name="max_booked"),
-        # One quota per scope (NULL type = every type, NULL user = every member).
+        CheckConstraint("user_id IS NULL OR group_id IS NULL", name="member_or_group"),
+        CheckConstraint("(group_id IS NULL) = (group_scope IS NULL)", name="group_scope_pair"),
+        CheckConstraint(
+            "group_scope IS NULL OR group_scope IN ('total', 'each')", name="group_scope"
+        ),
+        # One quota per scope (NULL type = every type, NULL user and group = every member).
         Index(
             "uq_quotas_scope",
             "site_id",
             "resource_type_id",
             "user_id",
+            "group_id",
+            "group_scope",
             unique=True,
             postgresql_nulls_not_distinct=True,
         ),
@@ -62,6 +77,10 @@ class Quota(TimestampMixin, Base):
         ForeignKey("resource_types.id", ondelete="CASCADE")
     )
     user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    group_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("member_groups.id", ondelete="CASCADE"), index=True
+    )
+    group_scope: Mapped[str | None] = mapped_column(String(8))
     max_concurrent: Mapped[int | None] = mapped_column(Integer)
     max_booked: Mapped[timedelta | None] = mapped_column(Interval)
     booked_window: Mapped[str | None] = mapped_column(String(8))
