@@ -214,11 +214,9 @@ async def prepare_quotas(
     """The quotas that bind ``owner_id`` on this type (:func:`choose`). When any quota of the
     site can bind the owner (on any type, exempt or not), first takes the keys of
     :func:`lock_keys`, so the set and order of locks never depends on the type booked."""
-    rows = (await session.execute(_QUOTAS, {"site_id": site_id, "owner_id": owner_id})).all()
+    rows = await _lock(session, site_id=site_id, owner_id=owner_id)
     if not rows:
         return []
-    pooled = {r.group_id for r in rows if r.group_scope == GroupScope.TOTAL.value}
-    await session.execute(_LOCK, {"keys": lock_keys(site_id, owner_id, pooled)})
     chosen = choose(
         rows,
         owner_id=owner_id,
@@ -227,6 +225,21 @@ async def prepare_quotas(
         owner_is_site_admin=owner_is_site_admin,
     )
     return [effective(row, group_name=row.group_name) for row in chosen]
+
+
+async def _lock(session: AsyncSession, *, site_id: uuid.UUID, owner_id: str) -> list[Any]:
+    rows = (await session.execute(_QUOTAS, {"site_id": site_id, "owner_id": owner_id})).all()
+    if rows:
+        pooled = {r.group_id for r in rows if r.group_scope == GroupScope.TOTAL.value}
+        await session.execute(_LOCK, {"keys": lock_keys(site_id, owner_id, pooled)})
+    return list(rows)
+
+
+async def lock_quotas(session: AsyncSession, *, site_id: uuid.UUID, owner_id: str) -> None:
+    """Take the owner's quota locks now (as :func:`prepare_quotas` would): for a path that
+    locks resources before its first booking (a group booking claims its resources first), so
+    quota locks still come before resource locks."""
+    await _lock(session, site_id=site_id, owner_id=owner_id)
 
 
 def effective(row: Any, *, group_name: str | None = None) -> EffectiveQuota:

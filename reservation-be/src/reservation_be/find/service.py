@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reservation_be import policy
 from reservation_be.auth.actor import Actor
+from reservation_be.fairuse import rules as fairuse
 from reservation_be.find import repository
 from reservation_be.find.schemas import Candidate, FindRequest, GroupCancel, GroupExtend, GroupRead
 from reservation_be.kit import audit
@@ -174,6 +175,11 @@ async def book(
             raise NoFreeResources(
                 f"No period in the window where {body.count} matching resources are all free."
             )
+        # The owner's quota locks before the resource locks of the claim, the order of every
+        # booking path (booking.create re-takes them, re-entrantly).
+        await fairuse.lock_quotas(
+            session, site_id=ctx.site_id, owner_id=body.owner_id or actor.user_id
+        )
         proposal = await _claim(session, found, body.count)
         group = ReservationGroup(
             site_id=ctx.site_id,
@@ -200,6 +206,8 @@ async def book(
             # booking.create rolled a refused insert back already; any other 409 leaves the
             # members booked so far in the transaction: drop them too (all or none).
             await session.rollback()
+            if isinstance(exc, fairuse.QuotaExceeded):
+                raise  # the owner's quota, not a lost race: searching again cannot help
             if attempt == BOOK_ATTEMPTS:
                 raise NoFreeResources(
                     f"Other bookings took the proposed resources {BOOK_ATTEMPTS} times in a "
