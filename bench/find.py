@@ -3,6 +3,8 @@
     uv run python bench/find.py            # 1,000 resources, 1 M reservations
     uv run python bench/find.py --short    # 200 resources, 50 k reservations (make bench-short)
 
+Another site shares the database (``--other-resources``, 250 bookings each: 250 k with the
+default 1,000), as on a platform with many sites: a find must read only its own site's slots.
 In a database of its own (dropped at the end), in process, through the service layer (the
 same code the endpoint calls, without HTTP and tokens):
 
@@ -42,14 +44,17 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-async def seed(session: AsyncSession, *, resources: int, per_resource: int) -> dict[str, object]:
-    site_id, type_id, user_id = uuid.uuid4(), uuid.uuid4(), "bench-bob"
+async def seed(
+    session: AsyncSession, *, resources: int, per_resource: int, slug: str = "bench"
+) -> dict[str, object]:
+    site_id, type_id, user_id = uuid.uuid4(), uuid.uuid4(), f"{slug}-bob"
     base = (datetime.now(UTC) + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
     await session.execute(
-        text("INSERT INTO users (id, username) VALUES (:u, 'bob')"), {"u": user_id}
+        text("INSERT INTO users (id, username) VALUES (:u, :u)"), {"u": user_id}
     )
     await session.execute(
-        text("INSERT INTO sites (id, slug, name) VALUES (:s, 'bench', 'Bench')"), {"s": site_id}
+        text("INSERT INTO sites (id, slug, name) VALUES (:s, :slug, :slug)"),
+        {"s": site_id, "slug": slug},
     )
     await session.execute(
         text("INSERT INTO site_members (site_id, user_id, role) VALUES (:s, :u, 'member')"),
@@ -108,7 +113,7 @@ CROSS JOIN generate_series(0, :per - 1) g
     )
     span = timedelta(minutes=150 * per_resource)
     return {
-        "site": "bench",
+        "site": slug,
         "site_id": site_id,
         "type_id": type_id,
         "user": user_id,
@@ -234,6 +239,12 @@ async def bench_groups(sm: async_sessionmaker[AsyncSession], world: dict, groups
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--short", action="store_true")
+    parser.add_argument(
+        "--other-resources",
+        type=int,
+        default=1000,
+        help="resources of another site, with 250 bookings each (0: none)",
+    )
     args = parser.parse_args()
     resources, per, queries, groups = (200, 250, 100, 200) if args.short else (1000, 1000, 300, 800)
     print(
@@ -246,6 +257,11 @@ async def main() -> None:
         try:
             async with sm() as session:
                 world = await seed(session, resources=resources, per_resource=per)
+            if args.other_resources:
+                async with sm() as session:
+                    await seed(
+                        session, resources=args.other_resources, per_resource=250, slug="other"
+                    )
             print("1. find-first-free")
             await bench_find(sm, world, queries)
             print("2. group booking throughput")

@@ -1,7 +1,8 @@
 """The find query: the earliest period in a window where N matching resources are free.
 
 Computed in one statement over the slot index with range arithmetic: for each candidate, its
-busy time is the multirange of the slots on its subtree (``range_agg``) inside the window;
+busy time is the multirange of the slots on its subtree (``range_agg``) inside the window, read
+by one index scan per resource of the subtree (never a scan of other sites' slots);
 subtracting it from the window leaves its free gaps; a gap ``[a, b)`` admits any start in
 ``[a + lead time, b - teardown grace - duration]`` (the held period, widened, fits). A sweep
 over those closed intervals (+1 at each opening, -1 at each closing, openings first) finds the
@@ -89,9 +90,15 @@ sub(root, id, depth) AS (
     SELECT s.root, c.id, s.depth + 1 FROM resources c JOIN sub s ON c.parent_id = s.id
     WHERE s.depth < 64
 ),
+-- Per resource of the subtrees, an index scan of its own slots in the window (the aggregate
+-- keeps the planner from turning this into one scan of every site's slots in the window).
 busy AS (
-    SELECT sub.root, range_agg(sl.period) AS periods
-    FROM sub JOIN reservation_slots sl ON sl.resource_id = sub.id AND sl.period && :search
+    SELECT sub.root, range_agg(held.periods) AS periods
+    FROM sub CROSS JOIN LATERAL (
+        SELECT range_agg(sl.period) AS periods FROM reservation_slots sl
+        WHERE sl.resource_id = sub.id AND sl.period && :search
+    ) AS held
+    WHERE held.periods IS NOT NULL
     GROUP BY sub.root
 ),
 fits AS (
