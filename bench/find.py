@@ -49,9 +49,7 @@ async def seed(
 ) -> dict[str, object]:
     site_id, type_id, user_id = uuid.uuid4(), uuid.uuid4(), f"{slug}-bob"
     base = (datetime.now(UTC) + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
-    await session.execute(
-        text("INSERT INTO users (id, username) VALUES (:u, :u)"), {"u": user_id}
-    )
+    await session.execute(text("INSERT INTO users (id, username) VALUES (:u, :u)"), {"u": user_id})
     await session.execute(
         text("INSERT INTO sites (id, slug, name) VALUES (:s, :slug, :slug)"),
         {"s": site_id, "slug": slug},

@@ -460,6 +460,10 @@ async def update(
             if body.start_time is not None:
                 wall = datetime.combine(wall.date(), body.start_time)
             fields["start"], fields["end"] = recurrence.occurrence(wall, duration, tz)
+        before_start, before_end = occurrence.period.lower, occurrence.period.upper
+        # One savepoint per occurrence: a refused change is undone at once, so it does not
+        # count against the quotas of the occurrences after it.
+        nested = await session.begin_nested()
         try:
             changed.append(
                 await reservations.update(
@@ -471,8 +475,13 @@ async def update(
                     limits=limits,
                 )
             )
-        except reservations.BookingConflict as exc:
-            start, end = fields.get("start"), fields.get("end")
+            await nested.commit()
+        except Conflict as exc:
+            # A conflict, a fair-use limit, any 409 of the single-reservation path refuses this
+            # occurrence; it is listed, and the whole change is refused below.
+            await nested.rollback()
+            start = fields.get("start", before_start)
+            end = fields.get("end", before_end)
             assert start is not None and end is not None
             conflicts.append(_skipped(start, end, exc))
     if conflicts:
