@@ -40,6 +40,7 @@ class _Handler:
     refuse_marker: str | None = None
     fail_next: int = 0
     hold_at: int | None = None
+    hold_accepted: bool = False
     holding: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
     caught: list[CaughtMail] = field(default_factory=list)
@@ -58,7 +59,7 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        if self.hold_at is not None and len(self.caught) == self.hold_at:
+        if self.hold_at is not None and len(self.caught) == self.hold_at and not self.hold_accepted:
             # No answer until released: the client waits for its "250". If it goes away
             # meanwhile, aiosmtpd cancels this handler and the message is never accepted.
             self.hold_at = None
@@ -78,6 +79,12 @@ class _Handler:
                 )
             )
             self.arrived.notify_all()
+        if self.hold_at is not None and len(self.caught) == self.hold_at + 1 and self.hold_accepted:
+            # Kept (delivered, as far as this server is concerned), then the "250" waits until
+            # released: the client's crash after the server took the message.
+            self.hold_at = None
+            self.holding.set()
+            await asyncio.to_thread(self.release.wait)
         return "250 Message accepted"
 
 
@@ -115,16 +122,21 @@ class SmtpSink:
             self._handler.fail_next = 0
             self._handler.refuse_marker = None
             self._handler.hold_at = None
+            self._handler.hold_accepted = False
         self._handler.release.set()
 
     def refuse_recipients_containing(self, marker: str | None) -> None:
         self._handler.refuse_marker = marker
 
-    def hold(self, *, after: int) -> tuple[threading.Event, threading.Event]:
+    def hold(
+        self, *, after: int, accepted: bool = False
+    ) -> tuple[threading.Event, threading.Event]:
         """Leave the message after the first ``after`` ones unanswered until released; returns
-        the events (holding, release)."""
+        the events (holding, release). ``accepted``: keep that message first (it counts as
+        delivered), then hold its "250"."""
         self._handler.holding.clear()
         self._handler.release.clear()
+        self._handler.hold_accepted = accepted
         self._handler.hold_at = after
         return self._handler.holding, self._handler.release
 
