@@ -1,14 +1,10 @@
-"""Fair-use quotas on a recurring series: each occurrence is counted as a single booking, and a
-refusal by a quota refuses that occurrence the way a conflict does (skipped and listed with its
-reason, or the whole series / change refused with every refused occurrence listed)."""
+"""Fair-use quotas on a change of a recurring series: a quota's refusal of any occurrence refuses
+the whole change, listing every refused occurrence with its reason, as a conflict does. (Quotas on
+creating a series: tests/fairuse/test_quota_paths.py.)"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-
-from reservation_be.models import Reservation
-from reservation_be.models.reservation_slot import ReservationSlot
-from sqlalchemy import func, select
 
 from tests.reservations.factories import booking
 
@@ -39,56 +35,6 @@ def _weekly(lab, start: datetime, count: int, mode: str) -> dict:
         "rrule": f"FREQ=WEEKLY;COUNT={count}",
         "conflict_mode": mode,
     }
-
-
-async def _counts(session) -> tuple[int, int]:
-    reservations = (
-        await session.execute(select(func.count()).select_from(Reservation))
-    ).scalar_one()
-    slots = (await session.execute(select(func.count()).select_from(ReservationSlot))).scalar_one()
-    return reservations, slots
-
-
-async def test_skip_conflicts_reports_occurrences_over_a_quota_as_skipped_with_the_reason(
-    client, auth, lab, session
-):
-    await _quota(client, auth, lab, max_future=2)
-    start = _monday_next_month()
-    response = await client.post(
-        SERIES, json=_weekly(lab, start, 4, "skip-conflicts"), headers=await auth("bob")
-    )
-    assert response.status_code == 201, response.text
-    series = response.json()
-    assert [_parse(o["start"]) for o in series["occurrences"]] == [
-        start,
-        start + timedelta(weeks=1),
-    ]
-    skipped = series["skipped"]
-    assert [(_parse(s["start"]), s["reason"]) for s in skipped] == [
-        (start + timedelta(weeks=2), "quota-exceeded"),
-        (start + timedelta(weeks=3), "quota-exceeded"),
-    ]
-    assert all("max_future" in s["detail"] or "quota" in s["detail"].lower() for s in skipped)
-    assert all(s["conflicting_reservation_id"] is None for s in skipped)
-    # The refused occurrences left nothing behind: their savepoints were rolled back.
-    assert await _counts(session) == (2, 2)
-
-
-async def test_all_or_nothing_refuses_a_series_over_a_quota_listing_each_occurrence(
-    client, auth, lab, session
-):
-    await _quota(client, auth, lab, max_future=2)
-    start = _monday_next_month()
-    response = await client.post(
-        SERIES, json=_weekly(lab, start, 3, "all-or-nothing"), headers=await auth("bob")
-    )
-    assert response.status_code == 409, response.text
-    problem = response.json()
-    assert problem["type"].endswith("series-conflict")
-    assert [(_parse(c["start"]), c["reason"]) for c in problem["conflicts"]] == [
-        (start + timedelta(weeks=2), "quota-exceeded")
-    ]
-    assert await _counts(session) == (0, 0)
 
 
 async def test_a_series_change_over_a_quota_lists_every_refused_occurrence_and_changes_nothing(
