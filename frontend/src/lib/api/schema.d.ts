@@ -204,6 +204,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/member-groups/{group_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Member Group */
+        get: operations["get_member_group_api_v1_member_groups__group_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Member Group
+         * @description Delete the group and the quotas that bind it (site admins).
+         */
+        delete: operations["delete_member_group_api_v1_member_groups__group_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/member-groups/{group_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Member Group Members
+         * @description Replace the group's members (site admins): its quotas bind them from the next booking.
+         */
+        put: operations["set_member_group_members_api_v1_member_groups__group_id__members_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/notifications": {
         parameters: {
             query?: never;
@@ -860,6 +901,31 @@ export interface paths {
          *     (policy refuse) or cancelled with the reason (policy cancel).
          */
         post: operations["create_blackout_api_v1_sites__site__blackouts_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sites/{site}/member-groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Member Groups
+         * @description The site's member groups with their members (site admins).
+         */
+        get: operations["list_member_groups_api_v1_sites__site__member_groups_get"];
+        put?: never;
+        /**
+         * Create Member Group
+         * @description Name a set of site members that quotas can bind (site admins); 409 when the name is
+         *     taken, 422 naming each user id that is not a site member.
+         */
+        post: operations["create_member_group_api_v1_sites__site__member_groups_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1715,7 +1781,21 @@ export interface components {
              * @description Free-form JSON: strings without NUL or unpaired surrogates, finite numbers within the range of a double, nested at most 32 levels.
              */
             parameters?: {
-                [key: string]: unknown;
+                [key: string]: string | number | boolean | null | (string | number | boolean | null | (string | number | boolean | null | unknown[] | {
+                    [key: string]: unknown;
+                })[] | {
+                    [key: string]: string | number | boolean | null | unknown[] | {
+                        [key: string]: unknown;
+                    };
+                })[] | {
+                    [key: string]: string | number | boolean | null | (string | number | boolean | null | unknown[] | {
+                        [key: string]: unknown;
+                    })[] | {
+                        [key: string]: string | number | boolean | null | unknown[] | {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
             };
             /**
              * Site
@@ -1800,6 +1880,12 @@ export interface components {
             /** Version */
             version: number;
         };
+        /**
+         * GroupScope
+         * @description How a member group's quota binds: the group's members together, or each on their own.
+         * @enum {string}
+         */
+        GroupScope: "total" | "each";
         /** ImportResult */
         ImportResult: {
             /** Created */
@@ -1880,6 +1966,50 @@ export interface components {
             /** @default member */
             role: components["schemas"]["SiteRole"];
         };
+        /** MemberGroupCreate */
+        MemberGroupCreate: {
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Members
+             * @description User ids of site members.
+             */
+            members?: string[];
+            /** Name */
+            name: string;
+        };
+        /** MemberGroupMembers */
+        MemberGroupMembers: {
+            /**
+             * Members
+             * @description The group's members from now on (user ids).
+             */
+            members: string[];
+        };
+        /** MemberGroupRead */
+        MemberGroupRead: {
+            /** Created At */
+            created_at: string;
+            /** Description */
+            description: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Members */
+            members: string[];
+            /** Name */
+            name: string;
+            /**
+             * Site Id
+             * Format: uuid
+             */
+            site_id: string;
+        };
         /** MemberOut */
         MemberOut: {
             /** Created At */
@@ -1895,12 +2025,12 @@ export interface components {
         MemberUsage: {
             /**
              * Booked Last 30 Days
-             * @description ISO 8601 duration in days, hours, minutes and seconds (P7D, PT36H, PT15M; never years or months), or a number of seconds; at most 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
+             * @description ISO 8601 duration: one unit (P2W, P10D, PT36H, PT90M) or days, then hours below 24, minutes and seconds below 60 (P1DT12H, PT1H30M); never years or months. Or a number of seconds. 0 to 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
              */
             booked_last_30_days: string;
             /**
              * Booked Next 30 Days
-             * @description ISO 8601 duration in days, hours, minutes and seconds (P7D, PT36H, PT15M; never years or months), or a number of seconds; at most 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
+             * @description ISO 8601 duration: one unit (P2W, P10D, PT36H, PT90M) or days, then hours below 24, minutes and seconds below 60 (P1DT12H, PT1H30M); never years or months. Or a number of seconds. 0 to 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
              */
             booked_next_30_days: string;
             /** Future */
@@ -2230,7 +2360,21 @@ export interface components {
              * @description e.g. {'port': 'Gi1/0/7', 'vlan': 42}
              */
             details?: {
-                [key: string]: unknown;
+                [key: string]: string | number | boolean | null | (string | number | boolean | null | (string | number | boolean | null | unknown[] | {
+                    [key: string]: unknown;
+                })[] | {
+                    [key: string]: string | number | boolean | null | unknown[] | {
+                        [key: string]: unknown;
+                    };
+                })[] | {
+                    [key: string]: string | number | boolean | null | (string | number | boolean | null | unknown[] | {
+                        [key: string]: unknown;
+                    })[] | {
+                        [key: string]: string | number | boolean | null | unknown[] | {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
             };
             /**
              * Message
@@ -2246,8 +2390,11 @@ export interface components {
         ProvisioningState: "pending" | "in_progress" | "ready" | "failed" | "released";
         /**
          * QuotaCreate
-         * @description At least one limit. ``resource_type_id`` null: every type of the site; ``user_id`` null:
-         *     every member on their own (a member's own quota replaces it for them).
+         * @description At least one limit. ``resource_type_id`` null: every type of the site. Whom it binds:
+         *     ``user_id`` one member; ``group_id`` with ``group_scope`` a member group (``total``: its
+         *     members together; ``each``: every member of it on their own); neither: every member on
+         *     their own. A member's own quota replaces the ``each`` quotas of their groups, which replace
+         *     the quota for every member; a group's ``total`` binds in addition.
          */
         QuotaCreate: {
             /** @description day (24 h), week (7 days) or month (30 days), rolling. */
@@ -2258,10 +2405,17 @@ export interface components {
              */
             exempt_site_admins: boolean;
             /**
+             * Group Id
+             * @description A member group of the site.
+             */
+            group_id?: string | null;
+            /** @description With group_id: total (the group's members together) or each (every member of the group on their own). */
+            group_scope?: components["schemas"]["GroupScope"] | null;
+            /**
              * Max Booked
              * @description Most time booked in any rolling window (with booked_window).
              */
-            max_booked?: (string | number) | null;
+            max_booked?: string | number | null;
             /**
              * Max Concurrent
              * @description Most reservations held at one instant.
@@ -2289,6 +2443,9 @@ export interface components {
             created_at: string;
             /** Exempt Site Admins */
             exempt_site_admins: boolean;
+            /** Group Id */
+            group_id: string | null;
+            group_scope: components["schemas"]["GroupScope"] | null;
             /**
              * Id
              * Format: uuid
@@ -2314,6 +2471,11 @@ export interface components {
         };
         /** QuotaUsage */
         QuotaUsage: {
+            /**
+             * Group Name
+             * @description A group's quota: the group (with total, usage is the group's).
+             */
+            group_name?: string | null;
             quota: components["schemas"]["QuotaRead"];
             usage: components["schemas"]["Usage"];
         };
@@ -2371,7 +2533,21 @@ export interface components {
              * @description Free-form JSON: strings without NUL or unpaired surrogates, finite numbers within the range of a double, nested at most 32 levels.
              */
             parameters?: {
-                [key: string]: unknown;
+                [key: string]: string | number | boolean | null | (string | number | boolean | null | (string | number | boolean | null | unknown[] | {
+                    [key: string]: unknown;
+                })[] | {
+                    [key: string]: string | number | boolean | null | unknown[] | {
+                        [key: string]: unknown;
+                    };
+                })[] | {
+                    [key: string]: string | number | boolean | null | (string | number | boolean | null | unknown[] | {
+                        [key: string]: unknown;
+                    })[] | {
+                        [key: string]: string | number | boolean | null | unknown[] | {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
             };
             /**
              * Resource Id
@@ -2570,22 +2746,48 @@ export interface components {
          */
         ReservationUpdate: {
             /** Description */
-            description?: string | null;
-            /** End */
-            end?: string | null;
-            /** Parameters */
+            description?: string;
+            /**
+             * End
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset (2026-05-01T09:00:00Z, 2026-05-01T11:00:00+02:00), year 2000 to 8999.
+             */
+            end?: string;
+            /**
+             * Parameters
+             * @description Free-form JSON: strings without NUL or unpaired surrogates, finite numbers within the range of a double, nested at most 32 levels.
+             */
             parameters?: {
-                [key: string]: unknown;
-            } | null;
+                [key: string]: string | number | boolean | null | (string | number | boolean | null | (string | number | boolean | null | unknown[] | {
+                    [key: string]: unknown;
+                })[] | {
+                    [key: string]: string | number | boolean | null | unknown[] | {
+                        [key: string]: unknown;
+                    };
+                })[] | {
+                    [key: string]: string | number | boolean | null | (string | number | boolean | null | unknown[] | {
+                        [key: string]: unknown;
+                    })[] | {
+                        [key: string]: string | number | boolean | null | unknown[] | {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
             /**
              * Resource Id
+             * Format: uuid
              * @description Move to another resource.
              */
-            resource_id?: string | null;
-            /** Start */
-            start?: string | null;
+            resource_id?: string;
+            /**
+             * Start
+             * Format: date-time
+             * @description RFC 3339 date-time with an offset (2026-05-01T09:00:00Z, 2026-05-01T11:00:00+02:00), year 2000 to 8999.
+             */
+            start?: string;
             /** Title */
-            title?: string | null;
+            title?: string;
         };
         /** ResourceCreate */
         ResourceCreate: {
@@ -2594,7 +2796,21 @@ export interface components {
              * @description Free-form JSON: strings without NUL or unpaired surrogates, finite numbers within the range of a double, nested at most 32 levels.
              */
             attributes?: {
-                [key: string]: unknown;
+                [key: string]: string | number | boolean | null | (string | number | boolean | null | (string | number | boolean | null | unknown[] | {
+                    [key: string]: unknown;
+                })[] | {
+                    [key: string]: string | number | boolean | null | unknown[] | {
+                        [key: string]: unknown;
+                    };
+                })[] | {
+                    [key: string]: string | number | boolean | null | (string | number | boolean | null | unknown[] | {
+                        [key: string]: unknown;
+                    })[] | {
+                        [key: string]: string | number | boolean | null | unknown[] | {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
             };
             /**
              * Description
@@ -2724,13 +2940,16 @@ export interface components {
         };
         /** ResourceTypeCreate */
         ResourceTypeCreate: {
-            /** Booking Horizon */
-            booking_horizon?: (string | number) | null;
+            /**
+             * Booking Horizon
+             * @description ISO 8601 duration: one unit (P2W, P10D, PT36H, PT90M) or days, then hours below 24, minutes and seconds below 60 (P1DT12H, PT1H30M); never years or months. Or a number of seconds. More than 0 to 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
+             */
+            booking_horizon?: string | number | null;
             /**
              * Checkin Within
              * @description A booking not checked in this long after its start is released.
              */
-            checkin_within?: (string | number) | null;
+            checkin_within?: string | number | null;
             /**
              * Color
              * @default #4f46e5
@@ -2745,20 +2964,23 @@ export interface components {
              * Extension Window
              * @description An end moves later only once it is at most this far away (null: any time).
              */
-            extension_window?: (string | number) | null;
+            extension_window?: string | number | null;
             /**
              * Lead Time
-             * @description ISO 8601 duration in days, hours, minutes and seconds (P7D, PT36H, PT15M; never years or months), or a number of seconds; at most 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
+             * @description ISO 8601 duration: one unit (P2W, P10D, PT36H, PT90M) or days, then hours below 24, minutes and seconds below 60 (P1DT12H, PT1H30M); never years or months. Or a number of seconds. 0 to 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
              * @default PT0S
              */
             lead_time: string | number;
-            /** Max Duration */
-            max_duration?: (string | number) | null;
+            /**
+             * Max Duration
+             * @description ISO 8601 duration: one unit (P2W, P10D, PT36H, PT90M) or days, then hours below 24, minutes and seconds below 60 (P1DT12H, PT1H30M); never years or months. Or a number of seconds. More than 0 to 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
+             */
+            max_duration?: string | number | null;
             /**
              * Max Extension
              * @description At most this much later than first booked, in total.
              */
-            max_extension?: (string | number) | null;
+            max_extension?: string | number | null;
             /**
              * Max Occurrences
              * @description Most occurrences of one recurring series (null: the platform default).
@@ -2766,7 +2988,7 @@ export interface components {
             max_occurrences?: number | null;
             /**
              * Minimum Notice
-             * @description ISO 8601 duration in days, hours, minutes and seconds (P7D, PT36H, PT15M; never years or months), or a number of seconds; at most 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
+             * @description ISO 8601 duration: one unit (P2W, P10D, PT36H, PT90M) or days, then hours below 24, minutes and seconds below 60 (P1DT12H, PT1H30M); never years or months. Or a number of seconds. 0 to 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
              * @default PT0S
              */
             minimum_notice: string | number;
@@ -2779,7 +3001,21 @@ export interface components {
              * @description JSON Schema (draft 2020-12) of the custom parameters a booking carries.
              */
             parameters?: {
-                [key: string]: unknown;
+                [key: string]: string | number | boolean | null | (string | number | boolean | null | (string | number | boolean | null | unknown[] | {
+                    [key: string]: unknown;
+                })[] | {
+                    [key: string]: string | number | boolean | null | unknown[] | {
+                        [key: string]: unknown;
+                    };
+                })[] | {
+                    [key: string]: string | number | boolean | null | (string | number | boolean | null | unknown[] | {
+                        [key: string]: unknown;
+                    })[] | {
+                        [key: string]: string | number | boolean | null | unknown[] | {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
             };
             /**
              * Requires Approval
@@ -2788,7 +3024,7 @@ export interface components {
             requires_approval: boolean;
             /**
              * Teardown Grace
-             * @description ISO 8601 duration in days, hours, minutes and seconds (P7D, PT36H, PT15M; never years or months), or a number of seconds; at most 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
+             * @description ISO 8601 duration: one unit (P2W, P10D, PT36H, PT90M) or days, then hours below 24, minutes and seconds below 60 (P1DT12H, PT1H30M); never years or months. Or a number of seconds. 0 to 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
              * @default PT0S
              */
             teardown_grace: string | number;
@@ -2814,7 +3050,7 @@ export interface components {
             id: string;
             /**
              * Lead Time
-             * @description ISO 8601 duration in days, hours, minutes and seconds (P7D, PT36H, PT15M; never years or months), or a number of seconds; at most 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
+             * @description ISO 8601 duration: one unit (P2W, P10D, PT36H, PT90M) or days, then hours below 24, minutes and seconds below 60 (P1DT12H, PT1H30M); never years or months. Or a number of seconds. 0 to 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
              */
             lead_time: string;
             /** Max Duration */
@@ -2825,7 +3061,7 @@ export interface components {
             max_occurrences?: number | null;
             /**
              * Minimum Notice
-             * @description ISO 8601 duration in days, hours, minutes and seconds (P7D, PT36H, PT15M; never years or months), or a number of seconds; at most 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
+             * @description ISO 8601 duration: one unit (P2W, P10D, PT36H, PT90M) or days, then hours below 24, minutes and seconds below 60 (P1DT12H, PT1H30M); never years or months. Or a number of seconds. 0 to 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
              */
             minimum_notice: string;
             /** Name */
@@ -2845,7 +3081,7 @@ export interface components {
             site_id: string;
             /**
              * Teardown Grace
-             * @description ISO 8601 duration in days, hours, minutes and seconds (P7D, PT36H, PT15M; never years or months), or a number of seconds; at most 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
+             * @description ISO 8601 duration: one unit (P2W, P10D, PT36H, PT90M) or days, then hours below 24, minutes and seconds below 60 (P1DT12H, PT1H30M); never years or months. Or a number of seconds. 0 to 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
              */
             teardown_grace: string;
             /** Updated At */
@@ -2866,61 +3102,124 @@ export interface components {
          * @description Only the fields sent change; ``null`` clears an optional limit.
          */
         ResourceTypeUpdate: {
-            /** Booking Horizon */
-            booking_horizon?: (string | number) | null;
-            /** Checkin Within */
-            checkin_within?: (string | number) | null;
+            /**
+             * Booking Horizon
+             * @description ISO 8601 duration: one unit (P2W, P10D, PT36H, PT90M) or days, then hours below 24, minutes and seconds below 60 (P1DT12H, PT1H30M); never years or months. Or a number of seconds. More than 0 to 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
+             */
+            booking_horizon?: string | number | null;
+            /**
+             * Checkin Within
+             * @description ISO 8601 duration: one unit (P2W, P10D, PT36H, PT90M) or days, then hours below 24, minutes and seconds below 60 (P1DT12H, PT1H30M); never years or months. Or a number of seconds. More than 0 to 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
+             */
+            checkin_within?: string | number | null;
             /** Color */
-            color?: string | null;
+            color?: string;
             /** Description */
-            description?: string | null;
-            /** Extension Window */
-            extension_window?: (string | number) | null;
-            /** Lead Time */
-            lead_time?: (string | number) | null;
-            /** Max Duration */
-            max_duration?: (string | number) | null;
-            /** Max Extension */
-            max_extension?: (string | number) | null;
+            description?: string;
+            /**
+             * Extension Window
+             * @description ISO 8601 duration: one unit (P2W, P10D, PT36H, PT90M) or days, then hours below 24, minutes and seconds below 60 (P1DT12H, PT1H30M); never years or months. Or a number of seconds. More than 0 to 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
+             */
+            extension_window?: string | number | null;
+            /**
+             * Lead Time
+             * @description ISO 8601 duration: one unit (P2W, P10D, PT36H, PT90M) or days, then hours below 24, minutes and seconds below 60 (P1DT12H, PT1H30M); never years or months. Or a number of seconds. 0 to 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
+             */
+            lead_time?: string | number;
+            /**
+             * Max Duration
+             * @description ISO 8601 duration: one unit (P2W, P10D, PT36H, PT90M) or days, then hours below 24, minutes and seconds below 60 (P1DT12H, PT1H30M); never years or months. Or a number of seconds. More than 0 to 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
+             */
+            max_duration?: string | number | null;
+            /**
+             * Max Extension
+             * @description ISO 8601 duration: one unit (P2W, P10D, PT36H, PT90M) or days, then hours below 24, minutes and seconds below 60 (P1DT12H, PT1H30M); never years or months. Or a number of seconds. More than 0 to 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
+             */
+            max_extension?: string | number | null;
             /**
              * Max Occurrences
              * @description Most occurrences of one recurring series (null: the platform default).
              */
             max_occurrences?: number | null;
-            /** Minimum Notice */
-            minimum_notice?: (string | number) | null;
+            /**
+             * Minimum Notice
+             * @description ISO 8601 duration: one unit (P2W, P10D, PT36H, PT90M) or days, then hours below 24, minutes and seconds below 60 (P1DT12H, PT1H30M); never years or months. Or a number of seconds. 0 to 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
+             */
+            minimum_notice?: string | number;
             /** Name */
-            name?: string | null;
-            on_provisioning_failure?: components["schemas"]["FailurePolicy"] | null;
-            /** Parameters */
+            name?: string;
+            /** On Provisioning Failure */
+            on_provisioning_failure?: components["schemas"]["FailurePolicy"];
+            /**
+             * Parameters
+             * @description Free-form JSON: strings without NUL or unpaired surrogates, finite numbers within the range of a double, nested at most 32 levels.
+             */
             parameters?: {
-                [key: string]: unknown;
-            } | null;
+                [key: string]: string | number | boolean | null | (string | number | boolean | null | (string | number | boolean | null | unknown[] | {
+                    [key: string]: unknown;
+                })[] | {
+                    [key: string]: string | number | boolean | null | unknown[] | {
+                        [key: string]: unknown;
+                    };
+                })[] | {
+                    [key: string]: string | number | boolean | null | (string | number | boolean | null | unknown[] | {
+                        [key: string]: unknown;
+                    })[] | {
+                        [key: string]: string | number | boolean | null | unknown[] | {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
             /** Requires Approval */
-            requires_approval?: boolean | null;
-            /** Teardown Grace */
-            teardown_grace?: (string | number) | null;
+            requires_approval?: boolean;
+            /**
+             * Teardown Grace
+             * @description ISO 8601 duration: one unit (P2W, P10D, PT36H, PT90M) or days, then hours below 24, minutes and seconds below 60 (P1DT12H, PT1H30M); never years or months. Or a number of seconds. 0 to 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
+             */
+            teardown_grace?: string | number;
         };
         /**
          * ResourceUpdate
          * @description Only the fields sent change; ``"parent_id": null`` makes the resource a root.
          */
         ResourceUpdate: {
-            /** Attributes */
+            /**
+             * Attributes
+             * @description Free-form JSON: strings without NUL or unpaired surrogates, finite numbers within the range of a double, nested at most 32 levels.
+             */
             attributes?: {
-                [key: string]: unknown;
-            } | null;
+                [key: string]: string | number | boolean | null | (string | number | boolean | null | (string | number | boolean | null | unknown[] | {
+                    [key: string]: unknown;
+                })[] | {
+                    [key: string]: string | number | boolean | null | unknown[] | {
+                        [key: string]: unknown;
+                    };
+                })[] | {
+                    [key: string]: string | number | boolean | null | (string | number | boolean | null | unknown[] | {
+                        [key: string]: unknown;
+                    })[] | {
+                        [key: string]: string | number | boolean | null | unknown[] | {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
             /** Description */
-            description?: string | null;
+            description?: string;
             /** Location */
-            location?: string | null;
+            location?: string;
             /** Name */
-            name?: string | null;
+            name?: string;
             /** Parent Id */
             parent_id?: string | null;
-            status?: components["schemas"]["ResourceStatus"] | null;
-            /** Type Id */
-            type_id?: string | null;
+            /** Status */
+            status?: components["schemas"]["ResourceStatus"];
+            /**
+             * Type Id
+             * Format: uuid
+             */
+            type_id?: string;
         };
         /** ResourceUsage */
         ResourceUsage: {
@@ -2946,7 +3245,7 @@ export interface components {
         RotateSecret: {
             /**
              * Grace Period
-             * @description Seconds or ISO 8601 (PT24H)
+             * @description How long the old secret still signs: 0 to 7 days, seconds or PT24H
              * @default P1D
              */
             grace_period: string | number;
@@ -3009,7 +3308,21 @@ export interface components {
              * @description Free-form JSON: strings without NUL or unpaired surrogates, finite numbers within the range of a double, nested at most 32 levels.
              */
             parameters?: {
-                [key: string]: unknown;
+                [key: string]: string | number | boolean | null | (string | number | boolean | null | (string | number | boolean | null | unknown[] | {
+                    [key: string]: unknown;
+                })[] | {
+                    [key: string]: string | number | boolean | null | unknown[] | {
+                        [key: string]: unknown;
+                    };
+                })[] | {
+                    [key: string]: string | number | boolean | null | (string | number | boolean | null | unknown[] | {
+                        [key: string]: unknown;
+                    })[] | {
+                        [key: string]: string | number | boolean | null | unknown[] | {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
             };
             /**
              * Resource Id
@@ -3049,7 +3362,7 @@ export interface components {
             description: string;
             /**
              * Duration
-             * @description ISO 8601 duration in days, hours, minutes and seconds (P7D, PT36H, PT15M; never years or months), or a number of seconds; at most 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
+             * @description ISO 8601 duration: one unit (P2W, P10D, PT36H, PT90M) or days, then hours below 24, minutes and seconds below 60 (P1DT12H, PT1H30M); never years or months. Or a number of seconds. 0 to 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
              */
             duration: string;
             /**
@@ -3108,21 +3421,38 @@ export interface components {
          */
         SeriesUpdate: {
             /** Description */
-            description?: string | null;
+            description?: string;
             /**
              * Duration
              * @description New wall-clock length.
              */
-            duration?: (string | number) | null;
+            duration?: string | number;
             /**
              * Occurrence Id
              * @description The occurrence (reservation id) for scope this/following.
              */
             occurrence_id?: string | null;
-            /** Parameters */
+            /**
+             * Parameters
+             * @description Free-form JSON: strings without NUL or unpaired surrogates, finite numbers within the range of a double, nested at most 32 levels.
+             */
             parameters?: {
-                [key: string]: unknown;
-            } | null;
+                [key: string]: string | number | boolean | null | (string | number | boolean | null | (string | number | boolean | null | unknown[] | {
+                    [key: string]: unknown;
+                })[] | {
+                    [key: string]: string | number | boolean | null | unknown[] | {
+                        [key: string]: unknown;
+                    };
+                })[] | {
+                    [key: string]: string | number | boolean | null | (string | number | boolean | null | unknown[] | {
+                        [key: string]: unknown;
+                    })[] | {
+                        [key: string]: string | number | boolean | null | unknown[] | {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
             /**
              * @description this occurrence, this and the following ones, or every occurrence still to come (past ones never change).
              * @default all
@@ -3130,11 +3460,12 @@ export interface components {
             scope: components["schemas"]["SeriesScope"];
             /**
              * Start Time
+             * Format: time
              * @description New local start time (site's time zone), e.g. 10:00:00.
              */
-            start_time?: string | null;
+            start_time?: string;
             /** Title */
-            title?: string | null;
+            title?: string;
         };
         /** SiteCreate */
         SiteCreate: {
@@ -3152,8 +3483,9 @@ export interface components {
              * @description IANA time zone; recurring series are expanded in it.
              * @default UTC
              * @example Europe/Rome
+             * @enum {string}
              */
-            time_zone: string;
+            time_zone: "Africa/Abidjan" | "Africa/Accra" | "Africa/Addis_Ababa" | "Africa/Algiers" | "Africa/Asmara" | "Africa/Asmera" | "Africa/Bamako" | "Africa/Bangui" | "Africa/Banjul" | "Africa/Bissau" | "Africa/Blantyre" | "Africa/Brazzaville" | "Africa/Bujumbura" | "Africa/Cairo" | "Africa/Casablanca" | "Africa/Ceuta" | "Africa/Conakry" | "Africa/Dakar" | "Africa/Dar_es_Salaam" | "Africa/Djibouti" | "Africa/Douala" | "Africa/El_Aaiun" | "Africa/Freetown" | "Africa/Gaborone" | "Africa/Harare" | "Africa/Johannesburg" | "Africa/Juba" | "Africa/Kampala" | "Africa/Khartoum" | "Africa/Kigali" | "Africa/Kinshasa" | "Africa/Lagos" | "Africa/Libreville" | "Africa/Lome" | "Africa/Luanda" | "Africa/Lubumbashi" | "Africa/Lusaka" | "Africa/Malabo" | "Africa/Maputo" | "Africa/Maseru" | "Africa/Mbabane" | "Africa/Mogadishu" | "Africa/Monrovia" | "Africa/Nairobi" | "Africa/Ndjamena" | "Africa/Niamey" | "Africa/Nouakchott" | "Africa/Ouagadougou" | "Africa/Porto-Novo" | "Africa/Sao_Tome" | "Africa/Timbuktu" | "Africa/Tripoli" | "Africa/Tunis" | "Africa/Windhoek" | "America/Adak" | "America/Anchorage" | "America/Anguilla" | "America/Antigua" | "America/Araguaina" | "America/Argentina/Buenos_Aires" | "America/Argentina/Catamarca" | "America/Argentina/ComodRivadavia" | "America/Argentina/Cordoba" | "America/Argentina/Jujuy" | "America/Argentina/La_Rioja" | "America/Argentina/Mendoza" | "America/Argentina/Rio_Gallegos" | "America/Argentina/Salta" | "America/Argentina/San_Juan" | "America/Argentina/San_Luis" | "America/Argentina/Tucuman" | "America/Argentina/Ushuaia" | "America/Aruba" | "America/Asuncion" | "America/Atikokan" | "America/Atka" | "America/Bahia" | "America/Bahia_Banderas" | "America/Barbados" | "America/Belem" | "America/Belize" | "America/Blanc-Sablon" | "America/Boa_Vista" | "America/Bogota" | "America/Boise" | "America/Buenos_Aires" | "America/Cambridge_Bay" | "America/Campo_Grande" | "America/Cancun" | "America/Caracas" | "America/Catamarca" | "America/Cayenne" | "America/Cayman" | "America/Chicago" | "America/Chihuahua" | "America/Ciudad_Juarez" | "America/Coral_Harbour" | "America/Cordoba" | "America/Costa_Rica" | "America/Coyhaique" | "America/Creston" | "America/Cuiaba" | "America/Curacao" | "America/Danmarkshavn" | "America/Dawson" | "America/Dawson_Creek" | "America/Denver" | "America/Detroit" | "America/Dominica" | "America/Edmonton" | "America/Eirunepe" | "America/El_Salvador" | "America/Ensenada" | "America/Fort_Nelson" | "America/Fort_Wayne" | "America/Fortaleza" | "America/Glace_Bay" | "America/Godthab" | "America/Goose_Bay" | "America/Grand_Turk" | "America/Grenada" | "America/Guadeloupe" | "America/Guatemala" | "America/Guayaquil" | "America/Guyana" | "America/Halifax" | "America/Havana" | "America/Hermosillo" | "America/Indiana/Indianapolis" | "America/Indiana/Knox" | "America/Indiana/Marengo" | "America/Indiana/Petersburg" | "America/Indiana/Tell_City" | "America/Indiana/Vevay" | "America/Indiana/Vincennes" | "America/Indiana/Winamac" | "America/Indianapolis" | "America/Inuvik" | "America/Iqaluit" | "America/Jamaica" | "America/Jujuy" | "America/Juneau" | "America/Kentucky/Louisville" | "America/Kentucky/Monticello" | "America/Knox_IN" | "America/Kralendijk" | "America/La_Paz" | "America/Lima" | "America/Los_Angeles" | "America/Louisville" | "America/Lower_Princes" | "America/Maceio" | "America/Managua" | "America/Manaus" | "America/Marigot" | "America/Martinique" | "America/Matamoros" | "America/Mazatlan" | "America/Mendoza" | "America/Menominee" | "America/Merida" | "America/Metlakatla" | "America/Mexico_City" | "America/Miquelon" | "America/Moncton" | "America/Monterrey" | "America/Montevideo" | "America/Montreal" | "America/Montserrat" | "America/Nassau" | "America/New_York" | "America/Nipigon" | "America/Nome" | "America/Noronha" | "America/North_Dakota/Beulah" | "America/North_Dakota/Center" | "America/North_Dakota/New_Salem" | "America/Nuuk" | "America/Ojinaga" | "America/Panama" | "America/Pangnirtung" | "America/Paramaribo" | "America/Phoenix" | "America/Port-au-Prince" | "America/Port_of_Spain" | "America/Porto_Acre" | "America/Porto_Velho" | "America/Puerto_Rico" | "America/Punta_Arenas" | "America/Rainy_River" | "America/Rankin_Inlet" | "America/Recife" | "America/Regina" | "America/Resolute" | "America/Rio_Branco" | "America/Rosario" | "America/Santa_Isabel" | "America/Santarem" | "America/Santiago" | "America/Santo_Domingo" | "America/Sao_Paulo" | "America/Scoresbysund" | "America/Shiprock" | "America/Sitka" | "America/St_Barthelemy" | "America/St_Johns" | "America/St_Kitts" | "America/St_Lucia" | "America/St_Thomas" | "America/St_Vincent" | "America/Swift_Current" | "America/Tegucigalpa" | "America/Thule" | "America/Thunder_Bay" | "America/Tijuana" | "America/Toronto" | "America/Tortola" | "America/Vancouver" | "America/Virgin" | "America/Whitehorse" | "America/Winnipeg" | "America/Yakutat" | "America/Yellowknife" | "Antarctica/Casey" | "Antarctica/Davis" | "Antarctica/DumontDUrville" | "Antarctica/Macquarie" | "Antarctica/Mawson" | "Antarctica/McMurdo" | "Antarctica/Palmer" | "Antarctica/Rothera" | "Antarctica/South_Pole" | "Antarctica/Syowa" | "Antarctica/Troll" | "Antarctica/Vostok" | "Arctic/Longyearbyen" | "Asia/Aden" | "Asia/Almaty" | "Asia/Amman" | "Asia/Anadyr" | "Asia/Aqtau" | "Asia/Aqtobe" | "Asia/Ashgabat" | "Asia/Ashkhabad" | "Asia/Atyrau" | "Asia/Baghdad" | "Asia/Bahrain" | "Asia/Baku" | "Asia/Bangkok" | "Asia/Barnaul" | "Asia/Beirut" | "Asia/Bishkek" | "Asia/Brunei" | "Asia/Calcutta" | "Asia/Chita" | "Asia/Choibalsan" | "Asia/Chongqing" | "Asia/Chungking" | "Asia/Colombo" | "Asia/Dacca" | "Asia/Damascus" | "Asia/Dhaka" | "Asia/Dili" | "Asia/Dubai" | "Asia/Dushanbe" | "Asia/Famagusta" | "Asia/Gaza" | "Asia/Harbin" | "Asia/Hebron" | "Asia/Ho_Chi_Minh" | "Asia/Hong_Kong" | "Asia/Hovd" | "Asia/Irkutsk" | "Asia/Istanbul" | "Asia/Jakarta" | "Asia/Jayapura" | "Asia/Jerusalem" | "Asia/Kabul" | "Asia/Kamchatka" | "Asia/Karachi" | "Asia/Kashgar" | "Asia/Kathmandu" | "Asia/Katmandu" | "Asia/Khandyga" | "Asia/Kolkata" | "Asia/Krasnoyarsk" | "Asia/Kuala_Lumpur" | "Asia/Kuching" | "Asia/Kuwait" | "Asia/Macao" | "Asia/Macau" | "Asia/Magadan" | "Asia/Makassar" | "Asia/Manila" | "Asia/Muscat" | "Asia/Nicosia" | "Asia/Novokuznetsk" | "Asia/Novosibirsk" | "Asia/Omsk" | "Asia/Oral" | "Asia/Phnom_Penh" | "Asia/Pontianak" | "Asia/Pyongyang" | "Asia/Qatar" | "Asia/Qostanay" | "Asia/Qyzylorda" | "Asia/Rangoon" | "Asia/Riyadh" | "Asia/Saigon" | "Asia/Sakhalin" | "Asia/Samarkand" | "Asia/Seoul" | "Asia/Shanghai" | "Asia/Singapore" | "Asia/Srednekolymsk" | "Asia/Taipei" | "Asia/Tashkent" | "Asia/Tbilisi" | "Asia/Tehran" | "Asia/Tel_Aviv" | "Asia/Thimbu" | "Asia/Thimphu" | "Asia/Tokyo" | "Asia/Tomsk" | "Asia/Ujung_Pandang" | "Asia/Ulaanbaatar" | "Asia/Ulan_Bator" | "Asia/Urumqi" | "Asia/Ust-Nera" | "Asia/Vientiane" | "Asia/Vladivostok" | "Asia/Yakutsk" | "Asia/Yangon" | "Asia/Yekaterinburg" | "Asia/Yerevan" | "Atlantic/Azores" | "Atlantic/Bermuda" | "Atlantic/Canary" | "Atlantic/Cape_Verde" | "Atlantic/Faeroe" | "Atlantic/Faroe" | "Atlantic/Jan_Mayen" | "Atlantic/Madeira" | "Atlantic/Reykjavik" | "Atlantic/South_Georgia" | "Atlantic/St_Helena" | "Atlantic/Stanley" | "Australia/ACT" | "Australia/Adelaide" | "Australia/Brisbane" | "Australia/Broken_Hill" | "Australia/Canberra" | "Australia/Currie" | "Australia/Darwin" | "Australia/Eucla" | "Australia/Hobart" | "Australia/LHI" | "Australia/Lindeman" | "Australia/Lord_Howe" | "Australia/Melbourne" | "Australia/NSW" | "Australia/North" | "Australia/Perth" | "Australia/Queensland" | "Australia/South" | "Australia/Sydney" | "Australia/Tasmania" | "Australia/Victoria" | "Australia/West" | "Australia/Yancowinna" | "Brazil/Acre" | "Brazil/DeNoronha" | "Brazil/East" | "Brazil/West" | "CET" | "CST6CDT" | "Canada/Atlantic" | "Canada/Central" | "Canada/Eastern" | "Canada/Mountain" | "Canada/Newfoundland" | "Canada/Pacific" | "Canada/Saskatchewan" | "Canada/Yukon" | "Chile/Continental" | "Chile/EasterIsland" | "Cuba" | "EET" | "EST" | "EST5EDT" | "Egypt" | "Eire" | "Etc/GMT" | "Etc/GMT+0" | "Etc/GMT+1" | "Etc/GMT+10" | "Etc/GMT+11" | "Etc/GMT+12" | "Etc/GMT+2" | "Etc/GMT+3" | "Etc/GMT+4" | "Etc/GMT+5" | "Etc/GMT+6" | "Etc/GMT+7" | "Etc/GMT+8" | "Etc/GMT+9" | "Etc/GMT-0" | "Etc/GMT-1" | "Etc/GMT-10" | "Etc/GMT-11" | "Etc/GMT-12" | "Etc/GMT-13" | "Etc/GMT-14" | "Etc/GMT-2" | "Etc/GMT-3" | "Etc/GMT-4" | "Etc/GMT-5" | "Etc/GMT-6" | "Etc/GMT-7" | "Etc/GMT-8" | "Etc/GMT-9" | "Etc/GMT0" | "Etc/Greenwich" | "Etc/UCT" | "Etc/UTC" | "Etc/Universal" | "Etc/Zulu" | "Europe/Amsterdam" | "Europe/Andorra" | "Europe/Astrakhan" | "Europe/Athens" | "Europe/Belfast" | "Europe/Belgrade" | "Europe/Berlin" | "Europe/Bratislava" | "Europe/Brussels" | "Europe/Bucharest" | "Europe/Budapest" | "Europe/Busingen" | "Europe/Chisinau" | "Europe/Copenhagen" | "Europe/Dublin" | "Europe/Gibraltar" | "Europe/Guernsey" | "Europe/Helsinki" | "Europe/Isle_of_Man" | "Europe/Istanbul" | "Europe/Jersey" | "Europe/Kaliningrad" | "Europe/Kiev" | "Europe/Kirov" | "Europe/Kyiv" | "Europe/Lisbon" | "Europe/Ljubljana" | "Europe/London" | "Europe/Luxembourg" | "Europe/Madrid" | "Europe/Malta" | "Europe/Mariehamn" | "Europe/Minsk" | "Europe/Monaco" | "Europe/Moscow" | "Europe/Nicosia" | "Europe/Oslo" | "Europe/Paris" | "Europe/Podgorica" | "Europe/Prague" | "Europe/Riga" | "Europe/Rome" | "Europe/Samara" | "Europe/San_Marino" | "Europe/Sarajevo" | "Europe/Saratov" | "Europe/Simferopol" | "Europe/Skopje" | "Europe/Sofia" | "Europe/Stockholm" | "Europe/Tallinn" | "Europe/Tirane" | "Europe/Tiraspol" | "Europe/Ulyanovsk" | "Europe/Uzhgorod" | "Europe/Vaduz" | "Europe/Vatican" | "Europe/Vienna" | "Europe/Vilnius" | "Europe/Volgograd" | "Europe/Warsaw" | "Europe/Zagreb" | "Europe/Zaporozhye" | "Europe/Zurich" | "Factory" | "GB" | "GB-Eire" | "GMT" | "GMT+0" | "GMT-0" | "GMT0" | "Greenwich" | "HST" | "Hongkong" | "Iceland" | "Indian/Antananarivo" | "Indian/Chagos" | "Indian/Christmas" | "Indian/Cocos" | "Indian/Comoro" | "Indian/Kerguelen" | "Indian/Mahe" | "Indian/Maldives" | "Indian/Mauritius" | "Indian/Mayotte" | "Indian/Reunion" | "Iran" | "Israel" | "Jamaica" | "Japan" | "Kwajalein" | "Libya" | "MET" | "MST" | "MST7MDT" | "Mexico/BajaNorte" | "Mexico/BajaSur" | "Mexico/General" | "NZ" | "NZ-CHAT" | "Navajo" | "PRC" | "PST8PDT" | "Pacific/Apia" | "Pacific/Auckland" | "Pacific/Bougainville" | "Pacific/Chatham" | "Pacific/Chuuk" | "Pacific/Easter" | "Pacific/Efate" | "Pacific/Enderbury" | "Pacific/Fakaofo" | "Pacific/Fiji" | "Pacific/Funafuti" | "Pacific/Galapagos" | "Pacific/Gambier" | "Pacific/Guadalcanal" | "Pacific/Guam" | "Pacific/Honolulu" | "Pacific/Johnston" | "Pacific/Kanton" | "Pacific/Kiritimati" | "Pacific/Kosrae" | "Pacific/Kwajalein" | "Pacific/Majuro" | "Pacific/Marquesas" | "Pacific/Midway" | "Pacific/Nauru" | "Pacific/Niue" | "Pacific/Norfolk" | "Pacific/Noumea" | "Pacific/Pago_Pago" | "Pacific/Palau" | "Pacific/Pitcairn" | "Pacific/Pohnpei" | "Pacific/Ponape" | "Pacific/Port_Moresby" | "Pacific/Rarotonga" | "Pacific/Saipan" | "Pacific/Samoa" | "Pacific/Tahiti" | "Pacific/Tarawa" | "Pacific/Tongatapu" | "Pacific/Truk" | "Pacific/Wake" | "Pacific/Wallis" | "Pacific/Yap" | "Poland" | "Portugal" | "ROC" | "ROK" | "Singapore" | "Turkey" | "UCT" | "US/Alaska" | "US/Aleutian" | "US/Arizona" | "US/Central" | "US/East-Indiana" | "US/Eastern" | "US/Hawaii" | "US/Indiana-Starke" | "US/Michigan" | "US/Mountain" | "US/Pacific" | "US/Samoa" | "UTC" | "Universal" | "W-SU" | "WET" | "Zulu" | "localtime";
             /** @default public */
             visibility: components["schemas"]["SiteVisibility"];
         };
@@ -3252,14 +3584,19 @@ export interface components {
          */
         SiteUpdate: {
             /** Description */
-            description?: string | null;
+            description?: string;
             /** Name */
-            name?: string | null;
+            name?: string;
             /** Slug */
-            slug?: string | null;
-            /** Time Zone */
-            time_zone?: string | null;
-            visibility?: components["schemas"]["SiteVisibility"] | null;
+            slug?: string;
+            /**
+             * Time Zone
+             * @description An IANA time zone (Europe/Rome, UTC)
+             * @enum {string}
+             */
+            time_zone?: "Africa/Abidjan" | "Africa/Accra" | "Africa/Addis_Ababa" | "Africa/Algiers" | "Africa/Asmara" | "Africa/Asmera" | "Africa/Bamako" | "Africa/Bangui" | "Africa/Banjul" | "Africa/Bissau" | "Africa/Blantyre" | "Africa/Brazzaville" | "Africa/Bujumbura" | "Africa/Cairo" | "Africa/Casablanca" | "Africa/Ceuta" | "Africa/Conakry" | "Africa/Dakar" | "Africa/Dar_es_Salaam" | "Africa/Djibouti" | "Africa/Douala" | "Africa/El_Aaiun" | "Africa/Freetown" | "Africa/Gaborone" | "Africa/Harare" | "Africa/Johannesburg" | "Africa/Juba" | "Africa/Kampala" | "Africa/Khartoum" | "Africa/Kigali" | "Africa/Kinshasa" | "Africa/Lagos" | "Africa/Libreville" | "Africa/Lome" | "Africa/Luanda" | "Africa/Lubumbashi" | "Africa/Lusaka" | "Africa/Malabo" | "Africa/Maputo" | "Africa/Maseru" | "Africa/Mbabane" | "Africa/Mogadishu" | "Africa/Monrovia" | "Africa/Nairobi" | "Africa/Ndjamena" | "Africa/Niamey" | "Africa/Nouakchott" | "Africa/Ouagadougou" | "Africa/Porto-Novo" | "Africa/Sao_Tome" | "Africa/Timbuktu" | "Africa/Tripoli" | "Africa/Tunis" | "Africa/Windhoek" | "America/Adak" | "America/Anchorage" | "America/Anguilla" | "America/Antigua" | "America/Araguaina" | "America/Argentina/Buenos_Aires" | "America/Argentina/Catamarca" | "America/Argentina/ComodRivadavia" | "America/Argentina/Cordoba" | "America/Argentina/Jujuy" | "America/Argentina/La_Rioja" | "America/Argentina/Mendoza" | "America/Argentina/Rio_Gallegos" | "America/Argentina/Salta" | "America/Argentina/San_Juan" | "America/Argentina/San_Luis" | "America/Argentina/Tucuman" | "America/Argentina/Ushuaia" | "America/Aruba" | "America/Asuncion" | "America/Atikokan" | "America/Atka" | "America/Bahia" | "America/Bahia_Banderas" | "America/Barbados" | "America/Belem" | "America/Belize" | "America/Blanc-Sablon" | "America/Boa_Vista" | "America/Bogota" | "America/Boise" | "America/Buenos_Aires" | "America/Cambridge_Bay" | "America/Campo_Grande" | "America/Cancun" | "America/Caracas" | "America/Catamarca" | "America/Cayenne" | "America/Cayman" | "America/Chicago" | "America/Chihuahua" | "America/Ciudad_Juarez" | "America/Coral_Harbour" | "America/Cordoba" | "America/Costa_Rica" | "America/Coyhaique" | "America/Creston" | "America/Cuiaba" | "America/Curacao" | "America/Danmarkshavn" | "America/Dawson" | "America/Dawson_Creek" | "America/Denver" | "America/Detroit" | "America/Dominica" | "America/Edmonton" | "America/Eirunepe" | "America/El_Salvador" | "America/Ensenada" | "America/Fort_Nelson" | "America/Fort_Wayne" | "America/Fortaleza" | "America/Glace_Bay" | "America/Godthab" | "America/Goose_Bay" | "America/Grand_Turk" | "America/Grenada" | "America/Guadeloupe" | "America/Guatemala" | "America/Guayaquil" | "America/Guyana" | "America/Halifax" | "America/Havana" | "America/Hermosillo" | "America/Indiana/Indianapolis" | "America/Indiana/Knox" | "America/Indiana/Marengo" | "America/Indiana/Petersburg" | "America/Indiana/Tell_City" | "America/Indiana/Vevay" | "America/Indiana/Vincennes" | "America/Indiana/Winamac" | "America/Indianapolis" | "America/Inuvik" | "America/Iqaluit" | "America/Jamaica" | "America/Jujuy" | "America/Juneau" | "America/Kentucky/Louisville" | "America/Kentucky/Monticello" | "America/Knox_IN" | "America/Kralendijk" | "America/La_Paz" | "America/Lima" | "America/Los_Angeles" | "America/Louisville" | "America/Lower_Princes" | "America/Maceio" | "America/Managua" | "America/Manaus" | "America/Marigot" | "America/Martinique" | "America/Matamoros" | "America/Mazatlan" | "America/Mendoza" | "America/Menominee" | "America/Merida" | "America/Metlakatla" | "America/Mexico_City" | "America/Miquelon" | "America/Moncton" | "America/Monterrey" | "America/Montevideo" | "America/Montreal" | "America/Montserrat" | "America/Nassau" | "America/New_York" | "America/Nipigon" | "America/Nome" | "America/Noronha" | "America/North_Dakota/Beulah" | "America/North_Dakota/Center" | "America/North_Dakota/New_Salem" | "America/Nuuk" | "America/Ojinaga" | "America/Panama" | "America/Pangnirtung" | "America/Paramaribo" | "America/Phoenix" | "America/Port-au-Prince" | "America/Port_of_Spain" | "America/Porto_Acre" | "America/Porto_Velho" | "America/Puerto_Rico" | "America/Punta_Arenas" | "America/Rainy_River" | "America/Rankin_Inlet" | "America/Recife" | "America/Regina" | "America/Resolute" | "America/Rio_Branco" | "America/Rosario" | "America/Santa_Isabel" | "America/Santarem" | "America/Santiago" | "America/Santo_Domingo" | "America/Sao_Paulo" | "America/Scoresbysund" | "America/Shiprock" | "America/Sitka" | "America/St_Barthelemy" | "America/St_Johns" | "America/St_Kitts" | "America/St_Lucia" | "America/St_Thomas" | "America/St_Vincent" | "America/Swift_Current" | "America/Tegucigalpa" | "America/Thule" | "America/Thunder_Bay" | "America/Tijuana" | "America/Toronto" | "America/Tortola" | "America/Vancouver" | "America/Virgin" | "America/Whitehorse" | "America/Winnipeg" | "America/Yakutat" | "America/Yellowknife" | "Antarctica/Casey" | "Antarctica/Davis" | "Antarctica/DumontDUrville" | "Antarctica/Macquarie" | "Antarctica/Mawson" | "Antarctica/McMurdo" | "Antarctica/Palmer" | "Antarctica/Rothera" | "Antarctica/South_Pole" | "Antarctica/Syowa" | "Antarctica/Troll" | "Antarctica/Vostok" | "Arctic/Longyearbyen" | "Asia/Aden" | "Asia/Almaty" | "Asia/Amman" | "Asia/Anadyr" | "Asia/Aqtau" | "Asia/Aqtobe" | "Asia/Ashgabat" | "Asia/Ashkhabad" | "Asia/Atyrau" | "Asia/Baghdad" | "Asia/Bahrain" | "Asia/Baku" | "Asia/Bangkok" | "Asia/Barnaul" | "Asia/Beirut" | "Asia/Bishkek" | "Asia/Brunei" | "Asia/Calcutta" | "Asia/Chita" | "Asia/Choibalsan" | "Asia/Chongqing" | "Asia/Chungking" | "Asia/Colombo" | "Asia/Dacca" | "Asia/Damascus" | "Asia/Dhaka" | "Asia/Dili" | "Asia/Dubai" | "Asia/Dushanbe" | "Asia/Famagusta" | "Asia/Gaza" | "Asia/Harbin" | "Asia/Hebron" | "Asia/Ho_Chi_Minh" | "Asia/Hong_Kong" | "Asia/Hovd" | "Asia/Irkutsk" | "Asia/Istanbul" | "Asia/Jakarta" | "Asia/Jayapura" | "Asia/Jerusalem" | "Asia/Kabul" | "Asia/Kamchatka" | "Asia/Karachi" | "Asia/Kashgar" | "Asia/Kathmandu" | "Asia/Katmandu" | "Asia/Khandyga" | "Asia/Kolkata" | "Asia/Krasnoyarsk" | "Asia/Kuala_Lumpur" | "Asia/Kuching" | "Asia/Kuwait" | "Asia/Macao" | "Asia/Macau" | "Asia/Magadan" | "Asia/Makassar" | "Asia/Manila" | "Asia/Muscat" | "Asia/Nicosia" | "Asia/Novokuznetsk" | "Asia/Novosibirsk" | "Asia/Omsk" | "Asia/Oral" | "Asia/Phnom_Penh" | "Asia/Pontianak" | "Asia/Pyongyang" | "Asia/Qatar" | "Asia/Qostanay" | "Asia/Qyzylorda" | "Asia/Rangoon" | "Asia/Riyadh" | "Asia/Saigon" | "Asia/Sakhalin" | "Asia/Samarkand" | "Asia/Seoul" | "Asia/Shanghai" | "Asia/Singapore" | "Asia/Srednekolymsk" | "Asia/Taipei" | "Asia/Tashkent" | "Asia/Tbilisi" | "Asia/Tehran" | "Asia/Tel_Aviv" | "Asia/Thimbu" | "Asia/Thimphu" | "Asia/Tokyo" | "Asia/Tomsk" | "Asia/Ujung_Pandang" | "Asia/Ulaanbaatar" | "Asia/Ulan_Bator" | "Asia/Urumqi" | "Asia/Ust-Nera" | "Asia/Vientiane" | "Asia/Vladivostok" | "Asia/Yakutsk" | "Asia/Yangon" | "Asia/Yekaterinburg" | "Asia/Yerevan" | "Atlantic/Azores" | "Atlantic/Bermuda" | "Atlantic/Canary" | "Atlantic/Cape_Verde" | "Atlantic/Faeroe" | "Atlantic/Faroe" | "Atlantic/Jan_Mayen" | "Atlantic/Madeira" | "Atlantic/Reykjavik" | "Atlantic/South_Georgia" | "Atlantic/St_Helena" | "Atlantic/Stanley" | "Australia/ACT" | "Australia/Adelaide" | "Australia/Brisbane" | "Australia/Broken_Hill" | "Australia/Canberra" | "Australia/Currie" | "Australia/Darwin" | "Australia/Eucla" | "Australia/Hobart" | "Australia/LHI" | "Australia/Lindeman" | "Australia/Lord_Howe" | "Australia/Melbourne" | "Australia/NSW" | "Australia/North" | "Australia/Perth" | "Australia/Queensland" | "Australia/South" | "Australia/Sydney" | "Australia/Tasmania" | "Australia/Victoria" | "Australia/West" | "Australia/Yancowinna" | "Brazil/Acre" | "Brazil/DeNoronha" | "Brazil/East" | "Brazil/West" | "CET" | "CST6CDT" | "Canada/Atlantic" | "Canada/Central" | "Canada/Eastern" | "Canada/Mountain" | "Canada/Newfoundland" | "Canada/Pacific" | "Canada/Saskatchewan" | "Canada/Yukon" | "Chile/Continental" | "Chile/EasterIsland" | "Cuba" | "EET" | "EST" | "EST5EDT" | "Egypt" | "Eire" | "Etc/GMT" | "Etc/GMT+0" | "Etc/GMT+1" | "Etc/GMT+10" | "Etc/GMT+11" | "Etc/GMT+12" | "Etc/GMT+2" | "Etc/GMT+3" | "Etc/GMT+4" | "Etc/GMT+5" | "Etc/GMT+6" | "Etc/GMT+7" | "Etc/GMT+8" | "Etc/GMT+9" | "Etc/GMT-0" | "Etc/GMT-1" | "Etc/GMT-10" | "Etc/GMT-11" | "Etc/GMT-12" | "Etc/GMT-13" | "Etc/GMT-14" | "Etc/GMT-2" | "Etc/GMT-3" | "Etc/GMT-4" | "Etc/GMT-5" | "Etc/GMT-6" | "Etc/GMT-7" | "Etc/GMT-8" | "Etc/GMT-9" | "Etc/GMT0" | "Etc/Greenwich" | "Etc/UCT" | "Etc/UTC" | "Etc/Universal" | "Etc/Zulu" | "Europe/Amsterdam" | "Europe/Andorra" | "Europe/Astrakhan" | "Europe/Athens" | "Europe/Belfast" | "Europe/Belgrade" | "Europe/Berlin" | "Europe/Bratislava" | "Europe/Brussels" | "Europe/Bucharest" | "Europe/Budapest" | "Europe/Busingen" | "Europe/Chisinau" | "Europe/Copenhagen" | "Europe/Dublin" | "Europe/Gibraltar" | "Europe/Guernsey" | "Europe/Helsinki" | "Europe/Isle_of_Man" | "Europe/Istanbul" | "Europe/Jersey" | "Europe/Kaliningrad" | "Europe/Kiev" | "Europe/Kirov" | "Europe/Kyiv" | "Europe/Lisbon" | "Europe/Ljubljana" | "Europe/London" | "Europe/Luxembourg" | "Europe/Madrid" | "Europe/Malta" | "Europe/Mariehamn" | "Europe/Minsk" | "Europe/Monaco" | "Europe/Moscow" | "Europe/Nicosia" | "Europe/Oslo" | "Europe/Paris" | "Europe/Podgorica" | "Europe/Prague" | "Europe/Riga" | "Europe/Rome" | "Europe/Samara" | "Europe/San_Marino" | "Europe/Sarajevo" | "Europe/Saratov" | "Europe/Simferopol" | "Europe/Skopje" | "Europe/Sofia" | "Europe/Stockholm" | "Europe/Tallinn" | "Europe/Tirane" | "Europe/Tiraspol" | "Europe/Ulyanovsk" | "Europe/Uzhgorod" | "Europe/Vaduz" | "Europe/Vatican" | "Europe/Vienna" | "Europe/Vilnius" | "Europe/Volgograd" | "Europe/Warsaw" | "Europe/Zagreb" | "Europe/Zaporozhye" | "Europe/Zurich" | "Factory" | "GB" | "GB-Eire" | "GMT" | "GMT+0" | "GMT-0" | "GMT0" | "Greenwich" | "HST" | "Hongkong" | "Iceland" | "Indian/Antananarivo" | "Indian/Chagos" | "Indian/Christmas" | "Indian/Cocos" | "Indian/Comoro" | "Indian/Kerguelen" | "Indian/Mahe" | "Indian/Maldives" | "Indian/Mauritius" | "Indian/Mayotte" | "Indian/Reunion" | "Iran" | "Israel" | "Jamaica" | "Japan" | "Kwajalein" | "Libya" | "MET" | "MST" | "MST7MDT" | "Mexico/BajaNorte" | "Mexico/BajaSur" | "Mexico/General" | "NZ" | "NZ-CHAT" | "Navajo" | "PRC" | "PST8PDT" | "Pacific/Apia" | "Pacific/Auckland" | "Pacific/Bougainville" | "Pacific/Chatham" | "Pacific/Chuuk" | "Pacific/Easter" | "Pacific/Efate" | "Pacific/Enderbury" | "Pacific/Fakaofo" | "Pacific/Fiji" | "Pacific/Funafuti" | "Pacific/Galapagos" | "Pacific/Gambier" | "Pacific/Guadalcanal" | "Pacific/Guam" | "Pacific/Honolulu" | "Pacific/Johnston" | "Pacific/Kanton" | "Pacific/Kiritimati" | "Pacific/Kosrae" | "Pacific/Kwajalein" | "Pacific/Majuro" | "Pacific/Marquesas" | "Pacific/Midway" | "Pacific/Nauru" | "Pacific/Niue" | "Pacific/Norfolk" | "Pacific/Noumea" | "Pacific/Pago_Pago" | "Pacific/Palau" | "Pacific/Pitcairn" | "Pacific/Pohnpei" | "Pacific/Ponape" | "Pacific/Port_Moresby" | "Pacific/Rarotonga" | "Pacific/Saipan" | "Pacific/Samoa" | "Pacific/Tahiti" | "Pacific/Tarawa" | "Pacific/Tongatapu" | "Pacific/Truk" | "Pacific/Wake" | "Pacific/Wallis" | "Pacific/Yap" | "Poland" | "Portugal" | "ROC" | "ROK" | "Singapore" | "Turkey" | "UCT" | "US/Alaska" | "US/Aleutian" | "US/Arizona" | "US/Central" | "US/East-Indiana" | "US/Eastern" | "US/Hawaii" | "US/Indiana-Starke" | "US/Michigan" | "US/Mountain" | "US/Pacific" | "US/Samoa" | "UTC" | "Universal" | "W-SU" | "WET" | "Zulu" | "localtime";
+            /** Visibility */
+            visibility?: components["schemas"]["SiteVisibility"];
         };
         /** SiteUsage */
         SiteUsage: {
@@ -3562,7 +3899,23 @@ export interface components {
             include_subtree: boolean;
             /** @default site */
             kind: components["schemas"]["WebhookScopeKind"];
-        };
+        } & ({
+            ids?: unknown;
+            /** @constant */
+            include_subtree?: false;
+            /** @constant */
+            kind?: "site";
+        } | {
+            ids: unknown;
+            /** @constant */
+            include_subtree?: false;
+            /** @constant */
+            kind: "resource_type";
+        } | {
+            ids: unknown;
+            /** @constant */
+            kind: "resource";
+        });
         /**
          * WebhookScopeKind
          * @enum {string}
@@ -3571,22 +3924,29 @@ export interface components {
         /** WebhookUpdate */
         WebhookUpdate: {
             /** Description */
-            description?: string | null;
+            description?: string;
             /** Enabled */
-            enabled?: boolean | null;
-            /** Event Types */
-            event_types?: components["schemas"]["EventType"][] | null;
+            enabled?: boolean;
+            /**
+             * Event Types
+             * @description Empty: every event type
+             */
+            event_types?: components["schemas"]["EventType"][];
             /** Integration Client Id */
             integration_client_id?: string | null;
             /** Max Concurrency */
-            max_concurrency?: number | null;
+            max_concurrency?: number;
             /** Name */
-            name?: string | null;
+            name?: string;
             /** Rate Limit Per Second */
             rate_limit_per_second?: number | null;
-            scope?: components["schemas"]["WebhookScope"] | null;
-            /** Url */
-            url?: string | null;
+            /** Scope */
+            scope?: components["schemas"]["WebhookScope"];
+            /**
+             * Url
+             * Format: uri
+             */
+            url?: string;
         };
         /** WebhookWithSecret */
         WebhookWithSecret: {
@@ -3671,6 +4031,7 @@ export type FindResult = components['schemas']['FindResult'];
 export type GroupCancel = components['schemas']['GroupCancel'];
 export type GroupExtend = components['schemas']['GroupExtend'];
 export type GroupRead = components['schemas']['GroupRead'];
+export type GroupScope = components['schemas']['GroupScope'];
 export type ImportResult = components['schemas']['ImportResult'];
 export type MailKind = components['schemas']['MailKind'];
 export type MailOut = components['schemas']['MailOut'];
@@ -3678,6 +4039,9 @@ export type MailStatus = components['schemas']['MailStatus'];
 export type MarkedRead = components['schemas']['MarkedRead'];
 export type MeOut = components['schemas']['MeOut'];
 export type MemberAdd = components['schemas']['MemberAdd'];
+export type MemberGroupCreate = components['schemas']['MemberGroupCreate'];
+export type MemberGroupMembers = components['schemas']['MemberGroupMembers'];
+export type MemberGroupRead = components['schemas']['MemberGroupRead'];
 export type MemberOut = components['schemas']['MemberOut'];
 export type MemberUpdate = components['schemas']['MemberUpdate'];
 export type MemberUsage = components['schemas']['MemberUsage'];
@@ -3780,7 +4144,7 @@ export interface operations {
     list_mails_api_v1_admin_mails_get: {
         parameters: {
             query?: {
-                status?: components["schemas"]["MailStatus"] | null;
+                status?: components["schemas"]["MailStatus"];
                 /** @description 1-based page number */
                 page?: number;
                 /** @description Items per page */
@@ -3801,6 +4165,15 @@ export interface operations {
                     "application/json": components["schemas"]["Page_MailOut_"];
                 };
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -3812,6 +4185,26 @@ export interface operations {
             };
             /** @description Not allowed */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3831,6 +4224,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3860,6 +4254,15 @@ export interface operations {
                     "application/json": components["schemas"]["MailOut"];
                 };
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -3887,8 +4290,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3908,6 +4331,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3921,14 +4345,14 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Site id or slug */
-                site?: string | null;
-                entity?: string | null;
-                entity_id?: string | null;
-                actor?: string | null;
+                site?: string;
+                entity?: string;
+                entity_id?: string;
+                actor?: string;
                 /** @description From (inclusive) */
-                since?: string | null;
+                since?: string;
                 /** @description Until (exclusive) */
-                until?: string | null;
+                until?: string;
                 /** @description 1-based page number */
                 page?: number;
                 /** @description Items per page */
@@ -3949,6 +4373,15 @@ export interface operations {
                     "application/json": components["schemas"]["Page_AuditEntryOut_"];
                 };
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -3976,6 +4409,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid request */
             422: {
                 headers: {
@@ -3988,6 +4441,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4015,6 +4469,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -4042,6 +4505,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid request */
             422: {
                 headers: {
@@ -4054,6 +4537,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4067,7 +4551,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "if-none-match"?: string | null;
+                "if-none-match"?: string;
             };
             path: {
                 /** @description The secret */
@@ -4093,6 +4577,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not allowed */
             403: {
                 headers: {
@@ -4104,6 +4597,26 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4126,7 +4639,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "if-none-match"?: string | null;
+                "if-none-match"?: string;
             };
             path: {
                 /** @description The secret */
@@ -4153,6 +4666,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not allowed */
             403: {
                 headers: {
@@ -4164,6 +4686,26 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4186,7 +4728,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "if-none-match"?: string | null;
+                "if-none-match"?: string;
             };
             path: {
                 /** @description The secret */
@@ -4214,6 +4756,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not allowed */
             403: {
                 headers: {
@@ -4225,6 +4776,26 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4261,6 +4832,35 @@ export interface operations {
                     "application/json": components["schemas"]["ClientConfig"];
                 };
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     unsubscribe_page_api_v1_mail_unsubscribe__token__get: {
@@ -4281,6 +4881,35 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
+                };
+            };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Invalid request */
@@ -4314,8 +4943,37 @@ export interface operations {
                     "application/json": components["schemas"]["Unsubscribed"];
                 };
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4352,6 +5010,15 @@ export interface operations {
                     "application/json": components["schemas"]["MyUsage"];
                 };
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -4370,9 +5037,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4400,6 +5088,15 @@ export interface operations {
                     "application/json": components["schemas"]["WaitlistRead"][];
                 };
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -4418,9 +5115,335 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_member_group_api_v1_member_groups__group_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberGroupRead"];
+                };
+            };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_member_group_api_v1_member_groups__group_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_member_group_members_api_v1_member_groups__group_id__members_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberGroupMembers"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberGroupRead"];
+                };
+            };
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of a media type this operation reads */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4454,6 +5477,15 @@ export interface operations {
                     "application/json": components["schemas"]["Page_NotificationOut_"];
                 };
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -4465,6 +5497,26 @@ export interface operations {
             };
             /** @description Not allowed */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4484,6 +5536,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4511,6 +5564,15 @@ export interface operations {
                     "application/json": components["schemas"]["MarkedRead"];
                 };
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -4529,9 +5591,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4559,6 +5642,15 @@ export interface operations {
                     "application/json": components["schemas"]["UnreadCount"];
                 };
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -4577,9 +5669,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4609,6 +5722,15 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationOut"];
                 };
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -4636,6 +5758,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid request */
             422: {
                 headers: {
@@ -4648,6 +5790,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4675,6 +5818,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -4702,6 +5854,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid request */
             422: {
                 headers: {
@@ -4714,6 +5886,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4743,82 +5916,7 @@ export interface operations {
                     "application/json": components["schemas"]["GroupRead"];
                 };
             };
-            /** @description Authentication required */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests (see the Retry-After header) */
-            429: {
-                headers: {
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    cancel_group_api_v1_reservation_groups__group_id__cancel_post: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description The ETag you read ("3"), or * */
-                "If-Match"?: string | null;
-            };
-            path: {
-                group_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["GroupCancel"] | null;
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["GroupRead"];
-                };
-            };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4854,6 +5952,122 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancel_group_api_v1_reservation_groups__group_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag you read ("3"), or * */
+                "If-Match"?: string;
+            };
+            path: {
+                group_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["GroupCancel"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupRead"];
+                };
+            };
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -4872,7 +6086,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4902,6 +6116,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4914,9 +6129,9 @@ export interface operations {
     extend_group_api_v1_reservation_groups__group_id__extend_post: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The ETag you read ("3"), or * */
-                "If-Match"?: string | null;
+                "If-Match": string;
             };
             path: {
                 group_id: string;
@@ -4938,7 +6153,7 @@ export interface operations {
                     "application/json": components["schemas"]["GroupRead"];
                 };
             };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4974,6 +6189,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -4992,7 +6218,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5031,6 +6257,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5062,7 +6289,7 @@ export interface operations {
                     "application/json": components["schemas"]["SeriesRead"];
                 };
             };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5089,6 +6316,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -5098,7 +6336,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5128,6 +6366,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5159,7 +6398,7 @@ export interface operations {
                     "application/json": components["schemas"]["SeriesPreview"];
                 };
             };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5186,7 +6425,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5216,6 +6466,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5245,6 +6496,15 @@ export interface operations {
                     "application/json": components["schemas"]["SeriesRead"];
                 };
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -5272,6 +6532,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid request */
             422: {
                 headers: {
@@ -5284,6 +6564,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5296,9 +6577,9 @@ export interface operations {
     update_series_api_v1_reservation_series__series_id__patch: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The ETag you read ("3"), or * */
-                "If-Match"?: string | null;
+                "If-Match": string;
             };
             path: {
                 series_id: string;
@@ -5320,7 +6601,7 @@ export interface operations {
                     "application/json": components["schemas"]["SeriesRead"];
                 };
             };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5356,6 +6637,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -5374,7 +6666,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5413,6 +6705,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5425,9 +6718,9 @@ export interface operations {
     cancel_series_api_v1_reservation_series__series_id__cancel_post: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The ETag you read ("3"), or * */
-                "If-Match"?: string | null;
+                "If-Match": string;
             };
             path: {
                 series_id: string;
@@ -5449,7 +6742,7 @@ export interface operations {
                     "application/json": components["schemas"]["SeriesRead"];
                 };
             };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5485,6 +6778,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -5503,7 +6807,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5542,6 +6846,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5557,18 +6862,18 @@ export interface operations {
                 /** @description Only reservations you own */
                 mine?: boolean;
                 /** @description Site id or slug */
-                site?: string | null;
-                resource_id?: string | null;
+                site?: string;
+                resource_id?: string;
                 /** @description With resource_id: also reservations of its descendants */
                 include_subtree?: boolean;
-                owner_id?: string | null;
-                status?: components["schemas"]["ReservationStatus"][] | null;
+                owner_id?: string;
+                status?: components["schemas"]["ReservationStatus"][];
                 /** @description Reservations overlapping [start, end) */
-                start?: string | null;
-                end?: string | null;
+                start?: string;
+                end?: string;
                 sort?: components["schemas"]["ReservationSort"];
                 /** @description Related data to include in each item (resource: name, type, color) */
-                embed?: components["schemas"]["ReservationEmbed"][] | null;
+                embed?: components["schemas"]["ReservationEmbed"][];
                 /** @description 1-based page number */
                 page?: number;
                 /** @description Items per page */
@@ -5587,6 +6892,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_ReservationListItem_"];
+                };
+            };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authentication required */
@@ -5616,6 +6930,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid request */
             422: {
                 headers: {
@@ -5628,6 +6962,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5642,7 +6977,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Retry-safe creation: the same key and body replay the first response. */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -5662,7 +6997,7 @@ export interface operations {
                     "application/json": components["schemas"]["ReservationRead"];
                 };
             };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5689,6 +7024,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -5698,7 +7044,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5728,6 +7074,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5768,7 +7115,7 @@ export interface operations {
                     "application/json": components["schemas"]["FindResult"];
                 };
             };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5804,6 +7151,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -5813,7 +7171,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5843,6 +7201,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5872,82 +7231,7 @@ export interface operations {
                     "application/json": components["schemas"]["ReservationRead"];
                 };
             };
-            /** @description Authentication required */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests (see the Retry-After header) */
-            429: {
-                headers: {
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    update_reservation_api_v1_reservations__reservation_id__patch: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description The ETag you read ("3"), or * */
-                "If-Match"?: string | null;
-            };
-            path: {
-                reservation_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ReservationUpdate"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ReservationRead"];
-                };
-            };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5983,6 +7267,122 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_reservation_api_v1_reservations__reservation_id__patch: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag you read ("3"), or * */
+                "If-Match": string;
+            };
+            path: {
+                reservation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReservationUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReservationRead"];
+                };
+            };
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -6001,7 +7401,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6040,6 +7440,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6054,7 +7455,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description The ETag you read ("3"), or * */
-                "If-Match"?: string | null;
+                "If-Match"?: string;
             };
             path: {
                 reservation_id: string;
@@ -6076,7 +7477,7 @@ export interface operations {
                     "application/json": components["schemas"]["ReservationRead"];
                 };
             };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6112,6 +7513,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -6130,7 +7542,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6160,6 +7572,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6174,7 +7587,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description The ETag you read ("3"), or * */
-                "If-Match"?: string | null;
+                "If-Match"?: string;
             };
             path: {
                 reservation_id: string;
@@ -6196,7 +7609,7 @@ export interface operations {
                     "application/json": components["schemas"]["ReservationRead"];
                 };
             };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6232,6 +7645,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -6250,7 +7674,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6280,6 +7704,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6309,91 +7734,7 @@ export interface operations {
                     "application/json": components["schemas"]["ReservationRead"];
                 };
             };
-            /** @description Authentication required */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests (see the Retry-After header) */
-            429: {
-                headers: {
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    extend_reservation_api_v1_reservations__reservation_id__extend_post: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description The ETag you read ("3"), or * */
-                "If-Match"?: string | null;
-            };
-            path: {
-                reservation_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ExtendBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ReservationRead"];
-                };
-            };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6429,6 +7770,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -6438,26 +7790,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The resource has changed */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is not of a media type this operation reads */
-            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6477,6 +7811,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6486,16 +7821,23 @@ export interface operations {
             };
         };
     };
-    read_for_integration_api_v1_reservations__reservation_id__provisioning_get: {
+    extend_reservation_api_v1_reservations__reservation_id__extend_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag you read ("3"), or * */
+                "If-Match"?: string;
+            };
             path: {
                 reservation_id: string;
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExtendBody"];
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {
@@ -6503,7 +7845,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ReservationEventData"];
+                    "application/json": components["schemas"]["ReservationRead"];
+                };
+            };
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authentication required */
@@ -6533,6 +7884,53 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource has changed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of a media type this operation reads */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid request */
             422: {
                 headers: {
@@ -6545,6 +7943,105 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_for_integration_api_v1_reservations__reservation_id__provisioning_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reservation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReservationEventData"];
+                };
+            };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6578,7 +8075,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProvisioningRead"];
                 };
             };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6614,6 +8111,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -6623,7 +8131,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6653,6 +8161,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6667,7 +8176,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description The ETag you read ("3"), or * */
-                "If-Match"?: string | null;
+                "If-Match"?: string;
             };
             path: {
                 reservation_id: string;
@@ -6689,7 +8198,7 @@ export interface operations {
                     "application/json": components["schemas"]["ReservationRead"];
                 };
             };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6719,6 +8228,17 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6743,7 +8263,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6773,6 +8293,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6802,6 +8323,15 @@ export interface operations {
                     "application/json": components["schemas"]["ReservationRead"];
                 };
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -6829,8 +8359,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6850,6 +8400,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6879,6 +8430,15 @@ export interface operations {
                     "application/json": components["schemas"]["ResourceTypeRead"];
                 };
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -6906,6 +8466,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid request */
             422: {
                 headers: {
@@ -6918,6 +8498,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6945,6 +8526,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -6972,8 +8562,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6993,6 +8603,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7026,7 +8637,7 @@ export interface operations {
                     "application/json": components["schemas"]["ResourceTypeRead"];
                 };
             };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7062,6 +8673,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -7071,7 +8693,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7101,6 +8723,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7130,6 +8753,15 @@ export interface operations {
                     "application/json": components["schemas"]["ResourceRead"];
                 };
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -7157,6 +8789,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid request */
             422: {
                 headers: {
@@ -7169,6 +8821,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7196,6 +8849,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -7223,8 +8885,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7244,6 +8926,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7277,7 +8960,7 @@ export interface operations {
                     "application/json": components["schemas"]["ResourceRead"];
                 };
             };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7313,6 +8996,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -7322,7 +9016,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7352,6 +9046,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7385,6 +9080,15 @@ export interface operations {
                     "application/json": components["schemas"]["BusyPeriod"][];
                 };
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -7412,6 +9116,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid request */
             422: {
                 headers: {
@@ -7424,6 +9148,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7458,6 +9183,15 @@ export interface operations {
                     "application/json": components["schemas"]["Page_ResourceRead_"];
                 };
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -7485,6 +9219,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid request */
             422: {
                 headers: {
@@ -7497,6 +9251,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7531,6 +9286,15 @@ export interface operations {
                     "application/json": components["schemas"]["Page_ResourceTreeNode_"];
                 };
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -7558,6 +9322,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid request */
             422: {
                 headers: {
@@ -7570,6 +9354,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7603,7 +9388,7 @@ export interface operations {
                     "application/json": components["schemas"]["WaitlistRead"];
                 };
             };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7639,6 +9424,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -7648,7 +9444,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7678,6 +9474,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7690,9 +9487,9 @@ export interface operations {
     list_sites_api_v1_sites_get: {
         parameters: {
             query?: {
-                visibility?: components["schemas"]["SiteVisibility"] | null;
+                visibility?: components["schemas"]["SiteVisibility"];
                 /** @description Search name or slug */
-                q?: string | null;
+                q?: string;
                 /** @description 1-based page number */
                 page?: number;
                 /** @description Items per page */
@@ -7713,71 +9510,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_SiteOut_"];
                 };
             };
-            /** @description Authentication required */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests (see the Retry-After header) */
-            429: {
-                headers: {
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    create_site_api_v1_sites_post: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Retry-safe creation: the same key and body replay the first response. */
-                "Idempotency-Key"?: string | null;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SiteCreate"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SiteOut"];
-                };
-            };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7804,6 +9537,111 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_site_api_v1_sites_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe creation: the same key and body replay the first response. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SiteCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteOut"];
+                };
+            };
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -7813,7 +9651,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7843,6 +9681,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7873,171 +9712,7 @@ export interface operations {
                     "application/json": components["schemas"]["SiteOut"];
                 };
             };
-            /** @description Authentication required */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests (see the Retry-After header) */
-            429: {
-                headers: {
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    delete_site_api_v1_sites__site_ref__delete: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description The ETag you read ("3"), or * */
-                "If-Match"?: string | null;
-            };
-            path: {
-                /** @description Site id or slug */
-                site_ref: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Authentication required */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The resource has changed */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests (see the Retry-After header) */
-            429: {
-                headers: {
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    update_site_api_v1_sites__site_ref__patch: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description The ETag you read ("3"), or * */
-                "If-Match"?: string | null;
-            };
-            path: {
-                /** @description Site id or slug */
-                site_ref: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SiteUpdate"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SiteOut"];
-                };
-            };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8073,6 +9748,117 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_site_api_v1_sites__site_ref__delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag you read ("3"), or * */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description Site id or slug */
+                site_ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -8091,7 +9877,131 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_site_api_v1_sites__site_ref__patch: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag you read ("3"), or * */
+                "If-Match": string;
+            };
+            path: {
+                /** @description Site id or slug */
+                site_ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SiteUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SiteOut"];
+                };
+            };
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource has changed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8130,6 +10040,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8142,7 +10053,7 @@ export interface operations {
     list_members_api_v1_sites__site_ref__members_get: {
         parameters: {
             query?: {
-                role?: components["schemas"]["SiteRole"] | null;
+                role?: components["schemas"]["SiteRole"];
                 /** @description 1-based page number */
                 page?: number;
                 /** @description Items per page */
@@ -8166,80 +10077,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_MemberOut_"];
                 };
             };
-            /** @description Authentication required */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests (see the Retry-After header) */
-            429: {
-                headers: {
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    add_member_api_v1_sites__site_ref__members_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description Site id or slug */
-                site_ref: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["MemberAdd"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MemberOut"];
-                };
-            };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8275,6 +10113,120 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_member_api_v1_sites__site_ref__members_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Site id or slug */
+                site_ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberAdd"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberOut"];
+                };
+            };
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -8284,7 +10236,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8314,6 +10266,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8353,6 +10306,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -8380,8 +10342,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8401,6 +10383,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8437,7 +10420,7 @@ export interface operations {
                     "application/json": components["schemas"]["MemberOut"];
                 };
             };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8473,6 +10456,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -8482,7 +10476,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8512,6 +10506,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8525,8 +10520,8 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Windows overlapping [start, end) */
-                start?: string | null;
-                end?: string | null;
+                start?: string;
+                end?: string;
             };
             header?: never;
             path: {
@@ -8544,6 +10539,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BlackoutRead"][];
+                };
+            };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authentication required */
@@ -8573,6 +10577,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid request */
             422: {
                 headers: {
@@ -8585,6 +10609,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8619,7 +10644,7 @@ export interface operations {
                     "application/json": components["schemas"]["BlackoutRead"];
                 };
             };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8655,6 +10680,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -8664,7 +10700,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8694,6 +10730,227 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_member_groups_api_v1_sites__site__member_groups_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Site id or slug */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberGroupRead"][];
+                };
+            };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_member_group_api_v1_sites__site__member_groups_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Site id or slug */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberGroupCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberGroupRead"];
+                };
+            };
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of a media type this operation reads */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8724,6 +10981,15 @@ export interface operations {
                     "application/json": components["schemas"]["QuotaRead"][];
                 };
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -8751,6 +11017,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid request */
             422: {
                 headers: {
@@ -8763,6 +11049,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8797,7 +11084,7 @@ export interface operations {
                     "application/json": components["schemas"]["QuotaRead"];
                 };
             };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8833,6 +11120,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -8842,7 +11140,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8872,6 +11170,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8885,7 +11184,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Name contains */
-                q?: string | null;
+                q?: string;
                 /** @description 1-based page number */
                 page?: number;
                 /** @description Items per page */
@@ -8907,6 +11206,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_ResourceTypeRead_"];
+                };
+            };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authentication required */
@@ -8936,6 +11244,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid request */
             422: {
                 headers: {
@@ -8948,6 +11276,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8982,7 +11311,7 @@ export interface operations {
                     "application/json": components["schemas"]["ResourceTypeRead"];
                 };
             };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9018,6 +11347,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -9027,7 +11367,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -9057,6 +11397,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -9070,14 +11411,14 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description In name, description or location */
-                q?: string | null;
-                type_id?: string | null;
-                status?: components["schemas"]["ResourceStatus"][] | null;
+                q?: string;
+                type_id?: string;
+                status?: components["schemas"]["ResourceStatus"][];
                 /** @description Direct children of */
-                parent_id?: string | null;
+                parent_id?: string;
                 roots_only?: boolean;
                 /** @description JSON object the attributes contain: {"rack": "A"} */
-                attributes?: string | null;
+                attributes?: string;
                 sort?: components["schemas"]["ResourceSort"];
                 /** @description 1-based page number */
                 page?: number;
@@ -9100,6 +11441,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_ResourceRead_"];
+                };
+            };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authentication required */
@@ -9129,6 +11479,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid request */
             422: {
                 headers: {
@@ -9141,6 +11511,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -9175,7 +11546,7 @@ export interface operations {
                     "application/json": components["schemas"]["ResourceRead"];
                 };
             };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9211,6 +11582,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -9220,7 +11602,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -9250,6 +11632,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -9280,6 +11663,15 @@ export interface operations {
                     "text/csv": string;
                 };
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -9307,6 +11699,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid request */
             422: {
                 headers: {
@@ -9319,6 +11731,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -9354,7 +11767,7 @@ export interface operations {
                     "application/json": components["schemas"]["ImportResult"];
                 };
             };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9384,6 +11797,17 @@ export interface operations {
             /** @description Not found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9429,6 +11853,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -9466,6 +11891,15 @@ export interface operations {
                     "application/json": components["schemas"]["SiteStats"];
                 };
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -9493,6 +11927,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid request */
             422: {
                 headers: {
@@ -9505,6 +11959,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -9535,6 +11990,15 @@ export interface operations {
                     "application/json": components["schemas"]["SiteUsageReport"];
                 };
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -9562,6 +12026,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid request */
             422: {
                 headers: {
@@ -9574,6 +12058,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -9604,6 +12089,15 @@ export interface operations {
                     "text/csv": string;
                 };
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -9631,6 +12125,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid request */
             422: {
                 headers: {
@@ -9643,6 +12157,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -9678,83 +12193,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_WebhookRead_"];
                 };
             };
-            /** @description Authentication required */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests (see the Retry-After header) */
-            429: {
-                headers: {
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    create_webhook_api_v1_sites__site__webhooks_post: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Retry-safe creation: the same key and body replay the first response. */
-                "Idempotency-Key"?: string | null;
-            };
-            path: {
-                /** @description Site id or slug */
-                site: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["WebhookCreate"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WebhookWithSecret"];
-                };
-            };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9790,6 +12229,123 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_webhook_api_v1_sites__site__webhooks_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe creation: the same key and body replay the first response. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Site id or slug */
+                site: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookWithSecret"];
+                };
+            };
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A retry of a creation whose secret was already shown (webhook-secret-already-shown; Location names the subscription) */
             409: {
                 headers: {
@@ -9801,7 +12357,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -9831,6 +12387,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -9862,152 +12419,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookRead"];
                 };
             };
-            /** @description Authentication required */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests (see the Retry-After header) */
-            429: {
-                headers: {
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    delete_webhook_api_v1_sites__site__webhooks__webhook_id__delete: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description Site id or slug */
-                site: string;
-                webhook_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Authentication required */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests (see the Retry-After header) */
-            429: {
-                headers: {
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    update_webhook_api_v1_sites__site__webhooks__webhook_id__patch: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description The ETag you read ("3"), or * */
-                "If-Match"?: string | null;
-            };
-            path: {
-                /** @description Site id or slug */
-                site: string;
-                webhook_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["WebhookUpdate"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WebhookRead"];
-                };
-            };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10043,6 +12455,222 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_webhook_api_v1_sites__site__webhooks__webhook_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Site id or slug */
+                site: string;
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_webhook_api_v1_sites__site__webhooks__webhook_id__patch: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag you read ("3"), or * */
+                "If-Match": string;
+            };
+            path: {
+                /** @description Site id or slug */
+                site: string;
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookRead"];
+                };
+            };
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The resource has changed */
             412: {
                 headers: {
@@ -10052,7 +12680,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -10091,6 +12719,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -10103,12 +12732,12 @@ export interface operations {
     list_deliveries_api_v1_sites__site__webhooks__webhook_id__deliveries_get: {
         parameters: {
             query?: {
-                status?: components["schemas"]["DeliveryStatus"] | null;
-                event_type?: components["schemas"]["EventType"] | null;
+                status?: components["schemas"]["DeliveryStatus"];
+                event_type?: components["schemas"]["EventType"];
                 /** @description Created at or after */
-                since?: string | null;
+                since?: string;
                 /** @description Created before */
-                until?: string | null;
+                until?: string;
                 /** @description 1-based page number */
                 page?: number;
                 /** @description Items per page */
@@ -10133,81 +12762,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_DeliveryRead_"];
                 };
             };
-            /** @description Authentication required */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid request */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests (see the Retry-After header) */
-            429: {
-                headers: {
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    redeliver_failed_api_v1_sites__site__webhooks__webhook_id__deliveries_redeliver_failed_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description Site id or slug */
-                site: string;
-                webhook_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RedeliverFailed"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RedeliverCount"];
-                };
-            };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10243,7 +12798,122 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redeliver_failed_api_v1_sites__site__webhooks__webhook_id__deliveries_redeliver_failed_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Site id or slug */
+                site: string;
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RedeliverFailed"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RedeliverCount"];
+                };
+            };
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -10273,6 +12943,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -10310,6 +12981,15 @@ export interface operations {
                     "application/json": components["schemas"]["Page_AttemptRead_"];
                 };
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -10337,6 +13017,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid request */
             422: {
                 headers: {
@@ -10349,6 +13049,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -10381,6 +13082,15 @@ export interface operations {
                     "application/json": components["schemas"]["DeliveryRead"];
                 };
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -10408,8 +13118,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10429,6 +13159,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -10464,7 +13195,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookWithSecret"];
                 };
             };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10500,7 +13231,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -10530,6 +13272,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -10561,6 +13304,15 @@ export interface operations {
                     "application/json": components["schemas"]["PingAccepted"];
                 };
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -10588,8 +13340,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10609,6 +13381,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -10636,6 +13409,15 @@ export interface operations {
                     "application/json": components["schemas"]["MeOut"];
                 };
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -10654,9 +13436,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -10688,7 +13491,7 @@ export interface operations {
                     "application/json": components["schemas"]["MeOut"];
                 };
             };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10715,7 +13518,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -10745,6 +13559,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -10772,6 +13587,15 @@ export interface operations {
                     "application/json": components["schemas"]["CalendarFeedCreated"];
                 };
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -10790,9 +13614,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -10817,6 +13662,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Authentication required */
             401: {
@@ -10845,9 +13699,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -10875,6 +13750,15 @@ export interface operations {
                     "application/json": components["schemas"]["PreferencesOut"];
                 };
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -10893,9 +13777,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -10927,7 +13832,7 @@ export interface operations {
                     "application/json": components["schemas"]["PreferencesOut"];
                 };
             };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10954,7 +13859,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -10984,6 +13900,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -11011,6 +13928,15 @@ export interface operations {
                     "application/json": components["schemas"]["SshKeyOut"][];
                 };
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -11029,9 +13955,30 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -11063,7 +14010,7 @@ export interface operations {
                     "application/json": components["schemas"]["SshKeyOut"];
                 };
             };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11090,6 +14037,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -11099,7 +14057,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -11129,6 +14087,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -11158,6 +14117,15 @@ export interface operations {
                     "application/json": components["schemas"]["SshKeyOut"];
                 };
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -11185,6 +14153,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid request */
             422: {
                 headers: {
@@ -11197,6 +14185,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -11224,6 +14213,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -11251,6 +14249,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid request */
             422: {
                 headers: {
@@ -11263,6 +14281,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -11296,7 +14315,7 @@ export interface operations {
                     "application/json": components["schemas"]["SshKeyOut"];
                 };
             };
-            /** @description The body could not be read (not UTF-8 or not a document of its media type) */
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11332,7 +14351,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the server accepts (MAX_BODY_BYTES) */
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -11362,6 +14392,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -11388,6 +14419,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Authentication required */
             401: {
@@ -11416,6 +14456,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid request */
             422: {
                 headers: {
@@ -11428,6 +14488,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -11457,6 +14518,15 @@ export interface operations {
                     "application/json": components["schemas"]["WaitlistRead"];
                 };
             };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication required */
             401: {
                 headers: {
@@ -11484,8 +14554,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11505,6 +14595,7 @@ export interface operations {
             /** @description Too many requests (see the Retry-After header) */
             429: {
                 headers: {
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };

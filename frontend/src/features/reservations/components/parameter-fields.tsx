@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { Field } from '@/components/ui/field';
+import type { JsonObject } from '@/lib/api/types';
 
 /** The subset of JSON Schema used for a resource type's booking parameters. */
 export type PropertySchema = {
@@ -42,8 +43,8 @@ export function initialValues(schema: ParametersSchema): ParameterValues {
 }
 
 /** Form values (strings from inputs) to the JSON the API validates; empty optional fields are left out. */
-export function toParameters(schema: ParametersSchema, values: ParameterValues): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+export function toParameters(schema: ParametersSchema, values: ParameterValues): JsonObject {
+  const out: JsonObject = {};
   for (const [name, prop] of Object.entries(schema.properties ?? {})) {
     const raw = values[name];
     if (raw === undefined || raw === '') continue;

@@ -5,7 +5,7 @@ import { Dialog } from '@/components/ui/dialog';
 import { DurationInput } from '@/components/ui/duration-input';
 import { Field } from '@/components/ui/field';
 import { ApiError } from '@/lib/api/problem';
-import type { ResourceTypeRead } from '@/lib/api/types';
+import type { JsonObject, ResourceTypeRead } from '@/lib/api/types';
 import { useSaveResourceType } from '../api/save-resource-type';
 
 const EXAMPLE_SCHEMA = {
@@ -65,7 +65,7 @@ export function ResourceTypeDialog({ site, type, onClose }: Props) {
           name: name.trim(),
           color,
           description,
-          parameters: JSON.parse(schema) as Record<string, unknown>,
+          parameters: JSON.parse(schema) as JsonObject,
           lead_time: leadTime || 'PT0S',
           teardown_grace: teardown || 'PT0S',
           max_duration: maxDuration || null,

@@ -4,7 +4,7 @@ import { Button } from '@/components/ui/button';
 import { Dialog } from '@/components/ui/dialog';
 import { Field } from '@/components/ui/field';
 import { ApiError } from '@/lib/api/problem';
-import type { ResourceRead, ResourceStatus } from '@/lib/api/types';
+import type { JsonObject, ResourceRead, ResourceStatus } from '@/lib/api/types';
 import { toast } from '@/lib/toast';
 import { useResources } from '../api/get-resources';
 import { useUpdateResource } from '../api/update-resource';
@@ -12,11 +12,11 @@ import { useUpdateResource } from '../api/update-resource';
 const STATUSES: ResourceStatus[] = ['active', 'maintenance', 'retired'];
 
 /** Parses the attributes box: a JSON object, or the reason it is not one. */
-export function parseAttributes(text: string): { value: Record<string, unknown> } | { error: string } {
+export function parseAttributes(text: string): { value: JsonObject } | { error: string } {
   try {
     const value: unknown = JSON.parse(text.trim() || '{}');
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return { error: 'not an object' };
-    return { value: value as Record<string, unknown> };
+    return { value: value as JsonObject };
   } catch (error) {
     return { error: (error as Error).message };
   }

@@ -4,6 +4,7 @@ import { Button } from '@/components/ui/button';
 import { Dialog } from '@/components/ui/dialog';
 import { Field } from '@/components/ui/field';
 import { ApiError } from '@/lib/api/problem';
+import type { JsonObject } from '@/lib/api/types';
 import { useCreateResource } from '../api/create-resource';
 import { useResourceTypes } from '../api/get-resource-types';
 import { useResources } from '../api/get-resources';
@@ -24,9 +25,9 @@ export function NewResourceDialog({ site, parent = '', onClose }: { site: string
     const found: Record<string, string> = {};
     if (!name.trim()) found.name = t('validation.required');
     if (!typeId) found.type_id = t('validation.required');
-    let parsed: Record<string, unknown> = {};
+    let parsed: JsonObject = {};
     try {
-      parsed = JSON.parse(attributes || '{}') as Record<string, unknown>;
+      parsed = JSON.parse(attributes || '{}') as JsonObject;
     } catch (error) {
       found.attributes = t('admin.schemaInvalid', { error: (error as Error).message });
     }

@@ -4,7 +4,7 @@ import { Button } from '@/components/ui/button';
 import { Dialog } from '@/components/ui/dialog';
 import { Field } from '@/components/ui/field';
 import { ApiError } from '@/lib/api/problem';
-import type { EventType, WebhookScopeKind, WebhookWithSecret } from '@/lib/api/types';
+import type { EventType, WebhookScope, WebhookScopeKind, WebhookWithSecret } from '@/lib/api/types';
 import { useCreateWebhook } from '../api/create-webhook';
 import { useScopeResources, useScopeResourceTypes } from '../api/get-scope-options';
 
@@ -25,6 +25,13 @@ export const EVENT_TYPES: EventType[] = [
   'resource.status_changed',
   'webhook.ping',
 ];
+
+/** The scope as the API's oneOf takes it: ids only for types and resources, a subtree only for resources. */
+export function toScope(kind: WebhookScopeKind, ids: string[], includeSubtree: boolean): WebhookScope {
+  if (kind === 'resource') return { kind, ids, include_subtree: includeSubtree };
+  if (kind === 'resource_type') return { kind, ids, include_subtree: false };
+  return { kind: 'site', ids: [], include_subtree: false };
+}
 
 type Props = { site: string; onClose: () => void; onCreated: (webhook: WebhookWithSecret) => void };
 
@@ -59,11 +66,7 @@ export function CreateWebhookDialog({ site, onClose, onCreated }: Props) {
         enabled: true,
         description: '',
         max_concurrency: 4,
-        scope: {
-          kind: scopeKind,
-          ids: scopeKind === 'site' ? [] : scopeIds,
-          include_subtree: scopeKind === 'resource' && subtree,
-        },
+        scope: toScope(scopeKind, scopeIds, subtree),
       },
       {
         onSuccess: onCreated,

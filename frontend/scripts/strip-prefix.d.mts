@@ -1,0 +1,1 @@
+export function stripPrefix<T extends { paths?: Record<string, unknown> }>(doc: T, prefix: string): T;
