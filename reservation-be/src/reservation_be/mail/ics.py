@@ -104,7 +104,8 @@ def feed(events: Iterable[FeedEvent], *, name: str, tz: ZoneInfo, domain: str) -
     cal.add("x-wr-timezone", tz.key)
     cal.add("refresh-interval", timedelta(minutes=15), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT15M")
-    for item in events:
+    items = list(events)
+    for item in items:
         event = Event()
         event.add("uid", uid(item.reservation_id, domain))
         event.add("sequence", item.version)
@@ -124,7 +125,14 @@ def feed(events: Iterable[FeedEvent], *, name: str, tz: ZoneInfo, domain: str) -
         event.add("status", _STATUS.get(item.status, "CONFIRMED"))
         event.add("transp", "OPAQUE")
         cal.add_component(event)
-    cal.add_missing_timezones()
+    if items:
+        # The zone's transitions over the events' dates only: icalendar's default (1970-2038)
+        # is two RDATE lists of ~70 dates, which some readers (vobject, so the servers and
+        # clients built on it) take as their first date alone, putting every summer event an
+        # hour off. Derived from the events, not the clock, so an unchanged feed keeps its ETag.
+        first = min(item.start.astimezone(tz).date() for item in items) - timedelta(days=1)
+        last = max(item.end.astimezone(tz).date() for item in items) + timedelta(days=2)
+        cal.add_missing_timezones(first_date=first, last_date=last)
     return bytes(cal.to_ical())
 
 
