@@ -386,6 +386,58 @@ def test_the_booking_confirmation_and_its_invitation_show_on_the_mail_page(
     assert f"UID:reservation-{BOOKING['id']}@localhost" in page.text
 
 
+def test_a_reminder_arrives_in_the_sink_once_it_is_due(first_run: Launch) -> None:
+    """A booking starting in a little over a minute, with reminders one minute before the start:
+    the reminder mail reaches the dev sink, not before it is due."""
+    mail_url = first_run.state["mail_url"]
+    server = first_run.state["resources"]["server-04"]  # free today in the demo data
+    with api(first_run, token(first_run, "bob", "bob")) as client:
+        prefs = client.patch(
+            "/users/me/notification-preferences", json={"reminder_start_minutes": 1}
+        )
+        assert prefs.status_code == 200, prefs.text
+        start = (datetime.now(UTC) + timedelta(seconds=100)).replace(microsecond=0)
+        created = client.post(
+            "/reservations",
+            json={
+                "resource_id": server,
+                "title": "dev-mode reminder",
+                "start": start.isoformat(),
+                "end": (start + timedelta(minutes=10)).isoformat(),
+            },
+        )
+        assert created.status_code == 201, created.text
+        due = start - timedelta(minutes=1)
+
+        def reminder() -> dict[str, Any] | None:
+            mails = httpx.get(f"{mail_url}/api/mails", timeout=5).json()
+            return next(
+                (
+                    m
+                    for m in mails
+                    if m["kind"] == "reminder_start" and "dev-mode reminder" in m["subject"]
+                ),
+                None,
+            )
+
+        # Due in about 40 s; the dev worker looks every 5 s. Bounded well beyond that.
+        wait = max(0.0, (due - datetime.now(UTC)).total_seconds()) + 90
+        mail = poll(reminder, timeout=wait, what="the reminder mail in the dev sink")
+        assert mail["to"] == ["bob@example.com"]
+        assert datetime.fromisoformat(mail["received_at"]) >= due - timedelta(seconds=1)
+        assert mail["list_unsubscribe"], "reminders carry one-click unsubscribe"
+        page = httpx.get(f"{mail_url}/mails/{mail['id']}", timeout=5)
+        assert "dev-mode reminder" in page.text
+        # Exactly once: the worker's later passes write no second one.
+        time.sleep(6)
+        mails = httpx.get(f"{mail_url}/api/mails", timeout=5).json()
+        assert [m["kind"] for m in mails if "dev-mode reminder" in m["subject"]].count(
+            "reminder_start"
+        ) == 1
+        cancelled = client.post(f"/reservations/{created.json()['id']}/cancel")
+        assert cancelled.status_code == 200, cancelled.text
+
+
 async def test_switch_port_booking_is_put_on_its_vlan_and_reported_ready(
     first_run: Launch,
 ) -> None:

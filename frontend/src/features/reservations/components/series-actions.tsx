@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
 import { Button } from '@/components/ui/button';
 import { Dialog } from '@/components/ui/dialog';
 import type { ReservationRead, SeriesScope } from '@/lib/api/types';
@@ -29,6 +30,9 @@ export function SeriesActions({ reservation }: { reservation: ReservationRead })
       <span className="badge" data-testid="series-badge">
         {t('series.badge')}
       </span>
+      <Link className="btn btn-sm btn-secondary" to={`/series/${seriesId}`}>
+        {t('seriesEdit.editLink')}
+      </Link>
       <Button size="sm" onClick={() => setOpen(true)}>
         {t('series.cancelSeries')}
       </Button>
