@@ -1,5 +1,6 @@
-"""The processor is a deployable of its own: it shares the schema through ``reservation_db`` and
-never imports the API's package, so its image carries no backend code."""
+"""The processor is a deployable of its own: it shares the schema through ``reservation_db`` (its
+models and repositories) and never imports the API's package, so its image carries no backend
+code."""
 
 from __future__ import annotations
 
@@ -34,6 +35,18 @@ def test_no_module_of_the_processor_imports_the_backend() -> None:
         for path in modules
     }
     assert {path: names for path, names in offenders.items() if names} == {}
+
+
+def test_the_processor_writes_the_shared_tables_only_through_their_repositories() -> None:
+    # Statements that write, or SQL as a string, live in reservation_db.repositories.
+    writes = {"insert", "update", "delete", "text"}
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy"):
+                offenders += [f"{path.name}: {a.name}" for a in node.names if a.name in writes]
+    assert offenders == []
 
 
 def test_the_processor_does_not_depend_on_the_backend_package() -> None:

@@ -18,7 +18,7 @@ from reservation_db.models.notification import Notification
 from reservation_db.models.webhook_attempt import WebhookAttempt
 from reservation_db.models.webhook_delivery import WebhookDelivery
 from reservation_db.models.webhook_subscription import WebhookSubscription
-from reservation_event_processor import repository
+from reservation_db.repositories import webhook_deliveries
 from reservation_event_processor.delivery import parse_retry_after, retry_delay
 from reservation_event_processor.settings import Settings
 from sqlalchemy import func, select, update
@@ -389,7 +389,7 @@ async def test_an_attempt_cut_short_by_a_crash_is_retried_after_the_lease_with_t
     await publish(sm, reservation_event(site))
     # A sender claims the delivery and dies before recording anything.
     async with sm() as session, session.begin():
-        [claim] = await repository.claim_due(session, limit=10, lease=settings.lease)
+        [claim] = await webhook_deliveries.claim_due(session, limit=10, lease=settings.lease)
     seen: list[str] = []
 
     async def receiver(request: httpx.Request) -> httpx.Response:
@@ -565,7 +565,7 @@ async def test_backlog_of_due_deliveries_is_exported(
     for _ in range(3):
         await publish(sm, reservation_event(site))
     async with sm() as session:
-        due, oldest = await repository.backlog(session)
+        due, oldest = await webhook_deliveries.backlog(session)
     assert due == 3 and oldest >= 0
 
     async def receiver(request: httpx.Request) -> httpx.Response:
@@ -574,4 +574,4 @@ async def test_backlog_of_due_deliveries_is_exported(
     await run_until(make_worker(sm, settings, box, receiver), status_is(sm, "succeeded", 3))
     assert REGISTRY.get_sample_value("reservation_ep_deliveries_due") == 3
     async with sm() as session:
-        assert (await repository.backlog(session))[0] == 0
+        assert (await webhook_deliveries.backlog(session))[0] == 0

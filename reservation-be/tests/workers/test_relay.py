@@ -13,9 +13,9 @@ from typing import Any
 
 import aio_pika
 import pytest
-from reservation_be.workers import relay as relay_module
 from reservation_be.workers.listener import asyncpg_dsn
 from reservation_be.workers.relay import OutboxRelay
+from reservation_db.repositories import outbox as outbox_repository
 
 from tests.workers.helpers import enqueue, unpublished
 from tests.workers.live import AMQP_URL, Broker, TcpProxy, eventually
@@ -129,22 +129,22 @@ async def test_a_crash_between_publish_and_mark_republishes_the_same_event_id(
 ):
     sm = app.state.sessionmaker
     ids = await enqueue(sm, 3)
-    real_update = relay_module.update
+    real_mark = outbox_repository.mark_published
     crashes = 0
 
-    def crash_once(*args: Any, **kwargs: Any) -> Any:
+    async def crash_once(*args: Any, **kwargs: Any) -> Any:
         nonlocal crashes
         if crashes == 0:
             crashes += 1
             raise RuntimeError("process died before marking")
-        return real_update(*args, **kwargs)
+        return await real_mark(*args, **kwargs)
 
     relay = make_relay(broker, listen_dsn=None)
     connection = await aio_pika.connect(AMQP_URL)
     async with connection:
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         exchange = await channel.get_exchange(broker.exchange)
-        monkeypatch.setattr(relay_module, "update", crash_once)
+        monkeypatch.setattr(outbox_repository, "mark_published", crash_once)
         with pytest.raises(RuntimeError):
             await relay.relay_batch(exchange)
         assert await unpublished(sm) == 3

@@ -10,7 +10,7 @@ import httpx
 from opentelemetry.trace import TracerProvider
 from reservation_common.crypto import SecretBox
 from reservation_common.tracing import create_tracer_provider
-from sqlalchemy import text
+from sqlalchemy import literal, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
@@ -118,7 +118,7 @@ class Processor:
     async def _database_ok(self) -> bool:
         try:
             async with asyncio.timeout(2), self.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+                await conn.execute(select(literal(1)))
         except (SQLAlchemyError, OSError, TimeoutError):
             return False
         return True

@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -31,6 +30,7 @@ from aio_pika.abc import AbstractIncomingMessage
 from aiormq.exceptions import AMQPError, ChannelPreconditionFailed
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, StatusCode, Tracer
+from reservation_common.service_loop import Backoff, run_service_loop
 from reservation_common.tracing import context_from
 
 from reservation_event_processor import metrics
@@ -80,21 +80,23 @@ class Consumer:
 
     async def run(self) -> None:
         """Consume until ``stop()``, reconnecting with backoff whenever the connection is lost."""
-        delay = 0.2
-        while not self._stopping.is_set():
-            try:
-                await self._consume_once()
-                delay = 0.2
-            except (AMQPError, OSError, TimeoutError) as exc:
-                logger.warning(
-                    "broker connection failed, retrying in %.1f s: %s", delay, type(exc).__name__
-                )
-            self._connected = False
-            if self._stopping.is_set():
-                break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), delay * random.uniform(0.8, 1.2))
-            delay = min(delay * 2, self._max_backoff)
+        await run_service_loop(
+            self._consume_step,
+            name="broker connection",
+            logger=logger,
+            stopping=self._stopping,
+            retry_on=(AMQPError, OSError, TimeoutError),
+            backoff=Backoff(0.2, self._max_backoff),
+            describe=lambda exc: type(exc).__name__,
+            after_step=self._disconnected,
+        )
+
+    async def _consume_step(self) -> float:
+        await self._consume_once()
+        return 0.2  # closed without an error: connect again soon
+
+    def _disconnected(self) -> None:
+        self._connected = False
 
     async def _consume_once(self) -> None:
         connection = await aio_pika.connect(self._url, timeout=10)

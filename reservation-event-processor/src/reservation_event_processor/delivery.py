@@ -40,16 +40,24 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from opentelemetry.trace import SpanKind, StatusCode, Tracer
 from reservation_common.crypto import DecryptionError, SecretBox
+from reservation_common.service_loop import Backoff, run_service_loop
 from reservation_common.signing import signed_headers
 from reservation_common.tracing import context_from
 from reservation_db.models.webhook_attempt import RESPONSE_EXCERPT_MAX_BYTES
 from reservation_db.models.webhook_delivery import DeliveryStatus
+from reservation_db.repositories import (
+    notifications,
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_subscriptions,
+)
+from reservation_db.repositories.webhook_attempts import AttemptRecord
+from reservation_db.repositories.webhook_deliveries import ClaimedDelivery
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from reservation_event_processor import metrics, repository
-from reservation_event_processor.repository import AttemptRecord, ClaimedDelivery
+from reservation_event_processor import metrics
 from reservation_event_processor.settings import Settings
 from reservation_event_processor.ssrf import (
     AddressNotAllowed,
@@ -321,7 +329,8 @@ class DeliveryWorker:
         self._rng = rng or random.Random()
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
-        self._stopping = False
+        self._stopping = asyncio.Event()
+        self._next_backlog = 0.0
         self._rate = _RateLimiter()
 
     @property
@@ -333,52 +342,47 @@ class DeliveryWorker:
         self._wake.set()
 
     def stop(self) -> None:
-        self._stopping = True
+        self._stopping.set()
         self._wake.set()
 
     async def run(self) -> None:
         """Claim and dispatch until ``stop()``; in-flight attempts are left to ``drain()``."""
-        backoff = 0.5
-        poll = self._settings.poll_interval.total_seconds()
-        next_backlog = 0.0
-        while not self._stopping:
-            self._wake.clear()
-            try:
-                if time.monotonic() >= next_backlog:
-                    await self._measure_backlog()
-                    next_backlog = time.monotonic() + BACKLOG_INTERVAL
-                claimed = await self.run_once()
-                backoff = 0.5
-            except (SQLAlchemyError, OSError) as exc:
-                logger.warning("claiming deliveries failed, retrying in %.1f s: %s", backoff, exc)
-                await self._sleep(backoff)
-                backoff = min(backoff * 2, 30.0)
-                continue
-            if claimed and self.in_flight < self._settings.max_in_flight:
-                continue
-            await self._sleep(poll)
+        await run_service_loop(
+            self._step,
+            name="claiming deliveries",
+            logger=logger,
+            stopping=self._stopping,
+            wakeup=self._wake,
+            retry_on=(SQLAlchemyError, OSError),
+            backoff=Backoff(0.5, 30.0, jitter=0),
+        )
+
+    async def _step(self) -> float:
+        if time.monotonic() >= self._next_backlog:
+            await self._measure_backlog()
+            self._next_backlog = time.monotonic() + BACKLOG_INTERVAL
+        claimed = await self.run_once()
+        if claimed and self.in_flight < self._settings.max_in_flight:
+            return 0  # more may be due: claim again at once
+        return self._settings.poll_interval.total_seconds()
 
     async def _measure_backlog(self) -> None:
         async with self._sessionmaker() as session:
-            due, oldest = await repository.backlog(session)
+            due, oldest = await webhook_deliveries.backlog(session)
         metrics.DELIVERIES_DUE.set(due)
         metrics.OLDEST_DUE_SECONDS.set(oldest)
-
-    async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
 
     async def run_once(self) -> int:
         """Claim what is due (within the free slots) and start the attempts; returns how many."""
         free = self._settings.max_in_flight - self.in_flight
-        if free <= 0 or self._stopping:
+        if free <= 0 or self._stopping.is_set():
             return 0
         # A claim takes at most one second's worth of a rate-limited subscription's rows; one
         # whose slots are booked further than that would keep its rows waiting past the lease.
         booked = self._rate.booked_beyond(max(self._start_window - 1.0, 0.0))
         lease_ends = time.monotonic() + self._settings.lease.total_seconds()
         async with self._sessionmaker() as session, session.begin():
-            claims = await repository.claim_due(
+            claims = await webhook_deliveries.claim_due(
                 session,
                 limit=min(free, self._settings.claim_batch),
                 lease=self._settings.lease,
@@ -491,7 +495,7 @@ class DeliveryWorker:
     async def _give_back(self, claim: ClaimedDelivery, *, due_in: timedelta) -> None:
         try:
             async with self._sessionmaker() as session, session.begin():
-                await repository.release(session, claim, due_in=due_in)
+                await webhook_deliveries.release(session, claim, due_in=due_in)
         except (SQLAlchemyError, OSError):
             logger.exception("giving back %s failed; its lease runs out", claim.webhook_id)
             return
@@ -523,7 +527,7 @@ class DeliveryWorker:
             # A key problem on our side says nothing about the receiver's health.
             failure = None if isinstance(outcome, SigningUnavailable) else True
         async with self._sessionmaker() as session, session.begin():
-            held, failing_since = await repository.record_attempt(
+            held, failing_since = await webhook_attempts.record(
                 session,
                 claim,
                 record,
@@ -577,7 +581,7 @@ class DeliveryWorker:
     async def _disable(
         self, session: AsyncSession, subscription_id: uuid.UUID, *, reason: str, tag: str
     ) -> None:
-        disabled = await repository.disable_subscription(session, subscription_id, reason=reason)
+        disabled = await webhook_subscriptions.disable(session, subscription_id, reason=reason)
         if disabled is None:
             return
         site_id, name = disabled
@@ -587,7 +591,7 @@ class DeliveryWorker:
             reason,
             extra={"subscription_id": str(subscription_id), "site_id": str(site_id)},
         )
-        await repository.notify_site_admins(
+        await notifications.add_for_site_admins(
             session,
             site_id=site_id,
             kind="webhook.subscription_disabled",

@@ -11,16 +11,15 @@ stored with the row, as the consumer does with the message headers.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import Callable
 from datetime import timedelta
 
 from opentelemetry.trace import SpanKind, Tracer
+from reservation_common.service_loop import Backoff, run_service_loop
 from reservation_common.tracing import context_from, current_carrier
-from reservation_db.models.outbox import OutboxMessage
-from sqlalchemy import func, select, update
+from reservation_db.repositories import outbox
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -51,28 +50,23 @@ class OutboxSource:
         self._stopping.set()
 
     async def run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                handled = await self.run_once()
-            except (SQLAlchemyError, OSError) as exc:
-                logger.warning("reading the outbox failed: %s", exc)
-                handled = 0
-            if handled < self._batch:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), self._poll)
+        await run_service_loop(
+            self._step,
+            name="reading the outbox",
+            logger=logger,
+            stopping=self._stopping,
+            retry_on=(SQLAlchemyError, OSError),
+            backoff=Backoff(self._poll, self._poll, jitter=0),
+        )
+
+    async def _step(self) -> float:
+        handled = await self.run_once()
+        return 0 if handled >= self._batch else self._poll
 
     async def run_once(self) -> int:
         created = 0
         async with self._sessionmaker() as session, session.begin():
-            rows = (
-                await session.execute(
-                    select(OutboxMessage.id, OutboxMessage.payload, OutboxMessage.trace_context)
-                    .where(OutboxMessage.published_at.is_(None))
-                    .order_by(OutboxMessage.created_at)
-                    .limit(self._batch)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
+            rows = await outbox.claim_unpublished(session, limit=self._batch)
             for row in rows:
                 try:
                     event, keys = parse_event(json.dumps(row.payload))
@@ -93,12 +87,7 @@ class OutboxSource:
                             session, event, keys, trace_context=current_carrier()
                         )
                 metrics.EVENTS_CONSUMED.labels(outcome="fanned_out").inc()
-            if rows:
-                await session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id.in_([r.id for r in rows]))
-                    .values(published_at=func.now())
-                )
+            await outbox.mark_published(session, [r.id for r in rows])
         if created:
             self._on_new()
         return len(rows)

@@ -15,12 +15,12 @@ behind it (fair order), and a booking made for one entry holds the period for th
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 
 from reservation_common.events import Cause, EventType
+from reservation_common.service_loop import Backoff, run_service_loop
 from reservation_db.models import Resource, Site, User, WaitlistEntry, WaitlistStatus
 from reservation_db.models.reservation import ReservationStatus
 from sqlalchemy import func, select
@@ -345,10 +345,16 @@ class WaitlistWorker:
             return await offer_pass(session, now=datetime.now(UTC))
 
     async def run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                await self.run_once()
-            except Exception:  # the loop must outlive any surprise; it retries
-                log.exception("waitlist pass failed, retrying")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self._interval)
+        await run_service_loop(
+            self._step,
+            name="waitlist pass",
+            logger=log,
+            stopping=self._stopping,
+            retry_on=(),
+            backoff=Backoff(self._interval, self._interval, jitter=0),
+            catch_all=True,
+        )
+
+    async def _step(self) -> float:
+        await self.run_once()
+        return self._interval

@@ -8,10 +8,11 @@ import uuid
 from reservation_common.events import Event
 from reservation_common.tracing import current_carrier
 from reservation_db.models import OutboxMessage
-from sqlalchemy import text
+from reservation_db.repositories import outbox
+from reservation_db.repositories.outbox import NOTIFY_CHANNEL
 from sqlalchemy.ext.asyncio import AsyncSession
 
-NOTIFY_CHANNEL = "outbox"
+__all__ = ["NOTIFY_CHANNEL", "enqueue"]
 
 
 def _row_id(event: Event) -> uuid.UUID:
@@ -26,20 +27,10 @@ def _row_id(event: Event) -> uuid.UUID:
 
 async def enqueue(session: AsyncSession, event: Event) -> OutboxMessage:
     """Add ``event`` to the outbox in the caller's transaction and wake the relay on commit."""
-    row = OutboxMessage(
+    return await outbox.add(
+        session,
         id=_row_id(event),
         type=str(event.type),
         payload=event.model_dump(mode="json"),
         trace_context=current_carrier(),
     )
-    session.add(row)
-    await session.flush()
-    # NOTIFY is delivered at commit, and not at all on rollback.
-    await session.execute(
-        text("SELECT pg_notify(:channel, :id)"),
-        {
-            "channel": NOTIFY_CHANNEL,
-            "id": str(row.id),
-        },
-    )
-    return row

@@ -28,6 +28,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
+from reservation_common.service_loop import Backoff, run_service_loop
 from reservation_db.models import MailMessage, MailStatus
 from reservation_db.models.reservation import Reservation
 from sqlalchemy import func, select
@@ -108,6 +109,11 @@ class MailWorker:
         if self._listener is not None:
             self._listener.stop()
 
+    async def _step(self, interval: float) -> float:
+        await self.remind()
+        await self.drain()
+        return interval
+
     async def run(self) -> None:
         listening = (
             asyncio.create_task(self._listener.run(), name="mail-listen")
@@ -118,17 +124,16 @@ class MailWorker:
             self._settings.mail_poll_interval, self._settings.mail_reminder_interval
         ).total_seconds()
         try:
-            while not self._stopping.is_set():
-                self._wakeup.clear()
-                try:
-                    await self.remind()
-                    await self.drain()
-                except SQLAlchemyError as exc:
-                    log.warning("mail pass failed, retrying: %s", exc)
-                except Exception:  # the loop must outlive any surprise
-                    log.exception("mail pass failed, retrying")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), interval)
+            await run_service_loop(
+                lambda: self._step(interval),
+                name="mail pass",
+                logger=log,
+                stopping=self._stopping,
+                wakeup=self._wakeup,
+                retry_on=(SQLAlchemyError,),
+                backoff=Backoff(interval, interval, jitter=0),
+                catch_all=True,
+            )
         finally:
             if listening is not None:
                 listening.cancel()

@@ -22,6 +22,7 @@ from reservation_db.models.webhook_attempt import WebhookAttempt
 from reservation_db.models.webhook_delivery import WebhookDelivery
 from reservation_db.models.webhook_secret import WebhookSecret
 from reservation_db.models.webhook_subscription import WebhookScopeKind, WebhookSubscription
+from reservation_db.repositories import webhook_attempts, webhook_deliveries, webhook_subscriptions
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reservation_be import policy
@@ -132,7 +133,7 @@ async def _authorized(
 async def _load(
     session: AsyncSession, ctx: SiteContext, webhook_id: uuid.UUID, *, for_update: bool = False
 ) -> WebhookSubscription:
-    sub = await repository.get(session, ctx.site_id, webhook_id, for_update=for_update)
+    sub = await webhook_subscriptions.get(session, ctx.site_id, webhook_id, for_update=for_update)
     if sub is None:  # another site's subscription is as unknown as a missing one
         raise WebhookNotFound(f"No webhook subscription {webhook_id} in this site.")
     return sub
@@ -198,7 +199,9 @@ async def list_webhooks(
     session: AsyncSession, actor: Actor, site: str, *, pagination: PaginationParams
 ) -> tuple[list[WebhookRead], int]:
     ctx = await _authorized(session, actor, site, Action.WEBHOOK_READ)
-    subs, total = await paginate(session, repository.list_statement(ctx.site_id), pagination)
+    subs, total = await paginate(
+        session, webhook_subscriptions.list_statement(ctx.site_id), pagination
+    )
     secrets = await repository.secrets_of(session, [s.id for s in subs], now=datetime.now(UTC))
     return [to_read(s, secrets[s.id]) for s in subs], total
 
@@ -334,7 +337,17 @@ async def list_deliveries(
             "until must be after since.",
             errors=[FieldError(loc=["query", "until"], msg="must be after since", type="period")],
         )
-    return await paginate(session, repository.deliveries_statement(sub.id, filters), pagination)
+    return await paginate(
+        session,
+        webhook_deliveries.deliveries_statement(
+            sub.id,
+            status=filters.status.value if filters.status is not None else None,
+            event_type=filters.event_type.value if filters.event_type is not None else None,
+            since=filters.since,
+            until=filters.until,
+        ),
+        pagination,
+    )
 
 
 async def list_attempts(
@@ -348,9 +361,9 @@ async def list_attempts(
 ) -> tuple[list[WebhookAttempt], int]:
     ctx = await _authorized(session, actor, site, Action.WEBHOOK_READ)
     sub = await _load(session, ctx, webhook_id)
-    if await repository.get_delivery(session, sub.id, delivery_id) is None:
+    if await webhook_deliveries.get(session, sub.id, delivery_id) is None:
         raise DeliveryNotFound(f"No delivery {delivery_id} of this subscription.")
-    return await paginate(session, repository.attempts_statement(delivery_id), pagination)
+    return await paginate(session, webhook_attempts.statement(delivery_id), pagination)
 
 
 async def redeliver(
@@ -358,11 +371,11 @@ async def redeliver(
 ) -> WebhookDelivery:
     ctx = await _authorized(session, actor, site, Action.WEBHOOK_WRITE)
     sub = await _load(session, ctx, webhook_id)
-    if not await repository.redeliver(session, sub.id, delivery_id):
-        if await repository.get_delivery(session, sub.id, delivery_id) is None:
+    if not await webhook_deliveries.redeliver(session, sub.id, delivery_id):
+        if await webhook_deliveries.get(session, sub.id, delivery_id) is None:
             raise DeliveryNotFound(f"No delivery {delivery_id} of this subscription.")
         raise DeliveryPending("The delivery is still being attempted; wait for it to finish.")
-    delivery = await repository.get_delivery(session, sub.id, delivery_id)
+    delivery = await webhook_deliveries.get(session, sub.id, delivery_id)
     assert delivery is not None
     await session.refresh(delivery)
     await audit.record(session, actor, ctx.site_id, "webhook_delivery", delivery_id, "redelivered")
@@ -374,7 +387,7 @@ async def redeliver_failed(
 ) -> int:
     ctx = await _authorized(session, actor, site, Action.WEBHOOK_WRITE)
     sub = await _load(session, ctx, webhook_id)
-    count = await repository.redeliver_failed(session, sub.id, since=since)
+    count = await webhook_deliveries.redeliver_failed(session, sub.id, since=since)
     await audit.record(
         session, actor, ctx.site_id, ENTITY, sub.id, "failed_redelivered",
         after={"since": since.isoformat(), "count": count},

@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import asyncpg
+from reservation_common.service_loop import Backoff, run_service_loop
 from sqlalchemy.engine import make_url
 
 log = logging.getLogger(__name__)
@@ -53,19 +53,20 @@ class PgListener:
         self._stopping.set()
 
     async def run(self) -> None:
-        delay = 0.2
-        while not self._stopping.is_set():
-            try:
-                await self._listen_once()
-                delay = 0.2
-            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning("LISTEN connection failed, retrying in %.1f s: %s", delay, exc)
-            self.connected.clear()
-            if self._stopping.is_set():
-                break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), delay * random.uniform(0.8, 1.2))
-            delay = min(delay * 2, self._max_backoff)
+        """Listen until ``stop()``, reconnecting with back-off whenever the connection is lost."""
+        await run_service_loop(
+            self._listen_step,
+            name="LISTEN connection",
+            logger=log,
+            stopping=self._stopping,
+            retry_on=(OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError),
+            backoff=Backoff(0.2, self._max_backoff),
+            after_step=self.connected.clear,
+        )
+
+    async def _listen_step(self) -> float:
+        await self._listen_once()
+        return 0.2  # closed without an error: connect again soon
 
     def _deliver(self, _conn: Any, _pid: int, channel: str, payload: str) -> None:
         try:

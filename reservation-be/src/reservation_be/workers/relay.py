@@ -21,50 +21,38 @@ import asyncio
 import contextlib
 import json
 import logging
-import random
-import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 import aio_pika
 from aio_pika.abc import AbstractExchange, FieldValue
 from aiormq.exceptions import AMQPError, ChannelInvalidStateError, PublishError
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, StatusCode, Tracer, TracerProvider
+from reservation_common.service_loop import Backoff, run_service_loop
 from reservation_common.tracing import context_from, inject_carrier
-from reservation_db.models import OutboxMessage
-from sqlalchemy import func, select, update
+from reservation_db.repositories import outbox
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from reservation_be.kit.outbox import NOTIFY_CHANNEL
 from reservation_be.workers.listener import PgListener
 from reservation_be.workers.metrics import WorkerMetrics
 
 log = logging.getLogger(__name__)
-
-_BACKLOG = select(func.count(), func.min(OutboxMessage.created_at)).where(
-    OutboxMessage.published_at.is_(None)
-)
 
 
 class Unroutable(Exception):
     """The broker returned a message: no queue is bound for its routing key."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Row:
-    id: uuid.UUID
-    type: str
-    payload: dict[str, Any]
-    created_at: datetime
-    trace_context: dict[str, Any] | None
+_Row = outbox.Unpublished
+# A broker that cannot be reached or a failed outbox query: retried with back-off.
+_RETRY_ON = (AMQPError, ChannelInvalidStateError, OSError, TimeoutError, SQLAlchemyError)
+_RECONNECT_AFTER = 0.2
 
-    @property
-    def event_id(self) -> str:
-        return str(self.payload.get("id") or f"evt_{self.id.hex}")
+
+def _describe(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, SQLAlchemyError) else type(exc).__name__
 
 
 def _message(row: _Row, span: Span | None) -> aio_pika.Message:
@@ -114,7 +102,7 @@ class OutboxRelay:
         self._listener = (
             PgListener(
                 listen_dsn,
-                [NOTIFY_CHANNEL],
+                [outbox.NOTIFY_CHANNEL],
                 on_notify=lambda _channel, _payload: self.wake(),
                 on_connect=self.wake,
             )
@@ -142,29 +130,18 @@ class OutboxRelay:
             else None
         )
         watching = asyncio.create_task(self._watch_backlog(), name="outbox-backlog")
-        delay = 0.2
         try:
-            while not self._stopping.is_set():
-                try:
-                    await self._run_connected()
-                    delay = 0.2
-                except (AMQPError, ChannelInvalidStateError, OSError, TimeoutError) as exc:
-                    log.warning(
-                        "broker connection failed, retrying in %.1f s: %s",
-                        delay,
-                        type(exc).__name__,
-                    )
-                except SQLAlchemyError as exc:
-                    log.warning("outbox query failed, retrying in %.1f s: %s", delay, exc)
-                except Exception:  # the relay must outlive any surprise; it retries
-                    log.exception("relay pass failed, retrying in %.1f s", delay)
-                self.connected.clear()
-                self._metrics.broker_connected.set(0)
-                if self._stopping.is_set():
-                    break
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), delay * random.uniform(0.8, 1.2))
-                delay = min(delay * 2, self._max_backoff)
+            await run_service_loop(
+                self._connected_step,
+                name="outbox relay",
+                logger=log,
+                stopping=self._stopping,
+                retry_on=_RETRY_ON,
+                backoff=Backoff(0.2, self._max_backoff),
+                catch_all=True,
+                describe=_describe,
+                after_step=self._disconnected,
+            )
         finally:
             for task in (listening, watching):
                 if task is not None:
@@ -172,17 +149,30 @@ class OutboxRelay:
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
 
+    async def _connected_step(self) -> float:
+        await self._run_connected()
+        return _RECONNECT_AFTER  # the connection ended without an error: open a new one soon
+
+    def _disconnected(self) -> None:
+        self.connected.clear()
+        self._metrics.broker_connected.set(0)
+
     async def _watch_backlog(self) -> None:
         """Keep the backlog gauges current, broker connected or not (that is when they grow)."""
-        while not self._stopping.is_set():
-            try:
-                async with self._sessionmaker() as session:
-                    count, oldest = (await session.execute(_BACKLOG)).one()
-                self._metrics.set_backlog(count, oldest)
-            except (SQLAlchemyError, OSError) as exc:
-                log.warning("outbox backlog query failed: %s", exc)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self._sweep)
+        await run_service_loop(
+            self._measure_backlog,
+            name="outbox backlog query",
+            logger=log,
+            stopping=self._stopping,
+            retry_on=(SQLAlchemyError, OSError),
+            backoff=Backoff(self._sweep, self._sweep, jitter=0),
+        )
+
+    async def _measure_backlog(self) -> float:
+        async with self._sessionmaker() as session:
+            count, oldest = await outbox.backlog(session)
+        self._metrics.set_backlog(count, oldest)
+        return self._sweep
 
     async def _run_connected(self) -> None:
         connection = await aio_pika.connect(self._amqp_url, timeout=10)
@@ -228,24 +218,7 @@ class OutboxRelay:
     async def relay_batch(self, exchange: AbstractExchange) -> int:
         """Publish one batch and mark what the broker confirmed; returns how many were marked."""
         async with self._sessionmaker() as session, session.begin():
-            rows = [
-                _Row(*r)
-                for r in (
-                    await session.execute(
-                        select(
-                            OutboxMessage.id,
-                            OutboxMessage.type,
-                            OutboxMessage.payload,
-                            OutboxMessage.created_at,
-                            OutboxMessage.trace_context,
-                        )
-                        .where(OutboxMessage.published_at.is_(None))
-                        .order_by(OutboxMessage.created_at, OutboxMessage.id)
-                        .limit(self._batch)
-                        .with_for_update(skip_locked=True)
-                    )
-                ).all()
-            ]
+            rows = await outbox.claim_unpublished(session, limit=self._batch)
             if not rows:
                 return 0
             spans = [self._publish_span(row, exchange.name) for row in rows]
@@ -268,12 +241,7 @@ class OutboxRelay:
                         span.set_status(StatusCode.ERROR, type(result).__name__)
                     span.end()
             confirmed = [r.id for r, res in zip(rows, results, strict=True) if _ok(res)]
-            if confirmed:
-                await session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id.in_(confirmed))
-                    .values(published_at=func.now())
-                )
+            await outbox.mark_published(session, confirmed)
         self.published += len(confirmed)
         self._metrics.published.inc(len(confirmed))
         failures = [res for res in results if not _ok(res)]

@@ -24,13 +24,12 @@ delivery put back to ``pending`` while the pass runs is not deleted. A pass dele
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from reservation_common.service_loop import Backoff, run_service_loop
 from reservation_db.models import (
     IdempotencyKey,
     MailMessage,
@@ -170,17 +169,20 @@ class RetentionWorker:
 
     async def run(self) -> None:
         """A pass every ``interval`` (with jitter, so replicas drift apart) until ``stop()``."""
-        while not self._stopping.is_set():
-            try:
-                await self.run_once()
-            except (SQLAlchemyError, OSError) as exc:
-                log.warning("retention pass failed, retrying next time: %s", exc)
-            except Exception:  # the loop must outlive any surprise
-                log.exception("retention pass failed, retrying next time")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    self._stopping.wait(), self._interval * random.uniform(0.9, 1.1)
-                )
+        backoff = Backoff(self._interval, self._interval, jitter=0.1)
+        await run_service_loop(
+            lambda: self._step(backoff),
+            name="retention pass",
+            logger=log,
+            stopping=self._stopping,
+            retry_on=(SQLAlchemyError, OSError),
+            backoff=backoff,
+            catch_all=True,
+        )
+
+    async def _step(self, backoff: Backoff) -> float:
+        await self.run_once()
+        return backoff.next_wait()  # the same spread after a pass as after a failure
 
     async def run_once(self) -> dict[str, int]:
         """One pass over every table; returns the rows deleted per table."""

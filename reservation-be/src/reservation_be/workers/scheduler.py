@@ -44,6 +44,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from reservation_common.events import Cause, EventType, make_event
+from reservation_common.service_loop import Backoff, run_service_loop
 from reservation_db.models import (
     AuditLogEntry,
     Base,
@@ -172,24 +173,25 @@ class LifecycleScheduler:
             else None
         )
         try:
-            while not self._stopping.is_set():
-                self._wakeup.clear()
-                try:
-                    await self.run_once()
-                    sleep = self._sleep()
-                except SQLAlchemyError as exc:
-                    log.warning("lifecycle pass failed, retrying: %s", exc)
-                    sleep = 1.0
-                except Exception:  # the loop must outlive any surprise; it retries
-                    log.exception("lifecycle pass failed, retrying")
-                    sleep = 1.0
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), sleep)
+            await run_service_loop(
+                self._step,
+                name="lifecycle pass",
+                logger=log,
+                stopping=self._stopping,
+                wakeup=self._wakeup,
+                retry_on=(SQLAlchemyError,),
+                backoff=Backoff(1.0, 1.0, jitter=0),
+                catch_all=True,
+            )
         finally:
             if listening is not None:
                 listening.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await listening
+
+    async def _step(self) -> float:
+        await self.run_once()
+        return self._sleep()
 
     def _sleep(self) -> float:
         if self._next_due is None:

@@ -1,0 +1,50 @@
+"""In-app notifications, written in the transaction of the change they announce."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import String, Text, insert, literal, select
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reservation_db.models.notification import Notification
+from reservation_db.models.site_member import SiteMember, SiteRole
+
+__all__ = ["add", "add_for_site_admins"]
+
+
+async def add(
+    session: AsyncSession,
+    user_id: str,
+    kind: str,
+    message: str,
+    links: Sequence[Mapping[str, Any]] = (),
+) -> Notification:
+    """Queue a notification for ``user_id``; ``links`` are ``{"rel": ..., "href": ...}``."""
+    row = Notification(user_id=user_id, kind=kind, message=message, links=[dict(x) for x in links])
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def add_for_site_admins(
+    session: AsyncSession,
+    *,
+    site_id: uuid.UUID,
+    kind: str,
+    message: str,
+    links: Sequence[Mapping[str, Any]] = (),
+) -> None:
+    """The same notification for every site admin of ``site_id``, in one statement."""
+    admins = select(
+        SiteMember.user_id,
+        literal(kind, String()),
+        literal(message, Text()),
+        literal([dict(x) for x in links], JSONB()),
+    ).where(SiteMember.site_id == site_id, SiteMember.role == SiteRole.SITE_ADMIN.value)
+    await session.execute(
+        insert(Notification).from_select(["user_id", "kind", "message", "links"], admins)
+    )
