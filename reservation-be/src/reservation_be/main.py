@@ -116,6 +116,10 @@ def create_app(
         docs_url="/api/docs",
         redoc_url=None,
         lifespan=_lifespan,
+        # Traces come from our own instrumentation (kit/tracing.py, TRACING_ENABLED) with the
+        # app's provider; FastAPI's native telemetry would look up the global OpenTelemetry
+        # providers (environment reads) on every request only to find them unset.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     engine = create_engine(settings)
     app.state.settings = settings

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 from fastapi import FastAPI
 from reservation_be.kit.db import SessionDep, create_engine, create_sessionmaker
 from reservation_be.kit.errors import Conflict, install_error_handlers
 from reservation_db.models import Site
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 def _app(settings) -> FastAPI:
@@ -56,3 +59,39 @@ async def test_unexpected_database_error_is_a_500_problem_that_leaks_nothing(set
     assert again.headers["content-type"] == "application/problem+json"
     assert "uq_sites_slug" not in again.text
     assert await _count(session) == 1
+
+
+async def _backend_pid(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        return int((await conn.execute(select(func.pg_backend_pid()))).scalar_one())
+
+
+async def test_a_connection_in_steady_use_is_handed_out_without_a_ping(settings, monkeypatch):
+    engine = create_engine(settings, pool_size=1, max_overflow=0, ping_when_idle_for=60)
+    pings: list[object] = []
+    real_ping = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda c: pings.append(c) or real_ping(c))
+    try:
+        first = await _backend_pid(engine)
+        second = await _backend_pid(engine)  # returned a moment ago: no round trip before use
+    finally:
+        await engine.dispose()
+    assert first == second
+    assert pings == []
+
+
+async def test_a_connection_that_died_while_idle_is_replaced_at_checkout(settings):
+    # The pool hands a connection that sat idle to the next request only after a ping: one
+    # whose server process went away (a restart, an idle reaper) is replaced, not used.
+    engine = create_engine(settings, pool_size=1, max_overflow=0, ping_when_idle_for=0.05)
+    admin = create_engine(settings, pool_size=1, max_overflow=0)
+    try:
+        dead = await _backend_pid(engine)
+        async with admin.connect() as conn:
+            assert (await conn.execute(select(func.pg_terminate_backend(dead)))).scalar_one()
+        await asyncio.sleep(0.2)
+        replaced = await _backend_pid(engine)
+    finally:
+        await engine.dispose()
+        await admin.dispose()
+    assert replaced != dead

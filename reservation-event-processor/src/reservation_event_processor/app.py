@@ -8,6 +8,7 @@ import logging
 
 import httpx
 from opentelemetry.trace import TracerProvider
+from reservation_be.kit.db import ping_when_idle
 from reservation_common.crypto import SecretBox
 from reservation_common.tracing import create_tracer_provider
 from sqlalchemy import literal, select
@@ -48,9 +49,9 @@ class Processor:
             settings.database_url,
             pool_size=settings.database_pool_size,
             max_overflow=settings.database_pool_size,
-            pool_pre_ping=True,
             connect_args={"server_settings": {"application_name": "reservation-event-processor"}},
         )
+        ping_when_idle(self.engine)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         guard = SsrfGuard(settings.ssrf_allowlist, resolver=resolver)
         # A client passed in must dial through ssrf.guarded_transport, as this default does.

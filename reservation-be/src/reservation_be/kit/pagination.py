@@ -26,7 +26,7 @@ class PaginationParams(BaseModel):
         return (self.page - 1) * self.size
 
 
-def _pagination(
+async def _pagination(
     page: Annotated[int, Query(ge=1, le=100_000, description="1-based page number")] = 1,
     size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page")] = (
         DEFAULT_PAGE_SIZE

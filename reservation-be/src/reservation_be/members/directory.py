@@ -108,7 +108,7 @@ class KeycloakDirectory:
         return None
 
 
-def get_directory(request: Request) -> UserDirectory:
+async def get_directory(request: Request) -> UserDirectory:
     directory: UserDirectory | None = request.app.state.user_directory
     if directory is None:
         directory = KeycloakDirectory(request.app.state.settings)

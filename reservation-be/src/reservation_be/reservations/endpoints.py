@@ -31,7 +31,7 @@ from reservation_be.settings import Settings
 router = APIRouter(tags=["reservations"])
 
 
-def _limits(request: Request) -> rules.PlatformLimits:
+async def _limits(request: Request) -> rules.PlatformLimits:
     settings: Settings = request.app.state.settings
     return settings.booking_limits
 

@@ -38,7 +38,7 @@ BASE = "/sites/{site}/webhooks"
 ONE = BASE + "/{webhook_id}"
 
 
-def _secret_box(request: Request) -> SecretBox:
+async def _secret_box(request: Request) -> SecretBox:
     box: SecretBox | None = getattr(request.app.state, "webhook_secret_box", None)
     if box is None:
         settings: Settings = request.app.state.settings
@@ -47,7 +47,7 @@ def _secret_box(request: Request) -> SecretBox:
     return box
 
 
-def _production(request: Request) -> bool:
+async def _production(request: Request) -> bool:
     settings: Settings = request.app.state.settings
     return settings.is_production
 
