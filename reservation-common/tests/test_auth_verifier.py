@@ -161,6 +161,34 @@ async def test_expiry_within_leeway_is_accepted(
     assert (await verifier.verify(token)).username == "alice"
 
 
+async def test_a_token_seen_before_is_not_decoded_again(
+    test_realm: TestRealm, verifier: TokenVerifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = test_realm.token("alice")
+    decoded: list[str] = []
+    real_decode = jwt.decode
+    monkeypatch.setattr(
+        "reservation_common.auth._verifier.jwt.decode",
+        lambda value, *a, **kw: decoded.append(value) or real_decode(value, *a, **kw),
+    )
+
+    principals = [await verifier.verify(token) for _ in range(3)]
+
+    assert decoded == [token]
+    assert {p.username for p in principals} == {"alice"}
+
+
+async def test_a_token_seen_before_is_refused_once_it_expires(test_realm: TestRealm) -> None:
+    token = test_realm.sign_token(claims_for(test_realm, exp=int(time.time()) + 2))
+    async with TokenVerifier(test_realm.issuer, AUDIENCE, leeway=0) as verifier:
+        assert (await verifier.verify(token)).username == "alice"
+        await asyncio.sleep(3.1)
+
+        error = await refused(verifier, token)
+
+    assert "expired" in error.reason
+
+
 async def test_audience_list_containing_the_api_is_accepted(
     test_realm: TestRealm, verifier: TokenVerifier
 ) -> None:

@@ -5,6 +5,7 @@ import contextlib
 import json
 import logging
 import time
+from collections import OrderedDict
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,6 +30,9 @@ ALGORITHMS = ("RS256",)
 # Keycloak marks access tokens with typ "Bearer"; ID ("ID") and refresh ("Refresh") tokens are
 # signed by the same realm and must never be accepted as access tokens.
 ACCESS_TOKEN_TYPE = "Bearer"
+# Tokens whose signature and claims were checked, remembered until they expire (a client sends
+# the same token with every request for its lifetime). About 2 KB each.
+VERIFIED_TOKENS_KEPT = 1024
 
 
 class TokenVerifier:
@@ -75,6 +79,8 @@ class TokenVerifier:
         self._started_at = 0.0  # start of the running fetch
         self._finished_at: float | None = None  # end of the last fetch, successful or not
         self._refresh: asyncio.Task[None] | None = None
+        # token -> (principal, kid, exp)
+        self._verified: OrderedDict[str, tuple[Principal, str, float]] = OrderedDict()
 
     async def __aenter__(self) -> TokenVerifier:
         return self
@@ -96,7 +102,25 @@ class TokenVerifier:
             await self._http.aclose()
 
     async def verify(self, token: str) -> Principal:
-        """Return the token's principal, or raise :class:`InvalidTokenError`."""
+        """Return the token's principal, or raise :class:`InvalidTokenError`.
+
+        A token verified before is not decoded and its signature not checked again: what it
+        says cannot change. What can is checked on every use: it has not expired, and the key
+        that signed it is still one the issuer publishes (with the same background refresh).
+        """
+        known = self._verified.get(token)
+        if known is not None:
+            principal, signed_by, exp = known
+            if exp > int(time.time()) - self._leeway:
+                try:
+                    await self._key_for(signed_by)
+                except InvalidTokenError:
+                    self._verified.pop(token, None)
+                    raise
+                if token in self._verified:  # another request may have evicted it meanwhile
+                    self._verified.move_to_end(token)
+                return principal
+            del self._verified[token]  # expired: the full check below says so
         header = _unverified_header(token)
         alg = header.get("alg")
         if alg not in ALGORITHMS:
@@ -112,7 +136,11 @@ class TokenVerifier:
         except JoseError as exc:
             raise InvalidTokenError(f"token could not be decoded: {exc.error}") from exc
         self._validate_claims(decoded.claims)
-        return Principal.from_claims(decoded.claims)
+        principal = Principal.from_claims(decoded.claims)
+        self._verified[token] = (principal, kid, float(decoded.claims["exp"]))
+        if len(self._verified) > VERIFIED_TOKENS_KEPT:
+            self._verified.popitem(last=False)
+        return principal
 
     def _validate_claims(self, claims: dict[str, Any]) -> None:
         registry = jwt.JWTClaimsRegistry(
