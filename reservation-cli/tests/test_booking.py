@@ -177,3 +177,36 @@ def test_approvals_list_approve_and_reject(cli: Cli, world: World) -> None:
     assert approved["status"] == "confirmed"
     assert rejected["status"] == "rejected"
     assert no_reason.exit_code == 2
+
+
+def test_check_in_from_the_command_line_and_release_only_what_runs(cli: Cli, world: World) -> None:
+    cli.login(world.member)
+    soon = cli.json("book", f"{world.site}/server-1", "--start", "in 5m", "--for", "1h")
+    later = cli.json("book", f"{world.site}/server-1", "--start", "tomorrow 9:00", "--for", "1h")
+
+    checked = cli.json("reservations", "check-in", soon["id"])
+    again = cli.json("reservations", "check-in", soon["id"])  # idempotent
+    too_early = cli("reservations", "check-in", later["id"])
+    shown = cli("reservations", "show", soon["id"])
+    not_running = cli("reservations", "release", later["id"])
+    not_an_id = cli("reservations", "check-in", "nope")
+
+    assert checked["checked_in_at"] is not None
+    assert again["checked_in_at"] == checked["checked_in_at"]
+    assert too_early.exit_code == 3
+    assert "Check-in opens 15 minutes before the start" in too_early.stderr
+    assert shown.exit_code == 0 and "Checked in" in shown.stdout
+    assert not_running.exit_code == 3
+    assert "cancel it instead" in not_running.stderr
+    assert not_an_id.exit_code == 2
+
+
+def test_only_the_owner_checks_in(cli: Cli, world: World) -> None:
+    cli.login(world.member)
+    soon = cli.json("book", f"{world.site}/server-1", "--start", "in 5m", "--for", "1h")
+    cli.login(world.site_admin)
+
+    refused = cli("reservations", "check-in", soon["id"])
+
+    assert refused.exit_code == 5, refused.stderr  # 403
+    assert "owner" in refused.stderr

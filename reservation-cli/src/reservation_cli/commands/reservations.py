@@ -1,4 +1,4 @@
-"""``rsv reservations list|show|extend|move|cancel`` and ``rsv approvals list|approve|reject``."""
+"""``rsv reservations list|show|extend|move|cancel|check-in|release`` and ``rsv approvals list|approve|reject``."""
 
 from __future__ import annotations
 
@@ -72,6 +72,7 @@ def detail_fields(session: Session) -> list[tuple[str, Any]]:
         (f"End ({zone})", lambda r: when(r["end"])),
         ("Status", "status"),
         ("Reason", "status_reason"),
+        ("Checked in", lambda r: when(r.get("checked_in_at"))),
         ("Provisioning", lambda r: r["provisioning"]["state"]),
         ("Provisioning message", lambda r: r["provisioning"]["message"]),
         ("Parameters", "parameters"),
@@ -251,6 +252,37 @@ def cancel(
     """
     updated = _decide(get_state(ctx).session, reservation, "cancel", reason)
     _done(ctx, updated, output, f"Cancelled {updated.title!r}.")
+
+
+@app.command("check-in")
+def check_in(ctx: typer.Context, reservation: ReservationArg, output: OutputOpt = None) -> None:
+    """Say you are using your reservation: a type with a check-in time releases a booking not
+    checked in by then. From 15 minutes before the start until the end; 3 otherwise.
+
+    \b
+    Example:
+      rsv reservations check-in 7d4c…
+    """
+    rid = require_uuid(reservation, "reservation")
+    response = get_state(ctx).session.request("POST", f"/reservations/{rid}/check-in")
+    updated = Reservation.model_validate(response.json())
+    at = when(updated.checked_in_at) if updated.checked_in_at else "now"
+    _done(ctx, updated, output, f"Checked in to {updated.title!r} ({at}).")
+
+
+@app.command("release")
+def release(ctx: typer.Context, reservation: ReservationArg, output: OutputOpt = None) -> None:
+    """End a running reservation now: the rest of its time is free again; 3 when it is not
+    running (cancel one that has not started).
+
+    \b
+    Example:
+      rsv reservations release 7d4c…
+    """
+    rid = require_uuid(reservation, "reservation")
+    response = get_state(ctx).session.request("POST", f"/reservations/{rid}/release")
+    updated = Reservation.model_validate(response.json())
+    _done(ctx, updated, output, f"Released {updated.title!r} at {when(updated.end)}.")
 
 
 def _done(ctx: typer.Context, updated: Reservation, output: Any, message: str) -> None:
