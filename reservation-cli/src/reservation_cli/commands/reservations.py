@@ -1,4 +1,5 @@
-"""``rsv reservations list|show|extend|move|cancel|check-in|release`` and ``rsv approvals list|approve|reject``."""
+"""``rsv reservations list|show|extend|move|cancel|check-in|release`` and
+``rsv approvals list|approve|reject``."""
 
 from __future__ import annotations
 
