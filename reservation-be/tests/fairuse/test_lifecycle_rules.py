@@ -9,7 +9,7 @@ from reservation_be.workers.lifecycle import Stage, record_stages
 from reservation_be.workers.scheduler import LifecycleScheduler
 from reservation_db.models import Notification, Reservation, ResourceType, User
 from reservation_db.models.mail_message import MailMessage
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from tests.fairuse.factories import PROBLEM, events_of, now, place, valid
 from tests.reservations.factories import booking, hours_from_now
@@ -323,3 +323,86 @@ async def test_a_booking_not_checked_in_in_time_is_released_by_the_scheduler(
         headers=await auth("alice"),
     )
     assert rebook.status_code == 201, rebook.text
+
+
+# --- check-in by the integration serving the booking ----------------------------------------
+
+
+async def test_the_bound_integration_checks_in_for_the_owner_and_the_booking_stays(
+    app, client, service_auth, lab, session, people
+):
+    await set_type(session, lab, checkin_within=timedelta(minutes=10))
+    start = now() - timedelta(minutes=20)
+    rids = []
+    for server in (lab.server1, lab.server2):
+        rid = await place(
+            session, site_id=lab.site.id, resource_id=server.id, owner_id=people["bob"],
+            start=start, end=start + timedelta(hours=3), status="active",
+        )  # fmt: skip
+        await bound(session, lab, rid)
+        rids.append(rid)
+    seen, ready_only = rids
+    await record_stages(session, [(seen, Stage.STARTED), (ready_only, Stage.STARTED)])
+    await session.commit()
+    headers = await service_auth(CLIENT)
+    # A ready report alone is no check-in: the integration did its part, the owner may not
+    # have come.
+    for rid in rids:
+        ready = await client.post(
+            f"/api/v1/reservations/{rid}/provisioning", json={"state": "ready"}, headers=headers
+        )
+        assert ready.status_code == 200, ready.text
+    # Then it sees the owner log in: the same state again, with checked_in.
+    login = await client.post(
+        f"/api/v1/reservations/{seen}/provisioning",
+        json={"state": "ready", "checked_in": True},
+        headers=headers,
+    )
+    assert login.status_code == 200, login.text
+    await LifecycleScheduler(sessionmaker=app.state.sessionmaker).run_once()
+    rows = await session.execute(select(Reservation).execution_options(populate_existing=True))
+    found = {r.id: r for r in rows.scalars()}
+    assert found[seen].status == "active"
+    assert found[seen].checked_in_at is not None
+    assert (found[ready_only].status, found[ready_only].status_reason) == (
+        "cancelled",
+        "not checked in in time",
+    )
+    audit = await session.execute(
+        text("SELECT action FROM audit_log WHERE entity_id = :id AND action = 'checked_in'"),
+        {"id": str(seen)},
+    )
+    assert audit.scalars().all() == ["checked_in"]
+
+
+async def test_an_integration_check_in_outside_the_window_or_unbound_is_refused(
+    client, service_auth, lab, session, people
+):
+    start = now() + timedelta(hours=2)
+    rid = await place(
+        session, site_id=lab.site.id, resource_id=lab.server1.id, owner_id=people["bob"],
+        start=start, end=start + timedelta(hours=1),
+    )  # fmt: skip
+    await bound(session, lab, rid)
+    url = f"/api/v1/reservations/{rid}/provisioning"
+    early = await client.post(
+        url, json={"state": "in_progress", "checked_in": True}, headers=await service_auth(CLIENT)
+    )
+    assert early.status_code == 409, early.text
+    assert early.headers["content-type"] == PROBLEM
+    assert early.json()["type"].endswith("check-in-refused")
+    reservation = await session.get(Reservation, rid, populate_existing=True)
+    assert reservation.checked_in_at is None
+    assert reservation.provisioning_state == "pending"  # the whole report was refused
+    failed = await client.post(
+        url, json={"state": "failed", "checked_in": True}, headers=await service_auth(CLIENT)
+    )
+    assert failed.status_code == 422
+    assert "checked_in goes with state in_progress or ready" in failed.text
+    # An integration not bound to the booking cannot check anybody in.
+    other = await client.post(
+        url,
+        json={"state": "ready", "checked_in": True},
+        headers=await service_auth("reservation-event-processor"),
+    )
+    assert other.status_code in (403, 404), other.text

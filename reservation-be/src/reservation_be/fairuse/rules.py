@@ -509,6 +509,12 @@ def check_in_allowed(reservation: Reservation, *, actor_id: str, now: datetime) 
     of a confirmed or active booking (409 otherwise)."""
     if reservation.owner_id != actor_id:
         raise Forbidden("Only the owner of a reservation can check in.")
+    check_in_window(reservation, now=now)
+
+
+def check_in_window(reservation: Reservation, *, now: datetime) -> None:
+    """When a check-in counts, whoever says it (the owner, or the integration serving the
+    booking that saw the owner use it): 409 outside the window or the live states."""
     start, end = reservation.period.lower, reservation.period.upper
     assert start is not None and end is not None
     if reservation.status not in (S.CONFIRMED.value, S.ACTIVE.value):

@@ -28,6 +28,7 @@ from reservation_be.provisioning import repository
 from reservation_be.provisioning.schemas import ProvisioningReport, ReportedState
 from reservation_be.reservations import repository as reservations_repository
 from reservation_be.reservations import service as reservations_service
+from reservation_be.reservations.schemas import ReservationRead
 from reservation_be.reservations.service import event_data, to_read
 from reservation_be.reservations.transitions import transition
 
@@ -95,9 +96,20 @@ async def current(
     )
 
 
+async def _record_check_in(
+    session: AsyncSession, actor: Actor, reservation: Reservation, before: ReservationRead
+) -> None:
+    await audit.record(
+        session, actor, reservation.site_id, "reservation", reservation.id, "checked_in",
+        before=before, after=to_read(reservation),
+    )  # fmt: skip
+
+
 async def report(
     session: AsyncSession, actor: Actor, reservation_id: uuid.UUID, body: ProvisioningReport
 ) -> Reservation:
+    """Record what the integration bound to the reservation reports: its provisioning state,
+    a failure (the reservation fails), and with ``checked_in`` the owner's check-in."""
     reservation = await _bound_reservation(session, actor, reservation_id, for_update=True)
     if reservation.status in _NOT_PROVISIONED:
         raise ProvisioningNotAccepted(f"A {reservation.status} reservation is not provisioned.")
@@ -106,18 +118,31 @@ async def report(
         raise ProvisioningNotAccepted(
             f"The reservation is {reservation.status}: only released or failed can be reported."
         )
+    now = datetime.now(UTC)
+    if body.checked_in:
+        # The integration serving the booking saw the owner use it: their check-in.
+        fairuse.check_in_window(reservation, now=now)
+    checks_in = body.checked_in and reservation.checked_in_at is None
     unchanged = (
         reservation.provisioning_state == body.state.value
         and (reservation.provisioning_message or "") == body.message
         and reservation.provisioning_details == body.details
     )
+    if unchanged and checks_in:
+        before = to_read(reservation)
+        reservation.checked_in_at = now
+        await session.flush()
+        await _record_check_in(session, actor, reservation, before)
+        return reservation
     if unchanged:  # a retried report: nothing new to announce
         return reservation
     before = to_read(reservation)
+    if checks_in:
+        reservation.checked_in_at = now
     reservation.provisioning_state = body.state.value
     reservation.provisioning_message = body.message or None
     reservation.provisioning_details = body.details
-    reservation.provisioning_updated_at = datetime.now(UTC)
+    reservation.provisioning_updated_at = now
     # A live booking whose provisioning failed is failed: the type says whether its period is
     # freed at once or kept (for investigation) until the end.
     failed = live and body.state is ReportedState.FAILED
@@ -135,6 +160,8 @@ async def report(
         session, actor, reservation.site_id, "reservation", reservation.id,
         "provisioning_changed", before=before, after=after,
     )  # fmt: skip
+    if checks_in:
+        await _record_check_in(session, actor, reservation, before)
     site = await session.get(Site, reservation.site_id)
     assert site is not None
     data = await event_data(
