@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import { useNavigate, useSearchParams } from 'react-router';
 import { PageHeader } from '@/components/ui/page-header';
 import { UsagePanel } from '@/features/fair-use/components/usage-panel';
+import { WaitForPeriod } from '@/features/fair-use/components/wait-for-period';
 import { BookingForm } from '@/features/reservations/components/booking-form';
 import { SiteSelect, useSelectedSite } from '@/features/sites/components/site-select';
 import { toast } from '@/lib/toast';
@@ -31,6 +32,7 @@ export default function BookRoute() {
           resourceId={params.get('resource') ?? ''}
           start={dateParam(params.get('start'))}
           end={dateParam(params.get('end'))}
+          onTaken={(asked) => <WaitForPeriod resourceId={asked.resource} title={asked.title} start={asked.start} end={asked.end} />}
           onCreated={(reservation) => {
             toast.success(t('booking.created'), { key: `reservation:${reservation.id}` });
             // Straight to the tab the new booking is on.

@@ -12,6 +12,7 @@ function calendarApi(onPatch?: (body: unknown, ifMatch: string | null) => Respon
   server.use(
     http.get(`${API}/sites/site-1/resources`, () => HttpResponse.json(page([resourceFixture()]))),
     http.get(`${API}/sites/site-1/resource-types`, () => HttpResponse.json(page([typeFixture()]))),
+    http.get(`${API}/sites/site-1/blackouts`, () => HttpResponse.json([])),
     http.get(`${API}/reservations`, ({ request }) => {
       queries.push(new URL(request.url).searchParams);
       return HttpResponse.json(
@@ -93,6 +94,7 @@ describe('calendar', () => {
     server.use(
       http.get(`${API}/sites/site-1/resources`, () => HttpResponse.json(page([resourceFixture()]))),
       http.get(`${API}/sites/site-1/resource-types`, () => HttpResponse.json(page([typeFixture()]))),
+      http.get(`${API}/sites/site-1/blackouts`, () => HttpResponse.json([])),
       http.get(`${API}/reservations`, ({ request }) => {
         const n = Number(new URL(request.url).searchParams.get('page') ?? '1');
         pages.push(String(n));

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState, type ComponentType } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
@@ -33,9 +33,30 @@ const VIEWS: CalendarView[] = ['day', 'week', 'month', 'timeline'];
 const HOURS = Array.from({ length: 24 }, (_, h) => h);
 const FALLBACK_COLOR = '#4f5868';
 
-type Props = { site: string; onSelectSlot: (slot: SlotSelection) => void };
+/** What the calendar shows, for what another feature draws with it (maintenance windows). */
+export type CalendarOverlayProps = {
+  site: string;
+  start: Date;
+  end: Date;
+  resourceId?: string;
+  resourceName: (id: string) => string | undefined;
+};
+/** The same, in one day column of the time grid, with where a period falls in it. */
+export type CalendarDayOverlayProps = CalendarOverlayProps & {
+  day: Date;
+  box: (start: Date, end: Date) => { top: number; height: number } | null;
+};
 
-export function Calendar({ site, onSelectSlot }: Props) {
+type Props = {
+  site: string;
+  onSelectSlot: (slot: SlotSelection) => void;
+  /** Drawn above the calendar, in every view. */
+  Legend?: ComponentType<CalendarOverlayProps>;
+  /** Drawn in each day column of the day and week views, under the bookings. */
+  DayOverlay?: ComponentType<CalendarDayOverlayProps>;
+};
+
+export function Calendar({ site, onSelectSlot, Legend, DayOverlay }: Props) {
   const { t, i18n } = useTranslation();
   const user = useUser();
   const [viewParam, setView] = useSearchParam('view', 'week');
@@ -77,6 +98,14 @@ export function Calendar({ site, onSelectSlot }: Props) {
   const lanes = (resources.data?.items ?? []).filter(
     (r) => (!typeId || r.type_id === typeId) && (!resourceId || r.id === resourceId || r.parent_id === resourceId),
   );
+
+  const overlay: CalendarOverlayProps = {
+    site,
+    start: range.start,
+    end: range.end,
+    resourceId: resourceId || undefined,
+    resourceName: (id) => resourceMap.get(id)?.name,
+  };
 
   const go = (date: Date) => setDate(date.toISOString().slice(0, 10));
   const today = startOfDay(now).getTime();
@@ -154,6 +183,7 @@ export function Calendar({ site, onSelectSlot }: Props) {
         {title} <span className="muted" style={{ fontSize: '0.85rem', fontWeight: 400 }}>{t('common.timeZone', { tz: currentTimeZone() })}</span>
       </h2>
       <p className="muted">{t('calendar.selectSlot')}</p>
+      {Legend ? <Legend {...overlay} /> : null}
 
       {view === 'month' ? (
         <div className="cal">
@@ -293,6 +323,7 @@ export function Calendar({ site, onSelectSlot }: Props) {
                     />
                   );
                 })}
+                {DayOverlay ? <DayOverlay {...overlay} day={day} box={(from, to) => dayBox(from, to, day)} /> : null}
                 {visible.map((r) => {
                   const box = dayBox(new Date(r.start), new Date(r.end), day);
                   if (!box) return null;

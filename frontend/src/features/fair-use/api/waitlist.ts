@@ -29,3 +29,22 @@ function useWaitlistAction(fn: (id: string) => Promise<unknown>) {
 
 export const useLeaveWaitlist = () => useWaitlistAction(leaveWaitlist);
 export const useConfirmWaitlistBooking = () => useWaitlistAction(confirmWaitlistBooking);
+
+export type WaitlistJoinBody = { resourceId: string; title: string; start: string; end: string; autoBook: boolean };
+
+export function joinWaitlist({ resourceId, title, start, end, autoBook }: WaitlistJoinBody) {
+  return unwrap(
+    api().POST('/resources/{resource_id}/waitlist', {
+      params: { path: { resource_id: resourceId } },
+      body: { title, start, end, auto_book: autoBook },
+    }),
+  );
+}
+
+export function useJoinWaitlist() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: joinWaitlist,
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ['me', 'waitlist'] }),
+  });
+}

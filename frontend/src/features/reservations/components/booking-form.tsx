@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState, type FormEvent } from 'react';
+import { useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Button } from '@/components/ui/button';
 import { DateTimeInput } from '@/components/ui/date-time-input';
@@ -54,9 +54,11 @@ type BookingFormProps = {
   start?: Date;
   end?: Date;
   onCreated: (reservation: ReservationRead) => void;
+  /** Offered when the period asked for is taken by another booking (e.g. to wait for it). */
+  onTaken?: (asked: { resource: string; start: string; end: string; title: string }) => ReactNode;
 };
 
-export function BookingForm({ site, resourceId = '', start, end, onCreated }: BookingFormProps) {
+export function BookingForm({ site, resourceId = '', start, end, onCreated, onTaken }: BookingFormProps) {
   const { t, i18n } = useTranslation();
   const user = useUser();
   const resources = useBookableResources(site);
@@ -225,7 +227,9 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated }: Bo
             return;
           }
           setErrors(error.fieldErrors);
-          if (error.status === 409) {
+          if (error.status === 409 && error.problem.type?.endsWith('quota-exceeded')) {
+            setFailure({ title: t('fairUse.quotaTitle'), detail: error.problem.detail });
+          } else if (error.status === 409) {
             const other = error.problem.conflicting_reservation as ConflictInfo | undefined;
             const asked = { resource, start: localInputToIso(startValue), end: localInputToIso(endValue) };
             setConflict({ ...(other ?? { id: '', start: '', end: '' }), asked });
@@ -273,6 +277,7 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated }: Bo
               }}
             />
           ) : null}
+          {conflict?.id && onTaken ? onTaken({ ...conflict.asked, title }) : null}
         </div>
       ) : null}
       <div className="form-grid">

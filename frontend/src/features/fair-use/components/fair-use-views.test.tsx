@@ -1,0 +1,79 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import { renderWithApp } from '@/testing/render';
+import { API, http, HttpResponse, server } from '@/testing/server';
+import { BlackoutBands, BlackoutLegend } from './blackouts';
+import { WaitForPeriod } from './wait-for-period';
+
+const NOW = '2030-01-01T08:00:00Z';
+
+describe('fair use views', () => {
+  it('joins the waitlist for a taken period, shows the place in line and leaves it', async () => {
+    const sent: unknown[] = [];
+    let left = false;
+    const entry = {
+      id: 'w-1', site_id: 'site-1', resource_id: 'res-1', user_id: 'sub-bob', title: 'GPU night',
+      start: '2030-01-02T09:00:00Z', end: '2030-01-02T10:00:00Z', auto_book: true, status: 'waiting',
+      position: 2, expires_at: '2030-01-02T09:00:00Z', confirm_by: null, reservation_id: null, created_at: NOW,
+    };
+    server.use(
+      http.post(`${API}/resources/res-1/waitlist`, async ({ request }) => {
+        sent.push(await request.json());
+        return HttpResponse.json(entry, { status: 201 });
+      }),
+      http.get(`${API}/me/waitlist`, () => HttpResponse.json(left ? [] : [entry])),
+      http.delete(`${API}/waitlist/w-1`, () => {
+        left = true;
+        return new HttpResponse(null, { status: 204 });
+      }),
+    );
+    const { user } = renderWithApp(
+      <WaitForPeriod resourceId="res-1" title="GPU night" start="2030-01-02T09:00:00Z" end="2030-01-02T10:00:00Z" />,
+    );
+    await user.click(screen.getByRole('button', { name: 'Wait for this period' }));
+    const joined = await screen.findByTestId('waitlist-joined');
+    expect(within(joined).getByText('Position in line: 2')).toBeInTheDocument();
+    expect(sent).toEqual([{ title: 'GPU night', start: '2030-01-02T09:00:00Z', end: '2030-01-02T10:00:00Z', auto_book: true }]);
+    await user.click(within(joined).getByRole('button', { name: 'Leave the line' }));
+    await waitFor(() => expect(left).toBe(true));
+    expect(await screen.findByRole('button', { name: 'Wait for this period' })).toBeInTheDocument();
+  });
+
+  it('lists the maintenance windows of the shown range and draws them in each day', async () => {
+    const monday = new Date(2030, 0, 14);
+    const sunday = new Date(2030, 0, 21);
+    const queries: URLSearchParams[] = [];
+    const window = (id: string, scope: string, resource: string | null, reason: string) => ({
+      id, site_id: 'site-1', resource_id: resource, scope, policy: 'refuse', reason,
+      start: new Date(2030, 0, 15, 8).toISOString(), end: new Date(2030, 0, 15, 12).toISOString(),
+      created_by: 'sub-alice', created_at: NOW, cancelled_reservations: [],
+    });
+    server.use(
+      http.get(`${API}/sites/site-1/blackouts`, ({ request }) => {
+        queries.push(new URL(request.url).searchParams);
+        return HttpResponse.json([
+          window('b-1', 'site', null, 'Power work'),
+          window('b-2', 'subtree', 'rack-9', 'Rack rewiring'),
+        ]);
+      }),
+    );
+    const shown = { site: 'site-1', start: monday, end: sunday, resourceName: (id: string) => (id === 'rack-9' ? 'Rack 9' : undefined) };
+    const box = (day: Date) => (start: Date, end: Date) =>
+      start < new Date(day.getTime() + 86_400_000) && end > day ? { top: start.getHours() * 48, height: (end.getTime() - start.getTime()) / 75_000 } : null;
+    renderWithApp(
+      <>
+        <BlackoutLegend {...shown} />
+        <BlackoutBands {...shown} resourceId="other" day={new Date(2030, 0, 15)} box={box(new Date(2030, 0, 15))} />
+        <BlackoutBands {...shown} day={new Date(2030, 0, 16)} box={box(new Date(2030, 0, 16))} />
+      </>,
+    );
+    const list = await screen.findByTestId('blackout-list');
+    expect(list.textContent).toContain('Power work');
+    expect(list.textContent).toContain('the whole site');
+    expect(list.textContent).toContain('Rack 9 and everything in it');
+    // Tuesday, another resource chosen: only the site-wide window; Wednesday: none.
+    const bands = await screen.findAllByTestId('blackout-band');
+    expect(bands.map((b) => b.getAttribute('title'))).toEqual([expect.stringContaining('Maintenance: Power work')]);
+    expect(queries.at(-1)!.get('start')).toBe(monday.toISOString());
+    expect(queries.at(-1)!.get('end')).toBe(sunday.toISOString());
+  });
+});
