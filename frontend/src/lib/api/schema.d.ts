@@ -2356,6 +2356,12 @@ export interface components {
         /** ProvisioningReport */
         ProvisioningReport: {
             /**
+             * Checked In
+             * @description The owner is using the resource (the integration saw them log in, or traffic on the port): counts as the owner's check-in. With state in_progress or ready, from 15 minutes before the start until the end of a confirmed or active booking (409 check-in-refused otherwise). A ready report alone is no check-in.
+             * @default false
+             */
+            checked_in: boolean;
+            /**
              * Details
              * @description e.g. {'port': 'Gi1/0/7', 'vlan': 42}
              */
