@@ -3,27 +3,21 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from reservation_common.crypto import split_keys, validate_keys
+from reservation_common.settings import CommaList, Duration, Environment
 from reservation_db.defaults import DEV_DATABASE_URL, DEV_WEBHOOK_SECRETS_KEY
 
 from reservation_be.reservations.rules import PlatformLimits
-from reservation_be.workers.settings import Duration
 
 # Dev defaults, clearly marked: a production start refuses every one of them.
 # (DEV_DATABASE_URL and DEV_WEBHOOK_SECRETS_KEY are the shared schema's, reservation_db.defaults.)
 DEV_ADMIN_CLIENT_SECRET = "dev-secret-reservation-api"
-
-
-class Environment(StrEnum):
-    DEV = "dev"
-    PRODUCTION = "production"
 
 
 class Settings(BaseSettings):
@@ -44,7 +38,7 @@ class Settings(BaseSettings):
     keycloak_admin_client_secret: SecretStr = SecretStr(DEV_ADMIN_CLIENT_SECRET)
     webhook_secrets_key: SecretStr = SecretStr(DEV_WEBHOOK_SECRETS_KEY)
 
-    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    cors_origins: CommaList = Field(default_factory=list)
     frontend_dist: Path | None = None
     workers_enabled: bool = True
     # /metrics answers 404 unless enabled: the chart, compose and dev mode turn it on where only
@@ -69,15 +63,6 @@ class Settings(BaseSettings):
     default_max_occurrences: int = Field(default=100, gt=0, le=10_000)
     # Below the probes' own timeouts (chart 3 s, compose 2 s), so /readyz answers 503 in time.
     readiness_timeout: Duration = timedelta(milliseconds=1500)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _split_origins(cls, data: object) -> object:
-        if isinstance(data, dict):
-            raw = data.get("cors_origins")
-            if isinstance(raw, str):
-                data["cors_origins"] = [o.strip() for o in raw.split(",") if o.strip()]
-        return data
 
     @field_validator("webhook_secrets_key")
     @classmethod

@@ -29,7 +29,7 @@ def test_json_log_lines_carry_the_request_id_and_extras():
         line = json.loads(JsonFormatter().format(record))
     finally:
         reset_request_id(token)
-    assert line["msg"] == "hello world"
+    assert line["message"] == "hello world"
     assert line["request_id"] == "req-1"
     assert line["route"] == "/x"
     assert line["level"] == "info"

@@ -1,45 +1,28 @@
 """Event processor settings, read from ``RESERVATION_EP_*`` environment variables.
 
-Durations accept ``500ms``, ``5s``, ``5m``, ``2h``, ``1d`` or plain seconds; lists are comma
-separated (``RESERVATION_EP_RETRY_SCHEDULE=5s,5m,30m``).
+Durations accept ``500ms``, ``5s``, ``5m``, ``2h``, ``1d``, plain seconds or ISO 8601; lists are
+comma separated (``RESERVATION_EP_RETRY_SCHEDULE=5s,5m,30m``): ``reservation_common.settings``.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from datetime import timedelta
-from enum import StrEnum
-from typing import Annotated, Self
+from typing import Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from reservation_common.crypto import split_keys, validate_keys
-from reservation_common.durations import parse_short_duration
+from reservation_common.settings import (
+    CommaList,
+    Duration,
+    DurationList,
+    Environment,
+    parse_duration,
+)
 from reservation_db.defaults import DEV_DATABASE_URL, DEV_WEBHOOK_SECRETS_KEY
 
 DEFAULT_RETRY_SCHEDULE = ("5s", "5m", "30m", "2h", "5h", "10h", "10h")
-
-
-def parse_duration(value: object) -> timedelta:
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, int | float):
-        return timedelta(seconds=value)
-    duration = parse_short_duration(str(value))
-    if duration is None:
-        raise ValueError(f"not a duration: {value!r} (use e.g. 500ms, 5s, 5m, 2h, 1d)")
-    return duration
-
-
-def _split(value: object) -> object:
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    return value
-
-
-class Environment(StrEnum):
-    DEV = "dev"
-    PRODUCTION = "production"
 
 
 class Settings(BaseSettings):
@@ -59,23 +42,23 @@ class Settings(BaseSettings):
     webhook_secrets_key: SecretStr = SecretStr(DEV_WEBHOOK_SECRETS_KEY)
 
     # Hosts (exact names) or networks (CIDR) that may be targeted although private/loopback.
-    ssrf_allowlist: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    retry_schedule: Annotated[list[timedelta], NoDecode] = Field(
+    ssrf_allowlist: CommaList = Field(default_factory=list)
+    retry_schedule: DurationList = Field(
         default_factory=lambda: [parse_duration(v) for v in DEFAULT_RETRY_SCHEDULE]
     )
     retry_jitter: float = Field(default=0.2, ge=0, lt=1)
-    retry_after_min: timedelta = timedelta(seconds=1)
-    retry_after_max: timedelta = timedelta(hours=6)
-    disable_after: timedelta = timedelta(days=5)
+    retry_after_min: Duration = timedelta(seconds=1)
+    retry_after_max: Duration = timedelta(hours=6)
+    disable_after: Duration = timedelta(days=5)
 
-    http_timeout: timedelta = timedelta(seconds=15)
+    http_timeout: Duration = timedelta(seconds=15)
     # Short in-place retries of a connection that could not be opened (tenacity).
     transport_retries: int = Field(default=2, ge=0, le=5)
     # An attempt in flight holds its delivery this long; a crashed sender's work is retried after.
-    lease: timedelta = timedelta(seconds=60)
+    lease: Duration = timedelta(seconds=60)
     max_in_flight: int = Field(default=64, ge=1)
     claim_batch: int = Field(default=100, ge=1)
-    poll_interval: timedelta = timedelta(seconds=1)
+    poll_interval: Duration = timedelta(seconds=1)
     user_agent: str = "reservation-platform-webhooks/0.1"
     # OpenTelemetry traces, exported by OTLP/HTTP to the standard OTEL_EXPORTER_OTLP_* endpoint
     # (reservation_common.tracing). Off: no span is started and no traceparent is sent.
@@ -84,34 +67,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 9100
     log_level: str = "INFO"
-    shutdown_grace: timedelta = timedelta(seconds=20)
-
-    @field_validator("ssrf_allowlist", mode="before")
-    @classmethod
-    def _split_allowlist(cls, value: object) -> object:
-        return _split(value)
-
-    @field_validator("retry_schedule", mode="before")
-    @classmethod
-    def _parse_schedule(cls, value: object) -> object:
-        value = _split(value)
-        if isinstance(value, list):
-            return [parse_duration(v) for v in value]
-        return value
-
-    @field_validator(
-        "retry_after_min",
-        "retry_after_max",
-        "disable_after",
-        "http_timeout",
-        "lease",
-        "poll_interval",
-        "shutdown_grace",
-        mode="before",
-    )
-    @classmethod
-    def _parse_duration(cls, value: object) -> timedelta:
-        return parse_duration(value)
+    shutdown_grace: Duration = timedelta(seconds=20)
 
     @field_validator("webhook_secrets_key")
     @classmethod

@@ -12,8 +12,7 @@ from enum import StrEnum
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from reservation_be.workers.settings import Duration
+from reservation_common.settings import Duration
 
 
 class SmtpSecurity(StrEnum):

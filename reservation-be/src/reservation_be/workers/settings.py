@@ -1,32 +1,21 @@
 """Settings of the background loops, read from the backend's ``RESERVATION_BE_*`` variables.
 
-Durations take the event processor's notation (``500ms``, ``5s``, ``15m``, ``2h``, ``1d`` or
-plain seconds) or ISO 8601 (``PT15M``).
+Durations: ``reservation_common.settings.Duration`` (``500ms``, ``5s``, ``15m``, ``2h``, ``1d``,
+plain seconds or ISO 8601 ``PT15M``).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
 
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from reservation_common.durations import parse_short_duration
+from reservation_common.settings import Duration
 
 # The replay window of Idempotency-Key (kit/idempotency.py KEY_TTL); a key is kept at least so long.
 IDEMPOTENCY_REPLAY_WINDOW = timedelta(hours=24)
 
 EXCHANGE = "reservations.events"
-
-
-def _short_duration(value: object) -> object:
-    # pydantic alone reads "30" from the environment as an error, not as 30 seconds.
-    if isinstance(value, str) and (duration := parse_short_duration(value)) is not None:
-        return duration
-    return value
-
-
-Duration = Annotated[timedelta, BeforeValidator(_short_duration)]
 
 
 class WorkerSettings(BaseSettings):
