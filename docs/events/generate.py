@@ -24,8 +24,9 @@ SCHEMA_DIR = "schemas"
 DESCRIPTIONS: dict[EventType, str] = {
     EventType.RESERVATION_CREATED: "A reservation was booked (status pending or confirmed).",
     EventType.RESERVATION_UPDATED: (
-        "A reservation's title, period, resource or parameters changed; status pending again"
-        " (previous_status confirmed) when the change needs approval."
+        "A reservation's title, period, resource, parameters or co-users changed; status pending"
+        " again (previous_status confirmed) when the change needs approval. data.co_users is the"
+        " list after the change: revoke access of a co-user no longer listed."
     ),
     EventType.RESERVATION_APPROVED: "A pending reservation was approved (now confirmed).",
     EventType.RESERVATION_REJECTED: "A pending reservation was rejected; its slots are freed.",

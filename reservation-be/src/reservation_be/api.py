@@ -31,6 +31,7 @@ ROUTER_MODULES: list[str] = [
     "reservation_be.calendar_feeds.endpoints",
     "reservation_be.stats.endpoints",
     "reservation_be.fairuse.endpoints",
+    "reservation_be.co_users.endpoints",
 ]
 
 

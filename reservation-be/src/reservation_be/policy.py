@@ -6,7 +6,8 @@ and ``site_members`` (``site-admin`` or ``member`` of one site). Rules, per :cla
 * ``VISIBLE``: anyone who can see the site: everybody for a public site, members for a private
   one. A private site is invisible to non-members: 404, never 403, so its existence never leaks.
 * ``MEMBER``: a member or site-admin of the site.
-* ``OWNER_OR_SITE_ADMIN``: the owner of the object (a reservation), or a site-admin.
+* ``OWNER_OR_SITE_ADMIN``: the owner of the object (a reservation), or a site-admin; for the
+  actions in :data:`CO_MANAGER_ACTIONS` also a co-manager of the reservation (``co_manager``).
 * ``OWNER``: the owner alone, a member of the site; nobody acts for them, platform admins
   included (checking in says the owner is there).
 * ``SITE_ADMIN``: a site-admin of the site.
@@ -66,6 +67,8 @@ class Action(StrEnum):
     RESERVATION_CANCEL = "reservation:cancel"
     RESERVATION_DECIDE = "reservation:decide"
     RESERVATION_CHECK_IN = "reservation:check-in"
+    # Add or remove co-users (attendees, co-managers) of a reservation.
+    RESERVATION_SHARE = "reservation:share"
     QUOTA_READ = "quota:read"
     QUOTA_WRITE = "quota:write"
     USAGE_REPORT = "usage:report"
@@ -99,6 +102,7 @@ RULES: dict[Action, Rule] = {
     Action.RESERVATION_CANCEL: Rule.OWNER_OR_SITE_ADMIN,
     Action.RESERVATION_DECIDE: Rule.SITE_ADMIN,
     Action.RESERVATION_CHECK_IN: Rule.OWNER,
+    Action.RESERVATION_SHARE: Rule.OWNER_OR_SITE_ADMIN,
     Action.QUOTA_READ: Rule.MEMBER,
     Action.QUOTA_WRITE: Rule.SITE_ADMIN,
     Action.USAGE_REPORT: Rule.SITE_ADMIN,
@@ -110,6 +114,10 @@ RULES: dict[Action, Rule] = {
     Action.WEBHOOK_READ: Rule.SITE_ADMIN,
     Action.WEBHOOK_WRITE: Rule.SITE_ADMIN,
 }
+
+# What a co-manager of a reservation may do besides its owner: change it (the service lets them
+# only move its end later: extend) and cancel or release it.
+CO_MANAGER_ACTIONS = frozenset({Action.RESERVATION_MODIFY, Action.RESERVATION_CANCEL})
 
 _ROLE_RANK = {None: 0, SiteRole.MEMBER: 1, SiteRole.SITE_ADMIN: 2}
 
@@ -143,8 +151,11 @@ class SiteContext:
         return self.is_member or self.site.visibility == SiteVisibility.PUBLIC
 
 
-def allows(ctx: SiteContext, action: Action, *, owner_id: str | None = None) -> bool:
-    """Whether ``ctx.actor`` may perform ``action``; ``owner_id`` for owner-based rules."""
+def allows(
+    ctx: SiteContext, action: Action, *, owner_id: str | None = None, co_manager: bool = False
+) -> bool:
+    """Whether ``ctx.actor`` may perform ``action``; ``owner_id`` for owner-based rules,
+    ``co_manager`` when the actor is a co-manager of the reservation acted on."""
     if ctx.actor.is_service_account:
         return False
     rule = RULES[action]
@@ -157,6 +168,8 @@ def allows(ctx: SiteContext, action: Action, *, owner_id: str | None = None) -> 
     if rule is Rule.MEMBER:
         return ctx.is_member
     if rule is Rule.OWNER_OR_SITE_ADMIN:
+        if ctx.is_member and co_manager and action in CO_MANAGER_ACTIONS:
+            return True
         return ctx.is_site_admin or (
             ctx.is_member and owner_id is not None and owner_id == ctx.actor.user_id
         )
@@ -165,12 +178,14 @@ def allows(ctx: SiteContext, action: Action, *, owner_id: str | None = None) -> 
     return False
 
 
-def check(ctx: SiteContext, action: Action, *, owner_id: str | None = None) -> None:
+def check(
+    ctx: SiteContext, action: Action, *, owner_id: str | None = None, co_manager: bool = False
+) -> None:
     """Raise 404 when the site is invisible to the actor, 403 when the action is not allowed."""
     require_user(ctx.actor)
     if not ctx.can_see:
         raise NotFound("Site not found.")
-    if not allows(ctx, action, owner_id=owner_id):
+    if not allows(ctx, action, owner_id=owner_id, co_manager=co_manager):
         raise Forbidden(_forbidden_message(action))
 
 

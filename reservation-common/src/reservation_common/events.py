@@ -92,6 +92,17 @@ class OwnerData(_Model):
     ssh_keys: list[str] = Field(default_factory=list)
 
 
+class CoUserData(_Model):
+    """A site member sharing the reservation: ``attendee``, or ``co-manager`` (may also extend
+    or cancel). Integrations grant the co-users' SSH keys access as they do the owner's."""
+
+    id: str  # Keycloak ``sub``
+    username: str
+    email: str | None = None
+    role: str  # attendee | co-manager
+    ssh_keys: list[str] = Field(default_factory=list)
+
+
 class ProvisioningData(_Model):
     state: str  # pending | in_progress | ready | failed
     message: str | None = None
@@ -124,6 +135,8 @@ class ReservationEventData(_Model):
     resource: ResourceData
     site: SiteRef
     owner: OwnerData
+    # Who shares the reservation with the owner; empty when nobody does.
+    co_users: list[CoUserData] = Field(default_factory=list)
     # Lifecycle events: when the transition was due and how late it was emitted.
     due_at: AwareDatetime | None = None
     lateness_seconds: float | None = None

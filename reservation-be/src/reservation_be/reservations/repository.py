@@ -32,6 +32,7 @@ from sqlalchemy.dialects.postgresql import TSTZRANGE, UUID, Range
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from reservation_be.co_users import repository as co_users
 from reservation_be.reservations.schemas import ReservationSort
 from reservation_be.resources.repository import SUBTREE
 
@@ -244,6 +245,7 @@ def list_statement(
     site_ids: Sequence[uuid.UUID] | None,
     viewer_id: str | None = None,
     owner_id: str | None = None,
+    mine: str | None = None,
     site_id: uuid.UUID | None = None,
     resource_ids: Sequence[uuid.UUID] | None = None,
     statuses: Sequence[str] | None = None,
@@ -253,6 +255,7 @@ def list_statement(
     """Reservations matching the filters; ``site_ids=None`` means every site (platform admin).
 
     Visibility: reservations in ``site_ids`` plus, when ``viewer_id`` is given, the viewer's own.
+    ``mine``: only those this user owns or is a co-user of.
     """
     stmt = select(Reservation)
     if site_ids is not None:
@@ -262,6 +265,10 @@ def list_statement(
         stmt = stmt.where(visible)
     if owner_id is not None:
         stmt = stmt.where(Reservation.owner_id == owner_id)
+    if mine is not None:
+        stmt = stmt.where(
+            or_(Reservation.owner_id == mine, Reservation.id.in_(co_users.shared_with(mine)))
+        )
     if site_id is not None:
         stmt = stmt.where(Reservation.site_id == site_id)
     if resource_ids is not None:

@@ -22,6 +22,7 @@ from reservation_common.events import (
     make_event,
 )
 from reservation_db.models.reservation import ProvisioningState, Reservation, ReservationStatus
+from reservation_db.models.reservation_co_user import CoUserRole
 from reservation_db.models.resource import Resource, ResourceStatus
 from reservation_db.models.resource_type import ResourceType
 from sqlalchemy import select
@@ -31,12 +32,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reservation_be import policy
 from reservation_be.auth.actor import Actor
+from reservation_be.co_users import repository as co_users_repository
 from reservation_be.fairuse import repository as fairuse_repository
 from reservation_be.fairuse import rules as fairuse
 from reservation_be.kit import audit, outbox
 from reservation_be.kit.errors import (
     Conflict,
     FieldError,
+    Forbidden,
     NotFound,
     UnprocessableEntity,
 )
@@ -207,7 +210,15 @@ async def _authorize_reservation(
     owner = reservation.owner_id
     if not (policy.allows(ctx, Action.RESERVATION_READ) or ctx.actor.user_id == owner):
         raise ReservationNotFound(f"No reservation {reservation.id}.")
-    policy.check(ctx, action, owner_id=owner)
+    co_manager = False
+    if (
+        action in policy.CO_MANAGER_ACTIONS
+        and ctx.actor.user_id != owner
+        and not policy.allows(ctx, action, owner_id=owner)
+    ):
+        role = await co_users_repository.role_of(session, reservation.id, ctx.actor.user_id)
+        co_manager = role == CoUserRole.CO_MANAGER.value
+    policy.check(ctx, action, owner_id=owner, co_manager=co_manager)
     return ctx
 
 
@@ -274,7 +285,8 @@ async def list_reservations(
     stmt = repository.list_statement(
         site_ids=site_ids,
         viewer_id=actor.user_id,
-        owner_id=actor.user_id if mine else owner_id,
+        owner_id=owner_id,
+        mine=actor.user_id if mine else None,
         site_id=site_id,
         resource_ids=resource_ids,
         statuses=[s.value for s in statuses] if statuses else None,
@@ -321,11 +333,13 @@ async def event_data(
     owner = await repository.owner_with_keys(session, reservation.owner_id)
     assert owner is not None
     user, keys = owner
+    co_users = await co_users_repository.event_co_users(session, [reservation.id])
     return ReservationEventData(
         reservation=reservation_data(reservation),
         resource=await resource_data(session, resource),
         site=site_ref(ctx.site),
         owner=OwnerData(id=user.id, username=user.username, email=user.email, ssh_keys=keys),
+        co_users=co_users.get(reservation.id, []),
         previous_status=previous_status,
         cause=cause,
         request_id=current_request_id(),
@@ -355,9 +369,12 @@ async def _announce(
     also_notify: list[str] | None = None,
     cause: Cause | None = None,
     detail: str | None = None,
+    inform: list[str] | None = None,
 ) -> None:
     """Outbox event, audit row and notifications for one change, in the same transaction.
 
+    The owner and the co-users are notified (and mailed) alike; ``inform`` names more people
+    told as they are (a co-user just removed), ``also_notify`` the site admins asked to decide.
     ``detail`` is added to the people's message (a maintenance window's reason, an
     integration's failure message)."""
     after = to_read(reservation)
@@ -375,13 +392,15 @@ async def _announce(
     if detail:
         message = f"{message} {detail}"
     links = [{"rel": "reservation", "href": f"/api/v1/reservations/{reservation.id}"}]
-    recipients = [reservation.owner_id, *(also_notify or [])]
+    sharing = {reservation.owner_id, *(c.id for c in data.co_users), *(inform or [])}
+    recipients = [reservation.owner_id, *(c.id for c in data.co_users), *(inform or []),
+                  *(also_notify or [])]  # fmt: skip
     mails: list[mail_queue.Recipient] = []
     by_owner = actor is not None and actor.user_id == reservation.owner_id
     owner_kind = mail_kinds.for_owner(type_.value, status=reservation.status, by_owner=by_owner)
     for user_id in dict.fromkeys(recipients):
         note = await notify(session, user_id, type_.value, message, links)
-        kind = owner_kind if user_id == reservation.owner_id else MailKind.APPROVAL_REQUESTED
+        kind = owner_kind if user_id in sharing else MailKind.APPROVAL_REQUESTED
         if kind is not None:
             mails.append(mail_queue.Recipient(user_id, kind, note.id))
     context = reservation_context(
@@ -519,6 +538,16 @@ async def update(
     reservation, ctx = await _locked(session, actor, reservation_id, Action.RESERVATION_MODIFY)
     check_if_match(if_match, reservation.version)
     changes = body.model_dump(exclude_unset=True)
+    if not policy.allows(ctx, Action.RESERVATION_MODIFY, owner_id=reservation.owner_id):
+        # Authorised as a co-manager: they extend (a later end), nothing else.
+        end_now = reservation.period.upper
+        if (
+            set(changes) != {"end"}
+            or end_now is None
+            or changes["end"] is None
+            or (changes["end"] <= end_now)
+        ):
+            raise Forbidden("A co-manager may only extend (move the end later) or cancel.")
     for name in ("title", "description", "start", "end", "parameters", "resource_id"):
         if name in changes and changes[name] is None:
             raise UnprocessableEntity(

@@ -1,4 +1,4 @@
-"""Event payloads for a batch of reservations, from three reads for the whole batch.
+"""Event payloads for a batch of reservations, from four reads for the whole batch.
 
 The shape is the one :func:`reservation_be.reservations.service.event_data` gives the API's
 events (a test holds the two equal); that one reads resource, type, path and owner per event,
@@ -16,6 +16,7 @@ from datetime import datetime
 from reservation_common.events import (
     AncestorRef,
     Cause,
+    CoUserData,
     OwnerData,
     ReservationEventData,
     ResourceData,
@@ -31,6 +32,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, UUID, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from reservation_be.co_users import repository as co_users_repository
 from reservation_be.kit.request_context import current_request_id
 from reservation_be.reservations.service import reservation_data
 from reservation_be.resources.repository import MAX_DEPTH
@@ -41,6 +43,7 @@ class Payloads:
     sites: dict[uuid.UUID, SiteRef]
     resources: dict[uuid.UUID, ResourceData]
     owners: dict[str, OwnerData]
+    co_users: dict[uuid.UUID, list[CoUserData]]
 
     @classmethod
     async def load(cls, session: AsyncSession, reservations: Sequence[Reservation]) -> Payloads:
@@ -67,7 +70,8 @@ class Payloads:
                 _OWNERS, {"ids": list({r.owner_id for r in reservations})}
             )
         }
-        return cls(sites=sites, resources=resources, owners=owners)
+        co_users = await co_users_repository.event_co_users(session, [r.id for r in reservations])
+        return cls(sites=sites, resources=resources, owners=owners, co_users=co_users)
 
     def data(
         self,
@@ -83,6 +87,7 @@ class Payloads:
             resource=self.resources[reservation.resource_id],
             site=self.sites[reservation.site_id],
             owner=self.owners[reservation.owner_id],
+            co_users=self.co_users.get(reservation.id, []),
             due_at=due_at,
             lateness_seconds=lateness_seconds,
             previous_status=previous_status,

@@ -351,16 +351,27 @@ class LifecycleScheduler:
                             ),
                         )
                     )
+                note_text = message.format(title=reservation.title, resource=data.resource.name)
+                link = [{"rel": "reservation", "href": href}]
                 rows[Notification].append(
                     {
                         "id": note_id,
                         "user_id": reservation.owner_id,
                         "kind": event_type.value,
-                        "message": message.format(
-                            title=reservation.title, resource=data.resource.name
-                        ),
-                        "links": [{"rel": "reservation", "href": href}],
+                        "message": note_text,
+                        "links": link,
                     }
+                )
+                # Co-users are told of each step as the owner is.
+                rows[Notification].extend(
+                    {
+                        "id": uuid.uuid4(),
+                        "user_id": co.id,
+                        "kind": event_type.value,
+                        "message": note_text,
+                        "links": link,
+                    }
+                    for co in data.co_users
                 )
             emitted.append(Emitted(event_type, lateness))
             log.info(

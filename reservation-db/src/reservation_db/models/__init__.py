@@ -13,6 +13,7 @@ from reservation_db.models.outbox import OutboxMessage
 from reservation_db.models.quota import Quota, QuotaWindow
 from reservation_db.models.rate_limit_counter import RateLimitCounter
 from reservation_db.models.reservation import ProvisioningState, Reservation, ReservationStatus
+from reservation_db.models.reservation_co_user import CoUserRole, ReservationCoUser
 from reservation_db.models.reservation_group import ReservationGroup
 from reservation_db.models.reservation_series import ReservationSeries
 from reservation_db.models.reservation_slot import ReservationSlot
@@ -34,6 +35,7 @@ __all__ = [
     "Blackout",
     "BlackoutPolicy",
     "BlackoutScope",
+    "CoUserRole",
     "DeliveryStatus",
     "IdempotencyKey",
     "MailMessage",
@@ -49,6 +51,7 @@ __all__ = [
     "QuotaWindow",
     "RateLimitCounter",
     "Reservation",
+    "ReservationCoUser",
     "ReservationGroup",
     "ReservationSeries",
     "ReservationSlot",
