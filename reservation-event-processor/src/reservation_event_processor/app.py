@@ -8,9 +8,9 @@ import logging
 
 import httpx
 from opentelemetry.trace import TracerProvider
-from reservation_be.kit.db import ping_when_idle
 from reservation_common.crypto import SecretBox
 from reservation_common.tracing import create_tracer_provider
+from reservation_db.engine import ping_when_idle
 from sqlalchemy import literal, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
