@@ -1,9 +1,8 @@
-"""Fixtures: one migrated database per run (per xdist worker), the app wired to it and to the
+"""Fixtures: one migrated database per run, the app wired to it and to the
 test realm, an HTTP client, auth headers for the demo users, tables emptied after each test."""
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -21,8 +20,7 @@ AuthHeaders = dict[str, str]
 
 @pytest.fixture(scope="session")
 async def database_url() -> AsyncIterator[str]:
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    async with temporary_database(prefix=f"rbe_test_{worker}") as url:
+    async with temporary_database(prefix="rbe_test") as url:
         yield url
 
 

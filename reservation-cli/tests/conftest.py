@@ -4,7 +4,6 @@ runs in-process through Typer's CliRunner, or as the installed ``rsv`` in a subp
 from __future__ import annotations
 
 import json
-import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -25,8 +24,7 @@ from typer.testing import CliRunner, Result
 
 @pytest.fixture(scope="session")
 async def database_url() -> AsyncIterator[str]:
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    async with temporary_database(prefix=f"rcli_test_{worker}") as url:
+    async with temporary_database(prefix="rcli_test") as url:
         yield url
 
 

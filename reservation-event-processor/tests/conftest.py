@@ -3,7 +3,6 @@ settings the processor runs with in tests (compressed schedule, loopback allowed
 
 from __future__ import annotations
 
-import os
 import random
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -22,8 +21,7 @@ from sqlalchemy.ext.asyncio import (
 
 @pytest.fixture(scope="session")
 async def database_url() -> AsyncIterator[str]:
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    async with temporary_database(prefix=f"rep_test_{worker}") as url:
+    async with temporary_database(prefix="rep_test") as url:
         yield url
 
 

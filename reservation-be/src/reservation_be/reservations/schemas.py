@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
@@ -116,15 +116,3 @@ class ReservationSort(StrEnum):
     START_DESC = "-start"
     CREATED = "created_at"
     CREATED_DESC = "-created_at"
-
-
-class ReservationFilter(Schema):
-    mine: bool = False
-    site_id: uuid.UUID | None = None
-    resource_id: uuid.UUID | None = None
-    include_subtree: bool = False
-    owner_id: Text | None = None
-    status: list[ReservationStatus] | None = None
-    start: datetime | None = None
-    end: datetime | None = None
-    sort: ReservationSort = ReservationSort.START

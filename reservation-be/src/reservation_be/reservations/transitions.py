@@ -33,10 +33,6 @@ class InvalidTransition(Conflict):
     slug, title = "invalid-transition", "Status change not allowed"
 
 
-def can_transition(current: ReservationStatus | str, target: ReservationStatus) -> bool:
-    return target in TRANSITIONS[ReservationStatus(current)]
-
-
 def transition(reservation: Reservation, target: ReservationStatus) -> ReservationStatus:
     """Move ``reservation`` to ``target``; returns the previous status."""
     current = ReservationStatus(reservation.status)

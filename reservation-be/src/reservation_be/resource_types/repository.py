@@ -16,6 +16,5 @@ async def get(session: AsyncSession, type_id: uuid.UUID) -> ResourceType | None:
 def list_statement(site_id: uuid.UUID, *, q: str | None = None) -> Select[ResourceType]:
     stmt = select(ResourceType).where(ResourceType.site_id == site_id)
     if q:
-        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(ResourceType.name.ilike(f"%{escaped}%", escape="\\"))
+        stmt = stmt.where(ResourceType.name.icontains(q, autoescape=True))
     return stmt.order_by(ResourceType.name, ResourceType.id)

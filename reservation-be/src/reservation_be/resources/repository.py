@@ -11,7 +11,7 @@ from reservation_db.models.resource_type import ResourceType
 from sqlalchemy import CTE, Select, Text, bindparam, cast, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import UUID, array
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased
 
 from reservation_be.resources.schemas import ResourceSort
 
@@ -25,19 +25,8 @@ _SORTS: dict[ResourceSort, Any] = {
 }
 
 
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 async def get(session: AsyncSession, resource_id: uuid.UUID) -> Resource | None:
     return await session.get(Resource, resource_id)
-
-
-async def get_many(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Resource]:
-    if not ids:
-        return []
-    rows = await session.execute(select(Resource).where(Resource.id.in_(ids)))
-    return list(rows.scalars().all())
 
 
 async def get_for_share(session: AsyncSession, resource_id: uuid.UUID) -> Resource | None:
@@ -65,10 +54,6 @@ async def get_for_update(session: AsyncSession, resource_id: uuid.UUID) -> Resou
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def get_type(session: AsyncSession, type_id: uuid.UUID) -> ResourceType | None:
-    return await session.get(ResourceType, type_id)
-
-
 def search_statement(
     site_id: uuid.UUID,
     *,
@@ -82,12 +67,11 @@ def search_statement(
 ) -> Select[Resource]:
     stmt = select(Resource).where(Resource.site_id == site_id)
     if q:
-        pattern = f"%{_escape_like(q)}%"
         stmt = stmt.where(
             or_(
-                Resource.name.ilike(pattern, escape="\\"),
-                Resource.description.ilike(pattern, escape="\\"),
-                Resource.location.ilike(pattern, escape="\\"),
+                Resource.name.icontains(q, autoescape=True),
+                Resource.description.icontains(q, autoescape=True),
+                Resource.location.icontains(q, autoescape=True),
             )
         )
     if type_id is not None:
@@ -124,14 +108,6 @@ async def types_by_name(session: AsyncSession, site_id: uuid.UUID) -> dict[str, 
     return {t.name: t for t in rows.scalars().all()}
 
 
-async def with_type(session: AsyncSession, resource_id: uuid.UUID) -> Resource | None:
-    stmt = select(Resource).where(Resource.id == resource_id).options(selectinload(Resource.type))
-    return (await session.execute(stmt)).scalar_one_or_none()
-
-
-# How far below its root a resource may be. The recursive queries stop there, and the slots
-# of a booking cover its subtree only that deep, so the service refuses any create, move or
-# import that would place a resource deeper (docs/architecture.md).
 MAX_DEPTH = 64
 
 
@@ -237,8 +213,3 @@ async def subtree_height(session: AsyncSession, root_id: uuid.UUID) -> int:
 async def is_in_subtree(session: AsyncSession, root_id: uuid.UUID, candidate_id: uuid.UUID) -> bool:
     found = await session.execute(_IN_SUBTREE, {"subtree_root": root_id, "candidate": candidate_id})
     return found.first() is not None
-
-
-async def count_children(session: AsyncSession, resource_id: uuid.UUID) -> int:
-    stmt = select(func.count()).select_from(Resource).where(Resource.parent_id == resource_id)
-    return int((await session.execute(stmt)).scalar_one())

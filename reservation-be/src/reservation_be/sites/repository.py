@@ -22,15 +22,10 @@ def visible_sites(
     if visibility is not None:
         stmt = stmt.where(Site.visibility == visibility.value)
     if q:
-        pattern = f"%{_escape_like(q)}%"
         stmt = stmt.where(
-            or_(Site.name.ilike(pattern, escape="\\"), Site.slug.ilike(pattern, escape="\\"))
+            or_(Site.name.icontains(q, autoescape=True), Site.slug.icontains(q, autoescape=True))
         )
     return stmt.order_by(func.lower(Site.name), Site.id)
-
-
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 async def slug_taken(session: AsyncSession, slug: str) -> bool:

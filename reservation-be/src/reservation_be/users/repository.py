@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Sequence
 
 from reservation_db.models import SshKey, User
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -57,41 +57,13 @@ async def get(session: AsyncSession, user_id: str) -> User | None:
     return await session.get(User, user_id)
 
 
-async def find_by_username_or_email(session: AsyncSession, identifier: str) -> User | None:
-    stmt = select(User).where(
-        or_(
-            func.lower(User.username) == identifier.lower(),
-            func.lower(User.email) == identifier.lower(),
-        )
-    )
-    return (await session.execute(stmt.limit(1))).scalars().first()
-
-
 async def list_ssh_keys(session: AsyncSession, user_id: str) -> Sequence[SshKey]:
     stmt = select(SshKey).where(SshKey.user_id == user_id).order_by(SshKey.created_at, SshKey.id)
     return (await session.execute(stmt)).scalars().all()
 
 
-async def list_ssh_keys_for_users(
-    session: AsyncSession, user_ids: Sequence[str]
-) -> dict[str, list[str]]:
-    """Public keys (``"<type> <base64>"``) per user, for event payloads."""
-    stmt = select(SshKey.user_id, SshKey.public_key).where(SshKey.user_id.in_(user_ids))
-    out: dict[str, list[str]] = {uid: [] for uid in user_ids}
-    for uid, key in (await session.execute(stmt.order_by(SshKey.created_at))).all():
-        out[uid].append(key)
-    return out
-
-
 async def get_ssh_key(session: AsyncSession, user_id: str, key_id: uuid.UUID) -> SshKey | None:
     stmt = select(SshKey).where(SshKey.user_id == user_id, SshKey.id == key_id)
-    return (await session.execute(stmt)).scalars().first()
-
-
-async def find_ssh_key_by_fingerprint(
-    session: AsyncSession, user_id: str, fingerprint: str
-) -> SshKey | None:
-    stmt = select(SshKey).where(SshKey.user_id == user_id, SshKey.fingerprint == fingerprint)
     return (await session.execute(stmt)).scalars().first()
 
 
