@@ -22,8 +22,6 @@ import asyncio
 import json
 import os
 import platform
-import socket
-import subprocess
 import sys
 import time
 import uuid
@@ -53,6 +51,7 @@ from reservation_common.events import (
     make_event,
 )
 from reservation_common.signing import generate_secret, signed_headers
+from reservation_common.testing import free_port, spawn_python, stop_process
 
 AMQP_URL = os.environ.get("BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 CONCURRENCY = 16  # the subscription's max_concurrency, and the raw POST clients
@@ -120,24 +119,6 @@ def receiver_main(port: int, secret: str) -> None:
 
 
 # ----------------------------------------------------------------------------------------------
-
-
-def spawn(args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, *args], env=env)
-
-
-def stop(child: subprocess.Popen[bytes]) -> None:
-    child.terminate()
-    try:
-        child.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        child.kill()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def pct(values: list[float], p: float) -> float:
@@ -370,7 +351,7 @@ async def main(short: bool) -> None:
     port = free_port()
     receiver = f"http://127.0.0.1:{port}"
     async with temporary_database(prefix="rbe_pipe") as url:
-        recv = spawn([__file__, "--receiver", str(port), secret])
+        recv = spawn_python([__file__, "--receiver", str(port), secret])
         env = {
             **os.environ,
             "RESERVATION_EP_DATABASE_URL": url,
@@ -381,7 +362,7 @@ async def main(short: bool) -> None:
             "RESERVATION_EP_PORT": str(free_port()),
             "RESERVATION_EP_LOG_LEVEL": "WARNING",
         }
-        proc = spawn(["-m", "reservation_event_processor", "run"], env)
+        proc = spawn_python(["-m", "reservation_event_processor", "run"], env)
         engine = create_engine(Settings(database_url=url, database_pool_size=5))
         sm = create_sessionmaker(engine)
         conn = await asyncpg.connect(asyncpg_dsn(url))
@@ -423,7 +404,7 @@ async def main(short: bool) -> None:
             scheduler.stop()
             await asyncio.gather(*loops, return_exceptions=True)
             for child in (proc, recv):
-                stop(child)
+                stop_process(child)
             await conn.close()
             await engine.dispose()
             connection = await aio_pika.connect(AMQP_URL)

@@ -27,7 +27,6 @@ import json
 import os
 import platform
 import random
-import socket
 import subprocess
 import sys
 import time
@@ -39,6 +38,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import httpx
 from reservation_be.testing import temporary_database
+from reservation_common.testing import free_port
 from reservation_testrealm.server import TestRealm
 from sqlalchemy.engine import make_url
 
@@ -73,12 +73,6 @@ SHORT = Scale(
 
 def pg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def cpu_seconds(pid: int) -> float | None:

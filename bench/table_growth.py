@@ -29,9 +29,7 @@ import contextlib
 import os
 import platform
 import signal
-import socket
 import subprocess
-import sys
 import time
 import uuid
 from dataclasses import dataclass
@@ -45,6 +43,7 @@ import uvicorn
 from reservation_be.testing import temporary_database
 from reservation_be.workers.listener import asyncpg_dsn
 from reservation_common.crypto import generate_key
+from reservation_common.testing import free_port, spawn_python, stop_process
 from reservation_testrealm.server import TestRealm
 
 AMQP_URL = os.environ.get("BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
@@ -55,24 +54,6 @@ DURATION = timedelta(seconds=2)
 AHEAD = timedelta(seconds=10)  # a booking starts at least this long after it is made
 LEAD_TIME = timedelta(seconds=2)  # the type's lead time: the slots hold it before the start
 SETTLE_TIMEOUT = 600.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, *args], env={**os.environ, **env})
-
-
-def stop(child: subprocess.Popen[bytes]) -> None:
-    child.terminate()
-    try:
-        child.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        child.kill()
 
 
 async def receiver(_scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -304,7 +285,7 @@ async def main(bookings: int) -> None:
     async with temporary_database(prefix="rbe_growth") as url:
         with TestRealm() as realm:
             children = [
-                spawn(
+                spawn_python(
                     ["-m", "reservation_event_processor", "run"],
                     {
                         "RESERVATION_EP_DATABASE_URL": url,
@@ -317,7 +298,7 @@ async def main(bookings: int) -> None:
                         "RESERVATION_EP_LOG_LEVEL": "WARNING",
                     },
                 ),
-                spawn(
+                spawn_python(
                     ["-m", "reservation_be", "serve", "--port", str(api_port)],
                     {
                         "RESERVATION_BE_DATABASE_URL": url,
@@ -362,7 +343,7 @@ async def main(bookings: int) -> None:
             finally:
                 await conn.close()
                 for child in reversed(children):
-                    stop(child)
+                    stop_process(child)
                 hook.should_exit = True
                 await asyncio.wait_for(serving, timeout=30)
                 await delete_broker_objects(exchange, queue)

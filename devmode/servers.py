@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+from reservation_common.testing import free_port
 
 from devmode.supervisor import Child, Supervisor, wait_for_http, wait_for_tcp
 
@@ -35,12 +35,6 @@ EVENTS = [
     "reservation.cancelled",
 ]
 TIMEOUT = 60.0
-
-
-def _free_port(host: str) -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -68,10 +62,10 @@ class ServerLab:
         self.api_url = api_url
         self.issuer = issuer
         self.base_env = base_env
-        self.redfish_port = _free_port(host)
-        self.image_port = _free_port(host)
-        self.ssh_port = _free_port(host)
-        self.webhook_port = _free_port(receiver_host)
+        self.redfish_port = free_port(host)
+        self.image_port = free_port(host)
+        self.ssh_port = free_port(host)
+        self.webhook_port = free_port(receiver_host)
         self.webhook_url = f"http://{receiver_host}:{self.webhook_port}"
         self.children: list[Child] = []
 

@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
 
 import httpx
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from reservation_common.testing import free_port
 
 
 def test_process_warns_it_is_not_for_production_and_serves_the_public_issuer() -> None:

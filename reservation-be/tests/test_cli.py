@@ -2,22 +2,16 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
 
 import httpx
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from reservation_common.testing import free_port
 
 
 async def test_serve_starts_the_api_and_logs_json(database_url, settings):
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "RESERVATION_BE_DATABASE_URL": database_url,

@@ -44,6 +44,7 @@ from reservation_common.events import (
     make_event,
 )
 from reservation_common.signing import generate_secret, signed_headers
+from reservation_common.testing import free_port
 from reservation_db.models.site import Site
 from reservation_db.models.webhook_secret import WebhookSecret
 from reservation_db.models.webhook_subscription import WebhookSubscription
@@ -51,14 +52,6 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 HERE = Path(__file__).resolve().parent
 AMQP_URL = os.environ.get("BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def cpu_seconds(pid: int) -> float:

@@ -9,13 +9,13 @@ import base64
 import contextlib
 import hashlib
 import hmac
-import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import aio_pika
 import uvicorn
+from reservation_common.testing import free_port
 from reservation_event_processor.health import EmbeddedServer
 from standardwebhooks import Webhook, WebhookVerificationError
 from starlette.applications import Starlette
@@ -24,12 +24,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def hand_verify(secret: str, headers: dict[str, str], body: bytes) -> bool:
@@ -139,56 +133,6 @@ class RawListener:
     async def stop(self) -> None:
         for writer in self._writers:
             writer.transport.abort()
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-
-
-class TcpProxy:
-    """Forwards a loopback port to RabbitMQ; ``cut()`` drops every open connection."""
-
-    def __init__(self, target_port: int = 5672) -> None:
-        self.port = free_port()
-        self._target = target_port
-        self._conns: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = set()
-        self._server: asyncio.Server | None = None
-        self.cuts = 0
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
-
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(ConnectionError, OSError):
-            while data := await reader.read(65536):
-                writer.write(data)
-                await writer.drain()
-        with contextlib.suppress(Exception):
-            writer.close()
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self._target)
-        except OSError:
-            writer.close()
-            return
-        pair = (writer, up_writer)
-        self._conns.add(pair)
-        try:
-            await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
-        finally:
-            self._conns.discard(pair)
-
-    def cut(self) -> int:
-        n = len(self._conns)
-        for a, b in list(self._conns):
-            for w in (a, b):
-                with contextlib.suppress(Exception):
-                    w.transport.abort()
-        self.cuts += 1
-        return n
-
-    async def stop(self) -> None:
-        self.cut()
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()

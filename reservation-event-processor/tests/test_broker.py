@@ -12,17 +12,11 @@ from datetime import timedelta
 import aio_pika
 import pytest
 from factories import create_site, create_subscription, reservation_event
-from live import (
-    AMQP_URL,
-    Publisher,
-    Receiver,
-    TcpProxy,
-    delete_broker_objects,
-    wait_for,
-)
+from live import AMQP_URL, Publisher, Receiver, delete_broker_objects, wait_for
 from prometheus_client import REGISTRY
 from pydantic import SecretStr
 from reservation_common.crypto import SecretBox
+from reservation_common.testing import TcpProxy
 from reservation_db.models.webhook_delivery import WebhookDelivery
 from reservation_event_processor.app import Processor
 from reservation_event_processor.consumer import Consumer
@@ -50,7 +44,7 @@ async def receiver() -> AsyncIterator[Receiver]:
 
 @pytest.fixture
 async def proxy() -> AsyncIterator[TcpProxy]:
-    p = TcpProxy()
+    p = TcpProxy(5672)
     await p.start()
     yield p
     await p.stop()
@@ -344,7 +338,7 @@ async def test_processor_started_before_the_broker_connects_once_it_is_reachable
     _, [secret] = await create_subscription(sm, box, site=site, url=receiver.url("a"))
     receiver.secrets["a"] = secret
     await receiver.start()
-    proxy = TcpProxy()  # nothing listens on its port yet
+    proxy = TcpProxy(5672)  # nothing listens on its port yet
     processor = Processor(
         broker_settings(settings, names, f"amqp://guest:guest@127.0.0.1:{proxy.port}/"),
         serve_http=False,

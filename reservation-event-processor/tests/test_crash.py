@@ -14,8 +14,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import httpx
 import pytest
 from factories import create_site, create_subscription, reservation_event
-from live import AMQP_URL, Publisher, Receiver, delete_broker_objects, free_port, wait_for
+from live import AMQP_URL, Publisher, Receiver, delete_broker_objects, wait_for
 from reservation_common.crypto import SecretBox
+from reservation_common.testing import free_port
 from reservation_db.models.webhook_delivery import WebhookDelivery
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker

@@ -39,6 +39,7 @@ from reservation_common.events import (
     SiteRef,
     make_event,
 )
+from reservation_common.testing import free_port
 from server_provisioning_webhook import HostConfig, Settings, create_app
 from server_provisioning_webhook.hostsim import SimulatedHost
 from standardwebhooks.webhooks import Webhook
@@ -46,12 +47,6 @@ from standardwebhooks.webhooks import Webhook
 SECRET = "whsec_" + "YmVuY2gtc2VydmVyLXByb3Zpc2lvbmluZy1zZWNyZXQ="
 SYSTEM_UUID = "0b5c6d1a-4f5e-4f8e-9a57-3c1c2b7a9e02"
 SYSTEM = f"/redfish/v1/Systems/{SYSTEM_UUID}"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def event(type_: EventType, rid: uuid.UUID, key: str, status: str) -> bytes:

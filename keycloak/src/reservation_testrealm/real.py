@@ -17,7 +17,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -26,6 +25,7 @@ from types import TracebackType
 from typing import Any
 
 import httpx
+from reservation_common.testing import free_port
 
 from reservation_testrealm.login import browser_client, code_flow
 from reservation_testrealm.realm import DEFAULT_REALM_FILE, DEV_IMPORT_DIR, KEYCLOAK_DIR
@@ -79,13 +79,6 @@ def distribution_home() -> Path:
             f"Keycloak {VERSION} is not fetched: {HOW_TO_FETCH}", fetched=False
         )
     return Path(result.stdout.strip())
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def process_group_rss(pgid: int) -> int:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from reservation_be.auth.actor import Actor
 from reservation_be.reservations.booking import create as create_booking
 from reservation_be.reservations.schemas import ReservationCreate
 from reservation_be.reservations.service import BookingConflict
+from reservation_common.testing import free_port
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
@@ -38,12 +38,6 @@ WORKERS_PER_SERVER = 2
 POOL_PER_WORKER = 8  # 4 x 8 connections for 64 clients: requests queue for connections
 SERVE = [sys.executable, "-m", "reservation_be", "serve"]
 STARTUP_SECONDS = 180  # a worker imports the app in a fresh interpreter; slow on a busy machine
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
@@ -60,7 +54,7 @@ def _servers(database_url: str, issuer: str) -> Iterator[list[str]]:
     urls = []
     try:
         for _ in range(SERVERS):
-            port = _free_port()
+            port = free_port()
             processes.append(
                 subprocess.Popen(
                     [*SERVE, "--port", str(port), "--workers", str(WORKERS_PER_SERVER)],

@@ -3,8 +3,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from reservation_common.testing import TcpProxy
 
-from tests.workers.live import Broker, TcpProxy
+from tests.workers.live import Broker
 
 
 @pytest.fixture
@@ -16,5 +17,5 @@ async def broker() -> AsyncIterator[Broker]:
 
 @pytest.fixture
 async def proxy() -> AsyncIterator[TcpProxy]:
-    async with TcpProxy() as p:
+    async with TcpProxy(5672) as p:
         yield p

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-import socket
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -15,12 +14,6 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage, AbstractQueue
 
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def eventually(
@@ -41,53 +34,6 @@ async def eventually(
         if loop.time() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         await asyncio.sleep(interval)
-
-
-class TcpProxy:
-    """Forwards a free loopback port to ``target_port``; ``drop()`` aborts every connection."""
-
-    def __init__(self, target_port: int = 5672) -> None:
-        self.port = free_port()
-        self._target_port = target_port
-        self._server: asyncio.Server | None = None
-        self._open: set[asyncio.StreamWriter] = set()
-        self.drops = 0
-
-    async def __aenter__(self) -> TcpProxy:
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self.drop()
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self._target_port)
-        except OSError:
-            writer.transport.abort()
-            return
-        self._open |= {writer, up_writer}
-        try:
-            await asyncio.gather(_copy(reader, up_writer), _copy(up_reader, writer))
-        finally:
-            self._open -= {writer, up_writer}
-
-    def drop(self) -> None:
-        for writer in list(self._open):
-            writer.transport.abort()
-        self._open.clear()
-        self.drops += 1
-
-
-async def _copy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    with contextlib.suppress(ConnectionError, OSError):
-        while chunk := await reader.read(65536):
-            writer.write(chunk)
-            await writer.drain()
-    writer.transport.abort()
 
 
 @dataclass

@@ -16,10 +16,11 @@ from reservation_be.workers.relay import OutboxRelay
 from reservation_be.workers.runner import build_workers
 from reservation_be.workers.scheduler import LifecycleScheduler
 from reservation_be.workers.settings import WorkerSettings
+from reservation_common.testing import TcpProxy
 
 from tests.reservations.factories import make_lab
 from tests.workers.helpers import enqueue, now, place, running
-from tests.workers.live import AMQP_URL, Broker, TcpProxy, eventually
+from tests.workers.live import AMQP_URL, Broker, eventually
 
 
 @asynccontextmanager
@@ -59,7 +60,7 @@ async def test_readyz_reports_the_relays_broker_connection_without_failing(
     assert "details" not in alone.json()
     connected = ("reservation_be_relay_broker_connected", ())
 
-    proxy = TcpProxy()
+    proxy = TcpProxy(5672)
     async with proxy:
         url = f"amqp://guest:guest@127.0.0.1:{proxy.port}/"
         async with (
@@ -81,7 +82,7 @@ async def test_readyz_reports_the_relays_broker_connection_without_failing(
             assert down.json()["details"] == {"relay_broker": "disconnected"}
             assert (await samples(api))[connected] == 0
 
-            back = TcpProxy()
+            back = TcpProxy(5672)
             back.port = proxy.port
             async with back:
                 await eventually(relay.connected.is_set, timeout=10, what="a reconnection")

@@ -15,10 +15,11 @@ import aio_pika
 import pytest
 from reservation_be.workers.listener import asyncpg_dsn
 from reservation_be.workers.relay import OutboxRelay
+from reservation_common.testing import TcpProxy
 from reservation_db.repositories import outbox as outbox_repository
 
 from tests.workers.helpers import enqueue, unpublished
-from tests.workers.live import AMQP_URL, Broker, TcpProxy, eventually
+from tests.workers.live import AMQP_URL, Broker, eventually
 
 
 @asynccontextmanager
@@ -98,7 +99,7 @@ async def test_broker_connection_dropped_during_load_loses_nothing(
         for _ in range(3):
             await eventually(relay.connected.is_set, timeout=10, what="a broker connection")
             await asyncio.sleep(0.15)
-            proxy.drop()
+            proxy.cut()
         await producer
         await eventually(lambda: set(expected) <= set(broker.ids), timeout=20, what="every event")
     assert await unpublished(sm) == 0

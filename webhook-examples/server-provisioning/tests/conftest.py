@@ -39,6 +39,7 @@ from reservation_common.events import (
     SiteRef,
     make_event,
 )
+from reservation_common.testing import free_port
 from server_provisioning_webhook import HostConfig, Settings, create_app
 from server_provisioning_webhook.hostsim import SimulatedHost
 from standardwebhooks.webhooks import Webhook
@@ -47,12 +48,6 @@ WEBHOOK_SECRET = "whsec_" + "c2VydmVyLXByb3Zpc2lvbmluZy10ZXN0LXNlY3JldA=="
 SYSTEM_UUID = "6d1a4f5e-0b5c-4f8e-9a57-3c1c2b7a9e01"
 SYSTEM = f"/redfish/v1/Systems/{SYSTEM_UUID}"
 RESOURCE_ID = uuid.uuid4()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def wait_listening(port: int, timeout: float = 20.0) -> None:

@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import sys
 import uuid
 from collections.abc import AsyncIterator
@@ -16,17 +15,12 @@ import httpx
 import pytest
 from conftest import WEBHOOK_SECRET, reservation_event, signed_headers
 from reservation_common.events import EventType
+from reservation_common.testing import free_port
 from switch_port_webhook import SwitchConfig
 from switch_port_webhook.driver import ScrapliIosDriver
 from switch_port_webhook.ios import PortConfig
 
 START_TIMEOUT = 20.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def wait_until_listening(port: int, process: asyncio.subprocess.Process) -> None:

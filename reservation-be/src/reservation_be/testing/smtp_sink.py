@@ -19,6 +19,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from reservation_common.testing import free_port
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +92,7 @@ class _Handler:
 class SmtpSink:
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self._handler = _Handler()
-        self._controller = Controller(self._handler, hostname=host, port=port or _free_port(host))
+        self._controller = Controller(self._handler, hostname=host, port=port or free_port(host))
         self.host = host
 
     @property
@@ -152,11 +153,3 @@ class SmtpSink:
         with self._handler.arrived:
             self._handler.arrived.wait_for(lambda: len(self._handler.caught) >= count, within)
             return list(self._handler.caught)
-
-
-def _free_port(host: str) -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])

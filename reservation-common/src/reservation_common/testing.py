@@ -1,0 +1,102 @@
+"""Test building blocks every part's tests share: a free loopback port, a TCP proxy whose
+connections a test can cut, and a launcher for Python child processes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = ["TcpProxy", "free_port", "spawn_python", "stop_process"]
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on right now (the OS picks it)."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+class TcpProxy:
+    """Forwards a free loopback port to ``target_port``; ``cut()`` aborts every open connection
+    (a network fault, as a client and the server each see it). Start and stop it with
+    ``start()``/``stop()`` or ``async with``."""
+
+    def __init__(self, target_port: int, *, target_host: str = "127.0.0.1") -> None:
+        self.port = free_port()
+        self._target = (target_host, target_port)
+        self._server: asyncio.Server | None = None
+        self._open: set[asyncio.StreamWriter] = set()
+        self.cuts = 0
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
+
+    async def stop(self) -> None:
+        self.cut()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def __aenter__(self) -> TcpProxy:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self._target)
+        except OSError:
+            writer.transport.abort()
+            return
+        self._open |= {writer, up_writer}
+        try:
+            await asyncio.gather(_copy(reader, up_writer), _copy(up_reader, writer))
+        finally:
+            self._open -= {writer, up_writer}
+
+    def cut(self) -> int:
+        """Abort every open connection; returns how many client connections there were."""
+        count = len(self._open) // 2
+        for writer in list(self._open):
+            writer.transport.abort()
+        self._open.clear()
+        self.cuts += 1
+        return count
+
+
+async def _copy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    with contextlib.suppress(ConnectionError, OSError):
+        while chunk := await reader.read(65536):
+            writer.write(chunk)
+            await writer.drain()
+    with contextlib.suppress(Exception):
+        writer.close()
+
+
+def spawn_python(
+    args: Sequence[str], env: Mapping[str, str] | None = None, **popen: Any
+) -> subprocess.Popen[bytes]:
+    """Run ``python <args>`` with this interpreter; ``env`` is added to this process's own."""
+    # This interpreter with arguments the calling test or benchmark chose.
+    command = [sys.executable, *args]
+    return subprocess.Popen(command, env={**os.environ, **(env or {})}, **popen)  # noqa: S603
+
+
+def stop_process(child: subprocess.Popen[Any], *, grace: float = 20.0) -> int:
+    """SIGTERM, then SIGKILL after ``grace`` seconds; returns the exit code."""
+    if child.poll() is None:
+        child.terminate()
+        try:
+            child.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+    return child.returncode
