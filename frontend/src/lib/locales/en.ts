@@ -471,6 +471,8 @@ export const en = {
     blackoutSite: 'the whole site',
     blackoutSubtree: '{{name}} and everything in it',
     blackoutResource: '{{name}}',
+    blackoutRefused: 'The resource is under maintenance then',
+    blackoutRefusedDetail: '{{reason}} ({{range}}). Choose another time or resource.',
   },
   series: {
     repeat: 'Repeat',

@@ -473,6 +473,8 @@ export const it: Messages = {
     blackoutSite: "l'intero sito",
     blackoutSubtree: '{{name}} e tutto ciò che contiene',
     blackoutResource: '{{name}}',
+    blackoutRefused: 'In quel periodo la risorsa è in manutenzione',
+    blackoutRefusedDetail: '{{reason}} ({{range}}). Scegli un altro orario o un\'altra risorsa.',
   },
   series: {
     repeat: 'Ripeti',

@@ -227,8 +227,12 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated, onTa
             return;
           }
           setErrors(error.fieldErrors);
+          const blackout = error.problem.blackout as { reason: string; start: string; end: string } | undefined;
           if (error.status === 409 && error.problem.type?.endsWith('quota-exceeded')) {
             setFailure({ title: t('fairUse.quotaTitle'), detail: error.problem.detail });
+          } else if (error.status === 409 && blackout) {
+            const range = formatRange(blackout.start, blackout.end, i18n.language);
+            setFailure({ title: t('fairUse.blackoutRefused'), detail: t('fairUse.blackoutRefusedDetail', { reason: blackout.reason, range }) });
           } else if (error.status === 409) {
             const other = error.problem.conflicting_reservation as ConflictInfo | undefined;
             const asked = { resource, start: localInputToIso(startValue), end: localInputToIso(endValue) };
