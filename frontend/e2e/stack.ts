@@ -52,13 +52,15 @@ export async function startStack({ receiverHost = '127.0.0.1' } = {}): Promise<S
   const database = `reservation_e2e_${process.pid}_${Date.now().toString(36)}`;
   psql(`CREATE DATABASE ${database}`);
   const dataDir = mkdtempSync(join(tmpdir(), 'reservation-e2e-'));
-  const [api, idp, processor, webhook, ssh] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  // Every port free, the mail sink's too: another platform in dev mode may run on this machine.
+  const [api, idp, processor, webhook, ssh, smtp, mail] = await Promise.all(Array.from({ length: 7 }, () => freePort()));
   const child: ChildProcess = spawn(
     'uv',
     [
       'run', '--frozen', 'python', 'devmode/run.py', '--data-dir', dataDir, '--no-frontend-build',
       '--api-port', String(api), '--idp-port', String(idp), '--processor-port', String(processor),
       '--webhook-port', String(webhook), '--switch-ssh-port', String(ssh), '--receiver-host', receiverHost,
+      '--smtp-port', String(smtp), '--mail-port', String(mail),
       '--idp', IDP,
     ],
     {
