@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
 from reservation_db.models import AuditLogEntry
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reservation_be.auth.actor import Actor
@@ -23,6 +25,36 @@ def _snapshot(value: Snapshot) -> dict[str, Any] | None:
     return value
 
 
+def entry(
+    actor: Actor | None,
+    site_id: uuid.UUID | None,
+    entity: str,
+    entity_id: str | uuid.UUID,
+    action: str,
+    before: Snapshot = None,
+    after: Snapshot = None,
+    request_id: str | None = None,
+) -> dict[str, Any]:
+    """The column values of one entry; ``actor`` is None for the system (scheduler, relay)."""
+    return {
+        "actor_id": actor.user_id if actor else None,
+        "actor_username": actor.username if actor else None,
+        "site_id": site_id,
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "action": action,
+        "before": _snapshot(before),
+        "after": _snapshot(after),
+        "request_id": request_id if request_id is not None else current_request_id(),
+    }
+
+
+async def record_many(session: AsyncSession, entries: Sequence[dict[str, Any]]) -> None:
+    """Append many entries (from :func:`entry`) in one INSERT."""
+    if entries:
+        await session.execute(insert(AuditLogEntry), list(entries))
+
+
 async def record(
     session: AsyncSession,
     actor: Actor | None,
@@ -35,17 +67,9 @@ async def record(
     request_id: str | None = None,
 ) -> AuditLogEntry:
     """Append one entry; ``actor`` is None for the system (scheduler, relay)."""
-    entry = AuditLogEntry(
-        actor_id=actor.user_id if actor else None,
-        actor_username=actor.username if actor else None,
-        site_id=site_id,
-        entity=entity,
-        entity_id=str(entity_id),
-        action=action,
-        before=_snapshot(before),
-        after=_snapshot(after),
-        request_id=request_id if request_id is not None else current_request_id(),
+    row = AuditLogEntry(
+        **entry(actor, site_id, entity, entity_id, action, before, after, request_id)
     )
-    session.add(entry)
+    session.add(row)
     await session.flush()
-    return entry
+    return row

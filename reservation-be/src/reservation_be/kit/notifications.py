@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from reservation_db.repositories.notifications import add as notify
+from reservation_db.repositories.notifications import add_many as notify_many
 
-__all__ = ["notify"]
+__all__ = ["notify", "notify_many"]

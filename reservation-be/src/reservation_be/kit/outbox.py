@@ -4,6 +4,7 @@ context of the request that made the change (tracing on) so its delivery joins t
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from reservation_common.events import Event
 from reservation_common.tracing import current_carrier
@@ -12,7 +13,7 @@ from reservation_db.repositories import outbox
 from reservation_db.repositories.outbox import NOTIFY_CHANNEL
 from sqlalchemy.ext.asyncio import AsyncSession
 
-__all__ = ["NOTIFY_CHANNEL", "enqueue"]
+__all__ = ["NOTIFY_CHANNEL", "enqueue", "enqueue_many"]
 
 
 def _row_id(event: Event) -> uuid.UUID:
@@ -33,4 +34,21 @@ async def enqueue(session: AsyncSession, event: Event) -> OutboxMessage:
         type=str(event.type),
         payload=event.model_dump(mode="json"),
         trace_context=current_carrier(),
+    )
+
+
+async def enqueue_many(session: AsyncSession, events: Sequence[Event]) -> None:
+    """Add many events in one INSERT (a worker's batch) and wake the relay once on commit."""
+    trace_context = current_carrier()
+    await outbox.add_many(
+        session,
+        [
+            {
+                "id": _row_id(event),
+                "type": str(event.type),
+                "payload": event.model_dump(mode="json"),
+                "trace_context": trace_context,
+            }
+            for event in events
+        ],
     )

@@ -43,24 +43,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from reservation_common.events import Cause, EventType, make_event
+from reservation_common.events import Cause, Event, EventType, make_event
 from reservation_common.service_loop import Backoff, run_service_loop
 from reservation_db.models import (
-    AuditLogEntry,
-    Base,
-    Notification,
-    OutboxMessage,
     ReservationSlot,
 )
 from reservation_db.models.reservation import Reservation, ReservationStatus
-from sqlalchemy import BindParameter, any_, bindparam, delete, insert, text, update
+from sqlalchemy import BindParameter, any_, bindparam, delete, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
-from reservation_be.kit.outbox import NOTIFY_CHANNEL
+from reservation_be.kit import audit, outbox
+from reservation_be.kit.notifications import notify_many
 from reservation_be.mail import queue as mail_queue
 from reservation_be.mail.context import reservation_context
 from reservation_be.mail.kinds import MailKind
@@ -297,11 +294,9 @@ class LifecycleScheduler:
         written = self._clock()  # lateness as of the writing, not of the pass's start
         emitted: list[Emitted] = []
         mails: list[tuple[mail_queue.Recipient, dict[str, Any]]] = []
-        rows: dict[type[Base], list[dict[str, Any]]] = {
-            OutboxMessage: [],
-            AuditLogEntry: [],
-            Notification: [],
-        }
+        events: list[Event] = []
+        audit_entries: list[dict[str, Any]] = []
+        notes: list[dict[str, Any]] = []
         for d in todo:
             reservation, event_type = d.reservation, d.step.event_type
             lateness = max(0.0, (written - d.due_at).total_seconds())
@@ -315,22 +310,18 @@ class LifecycleScheduler:
             )
             row_id = uuid.uuid4()
             event = make_event(event_type, data, event_id=f"evt_{row_id.hex}")
-            rows[OutboxMessage].append(
-                {"id": row_id, "type": event_type.value, "payload": event.model_dump(mode="json")}
-            )
+            events.append(event)
             if was is not None:
-                rows[AuditLogEntry].append(
-                    {
-                        "actor_id": None,  # the system
-                        "actor_username": None,
-                        "site_id": reservation.site_id,
-                        "entity": "reservation",
-                        "entity_id": str(reservation.id),
-                        "action": event_type.value.split(".", 1)[1],
-                        "before": before[reservation.id].model_dump(mode="json"),
-                        "after": to_read(reservation).model_dump(mode="json"),
-                        "request_id": None,
-                    }
+                audit_entries.append(
+                    audit.entry(
+                        None,  # the system
+                        reservation.site_id,
+                        "reservation",
+                        reservation.id,
+                        event_type.value.split(".", 1)[1],
+                        before=before[reservation.id],
+                        after=to_read(reservation),
+                    )
                 )
             message = _MESSAGES.get(d.step)
             if d.step is Step.ENDING_SOON and _end(reservation) <= now:
@@ -353,7 +344,7 @@ class LifecycleScheduler:
                     )
                 note_text = message.format(title=reservation.title, resource=data.resource.name)
                 link = [{"rel": "reservation", "href": href}]
-                rows[Notification].append(
+                notes.append(
                     {
                         "id": note_id,
                         "user_id": reservation.owner_id,
@@ -363,7 +354,7 @@ class LifecycleScheduler:
                     }
                 )
                 # Co-users are told of each step as the owner is.
-                rows[Notification].extend(
+                notes.extend(
                     {
                         "id": uuid.uuid4(),
                         "user_id": co.id,
@@ -382,13 +373,12 @@ class LifecycleScheduler:
                     "lateness_seconds": round(lateness, 3),
                 },
             )
-        for model, values in rows.items():
-            if values:  # one INSERT per table for the whole batch
-                await session.execute(insert(model), values)
+        # One INSERT per table for the whole batch; the relay is woken once, at commit.
+        await outbox.enqueue_many(session, events)
+        await audit.record_many(session, audit_entries)
+        await notify_many(session, notes)
         for recipient, context in mails:  # expired ones only: rare
             await mail_queue.enqueue(session, [recipient], context)
-        # One wake-up for the relay, delivered at commit (and not at all on rollback).
-        await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
         return emitted
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reservation_db.models.notification import Notification
 from reservation_db.models.site_member import SiteMember, SiteRole
 
-__all__ = ["add", "add_for_site_admins"]
+__all__ = ["add", "add_for_site_admins", "add_many"]
 
 
 async def add(
@@ -28,6 +28,13 @@ async def add(
     session.add(row)
     await session.flush()
     return row
+
+
+async def add_many(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Many notifications (``user_id``, ``kind``, ``message``, ``links``, optionally ``id``) in
+    one INSERT."""
+    if rows:
+        await session.execute(insert(Notification), [dict(row) for row in rows])
 
 
 async def add_for_site_admins(

@@ -4,12 +4,12 @@ and published (marked) by exactly one reader at a time (``FOR UPDATE SKIP LOCKED
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reservation_db.models.outbox import OutboxMessage
@@ -21,6 +21,7 @@ __all__ = [
     "NOTIFY_CHANNEL",
     "Unpublished",
     "add",
+    "add_many",
     "backlog",
     "claim_unpublished",
     "mark_published",
@@ -61,6 +62,14 @@ async def add(
     await session.flush()
     await wake_relay(session, str(row.id))
     return row
+
+
+async def add_many(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Add many events (``id``, ``type``, ``payload``, ``trace_context``) in one INSERT and
+    wake the relay once on commit."""
+    if rows:
+        await session.execute(insert(OutboxMessage), [dict(row) for row in rows])
+        await wake_relay(session)
 
 
 async def claim_unpublished(session: AsyncSession, *, limit: int) -> list[Unpublished]:
