@@ -1,3 +1,4 @@
+import type { Ref } from 'react';
 import { useTranslation } from 'react-i18next';
 
 const UNITS = [
@@ -27,6 +28,8 @@ export function joinDuration(amount: string, unit: Unit): string {
 }
 
 type Props = {
+  /** The amount's input (a form library focuses it on an error). */
+  ref?: Ref<HTMLInputElement>;
   value: string;
   onChange: (iso: string) => void;
   id?: string;
@@ -36,12 +39,12 @@ type Props = {
 };
 
 /** A duration as "amount + unit" instead of an ISO 8601 string; the value stays ISO. */
-export function DurationInput({ value, onChange, id, ...aria }: Props) {
+export function DurationInput({ ref, value, onChange, id, ...aria }: Props) {
   const { t } = useTranslation();
   const { amount, unit } = splitDuration(value);
   return (
     <span className="duration-input">
-      <input id={id} type="number" min={0} step={1} inputMode="numeric" value={amount} onChange={(e) => onChange(joinDuration(e.target.value, unit))} {...aria} />
+      <input ref={ref} id={id} type="number" min={0} step={1} inputMode="numeric" value={amount} onChange={(e) => onChange(joinDuration(e.target.value, unit))} {...aria} />
       <select aria-label={t('duration.unit')} value={unit} onChange={(e) => onChange(joinDuration(amount || '0', e.target.value as Unit))}>
         {UNITS.map((u) => (
           <option key={u.unit} value={u.unit}>

@@ -1,10 +1,11 @@
-import { useState, type FormEvent } from 'react';
+import { zodResolver } from '@hookform/resolvers/zod';
+import type { TFunction } from 'i18next';
+import { useMemo } from 'react';
+import { useForm } from 'react-hook-form';
 import { useTranslation } from 'react-i18next';
-import { Button } from '@/components/ui/button';
-import { Dialog } from '@/components/ui/dialog';
-import { DurationInput } from '@/components/ui/duration-input';
-import { Field } from '@/components/ui/field';
-import { ApiError } from '@/lib/api/problem';
+import { z } from 'zod';
+import { FormDialog } from '@/components/form/form-dialog';
+import { FormDurationInput, FormField } from '@/components/form/form-field';
 import type { JsonObject, ResourceTypeRead } from '@/lib/api/types';
 import { useSaveResourceType } from '../api/save-resource-type';
 
@@ -34,106 +35,105 @@ export function schemaProblem(text: string): string | null {
 
 type Props = { site: string; type?: ResourceTypeRead; onClose: () => void };
 
+function resourceTypeSchema(t: TFunction) {
+  return z.object({
+    name: z.string().trim().min(1, t('validation.required')),
+    color: z.string(),
+    description: z.string(),
+    parameters: z.string().superRefine((text, ctx) => {
+      const problem = schemaProblem(text);
+      if (problem) ctx.addIssue({ code: 'custom', message: t('admin.schemaInvalid', { error: problem }) });
+    }),
+    lead_time: z.string(),
+    teardown_grace: z.string(),
+    max_duration: z.string(),
+    booking_horizon: z.string(),
+    requires_approval: z.boolean(),
+  });
+}
+
+type Values = z.infer<ReturnType<typeof resourceTypeSchema>>;
+type DurationName = 'lead_time' | 'teardown_grace' | 'max_duration' | 'booking_horizon';
+
 export function ResourceTypeDialog({ site, type, onClose }: Props) {
   const { t } = useTranslation();
   const save = useSaveResourceType(site);
-  const [name, setName] = useState(type?.name ?? '');
-  const [color, setColor] = useState(type?.color ?? '#4f46e5');
-  const [description, setDescription] = useState(type?.description ?? '');
-  const [schema, setSchema] = useState(JSON.stringify(type?.parameters ?? EXAMPLE_SCHEMA, null, 2));
-  const [leadTime, setLeadTime] = useState(type?.lead_time ?? 'PT0S');
-  const [teardown, setTeardown] = useState(type?.teardown_grace ?? 'PT0S');
-  const [maxDuration, setMaxDuration] = useState(type?.max_duration ?? '');
-  const [horizon, setHorizon] = useState(type?.booking_horizon ?? '');
-  const [approval, setApproval] = useState(type?.requires_approval ?? false);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<string | null>(null);
+  const schema = useMemo(() => resourceTypeSchema(t), [t]);
+  const form = useForm<Values>({
+    resolver: zodResolver(schema),
+    defaultValues: {
+      name: type?.name ?? '',
+      color: type?.color ?? '#4f46e5',
+      description: type?.description ?? '',
+      parameters: JSON.stringify(type?.parameters ?? EXAMPLE_SCHEMA, null, 2),
+      lead_time: type?.lead_time ?? 'PT0S',
+      teardown_grace: type?.teardown_grace ?? 'PT0S',
+      max_duration: type?.max_duration ?? '',
+      booking_horizon: type?.booking_horizon ?? '',
+      requires_approval: type?.requires_approval ?? false,
+    },
+  });
+  const { register } = form;
 
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    const found: Record<string, string> = {};
-    if (!name.trim()) found.name = t('validation.required');
-    const problem = schemaProblem(schema);
-    if (problem) found.parameters = t('admin.schemaInvalid', { error: problem });
-    setErrors(found);
-    setFailure(null);
-    if (Object.keys(found).length) return;
-    save.mutate(
-      {
-        id: type?.id,
-        body: {
-          name: name.trim(),
-          color,
-          description,
-          parameters: JSON.parse(schema) as JsonObject,
-          lead_time: leadTime || 'PT0S',
-          teardown_grace: teardown || 'PT0S',
-          max_duration: maxDuration || null,
-          booking_horizon: horizon || null,
-          minimum_notice: type?.minimum_notice ?? 'PT0S',
-          requires_approval: approval,
-          on_provisioning_failure: type?.on_provisioning_failure ?? 'release',
-        },
+  const submit = async (values: Values) => {
+    await save.mutateAsync({
+      id: type?.id,
+      body: {
+        name: values.name,
+        color: values.color,
+        description: values.description,
+        parameters: JSON.parse(values.parameters) as JsonObject,
+        lead_time: values.lead_time || 'PT0S',
+        teardown_grace: values.teardown_grace || 'PT0S',
+        max_duration: values.max_duration || null,
+        booking_horizon: values.booking_horizon || null,
+        minimum_notice: type?.minimum_notice ?? 'PT0S',
+        requires_approval: values.requires_approval,
+        on_provisioning_failure: type?.on_provisioning_failure ?? 'release',
       },
-      {
-        onSuccess: onClose,
-        onError: (error) => {
-          if (error instanceof ApiError) {
-            setErrors(error.fieldErrors);
-            setFailure(error.message);
-          } else setFailure(t('errors.network'));
-        },
-      },
-    );
+    });
+    onClose();
   };
 
+  const duration = (name: DurationName, label: string, hint?: string) => (
+    <FormField name={name} label={label} hint={hint}>
+      <FormDurationInput name={name} />
+    </FormField>
+  );
+
   return (
-    <Dialog open title={type ? type.name : t('admin.newType')} onClose={onClose}>
-      <form onSubmit={submit} noValidate aria-label={t('admin.newType')}>
-        {failure ? (
-          <p className="callout callout-danger" role="alert">
-            {failure}
-          </p>
-        ) : null}
-        <div className="form-grid">
-          <Field label={t('common.name')} error={errors.name} required>
-            <input value={name} onChange={(e) => setName(e.target.value)} maxLength={100} />
-          </Field>
-          <Field label={t('admin.color')} error={errors.color}>
-            <input type="color" value={color} onChange={(e) => setColor(e.target.value)} />
-          </Field>
-        </div>
-        <Field label={t('common.description')} error={errors.description}>
-          <input value={description} onChange={(e) => setDescription(e.target.value)} />
-        </Field>
-        <Field label={t('admin.schema')} error={errors.parameters}>
-          <textarea value={schema} onChange={(e) => setSchema(e.target.value)} rows={10} spellCheck={false} style={{ fontFamily: 'monospace' }} />
-        </Field>
-        <div className="form-grid">
-          <Field label={t('admin.leadTime')} error={errors.lead_time}>
-            <DurationInput value={leadTime} onChange={setLeadTime} />
-          </Field>
-          <Field label={t('admin.teardownGrace')} error={errors.teardown_grace}>
-            <DurationInput value={teardown} onChange={setTeardown} />
-          </Field>
-          <Field label={t('admin.maxDuration')} hint={t('admin.emptyNoLimit')} error={errors.max_duration}>
-            <DurationInput value={maxDuration} onChange={setMaxDuration} />
-          </Field>
-          <Field label={t('admin.bookingHorizon')} hint={t('admin.emptyNoLimit')} error={errors.booking_horizon}>
-            <DurationInput value={horizon} onChange={setHorizon} />
-          </Field>
-        </div>
-        <label className="check">
-          <input type="checkbox" checked={approval} onChange={(e) => setApproval(e.target.checked)} />
-          {t('admin.requiresApproval')}
-        </label>
-        <div className="form-actions">
-          <Button onClick={onClose}>{t('common.cancel')}</Button>
-          <Button type="submit" variant="primary" busy={save.isPending}>
-            {t('common.save')}
-          </Button>
-        </div>
-      </form>
-    </Dialog>
+    <FormDialog
+      title={type ? type.name : t('admin.newType')}
+      label={t('admin.newType')}
+      form={form}
+      onSubmit={submit}
+      onClose={onClose}
+      submitLabel={t('common.save')}
+    >
+      <div className="form-grid">
+        <FormField name="name" label={t('common.name')} required>
+          <input {...register('name')} maxLength={100} />
+        </FormField>
+        <FormField name="color" label={t('admin.color')}>
+          <input type="color" {...register('color')} />
+        </FormField>
+      </div>
+      <FormField name="description" label={t('common.description')}>
+        <input {...register('description')} />
+      </FormField>
+      <FormField name="parameters" label={t('admin.schema')}>
+        <textarea {...register('parameters')} rows={10} spellCheck={false} style={{ fontFamily: 'monospace' }} />
+      </FormField>
+      <div className="form-grid">
+        {duration('lead_time', t('admin.leadTime'))}
+        {duration('teardown_grace', t('admin.teardownGrace'))}
+        {duration('max_duration', t('admin.maxDuration'), t('admin.emptyNoLimit'))}
+        {duration('booking_horizon', t('admin.bookingHorizon'), t('admin.emptyNoLimit'))}
+      </div>
+      <label className="check">
+        <input type="checkbox" {...register('requires_approval')} />
+        {t('admin.requiresApproval')}
+      </label>
+    </FormDialog>
   );
 }

@@ -1,111 +1,88 @@
-import { useState, type FormEvent } from 'react';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { useMemo } from 'react';
+import { useForm } from 'react-hook-form';
 import { useTranslation } from 'react-i18next';
-import { Button } from '@/components/ui/button';
-import { Dialog } from '@/components/ui/dialog';
-import { Field } from '@/components/ui/field';
-import { ApiError } from '@/lib/api/problem';
-import type { JsonObject, ResourceRead, ResourceStatus } from '@/lib/api/types';
+import { FormDialog } from '@/components/form/form-dialog';
+import { FormField } from '@/components/form/form-field';
+import type { ResourceRead } from '@/lib/api/types';
 import { toast } from '@/lib/toast';
 import { useResources } from '../api/get-resources';
 import { useUpdateResource } from '../api/update-resource';
+import { parseAttributes, resourceSchema, STATUSES, type ResourceValues } from './resource-form';
 
-const STATUSES: ResourceStatus[] = ['active', 'maintenance', 'retired'];
-
-/** Parses the attributes box: a JSON object, or the reason it is not one. */
-export function parseAttributes(text: string): { value: JsonObject } | { error: string } {
-  try {
-    const value: unknown = JSON.parse(text.trim() || '{}');
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return { error: 'not an object' };
-    return { value: value as JsonObject };
-  } catch (error) {
-    return { error: (error as Error).message };
-  }
-}
+export { parseAttributes };
 
 export function EditResourceDialog({ resource, onClose }: { resource: ResourceRead; onClose: () => void }) {
   const { t } = useTranslation();
   const resources = useResources({ site: resource.site_id });
   const update = useUpdateResource();
-  const [name, setName] = useState(resource.name);
-  const [description, setDescription] = useState(resource.description);
-  const [location, setLocation] = useState(resource.location);
-  const [status, setStatus] = useState<ResourceStatus>(resource.status);
-  const [parentId, setParentId] = useState(resource.parent_id ?? '');
-  const [attributes, setAttributes] = useState(() => JSON.stringify(resource.attributes ?? {}, null, 2));
-  const [errors, setErrors] = useState<Record<string, string>>({});
+  const schema = useMemo(() => resourceSchema(t, { typeRequired: false }), [t]);
+  const form = useForm<ResourceValues>({
+    resolver: zodResolver(schema),
+    defaultValues: {
+      name: resource.name,
+      type_id: resource.type_id,
+      parent_id: resource.parent_id ?? '',
+      location: resource.location,
+      description: resource.description,
+      status: resource.status,
+      attributes: JSON.stringify(resource.attributes ?? {}, null, 2),
+    },
+  });
+  const { register } = form;
 
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    const found: Record<string, string> = {};
-    if (!name.trim()) found.name = t('validation.required');
-    const parsed = parseAttributes(attributes);
-    if ('error' in parsed) found.attributes = t('admin.attributesInvalid');
-    setErrors(found);
-    if ('error' in parsed || Object.keys(found).length) return;
-    update.mutate(
-      {
-        id: resource.id,
-        body: { name: name.trim(), description, location, status, parent_id: parentId || null, attributes: parsed.value },
+  const submit = async (values: ResourceValues) => {
+    const attributes = parseAttributes(values.attributes);
+    await update.mutateAsync({
+      id: resource.id,
+      body: {
+        name: values.name,
+        description: values.description,
+        location: values.location,
+        status: values.status,
+        parent_id: values.parent_id || null,
+        attributes: 'value' in attributes ? attributes.value : {},
       },
-      {
-        onSuccess: () => {
-          toast.success(t('admin.resourceSaved'));
-          onClose();
-        },
-        onError: (error) =>
-          setErrors(error instanceof ApiError ? { ...error.fieldErrors, form: error.message } : { form: t('errors.network') }),
-      },
-    );
+    });
+    toast.success(t('admin.resourceSaved'));
+    onClose();
   };
 
   return (
-    <Dialog open title={t('admin.editResource')} onClose={onClose}>
-      <form onSubmit={submit} noValidate aria-label={t('admin.editResource')}>
-        {errors.form ? (
-          <p className="callout callout-danger" role="alert">
-            {errors.form}
-          </p>
-        ) : null}
-        <Field label={t('common.name')} error={errors.name} required>
-          <input value={name} onChange={(e) => setName(e.target.value)} />
-        </Field>
-        <Field label={t('common.description')} error={errors.description}>
-          <textarea value={description} onChange={(e) => setDescription(e.target.value)} rows={3} />
-        </Field>
-        <Field label={t('admin.location')} error={errors.location}>
-          <input value={location} onChange={(e) => setLocation(e.target.value)} />
-        </Field>
-        <Field label={t('common.status')} error={errors.status}>
-          <select value={status} onChange={(e) => setStatus(e.target.value as ResourceStatus)}>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {t(`status.${s}`)}
+    <FormDialog title={t('admin.editResource')} label={t('admin.editResource')} form={form} onSubmit={submit} onClose={onClose} submitLabel={t('common.save')}>
+      <FormField name="name" label={t('common.name')} required>
+        <input {...register('name')} />
+      </FormField>
+      <FormField name="description" label={t('common.description')}>
+        <textarea {...register('description')} rows={3} />
+      </FormField>
+      <FormField name="location" label={t('admin.location')}>
+        <input {...register('location')} />
+      </FormField>
+      <FormField name="status" label={t('common.status')}>
+        <select {...register('status')}>
+          {STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {t(`status.${s}`)}
+            </option>
+          ))}
+        </select>
+      </FormField>
+      <FormField name="parent_id" label={t('admin.parent')}>
+        <select {...register('parent_id')}>
+          <option value="">{t('admin.noParent')}</option>
+          {(resources.data?.items ?? [])
+            .filter((r) => r.id !== resource.id)
+            .map((r) => (
+              <option key={r.id} value={r.id}>
+                {r.name}
               </option>
             ))}
-          </select>
-        </Field>
-        <Field label={t('admin.parent')} error={errors.parent_id}>
-          <select value={parentId} onChange={(e) => setParentId(e.target.value)}>
-            <option value="">{t('admin.noParent')}</option>
-            {(resources.data?.items ?? [])
-              .filter((r) => r.id !== resource.id)
-              .map((r) => (
-                <option key={r.id} value={r.id}>
-                  {r.name}
-                </option>
-              ))}
-          </select>
-        </Field>
-        <Field label={t('admin.attributes')} error={errors.attributes}>
-          <textarea value={attributes} onChange={(e) => setAttributes(e.target.value)} spellCheck={false} rows={6} />
-        </Field>
-        <div className="form-actions">
-          <Button onClick={onClose}>{t('common.cancel')}</Button>
-          <Button type="submit" variant="primary" busy={update.isPending}>
-            {t('common.save')}
-          </Button>
-        </div>
-      </form>
-    </Dialog>
+        </select>
+      </FormField>
+      <FormField name="attributes" label={t('admin.attributes')}>
+        <textarea {...register('attributes')} spellCheck={false} rows={6} />
+      </FormField>
+    </FormDialog>
   );
 }

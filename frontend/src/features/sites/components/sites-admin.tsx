@@ -1,7 +1,12 @@
-import { useState, type FormEvent } from 'react';
+import { zodResolver } from '@hookform/resolvers/zod';
+import type { TFunction } from 'i18next';
+import { useMemo, useState, type FormEvent } from 'react';
+import { useForm, useFormContext } from 'react-hook-form';
 import { useTranslation } from 'react-i18next';
+import { z } from 'zod';
+import { FormDialog } from '@/components/form/form-dialog';
+import { FormField } from '@/components/form/form-field';
 import { Button } from '@/components/ui/button';
-import { Dialog } from '@/components/ui/dialog';
 import { Field } from '@/components/ui/field';
 import { QueryState } from '@/components/ui/query-state';
 import { ApiError } from '@/lib/api/problem';
@@ -16,53 +21,62 @@ import { useUpdateMember } from '../api/update-member';
 import { useSite, useUpdateSite } from '../api/update-site';
 import { SiteSelect } from './site-select';
 
+const VISIBILITIES = ['private', 'public'] as const satisfies readonly SiteVisibility[];
+
+function siteSchema(t: TFunction) {
+  return z.object({
+    name: z.string().trim().min(1, t('validation.required')),
+    slug: z.string().regex(/^[a-z0-9-]+$/, t('validation.pattern')),
+    description: z.string(),
+    visibility: z.enum(VISIBILITIES),
+  });
+}
+
+type SiteValues = z.infer<ReturnType<typeof siteSchema>>;
+
+function SiteFields({ slugHint, slugReadOnly, withDescription }: { slugHint?: string; slugReadOnly?: boolean; withDescription?: boolean }) {
+  const { t } = useTranslation();
+  const { register } = useFormContext<SiteValues>();
+  return (
+    <>
+      <FormField name="name" label={t('common.name')} required>
+        <input {...register('name')} />
+      </FormField>
+      <FormField name="slug" label={t('admin.slug')} hint={slugHint} required>
+        <input {...register('slug')} readOnly={slugReadOnly} />
+      </FormField>
+      {withDescription ? (
+        <FormField name="description" label={t('common.description')}>
+          <textarea {...register('description')} rows={3} />
+        </FormField>
+      ) : null}
+      <FormField name="visibility" label={t('admin.visibility')}>
+        <select {...register('visibility')}>
+          <option value="private">{t('admin.private')}</option>
+          <option value="public">{t('admin.public')}</option>
+        </select>
+      </FormField>
+    </>
+  );
+}
+
 function NewSiteDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (id: string) => void }) {
   const { t } = useTranslation();
   const create = useCreateSite();
-  const [name, setName] = useState('');
-  const [slug, setSlug] = useState('');
-  const [visibility, setVisibility] = useState<SiteVisibility>('private');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    create.mutate(
-      // The server's default zone; the site's time zone is changed in its settings.
-      { name, slug, description: '', visibility, time_zone: 'UTC' },
-      {
-        onSuccess: (site) => onCreated(site.id),
-        onError: (error) =>
-          setErrors(error instanceof ApiError ? { ...error.fieldErrors, form: error.message } : { form: t('errors.network') }),
-      },
-    );
+  const schema = useMemo(() => siteSchema(t), [t]);
+  const form = useForm<SiteValues>({
+    resolver: zodResolver(schema),
+    defaultValues: { name: '', slug: '', description: '', visibility: 'private' },
+  });
+  const submit = async (values: SiteValues) => {
+    // The server's default zone; the site's time zone is changed in its settings.
+    const site = await create.mutateAsync({ ...values, time_zone: 'UTC' });
+    onCreated(site.id);
   };
   return (
-    <Dialog open title={t('admin.newSite')} onClose={onClose}>
-      <form onSubmit={submit} noValidate aria-label={t('admin.newSite')}>
-        {errors.form ? (
-          <p className="callout callout-danger" role="alert">
-            {errors.form}
-          </p>
-        ) : null}
-        <Field label={t('common.name')} error={errors.name} required>
-          <input value={name} onChange={(e) => setName(e.target.value)} />
-        </Field>
-        <Field label={t('admin.slug')} error={errors.slug} required>
-          <input value={slug} onChange={(e) => setSlug(e.target.value)} pattern="[a-z0-9-]+" />
-        </Field>
-        <Field label={t('admin.visibility')} error={errors.visibility}>
-          <select value={visibility} onChange={(e) => setVisibility(e.target.value as SiteVisibility)}>
-            <option value="private">{t('admin.private')}</option>
-            <option value="public">{t('admin.public')}</option>
-          </select>
-        </Field>
-        <div className="form-actions">
-          <Button onClick={onClose}>{t('common.cancel')}</Button>
-          <Button type="submit" variant="primary" busy={create.isPending}>
-            {t('common.create')}
-          </Button>
-        </div>
-      </form>
-    </Dialog>
+    <FormDialog title={t('admin.newSite')} label={t('admin.newSite')} form={form} onSubmit={submit} onClose={onClose} submitLabel={t('common.create')}>
+      <SiteFields />
+    </FormDialog>
   );
 }
 
@@ -72,64 +86,28 @@ function EditSiteDialog({ site, onClose }: { site: SiteOut; onClose: () => void 
   // Slugs are unique across every site: only platform admins, who see them all, change one.
   const canChangeSlug = user.isPlatformAdmin;
   const update = useUpdateSite();
-  const [name, setName] = useState(site.name);
-  const [slug, setSlug] = useState(site.slug);
-  const [description, setDescription] = useState(site.description);
-  const [visibility, setVisibility] = useState<SiteVisibility>(site.visibility);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    const found: Record<string, string> = {};
-    if (!name.trim()) found.name = t('validation.required');
-    if (!/^[a-z0-9-]+$/.test(slug)) found.slug = t('validation.pattern');
-    setErrors(found);
-    if (Object.keys(found).length) return;
-    update.mutate(
-      { site, body: { name: name.trim(), slug, description, visibility } },
-      {
-        onSuccess: () => {
-          toast.success(t('admin.siteSaved'));
-          onClose();
-        },
-        onError: (error) => {
-          if (!(error instanceof ApiError)) setErrors({ form: t('errors.network') });
-          else if (error.status === 412) setErrors({ form: t('admin.staleEdit') });
-          else setErrors({ ...error.fieldErrors, form: error.message });
-        },
-      },
-    );
+  const schema = useMemo(() => siteSchema(t), [t]);
+  const form = useForm<SiteValues>({
+    resolver: zodResolver(schema),
+    defaultValues: { name: site.name, slug: site.slug, description: site.description, visibility: site.visibility },
+  });
+  const submit = async (values: SiteValues) => {
+    await update.mutateAsync({ site, body: values });
+    toast.success(t('admin.siteSaved'));
+    onClose();
   };
   return (
-    <Dialog open title={t('admin.editSite')} onClose={onClose}>
-      <form onSubmit={submit} noValidate aria-label={t('admin.editSite')}>
-        {errors.form ? (
-          <p className="callout callout-danger" role="alert">
-            {errors.form}
-          </p>
-        ) : null}
-        <Field label={t('common.name')} error={errors.name} required>
-          <input value={name} onChange={(e) => setName(e.target.value)} />
-        </Field>
-        <Field label={t('admin.slug')} hint={canChangeSlug ? undefined : t('admin.slugPlatformOnly')} error={errors.slug} required>
-          <input value={slug} onChange={(e) => setSlug(e.target.value)} pattern="[a-z0-9-]+" readOnly={!canChangeSlug} />
-        </Field>
-        <Field label={t('common.description')} error={errors.description}>
-          <textarea value={description} onChange={(e) => setDescription(e.target.value)} rows={3} />
-        </Field>
-        <Field label={t('admin.visibility')} error={errors.visibility}>
-          <select value={visibility} onChange={(e) => setVisibility(e.target.value as SiteVisibility)}>
-            <option value="private">{t('admin.private')}</option>
-            <option value="public">{t('admin.public')}</option>
-          </select>
-        </Field>
-        <div className="form-actions">
-          <Button onClick={onClose}>{t('common.cancel')}</Button>
-          <Button type="submit" variant="primary" busy={update.isPending}>
-            {t('common.save')}
-          </Button>
-        </div>
-      </form>
-    </Dialog>
+    <FormDialog
+      title={t('admin.editSite')}
+      label={t('admin.editSite')}
+      form={form}
+      onSubmit={submit}
+      onClose={onClose}
+      submitLabel={t('common.save')}
+      describeFailure={(error) => (error.status === 412 ? t('admin.staleEdit') : undefined)}
+    >
+      <SiteFields slugHint={canChangeSlug ? undefined : t('admin.slugPlatformOnly')} slugReadOnly={!canChangeSlug} withDescription />
+    </FormDialog>
   );
 }
 

@@ -51,6 +51,9 @@ describe('webhooks', () => {
     await user.click(within(dialog).getByLabelText('reservation.started'));
     await user.click(within(dialog).getByRole('button', { name: 'Create' }));
     expect(await within(dialog).findByText('private address')).toBeInTheDocument();
+    // The server's field error sits under the field it names, which gets the focus.
+    expect(within(dialog).getByLabelText(/^Endpoint URL/)).toHaveAccessibleDescription('private address');
+    expect(within(dialog).getByLabelText(/^Endpoint URL/)).toHaveFocus();
 
     await user.clear(within(dialog).getByLabelText(/^Endpoint URL/));
     await user.type(within(dialog).getByLabelText(/^Endpoint URL/), 'https://hooks.example.org/in');
