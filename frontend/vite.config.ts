@@ -38,6 +38,9 @@ export default defineConfig({
             { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/, priority: 20 },
             // The chart library is only for the dashboard: a chunk of its own, loaded with it.
             { name: 'charts', test: /node_modules[\\/](chart\.js|@kurkle)[\\/]/, priority: 30 },
+            // Form dialogs (react-hook-form, its resolvers, zod's full API) open from admin pages:
+            // their own chunk, loaded with them; the start-up check of config.js uses zod/mini.
+            { name: 'forms', test: /node_modules[\\/](react-hook-form|@hookform[\\/]resolvers|zod[\\/]v4[\\/]classic)[\\/]/, priority: 25, includeDependenciesRecursively: false },
             { name: 'vendor', test: /node_modules[\\/]/, priority: 10 },
           ],
         },
