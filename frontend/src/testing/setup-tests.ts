@@ -1,5 +1,5 @@
 import '@testing-library/jest-dom/vitest';
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { setEnvForTests } from '@/config/env';
 import { resetApiClient, setTokenSource } from '@/lib/api/client';
@@ -18,6 +18,9 @@ if (typeof window.PointerEvent === 'undefined') {
   }
   window.PointerEvent = PointerEventPolyfill as unknown as typeof PointerEvent;
 }
+
+// The machine running the suite is shared: findBy*/waitFor get room beyond the 1 s default.
+configure({ asyncUtilTimeout: 5000 });
 
 setupI18n('en');
 setEnvForTests({
