@@ -601,6 +601,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/reservations/{reservation_id}/co-users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Co-users of a reservation (whoever may read it) */
+        get: operations["list_co_users_api_v1_reservations__reservation_id__co_users_get"];
+        put?: never;
+        /**
+         * Share a reservation with a site member, or change their role (owner, site admins)
+         * @description ``user`` is a username or an e-mail address of a member of the reservation's site; the
+         *     owner is not a co-user. A co-manager may also extend and cancel the reservation. The
+         *     reservation gets a new version and ``reservation.updated`` carries the co-user list.
+         */
+        post: operations["add_co_user_api_v1_reservations__reservation_id__co_users_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reservations/{reservation_id}/co-users/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Stop sharing a reservation with someone (owner, site admins, or the co-user)
+         * @description ``reservation.updated`` carries the list without them, so integrations revoke their
+         *     access (at once when the reservation is active).
+         */
+        delete: operations["remove_co_user_api_v1_reservations__reservation_id__co_users__user_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/reservations/{reservation_id}/extend": {
         parameters: {
             query?: never;
@@ -1588,6 +1632,55 @@ export interface components {
             api_version: string;
             oidc: components["schemas"]["OidcConfig"];
         };
+        /** CoUserAdd */
+        CoUserAdd: {
+            /**
+             * @description attendee, or co-manager (may also extend or cancel the reservation)
+             * @default attendee
+             */
+            role: components["schemas"]["CoUserRole"];
+            /**
+             * User
+             * @description Username or e-mail address of a member of the reservation's site
+             */
+            user: string;
+        };
+        /**
+         * CoUserData
+         * @description A site member sharing the reservation: ``attendee``, or ``co-manager`` (may also extend
+         *     or cancel). Integrations grant the co-users' SSH keys access as they do the owner's.
+         */
+        CoUserData: {
+            /** Email */
+            email?: string | null;
+            /** Id */
+            id: string;
+            /** Role */
+            role: string;
+            /** Ssh Keys */
+            ssh_keys?: string[];
+            /** Username */
+            username: string;
+        };
+        /** CoUserRead */
+        CoUserRead: {
+            /** Added By */
+            added_by: string;
+            /** Created At */
+            created_at: string;
+            /** Email */
+            email: string | null;
+            role: components["schemas"]["CoUserRole"];
+            /** User Id */
+            user_id: string;
+            /** Username */
+            username: string;
+        };
+        /**
+         * CoUserRole
+         * @enum {string}
+         */
+        CoUserRole: "attendee" | "co-manager";
         /**
          * ConflictMode
          * @enum {string}
@@ -2597,6 +2690,8 @@ export interface components {
         /** ReservationEventData */
         ReservationEventData: {
             cause?: components["schemas"]["Cause"] | null;
+            /** Co Users */
+            co_users?: components["schemas"]["CoUserData"][];
             /** Due At */
             due_at?: string | null;
             /** Lateness Seconds */
@@ -4023,6 +4118,10 @@ export type CalendarFeedState = components['schemas']['CalendarFeedState'];
 export type Candidate = components['schemas']['Candidate'];
 export type Cause = components['schemas']['Cause'];
 export type ClientConfig = components['schemas']['ClientConfig'];
+export type CoUserAdd = components['schemas']['CoUserAdd'];
+export type CoUserData = components['schemas']['CoUserData'];
+export type CoUserRead = components['schemas']['CoUserRead'];
+export type CoUserRole = components['schemas']['CoUserRole'];
 export type ConflictMode = components['schemas']['ConflictMode'];
 export type DayLoad = components['schemas']['DayLoad'];
 export type DeliveryRead = components['schemas']['DeliveryRead'];
@@ -7789,6 +7888,364 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_co_users_api_v1_reservations__reservation_id__co_users_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reservation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoUserRead"][];
+                };
+            };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_co_user_api_v1_reservations__reservation_id__co_users_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag you read ("3"), or * */
+                "If-Match"?: string;
+            };
+            path: {
+                reservation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CoUserAdd"];
+            };
+        };
+        responses: {
+            /** @description Already a co-user: the role was changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoUserRead"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoUserRead"];
+                };
+            };
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource has changed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of a media type this operation reads */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    remove_co_user_api_v1_reservations__reservation_id__co_users__user_id__delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag you read ("3"), or * */
+                "If-Match"?: string;
+            };
+            path: {
+                reservation_id: string;
+                /** @description The co-user's user id */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource has changed */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
