@@ -1,16 +1,9 @@
 """Signed webhook delivery with durable retries. Knows nothing of the broker.
 
-How an attempt can end (the exception tree, as the worker reads it)::
-
-    DeliveryError                 an attempt that did not succeed
-    +-- TransientDeliveryError    retried on the durable schedule (RETRY_SCHEDULE, with jitter)
-    |   +-- ReceiverUnreachable   DNS failure, connection refused/reset, timeout (15 s in all)
-    |   +-- ReceiverError         any non-2xx answer but 410; honours Retry-After within bounds
-    |   +-- SigningUnavailable    a stored secret cannot be decrypted (operator must fix the key)
-    +-- PermanentDeliveryError    the delivery fails now, no further attempt
-        +-- TargetNotAllowed      the SSRF guard refused the URL
-        +-- ReceiverGone          410 Gone: the subscription is disabled as well
-        +-- NoSigningSecret       the subscription has no active secret
+How an attempt can end is the exception tree of ``_errors`` (transient: retried on the durable
+schedule; permanent: the delivery fails now). The request itself is ``_sender``, the retry
+schedule ``_schedule``, the per-subscription spacing ``_rate_limit``; this module claims,
+dispatches and records.
 
 A due delivery is claimed with ``FOR UPDATE SKIP LOCKED`` and leased (``locked_until``) in a short
 transaction; the HTTP request runs outside any transaction; the outcome is written in a second
@@ -26,24 +19,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import email.utils
 import json
 import logging
 import random
-import ssl
 import time
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import httpx
 from opentelemetry.trace import SpanKind, StatusCode, Tracer
 from reservation_common.crypto import DecryptionError, SecretBox
 from reservation_common.service_loop import Backoff, run_service_loop
-from reservation_common.signing import signed_headers
 from reservation_common.tracing import context_from
-from reservation_db.models.webhook_attempt import RESPONSE_EXCERPT_MAX_BYTES
 from reservation_db.models.webhook_delivery import DeliveryStatus
 from reservation_db.repositories import (
     notifications,
@@ -55,16 +41,24 @@ from reservation_db.repositories.webhook_attempts import AttemptRecord
 from reservation_db.repositories.webhook_deliveries import ClaimedDelivery
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from reservation_event_processor import metrics
-from reservation_event_processor.settings import Settings
-from reservation_event_processor.ssrf import (
-    AddressNotAllowed,
-    SsrfGuard,
-    TargetUnresolvable,
-    guarded_transport,
+from reservation_event_processor._errors import (
+    DeliveryError,
+    NoSigningSecret,
+    PermanentDeliveryError,
+    ReceiverError,
+    ReceiverGone,
+    ReceiverUnreachable,
+    ResponseSummary,
+    SigningUnavailable,
+    TargetNotAllowed,
+    TransientDeliveryError,
 )
+from reservation_event_processor._rate_limit import RateLimiter
+from reservation_event_processor._schedule import parse_retry_after, retry_delay
+from reservation_event_processor._sender import Sender, create_http_client
+from reservation_event_processor.settings import Settings
 
 __all__ = [
     "DeliveryError",
@@ -87,225 +81,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 BACKLOG_INTERVAL = 5.0  # seconds between two backlog measurements for /metrics
-
-KEPT_RESPONSE_HEADERS = (
-    "content-type",
-    "content-length",
-    "retry-after",
-    "location",
-    "server",
-    "date",
-    "x-request-id",
-)
-
-
-@dataclass(frozen=True)
-class ResponseSummary:
-    status_code: int
-    excerpt: str
-    headers: dict[str, str]
-
-
-class DeliveryError(Exception):
-    def __init__(self, message: str, *, response: ResponseSummary | None = None) -> None:
-        super().__init__(message)
-        self.response = response
-
-
-class TransientDeliveryError(DeliveryError):
-    retry_after: timedelta | None = None
-
-
-class ReceiverUnreachable(TransientDeliveryError):
-    pass
-
-
-class ReceiverError(TransientDeliveryError):
-    def __init__(
-        self, message: str, *, response: ResponseSummary, retry_after: timedelta | None
-    ) -> None:
-        super().__init__(message, response=response)
-        self.retry_after = retry_after
-
-
-class SigningUnavailable(TransientDeliveryError):
-    pass
-
-
-class PermanentDeliveryError(DeliveryError):
-    pass
-
-
-class TargetNotAllowed(PermanentDeliveryError):
-    pass
-
-
-class ReceiverGone(PermanentDeliveryError):
-    pass
-
-
-class NoSigningSecret(PermanentDeliveryError):
-    pass
-
-
-def retry_delay(
-    attempt: int, schedule: Sequence[timedelta], *, jitter: float, rng: random.Random
-) -> timedelta | None:
-    """Delay before the next attempt once ``attempt`` attempts failed; None when none is left."""
-    if attempt > len(schedule):
-        return None
-    return schedule[attempt - 1] * (1 + rng.uniform(-jitter, jitter))
-
-
-def parse_retry_after(value: str | None, *, now: datetime) -> timedelta | None:
-    """Seconds or an HTTP date (RFC 9110); None when absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return timedelta(seconds=int(value))
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(when - now, timedelta(0))
-
-
-def _excerpt(raw: bytes) -> str:
-    text = raw.decode("utf-8", "replace").replace("\x00", "\ufffd")
-    return text.encode()[:RESPONSE_EXCERPT_MAX_BYTES].decode("utf-8", "ignore")
-
-
-def create_http_client(
-    settings: Settings, *, guard: SsrfGuard, verify: ssl.SSLContext | bool = True
-) -> httpx.AsyncClient:
-    """The one pooled client: no redirects, bounded pool, the delivery timeout, and every
-    connection dialled only to an address the SSRF guard vetted (see ``ssrf``)."""
-    limits = httpx.Limits(max_connections=settings.max_in_flight, max_keepalive_connections=32)
-    return httpx.AsyncClient(
-        transport=guarded_transport(guard, limits=limits, verify=verify),
-        follow_redirects=False,
-        timeout=httpx.Timeout(settings.http_timeout.total_seconds()),
-        trust_env=False,
-    )
-
-
-class Sender:
-    """Sends one signed request and classifies the answer; nothing here touches the database."""
-
-    def __init__(
-        self,
-        *,
-        client: httpx.AsyncClient,
-        guard: SsrfGuard,
-        timeout: timedelta,
-        transport_retries: int = 2,
-        user_agent: str = "reservation-platform-webhooks",
-    ) -> None:
-        self._client = client
-        self._guard = guard
-        self._timeout = timeout.total_seconds()
-        self._transport_retries = transport_retries
-        self._user_agent = user_agent
-
-    async def send(
-        self, *, url: str, webhook_id: str, body: bytes, secrets: Sequence[str]
-    ) -> ResponseSummary:
-        if not secrets:
-            raise NoSigningSecret("the subscription has no active signing secret")
-        try:
-            # Refuses a bad URL before any work; the client's transport checks again at connect.
-            await self._guard.check(url)
-        except AddressNotAllowed as exc:
-            raise TargetNotAllowed(str(exc)) from exc
-        except TargetUnresolvable as exc:
-            raise ReceiverUnreachable(str(exc)) from exc
-        headers = {
-            "content-type": "application/json",
-            "user-agent": self._user_agent,
-            # The answer is read raw and never decoded (see _post): ask for it uncompressed.
-            "accept-encoding": "identity",
-            **signed_headers(msg_id=webhook_id, body=body, secrets=secrets),
-        }
-        try:
-            async with asyncio.timeout(self._timeout):
-                summary = await self._post(url, body, headers)
-        except (TimeoutError, httpx.TimeoutException) as exc:
-            raise ReceiverUnreachable(f"no answer within {self._timeout:g} s") from exc
-        except httpx.TransportError as exc:
-            raise ReceiverUnreachable(f"{type(exc).__name__}: {exc}") from exc
-        except AddressNotAllowed as exc:  # the name resolved elsewhere when connecting
-            raise TargetNotAllowed(str(exc)) from exc
-        except TargetUnresolvable as exc:
-            raise ReceiverUnreachable(str(exc)) from exc
-        if 200 <= summary.status_code < 300:
-            return summary
-        if summary.status_code == 410:
-            raise ReceiverGone("receiver answered 410 Gone", response=summary)
-        raise ReceiverError(
-            f"receiver answered {summary.status_code}",
-            response=summary,
-            retry_after=parse_retry_after(
-                summary.headers.get("retry-after"), now=datetime.now(UTC)
-            ),
-        )
-
-    async def _post(self, url: str, body: bytes, headers: dict[str, str]) -> ResponseSummary:
-        # Only a connection that never opened is retried in place: the request was not sent.
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(1 + self._transport_retries),
-            wait=wait_exponential(multiplier=0.1, max=1),
-            retry=retry_if_exception_type(httpx.ConnectError),
-            reraise=True,
-        )
-        async for attempt in retrying:
-            with attempt:
-                async with self._client.stream("POST", url, content=body, headers=headers) as resp:
-                    # Raw bytes, never decoded: a receiver that answers a small gzip body of
-                    # zeros despite "identity" would otherwise cost hundreds of MB before the
-                    # cap applies. A compressed answer is kept as the bytes that came.
-                    raw = bytearray()
-                    async for chunk in resp.aiter_raw():
-                        raw.extend(chunk[: RESPONSE_EXCERPT_MAX_BYTES - len(raw)])
-                        if len(raw) >= RESPONSE_EXCERPT_MAX_BYTES:
-                            break
-                    return ResponseSummary(
-                        status_code=resp.status_code,
-                        excerpt=_excerpt(bytes(raw)),
-                        headers={
-                            k: resp.headers[k] for k in KEPT_RESPONSE_HEADERS if k in resp.headers
-                        },
-                    )
-        raise AssertionError("unreachable")  # pragma: no cover
-
-
-class _RateLimiter:
-    """Spaces one subscription's attempts at least 1/rate s apart (within this process)."""
-
-    def __init__(self) -> None:
-        self._next: dict[uuid.UUID, float] = {}
-
-    def wait_for_slot(self, key: uuid.UUID, per_second: int | None) -> float:
-        """Seconds until ``key``'s next free slot (0 when free now or not limited)."""
-        if not per_second:
-            return 0.0
-        return max(self._next.get(key, 0.0) - time.monotonic(), 0.0)
-
-    def take(self, key: uuid.UUID, per_second: int | None) -> float:
-        """Book ``key``'s next free slot; returns the seconds to wait for it."""
-        if not per_second:
-            return 0.0
-        now = time.monotonic()
-        at = max(now, self._next.get(key, now))
-        self._next[key] = at + 1 / per_second
-        return at - now
-
-    def booked_beyond(self, horizon: float) -> list[uuid.UUID]:
-        """Subscriptions whose next free slot is more than ``horizon`` s away."""
-        limit = time.monotonic() + horizon
-        return [key for key, at in self._next.items() if at > limit]
 
 
 class DeliveryWorker:
@@ -331,7 +106,7 @@ class DeliveryWorker:
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._next_backlog = 0.0
-        self._rate = _RateLimiter()
+        self._rate = RateLimiter()
 
     @property
     def in_flight(self) -> int:
