@@ -8,17 +8,25 @@ sees the bookings committed before it.
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import httpx
 import pytest
 from reservation_be.auth.actor import Actor
+from reservation_be.fairuse import rules
 from reservation_be.fairuse.rules import QuotaExceeded
+from reservation_be.fairuse.waitlist import offer_pass
 from reservation_be.main import close_app, create_app
 from reservation_be.reservations import booking as booking_service
 from reservation_be.reservations.schemas import ReservationCreate
-from sqlalchemy import text
+from reservation_db.models import WaitlistEntry
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import Range
 
+from tests.factories import add_member
+from tests.fairuse.factories import now
 from tests.reservations.factories import booking, hours_from_now, make_resource
+from tests.reservations.test_contention_workers import _deadlocks
 
 CLIENTS = 16
 
@@ -132,3 +140,83 @@ async def test_a_second_booking_waits_for_the_first_to_commit_and_then_counts_it
         await first.commit()
     with pytest.raises(QuotaExceeded):
         await asyncio.wait_for(task, 10)
+
+
+async def test_the_waitlist_pass_takes_the_members_quota_locks_before_any_booking_lock(
+    app, client, auth, lab, people, session, test_realm
+):
+    """The pass books for several members in one transaction. Before it took their quota locks
+    up front, it held the first member's resource lock while waiting for the second member's
+    quota lock, which that member's own booking of the same resource held: a cycle PostgreSQL
+    broke by aborting one of the two (a deadlock, a failed pass or a 409 to retry)."""
+    created = await client.post(
+        f"/api/v1/sites/{lab.site.id}/quotas",
+        json={"max_concurrent": 5},
+        headers=await auth("alice"),
+    )
+    assert created.status_code == 201, created.text
+    waiter = await _site_member(session, lab, test_realm, "waiter")
+    start, end = hours_from_now(0), hours_from_now(2)
+    period = Range(start, end, bounds="[)")
+    first = WaitlistEntry(
+        site_id=lab.site.id, resource_id=lab.server1.id, user_id=waiter, title="first in line",
+        period=period, expires_at=start, auto_book=True, created_at=now() - timedelta(minutes=2),
+    )  # fmt: skip
+    second = WaitlistEntry(
+        site_id=lab.site.id, resource_id=lab.server2.id, user_id=people["bob"], title="second",
+        period=period, expires_at=start, auto_book=True, created_at=now() - timedelta(minutes=1),
+    )  # fmt: skip
+    session.add_all([first, second])
+    await session.commit()
+    deadlocks_before = await _deadlocks(session)
+    sm = app.state.sessionmaker
+    bob = Actor(user_id=people["bob"], username="bob")
+    async with sm() as mine:
+        # Bob's own booking has taken his quota lock...
+        await rules.lock_quotas(mine, site_id=lab.site.id, owner_id=people["bob"])
+
+        async def the_pass() -> int:
+            async with sm() as s, s.begin():
+                return await offer_pass(s, now=now())
+
+        task = asyncio.create_task(the_pass())
+        for _ in range(100):  # ...and the pass waits for it (bounded: 10 s)
+            await asyncio.sleep(0.1)
+            waiting = await session.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND wait_event_type = 'Lock'"
+                )
+            )
+            await session.commit()
+            if waiting.scalar_one() == 1:
+                break
+        assert not task.done()
+        # ...when bob books the resource the first in line waits for.
+        made = await booking_service.create(
+            mine, bob, ReservationCreate(**booking(lab.server1, start, end, title="bob's own"))
+        )
+        await mine.commit()
+    await asyncio.wait_for(task, 30)
+    entries = {
+        e.title: e.status
+        for e in (
+            await session.execute(select(WaitlistEntry).execution_options(populate_existing=True))
+        ).scalars()
+    }
+    assert entries == {"first in line": "waiting", "second": "booked"}
+    stored = await session.execute(
+        text("SELECT count(*) FROM reservations WHERE id = :id"), {"id": made.id}
+    )
+    assert stored.scalar_one() == 1
+    assert await _deadlocks(session) == deadlocks_before
+
+
+async def _site_member(session, lab, test_realm, name: str) -> str:
+    try:
+        user_id = test_realm.user_id(name)
+    except KeyError:
+        user_id = test_realm.create_user(name)
+    await add_member(session, lab.site, user_id, username=name, commit=False)
+    await session.commit()
+    return user_id

@@ -235,6 +235,20 @@ async def _lock(session: AsyncSession, *, site_id: uuid.UUID, owner_id: str) -> 
     return list(rows)
 
 
+async def lock_quotas_of(session: AsyncSession, owners: Iterable[tuple[uuid.UUID, str]]) -> None:
+    """Take the quota locks of several owners at once, all keys in one order: for a pass that
+    books for several members in one transaction (the waitlist), before its first booking, so
+    no member's quota lock is taken after a resource lock there either."""
+    keys: set[str] = set()
+    for site_id, owner_id in sorted(set(owners)):
+        rows = (await session.execute(_QUOTAS, {"site_id": site_id, "owner_id": owner_id})).all()
+        if rows:
+            pooled = {r.group_id for r in rows if r.group_scope == GroupScope.TOTAL.value}
+            keys.update(lock_keys(site_id, owner_id, pooled))
+    if keys:
+        await session.execute(_LOCK, {"keys": sorted(keys)})
+
+
 async def lock_quotas(session: AsyncSession, *, site_id: uuid.UUID, owner_id: str) -> None:
     """Take the owner's quota locks now (as :func:`prepare_quotas` would): for a path that
     locks resources before its first booking (a group booking claims its resources first), so

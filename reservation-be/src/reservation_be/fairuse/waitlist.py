@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reservation_be import policy
 from reservation_be.auth.actor import Actor
+from reservation_be.fairuse import rules as fairuse
 from reservation_be.fairuse.schemas import WaitlistJoin, WaitlistRead
 from reservation_be.kit import audit
 from reservation_be.kit.errors import (
@@ -232,6 +233,13 @@ async def offer_pass(session: AsyncSession, *, now: datetime, batch: int = 100) 
         .with_for_update(skip_locked=True)
     )
     entries = list(due.scalars().all())
+    # The quota locks of every member this pass may book for, before its first booking takes
+    # a resource lock: the order of every booking path, so a member booking meanwhile never
+    # waits on the pass in a cycle (fairuse/rules.py).
+    await fairuse.lock_quotas_of(
+        session,
+        [(e.site_id, e.user_id) for e in entries if e.auto_book and e.status == W.WAITING.value],
+    )
     blocking: list[WaitlistEntry] = []
     for entry in entries:
         start, _ = _period(entry)
