@@ -697,6 +697,120 @@ async def pg_counters(conn: asyncpg.Connection) -> dict[str, int]:
     return dict(row)
 
 
+class Activity:
+    """Samples pg_stat_activity of the bench database every 20 ms while a phase runs: what the
+    API's backends are doing (running, waiting on a lock, idle in a transaction, idle) and how
+    many distinct connections served the phase (connection churn)."""
+
+    def __init__(self, url: str) -> None:
+        # Connected to another database of the server, so the samples count no transaction
+        # of the bench database.
+        self.dsn = pg_dsn(make_url(url).set(database="postgres").render_as_string(False))
+        self.database = make_url(url).database
+        self.states: dict[str, int] = {}
+        self.backends: set[tuple[int, datetime]] = set()
+        self.samples = 0
+        self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
+
+    async def __aenter__(self) -> Activity:
+        self._conn = await asyncpg.connect(self.dsn)
+        self._task = asyncio.create_task(self._run())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await self._task
+        await self._conn.close()
+
+    async def _run(self) -> None:
+        while not self._stop.is_set():
+            rows = await self._conn.fetch(
+                "SELECT pid, backend_start, state, wait_event_type, wait_event"
+                " FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'"
+                " AND application_name LIKE 'reservation-be%'",
+                self.database,
+            )
+            self.samples += 1
+            for r in rows:
+                self.backends.add((r["pid"], r["backend_start"]))
+                if r["state"] == "active" and r["wait_event_type"] == "Lock":
+                    key = f"waiting on a {r['wait_event']} lock"
+                elif r["state"] == "active" and r["wait_event_type"] not in (None, "Client"):
+                    key = f"active, waiting on {r['wait_event_type']}"
+                else:
+                    key = str(r["state"])
+                self.states[key] = self.states.get(key, 0) + 1
+            await asyncio.sleep(0.02)
+
+    def report(self, label: str) -> None:
+        total = sum(self.states.values()) or 1
+        shares = ", ".join(
+            f"{k} {v / total * 100:.0f} %"
+            for k, v in sorted(self.states.items(), key=lambda x: -x[1])
+        )
+        print(f"  {label} backends ({self.samples} samples): {shares}")
+        print(f"  {label} connections that served the phase: {len(self.backends)}")
+
+
+async def statements_snapshot(conn: asyncpg.Connection) -> dict[str, tuple[int, float]] | None:
+    """query -> (calls, total ms) in this database, or None without pg_stat_statements loaded
+    (``shared_preload_libraries``, set by ``make services`` for a cluster it creates)."""
+    try:
+        await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        rows = await conn.fetch(
+            "SELECT query, sum(calls) AS calls, sum(total_exec_time) AS ms"
+            " FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database"
+            " WHERE datname = current_database()) AND query NOT LIKE '%pg_stat_%'"
+            " GROUP BY query"
+        )
+    except asyncpg.PostgresError:
+        return None
+    return {r["query"]: (int(r["calls"]), float(r["ms"])) for r in rows}
+
+
+def statements_per_booking(
+    before: dict[str, tuple[int, float]] | None,
+    after: dict[str, tuple[int, float]] | None,
+    bookings: int,
+) -> dict[str, tuple[float, float]] | None:
+    if before is None or after is None:
+        return None
+    out = {}
+    for query, (calls, ms) in after.items():
+        c0, m0 = before.get(query, (0, 0.0))
+        if calls > c0:
+            out[query] = ((calls - c0) / bookings, (ms - m0) / bookings)
+    return out
+
+
+def print_statements(per_booking: dict[str, tuple[float, float]] | None, label: str) -> None:
+    if per_booking is None:
+        print(f"  {label}: pg_stat_statements is not loaded on this server (see make services)")
+        return
+    calls = sum(c for c, _ in per_booking.values())
+    ms = sum(m for _, m in per_booking.values())
+    print(f"  {label}: {calls:.1f} statements, {ms:.2f} ms of execution per booking; top:")
+    for query, (c, m) in sorted(per_booking.items(), key=lambda x: -x[1][1])[:8]:
+        short = " ".join(query.split())[:90]
+        print(f"    {c:6.2f} calls {m:7.3f} ms  {short}")
+
+
+def print_statement_growth(
+    one: dict[str, tuple[float, float]] | None, two: dict[str, tuple[float, float]] | None
+) -> None:
+    if one is None or two is None:
+        return
+    print("  statements whose execution time per booking grew with 2 workers:")
+    grown = sorted(
+        ((q, two[q][0] - one.get(q, (0, 0))[0], two[q][1] - one.get(q, (0, 0))[1]) for q in two),
+        key=lambda x: -x[2],
+    )
+    for query, dc, dm in grown[:6]:
+        print(f"    {dc:+6.2f} calls {dm:+7.3f} ms  {' '.join(query.split())[:90]}")
+
+
 async def main(short: bool) -> None:
     scale = SHORT if short else FULL
     print(
@@ -752,11 +866,15 @@ async def main(short: bool) -> None:
                         http, world, token, Scale(CLIENTS * 4, 0, 0, 0, 0), hour(base, 1), "warm-up"
                     )
                 before = await pg_counters(conn)
+                statements_before = await statements_snapshot(conn)
                 cpu_before = tree_cpu(one_proc.pid)
-                async with api() as http:
+                async with api() as http, Activity(url) as activity_1:
                     one = await api_throughput(http, world, token, scale, hour(base, 24))
                 cpu_per_booking = (tree_cpu(one_proc.pid) - cpu_before) / bookings
                 after = await pg_counters(conn)
+                statements_1 = statements_per_booking(
+                    statements_before, await statements_snapshot(conn), bookings
+                )
                 print(f"  API process CPU per booking: {cpu_per_booking * 1000:.2f} ms")
                 rss_one = rss_mb(one_proc.pid)
                 print(f"  API process RSS: {rss_one:.0f} MB")
@@ -765,6 +883,8 @@ async def main(short: bool) -> None:
                     "  PostgreSQL per booking (incl. the reads meanwhile): "
                     + ", ".join(f"{k} {v:.1f}" for k, v in per_booking_1.items())
                 )
+                activity_1.report("1 worker:")
+                print_statements(statements_1, "1 worker")
                 rate_sql = await sql_throughput(pool, world, scale, hour(base, 24 * 400))
                 rate_min = await sql_minimal(pool, world, scale, hour(base, 24 * 500))
                 print(f"  ratio API / raw SQL (same statements): {one.rate / rate_sql:.2f}")
@@ -795,16 +915,23 @@ async def main(short: bool) -> None:
                         "warm-up",
                     )
                 before = await pg_counters(conn)
-                async with api2() as http:
+                statements_before = await statements_snapshot(conn)
+                async with api2() as http, Activity(url) as activity_2:
                     two = await api_throughput(
                         http, world, token, scale, hour(base, 24 * 200), "API x2"
                     )
                 after = await pg_counters(conn)
+                statements_2 = statements_per_booking(
+                    statements_before, await statements_snapshot(conn), bookings
+                )
                 per_booking_2 = {k: (after[k] - before[k]) / bookings for k in after}
                 print(
                     "  PostgreSQL per booking (incl. the reads meanwhile): "
                     + ", ".join(f"{k} {v:.1f}" for k, v in per_booking_2.items())
                 )
+                activity_2.report("2 workers:")
+                print_statements(statements_2, "2 workers")
+                print_statement_growth(statements_1, statements_2)
                 workers_rss = [rss_mb(p) for p in process_tree(two_proc.pid)[1:]]
                 ok_two, p99_two = await contention(
                     api2, conn, world, realm, scale, hour(base, 24 * 350)
@@ -839,7 +966,7 @@ async def main(short: bool) -> None:
                 target("4. PostgreSQL transactions per booking (1 / 2 workers)",
                        f"{per_booking_1['xacts']:.2f} / {per_booking_2['xacts']:.2f}", "-",
                        None)  # fmt: skip
-                target("5. event pipeline / raw POST", "see bench/pipeline.py", ">= 0.5", None)
+                target("5. event pipeline (printed by bench/pipeline.py below)", "-", "-", None)
                 target("6. RSS per worker (1 worker; 2 workers)",
                        f"{rss_one:.0f}; {', '.join(f'{r:.0f}' for r in workers_rss)} MB",
                        "< 150 MB", max([rss_one, *workers_rss]) < 150)  # fmt: skip

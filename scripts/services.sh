@@ -44,8 +44,9 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   fi
   conf="/etc/postgresql/$version/main/conf.d/reservation-tests.conf"
   if [ ! -f "$conf" ]; then
-    # Enough connections for the two-worker contention tests; listen on loopback only.
-    printf "listen_addresses = '127.0.0.1'\nport = 5432\nmax_connections = 300\n" | as_root tee "$conf" >/dev/null
+    # Enough connections for the two-worker contention tests; listen on loopback only;
+    # pg_stat_statements loaded, so `make bench` can count statements per booking.
+    printf "listen_addresses = '127.0.0.1'\nport = 5432\nmax_connections = 300\nshared_preload_libraries = 'pg_stat_statements'\n" | as_root tee "$conf" >/dev/null
   fi
   log "starting PostgreSQL $version"
   as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
