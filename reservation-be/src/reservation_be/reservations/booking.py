@@ -4,7 +4,8 @@ The booking path is the hot one, so it does not go through the ORM's unit of wor
 
 1. one read: the resource ``FOR SHARE`` with its type, its site, the caller's and the owner's
    role there, the owner's identity and SSH keys and the resource's ancestors (everything the
-   policy, the booking rules and the event need);
+   policy, the booking rules and the event need), and whether the site has any quota (only
+   then are the owner's quotas read and locked, ``fairuse.rules.prepare_quotas``);
 2. one write: the reservation row, the booking locks and the slots of the subtree (a
    data-modifying CTE); the exclusion constraint on the slots decides as before;
 3. one write: the outbox row (plus its ``pg_notify``), the audit row and the notifications,
@@ -94,7 +95,8 @@ SELECT r.site_id, r.name, r.status, r.attributes,
              ORDER BY created_at) AS owner_keys,
        (SELECT coalesce(json_agg(json_build_object('id', id, 'name', name)
                                  ORDER BY depth DESC), '[]')
-        FROM path WHERE depth > 0) AS path
+        FROM path WHERE depth > 0) AS path,
+       EXISTS (SELECT 1 FROM quotas WHERE site_id = r.site_id) AS site_has_quotas
 FROM resources r
 JOIN resource_types t ON t.id = r.type_id
 JOIN sites s ON s.id = r.site_id
@@ -292,12 +294,17 @@ async def create(
         provisioning_updated_at=None,
     )
     held = rules.widened(rtype, body.start, body.end)
-    quotas = await fairuse.prepare_quotas(
-        session,
-        site_id=row.site_id,
-        owner_id=owner_id,
-        resource_type_id=row.type_id,
-        owner_is_site_admin=row.owner_role == SiteRole.SITE_ADMIN.value,
+    # A site without any quota row has none that binds the owner: no quota read, no lock.
+    quotas = (
+        await fairuse.prepare_quotas(
+            session,
+            site_id=row.site_id,
+            owner_id=owner_id,
+            resource_type_id=row.type_id,
+            owner_is_site_admin=row.owner_role == SiteRole.SITE_ADMIN.value,
+        )
+        if row.site_has_quotas
+        else []
     )
     nested = await session.begin_nested() if savepoint else None
     try:
