@@ -13,7 +13,9 @@ the API as a subprocess (``reservation-be serve``) on a free loopback port, then
 2. contention: 64 concurrent clients booking one slot, several rounds; prints the double
    bookings found in the database (must be 0) and PostgreSQL's deadlock count;
 3. the availability/calendar queries over N reservations (p50/p99), through the API and in SQL;
-4. (1) and (2) again against ``serve --workers 2``;
+4. (1) and (2) again against ``serve --workers 2``; for both throughput phases, what the API's
+   backends did (sampled ``pg_stat_activity``), how many connections served, and with
+   ``pg_stat_statements`` loaded the statements per booking and which grew with 2 workers;
 
 then every target of issue 12 next to its value. ``bench/profile_booking.py`` profiles where
 the API's CPU goes per booking.
