@@ -3,14 +3,11 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from reservation_be.reservations import repository as reservations_repository
-from reservation_db.models.reservation import Reservation
 from reservation_db.models.reservation_group import ReservationGroup
-from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.matrix import Case, World, expect, site_admins, site_members
-from tests.reservations.matrix_world import START, booking_rows
+from tests.reservations.matrix_world import START, add_booking, booking_rows
 
 _AT = START + timedelta(days=8)
 
@@ -27,24 +24,14 @@ async def group_rows(world: World, session: AsyncSession) -> dict[str, str]:
         )
         session.add(group)
         await session.flush()
-        member = Reservation(
-            id=uuid.uuid4(),
+        await add_booking(
+            session,
             site_id=world.site_a.id,
             resource_id=uuid.UUID(ids["leaf"]),
-            owner_id=owner,
-            created_by=owner,
+            owner=owner,
             title=key,
-            period=Range(start, start + timedelta(hours=1), bounds="[)"),
-            status="confirmed",
+            start=start,
             group_id=group.id,
-        )
-        session.add(member)
-        await session.flush()
-        await reservations_repository.insert_slots(
-            session,
-            reservation_id=member.id,
-            resource_id=member.resource_id,
-            period=member.period,
         )
         ids[key] = str(group.id)
     await session.commit()

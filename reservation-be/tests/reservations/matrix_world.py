@@ -17,6 +17,37 @@ from tests.matrix import World
 START = (datetime.now(UTC) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
 
 
+async def add_booking(
+    session: AsyncSession,
+    *,
+    site_id: uuid.UUID,
+    resource_id: uuid.UUID,
+    owner: str,
+    title: str,
+    start: datetime,
+    status: str = "confirmed",
+    **links: uuid.UUID,
+) -> Reservation:
+    """One hour's reservation with its slots; ``links`` are ``series_id=``/``group_id=``."""
+    reservation = Reservation(
+        id=uuid.uuid4(),
+        site_id=site_id,
+        resource_id=resource_id,
+        owner_id=owner,
+        created_by=owner,
+        title=title,
+        period=Range(start, start + timedelta(hours=1), bounds="[)"),
+        status=status,
+        **links,
+    )
+    session.add(reservation)
+    await session.flush()
+    await reservations_repository.insert_slots(
+        session, reservation_id=reservation.id, resource_id=resource_id, period=reservation.period
+    )
+    return reservation
+
+
 async def booking_rows(world: World, session: AsyncSession) -> dict[str, str]:
     site_id = world.site_a.id
     rtype = ResourceType(site_id=site_id, name="server")
@@ -47,23 +78,14 @@ async def booking_rows(world: World, session: AsyncSession) -> dict[str, str]:
         ("approved", world.ids["bob"], "confirmed", START + timedelta(hours=6), gated),
         ("active_approved", world.ids["bob"], "active", now - timedelta(minutes=30), gated),
     ):
-        reservation = Reservation(
-            id=uuid.uuid4(),
+        reservation = await add_booking(
+            session,
             site_id=site_id,
             resource_id=resource.id,
-            owner_id=owner,
-            created_by=owner,
+            owner=owner,
             title=key,
-            period=Range(start, start + timedelta(hours=1), bounds="[)"),
+            start=start,
             status=status,
-        )
-        session.add(reservation)
-        await session.flush()
-        await reservations_repository.insert_slots(
-            session,
-            reservation_id=reservation.id,
-            resource_id=resource.id,
-            period=reservation.period,
         )
         ids[key] = str(reservation.id)
     await session.commit()

@@ -3,14 +3,11 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from reservation_be.reservations import repository as reservations_repository
-from reservation_db.models.reservation import Reservation
 from reservation_db.models.reservation_series import ReservationSeries
-from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.matrix import Case, World, expect, site_admins, site_members
-from tests.reservations.matrix_world import START, booking_rows
+from tests.reservations.matrix_world import START, add_booking, booking_rows
 
 _FIRST = START + timedelta(days=6)
 
@@ -37,24 +34,14 @@ async def series_rows(world: World, session: AsyncSession) -> dict[str, str]:
         )
         session.add(series)
         await session.flush()
-        occurrence = Reservation(
-            id=uuid.uuid4(),
+        await add_booking(
+            session,
             site_id=world.site_a.id,
             resource_id=uuid.UUID(ids["leaf"]),
-            owner_id=owner,
-            created_by=owner,
+            owner=owner,
             title=key,
-            period=Range(start, start + timedelta(hours=1), bounds="[)"),
-            status="confirmed",
+            start=start,
             series_id=series.id,
-        )
-        session.add(occurrence)
-        await session.flush()
-        await reservations_repository.insert_slots(
-            session,
-            reservation_id=occurrence.id,
-            resource_id=occurrence.resource_id,
-            period=occurrence.period,
         )
         ids[key] = str(series.id)
     await session.commit()
