@@ -42,7 +42,7 @@ test-frontend:
 lint:
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen ruff check .
-	$(UV) run --frozen mypy reservation-common/src reservation-db/src keycloak/src reservation-be/src reservation-event-processor/src reservation-cli/src webhook-examples/switch-port/src webhook-examples/server-provisioning/src devmode
+	$(UV) run --frozen mypy reservation-common/src reservation-db/src keycloak/src reservation-be/src reservation-event-processor/src reservation-cli/src webhook-examples/receiver-kit/src webhook-examples/switch-port/src webhook-examples/server-provisioning/src devmode
 
 format:
 	$(UV) run --frozen ruff format .
