@@ -18,6 +18,7 @@ from reservation_common.tracing import create_tracer_provider
 
 from reservation_be import health
 from reservation_be.api import build_api_router
+from reservation_be.events_stream.settings import StreamSettings
 from reservation_be.kit.db import create_engine, create_sessionmaker
 from reservation_be.kit.errors import Problem, install_error_handlers
 from reservation_be.kit.middleware import BodySizeLimitMiddleware, Metrics, RequestContextMiddleware
@@ -109,6 +110,8 @@ def create_app(
     """Build the API. ``state`` overrides ``app.state`` entries (tests inject clients);
     ``tracer_provider`` traces it whatever ``TRACING_ENABLED`` says (tests pass one)."""
     settings = settings or get_settings()
+    # Read at start like every other setting, so a bad value refuses the start, not a stream.
+    stream_settings = StreamSettings()
     app = FastAPI(
         title="Reservation platform API",
         version="1.0.0",
@@ -142,6 +145,7 @@ def create_app(
     )
     app.state.metrics = Metrics(CollectorRegistry())
     app.state.user_directory = None  # built on first use (members.directory)
+    app.state.events_stream_settings = stream_settings
     app.state.own_tracer_provider = (
         create_tracer_provider("reservation-be")
         if tracer_provider is None and settings.tracing_enabled

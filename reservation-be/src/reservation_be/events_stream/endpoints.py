@@ -18,7 +18,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from reservation_db.models import Notification
-from sqlalchemy import literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reservation_be import policy
@@ -34,6 +33,7 @@ from reservation_be.events_stream.hub import (
 from reservation_be.events_stream.settings import StreamSettings
 from reservation_be.kit.errors import TooManyRequests, problem_responses
 from reservation_be.kit.schemas import Schema, UTCDatetime
+from reservation_be.notifications import repository as notifications_repository
 from reservation_be.settings import Settings
 from reservation_be.workers.listener import asyncpg_dsn
 
@@ -60,11 +60,8 @@ def _hub(request: Request) -> StreamHub:
 
 
 def _settings(request: Request) -> StreamSettings:
-    found: StreamSettings | None = getattr(request.app.state, "events_stream_settings", None)
-    if found is None:
-        found = StreamSettings()
-        request.app.state.events_stream_settings = found
-    return found
+    options: StreamSettings = request.app.state.events_stream_settings  # built by create_app
+    return options
 
 
 def _frame(event: str, data: dict[str, Any], event_id: str | None = None) -> str:
@@ -87,25 +84,15 @@ async def _missed(
     if last is None:
         return []
     async with sm() as session:
-        since = (
-            select(Notification.created_at)
-            .where(Notification.id == last, Notification.user_id == user_id)
-            .scalar_subquery()
-        )
-        after = tuple_(Notification.created_at, Notification.id) > tuple_(since, literal(last))
-        rows = await session.execute(
-            select(Notification)
-            .where(Notification.user_id == user_id, after)
-            .order_by(Notification.created_at, Notification.id)
-            .limit(limit)
-        )
-        return list(rows.scalars())
+        return await notifications_repository.after(session, user_id, last, limit=limit)
 
 
 async def _render(sm: async_sessionmaker[AsyncSession], change: Change) -> str | None:
     if change.channel == NOTIFICATIONS:
         async with sm() as session:
-            note = await session.get(Notification, uuid.UUID(str(change.payload["id"])))
+            note = await notifications_repository.by_id(
+                session, uuid.UUID(str(change.payload["id"]))
+            )
         return _notification_frame(note) if note is not None else None
     keys = ("id", "site_id", "status", "provisioning_state", "version")
     return _frame("reservation", {k: change.payload.get(k) for k in keys})
