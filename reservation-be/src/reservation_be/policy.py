@@ -27,13 +27,13 @@ import uuid
 from dataclasses import dataclass
 from enum import Enum, StrEnum
 
-from reservation_db.models import Site, SiteMember, SiteRole, SiteVisibility
-from sqlalchemy import ColumnElement, Select, exists, or_, select, true
+from reservation_db.models import Site, SiteRole, SiteVisibility
+from sqlalchemy import ColumnElement, Select, true
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from reservation_be.auth.actor import Actor
 from reservation_be.kit.errors import Forbidden, NotFound
+from reservation_be.members import access
 
 
 class Rule(Enum):
@@ -224,13 +224,7 @@ def require_service_account(actor: Actor, *, client_ids: set[str] | None = None)
 
 
 async def role_of(session: AsyncSession, site_id: uuid.UUID, user_id: str) -> SiteRole | None:
-    role = (
-        await session.execute(
-            select(SiteMember.role).where(
-                SiteMember.site_id == site_id, SiteMember.user_id == user_id
-            )
-        )
-    ).scalar_one_or_none()
+    role = await access.role_of(session, site_id, user_id)
     return SiteRole(role) if role is not None else None
 
 
@@ -239,17 +233,7 @@ async def site_context(
 ) -> SiteContext:
     """Load the site (by id or slug) and the actor's role; 404 when missing or invisible."""
     require_user(actor)
-    stmt = select(Site, SiteMember.role).outerjoin(
-        SiteMember, (SiteMember.site_id == Site.id) & (SiteMember.user_id == actor.user_id)
-    )
-    if isinstance(site_ref, uuid.UUID):
-        stmt = stmt.where(Site.id == site_ref)
-    else:
-        try:
-            stmt = stmt.where(Site.id == uuid.UUID(site_ref))
-        except ValueError:
-            stmt = stmt.where(Site.slug == site_ref)
-    row = (await session.execute(stmt)).one_or_none()
+    row = await access.site_with_role(session, site_ref, actor.user_id)
     if row is None:
         raise NotFound("Site not found.")
     site, role = row
@@ -275,28 +259,17 @@ async def authorize(
 
 def visible_sites_filter(actor: Actor) -> ColumnElement[bool]:
     """SQL condition on ``Site`` selecting the sites the actor can see."""
-    if actor.is_platform_admin:
-        return true()
-    # An alias, so the subquery never correlates with a site_members join of the outer query.
-    membership = aliased(SiteMember)
-    return or_(
-        Site.visibility == SiteVisibility.PUBLIC.value,
-        exists().where(membership.site_id == Site.id, membership.user_id == actor.user_id),
-    )
+    return true() if actor.is_platform_admin else access.visible_to(actor.user_id)
 
 
 def member_site_ids(actor: Actor) -> Select[uuid.UUID]:
     """Sites where the actor is a member or site-admin (a subquery for ``IN``)."""
-    membership = aliased(SiteMember)
-    return select(membership.site_id).where(membership.user_id == actor.user_id)
+    return access.member_site_ids(actor.user_id)
 
 
 def administered_site_ids(actor: Actor) -> Select[uuid.UUID]:
     """Sites where the actor is a site-admin (a subquery for ``IN``)."""
-    membership = aliased(SiteMember)
-    return select(membership.site_id).where(
-        membership.user_id == actor.user_id, membership.role == SiteRole.SITE_ADMIN.value
-    )
+    return access.administered_site_ids(actor.user_id)
 
 
 def check_role_change(
