@@ -1,6 +1,7 @@
 import { Fragment, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Button } from '@/components/ui/button';
+import { Pager } from '@/components/ui/pager';
 import { DateTimeInput } from '@/components/ui/date-time-input';
 import { Field } from '@/components/ui/field';
 import { QueryState } from '@/components/ui/query-state';
@@ -95,17 +96,7 @@ export function AuditLog({ site }: { site: string }) {
                   </tbody>
                 </table>
               </div>
-              {data.meta.pages > 1 ? (
-                <nav className="pagination" aria-label={t('audit.title')}>
-                  <Button size="sm" disabled={page <= 1} onClick={() => setPage(page - 1)}>
-                    {t('common.previous')}
-                  </Button>
-                  <span>{t('common.page', { page, pages: data.meta.pages })}</span>
-                  <Button size="sm" disabled={page >= data.meta.pages} onClick={() => setPage(page + 1)}>
-                    {t('common.next')}
-                  </Button>
-                </nav>
-              ) : null}
+              <Pager page={page} pages={data.meta.pages} onChange={setPage} label={t('audit.title')} />
             </>
           )
         }

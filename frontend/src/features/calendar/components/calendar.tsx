@@ -11,7 +11,7 @@ import { toast } from '@/lib/toast';
 import { useSearchParam } from '@/lib/use-search-param';
 import { useCalendarReservations } from '../api/get-calendar-reservations';
 import { useCalendarResources } from '../api/get-calendar-resources';
-import { useCalendarTypes } from '../api/get-calendar-types';
+import { useSiteResourceTypes } from '@/lib/api/resource-types';
 import { useMoveReservation } from '../api/move-reservation';
 import {
   addDays,
@@ -80,7 +80,7 @@ export function Calendar({ site, onSelectSlot, Legend, DayOverlay }: Props) {
   }, [view]);
 
   const resources = useCalendarResources(site);
-  const types = useCalendarTypes(site);
+  const types = useSiteResourceTypes(site);
   const reservations = useCalendarReservations({
     site,
     start: range.start.toISOString(),

@@ -8,7 +8,8 @@ import { addHours, localInputToIso, startOfNextHour, toLocalInput } from '@/lib/
 import { formatRange } from '@/lib/i18n';
 import { toast } from '@/lib/toast';
 import { useFindResources } from '../api/find-resources';
-import { useFindSites, useFindTypes } from '../api/get-find-options';
+import { useFindSites } from '../api/get-find-options';
+import { useSiteResourceTypes } from '@/lib/api/resource-types';
 import { parseFilters } from '../utils/filters';
 
 /** "Find free resources": type, count, attributes, duration and window -> a proposal -> book. */
@@ -16,7 +17,7 @@ export function FindFreeResources() {
   const { t, i18n } = useTranslation();
   const sites = useFindSites();
   const [site, setSite] = useState('');
-  const types = useFindTypes(site);
+  const types = useSiteResourceTypes(site);
   const [typeId, setTypeId] = useState('');
   const [count, setCount] = useState(1);
   const [attributes, setAttributes] = useState('');

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { Button } from '@/components/ui/button';
+import { Pager } from '@/components/ui/pager';
 import { QueryState } from '@/components/ui/query-state';
 import { eventLabel } from '@/lib/humanise';
 import { formatDateTime } from '@/lib/i18n';
@@ -72,17 +73,7 @@ export function NotificationsList() {
                   </li>
                 ))}
               </ul>
-              {data.meta.pages > 1 ? (
-                <nav className="pagination" aria-label={t('notifications.title')}>
-                  <Button size="sm" disabled={page <= 1} onClick={() => setPage(page - 1)}>
-                    {t('common.previous')}
-                  </Button>
-                  <span>{t('common.page', { page, pages: data.meta.pages })}</span>
-                  <Button size="sm" disabled={page >= data.meta.pages} onClick={() => setPage(page + 1)}>
-                    {t('common.next')}
-                  </Button>
-                </nav>
-              ) : null}
+              <Pager page={page} pages={data.meta.pages} onChange={setPage} label={t('notifications.title')} />
             </>
           )
         }

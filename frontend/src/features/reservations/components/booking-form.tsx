@@ -14,7 +14,7 @@ import { useCreateSeries } from '../api/create-series';
 import { RepeatControl, type RepeatValue } from './repeat-control';
 import { buildRrule } from '../utils/rrule';
 import { useBookableResources } from '../api/get-bookable-resources';
-import { useBookingTypes } from '../api/get-booking-types';
+import { useSiteResourceTypes } from '@/lib/api/resource-types';
 import { useSiteMembers } from '../api/get-site-members';
 import { useSiteRole } from '../api/get-site-role';
 import { useCreateReservation } from '../api/create-reservation';
@@ -62,7 +62,7 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated, onTa
   const { t, i18n } = useTranslation();
   const user = useUser();
   const resources = useBookableResources(site);
-  const types = useBookingTypes(site);
+  const types = useSiteResourceTypes(site);
   const role = useSiteRole(site);
   const canBookForOthers = user.isPlatformAdmin || role.data === 'site-admin';
   const members = useSiteMembers(site, canBookForOthers);

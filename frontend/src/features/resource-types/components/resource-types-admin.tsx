@@ -8,12 +8,12 @@ import { QueryState } from '@/components/ui/query-state';
 import type { ResourceTypeRead } from '@/lib/api/types';
 import { toast } from '@/lib/toast';
 import { useDeleteResourceType } from '../api/delete-resource-type';
-import { useResourceTypes } from '../api/get-resource-types';
+import { useSiteResourceTypes } from '@/lib/api/resource-types';
 import { ResourceTypeDialog } from './resource-type-dialog';
 
 export function ResourceTypesAdmin({ site }: { site: string }) {
   const { t, i18n } = useTranslation();
-  const types = useResourceTypes(site);
+  const types = useSiteResourceTypes(site);
   const [editing, setEditing] = useState<ResourceTypeRead | 'new' | null>(null);
   const [deleting, setDeleting] = useState<ResourceTypeRead | null>(null);
   const remove = useDeleteResourceType(site);

@@ -5,13 +5,13 @@ import { useTranslation } from 'react-i18next';
 import { FormDialog } from '@/components/form/form-dialog';
 import { FormField } from '@/components/form/form-field';
 import { useCreateResource } from '../api/create-resource';
-import { useResourceTypes } from '../api/get-resource-types';
+import { useSiteResourceTypes } from '@/lib/api/resource-types';
 import { useResources } from '../api/get-resources';
 import { parseAttributes, resourceSchema, type ResourceValues } from './resource-form';
 
 export function NewResourceDialog({ site, parent = '', onClose }: { site: string; parent?: string; onClose: () => void }) {
   const { t } = useTranslation();
-  const types = useResourceTypes(site);
+  const types = useSiteResourceTypes(site);
   const resources = useResources({ site });
   const create = useCreateResource(site);
   const schema = useMemo(() => resourceSchema(t, { typeRequired: true }), [t]);

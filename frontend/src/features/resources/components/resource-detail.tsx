@@ -8,7 +8,7 @@ import { StatusBadge } from '@/components/ui/status-badge';
 import { useUser } from '@/lib/auth/auth-context';
 import { formatRange } from '@/lib/i18n';
 import { useResource } from '../api/get-resource';
-import { useResourceTypes } from '../api/get-resource-types';
+import { useSiteResourceTypes } from '@/lib/api/resource-types';
 import { useUpcomingBookings } from '../api/get-upcoming-bookings';
 import { useMySiteRole } from '../api/update-resource';
 import { EditResourceDialog } from './edit-resource-dialog';
@@ -41,7 +41,7 @@ function Upcoming({ resourceId }: { resourceId: string }) {
 export function ResourceDetail({ id }: { id: string }) {
   const { t } = useTranslation();
   const resource = useResource(id);
-  const types = useResourceTypes(resource.data?.site_id ?? '');
+  const types = useSiteResourceTypes(resource.data?.site_id ?? '');
   const parent = useResource(resource.data?.parent_id ?? '');
   const user = useUser();
   const role = useMySiteRole(user.isPlatformAdmin ? '' : (resource.data?.site_id ?? ''));

@@ -7,7 +7,7 @@ import { QueryState } from '@/components/ui/query-state';
 import { StatusBadge } from '@/components/ui/status-badge';
 import type { ResourceRead, ResourceStatus, ResourceTypeRead } from '@/lib/api/types';
 import { useSearchParam } from '@/lib/use-search-param';
-import { useResourceTypes } from '../api/get-resource-types';
+import { useSiteResourceTypes } from '@/lib/api/resource-types';
 import { useResources } from '../api/get-resources';
 import { EditResourceDialog } from './edit-resource-dialog';
 import { NewResourceDialog } from './new-resource-dialog';
@@ -112,7 +112,7 @@ export function ResourcesView({ site, manage = false }: { site: string; manage?:
   const [typeId, setTypeId] = useSearchParam('type');
   const [status, setStatus] = useSearchParam('status');
   const query = useDeferredValue(q);
-  const types = useResourceTypes(site);
+  const types = useSiteResourceTypes(site);
   const resources = useResources({ site, q: query, typeId, status: status as ResourceStatus | '' });
   const typeMap = useMemo(() => new Map((types.data?.items ?? []).map((ty) => [ty.id, ty])), [types.data]);
 

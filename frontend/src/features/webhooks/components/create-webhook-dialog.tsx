@@ -8,7 +8,8 @@ import { FormDialog } from '@/components/form/form-dialog';
 import { FormField, FormGroupError } from '@/components/form/form-field';
 import type { EventType, WebhookScope, WebhookScopeKind, WebhookWithSecret } from '@/lib/api/types';
 import { useCreateWebhook } from '../api/create-webhook';
-import { useScopeResources, useScopeResourceTypes } from '../api/get-scope-options';
+import { useScopeResources } from '../api/get-scope-options';
+import { useSiteResourceTypes } from '@/lib/api/resource-types';
 
 export const EVENT_TYPES: EventType[] = [
   'reservation.created',
@@ -62,7 +63,7 @@ export function CreateWebhookDialog({ site, onClose, onCreated }: Props) {
   });
   const { register } = form;
   const scopeKind = useWatch({ control: form.control, name: 'scope.kind' });
-  const types = useScopeResourceTypes(site, scopeKind === 'resource_type');
+  const types = useSiteResourceTypes(site, { enabled: scopeKind === 'resource_type' });
   const resources = useScopeResources(site, scopeKind === 'resource');
 
   const submit = async (values: Values) => {

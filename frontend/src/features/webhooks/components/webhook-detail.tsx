@@ -2,6 +2,7 @@ import { Fragment, useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Badge, type Tone } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
+import { Pager } from '@/components/ui/pager';
 import { DateTimeInput } from '@/components/ui/date-time-input';
 import { Field } from '@/components/ui/field';
 import { PageHeader } from '@/components/ui/page-header';
@@ -15,7 +16,8 @@ import { useDeliveries } from '../api/get-deliveries';
 import { useWebhook } from '../api/get-webhook';
 import { useRedeliver } from '../api/redeliver';
 import { useRedeliverFailed } from '../api/redeliver-failed';
-import { useScopeResources, useScopeResourceTypes } from '../api/get-scope-options';
+import { useScopeResources } from '../api/get-scope-options';
+import { useSiteResourceTypes } from '@/lib/api/resource-types';
 import { useRotateSecret } from '../api/rotate-secret';
 import { useTestWebhook } from '../api/test-webhook';
 import { useUpdateWebhook } from '../api/update-webhook';
@@ -98,7 +100,7 @@ export function deliverySubject(d: DeliveryRead): string | undefined {
 /** A scope's resource types or resources by name, not by count. */
 function ScopeNames({ site, kind, ids }: { site: string; kind: string; ids: string[] }) {
   const { t } = useTranslation();
-  const types = useScopeResourceTypes(site, kind === 'resource_type');
+  const types = useSiteResourceTypes(site, { enabled: kind === 'resource_type' });
   const resources = useScopeResources(site, kind === 'resource');
   const items: { id: string; name: string }[] = (kind === 'resource' ? resources.data?.items : types.data?.items) ?? [];
   const names = ids.map((id) => items.find((x) => x.id === id)?.name ?? id);
@@ -175,17 +177,7 @@ function Deliveries({ site, webhook, expectNew }: { site: string; webhook: Webho
                 <tbody>{data.items.map(row)}</tbody>
               </table>
             </div>
-            {data.meta.pages > 1 ? (
-              <nav className="pagination" aria-label={t('webhooks.deliveries')}>
-                <Button size="sm" disabled={page <= 1} onClick={() => setPage(page - 1)}>
-                  {t('common.previous')}
-                </Button>
-                <span>{t('common.page', { page, pages: data.meta.pages })}</span>
-                <Button size="sm" disabled={page >= data.meta.pages} onClick={() => setPage(page + 1)}>
-                  {t('common.next')}
-                </Button>
-              </nav>
-            ) : null}
+            <Pager page={page} pages={data.meta.pages} onChange={setPage} label={t('webhooks.deliveries')} />
           </>
         )
       }
