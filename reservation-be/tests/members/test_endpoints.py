@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from reservation_be.members.directory import DirectoryUser
 from reservation_db.models import Notification, SiteMember, SiteRole
@@ -33,15 +35,17 @@ async def test_site_admin_adds_a_member_by_username(client, auth, session, peopl
 
 
 async def test_members_are_found_by_email(client, auth, session, people, test_realm):
-    test_realm.create_user("frank", email="Frank@Example.test")
+    # The realm outlives the test: a name of its own, so no other test's user is in the way.
+    name = f"frank-{uuid.uuid4().hex[:8]}"
+    test_realm.create_user(name, email=f"{name.capitalize()}@Example.test")
     site = await _site_with_admin(session, people)
     response = await client.post(
         f"/api/v1/sites/{site.id}/members",
-        json={"identifier": "frank@example.test", "role": "site-admin"},
+        json={"identifier": f"{name}@example.test", "role": "site-admin"},
         headers=await auth("alice"),
     )
     assert response.status_code == 201, response.text
-    assert response.json()["user"]["username"] == "frank"
+    assert response.json()["user"]["username"] == name
     assert response.json()["role"] == "site-admin"
 
 
