@@ -11,10 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vCalAddress, vText
+if TYPE_CHECKING:
+    from icalendar import Calendar
+
+# icalendar (~2 MB) is imported by the functions that build a calendar, when the first mail or
+# feed is made: an API process that makes none never loads it.
 
 PRODID = "-//reservation platform//reservations//EN"
 
@@ -34,6 +38,8 @@ def uid(reservation_id: str, domain: str) -> str:
 
 
 def _calendar(method: str | None, name: str | None = None) -> Calendar:
+    from icalendar import Calendar
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -50,6 +56,8 @@ def invitation(
     ctx: dict[str, Any], *, method: str, organizer: str, attendee: str, domain: str
 ) -> bytes:
     """An iTIP REQUEST (add or update) or CANCEL for the reservation in ``ctx``."""
+    from icalendar import Event, vCalAddress, vText
+
     r = ctx["reservation"]
     cal = _calendar(method)
     event = Event()
@@ -100,6 +108,8 @@ def _is_all_day(start: datetime, end: datetime) -> bool:
 
 def feed(events: Iterable[FeedEvent], *, name: str, tz: ZoneInfo, domain: str) -> bytes:
     """A published calendar (no METHOD: subscribers read it, they do not reply)."""
+    from icalendar import Event
+
     cal = _calendar(None, name)
     cal.add("x-wr-timezone", tz.key)
     cal.add("refresh-interval", timedelta(minutes=15), parameters={"VALUE": "DURATION"})

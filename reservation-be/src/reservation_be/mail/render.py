@@ -15,14 +15,15 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import jinja2
 
 from reservation_be.mail import ics
 from reservation_be.mail.catalog import catalog
 from reservation_be.mail.kinds import ICS_METHODS, REMINDERS, MailKind
+
+if TYPE_CHECKING:
+    import jinja2
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -58,8 +59,18 @@ class Site:
     unsubscribe_url: str | None = None  # for reminders: the one-click URL of this recipient
 
 
+def _template_error() -> type[Exception]:
+    import jinja2
+
+    return jinja2.TemplateError
+
+
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
+    # Imported when the first mail is rendered (~6 MB): an API process that sends none never
+    # loads it.
+    import jinja2
+
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=jinja2.select_autoescape(["html.j2"]),
@@ -129,7 +140,7 @@ def render(envelope: Envelope, site: Site) -> EmailMessage:
         env = _environment()
         text_body = env.get_template("mail.txt.j2").render(values)
         html_body = env.get_template("mail.html.j2").render(values)
-    except (jinja2.TemplateError, KeyError, TypeError, ValueError, IndexError) as exc:
+    except (_template_error(), KeyError, TypeError, ValueError, IndexError) as exc:
         raise RenderError(f"cannot render {kind.value}: {type(exc).__name__}: {exc}") from exc
 
     message = EmailMessage()
