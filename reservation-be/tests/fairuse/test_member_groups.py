@@ -4,6 +4,8 @@ every member on their own; both enforced in the booking transaction, race-free."
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import uuid
 
 import pytest
@@ -325,3 +327,25 @@ async def test_without_the_group_key_two_members_both_squeeze_under_the_total(
     await asyncio.wait_for(task, 10)
     count = await session.execute(text("SELECT count(*) FROM reservations"))
     assert count.scalar_one() == 2, "both squeezed under a total of 1"
+
+
+async def test_the_site_usage_report_shows_each_group_together_and_each_members_groups(
+    client, auth, lab, team, session
+):
+    servers = await _servers(session, lab, 2)
+    await _group(client, auth, lab, "vision lab", [team["bob"], team["dora"]])
+    for who, server in (("bob", servers[0]), ("dora", servers[1])):
+        made = await _book(client, await auth(who), server, hours_from_now(1), hours_from_now(3))
+        assert made.status_code == 201, made.text
+    report = await client.get(f"/api/v1/sites/{lab.site.id}/usage", headers=await auth("alice"))
+    assert report.status_code == 200, report.text
+    (group,) = report.json()["groups"]
+    assert (group["name"], group["members"], group["future"]) == ("vision lab", 2, 2)
+    assert group["booked_next_30_days"] == "PT4H"
+    rows = {m["username"]: m for m in report.json()["members"]}
+    assert (rows["dora"]["groups"], rows["frank"]["groups"]) == (["vision lab"], [])
+    exported = await client.get(
+        f"/api/v1/sites/{lab.site.id}/usage/export", headers=await auth("alice")
+    )
+    table = {r["username"]: r for r in csv.DictReader(io.StringIO(exported.text))}
+    assert table["bob"]["groups"] == "vision lab"

@@ -1979,6 +1979,37 @@ export interface components {
          * @enum {string}
          */
         GroupScope: "total" | "each";
+        /**
+         * GroupUsage
+         * @description A member group's members together (what a total quota of the group counts).
+         */
+        GroupUsage: {
+            /**
+             * Booked Last 30 Days
+             * @description ISO 8601 duration: one unit (P2W, P10D, PT36H, PT90M) or days, then hours below 24, minutes and seconds below 60 (P1DT12H, PT1H30M); never years or months. Or a number of seconds. 0 to 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
+             */
+            booked_last_30_days: string;
+            /**
+             * Booked Next 30 Days
+             * @description ISO 8601 duration: one unit (P2W, P10D, PT36H, PT90M) or days, then hours below 24, minutes and seconds below 60 (P1DT12H, PT1H30M); never years or months. Or a number of seconds. 0 to 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
+             */
+            booked_next_30_days: string;
+            /** Future */
+            future: number;
+            /**
+             * Group Id
+             * Format: uuid
+             */
+            group_id: string;
+            /** Held Now */
+            held_now: number;
+            /** Members */
+            members: number;
+            /** Name */
+            name: string;
+            /** Resources Now */
+            resources_now: number;
+        };
         /** ImportResult */
         ImportResult: {
             /** Created */
@@ -2128,6 +2159,11 @@ export interface components {
             booked_next_30_days: string;
             /** Future */
             future: number;
+            /**
+             * Groups
+             * @description The member groups of the site the member is in.
+             */
+            groups: string[];
             /** Held Now */
             held_now: number;
             /** Resources Now */
@@ -3720,6 +3756,8 @@ export interface components {
         SiteUsageReport: {
             /** Generated At */
             generated_at: string;
+            /** Groups */
+            groups: components["schemas"]["GroupUsage"][];
             /** Members */
             members: components["schemas"]["MemberUsage"][];
             /**
@@ -4137,6 +4175,7 @@ export type GroupCancel = components['schemas']['GroupCancel'];
 export type GroupExtend = components['schemas']['GroupExtend'];
 export type GroupRead = components['schemas']['GroupRead'];
 export type GroupScope = components['schemas']['GroupScope'];
+export type GroupUsage = components['schemas']['GroupUsage'];
 export type ImportResult = components['schemas']['ImportResult'];
 export type MailKind = components['schemas']['MailKind'];
 export type MailOut = components['schemas']['MailOut'];

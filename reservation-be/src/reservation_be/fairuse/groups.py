@@ -182,3 +182,22 @@ async def groups_of(
         .where(MemberGroup.site_id == site_id, MemberGroupMember.user_id == user_id)
     )
     return {r.id: r.name for r in rows}
+
+
+async def list_site_groups(
+    session: AsyncSession, site_id: uuid.UUID
+) -> list[tuple[MemberGroup, set[str]]]:
+    """Every group of the site with its members' ids, by name (for the usage report)."""
+    rows = await session.execute(
+        select(MemberGroup).where(MemberGroup.site_id == site_id).order_by(MemberGroup.name)
+    )
+    found = list(rows.scalars().all())
+    members = await session.execute(
+        select(MemberGroupMember.group_id, MemberGroupMember.user_id).where(
+            MemberGroupMember.group_id.in_([g.id for g in found])
+        )
+    )
+    ids: dict[uuid.UUID, set[str]] = {g.id: set() for g in found}
+    for group_id, user_id in members:
+        ids[group_id].add(user_id)
+    return [(g, ids[g.id]) for g in found]

@@ -115,12 +115,27 @@ class MemberUsage(Schema):
     future: int
     booked_last_30_days: Duration
     booked_next_30_days: Duration
+    groups: list[str] = Field(description="The member groups of the site the member is in.")
+
+
+class GroupUsage(Schema):
+    """A member group's members together (what a total quota of the group counts)."""
+
+    group_id: uuid.UUID
+    name: str
+    members: int
+    held_now: int
+    resources_now: int
+    future: int
+    booked_last_30_days: Duration
+    booked_next_30_days: Duration
 
 
 class SiteUsageReport(Schema):
     site_id: uuid.UUID
     generated_at: UTCDatetime
     members: list[MemberUsage]
+    groups: list[GroupUsage]
 
 
 class BlackoutCreate(InputSchema):

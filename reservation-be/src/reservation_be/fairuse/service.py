@@ -29,6 +29,7 @@ from reservation_be.fairuse.schemas import (
     BlackoutCreate,
     BlackoutRead,
     ExtendBody,
+    GroupUsage,
     MemberUsage,
     MyUsage,
     QuotaCreate,
@@ -322,35 +323,57 @@ def _booked(held: list[rules.Held], lo: datetime, hi: datetime) -> timedelta:
     )
 
 
+def _held_figures(held: list[rules.Held], now: datetime) -> dict[str, Any]:
+    month = timedelta(days=30)
+    live = [h for h in held if h.status in rules.HOLDING]
+    at_now = [h for h in live if h.start <= now < h.end]
+    return {
+        "held_now": len(at_now),
+        "resources_now": sum(h.resources for h in at_now),
+        "future": sum(1 for h in live if h.start > now),
+        "booked_last_30_days": _booked(held, now - month, now),
+        "booked_next_30_days": _booked(held, now, now + month),
+    }
+
+
 async def site_usage(session: AsyncSession, actor: Actor, site: uuid.UUID | str) -> SiteUsageReport:
-    """Every member's usage of the site now (site admins)."""
+    """Every member's usage of the site now, and every member group's (its members together),
+    for site admins."""
     ctx = await policy.authorize(session, actor, site, Action.USAGE_REPORT)
     now = datetime.now(UTC)
     month = timedelta(days=30)
     members: list[MemberUsage] = []
+    held_by: dict[str, list[rules.Held]] = {}
+    site_groups = await groups.list_site_groups(session, ctx.site_id)
     for user_id, username, role in await repository.site_members(session, ctx.site_id):
-        held = await rules.load_usage(
+        held = held_by[user_id] = await rules.load_usage(
             session,
             site_id=ctx.site_id,
             owner_ids=[user_id],
             since=now - month,
             span=Range(now - month, now + month, bounds="[)"),
         )
-        live = [h for h in held if h.status in rules.HOLDING]
-        at_now = [h for h in live if h.start <= now < h.end]
         members.append(
             MemberUsage(
                 user_id=user_id,
                 username=username,
                 role=role,
-                held_now=len(at_now),
-                resources_now=sum(h.resources for h in at_now),
-                future=sum(1 for h in live if h.start > now),
-                booked_last_30_days=_booked(held, now - month, now),
-                booked_next_30_days=_booked(held, now, now + month),
+                groups=[g.name for g, ids in site_groups if user_id in ids],
+                **_held_figures(held, now),
             )
         )
-    return SiteUsageReport(site_id=ctx.site_id, generated_at=now, members=members)
+    group_usage = [
+        GroupUsage(
+            group_id=g.id,
+            name=g.name,
+            members=len(ids),
+            **_held_figures([h for u in ids for h in held_by.get(u, [])], now),
+        )
+        for g, ids in site_groups
+    ]
+    return SiteUsageReport(
+        site_id=ctx.site_id, generated_at=now, members=members, groups=group_usage
+    )
 
 
 CSV_COLUMNS = (
@@ -362,6 +385,7 @@ CSV_COLUMNS = (
     "future",
     "booked_hours_last_30_days",
     "booked_hours_next_30_days",
+    "groups",
 )
 
 
@@ -380,6 +404,7 @@ def usage_csv(report: SiteUsageReport) -> str:
                 m.future,
                 round(m.booked_last_30_days.total_seconds() / 3600, 2),
                 round(m.booked_next_30_days.total_seconds() / 3600, 2),
+                _cell("; ".join(m.groups)),
             ]
         )
     return out.getvalue()
