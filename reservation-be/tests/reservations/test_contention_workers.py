@@ -41,7 +41,9 @@ STARTUP_SECONDS = 180  # a worker imports the app in a fresh interpreter; slow o
 
 
 @contextmanager
-def _servers(database_url: str, issuer: str) -> Iterator[list[str]]:
+def _servers(
+    database_url: str, issuer: str, *, workers: int = WORKERS_PER_SERVER
+) -> Iterator[list[str]]:
     env = {
         **os.environ,
         "RESERVATION_BE_DATABASE_URL": database_url,
@@ -57,7 +59,7 @@ def _servers(database_url: str, issuer: str) -> Iterator[list[str]]:
             port = free_port()
             processes.append(
                 subprocess.Popen(
-                    [*SERVE, "--port", str(port), "--workers", str(WORKERS_PER_SERVER)],
+                    [*SERVE, "--port", str(port), "--workers", str(workers)],
                     env=env,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
@@ -76,9 +78,11 @@ def _servers(database_url: str, issuer: str) -> Iterator[list[str]]:
                 process.wait(timeout=10)
 
 
-async def _wait_ready(client: httpx.AsyncClient, url: str) -> None:
+async def _wait_ready(
+    client: httpx.AsyncClient, url: str, *, within: float = STARTUP_SECONDS
+) -> None:
     """Ready when every worker of the server answers: a few requests in a row succeed."""
-    deadline = time.monotonic() + STARTUP_SECONDS
+    deadline = time.monotonic() + within
     answered = 0
     while time.monotonic() < deadline:
         try:
@@ -90,7 +94,7 @@ async def _wait_ready(client: httpx.AsyncClient, url: str) -> None:
         except httpx.TransportError:
             answered = 0
         await asyncio.sleep(0.2)
-    raise AssertionError(f"{url} did not start within {STARTUP_SECONDS} s")
+    raise AssertionError(f"{url} did not start within {within} s")
 
 
 async def _deadlocks(session: AsyncSession) -> int:
