@@ -2,7 +2,7 @@
 // element the Tab key reaches shows a focus indicator, the cancel dialog keeps the focus inside
 // and gives it back to the button that opened it, and axe-core finds nothing serious on the way.
 import type { Page } from '@playwright/test';
-import { accessibilityProblems, expect, test } from './fixtures';
+import { accessibilityProblems, expect, screenshot, test } from './fixtures';
 
 interface Focused {
   tag: string;
@@ -109,6 +109,7 @@ test('bob signs in, books a server and cancels it with the keyboard alone', asyn
   await retype(page, period.end);
   expect(await accessibilityProblems(page)).toEqual([]);
   await tabTo(page, (f) => f.tag === 'button' && f.name === 'Book', 'the Book button');
+  await screenshot(page, 'bob-keyboard-book-focus-light');
   await page.keyboard.press('Enter');
 
   // My reservations: the new booking, reached and cancelled by keyboard.
@@ -122,6 +123,7 @@ test('bob signs in, books a server and cancels it with the keyboard alone', asyn
   const dialog = page.getByRole('dialog', { name: 'Cancel booking' });
   await expect(dialog).toBeVisible();
   expect((await focused(page))?.inDialog, 'the focus moves into the dialog').toBe(true);
+  await screenshot(page, 'bob-keyboard-cancel-dialog-light');
   expect(await accessibilityProblems(page)).toEqual([]);
 
   // Tab and Shift+Tab go round inside the dialog, never behind it.
