@@ -27,6 +27,16 @@ describe('fair use', () => {
                   },
                   usage: { held_now: 1, resources_now: 3, future: 4, booked: 'PT4H30M' },
                 },
+                {
+                  quota: {
+                    id: 'q-2', site_id: 'site-1', resource_type_id: null, user_id: null,
+                    group_id: 'g-1', group_scope: 'total', max_concurrent: 4, max_booked: null,
+                    booked_window: null, max_future: null, max_resources: null,
+                    exempt_site_admins: true, created_at: NOW,
+                  },
+                  group_name: 'vision lab',
+                  usage: { held_now: 3, resources_now: 3, future: 0, booked: null },
+                },
               ],
             },
           ],
@@ -37,6 +47,7 @@ describe('fair use', () => {
     const panel = await screen.findByTestId('usage-panel');
     expect(within(panel).getByText('Held now: 1 of 2 bookings')).toBeInTheDocument();
     expect(within(panel).getByText('Booked in any week: 4.5 h of 10 h')).toBeInTheDocument();
+    expect(within(panel).getByText('group vision lab: Held now: 3 of 4 bookings')).toBeInTheDocument();
   });
 
   it('releases an active booking and checks in', async () => {

@@ -13,6 +13,13 @@ function hours(iso: string | null | undefined): number {
 }
 
 function lines(item: QuotaUsage, t: TFunction): string[] {
+  const out = limits(item, t);
+  // A group's quota: whose usage it is (for a total, the group's members together).
+  const group = item.group_name;
+  return group ? out.map((line) => `${t('fairUse.groupQuota', { name: group })}: ${line}`) : out;
+}
+
+function limits(item: QuotaUsage, t: TFunction): string[] {
   const { quota, usage } = item;
   const out: string[] = [];
   if (quota.max_concurrent != null) out.push(t('fairUse.concurrent', { used: usage.held_now, limit: quota.max_concurrent }));
