@@ -40,7 +40,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import httpx
 from reservation_be.testing import temporary_database
-from reservation_common.testing import free_port
+from reservation_common.testing import free_port, spawn_python, stop_process
 from reservation_testrealm.server import TestRealm
 from sqlalchemy.engine import make_url
 
@@ -590,7 +590,6 @@ def start_api(
     database_url: str, issuer: str, port: int, workers: int = 1
 ) -> subprocess.Popen[bytes]:
     env = {
-        **os.environ,
         "RESERVATION_BE_DATABASE_URL": database_url,
         "RESERVATION_BE_OIDC_ISSUER": issuer,
         "RESERVATION_BE_WORKERS_ENABLED": "false",
@@ -601,18 +600,9 @@ def start_api(
         # measured) but never refuses one.
         "RESERVATION_BE_RATE_LIMIT_REQUESTS": "100000000",
     }
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "reservation_be",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
-        env=env,
+    return spawn_python(
+        ["-m", "reservation_be", "serve", "--port", str(port), "--workers", str(workers)],
+        env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -845,11 +835,7 @@ async def main(short: bool) -> None:
                 return api
 
             def stop(proc: subprocess.Popen[bytes]) -> None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+                stop_process(proc, grace=15)
 
             try:
                 world = await seed(conn, realm)
