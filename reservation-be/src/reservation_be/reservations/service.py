@@ -25,7 +25,6 @@ from reservation_db.models.reservation import ProvisioningState, Reservation, Re
 from reservation_db.models.reservation_co_user import CoUserRole
 from reservation_db.models.resource import Resource, ResourceStatus
 from reservation_db.models.resource_type import ResourceType
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -144,18 +143,7 @@ async def embedded_resources(
     """The resources of a page of reservations with their types, in one statement."""
     if not ids:
         return {}
-    rows = await session.execute(
-        select(
-            Resource.id,
-            Resource.name,
-            Resource.location,
-            Resource.type_id,
-            ResourceType.name,
-            ResourceType.color,
-        )
-        .join(ResourceType, ResourceType.id == Resource.type_id)
-        .where(Resource.id.in_(ids))
-    )
+    rows = await resources_repository.summaries(session, ids)
     return {
         row[0]: EmbeddedResource(
             id=row[0], name=row[1], location=row[2], type_id=row[3], type_name=row[4], color=row[5]
