@@ -32,6 +32,7 @@ ROUTER_MODULES: list[str] = [
     "reservation_be.stats.endpoints",
     "reservation_be.fairuse.endpoints",
     "reservation_be.co_users.endpoints",
+    "reservation_be.opening_hours.endpoints",
 ]
 
 

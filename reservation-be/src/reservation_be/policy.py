@@ -78,6 +78,8 @@ class Action(StrEnum):
     # Maintenance windows: shown with the availability, set by site admins.
     BLACKOUT_READ = "blackout:read"
     BLACKOUT_WRITE = "blackout:write"
+    # Opening hours: read with the availability, set by site admins.
+    OPENING_HOURS_WRITE = "opening-hours:write"
     AUDIT_READ = "audit:read"
     WEBHOOK_READ = "webhook:read"
     WEBHOOK_WRITE = "webhook:write"
@@ -110,6 +112,7 @@ RULES: dict[Action, Rule] = {
     Action.MEMBER_GROUP_WRITE: Rule.SITE_ADMIN,
     Action.BLACKOUT_READ: Rule.VISIBLE,
     Action.BLACKOUT_WRITE: Rule.SITE_ADMIN,
+    Action.OPENING_HOURS_WRITE: Rule.SITE_ADMIN,
     Action.AUDIT_READ: Rule.SITE_ADMIN,
     Action.WEBHOOK_READ: Rule.SITE_ADMIN,
     Action.WEBHOOK_WRITE: Rule.SITE_ADMIN,

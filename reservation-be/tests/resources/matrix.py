@@ -68,4 +68,11 @@ CASES = [
         site_members(200),
         prepare=booking_rows,
     ),
+    Case(
+        "resource-free-units",
+        "GET",
+        "/api/v1/resources/{resource}/free-units?" + WINDOW,
+        site_members(200),
+        prepare=booking_rows,
+    ),
 ]

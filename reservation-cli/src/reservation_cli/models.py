@@ -56,6 +56,7 @@ class Resource(ApiModel):
     status: str
     created_at: datetime
     updated_at: datetime
+    capacity: int | None = None
 
 
 class ResourceTreeNode(Resource):
@@ -82,6 +83,7 @@ class ResourceType(ApiModel):
     extension_window: str | None = None
     max_occurrences: int | None = None
     on_provisioning_failure: str = "release"
+    capacity: int = 1
 
 
 class Provisioning(ApiModel):
@@ -112,6 +114,7 @@ class Reservation(ApiModel):
     group_id: uuid.UUID | None = None
     checked_in_at: datetime | None = None
     extended_by: str = "PT0S"
+    quantity: int = 1
 
 
 class BusyPeriod(ApiModel):

@@ -58,7 +58,8 @@ async def site_members(session: AsyncSession, site_id: uuid.UUID) -> list[tuple[
 # ---------------------------------------------------------------------------------------------
 # Blackouts
 
-# The resources a blackout holds: the resource alone, its subtree, or every resource of a site.
+# The resources a blackout holds (every unit of each): the resource alone, its subtree, or every
+# resource of a site.
 _BLACKOUT_SLOTS_SUBTREE = text(
     """
 WITH RECURSIVE subtree(id, depth) AS (
@@ -67,8 +68,10 @@ WITH RECURSIVE subtree(id, depth) AS (
     SELECT c.id, s.depth + 1 FROM resources c JOIN subtree s ON c.parent_id = s.id
     WHERE s.depth < 64
 )
-INSERT INTO reservation_slots (blackout_id, resource_id, period)
-SELECT :blackout_id, id, :period FROM subtree ORDER BY depth DESC
+INSERT INTO reservation_slots (blackout_id, resource_id, unit, period)
+SELECT :blackout_id, id, unit, :period
+FROM subtree CROSS JOIN LATERAL generate_series(0, resource_capacity(id) - 1) unit
+ORDER BY depth DESC, unit
 """
 ).bindparams(
     bindparam("resource_id", type_=UUID(as_uuid=True)),
@@ -76,16 +79,19 @@ SELECT :blackout_id, id, :period FROM subtree ORDER BY depth DESC
     bindparam("period", type_=TSTZRANGE()),
 )
 _BLACKOUT_SLOTS_ONE = text(
-    "INSERT INTO reservation_slots (blackout_id, resource_id, period)"
-    " VALUES (:blackout_id, :resource_id, :period)"
+    "INSERT INTO reservation_slots (blackout_id, resource_id, unit, period)"
+    " SELECT :blackout_id, :resource_id, unit, :period"
+    " FROM generate_series(0, resource_capacity(:resource_id) - 1) unit"
 ).bindparams(
     bindparam("resource_id", type_=UUID(as_uuid=True)),
     bindparam("blackout_id", type_=UUID(as_uuid=True)),
     bindparam("period", type_=TSTZRANGE()),
 )
 _BLACKOUT_SLOTS_SITE = text(
-    "INSERT INTO reservation_slots (blackout_id, resource_id, period)"
-    " SELECT :blackout_id, id, :period FROM resources WHERE site_id = :site_id"
+    "INSERT INTO reservation_slots (blackout_id, resource_id, unit, period)"
+    " SELECT :blackout_id, id, unit, :period FROM resources"
+    " CROSS JOIN LATERAL generate_series(0, resource_capacity(id) - 1) unit"
+    " WHERE site_id = :site_id"
 ).bindparams(
     bindparam("site_id", type_=UUID(as_uuid=True)),
     bindparam("blackout_id", type_=UUID(as_uuid=True)),

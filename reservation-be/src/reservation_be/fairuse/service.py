@@ -17,7 +17,7 @@ from reservation_db.models import Blackout, Quota, ReservationSlot, Resource, Re
 from reservation_db.models.blackout import BlackoutPolicy, BlackoutScope
 from reservation_db.models.quota import WINDOW_LENGTH, GroupScope
 from reservation_db.models.reservation import Reservation, ReservationStatus
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -624,14 +624,22 @@ async def release(session: AsyncSession, actor: Actor, reservation_id: uuid.UUID
     reservation.period = Range(start, now, bounds="[)")
     reservation.status_reason = "released early"
     await session.flush()
-    # The slots after now plus the teardown grace are freed; the rest stays as history.
+    # The slots after now plus the teardown grace are freed; the rest stays as history (a pooled
+    # booking's pieces that start later go entirely).
+    cut = now + rtype.teardown_grace
+    await session.execute(
+        delete(ReservationSlot).where(
+            ReservationSlot.reservation_id == reservation.id,
+            func.lower(ReservationSlot.period) >= cut,
+        )
+    )
     await session.execute(
         update(ReservationSlot)
         .where(ReservationSlot.reservation_id == reservation.id)
         .values(
             period=func.tstzrange(
                 func.lower(ReservationSlot.period),
-                func.least(func.upper(ReservationSlot.period), now + rtype.teardown_grace),
+                func.least(func.upper(ReservationSlot.period), cut),
                 "[)",
             )
         )

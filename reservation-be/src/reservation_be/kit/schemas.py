@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, PlainSerializer
 
@@ -22,6 +22,12 @@ UTCDatetime = Annotated[
     AfterValidator(_to_utc),
     PlainSerializer(_rfc3339, return_type=str, when_used="json"),
 ]
+
+
+def omitted_default(schema: dict[str, Any]) -> None:
+    """``json_schema_extra`` of an input field whose default the server applies: the schema
+    shows it as optional without a ``default`` (a generated client may leave it out)."""
+    schema.pop("default", None)
 
 
 class Schema(BaseModel):

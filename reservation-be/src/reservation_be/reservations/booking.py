@@ -44,7 +44,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import JSONB, TSTZRANGE, UUID, Range
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.types import String
+from sqlalchemy.types import Boolean, String
 
 from reservation_be import policy
 from reservation_be.auth.actor import Actor
@@ -53,6 +53,8 @@ from reservation_be.kit.errors import Conflict, FieldError, UnprocessableEntity
 from reservation_be.kit.request_context import current_request_id
 from reservation_be.mail.context import reservation_context
 from reservation_be.mail.kinds import MailKind
+from reservation_be.opening_hours import rules as opening_rules
+from reservation_be.opening_hours import service as opening_service
 from reservation_be.policy import Action, SiteContext
 from reservation_be.reservations import repository, rules
 from reservation_be.reservations.db_errors import (
@@ -66,6 +68,7 @@ from reservation_be.reservations.service import (
     _MESSAGES,
     ResourceUnavailable,
     blackout_or_conflict,
+    shortage_problem,
     to_read,
 )
 from reservation_be.resources.service import site_ref
@@ -83,9 +86,16 @@ WITH RECURSIVE path(id, parent_id, name, depth) AS (
 SELECT r.site_id, r.name, r.status, r.attributes,
        t.id AS type_id, t.name AS type_name, t.parameters AS type_parameters, t.lead_time,
        t.teardown_grace, t.max_duration, t.booking_horizon, t.minimum_notice,
-       t.requires_approval,
+       t.requires_approval, coalesce(r.capacity, t.capacity) AS capacity,
        s.slug, s.name AS site_name, s.description AS site_description, s.visibility,
-       s.version AS site_version,
+       s.version AS site_version, s.time_zone AS site_time_zone,
+       (SELECT coalesce(json_agg(json_build_object(
+                   'id', o.id, 'resource_type_id', o.resource_type_id,
+                   'resource_id', o.resource_id, 'weekly', o.weekly,
+                   'exceptions', o.exceptions)), '[]')
+        FROM opening_hours o
+        WHERE o.site_id = r.site_id AND (o.resource_id = r.id OR o.resource_type_id = t.id
+              OR (o.resource_id IS NULL AND o.resource_type_id IS NULL))) AS opening_hours,
        (SELECT role FROM site_members WHERE site_id = r.site_id AND user_id = :actor_id)
            AS actor_role,
        (SELECT role FROM site_members WHERE site_id = r.site_id AND user_id = :owner_id)
@@ -117,9 +127,9 @@ _INSERT = text(
     """
 WITH RECURSIVE reservation AS (
     INSERT INTO reservations (id, site_id, resource_id, owner_id, created_by, title, description,
-                              period, status, parameters)
+                              period, status, parameters, quantity)
     VALUES (:id, :site_id, :resource_id, :owner_id, :created_by, :title, :description,
-            :period, :status, :parameters)
+            :period, :status, :parameters, :quantity)
     RETURNING provisioning_state, provisioning_details, version, created_at, updated_at
 ),
 path(id, parent_id, depth) AS (
@@ -141,9 +151,11 @@ subtree(id, depth) AS (
     WHERE s.depth < 64
 ),
 slots AS (
-    INSERT INTO reservation_slots (reservation_id, resource_id, period)
-    SELECT :id, subtree.id, :held FROM subtree CROSS JOIN locked
-    ORDER BY subtree.depth DESC
+    INSERT INTO reservation_slots (reservation_id, resource_id, unit, period)
+    SELECT :id, subtree.id, unit, :held FROM subtree CROSS JOIN locked
+    CROSS JOIN LATERAL generate_series(0, resource_capacity(subtree.id) - 1) unit
+    WHERE subtree.depth > 0 OR :whole
+    ORDER BY subtree.depth DESC, unit
 )
 SELECT * FROM reservation
 """
@@ -154,6 +166,7 @@ SELECT * FROM reservation
     bindparam("period", type_=TSTZRANGE()),
     bindparam("held", type_=TSTZRANGE()),
     bindparam("parameters", type_=JSONB()),
+    bindparam("whole", type_=Boolean()),
 )
 
 # Outbox row + NOTIFY, audit row, notifications (the owner; the site admins too when the
@@ -241,6 +254,7 @@ async def create(
         description=row.site_description,
         visibility=row.visibility,
         version=row.site_version,
+        time_zone=row.site_time_zone,
     )
     ctx = SiteContext(
         actor=actor, site=site, role=SiteRole(row.actor_role) if row.actor_role else None
@@ -277,6 +291,7 @@ async def create(
     now = datetime.now(UTC)
     rules.check_period(rtype, start=body.start, end=body.end, now=now, limits=limits)
     rules.check_parameters(rtype, body.parameters)
+    rules.check_quantity(body.quantity, row.capacity, resource_name=row.name)
 
     reservation = Reservation(
         id=uuid.uuid4(),
@@ -289,11 +304,22 @@ async def create(
         period=Range(body.start, body.end, bounds="[)"),
         status=(S.PENDING if rtype.requires_approval else S.CONFIRMED).value,
         parameters=body.parameters,
+        quantity=body.quantity,
         status_reason=None,
         provisioning_message=None,
         provisioning_updated_at=None,
     )
     held = rules.widened(rtype, body.start, body.end)
+    opening = [
+        {**o, "id": uuid.UUID(o["id"])} for o in _json(row.opening_hours)
+    ]  # the site's, the type's and the resource's schedules
+    schedule = opening_rules.effective(opening)
+    if schedule.restricts or body.override_opening_hours:
+        await opening_service.check_booking(
+            session, actor, ctx, schedule, {opening_rules.level_of(o): o["id"] for o in opening},
+            reservation_id=reservation.id, start=body.start, end=body.end,
+            override=body.override_opening_hours,
+        )  # fmt: skip
     # A site without any quota row has none that binds the owner: no quota read, no lock.
     quotas = (
         await fairuse.prepare_quotas(
@@ -322,10 +348,25 @@ async def create(
                     "period": reservation.period,
                     "status": reservation.status,
                     "parameters": reservation.parameters,
+                    "quantity": body.quantity,
                     "held": held,
+                    "whole": row.capacity == 1,
                 },
             )
         ).one()
+        # A pooled resource: its units are picked now, under the lock taken above.
+        shortage = (
+            await repository.take_units(
+                session,
+                reservation_id=reservation.id,
+                resource_id=reservation.resource_id,
+                period=held,
+                quantity=body.quantity,
+                capacity=row.capacity,
+            )
+            if row.capacity > 1
+            else None
+        )
     except DBAPIError as exc:
         state = sqlstate(exc)
         if state not in (EXCLUSION_VIOLATION, DEADLOCK_DETECTED, FOREIGN_KEY_VIOLATION):
@@ -343,6 +384,12 @@ async def create(
         raise await blackout_or_conflict(
             session, ctx, other, resource_id=reservation.resource_id, period=held
         ) from exc
+    if shortage is not None:
+        await (nested.rollback() if nested is not None else session.rollback())
+        raise await shortage_problem(
+            session, ctx, shortage, resource_id=reservation.resource_id,
+            quantity=body.quantity, capacity=row.capacity,
+        )  # fmt: skip
     try:
         await fairuse.enforce_quotas(session, quotas, reservation, now=now)
     except fairuse.QuotaExceeded:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,11 +23,9 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
-    insert,
     or_,
     select,
     text,
-    true,
 )
 from sqlalchemy.dialects.postgresql import TSTZRANGE, UUID, Range
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -68,13 +67,75 @@ _IN_SUBTREE = select(SUBTREE.c.id)
 # Statements built once; the subtree root is the ``subtree_root`` parameter.
 # Deepest first: the leaves are where competing bookings of parents and children meet, so a
 # booking that has already lost there fails before it holds (and blocks others on) its parents.
-_INSERT_SLOTS = insert(_SLOTS).from_select(
-    ["reservation_id", "resource_id", "period"],
-    select(
-        bindparam("reservation_id", type_=UUID(as_uuid=True)),
-        SUBTREE.c.id,
-        bindparam("period", type_=TSTZRANGE()),
-    ).order_by(SUBTREE.c.depth.desc()),
+# Every unit of every resource of the subtree; the root's when it has one unit (``whole``),
+# otherwise ``_TAKE_UNITS`` picks the units of the pooled root (all of them when the quantity is
+# its capacity, refused as a shortage when some are held).
+_INSERT_SLOTS = text(
+    """
+WITH RECURSIVE subtree(id, depth) AS (
+    SELECT id, 0 FROM resources WHERE id = :subtree_root
+    UNION ALL
+    SELECT c.id, s.depth + 1 FROM resources c JOIN subtree s ON c.parent_id = s.id
+    WHERE s.depth < 64
+)
+INSERT INTO reservation_slots (reservation_id, resource_id, unit, period)
+SELECT :reservation_id, subtree.id, unit, :period
+FROM subtree CROSS JOIN LATERAL generate_series(0, resource_capacity(subtree.id) - 1) unit
+WHERE subtree.depth > 0 OR :whole
+ORDER BY subtree.depth DESC, unit
+"""
+).bindparams(
+    bindparam("subtree_root", type_=UUID(as_uuid=True)),
+    bindparam("reservation_id", type_=UUID(as_uuid=True)),
+    bindparam("period", type_=TSTZRANGE()),
+)
+
+# A booking of ``quantity`` units of a resource of ``capacity``: at every instant of the period
+# the lowest units no other holder has then. The period is cut where another holder's slot
+# starts or ends (``pieces``); each piece gets ``quantity`` free units, and the pieces one unit
+# gets are merged (``range_agg``). Nothing is inserted when some piece has fewer free units:
+# the answer names the fewest and where. The rows still go through the exclusion constraint:
+# a holder this statement did not see (still uncommitted) makes the insert fail with 23P01.
+_TAKE_UNITS = text(
+    """
+WITH held AS (
+    SELECT unit, period * :period AS p FROM reservation_slots
+    WHERE resource_id = :resource_id AND period && :period
+),
+points AS (
+    SELECT lower(CAST(:period AS tstzrange)) AS t UNION SELECT upper(CAST(:period AS tstzrange))
+    UNION SELECT lower(p) FROM held UNION SELECT upper(p) FROM held
+),
+cuts AS (SELECT t, lead(t) OVER (ORDER BY t) AS next FROM points),
+pieces AS (SELECT tstzrange(t, next, '[)') AS piece FROM cuts WHERE next IS NOT NULL),
+free AS (
+    SELECT pieces.piece, g.u, row_number() OVER (PARTITION BY pieces.piece ORDER BY g.u) AS n
+    FROM pieces CROSS JOIN generate_series(0, :capacity - 1) AS g(u)
+    WHERE NOT EXISTS (SELECT 1 FROM held h WHERE h.unit = g.u AND h.p && pieces.piece)
+),
+counted AS (
+    SELECT pieces.piece, count(free.u) AS free
+    FROM pieces LEFT JOIN free ON free.piece = pieces.piece
+    GROUP BY pieces.piece
+),
+fewest AS (SELECT piece, free FROM counted ORDER BY free, lower(piece) LIMIT 1),
+taken AS (
+    INSERT INTO reservation_slots (reservation_id, resource_id, unit, period)
+    SELECT :reservation_id, :resource_id, chosen.u, chosen.merged
+    FROM (SELECT u, unnest(range_agg(piece)) AS merged FROM free
+          WHERE n <= :quantity AND (SELECT free FROM fewest) >= :quantity
+          GROUP BY u) chosen
+    ORDER BY chosen.u, chosen.merged
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM taken) AS rows, free, lower(piece) AS at_start,
+       upper(piece) AS at_end
+FROM fewest
+"""
+).bindparams(
+    bindparam("resource_id", type_=UUID(as_uuid=True)),
+    bindparam("reservation_id", type_=UUID(as_uuid=True)),
+    bindparam("period", type_=TSTZRANGE()),
 )
 _DROP_INHERITED = (
     delete(ReservationSlot)
@@ -98,15 +159,31 @@ _DROP_INHERITED_BLACKOUTS = (
     )
     .execution_options(synchronize_session=False)
 )
-_INHERIT = insert(_SLOTS).from_select(
-    ["reservation_id", "blackout_id", "resource_id", "period"],
-    select(_HELD.reservation_id, _HELD.blackout_id, SUBTREE.c.id, _HELD.period)
-    .select_from(_HELD)
-    .join(SUBTREE, true())
-    .where(
-        _HELD.resource_id == bindparam("parent_id"),
-        func.upper(_HELD.period) > bindparam("now"),
-    ),
+# Each holder of the parent (a booking of it or above, a blackout) holds every unit of the new
+# subtree over the union of its slots on the parent (a pooled booking may hold the parent's
+# units in pieces).
+_INHERIT = text(
+    """
+WITH RECURSIVE subtree(id, depth) AS (
+    SELECT id, 0 FROM resources WHERE id = :subtree_root
+    UNION ALL
+    SELECT c.id, s.depth + 1 FROM resources c JOIN subtree s ON c.parent_id = s.id
+    WHERE s.depth < 64
+),
+holders AS (
+    SELECT reservation_id, blackout_id, unnest(range_agg(period)) AS period
+    FROM reservation_slots
+    WHERE resource_id = :parent_id AND upper(period) > :now
+    GROUP BY reservation_id, blackout_id
+)
+INSERT INTO reservation_slots (reservation_id, blackout_id, resource_id, unit, period)
+SELECT h.reservation_id, h.blackout_id, subtree.id, unit, h.period
+FROM holders h CROSS JOIN subtree
+CROSS JOIN LATERAL generate_series(0, resource_capacity(subtree.id) - 1) unit
+"""
+).bindparams(
+    bindparam("subtree_root", type_=UUID(as_uuid=True)),
+    bindparam("parent_id", type_=UUID(as_uuid=True)),
 )
 _BOOKING_CONFLICT = (
     select(Reservation)
@@ -169,18 +246,75 @@ FROM (SELECT depth, hashtextextended(id::text, 7497075) AS key
 ).bindparams(bindparam("resource_id", type_=UUID(as_uuid=True)))
 
 
+@dataclass(frozen=True, slots=True)
+class Shortage:
+    """Fewer units of a pooled resource free than asked for: the fewest, and when."""
+
+    free: int
+    start: datetime
+    end: datetime
+
+
 async def insert_slots(
     session: AsyncSession,
     *,
     reservation_id: uuid.UUID,
     resource_id: uuid.UUID,
     period: Range[datetime],
-) -> None:
-    """Hold ``resource_id`` and every descendant over ``period`` (23P01 on any overlap)."""
+    quantity: int = 1,
+    capacity: int = 1,
+) -> Shortage | None:
+    """Hold ``quantity`` units of ``resource_id`` (of ``capacity``) and every unit of every
+    descendant over ``period`` (23P01 on any overlap). A shortage of units of a pooled
+    resource is returned; the caller refuses the booking and rolls back."""
+    whole = capacity == 1
     await session.execute(
         _INSERT_SLOTS,
-        {"subtree_root": resource_id, "reservation_id": reservation_id, "period": period},
+        {
+            "subtree_root": resource_id,
+            "reservation_id": reservation_id,
+            "period": period,
+            "whole": whole,
+        },
     )
+    if whole:
+        return None
+    return await take_units(
+        session,
+        reservation_id=reservation_id,
+        resource_id=resource_id,
+        period=period,
+        quantity=quantity,
+        capacity=capacity,
+    )
+
+
+async def take_units(
+    session: AsyncSession,
+    *,
+    reservation_id: uuid.UUID,
+    resource_id: uuid.UUID,
+    period: Range[datetime],
+    quantity: int,
+    capacity: int,
+) -> Shortage | None:
+    """``quantity`` of the ``capacity`` units of ``resource_id`` at every instant of ``period``
+    (see ``_TAKE_UNITS``); run after the booking's locks are held."""
+    row = (
+        await session.execute(
+            _TAKE_UNITS,
+            {
+                "reservation_id": reservation_id,
+                "resource_id": resource_id,
+                "period": period,
+                "quantity": quantity,
+                "capacity": capacity,
+            },
+        )
+    ).one()
+    if row.free >= quantity:
+        return None
+    return Shortage(free=row.free, start=row.at_start, end=row.at_end)
 
 
 async def lock_for_booking(session: AsyncSession, resource_id: uuid.UUID) -> None:
@@ -229,6 +363,24 @@ async def find_booking_conflict(
     """After a 23P01 on a booking: a committed reservation holding part of what it wanted."""
     params = {"subtree_root": resource_id, "period": period, "exclude": exclude or _NO_RESERVATION}
     return (await session.execute(_BOOKING_CONFLICT, params)).scalars().first()
+
+
+async def find_holder_from_above(
+    session: AsyncSession, *, resource_id: uuid.UUID, period: Range[datetime]
+) -> Reservation | None:
+    """A reservation of an ancestor (holding every unit of ``resource_id``) over ``period``."""
+    stmt = (
+        select(Reservation)
+        .join(ReservationSlot, ReservationSlot.reservation_id == Reservation.id)
+        .where(
+            ReservationSlot.resource_id == resource_id,
+            ReservationSlot.period.overlaps(period),
+            Reservation.resource_id != resource_id,
+        )
+        .order_by(func.lower(ReservationSlot.period))
+        .limit(1)
+    )
+    return (await session.execute(stmt)).scalars().first()
 
 
 async def find_placement_conflict(

@@ -123,3 +123,18 @@ def check_parameters(rtype: ResourceType, parameters: dict[str, Any]) -> None:
 def widened(rtype: ResourceType, start: datetime, end: datetime) -> Range[datetime]:
     """The period the slots hold: the booking plus the type's lead time and teardown grace."""
     return Range(start - rtype.lead_time, end + rtype.teardown_grace, bounds="[)")
+
+
+class QuantityOverCapacity(UnprocessableEntity):
+    slug, title = "quantity-over-capacity", "The quantity is more than the resource lends"
+
+
+def check_quantity(quantity: int, capacity: int, *, resource_name: str) -> None:
+    """A booking asks for 1 .. capacity units of its resource."""
+    if quantity > capacity:
+        raise QuantityOverCapacity(
+            f"{resource_name!r} lends {capacity} unit{'s' if capacity != 1 else ''} at once; "
+            f"{quantity} were asked for.",
+            errors=[FieldError(loc=["body", "quantity"], msg=f"at most {capacity}",
+                               type="capacity")],
+        )  # fmt: skip

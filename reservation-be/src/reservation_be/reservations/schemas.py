@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 from reservation_db.models.reservation import ProvisioningState, ReservationStatus
 
-from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
+from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime, omitted_default
 from reservation_be.kit.types import Duration, JsonObject, Text, Timestamp
 
 # The platform's one bounded timestamp type (years 2000-8999, see kit/types.py): room for
@@ -17,6 +17,15 @@ from reservation_be.kit.types import Duration, JsonObject, Text, Timestamp
 BookingTime = Timestamp
 Title = Annotated[Text, Field(min_length=1, max_length=200)]
 Description = Annotated[Text, Field(max_length=4000)]
+Quantity = Annotated[
+    int,
+    Field(
+        ge=1,
+        le=1000,
+        description="Units of the resource's capacity held at every instant (at most its "
+        "capacity; default 1).",
+    ),
+]
 
 
 class ReservationCreate(InputSchema):
@@ -26,6 +35,13 @@ class ReservationCreate(InputSchema):
     start: BookingTime = Field(description="Inclusive start, RFC 3339 with an offset.")
     end: BookingTime = Field(description="Exclusive end, RFC 3339 with an offset.")
     parameters: JsonObject = Field(default_factory=dict)
+    quantity: Quantity = Field(default=1, json_schema_extra=omitted_default)
+    override_opening_hours: bool = Field(
+        default=False,
+        description="Book outside the opening hours (site admins; recorded in the audit log). "
+        "Default false.",
+        json_schema_extra=omitted_default,
+    )
     owner_id: Text | None = Field(
         default=None,
         max_length=255,
@@ -49,6 +65,13 @@ class ReservationUpdate(InputSchema):
     parameters: JsonObject | SkipJsonSchema[None] = None
     resource_id: uuid.UUID | SkipJsonSchema[None] = Field(
         default=None, description="Move to another resource."
+    )
+    quantity: Quantity | SkipJsonSchema[None] = None
+    override_opening_hours: bool = Field(
+        default=False,
+        description="Move outside the opening hours (site admins; recorded in the audit log). "
+        "Default false.",
+        json_schema_extra=omitted_default,
     )
 
 
@@ -88,6 +111,7 @@ class ReservationRead(Schema):
         default=timedelta(0), description="How much later the end is than first booked."
     )
     checked_in_at: UTCDatetime | None = None
+    quantity: int = Field(default=1, description="Units of the resource's capacity held.")
 
 
 class EmbeddedResource(Schema):

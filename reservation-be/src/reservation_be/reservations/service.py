@@ -50,6 +50,7 @@ from reservation_be.mail import kinds as mail_kinds
 from reservation_be.mail import queue as mail_queue
 from reservation_be.mail.context import reservation_context
 from reservation_be.mail.kinds import MailKind
+from reservation_be.opening_hours import service as opening_service
 from reservation_be.policy import Action, SiteContext
 from reservation_be.reservations import repository, rules
 from reservation_be.reservations.db_errors import (
@@ -100,6 +101,57 @@ class ApprovalRequired(Conflict):
 
 class BlackoutConflict(Conflict):
     slug, title = "blackout", "The period is blocked by a maintenance window"
+
+
+class CapacityExceeded(Conflict):
+    slug, title = "capacity-exceeded", "Not enough units of the resource are free"
+
+
+async def shortage_problem(
+    session: AsyncSession,
+    ctx: SiteContext,
+    shortage: repository.Shortage,
+    *,
+    resource_id: uuid.UUID,
+    quantity: int,
+    capacity: int,
+) -> Conflict:
+    """The 409 for a pooled booking that found too few free units: when none is free because a
+    booking of an ancestor or a maintenance window holds them all, the usual conflict naming it;
+    otherwise ``capacity-exceeded`` with the fewest free units and when."""
+    if shortage.free == 0:
+        piece = Range(shortage.start, shortage.end, bounds="[)")
+        above = await repository.find_holder_from_above(
+            session, resource_id=resource_id, period=piece
+        )
+        if above is not None:
+            return _conflict(ctx, above)
+        blackout = await fairuse_repository.find_blackout_conflict(
+            session, resource_id=resource_id, period=piece
+        )
+        if blackout is not None:
+            return await blackout_or_conflict(
+                session, ctx, None, resource_id=resource_id, period=piece
+            )
+    return capacity_exceeded(shortage, quantity=quantity, capacity=capacity)
+
+
+def capacity_exceeded(
+    shortage: repository.Shortage, *, quantity: int, capacity: int
+) -> CapacityExceeded:
+    start = shortage.start.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    end = shortage.end.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return CapacityExceeded(
+        f"{quantity} of {capacity} units asked for, only {shortage.free} free from {start} to "
+        f"{end}.",
+        extra={
+            "capacity": capacity,
+            "quantity": quantity,
+            "free": shortage.free,
+            "free_start": start,
+            "free_end": end,
+        },
+    )
 
 
 async def blackout_or_conflict(
@@ -181,6 +233,7 @@ def to_read(reservation: Reservation) -> ReservationRead:
         group_id=reservation.group_id,
         extended_by=reservation.extended_by or timedelta(0),
         checked_in_at=reservation.checked_in_at,
+        quantity=reservation.quantity,
     )
 
 
@@ -442,8 +495,10 @@ async def _hold(
     rtype: ResourceType,
     *,
     replace: bool,
+    capacity: int,
 ) -> None:
-    """Insert the reservation's slots in a savepoint; a 23P01 becomes a 409 naming the winner."""
+    """Insert the reservation's slots in a savepoint; a 23P01 becomes a 409 naming the winner,
+    too few free units of a pooled resource a 409 ``capacity-exceeded``."""
     period = reservation.period
     assert period.lower is not None and period.upper is not None
     held = rules.widened(rtype, period.lower, period.upper)
@@ -453,13 +508,26 @@ async def _hold(
                 if replace:
                     await repository.delete_slots(session, reservation.id)
                 await repository.lock_for_booking(session, reservation.resource_id)
-                await repository.insert_slots(
+                shortage = await repository.insert_slots(
                     session,
                     reservation_id=reservation.id,
                     resource_id=reservation.resource_id,
                     period=held,
+                    quantity=reservation.quantity,
+                    capacity=capacity,
                 )
+                if shortage is not None:
+                    raise _Short(shortage)
             return
+        except _Short as short:
+            raise await shortage_problem(
+                session,
+                ctx,
+                short.shortage,
+                resource_id=reservation.resource_id,
+                quantity=reservation.quantity,
+                capacity=capacity,
+            ) from None
         except DBAPIError as exc:
             state = sqlstate(exc)
             if state == FOREIGN_KEY_VIOLATION:
@@ -479,6 +547,13 @@ async def _hold(
                 session, ctx, other, resource_id=reservation.resource_id, period=held
             ) from exc
     raise AssertionError("unreachable")
+
+
+class _Short(Exception):
+    """Too few free units: leaves the slot savepoint (rolling it back) with the shortage."""
+
+    def __init__(self, shortage: repository.Shortage) -> None:
+        self.shortage = shortage
 
 
 def _conflict(ctx: SiteContext, other: Reservation | None) -> BookingConflict:
@@ -526,6 +601,7 @@ async def update(
     reservation, ctx = await _locked(session, actor, reservation_id, Action.RESERVATION_MODIFY)
     check_if_match(if_match, reservation.version)
     changes = body.model_dump(exclude_unset=True)
+    override_hours = bool(changes.pop("override_opening_hours", False))
     if not policy.allows(ctx, Action.RESERVATION_MODIFY, owner_id=reservation.owner_id):
         # Authorised as a co-manager: they extend (a later end), nothing else.
         end_now = reservation.period.upper
@@ -536,7 +612,7 @@ async def update(
             or (changes["end"] <= end_now)
         ):
             raise Forbidden("A co-manager may only extend (move the end later) or cancel.")
-    for name in ("title", "description", "start", "end", "parameters", "resource_id"):
+    for name in ("title", "description", "start", "end", "parameters", "resource_id", "quantity"):
         if name in changes and changes[name] is None:
             raise UnprocessableEntity(
                 f"{name} cannot be null.",
@@ -562,13 +638,24 @@ async def update(
             "end must be after start.",
             errors=[FieldError(loc=["body", "end"], msg="must be after start", type="period")],
         )
-    reholds = start_changed or end_changed or moved
+    quantity: int = changes.get("quantity", reservation.quantity)
+    reholds = start_changed or end_changed or moved or quantity != reservation.quantity
     if moved:
         target = await resources_repository.get(session, resource_id)
         if target is None or target.site_id != reservation.site_id:
             raise _unknown_resource(resource_id)
+    capacity = 1
     if reholds:
-        _, rtype = await _bookable_resource(session, resource_id)
+        resource, rtype = await _bookable_resource(session, resource_id)
+        capacity = resource.capacity or rtype.capacity
+        rules.check_quantity(quantity, capacity, resource_name=resource.name)
+        if start_changed or end_changed or moved:
+            schedule, ids = await opening_service.effective_for(session, resource)
+            if schedule.restricts or override_hours:
+                await opening_service.check_booking(
+                    session, actor, ctx, schedule, ids, reservation_id=reservation.id,
+                    start=start, end=end, override=override_hours,
+                )  # fmt: skip
     else:
         rtype = await _type_of(session, resource_id)
     now = datetime.now(UTC)
@@ -587,6 +674,7 @@ async def update(
         rules.check_parameters(rtype, parameters)
     claims_more = (
         moved
+        or quantity > reservation.quantity
         or start < before.start
         or end > before.end
         or ("parameters" in changes and parameters != reservation.parameters)
@@ -616,10 +704,11 @@ async def update(
             setattr(reservation, name, changes[name])
     reservation.parameters = parameters
     reservation.resource_id = resource_id
+    reservation.quantity = quantity
     reservation.period = Range(start, end, bounds="[)")
     await session.flush()
     if reholds:
-        await _hold(session, ctx, reservation, rtype, replace=True)
+        await _hold(session, ctx, reservation, rtype, replace=True, capacity=capacity)
         await fairuse.enforce_quotas(session, quotas, reservation, now=now)
     admins = await repository.site_admin_ids(session, ctx.site_id) if previous else []
     await _announce(

@@ -9,7 +9,7 @@ from pydantic import Field, StrictBool, model_validator
 from pydantic.json_schema import SkipJsonSchema
 from reservation_db.models.resource_type import DEFAULT_PARAMETERS_SCHEMA
 
-from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
+from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime, omitted_default
 from reservation_be.kit.types import (
     Duration,
     JsonObject,
@@ -47,6 +47,13 @@ MaxOccurrences = Annotated[
 ]
 
 
+Capacity = Annotated[
+    int,
+    Field(ge=1, le=1000, description="Units lent at once: overlapping bookings may hold up to "
+          "this many in total (a room's seats, a GPU pool). Default 1."),
+]  # fmt: skip
+
+
 class ResourceTypeCreate(InputSchema):
     name: Name
     color: Color = "#4f46e5"
@@ -74,6 +81,7 @@ class ResourceTypeCreate(InputSchema):
         default=None,
         description="A booking not checked in this long after its start is released.",
     )
+    capacity: Capacity = Field(default=1, json_schema_extra=omitted_default)
 
 
 class ResourceTypeUpdate(InputSchema):
@@ -94,6 +102,7 @@ class ResourceTypeUpdate(InputSchema):
     extension_window: PositiveDuration = None
     max_extension: PositiveDuration = None
     checkin_within: PositiveDuration = None
+    capacity: Capacity | SkipJsonSchema[None] = None
 
     @model_validator(mode="after")
     def _required_fields_not_null(self) -> Self:
@@ -129,5 +138,6 @@ class ResourceTypeRead(Schema):
     extension_window: OptionalDuration = None
     max_extension: OptionalDuration = None
     checkin_within: OptionalDuration = None
+    capacity: int = 1
     created_at: UTCDatetime
     updated_at: UTCDatetime

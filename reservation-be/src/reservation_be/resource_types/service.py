@@ -7,7 +7,9 @@ import uuid
 from typing import Any
 
 from jsonschema.exceptions import SchemaError
+from reservation_db.models.resource import Resource
 from reservation_db.models.resource_type import ResourceType
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +30,7 @@ from reservation_be.resource_types.schemas import (
     ResourceTypeRead,
     ResourceTypeUpdate,
 )
+from reservation_be.resources import capacity
 
 ENTITY = "resource_type"
 _MAX_SCHEMA_BYTES = 64 * 1024
@@ -134,6 +137,12 @@ async def update(
     changes = body.model_dump(exclude_unset=True)
     if "parameters" in changes:
         validate_parameters_schema(changes["parameters"])
+    if "capacity" in changes and changes["capacity"] != rtype.capacity:
+        # Resources with their own capacity keep it; the others lend the new one.
+        affected = await session.execute(
+            select(Resource.id).where(Resource.type_id == rtype.id, Resource.capacity.is_(None))
+        )
+        await capacity.check_change(session, list(affected.scalars().all()))
     before = ResourceTypeRead.model_validate(rtype)
     for key, value in changes.items():
         setattr(rtype, key, value)

@@ -22,6 +22,7 @@ from reservation_be.reservations.schemas import BookingTime
 from reservation_be.resources import service
 from reservation_be.resources.schemas import (
     BusyPeriod,
+    FreeUnits,
     ImportResult,
     ResourceCreate,
     ResourceRead,
@@ -221,6 +222,25 @@ async def get_subtree(
         for r, depth in rows
     ]
     return Page[ResourceTreeNode].build(items, total, pagination)
+
+
+@router.get(
+    "/resources/{resource_id}/free-units",
+    response_model=FreeUnits,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_free_units(
+    resource_id: uuid.UUID,
+    session: SessionDep,
+    actor: ActorDep,
+    start: BookingTime,
+    end: BookingTime,
+) -> FreeUnits:
+    """How many units of the resource a booking could take within [start, end), span by span:
+    its capacity less the units held by bookings of it, of the resources above it and by
+    maintenance windows; none while a resource below it is held (a booking holds its subtree).
+    A window of at most 366 days."""
+    return await service.free_units(session, actor, resource_id, start=start, end=end)
 
 
 @router.get(

@@ -14,6 +14,10 @@ from reservation_be.kit.types import JsonObject, Text
 Name = Annotated[Text, Field(min_length=1, max_length=200)]
 Description = Annotated[Text, Field(max_length=4000)]
 Location = Annotated[Text, Field(max_length=200)]
+Capacity = Annotated[
+    int,
+    Field(ge=1, le=1000, description="Units lent at once (null: the type's capacity)."),
+]
 
 
 class ResourceCreate(InputSchema):
@@ -24,6 +28,7 @@ class ResourceCreate(InputSchema):
     location: Location = ""
     attributes: JsonObject = Field(default_factory=dict)
     status: ResourceStatus = ResourceStatus.ACTIVE
+    capacity: Capacity | None = None
 
 
 class ResourceUpdate(InputSchema):
@@ -36,6 +41,7 @@ class ResourceUpdate(InputSchema):
     location: Location | SkipJsonSchema[None] = None
     attributes: JsonObject | SkipJsonSchema[None] = None
     status: ResourceStatus | SkipJsonSchema[None] = None
+    capacity: Capacity | None = Field(default=None, description="null: the type's capacity")
 
 
 class ResourceTypeBrief(Schema):
@@ -54,6 +60,7 @@ class ResourceRead(Schema):
     location: str
     attributes: dict[str, Any]
     status: ResourceStatus
+    capacity: int | None = Field(default=None, description="Own capacity; null: the type's")
     created_at: UTCDatetime
     updated_at: UTCDatetime
 
@@ -80,6 +87,20 @@ class BusyPeriod(Schema):
     reservation_id: uuid.UUID | None = Field(
         default=None, description="Present when the caller may see the reservation."
     )
+
+
+class FreeUnitsSpan(Schema):
+    start: UTCDatetime
+    end: UTCDatetime
+    free: int = Field(description="Units a booking of the resource could still take then.")
+
+
+class FreeUnits(Schema):
+    """How many of a resource's units are free over a window (``capacity`` 1: 1 or 0)."""
+
+    resource_id: uuid.UUID
+    capacity: int
+    spans: list[FreeUnitsSpan]
 
 
 class ImportLineError(Schema):

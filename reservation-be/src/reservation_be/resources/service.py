@@ -44,9 +44,11 @@ from reservation_be.reservations.db_errors import (
     constraint_name,
     sqlstate,
 )
-from reservation_be.resources import csv_io, repository
+from reservation_be.resources import availability, capacity, csv_io, repository
 from reservation_be.resources.schemas import (
     BusyPeriod,
+    FreeUnits,
+    FreeUnitsSpan,
     ResourceCreate,
     ResourceRead,
     ResourceSort,
@@ -318,6 +320,8 @@ async def update(
             raise Conflict(
                 "Another change of the same part of the tree ran at once; retry."
             ) from exc
+    if "capacity" in changes and changes["capacity"] != resource.capacity:
+        await capacity.check_change(session, [resource.id])
     before = ResourceRead.model_validate(resource)
     previous_status = resource.status
     for key, value in changes.items():
@@ -414,6 +418,33 @@ async def export_csv(session: AsyncSession, actor: Actor, site: uuid.UUID | str)
     types = await repository.types_by_name(session, ctx.site_id)
     names: dict[Any, str] = {r.id: r.name for r in resources}
     return csv_io.export(resources, types=types, names=names)
+
+
+async def free_units(
+    session: AsyncSession, actor: Actor, resource_id: uuid.UUID, *, start: datetime, end: datetime
+) -> FreeUnits:
+    """The units of the resource free over [start, end) (availability: whoever sees the site)."""
+    await _context_for(session, actor, resource_id, Action.AVAILABILITY_READ)
+    _check_window(start, end)
+    capacity, spans = await availability.free_units(session, resource_id, start=start, end=end)
+    return FreeUnits(
+        resource_id=resource_id,
+        capacity=capacity,
+        spans=[FreeUnitsSpan(start=s, end=e, free=n) for s, e, n in spans],
+    )
+
+
+def _check_window(start: datetime, end: datetime) -> None:
+    if end <= start:
+        raise UnprocessableEntity(
+            "end must be after start.",
+            errors=[FieldError(loc=["query", "end"], msg="must be after start", type="period")],
+        )
+    if end - start > MAX_BUSY_WINDOW:
+        raise UnprocessableEntity(
+            "The window may span at most 366 days.",
+            errors=[FieldError(loc=["query", "end"], msg="window too long", type="period")],
+        )
 
 
 async def busy(

@@ -20,18 +20,20 @@ MAX_WINDOW = timedelta(days=366)
 # PostgreSQL's "time zone not recognized" (its tz database may lack a name Python knows).
 INVALID_PARAMETER_VALUE = "22023"
 
-# Slots on one resource never overlap (the exclusion constraint), so their clipped lengths add
-# up to the time the resource was held.
+# Slots on one unit of a resource never overlap (the exclusion constraint), so their clipped
+# lengths add up to the time the units were held; divided by the capacity, the time the whole
+# resource was (a pooled resource half taken for an hour counts half an hour).
 _PER_RESOURCE = text(
     """
     SELECT r.id, r.name,
            COALESCE(SUM(EXTRACT(EPOCH FROM upper(s.period * w.win) - lower(s.period * w.win))), 0)
-             AS booked
+             / coalesce(r.capacity, t.capacity) AS booked
     FROM resources r
+    JOIN resource_types t ON t.id = r.type_id
     CROSS JOIN (SELECT tstzrange(:start, :end, '[)') AS win) w
     LEFT JOIN reservation_slots s ON s.resource_id = r.id AND s.period && w.win
     WHERE r.site_id = :site
-    GROUP BY r.id, r.name
+    GROUP BY r.id, r.name, r.capacity, t.capacity
     ORDER BY booked DESC, r.name
     """
 )
@@ -52,7 +54,8 @@ _PER_DAY = text(
     )
     SELECT days.day, lower(days.win), upper(days.win),
            COALESCE(SUM(EXTRACT(EPOCH FROM upper(s.period * days.win)
-                                          - lower(s.period * days.win))), 0) AS booked,
+                                          - lower(s.period * days.win))
+                         / resource_capacity(s.resource_id)), 0) AS booked,
            COUNT(DISTINCT s.reservation_id) AS reservations
     FROM days
     LEFT JOIN reservation_slots s ON s.period && days.win

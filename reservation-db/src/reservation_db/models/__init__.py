@@ -9,6 +9,7 @@ from reservation_db.models.mail_reminder import MailReminder
 from reservation_db.models.member_group import MemberGroup, MemberGroupMember
 from reservation_db.models.notification import Notification
 from reservation_db.models.notification_preference import NotificationPreference
+from reservation_db.models.opening_hours import OpeningHours
 from reservation_db.models.outbox import OutboxMessage
 from reservation_db.models.quota import Quota, QuotaWindow
 from reservation_db.models.rate_limit_counter import RateLimitCounter
@@ -45,6 +46,7 @@ __all__ = [
     "MemberGroupMember",
     "Notification",
     "NotificationPreference",
+    "OpeningHours",
     "OutboxMessage",
     "ProvisioningState",
     "Quota",

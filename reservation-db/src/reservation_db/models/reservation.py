@@ -64,6 +64,7 @@ class Reservation(TimestampMixin, Base):
         CheckConstraint(f"status IN ({_STATUSES})", name="status"),
         CheckConstraint(f"provisioning_state IN ({_PROVISIONING})", name="provisioning_state"),
         CheckConstraint("version >= 1", name="version"),
+        CheckConstraint("quantity BETWEEN 1 AND 1000", name="quantity"),
         Index("ix_reservations_site_period", "site_id", "period", postgresql_using="gist"),
         Index("ix_reservations_resource_period", "resource_id", "period", postgresql_using="gist"),
         Index("ix_reservations_owner_period", "owner_id", "period", postgresql_using="gist"),
@@ -88,6 +89,8 @@ class Reservation(TimestampMixin, Base):
     )
     provisioning_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    # Units of the resource's capacity held at every instant of the period.
+    quantity: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     # An occurrence of a series, a member of a group (find and book), or neither.
     series_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("reservation_series.id", ondelete="SET NULL"), index=True

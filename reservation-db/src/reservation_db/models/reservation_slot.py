@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, text
 from sqlalchemy.dialects.postgresql import TSTZRANGE, ExcludeConstraint, Range
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -12,11 +12,13 @@ from reservation_db.models.base import Base
 
 
 class ReservationSlot(Base):
-    """One resource held by one reservation over its widened period.
+    """One unit of one resource held by one reservation over (a piece of) its widened period.
 
-    A reservation holds a slot on its resource and on every descendant. Two reservations
-    conflict exactly when they hold a slot on the same resource over overlapping periods, and
-    the exclusion constraint refuses the second one (see docs/architecture.md, booking).
+    A reservation holds every unit of its resource and of every descendant, or, when it asks
+    for a quantity below its resource's capacity, that many units of its resource at every
+    instant (see docs/architecture.md, capacity). Two reservations conflict exactly when they
+    hold the same unit of the same resource over overlapping periods, and the exclusion
+    constraint refuses the second one (see docs/architecture.md, booking).
     A blackout (maintenance window) holds its resources with slots too, so bookings and
     blackouts exclude each other through the same constraint: a slot belongs to exactly one
     reservation or one blackout.
@@ -26,13 +28,15 @@ class ReservationSlot(Base):
     __table_args__ = (
         ExcludeConstraint(
             ("resource_id", "="),
+            ("unit", "="),
             ("period", "&&"),
             using="gist",
             name="ex_reservation_slots_no_overlap",
         ),
         CheckConstraint("num_nonnulls(reservation_id, blackout_id) = 1", name="one_holder"),
-        Index("uq_reservation_slots_reservation", "reservation_id", "resource_id", unique=True),
-        Index("uq_reservation_slots_blackout", "blackout_id", "resource_id", unique=True),
+        CheckConstraint("unit >= 0 AND unit < 1000", name="unit"),
+        Index("ix_reservation_slots_reservation", "reservation_id", "resource_id"),
+        Index("ix_reservation_slots_blackout", "blackout_id", "resource_id"),
     )
 
     reservation_id: Mapped[uuid.UUID | None] = mapped_column(
@@ -42,8 +46,9 @@ class ReservationSlot(Base):
         ForeignKey("blackouts.id", ondelete="CASCADE")
     )
     resource_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"))
+    unit: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     period: Mapped[Range[datetime]] = mapped_column(TSTZRANGE)
 
-    # No two slots share a resource over overlapping periods (the exclusion constraint), so
-    # (resource, period) identifies a row.
-    __mapper_args__: Any = {"primary_key": [resource_id, period]}
+    # No two slots share a unit of a resource over overlapping periods (the exclusion
+    # constraint), so (resource, unit, period) identifies a row.
+    __mapper_args__: Any = {"primary_key": [resource_id, unit, period]}

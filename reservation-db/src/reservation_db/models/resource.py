@@ -8,6 +8,7 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKeyConstraint,
     Index,
+    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -49,6 +50,7 @@ class Resource(TimestampMixin, Base):
         ),
         CheckConstraint("status IN ('active', 'maintenance', 'retired')", name="status"),
         CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
+        CheckConstraint("capacity IS NULL OR capacity BETWEEN 1 AND 1000", name="capacity"),
         Index("ix_resources_parent_id", "parent_id"),
         Index("ix_resources_type_id", "type_id"),
     )
@@ -62,6 +64,8 @@ class Resource(TimestampMixin, Base):
     location: Mapped[str] = mapped_column(String(200), server_default=text("''"))
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     status: Mapped[str] = mapped_column(String(16), server_default=text("'active'"))
+    # Units lent at once; null: the type's capacity.
+    capacity: Mapped[int | None] = mapped_column(Integer)
 
     type: Mapped[ResourceType] = relationship(
         lazy="raise", foreign_keys=[type_id], primaryjoin="Resource.type_id == ResourceType.id"

@@ -44,6 +44,7 @@ class ResourceType(TimestampMixin, Base):
             "booking_horizon IS NULL OR booking_horizon > interval '0'", name="booking_horizon"
         ),
         CheckConstraint("max_occurrences IS NULL OR max_occurrences > 0", name="max_occurrences"),
+        CheckConstraint("capacity BETWEEN 1 AND 1000", name="capacity"),
         CheckConstraint(
             "on_provisioning_failure IN ('release', 'keep')", name="on_provisioning_failure"
         ),
@@ -74,6 +75,8 @@ class ResourceType(TimestampMixin, Base):
     requires_approval: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     # Most occurrences one recurring series may book (NULL: the platform's default).
     max_occurrences: Mapped[int | None] = mapped_column(Integer)
+    # Units lent at once (a room's seats, a GPU pool); a resource may set its own.
+    capacity: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     # Fair use (fairuse/rules.py): what a provisioning failure does to the slots, when and by
     # how much a booking may be extended, and how soon after its start it must be checked in.
     on_provisioning_failure: Mapped[str] = mapped_column(
