@@ -53,6 +53,7 @@ export const routes: RouteObject[] = [
           { path: 'book', lazy: () => import('./routes/book').then((m) => ({ Component: m.default })) },
           { path: 'find', lazy: () => import('./routes/find').then((m) => ({ Component: m.default })) },
           { path: 'reservations', lazy: () => import('./routes/reservations').then((m) => ({ Component: m.default })) },
+          { path: 'reservations/:reservationId', lazy: () => import('./routes/reservation').then((m) => ({ Component: m.default })) },
           { path: 'series/:seriesId', lazy: () => import('./routes/series').then((m) => ({ Component: m.default })) },
           { path: 'notifications', lazy: () => import('./routes/notifications').then((m) => ({ Component: m.default })) },
           { path: 'profile', lazy: () => import('./routes/profile').then((m) => ({ Component: m.default })) },

@@ -4,6 +4,7 @@ import { PageHeader } from '@/components/ui/page-header';
 import { UsagePanel } from '@/features/fair-use/components/usage-panel';
 import { WaitForPeriod } from '@/features/fair-use/components/wait-for-period';
 import { BookingForm } from '@/features/reservations/components/booking-form';
+import { QuantityField } from '@/features/shared-bookings/components/quantity-field';
 import { SiteSelect, useSelectedSite } from '@/features/sites/components/site-select';
 import { toast } from '@/lib/toast';
 
@@ -32,6 +33,7 @@ export default function BookRoute() {
           resourceId={params.get('resource') ?? ''}
           start={dateParam(params.get('start'))}
           end={dateParam(params.get('end'))}
+          renderQuantity={(props) => <QuantityField {...props} />}
           onTaken={(asked) => <WaitForPeriod resourceId={asked.resource} title={asked.title} start={asked.start} end={asked.end} />}
           onCreated={(reservation) => {
             toast.success(t('booking.created'), { key: `reservation:${reservation.id}` });

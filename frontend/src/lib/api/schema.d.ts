@@ -313,6 +313,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/opening-hours/{opening_hours_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a schedule (site admins) */
+        delete: operations["delete_opening_hours_api_v1_opening_hours__opening_hours_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/quotas/{quota_id}": {
         parameters: {
             query?: never;
@@ -813,6 +830,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/resources/{resource_id}/free-units": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Free Units
+         * @description How many units of the resource a booking could take within [start, end), span by span:
+         *     its capacity less the units held by bookings of it, of the resources above it and by
+         *     maintenance windows; none while a resource below it is held (a booking holds its subtree).
+         *     A window of at most 366 days.
+         */
+        get: operations["get_free_units_api_v1_resources__resource_id__free_units_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/resources/{resource_id}/opening-hours": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The opening hours that apply to a resource, and its open spans in a window */
+        get: operations["resource_opening_hours_api_v1_resources__resource_id__opening_hours_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/resources/{resource_id}/subtree": {
         parameters: {
             query?: never;
@@ -924,6 +981,29 @@ export interface paths {
         head?: never;
         /** Change a member's role (site-admins; nobody raises their own role) */
         patch: operations["change_role_api_v1_sites__site_ref__members__user_id__patch"];
+        trace?: never;
+    };
+    "/sites/{site_ref}/opening-hours": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The opening-hours schedules of a site, its types and resources */
+        get: operations["list_opening_hours_api_v1_sites__site_ref__opening_hours_get"];
+        /**
+         * Set the schedule of the site, a resource type or a resource (site admins)
+         * @description Weekly hours and exceptions (holidays, special days) in the site's time zone. Hours that
+         *     end before they start, overlap on one weekday, or two exceptions on one date: 422 naming
+         *     which. Bookings outside the hours are refused with 422 ``outside-opening-hours``.
+         */
+        put: operations["put_opening_hours_api_v1_sites__site_ref__opening_hours_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/sites/{site}/blackouts": {
@@ -1755,6 +1835,33 @@ export interface components {
          */
         DeliveryStatus: "pending" | "succeeded" | "failed" | "cancelled";
         /**
+         * EffectiveOpeningHours
+         * @description What applies to one resource, and when it is open within the window asked for.
+         */
+        EffectiveOpeningHours: {
+            /** Exceptions */
+            exceptions: components["schemas"]["ExceptionDay"][];
+            /**
+             * Level
+             * @description Whose weekly hours apply (null: no weekly hours, open unless an exception says otherwise).
+             */
+            level: ("resource" | "resource_type" | "site") | null;
+            /**
+             * Open
+             * @description Open spans within [start, end), in UTC.
+             */
+            open: components["schemas"]["OpenSpan"][];
+            /**
+             * Resource Id
+             * Format: uuid
+             */
+            resource_id: string;
+            /** Time Zone */
+            time_zone: string;
+            /** Weekly */
+            weekly: components["schemas"]["WeeklyHours"][];
+        };
+        /**
          * EmbeddedResource
          * @description What a list of reservations shows of each one's resource (``embed=resource``).
          */
@@ -1783,6 +1890,32 @@ export interface components {
          * @enum {string}
          */
         EventType: "reservation.created" | "reservation.updated" | "reservation.approved" | "reservation.rejected" | "reservation.cancelled" | "reservation.starting" | "reservation.started" | "reservation.ending_soon" | "reservation.ended" | "reservation.provisioning_changed" | "reservation.released" | "reservation.failed" | "resource.created" | "resource.updated" | "resource.deleted" | "resource.status_changed" | "webhook.ping" | "reservation.series.created" | "reservation.series.updated" | "reservation.series.cancelled";
+        /**
+         * ExceptionDay
+         * @description A holiday (``closed``) or a special day with its own hours (``opens``/``closes``).
+         */
+        ExceptionDay: {
+            /**
+             * Closed
+             * @default false
+             */
+            closed: boolean;
+            /** Closes */
+            closes?: string | null;
+            /**
+             * Date
+             * @description A local date YYYY-MM-DD in the site's time zone.
+             * @example 2026-12-25
+             */
+            date: string;
+            /** Opens */
+            opens?: string | null;
+            /**
+             * Reason
+             * @default
+             */
+            reason: string;
+        };
         /** ExtendBody */
         ExtendBody: {
             /**
@@ -1931,6 +2064,33 @@ export interface components {
             resources?: components["schemas"]["Candidate"][];
             /** Start */
             start?: string | null;
+        };
+        /**
+         * FreeUnits
+         * @description How many of a resource's units are free over a window (``capacity`` 1: 1 or 0).
+         */
+        FreeUnits: {
+            /** Capacity */
+            capacity: number;
+            /**
+             * Resource Id
+             * Format: uuid
+             */
+            resource_id: string;
+            /** Spans */
+            spans: components["schemas"]["FreeUnitsSpan"][];
+        };
+        /** FreeUnitsSpan */
+        FreeUnitsSpan: {
+            /** End */
+            end: string;
+            /**
+             * Free
+             * @description Units a booking of the resource could still take then.
+             */
+            free: number;
+            /** Start */
+            start: string;
         };
         /** GroupCancel */
         GroupCancel: {
@@ -2230,6 +2390,52 @@ export interface components {
             discovery_url: string;
             /** Issuer */
             issuer: string;
+        };
+        /** OpenSpan */
+        OpenSpan: {
+            /** End */
+            end: string;
+            /** Start */
+            start: string;
+        };
+        /**
+         * OpeningHoursPut
+         * @description The schedule of a site (no ids), a resource type or one resource: replaces the one there
+         *     was. The most specific schedule that has weekly hours decides on a day; exceptions of a
+         *     more specific schedule win for their date.
+         */
+        OpeningHoursPut: {
+            /** Exceptions */
+            exceptions?: components["schemas"]["ExceptionDay"][];
+            /** Resource Id */
+            resource_id?: string | null;
+            /** Resource Type Id */
+            resource_type_id?: string | null;
+            /** Weekly */
+            weekly?: components["schemas"]["WeeklyHours"][];
+        };
+        /** OpeningHoursRead */
+        OpeningHoursRead: {
+            /** Exceptions */
+            exceptions: components["schemas"]["ExceptionDay"][];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Resource Id */
+            resource_id: string | null;
+            /** Resource Type Id */
+            resource_type_id: string | null;
+            /**
+             * Site Id
+             * Format: uuid
+             */
+            site_id: string;
+            /** Updated At */
+            updated_at: string;
+            /** Weekly */
+            weekly: components["schemas"]["WeeklyHours"][];
         };
         /** OwnerData */
         OwnerData: {
@@ -2659,6 +2865,11 @@ export interface components {
              */
             end: string;
             /**
+             * Override Opening Hours
+             * @description Book outside the opening hours (site admins; recorded in the audit log). Default false.
+             */
+            override_opening_hours?: boolean;
+            /**
              * Owner Id
              * @description Book on behalf of this site member (site and platform admins only).
              */
@@ -2684,6 +2895,11 @@ export interface components {
                     };
                 };
             };
+            /**
+             * Quantity
+             * @description Units of the resource's capacity held at every instant (at most its capacity; default 1).
+             */
+            quantity?: number;
             /**
              * Resource Id
              * Format: uuid
@@ -2776,6 +2992,12 @@ export interface components {
                 [key: string]: unknown;
             };
             provisioning: components["schemas"]["Provisioning"];
+            /**
+             * Quantity
+             * @description Units of the resource's capacity held.
+             * @default 1
+             */
+            quantity: number;
             /** @description The reservation's resource, with embed=resource */
             resource?: components["schemas"]["EmbeddedResource"] | null;
             /**
@@ -2841,6 +3063,12 @@ export interface components {
             };
             provisioning: components["schemas"]["Provisioning"];
             /**
+             * Quantity
+             * @description Units of the resource's capacity held.
+             * @default 1
+             */
+            quantity: number;
+            /**
              * Resource Id
              * Format: uuid
              */
@@ -2891,6 +3119,11 @@ export interface components {
              */
             end?: string;
             /**
+             * Override Opening Hours
+             * @description Move outside the opening hours (site admins; recorded in the audit log). Default false.
+             */
+            override_opening_hours?: boolean;
+            /**
              * Parameters
              * @description Free-form JSON: strings without NUL or unpaired surrogates, finite numbers within the range of a double, nested at most 32 levels.
              */
@@ -2911,6 +3144,11 @@ export interface components {
                     };
                 };
             };
+            /**
+             * Quantity
+             * @description Units of the resource's capacity held at every instant (at most its capacity; default 1).
+             */
+            quantity?: number;
             /**
              * Resource Id
              * Format: uuid
@@ -2949,6 +3187,8 @@ export interface components {
                     };
                 };
             };
+            /** Capacity */
+            capacity?: number | null;
             /**
              * Description
              * @default
@@ -2996,6 +3236,11 @@ export interface components {
             attributes: {
                 [key: string]: unknown;
             };
+            /**
+             * Capacity
+             * @description Own capacity; null: the type's
+             */
+            capacity?: number | null;
             /** Created At */
             created_at: string;
             /** Description */
@@ -3041,6 +3286,11 @@ export interface components {
             attributes: {
                 [key: string]: unknown;
             };
+            /**
+             * Capacity
+             * @description Own capacity; null: the type's
+             */
+            capacity?: number | null;
             /** Created At */
             created_at: string;
             /**
@@ -3082,6 +3332,11 @@ export interface components {
              * @description ISO 8601 duration: one unit (P2W, P10D, PT36H, PT90M) or days, then hours below 24, minutes and seconds below 60 (P1DT12H, PT1H30M); never years or months. Or a number of seconds. More than 0 to 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
              */
             booking_horizon?: string | number | null;
+            /**
+             * Capacity
+             * @description Units lent at once: overlapping bookings may hold up to this many in total (a room's seats, a GPU pool). Default 1.
+             */
+            capacity?: number;
             /**
              * Checkin Within
              * @description A booking not checked in this long after its start is released.
@@ -3170,6 +3425,11 @@ export interface components {
         ResourceTypeRead: {
             /** Booking Horizon */
             booking_horizon: string | null;
+            /**
+             * Capacity
+             * @default 1
+             */
+            capacity: number;
             /** Checkin Within */
             checkin_within?: string | null;
             /** Color */
@@ -3244,6 +3504,11 @@ export interface components {
              * @description ISO 8601 duration: one unit (P2W, P10D, PT36H, PT90M) or days, then hours below 24, minutes and seconds below 60 (P1DT12H, PT1H30M); never years or months. Or a number of seconds. More than 0 to 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
              */
             booking_horizon?: string | number | null;
+            /**
+             * Capacity
+             * @description Units lent at once: overlapping bookings may hold up to this many in total (a room's seats, a GPU pool). Default 1.
+             */
+            capacity?: number;
             /**
              * Checkin Within
              * @description ISO 8601 duration: one unit (P2W, P10D, PT36H, PT90M) or days, then hours below 24, minutes and seconds below 60 (P1DT12H, PT1H30M); never years or months. Or a number of seconds. More than 0 to 3650 days. Returned as whole days (P666D) or else hours, minutes and seconds (PT36H).
@@ -3342,6 +3607,11 @@ export interface components {
                     };
                 };
             };
+            /**
+             * Capacity
+             * @description null: the type's capacity
+             */
+            capacity?: number | null;
             /** Description */
             description?: string;
             /** Location */
@@ -4136,6 +4406,26 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** WeeklyHours */
+        WeeklyHours: {
+            /**
+             * Closes
+             * @description Local wall-clock time HH:MM in the site's time zone; 24:00 ends the day.
+             * @example 09:00
+             */
+            closes: string;
+            /**
+             * Opens
+             * @description Local wall-clock time HH:MM in the site's time zone; 24:00 ends the day.
+             * @example 09:00
+             */
+            opens: string;
+            /**
+             * Weekday
+             * @description 0 Monday ... 6 Sunday
+             */
+            weekday: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -4164,13 +4454,17 @@ export type ConflictMode = components['schemas']['ConflictMode'];
 export type DayLoad = components['schemas']['DayLoad'];
 export type DeliveryRead = components['schemas']['DeliveryRead'];
 export type DeliveryStatus = components['schemas']['DeliveryStatus'];
+export type EffectiveOpeningHours = components['schemas']['EffectiveOpeningHours'];
 export type EmbeddedResource = components['schemas']['EmbeddedResource'];
 export type EventType = components['schemas']['EventType'];
+export type ExceptionDay = components['schemas']['ExceptionDay'];
 export type ExtendBody = components['schemas']['ExtendBody'];
 export type FailurePolicy = components['schemas']['FailurePolicy'];
 export type FieldError = components['schemas']['FieldError'];
 export type FindRequest = components['schemas']['FindRequest'];
 export type FindResult = components['schemas']['FindResult'];
+export type FreeUnits = components['schemas']['FreeUnits'];
+export type FreeUnitsSpan = components['schemas']['FreeUnitsSpan'];
 export type GroupCancel = components['schemas']['GroupCancel'];
 export type GroupExtend = components['schemas']['GroupExtend'];
 export type GroupRead = components['schemas']['GroupRead'];
@@ -4193,6 +4487,9 @@ export type MyUsage = components['schemas']['MyUsage'];
 export type NotificationOut = components['schemas']['NotificationOut'];
 export type NumberRange = components['schemas']['NumberRange'];
 export type OidcConfig = components['schemas']['OidcConfig'];
+export type OpenSpan = components['schemas']['OpenSpan'];
+export type OpeningHoursPut = components['schemas']['OpeningHoursPut'];
+export type OpeningHoursRead = components['schemas']['OpeningHoursRead'];
 export type OwnerData = components['schemas']['OwnerData'];
 export type PageMeta = components['schemas']['PageMeta'];
 export type PageAttemptRead = components['schemas']['Page_AttemptRead_'];
@@ -4283,6 +4580,7 @@ export type WebhookScope = components['schemas']['WebhookScope'];
 export type WebhookScopeKind = components['schemas']['WebhookScopeKind'];
 export type WebhookUpdate = components['schemas']['WebhookUpdate'];
 export type WebhookWithSecret = components['schemas']['WebhookWithSecret'];
+export type WeeklyHours = components['schemas']['WeeklyHours'];
 export type $defs = Record<string, never>;
 export interface operations {
     list_mails_api_v1_admin_mails_get: {
@@ -5865,6 +6163,102 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["NotificationOut"];
                 };
+            };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_opening_hours_api_v1_opening_hours__opening_hours_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                opening_hours_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The request could not be read: a malformed request line, header or body framing */
             400: {
@@ -9763,6 +10157,208 @@ export interface operations {
             };
         };
     };
+    get_free_units_api_v1_resources__resource_id__free_units_get: {
+        parameters: {
+            query: {
+                start: string;
+                end: string;
+            };
+            header?: never;
+            path: {
+                resource_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FreeUnits"];
+                };
+            };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resource_opening_hours_api_v1_resources__resource_id__opening_hours_get: {
+        parameters: {
+            query: {
+                start: string;
+                end: string;
+            };
+            header?: never;
+            path: {
+                resource_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EffectiveOpeningHours"];
+                };
+            };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_subtree_api_v1_resources__resource_id__subtree_get: {
         parameters: {
             query?: {
@@ -10972,6 +11568,217 @@ export interface operations {
             /** @description Conflict */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not of a media type this operation reads */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_opening_hours_api_v1_sites__site_ref__opening_hours_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Site id or slug */
+                site_ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpeningHoursRead"][];
+                };
+            };
+            /** @description The request could not be read: a malformed request line, header or body framing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than the server accepts (MAX_BODY_BYTES) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests (see the Retry-After header) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_opening_hours_api_v1_sites__site_ref__opening_hours_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Site id or slug */
+                site_ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpeningHoursPut"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpeningHoursRead"];
+                };
+            };
+            /** @description The request could not be read: a malformed request line, header or body framing, or a body that is not valid JSON (type malformed-json) or not UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not serve this method; Allow lists the methods it serves */
+            405: {
+                headers: {
+                    /** @description The methods this path serves (GET, PATCH, ...) */
+                    Allow?: string;
                     [name: string]: unknown;
                 };
                 content: {

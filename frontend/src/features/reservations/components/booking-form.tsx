@@ -56,9 +56,21 @@ type BookingFormProps = {
   onCreated: (reservation: ReservationRead) => void;
   /** Offered when the period asked for is taken by another booking (e.g. to wait for it). */
   onTaken?: (asked: { resource: string; start: string; end: string; title: string }) => ReactNode;
+  /** The quantity control of a pooled resource (capacity > 1), e.g. with its free units. */
+  renderQuantity?: (props: QuantityProps) => ReactNode;
 };
 
-export function BookingForm({ site, resourceId = '', start, end, onCreated, onTaken }: BookingFormProps) {
+export type QuantityProps = {
+  resourceId: string;
+  capacity: number;
+  start: string;
+  end: string;
+  value: number;
+  onChange: (value: number) => void;
+  error?: string | undefined;
+};
+
+export function BookingForm({ site, resourceId = '', start, end, onCreated, onTaken, renderQuantity }: BookingFormProps) {
   const { t, i18n } = useTranslation();
   const user = useUser();
   const resources = useBookableResources(site);
@@ -78,6 +90,7 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated, onTa
   const [endValue, setEndValue] = useState(toLocalInput(end ?? addHours(initialStart, 1)));
   const [ownerId, setOwnerId] = useState('');
   const [params, setParams] = useState<ParameterValues>({});
+  const [quantity, setQuantity] = useState(1);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [conflict, setConflict] = useState<(ConflictInfo & { asked: { resource: string; start: string; end: string } }) | null>(null);
   const [failure, setFailure] = useState<{ title: string; detail?: string } | null>(null);
@@ -88,6 +101,7 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated, onTa
   const selected = resources.data?.items.find((r) => r.id === resource);
   const type = types.data?.items.find((ty) => ty.id === selected?.type_id);
   const schema = (type?.parameters ?? {}) as ParametersSchema;
+  const capacity = selected?.capacity ?? type?.capacity ?? 1;
   const hasChildren = Boolean(selected && resources.data?.items.some((r) => r.parent_id === selected.id));
 
   const paramMessage = (code: string): string => {
@@ -213,6 +227,7 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated, onTa
           end: localInputToIso(endValue),
           parameters: toParameters(schema, params),
           owner_id: ownerId || null,
+          ...(capacity > 1 ? { quantity: Math.min(quantity, capacity) } : {}),
         },
       },
       {
@@ -347,6 +362,24 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated, onTa
           </div>
         </div>
       </fieldset>
+      {capacity > 1 && resource
+        ? (renderQuantity ?? ((p: QuantityProps) => (
+            <Field label={t('booking.quantity')} error={p.error} required>
+              <input type="number" min={1} max={p.capacity} value={p.value} onChange={(e) => p.onChange(Number(e.target.value) || 1)} />
+            </Field>
+          )))({
+            resourceId: resource,
+            capacity,
+            start: localInputToIso(startValue),
+            end: localInputToIso(endValue),
+            value: Math.min(quantity, capacity),
+            onChange: (v) => {
+              setQuantity(v);
+              clearError('quantity');
+            },
+            error: errors.quantity,
+          })
+        : null}
       <RepeatControl value={repeat} onChange={setRepeat} seriesBody={seriesBody} />
       {type && Object.keys(schema.properties ?? {}).length > 0 ? (
         <fieldset>

@@ -111,7 +111,9 @@ function ReservationRow({
       <div className="row" style={{ justifyContent: 'space-between' }}>
         <div className="stack" style={{ minWidth: 0 }}>
           <div className="row">
-            <strong>{reservation.title}</strong>
+            <strong>
+              <Link to={`/reservations/${reservation.id}`}>{reservation.title}</Link>
+            </strong>
             <StatusBadge status={reservation.status} />
           </div>
           <div className="row muted">
