@@ -31,13 +31,12 @@ import reservation_common.auth._verifier as verifier_module
 from fastapi import FastAPI
 from reservation_be.kit.db import create_sessionmaker
 from reservation_be.main import close_app, create_app
-from reservation_be.settings import Settings
 from reservation_be.testing import temporary_database
 from reservation_testrealm.server import TestRealm
 from sqlalchemy.ext.asyncio import create_async_engine
 
 sys.path.insert(0, str(Path(__file__).parent))
-from run import CLIENTS, hour, pg_dsn, seed
+from run import CLIENTS, hour, in_process_settings, pg_dsn, seed
 
 
 async def call(app: FastAPI, path: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
@@ -76,14 +75,7 @@ async def main(bookings: int, rounds: int) -> None:
         with TestRealm() as realm:
             conn = await asyncpg.connect(pg_dsn(url))
             world = await seed(conn, realm)
-            settings = Settings(
-                database_url=url,
-                oidc_issuer=realm.issuer,
-                workers_enabled=False,
-                database_pool_size=CLIENTS,
-                database_max_overflow=0,
-                rate_limit_requests=100_000_000,
-            )
+            settings = in_process_settings(url, realm)
             app = create_app(settings)
             engine, sessionmaker = app.state.engine, app.state.sessionmaker
             pinging = create_async_engine(

@@ -23,12 +23,11 @@ from pathlib import Path
 import asyncpg
 import httpx
 from reservation_be.main import close_app, create_app
-from reservation_be.settings import Settings
 from reservation_be.testing import temporary_database
 from reservation_testrealm.server import TestRealm
 
 sys.path.insert(0, str(Path(__file__).parent))
-from run import CLIENTS, hour, pg_dsn, seed
+from run import CLIENTS, hour, in_process_settings, pg_dsn, seed
 
 
 def _library(filename: str) -> str:
@@ -56,14 +55,7 @@ async def main(bookings: int, top: int) -> None:
         with TestRealm() as realm:
             conn = await asyncpg.connect(pg_dsn(url))
             world = await seed(conn, realm)
-            settings = Settings(
-                database_url=url,
-                oidc_issuer=realm.issuer,
-                workers_enabled=False,
-                database_pool_size=CLIENTS,
-                database_max_overflow=0,
-                rate_limit_requests=100_000_000,
-            )
+            settings = in_process_settings(url, realm)
             app = create_app(settings)
             token = realm.token("bob", "bob")
             headers = {"Authorization": f"Bearer {token}"}

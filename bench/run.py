@@ -39,6 +39,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import httpx
+from reservation_be.settings import Settings
 from reservation_be.testing import temporary_database
 from reservation_common.testing import free_port, spawn_python, stop_process
 from reservation_testrealm.server import TestRealm
@@ -95,6 +96,19 @@ def percentile(values: list[float], p: float) -> float:
 
 def hour(base: datetime, n: float) -> datetime:
     return base + timedelta(hours=n)
+
+
+def in_process_settings(url: str, realm: TestRealm) -> Settings:
+    """Settings of an API called in-process: no background workers, one pooled connection per
+    client, a rate limit no bench reaches."""
+    return Settings(
+        database_url=url,
+        oidc_issuer=realm.issuer,
+        workers_enabled=False,
+        database_pool_size=CLIENTS,
+        database_max_overflow=0,
+        rate_limit_requests=100_000_000,
+    )
 
 
 # --------------------------------------------------------------------------------------------
