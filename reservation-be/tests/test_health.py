@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
 from reservation_be.main import close_app, create_app
+from reservation_common.testing import free_port
 
 PROBE_TIMEOUT = 3.0
 
@@ -22,15 +22,9 @@ async def test_readyz_checks_the_database(client):
     assert response.json()["checks"] == {"database": "ok"}
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 async def test_readyz_is_200_while_the_broker_is_down(settings):
     # The API only needs PostgreSQL: events wait in the outbox until the broker is back.
-    down = f"amqp://guest:guest@127.0.0.1:{_closed_port()}/"
+    down = f"amqp://guest:guest@127.0.0.1:{free_port()}/"
     app = create_app(settings.model_copy(update={"amqp_url": down}))
     try:
         transport = httpx.ASGITransport(app=app)
@@ -76,7 +70,7 @@ async def test_readyz_answers_within_the_probe_timeout_when_the_database_hangs(s
 
 
 async def test_readyz_is_503_when_the_database_is_down(settings):
-    url = f"postgresql+asyncpg://postgres@127.0.0.1:{_closed_port()}/nothing"
+    url = f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/nothing"
     app = create_app(settings.model_copy(update={"database_url": url}))
     try:
         transport = httpx.ASGITransport(app=app)

@@ -125,14 +125,11 @@ async def test_changed_claims_refresh_the_user_row(client, test_realm, session):
 
 
 async def test_unreachable_identity_provider_is_503_not_401(settings, test_realm):
-    import socket
-
     import httpx
     from reservation_be.main import close_app, create_app
+    from reservation_common.testing import free_port
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     app = create_app(
         settings.model_copy(update={"oidc_discovery_url": f"http://127.0.0.1:{port}/realms/x"})
     )
