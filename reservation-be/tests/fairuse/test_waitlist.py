@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from reservation_be.fairuse.waitlist import offer_pass
 from reservation_db.models import Notification, Reservation, WaitlistEntry
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from tests.fairuse.factories import PROBLEM, events_of, valid
 from tests.reservations.factories import booking, hours_from_now
@@ -198,3 +198,65 @@ async def test_bad_waits_are_422(client, auth, lab, change):
     response = await wait(client, await auth("bob"), lab.server1, body)
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == PROBLEM
+
+
+async def test_my_waitlist_reads_every_place_in_line_in_one_statement(
+    app, client, auth, lab, people, session
+):
+    """Places in line as the rule says (open entries ahead for an overlapping period of the
+    same resource), for many entries at once, with one position query for all of them."""
+    for resource in (lab.server1, lab.server2):
+        made = await client.post(
+            "/api/v1/reservations",
+            json=booking(resource, hours_from_now(0), hours_from_now(12)),
+            headers=await auth("alice"),
+        )
+        assert made.status_code == 201, made.text
+    bob, alice = await auth("bob"), await auth("alice")
+
+    async def line(headers, resource, lo, hi):
+        made = await wait(client, headers, resource, wanted(hours_from_now(lo), hours_from_now(hi)))
+        assert made.status_code == 201, made.text
+        return made.json()["id"]
+
+    ahead = [await line(alice, lab.server1, lo, hi) for lo, hi in ((0, 2.5), (4, 4.5), (9, 10))]
+    await line(alice, lab.server2, 0, 12)
+    for lo, hi in ((0.5, 2), (2, 3), (4, 5), (6, 8), (9, 12)):
+        await line(bob, lab.server1, lo, hi)
+        await line(bob, lab.server2, lo, hi)
+    await line(alice, lab.server1, 6, 7)  # behind bob: not ahead of him
+    await session.execute(
+        update(WaitlistEntry).where(WaitlistEntry.id == ahead[1]).values(status="cancelled")
+    )
+    await session.commit()
+    rows = (await session.execute(select(WaitlistEntry))).scalars().all()
+
+    def oracle(entry: WaitlistEntry) -> int | None:
+        if entry.status != "waiting":
+            return None
+        return 1 + sum(
+            1
+            for other in rows
+            if other.resource_id == entry.resource_id
+            and other.status in ("waiting", "offered", "booked")
+            and other.period.lower < entry.period.upper
+            and entry.period.lower < other.period.upper
+            and (other.created_at, other.id) < (entry.created_at, entry.id)
+        )
+
+    statements: list[str] = []
+
+    def record(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(app.state.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        listed = await client.get("/api/v1/me/waitlist", headers=bob)
+    finally:
+        event.remove(app.state.engine.sync_engine, "before_cursor_execute", record)
+    assert listed.status_code == 200, listed.text
+    expected = {str(e.id): oracle(e) for e in rows if e.user_id == people["bob"]}
+    got = {e["id"]: e["position"] for e in listed.json()}
+    assert got == expected
+    assert sorted(got.values()) == [1, 1] + [2] * 8
+    assert sum("count(" in s for s in statements) == 1

@@ -287,7 +287,7 @@ async def join_waitlist(
 )
 async def my_waitlist(session: SessionDep, actor: ActorDep) -> list[WaitlistRead]:
     """Your waitlist entries, newest first, each with its place in line."""
-    return [await waitlist.read(session, e) for e in await waitlist.mine(session, actor)]
+    return await waitlist.read_many(session, await waitlist.mine(session, actor))
 
 
 @router.delete(

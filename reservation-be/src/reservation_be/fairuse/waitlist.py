@@ -17,15 +17,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from reservation_common.events import Cause, EventType
 from reservation_common.service_loop import Backoff, run_service_loop
 from reservation_db.models import Resource, Site, User, WaitlistEntry, WaitlistStatus
 from reservation_db.models.reservation import ReservationStatus
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from reservation_be import policy
 from reservation_be.auth.actor import Actor
@@ -76,23 +78,44 @@ def _period(entry: WaitlistEntry) -> tuple[datetime, datetime]:
     return start, end
 
 
+def _positions_of(ids: list[uuid.UUID]) -> Select[uuid.UUID, int]:
+    """Each waiting entry's place in line: 1 + the open entries ahead of it (made earlier, the
+    id breaking ties) for an overlapping period of the same resource. One statement for any
+    number of entries; served entries have no place (absent from the answer)."""
+    ahead = aliased(WaitlistEntry)
+    return (
+        select(WaitlistEntry.id, func.count(ahead.id) + 1)
+        .outerjoin(
+            ahead,
+            (ahead.resource_id == WaitlistEntry.resource_id)
+            & ahead.status.in_(OPEN)
+            & ahead.period.overlaps(WaitlistEntry.period)
+            & (
+                tuple_(ahead.created_at, ahead.id)
+                < tuple_(WaitlistEntry.created_at, WaitlistEntry.id)
+            ),
+        )
+        .where(WaitlistEntry.id.in_(ids), WaitlistEntry.status == W.WAITING.value)
+        .group_by(WaitlistEntry.id)
+    )
+
+
+async def positions(
+    session: AsyncSession, entries: Sequence[WaitlistEntry]
+) -> dict[uuid.UUID, int]:
+    waiting = [e.id for e in entries if e.status == W.WAITING.value]
+    if not waiting:
+        return {}
+    rows = await session.execute(_positions_of(waiting))
+    return {entry_id: int(place) for entry_id, place in rows}
+
+
 async def position(session: AsyncSession, entry: WaitlistEntry) -> int | None:
     """1 for the first in line for an overlapping period of the resource; None once served."""
-    if entry.status != W.WAITING.value:
-        return None
-    ahead = await session.execute(
-        select(func.count()).where(
-            WaitlistEntry.resource_id == entry.resource_id,
-            WaitlistEntry.status.in_(OPEN),
-            WaitlistEntry.period.overlaps(entry.period),
-            (WaitlistEntry.created_at < entry.created_at)
-            | ((WaitlistEntry.created_at == entry.created_at) & (WaitlistEntry.id < entry.id)),
-        )
-    )
-    return int(ahead.scalar_one()) + 1
+    return (await positions(session, [entry])).get(entry.id)
 
 
-async def read(session: AsyncSession, entry: WaitlistEntry) -> WaitlistRead:
+def _read(entry: WaitlistEntry, place: int | None) -> WaitlistRead:
     start, end = _period(entry)
     return WaitlistRead(
         id=entry.id,
@@ -104,12 +127,22 @@ async def read(session: AsyncSession, entry: WaitlistEntry) -> WaitlistRead:
         end=end,
         auto_book=entry.auto_book,
         status=W(entry.status),
-        position=await position(session, entry),
+        position=place,
         expires_at=entry.expires_at,
         confirm_by=entry.confirm_by,
         reservation_id=entry.reservation_id,
         created_at=entry.created_at,
     )
+
+
+async def read(session: AsyncSession, entry: WaitlistEntry) -> WaitlistRead:
+    return _read(entry, await position(session, entry))
+
+
+async def read_many(session: AsyncSession, entries: Sequence[WaitlistEntry]) -> list[WaitlistRead]:
+    """Entries with their places in line, read in one statement (not one per entry)."""
+    places = await positions(session, entries)
+    return [_read(e, places.get(e.id)) for e in entries]
 
 
 async def join(
