@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from reservation_be.workers.lifecycle import Stage, record_stages
+from reservation_be.workers.lifecycle import Stage
+from reservation_be.workers.repository import record_stages
 from reservation_be.workers.scheduler import LifecycleScheduler
 from reservation_db.models import Notification, Reservation, ResourceType, User
 from reservation_db.models.mail_message import MailMessage

@@ -13,9 +13,9 @@ import pytest
 from reservation_be.auth.actor import Actor
 from reservation_be.policy import SiteContext
 from reservation_be.reservations.service import event_data
-from reservation_be.workers.lifecycle import Stage, record_stages
+from reservation_be.workers.lifecycle import Stage, Step
 from reservation_be.workers.payloads import Payloads
-from reservation_be.workers.plan import Step
+from reservation_be.workers.repository import record_stages
 from reservation_be.workers.scheduler import Due, LifecycleScheduler
 from reservation_db.models import Site, SshKey
 from reservation_db.models.reservation import Reservation

@@ -23,19 +23,13 @@ from reservation_common.events import (
     ResourceTypeRef,
     SiteRef,
 )
-from reservation_db.models import Site, SshKey, User
 from reservation_db.models.reservation import Reservation
-from reservation_db.models.resource import Resource
-from reservation_db.models.resource_type import ResourceType
-from sqlalchemy import Integer, Select, String, any_, bindparam, func, literal, select
-from sqlalchemy.dialects.postgresql import ARRAY, UUID, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from reservation_be.co_users import repository as co_users_repository
 from reservation_be.kit.request_context import current_request_id
 from reservation_be.reservations.service import reservation_data
-from reservation_be.resources.repository import MAX_DEPTH
+from reservation_be.workers import repository
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +43,11 @@ class Payloads:
     async def load(cls, session: AsyncSession, reservations: Sequence[Reservation]) -> Payloads:
         resource_ids = list({r.resource_id for r in reservations})
         paths: dict[uuid.UUID, list[AncestorRef]] = defaultdict(list)
-        for start_id, ancestor_id, name in await session.execute(_PATHS, {"ids": resource_ids}):
+        for start_id, ancestor_id, name in await repository.ancestors(session, resource_ids):
             paths[start_id].append(AncestorRef(id=ancestor_id, name=name))
         sites: dict[uuid.UUID, SiteRef] = {}
         resources: dict[uuid.UUID, ResourceData] = {}
-        rows = await session.execute(_RESOURCES, {"ids": resource_ids})
+        rows = await repository.resources(session, resource_ids)
         for resource, type_name, site_slug, site_name in rows:
             sites[resource.site_id] = SiteRef(id=resource.site_id, slug=site_slug, name=site_name)
             resources[resource.id] = ResourceData(
@@ -65,9 +59,9 @@ class Payloads:
                 path=paths.get(resource.id, []),
             )
         owners = {
-            user_id: OwnerData(id=user_id, username=username, email=email, ssh_keys=list(keys))
-            for user_id, username, email, keys in await session.execute(
-                _OWNERS, {"ids": list({r.owner_id for r in reservations})}
+            user_id: OwnerData(id=user_id, username=username, email=email, ssh_keys=keys)
+            for user_id, username, email, keys in await repository.owners(
+                session, list({r.owner_id for r in reservations})
             )
         }
         co_users = await co_users_repository.event_co_users(session, [r.id for r in reservations])
@@ -94,53 +88,3 @@ class Payloads:
             cause=cause,
             request_id=current_request_id(),
         )
-
-
-# Built once (a recursive CTE costs milliseconds to build); each takes ``ids`` as an array.
-_RESOURCE_IDS = bindparam("ids", type_=ARRAY(UUID(as_uuid=True)))
-
-_RESOURCES = (
-    select(Resource, ResourceType.name, Site.slug, Site.name)
-    .join(ResourceType, ResourceType.id == Resource.type_id)
-    .join(Site, Site.id == Resource.site_id)
-    .where(Resource.id == any_(_RESOURCE_IDS))
-)
-
-_OWNERS = (
-    select(
-        User.id,
-        User.username,
-        User.email,
-        func.array_remove(
-            func.array_agg(aggregate_order_by(SshKey.public_key, SshKey.created_at)), None
-        ),
-    )
-    .outerjoin(SshKey, SshKey.user_id == User.id)
-    .where(User.id == any_(bindparam("ids", type_=ARRAY(String))))
-    .group_by(User.id)
-)
-
-
-def _paths_statement() -> Select[uuid.UUID, uuid.UUID, str]:
-    """(resource, ancestor id, ancestor name) for every ancestor, root first per resource."""
-    start = select(
-        Resource.id.label("start_id"),
-        Resource.parent_id.label("parent_id"),
-        literal(0, Integer).label("depth"),
-    ).where(Resource.id == any_(_RESOURCE_IDS))
-    path = start.cte("path", recursive=True)
-    parent = aliased(Resource, name="parent")
-    path = path.union_all(
-        select(path.c.start_id, parent.parent_id, path.c.depth + 1)
-        .join(parent, parent.id == path.c.parent_id)
-        .where(path.c.depth < MAX_DEPTH)
-    )
-    ancestor = aliased(Resource, name="ancestor")
-    return (
-        select(path.c.start_id, ancestor.id, ancestor.name)
-        .join(ancestor, ancestor.id == path.c.parent_id)
-        .order_by(path.c.start_id, path.c.depth.desc())
-    )
-
-
-_PATHS = _paths_statement()

@@ -25,25 +25,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from reservation_common.service_loop import Backoff, run_service_loop
-from reservation_db.models import (
-    IdempotencyKey,
-    MailMessage,
-    Notification,
-    OutboxMessage,
-    WebhookAttempt,
-    WebhookDelivery,
-)
-from reservation_db.models.webhook_delivery import DeliveryStatus
-from sqlalchemy import ColumnElement, Delete, delete, func, literal, select, tuple_
-from sqlalchemy.engine import CursorResult
+from sqlalchemy import Delete
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from reservation_be.workers import repository
 from reservation_be.workers.metrics import WorkerMetrics
 
 log = logging.getLogger(__name__)
@@ -57,92 +47,6 @@ class RetentionPolicy:
     notifications: timedelta
     idempotency_keys: timedelta
     mail_queue: timedelta = timedelta(days=30)
-
-
-# One statement per table: the delete of one batch of rows older than the cutoff.
-_Statement = Callable[[ColumnElement[datetime], int], Delete]
-
-
-def _outbox(cutoff: ColumnElement[datetime], batch: int) -> Delete:
-    due = (
-        select(OutboxMessage.id)
-        .where(OutboxMessage.published_at.is_not(None), OutboxMessage.published_at < cutoff)
-        .limit(batch)
-        .with_for_update(skip_locked=True)
-    )
-    return delete(OutboxMessage).where(OutboxMessage.id.in_(due))
-
-
-def _deliveries(cutoff: ColumnElement[datetime], batch: int) -> Delete:
-    finished = func.coalesce(WebhookDelivery.completed_at, WebhookDelivery.updated_at)
-    due = (
-        select(WebhookDelivery.id)
-        .where(WebhookDelivery.status != DeliveryStatus.PENDING.value, finished < cutoff)
-        .limit(batch)
-        .with_for_update(skip_locked=True)
-    )
-    # Attempts go with their delivery (ON DELETE CASCADE).
-    return delete(WebhookDelivery).where(WebhookDelivery.id.in_(due))
-
-
-def _attempts(cutoff: ColumnElement[datetime], batch: int) -> Delete:
-    due = (
-        select(WebhookAttempt.id)
-        .join(WebhookDelivery, WebhookDelivery.id == WebhookAttempt.delivery_id)
-        .where(
-            WebhookDelivery.status != DeliveryStatus.PENDING.value,
-            WebhookAttempt.started_at < cutoff,
-        )
-        .limit(batch)
-        # The delivery row too: a redelivery (back to pending) waits, or its attempts are skipped.
-        .with_for_update(skip_locked=True)
-    )
-    return delete(WebhookAttempt).where(WebhookAttempt.id.in_(due))
-
-
-def _notifications(cutoff: ColumnElement[datetime], batch: int) -> Delete:
-    due = (
-        select(Notification.id)
-        .where(Notification.created_at < cutoff)
-        .limit(batch)
-        .with_for_update(skip_locked=True)
-    )
-    return delete(Notification).where(Notification.id.in_(due))
-
-
-def _mail_queue(cutoff: ColumnElement[datetime], batch: int) -> Delete:
-    # Any status: a mail still pending after the retention period (no SMTP server configured
-    # all along) is not worth sending any more.
-    due = (
-        select(MailMessage.id)
-        .where(MailMessage.created_at < cutoff)
-        .limit(batch)
-        .with_for_update(skip_locked=True)
-    )
-    return delete(MailMessage).where(MailMessage.id.in_(due))
-
-
-def _idempotency_keys(cutoff: ColumnElement[datetime], batch: int) -> Delete:
-    due = (
-        select(IdempotencyKey.owner_id, IdempotencyKey.key)
-        .where(IdempotencyKey.created_at < cutoff)
-        .limit(batch)
-        .with_for_update(skip_locked=True)
-    )
-    return delete(IdempotencyKey).where(
-        tuple_(IdempotencyKey.owner_id, IdempotencyKey.key).in_(due)
-    )
-
-
-# Deliveries before attempts: most old attempts leave with their delivery.
-TABLES: dict[str, _Statement] = {
-    "outbox": _outbox,
-    "webhook_deliveries": _deliveries,
-    "webhook_attempts": _attempts,
-    "notifications": _notifications,
-    "idempotency_keys": _idempotency_keys,
-    "mail_queue": _mail_queue,
-}
 
 
 class RetentionWorker:
@@ -187,10 +91,10 @@ class RetentionWorker:
     async def run_once(self) -> dict[str, int]:
         """One pass over every table; returns the rows deleted per table."""
         deleted: dict[str, int] = {}
-        for table, statement in TABLES.items():
+        for table in repository.RETENTION_TABLES:
             keep = getattr(self._policy, table)
-            cutoff = func.now() - literal(keep)
-            deleted[table] = await self._purge(table, statement(cutoff, self._batch))
+            statement = repository.purge_statement(table, keep=keep, batch=self._batch)
+            deleted[table] = await self._purge(table, statement)
         self._metrics.retention_last_pass.set_to_current_time()
         if any(deleted.values()):
             log.info("retention deleted %s", deleted)
@@ -203,8 +107,7 @@ class RetentionWorker:
                 if self._stopping.is_set():
                     break
                 async with self._sessionmaker() as session, session.begin():
-                    result = await session.execute(statement)
-                    count = result.rowcount if isinstance(result, CursorResult) else 0
+                    count = await repository.delete_batch(session, statement)
                 total += count
                 self._metrics.retention_deleted.labels(table).inc(count)
                 if count < self._batch:

@@ -1,7 +1,7 @@
 """Lifecycle scheduler: reconciliation of reservations with the clock, not time windows.
 
 For every reservation the next step and the time it is due follow from its columns and the
-ledger (:mod:`reservation_be.workers.lifecycle`), as SQL in :mod:`reservation_be.workers.plan`:
+ledger (:mod:`reservation_be.workers.lifecycle`), as SQL in ``workers/repository.py`` (``Plan``):
 
 =============  ===========================  ====================================================
 next step      due at                        applies when
@@ -37,7 +37,6 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -45,30 +44,22 @@ from typing import Any
 
 from reservation_common.events import Cause, Event, EventType, make_event
 from reservation_common.service_loop import Backoff, run_service_loop
-from reservation_db.models import (
-    ReservationSlot,
-)
 from reservation_db.models.reservation import Reservation, ReservationStatus
-from sqlalchemy import BindParameter, any_, bindparam, delete, update
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm.attributes import set_committed_value
 
-from reservation_be.kit import audit, outbox
-from reservation_be.kit.notifications import notify_many
+from reservation_be.kit import audit, notifications, outbox
 from reservation_be.mail import queue as mail_queue
 from reservation_be.mail.context import reservation_context
 from reservation_be.mail.kinds import MailKind
 from reservation_be.reservations.schemas import ReservationRead
 from reservation_be.reservations.service import to_read
 from reservation_be.reservations.transitions import TERMINAL, releases_slots, transition
-from reservation_be.workers.lifecycle import record_stages
+from reservation_be.workers import repository
+from reservation_be.workers.lifecycle import Step
 from reservation_be.workers.listener import PgListener
 from reservation_be.workers.metrics import WorkerMetrics
 from reservation_be.workers.payloads import Payloads
-from reservation_be.workers.plan import Plan, Step
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +121,7 @@ class LifecycleScheduler:
         metrics: WorkerMetrics | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
-        self._plan = Plan(ending_soon_before)
+        self._plan = repository.Plan(ending_soon_before)
         self._batch = batch
         self._max_sleep = max_sleep.total_seconds()
         self._clock = clock
@@ -218,8 +209,8 @@ class LifecycleScheduler:
         in ``_next_due``."""
         advanced, emitted = 0, []
         async with self._sessionmaker() as session, session.begin():
-            rows = await session.execute(self._plan.select_due, {"now": now, "limit": self._batch})
-            due = [Due(reservation, Step(step), at) for reservation, step, at in rows]
+            rows = await repository.lock_due(session, self._plan, now=now, limit=self._batch)
+            due = [Due(reservation, step, at) for reservation, step, at in rows]
             if due:
                 ids = [d.reservation.id for d in due]  # a rolled-back savepoint expires rows
                 try:
@@ -229,8 +220,7 @@ class LifecycleScheduler:
                 except Exception:
                     log.warning("lifecycle batch failed; advancing one at a time", exc_info=True)
                     advanced, emitted = await self._advance_each(session, ids, due, now)
-            next_due = await session.execute(self._plan.select_next_due)
-            self._next_due = next_due.scalar_one_or_none()
+            self._next_due = await repository.next_due(session, self._plan)
         # Counted once committed: a rolled-back pass emitted nothing.
         self.emitted += len(emitted)
         for item in emitted:
@@ -267,7 +257,7 @@ class LifecycleScheduler:
     ) -> list[Emitted]:
         """Advance each reservation by its step; returns the events written."""
         stages = [(d.reservation.id, stage) for d in due if (stage := d.step.stage) is not None]
-        moved = await record_stages(session, stages)
+        moved = await repository.record_stages(session, stages)
         todo = [d for d in due if d.step in _UNSTAGED or d.reservation.id in moved]
         if not todo:
             return []
@@ -283,12 +273,9 @@ class LifecycleScheduler:
             if d.step in _REASONS:
                 reservation.status_reason = _REASONS[d.step]
         changed = [d.reservation for d in todo if d.reservation.id in previous]
-        await _write_statuses(session, changed)
+        await repository.write_statuses(session, changed)
         freed = [r.id for r in changed if releases_slots(previous[r.id], S(r.status))]
-        if freed:
-            await session.execute(
-                delete(ReservationSlot).where(ReservationSlot.reservation_id == any_(_ids(freed)))
-            )
+        await repository.free_slots(session, freed)
 
         payloads = await Payloads.load(session, [d.reservation for d in todo])
         written = self._clock()  # lateness as of the writing, not of the pass's start
@@ -345,23 +332,13 @@ class LifecycleScheduler:
                 note_text = message.format(title=reservation.title, resource=data.resource.name)
                 link = [{"rel": "reservation", "href": href}]
                 notes.append(
-                    {
-                        "id": note_id,
-                        "user_id": reservation.owner_id,
-                        "kind": event_type.value,
-                        "message": note_text,
-                        "links": link,
-                    }
+                    notifications.entry(
+                        reservation.owner_id, event_type.value, note_text, link, id=note_id
+                    )
                 )
                 # Co-users are told of each step as the owner is.
                 notes.extend(
-                    {
-                        "id": uuid.uuid4(),
-                        "user_id": co.id,
-                        "kind": event_type.value,
-                        "message": note_text,
-                        "links": link,
-                    }
+                    notifications.entry(co.id, event_type.value, note_text, link)
                     for co in data.co_users
                 )
             emitted.append(Emitted(event_type, lateness))
@@ -376,49 +353,13 @@ class LifecycleScheduler:
         # One INSERT per table for the whole batch; the relay is woken once, at commit.
         await outbox.enqueue_many(session, events)
         await audit.record_many(session, audit_entries)
-        await notify_many(session, notes)
+        await notifications.notify_many(session, notes)
         for recipient, context in mails:  # expired ones only: rare
             await mail_queue.enqueue(session, [recipient], context)
         return emitted
-
-
-def _ids(ids: Sequence[uuid.UUID]) -> BindParameter[Any]:
-    # One array parameter, not one per id: the same statement text whatever the count, so
-    # its server-side prepared statement is reused.
-    value: Any = list(ids)
-    return bindparam("ids", value, type_=ARRAY(PG_UUID(as_uuid=True)))
 
 
 def _end(reservation: Reservation) -> datetime:
     end = reservation.period.upper
     assert end is not None
     return end
-
-
-async def _write_statuses(session: AsyncSession, changed: Sequence[Reservation]) -> None:
-    """Write what :func:`transition` changed in memory: one UPDATE per target status.
-
-    The rows are locked by this transaction, so the version check of a per-row flush has
-    nothing to catch; the returned version and timestamp become the objects' committed state.
-    """
-    groups: dict[tuple[str, str | None], list[Reservation]] = defaultdict(list)
-    for reservation in changed:
-        groups[(reservation.status, reservation.status_reason)].append(reservation)
-    with session.no_autoflush:
-        for (status, reason), group in groups.items():
-            result = await session.execute(
-                update(Reservation)
-                .where(Reservation.id == any_(_ids([r.id for r in group])))
-                .values(status=status, status_reason=reason, version=Reservation.version + 1)
-                .returning(Reservation.id, Reservation.version, Reservation.updated_at)
-                .execution_options(synchronize_session=False)
-            )
-            written = {row.id: row for row in result}
-            if len(written) != len(group):
-                raise RuntimeError("a locked reservation vanished during its status change")
-            for reservation in group:
-                row = written[reservation.id]
-                set_committed_value(reservation, "status", status)
-                set_committed_value(reservation, "status_reason", reason)
-                set_committed_value(reservation, "version", row.version)
-                set_committed_value(reservation, "updated_at", row.updated_at)

@@ -16,6 +16,7 @@ from reservation_db.models.rate_limit_counter import RateLimitCounter
 from reservation_db.models.reservation import ProvisioningState, Reservation, ReservationStatus
 from reservation_db.models.reservation_co_user import CoUserRole, ReservationCoUser
 from reservation_db.models.reservation_group import ReservationGroup
+from reservation_db.models.reservation_lifecycle import reservation_lifecycle
 from reservation_db.models.reservation_series import ReservationSeries
 from reservation_db.models.reservation_slot import ReservationSlot
 from reservation_db.models.resource import Resource, ResourceStatus
@@ -74,4 +75,5 @@ __all__ = [
     "WebhookScopeKind",
     "WebhookSecret",
     "WebhookSubscription",
+    "reservation_lifecycle",
 ]

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reservation_db.models.notification import Notification
 from reservation_db.models.site_member import SiteMember, SiteRole
 
-__all__ = ["add", "add_for_site_admins", "add_many"]
+__all__ = ["add", "add_for_site_admins", "add_many", "entry"]
 
 
 async def add(
@@ -30,9 +30,27 @@ async def add(
     return row
 
 
+def entry(
+    user_id: str,
+    kind: str,
+    message: str,
+    links: Sequence[Mapping[str, Any]] = (),
+    *,
+    id: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    """The column values of one notification, for :func:`add_many`; a new ``id`` unless given."""
+    return {
+        "id": id if id is not None else uuid.uuid4(),
+        "user_id": user_id,
+        "kind": kind,
+        "message": message,
+        "links": [dict(x) for x in links],
+    }
+
+
 async def add_many(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Many notifications (``user_id``, ``kind``, ``message``, ``links``, optionally ``id``) in
-    one INSERT."""
+    """Many notifications (``user_id``, ``kind``, ``message``, ``links``, optionally ``id``; see
+    :func:`entry`) in one INSERT."""
     if rows:
         await session.execute(insert(Notification), [dict(row) for row in rows])
 
