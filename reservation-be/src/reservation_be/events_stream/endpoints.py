@@ -9,14 +9,14 @@ ends when the access token expires; the client reconnects with a fresh one.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.sse import EventSourceResponse, ServerSentEvent
 from reservation_db.models import Notification
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -50,6 +50,16 @@ class NotificationEvent(Schema):
     read_at: UTCDatetime | None
 
 
+class ReservationChange(Schema):
+    """One of the user's reservations changed (the ``reservation_changes`` NOTIFY's fields)."""
+
+    id: uuid.UUID
+    site_id: uuid.UUID
+    status: str
+    provisioning_state: str | None
+    version: int
+
+
 def _hub(request: Request) -> StreamHub:
     hub: StreamHub | None = getattr(request.app.state, "events_hub", None)
     if hub is None:
@@ -64,14 +74,10 @@ def _settings(request: Request) -> StreamSettings:
     return options
 
 
-def _frame(event: str, data: dict[str, Any], event_id: str | None = None) -> str:
-    head = f"id: {event_id}\n" if event_id else ""
-    return f"{head}event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
-
-
-def _notification_frame(note: Notification) -> str:
-    body = NotificationEvent.model_validate(note).model_dump(mode="json")
-    return _frame("notification", body, str(note.id))
+def _notification_event(note: Notification) -> ServerSentEvent:
+    return ServerSentEvent(
+        event="notification", data=NotificationEvent.model_validate(note), id=str(note.id)
+    )
 
 
 async def _missed(
@@ -87,44 +93,29 @@ async def _missed(
         return await notifications_repository.after(session, user_id, last, limit=limit)
 
 
-async def _render(sm: async_sessionmaker[AsyncSession], change: Change) -> str | None:
+async def _render(sm: async_sessionmaker[AsyncSession], change: Change) -> ServerSentEvent | None:
     if change.channel == NOTIFICATIONS:
         async with sm() as session:
             note = await notifications_repository.by_id(
                 session, uuid.UUID(str(change.payload["id"]))
             )
-        return _notification_frame(note) if note is not None else None
-    keys = ("id", "site_id", "status", "provisioning_state", "version")
-    return _frame("reservation", {k: change.payload.get(k) for k in keys})
+        return _notification_event(note) if note is not None else None
+    return ServerSentEvent(
+        event="reservation", data=ReservationChange.model_validate(change.payload)
+    )
 
 
 async def _events(
-    request: Request, actor: Actor, ends_at: float | None, last_event_id: str | None
-) -> AsyncIterator[str]:
-    sm: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    options = _settings(request)
-    try:
-        async with _hub(request).subscribe(
-            actor.user_id, limit=options.max_streams_per_user
-        ) as sub:
-            async for frame in _frames(sm, sub, options, ends_at, last_event_id):
-                yield frame
-    except StreamLimitReached:
-        # Another stream of the user opened after the endpoint's check: end this one at once.
-        yield ": too many open streams\n\n"
-
-
-async def _frames(
     sm: async_sessionmaker[AsyncSession],
     sub: Subscription,
     options: StreamSettings,
     ends_at: float | None,
     last_event_id: str | None,
-) -> AsyncIterator[str]:
+) -> AsyncIterator[ServerSentEvent]:
     heartbeat = options.heartbeat.total_seconds()
-    yield f"retry: {int(options.retry.total_seconds() * 1000)}\n: connected\n\n"
+    yield ServerSentEvent(retry=int(options.retry.total_seconds() * 1000), comment="connected")
     for note in await _missed(sm, sub.user_id, last_event_id, options.replay_limit):
-        yield _notification_frame(note)
+        yield _notification_event(note)
     while not sub.overflowed:
         wait = heartbeat
         if ends_at is not None:
@@ -134,20 +125,21 @@ async def _frames(
         try:
             change = await asyncio.wait_for(sub.queue.get(), wait)
         except TimeoutError:
-            yield ": keep-alive\n\n"
+            yield ServerSentEvent(comment="keep-alive")
             continue
-        frame = await _render(sm, change)
-        if frame is not None:
-            yield frame
+        event = await _render(sm, change)
+        if event is not None:
+            yield event
 
 
-@router.get(
-    "/events/stream",
-    # An endless text/event-stream: documented in docs/, not a request/response operation.
-    include_in_schema=False,
-    responses=problem_responses(401, 403, 429),
-)
-async def event_stream(
+@dataclass(frozen=True, slots=True)
+class _Opening:
+    actor: Actor
+    ends_at: float | None
+    last_event_id: str | None
+
+
+async def _opening(
     request: Request,
     principal: PrincipalDep,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=64)] = None,
@@ -155,8 +147,9 @@ async def event_stream(
         float | None,
         Query(ge=0, le=86400, description="Close the stream after this many seconds"),
     ] = None,
-) -> StreamingResponse:
-    """The caller's notifications and reservation changes, as Server-Sent Events."""
+) -> _Opening:
+    """Who opens the stream and until when, checked before it starts: a refusal is a problem
+    document, not a stream."""
     actor = Actor.from_principal(principal)
     policy.require_user(actor)
     options = _settings(request)
@@ -170,8 +163,28 @@ async def event_stream(
     ends = [float(exp)] if isinstance(exp, int | float) else []
     if duration is not None:
         ends.append(time.time() + duration)
-    return StreamingResponse(
-        _events(request, actor, min(ends, default=None), last_event_id),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    return _Opening(actor, min(ends, default=None), last_event_id)
+
+
+@router.get(
+    "/events/stream",
+    response_class=EventSourceResponse,
+    # An endless text/event-stream: documented in docs/, not a request/response operation.
+    include_in_schema=False,
+    responses=problem_responses(401, 403, 429),
+)
+async def event_stream(
+    request: Request, opening: Annotated[_Opening, Depends(_opening)]
+) -> AsyncIterator[ServerSentEvent]:
+    """The caller's notifications and reservation changes, as Server-Sent Events."""
+    sm: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    options = _settings(request)
+    try:
+        async with _hub(request).subscribe(
+            opening.actor.user_id, limit=options.max_streams_per_user
+        ) as sub:
+            async for event in _events(sm, sub, options, opening.ends_at, opening.last_event_id):
+                yield event
+    except StreamLimitReached:
+        # Another stream of the user opened after the check: end this one at once.
+        yield ServerSentEvent(comment="too many open streams")
