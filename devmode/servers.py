@@ -2,10 +2,10 @@
 
 Four processes: the sushy-tools Redfish emulator (fake driver) holding one system, an HTTP
 server for the demo "OS image", the simulated host (it boots from what the emulator holds and
-lets the booking owner's keys in over SSH) and the receiver. The demo data gains the host as a
-resource of the "Server" type (attribute ``host: node1``) and a subscription bound to the
-``server-provisioning-webhook`` client. Ports are picked free at every start; the subscription
-follows the receiver's address.
+lets the keys of the booking's owner and co-users in over SSH) and the receiver. The demo data
+gains the host as a resource of the "Server" type (attribute ``host: node1``) and a
+subscription bound to the ``server-provisioning-webhook`` client. Ports are picked free at
+every start; the subscription follows the receiver's address.
 """
 
 from __future__ import annotations

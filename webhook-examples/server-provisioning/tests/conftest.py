@@ -29,6 +29,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from reservation_common.auth import InvalidTokenError, TokenVerifier
 from reservation_common.events import (
+    CoUserData,
     EventType,
     OwnerData,
     Period,
@@ -282,7 +283,9 @@ def reservation_event(
     host: Any = "node1",
     version: int = 1,
     parameters: dict[str, Any] | None = None,
+    co_users: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
+    """A reservation event; ``co_users`` maps a co-user's username to their public keys."""
     now = datetime.now(UTC)
     data = ReservationEventData(
         reservation=ReservationData(
@@ -296,6 +299,10 @@ def reservation_event(
         ),
         site=SiteRef(id=uuid.uuid4(), slug="lab", name="Lab"),
         owner=OwnerData(id="u", username="alice", ssh_keys=keys),
+        co_users=[
+            CoUserData(id=f"id-{name}", username=name, role="attendee", ssh_keys=their_keys)
+            for name, their_keys in (co_users or {}).items()
+        ],
     )  # fmt: skip
     return make_event(type_, data).model_dump(mode="json")
 

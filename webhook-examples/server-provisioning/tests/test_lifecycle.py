@@ -118,3 +118,54 @@ async def test_moving_the_booking_off_the_host_wipes_it(
         async with httpx.AsyncClient() as client:
             seed = await client.get(f"{receiver.url}/seed/{token}/user-data")
         assert seed.status_code == 404
+
+
+async def test_the_team_logs_in_and_a_co_user_removed_during_the_booking_is_refused_at_once(
+    tmp_path: Path, emulator: str, image_server: str, sim_host: SimulatedHost, platform: Platform
+) -> None:
+    # Before: only the owner's keys reached the host; co-users could not log in at all.
+    settings = make_settings(tmp_path, emulator, image_server, sim_host, platform)
+    owner, owner_public = key_pair()
+    bob, bob_public = key_pair()
+    carol, carol_public = key_pair()
+    stranger, _ = key_pair()
+    rid = uuid.uuid4()
+    team = {"bob": [bob_public], "carol": [carol_public]}
+    async with running_receiver(settings) as receiver:
+        start = reservation_event(STARTING, rid, [owner_public], co_users=team)
+        platform.current[rid] = start["data"]
+        await receiver.send(start)
+        await receiver.settle()
+        assert platform.states(rid) == ["in_progress", "ready"]
+        for person in (owner, bob, carol):
+            assert await can_log_in(sim_host.ssh_port, person)
+        assert not await can_log_in(sim_host.ssh_port, stranger)
+
+        # carol is removed while the booking runs: the platform sends reservation.updated
+        # whose co-user list no longer names her.
+        removed = reservation_event(
+            EventType.RESERVATION_UPDATED, rid, [owner_public], co_users={"bob": [bob_public]},
+            status="active", version=2,
+        )  # fmt: skip
+        platform.current[rid] = removed["data"]
+        await receiver.send(removed)
+        await receiver.settle()
+
+        assert not await can_log_in(sim_host.ssh_port, carol)
+        assert await can_log_in(sim_host.ssh_port, owner)
+        assert await can_log_in(sim_host.ssh_port, bob)
+        assert sim_host.boots == 1  # access changed without a reinstall
+        assert platform.states(rid)[-1] == "ready"
+        assert "access now for alice, bob" in platform.reports[-1]["message"]
+
+        ended = reservation_event(
+            ENDED, rid, [owner_public], co_users={"bob": [bob_public]}, status="completed",
+            version=3,
+        )  # fmt: skip
+        platform.current[rid] = ended["data"]
+        await receiver.send(ended)
+        await receiver.settle()
+        async with asyncio.timeout(10):
+            await sim_host.power_went_off()
+        token_gone = receiver.app.state.store.booking_of_host("node1") is None
+        assert token_gone and not await can_log_in(sim_host.ssh_port, bob)

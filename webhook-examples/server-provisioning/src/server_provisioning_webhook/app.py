@@ -5,8 +5,10 @@ events this integration does not act on get ``200 {"status": "ignored"}``, a sta
 outright ``200 {"status": "refused"}`` and a ``failed`` report.
 
 ``GET /seed/{token}/user-data`` (and ``meta-data``): the user-data of the booking that holds
-this random token, only while the host is provisioned for it. The token changes with every
-round and is deleted at release, so a host (or anyone) asking later gets 404.
+this random token, only while the host is provisioned for it; ``authorized_keys``: the keys of
+the booking's team (owner and co-users) as they are now, asked by the host's sshd at each
+login. The token changes with every round and is deleted at release, so a host (or anyone)
+asking later gets 404.
 """
 
 from __future__ import annotations
@@ -99,6 +101,16 @@ def create_app(
         if booking is None:
             return PlainTextResponse("not found\n", status_code=404)
         return PlainTextResponse(booking.user_data, headers={"Cache-Control": "no-store"})
+
+    @app.get("/seed/{token}/authorized_keys", response_class=PlainTextResponse)
+    async def authorized_keys(token: str) -> PlainTextResponse:
+        # What the host's sshd asks at every login (AuthorizedKeysCommand): the team's keys
+        # as they are now, so a removed co-user is refused at once, and nobody after release.
+        booking = store.booking_by_token(token)
+        if booking is None:
+            return PlainTextResponse("not found\n", status_code=404)
+        body = "".join(f"{key}\n" for key in booking.keys)
+        return PlainTextResponse(body, headers={"Cache-Control": "no-store"})
 
     @app.get("/seed/{token}/meta-data", response_class=PlainTextResponse)
     async def meta_data(token: str) -> PlainTextResponse:

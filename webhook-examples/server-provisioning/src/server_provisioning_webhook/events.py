@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["LIVE_STATUSES", "Envelope", "ReservationPayload"]
+__all__ = ["LIVE_STATUSES", "CoUserRef", "Envelope", "ReservationPayload"]
 
 LIVE_STATUSES = frozenset({"confirmed", "active"})
 
@@ -34,10 +34,18 @@ class OwnerRef(_Lenient):
     ssh_keys: list[str] = Field(default_factory=list)
 
 
+class CoUserRef(_Lenient):
+    username: str
+    role: str = "attendee"
+    ssh_keys: list[str] = Field(default_factory=list)
+
+
 class ReservationPayload(_Lenient):
     reservation: ReservationRef
     resource: ResourceRef
     owner: OwnerRef
+    # The people the owner shares the booking with: their keys get in as the owner's do.
+    co_users: list[CoUserRef] = Field(default_factory=list)
 
     @property
     def is_live(self) -> bool:

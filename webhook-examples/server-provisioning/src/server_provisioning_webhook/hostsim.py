@@ -2,8 +2,9 @@
 
 It watches its system on a Redfish service (the sushy-tools emulator): when the power comes on
 with a seed in the removable virtual-media slot, it fetches ``user-data`` from the seed URL, as
-cloud-init's NoCloud data source would, and starts an SSH server that accepts exactly the keys
-listed for the login user. When the power goes off the SSH server stops and the keys are gone.
+cloud-init's NoCloud data source would, and starts an SSH server that, like the sshd the
+user-data configures, asks the receiver for the login user's keys at every login
+(``AuthorizedKeysCommand``). When the power goes off the SSH server stops and the keys are gone.
 
     python -m server_provisioning_webhook.hostsim --redfish http://127.0.0.1:8000 \\
         --system <uuid> --ssh-port 2201
@@ -19,6 +20,8 @@ import logging
 
 import asyncssh
 import httpx
+
+from .userdata import keys_command_url
 
 __all__ = ["SimulatedHost"]
 
@@ -45,7 +48,8 @@ class SimulatedHost:
         self._server: asyncssh.SSHAcceptor | None = None
         self._task: asyncio.Task[None] | None = None
         self.user: str | None = None
-        self.keys: list[str] = []
+        self.keys: list[str] = []  # the keys command's last answer (its cache)
+        self._keys_url: str | None = None
         self.boots = 0
         self._host_key = asyncssh.generate_private_key("ssh-ed25519")
         self._off = asyncio.Event()
@@ -84,16 +88,16 @@ class SimulatedHost:
         self.boots += 1
         media = (await client.get(f"{self._redfish}{self._system}/VirtualMedia/Floppy")).json()
         seed = media.get("Image") or ""
-        keys: list[str] = []
         user = None
+        self._keys_url = None
         if seed:
             answer = await client.get(f"{seed.rstrip('/')}/user-data")
             if answer.status_code == 200:
-                text = answer.text.removeprefix("#cloud-config\n")
-                document = json.loads(text)
-                entry = document["users"][0]
-                user, keys = entry["name"], list(entry.get("ssh_authorized_keys", []))
-        self.user, self.keys = user, keys
+                document = json.loads(answer.text.removeprefix("#cloud-config\n"))
+                user = document["users"][0]["name"]
+                self._keys_url = keys_command_url(answer.text)
+        self.user, self.keys = user, []
+        await self._authorized_keys()
         host = self
 
         class Server(asyncssh.SSHServer):
@@ -103,9 +107,9 @@ class SimulatedHost:
             def public_key_auth_supported(self) -> bool:
                 return True
 
-            def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+            async def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
                 offered = key.export_public_key("openssh").decode().split()[:2]
-                return username == host.user and " ".join(offered) in host.keys
+                return username == host.user and " ".join(offered) in await host._authorized_keys()
 
         self._off.clear()
         self._server = await asyncssh.create_server(
@@ -115,10 +119,25 @@ class SimulatedHost:
             server_host_keys=[self._host_key],
             process_factory=_shell,
         )
-        logger.info("booted with %d key(s) for %s", len(keys), user)
+        logger.info("booted with %d key(s) for %s", len(self.keys), user)
+
+    async def _authorized_keys(self) -> list[str]:
+        """What the user-data's keys command prints, asked at every login as sshd does: the
+        receiver's answer; when it cannot be reached, the last one; nobody after a 404."""
+        if self._keys_url is None:
+            self.keys = []
+            return self.keys
+        try:
+            async with httpx.AsyncClient(timeout=5) as client:
+                answer = await client.get(self._keys_url)
+        except httpx.TransportError:
+            return self.keys
+        lines = answer.text.splitlines() if answer.status_code == 200 else []
+        self.keys = [line.strip() for line in lines if line.strip()]
+        return self.keys
 
     async def _power_off(self) -> None:
-        self.user, self.keys = None, []
+        self.user, self.keys, self._keys_url = None, [], None
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()

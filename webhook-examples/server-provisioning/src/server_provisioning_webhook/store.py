@@ -2,9 +2,9 @@
 
 A job is written before the webhook answers ``202``, so an acknowledged event survives a crash
 (``kill -9``): at start, jobs that were running are queued again, and the work is idempotent.
-A host's booking row holds the user-data token and the owner's keys only while the host is
+A host's booking row holds the user-data token and the team's keys only while the host is
 provisioned for that booking; releasing the host deletes the row, so the next booking never
-sees the previous owner's keys.
+sees the previous team's keys.
 
 SQLite is the receiver's own small state, not the platform's database: one process, one file.
 """
@@ -46,12 +46,13 @@ CREATE TABLE IF NOT EXISTS bookings (
     reservation_id TEXT NOT NULL UNIQUE,
     token TEXT NOT NULL UNIQUE,
     user_data TEXT NOT NULL,
-    state TEXT NOT NULL
+    state TEXT NOT NULL,
+    keys TEXT NOT NULL DEFAULT '[]'
 );
 """
 
 
-_SELECT_BOOKING = "SELECT host, reservation_id, token, user_data, state FROM bookings"
+_SELECT_BOOKING = "SELECT host, reservation_id, token, user_data, state, keys FROM bookings"
 _BY_HOST = _SELECT_BOOKING + " WHERE host = ?"
 _BY_RESERVATION = _SELECT_BOOKING + " WHERE reservation_id = ?"
 _BY_TOKEN = _SELECT_BOOKING + " WHERE token = ?"
@@ -83,6 +84,7 @@ class Booking:
     token: str
     user_data: str
     state: str  # provisioning | ready
+    keys: tuple[str, ...] = ()  # who may log in now (the owner's and the co-users' keys)
 
 
 class Store:
@@ -91,6 +93,9 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(bookings)")}
+        if "keys" not in columns:  # a state file from before the team's keys were kept
+            self._db.execute("ALTER TABLE bookings ADD COLUMN keys TEXT NOT NULL DEFAULT '[]'")
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -192,27 +197,34 @@ class Store:
             row = self._db.execute(query, (value,)).fetchone()
         if row is None:
             return None
-        return Booking(row[0], uuid.UUID(row[1]), row[2], row[3], row[4])
+        return Booking(row[0], uuid.UUID(row[1]), row[2], row[3], row[4], tuple(json.loads(row[5])))
 
     def put_booking(self, booking: Booking) -> None:
         with self._lock:
             self._db.execute(
-                "INSERT INTO bookings (host, reservation_id, token, user_data, state)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (host) DO UPDATE SET"
+                "INSERT INTO bookings (host, reservation_id, token, user_data, state, keys)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (host) DO UPDATE SET"
                 " reservation_id = excluded.reservation_id, token = excluded.token,"
-                " user_data = excluded.user_data, state = excluded.state",
+                " user_data = excluded.user_data, state = excluded.state, keys = excluded.keys",
                 (
                     booking.host,
                     str(booking.reservation_id),
                     booking.token,
                     booking.user_data,
                     booking.state,
+                    json.dumps(list(booking.keys)),
                 ),
             )
 
     def set_booking_state(self, host: str, state: str) -> None:
         with self._lock:
             self._db.execute("UPDATE bookings SET state = ? WHERE host = ?", (state, host))
+
+    def set_booking_keys(self, host: str, keys: tuple[str, ...]) -> None:
+        with self._lock:
+            self._db.execute(
+                "UPDATE bookings SET keys = ? WHERE host = ?", (json.dumps(list(keys)), host)
+            )
 
     def delete_booking(self, host: str) -> None:
         with self._lock:

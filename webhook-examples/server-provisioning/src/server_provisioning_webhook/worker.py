@@ -6,9 +6,12 @@ host. Every step is safe to repeat, so a job interrupted by a crash runs again f
 
 Provision: refuse what cannot be done (unknown host, bad key, image not allowed) before the BMC
 is touched (an update refused so, of a booking that holds a host, wipes that host first); power
-off; store a fresh user-data token and the owner's keys for this booking; insert the image and
+off; store a fresh user-data token and the keys of the booking's team (the owner's and the
+co-users') for this booking, which the host's sshd asks for at every login; insert the image and
 the seed; boot once from the CD; wait until the host answers on SSH;
-report ``ready`` with ``{"host", "address", "port", "user", "login"}``. Any failure: power off,
+report ``ready`` with ``{"host", "address", "port", "user", "login"}``. An update of a running
+booking whose team changed (a co-user added or removed) only replaces the stored keys: access
+follows at the next login, no reinstall. Any failure: power off,
 eject, wipe the user-data, report ``failed``. Release: power off, eject, wipe, ``released``.
 """
 
@@ -28,7 +31,7 @@ from .events import ReservationPayload
 from .reporting import Reporter, ReportError
 from .settings import HostConfig, Settings
 from .store import Booking, Store, StoredJob
-from .userdata import BadKey, render_user_data, validate_keys
+from .userdata import BadKey, TeamKeys, render_user_data, team_keys
 
 __all__ = ["Refused", "Worker"]
 
@@ -141,7 +144,9 @@ class Worker:
     async def _provision(self, rid: uuid.UUID, payload: ReservationPayload) -> None:
         try:
             name, host = self._host(payload)
-            keys = validate_keys(payload.owner.ssh_keys)
+            team = team_keys(
+                payload.owner.ssh_keys, [(c.username, c.ssh_keys) for c in payload.co_users]
+            )
             image = payload.reservation.parameters.get("image", self._settings.default_image)
             if not self._settings.image_allowed(image):
                 raise Refused(f"image {str(image)[:60]!r} is not an allowed image URL")
@@ -166,22 +171,30 @@ class Worker:
             "login": _login_line(host),
         }
         if held is not None and held.state == "ready" and await self._is_up(host):
-            self._reporter.report(rid, "ready", f"{name} is up", details)
+            # An update of a running booking (a co-user added or removed, a key changed): the
+            # host asks for the keys at every login, so changing them here grants or revokes
+            # access at once, without a reinstall.
+            message = f"{name} is up"
+            if held.keys != team.keys:
+                self._store.set_booking_keys(name, team.keys)
+                message += f"; access now for {_people(payload)}"
+            self._reporter.report(rid, "ready", message + _left_out(team), details)
             return
         self._reporter.report(rid, "in_progress", f"installing {name}", {"host": name})
+        token = secrets.token_urlsafe(32)
+        seed_url = f"{self._settings.public_url.rstrip('/')}/seed/{token}/"
         booking = Booking(
             host=name,
             reservation_id=rid,
-            token=secrets.token_urlsafe(32),
-            user_data=render_user_data(login_user=host.login_user, keys=keys, hostname=name),
+            token=token,
+            user_data=render_user_data(
+                login_user=host.login_user, keys_url=f"{seed_url}authorized_keys", hostname=name
+            ),
             state="provisioning",
+            keys=team.keys,
         )
         driver = self._drivers[host.driver]
-        media = BootMedia(
-            image_url=str(image),
-            seed_url=f"{self._settings.public_url.rstrip('/')}/seed/{booking.token}/",
-            user_data=booking.user_data,
-        )
+        media = BootMedia(image_url=str(image), seed_url=seed_url, user_data=booking.user_data)
         try:
             await asyncio.to_thread(driver.power_off, host)
             self._store.put_booking(booking)  # a new token: an older seed URL stops working
@@ -194,7 +207,8 @@ class Worker:
             self._reporter.report(rid, "failed", reason, {"host": name})
             return
         self._store.set_booking_state(name, "ready")
-        self._reporter.report(rid, "ready", f"{name} is up: {details['login']}", details)
+        message = f"{name} is up: {details['login']}" + _left_out(team)
+        self._reporter.report(rid, "ready", message, details)
 
     async def _release(self, rid: uuid.UUID, event: ReservationPayload) -> None:
         booking = self._store.booking_of_reservation(rid)
@@ -241,6 +255,15 @@ class Worker:
         async with asyncio.timeout(self._settings.boot_timeout_seconds):
             while not await self._is_up(host):  # noqa: ASYNC110 - a remote port, polled
                 await asyncio.sleep(self._settings.poll_seconds)
+
+
+def _people(payload: ReservationPayload) -> str:
+    names = [payload.owner.username, *(c.username for c in payload.co_users)]
+    return ", ".join(n[:40] for n in names)
+
+
+def _left_out(team: TeamKeys) -> str:
+    return f" (left out: {'; '.join(team.left_out)})" if team.left_out else ""
 
 
 def _login_line(host: HostConfig) -> str:
