@@ -4,6 +4,8 @@ import { PageHeader } from '@/components/ui/page-header';
 import { UsagePanel } from '@/features/fair-use/components/usage-panel';
 import { WaitForPeriod } from '@/features/fair-use/components/wait-for-period';
 import { BookingForm } from '@/features/reservations/components/booking-form';
+import { shareWithAll } from '@/features/shared-bookings/api/co-users';
+import { CoUsersField, coUsersToSend } from '@/features/shared-bookings/components/co-users-field';
 import { QuantityField } from '@/features/shared-bookings/components/quantity-field';
 import { SiteSelect, useSelectedSite } from '@/features/sites/components/site-select';
 import { toast } from '@/lib/toast';
@@ -34,9 +36,23 @@ export default function BookRoute() {
           start={dateParam(params.get('start'))}
           end={dateParam(params.get('end'))}
           renderQuantity={(props) => <QuantityField {...props} />}
+          renderCoUsers={(props) => <CoUsersField {...props} />}
           onTaken={(asked) => <WaitForPeriod resourceId={asked.resource} title={asked.title} start={asked.start} end={asked.end} />}
-          onCreated={(reservation) => {
-            toast.success(t('booking.created'), { key: `reservation:${reservation.id}` });
+          onCreated={async (reservation, { coUsers }) => {
+            const people = coUsersToSend(coUsers);
+            if (people.length > 0) {
+              const notShared = await shareWithAll(reservation.id, people);
+              if (notShared.length > 0) {
+                // The booking stands: its page says who is missing and takes them again.
+                toast.info(t('sharedBookings.notShared'), { key: `reservation:${reservation.id}` });
+                navigate(`/reservations/${reservation.id}`, { state: { notShared } });
+                return;
+              }
+            }
+            toast.success(
+              people.length > 0 ? t('sharedBookings.sharedWith', { names: people.map((p) => p.user).join(', ') }) : t('booking.created'),
+              { key: `reservation:${reservation.id}` },
+            );
             // Straight to the tab the new booking is on.
             navigate(new Date(reservation.start) <= new Date() && reservation.status !== 'pending' ? '/reservations?tab=active' : '/reservations?tab=upcoming');
           }}

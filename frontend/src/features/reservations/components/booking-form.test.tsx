@@ -146,6 +146,54 @@ describe('booking form', () => {
     expect(screen.getByText('The booking breaks a rule of this resource type')).toBeInTheDocument();
   });
 
+  it('names the opening hours that refuse a booking, and whose they are', async () => {
+    bookingApi(() =>
+      problem(422, {
+        type: 'urn:reservation:problem:outside-opening-hours',
+        title: 'The booking falls outside the opening hours',
+        detail: 'Bookable only during the opening hours (Europe/Rome): Fri 2030-03-01: 09:00-12:00.',
+        errors: [{ loc: ['body', 'start'], msg: 'outside the opening hours', type: 'opening_hours' }],
+        opening_hours: { level: 'resource_type', id: 'oh-1', time_zone: 'Europe/Rome', days: ['Fri 2030-03-01: 09:00-12:00'] },
+      }),
+    );
+    const { user } = renderWithApp(<BookingForm site="site-1" start={start} end={end} onCreated={() => undefined} />);
+    await fillForm(user, '42');
+    await user.click(screen.getByRole('button', { name: 'Book' }));
+    const alert = await screen.findByTestId('booking-error');
+    expect(alert).toHaveTextContent('Outside the opening hours');
+    expect(alert).toHaveTextContent("Bookable only during the resource type's opening hours (Europe/Rome): Fri 2030-03-01: 09:00-12:00.");
+    expect(screen.getByLabelText(/^Start/)).toHaveAttribute('aria-invalid', 'true');
+    // Only a site admin may book outside them.
+    expect(screen.queryByLabelText(/Book outside the opening hours anyway/)).toBeNull();
+  });
+
+  it('lets a site admin book outside the opening hours, saying so in the request', async () => {
+    const bodies: Record<string, unknown>[] = [];
+    bookingApi((body) => {
+      bodies.push(body);
+      return bodies.length === 1
+        ? problem(422, {
+            type: 'urn:reservation:problem:outside-opening-hours',
+            opening_hours: { level: 'site', time_zone: 'Europe/Rome', days: ['Fri 2030-03-01: closed (Holiday)'] },
+          })
+        : HttpResponse.json(reservationFixture(), { status: 201 });
+    });
+    server.use(
+      http.get(`${API}/sites/site-1`, () => HttpResponse.json(siteFixture({ my_role: 'site-admin' }))),
+      http.get(`${API}/sites/site-1/members`, () => HttpResponse.json(page([]))),
+    );
+    const created = vi.fn();
+    const { user } = renderWithApp(<BookingForm site="site-1" start={start} end={end} onCreated={created} />);
+    await fillForm(user, '42');
+    await user.click(screen.getByRole('button', { name: 'Book' }));
+    expect(await screen.findByTestId('booking-error')).toHaveTextContent("the site's opening hours (Europe/Rome): Fri 2030-03-01: closed (Holiday)");
+    await user.click(screen.getByLabelText(/Book outside the opening hours anyway/));
+    await user.click(screen.getByRole('button', { name: 'Book' }));
+    await waitFor(() => expect(created).toHaveBeenCalled());
+    expect(bodies[0]).not.toHaveProperty('override_opening_hours');
+    expect(bodies[1]).toMatchObject({ override_opening_hours: true });
+  });
+
   it('lists children under their parent and warns that booking a parent books its subtree', async () => {
     bookingApi(() => HttpResponse.json({}));
     const { user } = renderWithApp(<BookingForm site="site-1" onCreated={() => undefined} />);

@@ -5,7 +5,14 @@ import { DateTimeInput } from '@/components/ui/date-time-input';
 import { Field } from '@/components/ui/field';
 import { ApiError } from '@/lib/api/problem';
 import { idempotencyKey } from '@/lib/api/client';
-import { durationMs, type ConflictMode, type ReservationRead, type ResourceRead, type SeriesCreate } from '@/lib/api/types';
+import {
+  durationMs,
+  type CoUserAdd,
+  type ConflictMode,
+  type ReservationRead,
+  type ResourceRead,
+  type SeriesCreate,
+} from '@/lib/api/types';
 import { useUser } from '@/lib/auth/auth-context';
 import { addHours, localInputToIso, startOfNextHour, toLocalInput } from '@/lib/datetime';
 import { currentTimeZone, formatRange } from '@/lib/i18n';
@@ -53,11 +60,15 @@ type BookingFormProps = {
   resourceId?: string;
   start?: Date;
   end?: Date;
-  onCreated: (reservation: ReservationRead) => void;
+  /** A single booking also hands over the people to share it with (``renderCoUsers``); the form
+   * stays busy while a returned promise runs. */
+  onCreated: (reservation: ReservationRead, extras: { coUsers: CoUserAdd[] }) => void | Promise<void>;
   /** Offered when the period asked for is taken by another booking (e.g. to wait for it). */
   onTaken?: (asked: { resource: string; start: string; end: string; title: string }) => ReactNode;
   /** The quantity control of a pooled resource (capacity > 1), e.g. with its free units. */
   renderQuantity?: (props: QuantityProps) => ReactNode;
+  /** The people a single booking is shared with once made (co-users), e.g. rows of name and role. */
+  renderCoUsers?: (props: { value: CoUserAdd[]; onChange: (value: CoUserAdd[]) => void }) => ReactNode;
 };
 
 export type QuantityProps = {
@@ -70,7 +81,7 @@ export type QuantityProps = {
   error?: string | undefined;
 };
 
-export function BookingForm({ site, resourceId = '', start, end, onCreated, onTaken, renderQuantity }: BookingFormProps) {
+export function BookingForm({ site, resourceId = '', start, end, onCreated, onTaken, renderQuantity, renderCoUsers }: BookingFormProps) {
   const { t, i18n } = useTranslation();
   const user = useUser();
   const resources = useBookableResources(site);
@@ -91,6 +102,9 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated, onTa
   const [ownerId, setOwnerId] = useState('');
   const [params, setParams] = useState<ParameterValues>({});
   const [quantity, setQuantity] = useState(1);
+  const [coUsers, setCoUsers] = useState<CoUserAdd[]>([]);
+  const [finishing, setFinishing] = useState(false);
+  const [overrideHours, setOverrideHours] = useState(false);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [conflict, setConflict] = useState<(ConflictInfo & { asked: { resource: string; start: string; end: string } }) | null>(null);
   const [failure, setFailure] = useState<{ title: string; detail?: string } | null>(null);
@@ -197,7 +211,7 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated, onTa
         onSuccess: (series) => {
           const booked = series.occurrences ?? [];
           toast.success(t('series.created', { booked: booked.length, skipped: (series.skipped ?? []).length }));
-          if (booked[0]) onCreated(booked[0]);
+          if (booked[0]) void onCreated(booked[0], { coUsers: [] });
         },
         onError: (error) => {
           if (!(error instanceof ApiError)) {
@@ -228,12 +242,17 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated, onTa
           parameters: toParameters(schema, params),
           owner_id: ownerId || null,
           ...(capacity > 1 ? { quantity: Math.min(quantity, capacity) } : {}),
+          ...(overrideHours ? { override_opening_hours: true } : {}),
         },
       },
       {
         onSuccess: (reservation) => {
           key.current = idempotencyKey();
-          onCreated(reservation);
+          const done = onCreated(reservation, { coUsers: renderCoUsers ? coUsers : [] });
+          if (done) {
+            setFinishing(true);
+            void done.finally(() => setFinishing(false));
+          }
         },
         onError: (error) => {
           key.current = idempotencyKey();
@@ -254,6 +273,16 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated, onTa
             setConflict({ ...(other ?? { id: '', start: '', end: '' }), asked });
             // The server's detail names ids and UTC times: the panel says it in the user's terms.
             setFailure({ title: t('booking.conflictTitle'), detail: t('booking.conflictDetail') });
+          } else if (error.problem.type?.endsWith(':outside-opening-hours')) {
+            const rule = (error.problem.opening_hours ?? {}) as { level?: string; time_zone?: string; days?: string[] };
+            setFailure({
+              title: t('booking.outsideHoursTitle'),
+              detail: t('booking.outsideHoursDetail', {
+                level: t(`booking.hoursLevel.${rule.level === 'resource' || rule.level === 'resource_type' ? rule.level : 'site'}`),
+                tz: rule.time_zone ?? '',
+                days: (rule.days ?? []).join('; '),
+              }),
+            });
           } else if (error.problem.type?.endsWith(':booking-rule')) {
             setFailure({ title: t('booking.policyTitle'), detail: error.problem.detail });
           } else {
@@ -381,6 +410,7 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated, onTa
           })
         : null}
       <RepeatControl value={repeat} onChange={setRepeat} seriesBody={seriesBody} />
+      {renderCoUsers && !repeat ? renderCoUsers({ value: coUsers, onChange: setCoUsers }) : null}
       {type && Object.keys(schema.properties ?? {}).length > 0 ? (
         <fieldset>
           <legend>{t('booking.parameters', { type: type.name })}</legend>
@@ -431,8 +461,14 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated, onTa
           </select>
         </Field>
       ) : null}
+      {canBookForOthers && (overrideHours || failure?.title === t('booking.outsideHoursTitle')) ? (
+        <label className="row">
+          <input type="checkbox" checked={overrideHours} onChange={(e) => setOverrideHours(e.target.checked)} />
+          {t('booking.overrideHours')}
+        </label>
+      ) : null}
       <div className="form-actions">
-        <Button type="submit" variant="primary" busy={create.isPending || createSeries.isPending}>
+        <Button type="submit" variant="primary" busy={create.isPending || createSeries.isPending || finishing}>
           {create.isPending ? t('booking.submitting') : t('booking.submit')}
         </Button>
       </div>

@@ -1,5 +1,6 @@
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '@/lib/api/client';
+import { ApiError } from '@/lib/api/problem';
 import type { CoUserAdd } from '@/lib/api/types';
 
 export function getCoUsers(reservationId: string) {
@@ -34,4 +35,21 @@ export function useCoUserChanges(reservationId: string) {
   const add = useMutation({ mutationFn: (body: CoUserAdd) => addCoUser(reservationId, body), onSuccess: refresh });
   const remove = useMutation({ mutationFn: (userId: string) => removeCoUser(reservationId, userId), onSuccess: refresh });
   return { add, remove };
+}
+
+/** A person a new booking could not be shared with, and why (the server's words, or none when
+ * the request did not reach it). */
+export type ShareFailure = CoUserAdd & { message?: string | undefined };
+
+/** Shares a booking just made with each person in turn; the ones refused come back. */
+export async function shareWithAll(reservationId: string, people: CoUserAdd[]): Promise<ShareFailure[]> {
+  const failed: ShareFailure[] = [];
+  for (const person of people) {
+    try {
+      await addCoUser(reservationId, person);
+    } catch (error) {
+      failed.push({ ...person, message: error instanceof ApiError ? (error.problem.detail ?? error.problem.title) : undefined });
+    }
+  }
+  return failed;
 }

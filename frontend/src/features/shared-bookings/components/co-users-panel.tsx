@@ -6,19 +6,30 @@ import { QueryState } from '@/components/ui/query-state';
 import { ApiError } from '@/lib/api/problem';
 import type { CoUserRead } from '@/lib/api/types';
 import { toast } from '@/lib/toast';
-import { useCoUserChanges, useCoUsers } from '../api/co-users';
+import { useCoUserChanges, useCoUsers, type ShareFailure } from '../api/co-users';
 
 type Role = CoUserRead['role'];
 
 /** Who shares a reservation; the owner and site admins add and remove them (``canManage``),
- * a co-user may leave (``myId``). */
-export function CoUsersPanel({ reservationId, canManage, myId }: { reservationId: string; canManage: boolean; myId: string }) {
+ * a co-user may leave (``myId``). ``refused``: the people the booking form could not share it
+ * with; the first is put back in the field with the reason. */
+export function CoUsersPanel({
+  reservationId,
+  canManage,
+  myId,
+  refused = [],
+}: {
+  reservationId: string;
+  canManage: boolean;
+  myId: string;
+  refused?: ShareFailure[];
+}) {
   const { t } = useTranslation();
   const coUsers = useCoUsers(reservationId);
   const { add, remove } = useCoUserChanges(reservationId);
-  const [who, setWho] = useState('');
-  const [role, setRole] = useState<Role>('attendee');
-  const [error, setError] = useState<string | undefined>();
+  const [who, setWho] = useState(refused[0]?.user ?? '');
+  const [role, setRole] = useState<Role>(refused[0]?.role ?? 'attendee');
+  const [error, setError] = useState<string | undefined>(refused[0] ? (refused[0].message ?? t('errors.network')) : undefined);
 
   const onAdd = (event: FormEvent) => {
     event.preventDefault();

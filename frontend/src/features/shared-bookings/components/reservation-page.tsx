@@ -1,10 +1,11 @@
 import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router';
+import { Link, useLocation } from 'react-router';
 import { PageHeader } from '@/components/ui/page-header';
 import { QueryState } from '@/components/ui/query-state';
 import { StatusBadge } from '@/components/ui/status-badge';
 import { useUser } from '@/lib/auth/auth-context';
 import { formatRange } from '@/lib/i18n';
+import type { ShareFailure } from '../api/co-users';
 import { useReservation } from '../api/get-reservation';
 import { useMySiteRole } from '../api/get-site-role';
 import { CoUsersPanel } from './co-users-panel';
@@ -17,6 +18,9 @@ export function ReservationPage({ reservationId }: { reservationId: string }) {
   const user = useUser();
   const reservation = useReservation(reservationId);
   const role = useMySiteRole(reservation.data?.site_id ?? '');
+  // The booking form comes here when it could not share a new booking with everyone asked for.
+  const location = useLocation();
+  const refused = ((location.state as { notShared?: ShareFailure[] } | null)?.notShared ?? []).filter((f) => f.user);
   return (
     <QueryState query={reservation}>
       {(r) => (
@@ -40,7 +44,21 @@ export function ReservationPage({ reservationId }: { reservationId: string }) {
               </>
             ) : null}
           </dl>
+          {refused.length > 0 ? (
+            <div className="callout callout-warning" role="alert" data-testid="not-shared">
+              <strong>{t('sharedBookings.notSharedTitle')}</strong>
+              <ul>
+                {refused.map((f) => (
+                  <li key={f.user}>
+                    {f.user} — {f.message ?? t('errors.network')}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ) : null}
           <CoUsersPanel
+            key={location.key}
+            refused={refused}
             reservationId={r.id}
             myId={user.id}
             canManage={HOLDING.has(r.status) && (r.owner_id === user.id || user.isPlatformAdmin || role === 'site-admin')}
