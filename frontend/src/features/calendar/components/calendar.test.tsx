@@ -120,5 +120,31 @@ describe('calendar', () => {
     expect(parseFloat(line.style.top)).toBeCloseTo((now.getHours() + now.getMinutes() / 60) * 40, -1);
     expect(screen.getByTestId('time-grid').scrollTop).toBe(7 * 40);
   });
-});
 
+  it('draws overlapping bookings (of a pool) side by side with their units', async () => {
+    server.use(
+      http.get(`${API}/sites/site-1/resources`, () => HttpResponse.json(page([resourceFixture({ capacity: 4 })]))),
+      http.get(`${API}/sites/site-1/resource-types`, () => HttpResponse.json(page([typeFixture()]))),
+      http.get(`${API}/sites/site-1/blackouts`, () => HttpResponse.json([])),
+      http.get(`${API}/reservations`, () =>
+        HttpResponse.json(
+          page([
+            reservationFixture({ id: 'a', title: 'Pool A', quantity: 3, start: at(15, 9), end: at(15, 12) }),
+            reservationFixture({ id: 'b', title: 'Pool B', owner_id: 'sub-alice', start: at(15, 10), end: at(15, 11) }),
+            reservationFixture({ id: 'c', title: 'Later', start: at(15, 14), end: at(15, 15) }),
+          ]),
+        ),
+      ),
+    );
+    renderWithApp(<Calendar site="site-1" onSelectSlot={() => undefined} />, { route });
+    const block = (title: string) => screen.getByText(title).closest<HTMLElement>('[data-testid="calendar-event"]')!;
+    await screen.findByText('Pool A');
+    expect(block('Pool A').style.width).toContain('/ 2');
+    expect(block('Pool A').style.left).toContain('* 0 +');
+    expect(block('Pool B').style.left).toContain('* 0.5 +');
+    // Alone, a booking has the whole width.
+    expect(block('Later').style.width).toBe('');
+    expect(block('Pool A')).toHaveTextContent('3 units');
+    expect(block('Pool A')).toHaveAccessibleName(/3 units$/);
+  });
+});

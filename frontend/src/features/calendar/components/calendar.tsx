@@ -25,6 +25,7 @@ import {
   WORKDAY_START_HOUR,
   type CalendarView,
 } from '../utils';
+import { layoutColumns } from '../lanes';
 import { EventBlock, type MoveMode } from './event-block';
 
 export type SlotSelection = { resourceId?: string; start: Date; end: Date };
@@ -111,8 +112,18 @@ export function Calendar({ site, onSelectSlot, Legend, DayOverlay }: Props) {
   const today = startOfDay(now).getTime();
   const isToday = (day: Date) => startOfDay(day).getTime() === today;
   const timeOf = (value: string) => new Intl.DateTimeFormat(i18n.language, { timeStyle: 'short' }).format(new Date(value));
+  const units = (r: ReservationRead) => (r.quantity && r.quantity > 1 ? ` · ${t('sharedBookings.units', { count: r.quantity })}` : '');
   const labelOf = (r: ReservationRead) =>
-    `${r.title} — ${resourceMap.get(r.resource_id)?.name ?? ''} — ${formatRange(r.start, r.end, i18n.language)} — ${t(`status.${r.status}`)}`;
+    `${r.title} — ${resourceMap.get(r.resource_id)?.name ?? ''} — ${formatRange(r.start, r.end, i18n.language)} — ${t(`status.${r.status}`)}${units(r)}`;
+  /** The bookings drawn in one day column, overlapping ones side by side (a pool's, say). */
+  const placedOn = (day: Date) => {
+    const boxes = visible.flatMap((r) => {
+      const box = dayBox(new Date(r.start), new Date(r.end), day);
+      return box ? [{ r, box }] : [];
+    });
+    const columns = layoutColumns(boxes.map(({ r, box }) => ({ id: r.id, start: box.top, end: box.top + box.height })));
+    return boxes.map(({ r, box }) => ({ r, box, column: columns.get(r.id) }));
+  };
   const editable = (r: ReservationRead) => r.owner_id === user.id && (r.status === 'confirmed' || r.status === 'pending');
 
   const commit = (r: ReservationRead, mode: MoveMode, minutes: number) => {
@@ -324,18 +335,17 @@ export function Calendar({ site, onSelectSlot, Legend, DayOverlay }: Props) {
                   );
                 })}
                 {DayOverlay ? <DayOverlay {...overlay} day={day} box={(from, to) => dayBox(from, to, day)} /> : null}
-                {visible.map((r) => {
-                  const box = dayBox(new Date(r.start), new Date(r.end), day);
-                  if (!box) return null;
+                {placedOn(day).map(({ r, box, column }) => {
                   return (
                     <EventBlock
                       key={r.id}
                       reservation={r}
                       top={box.top}
                       height={box.height}
+                      column={column}
                       color={colorOf(resourceMap.get(r.resource_id))}
                       label={labelOf(r)}
-                      time={`${timeOf(r.start)}–${timeOf(r.end)}`}
+                      time={`${timeOf(r.start)}–${timeOf(r.end)}${units(r)}`}
                       editable={editable(r)}
                       onCommit={(mode, minutes) => commit(r, mode, minutes)}
                     />

@@ -1,6 +1,7 @@
 import { useState, type KeyboardEvent, type PointerEvent } from 'react';
 import type { ReservationRead } from '@/lib/api/types';
 import { textOn } from '@/lib/color';
+import type { Placed } from '../lanes';
 import { MIN_EVENT_PX, SNAP_MINUTES, snapMinutes } from '../utils';
 
 export type MoveMode = 'move' | 'resize';
@@ -9,6 +10,8 @@ type EventBlockProps = {
   reservation: ReservationRead;
   top: number;
   height: number;
+  /** Its column among the bookings it overlaps (none: the whole width). */
+  column?: Placed | undefined;
   color: string;
   label: string;
   /** Start and end as the user reads them, shown with the title. */
@@ -20,7 +23,7 @@ type EventBlockProps = {
 
 /** One booking in the time grid. Drag to move, drag the bottom edge to resize; with the keyboard,
  * arrows move by a quarter hour and Shift+arrows change the end. */
-export function EventBlock({ reservation, top, height, color, label, time, editable, onCommit }: EventBlockProps) {
+export function EventBlock({ reservation, top, height, column, color, label, time, editable, onCommit }: EventBlockProps) {
   const [drag, setDrag] = useState<{ mode: MoveMode; y0: number; dy: number } | null>(null);
 
   const begin = (mode: MoveMode) => (e: PointerEvent<HTMLElement>) => {
@@ -49,6 +52,14 @@ export function EventBlock({ reservation, top, height, color, label, time, edita
   const style = {
     top: top + (drag?.mode === 'move' ? dy : 0),
     height: Math.max(height + (drag?.mode === 'resize' ? dy : 0), MIN_EVENT_PX),
+    // Overlapping bookings share the width; --cal-gutter is room an overlay keeps at the left.
+    ...(column && column.columns > 1
+      ? {
+          left: `calc(var(--cal-gutter, 0px) + (100% - var(--cal-gutter, 0px)) * ${column.column / column.columns} + 2px)`,
+          width: `calc((100% - var(--cal-gutter, 0px)) / ${column.columns} - 4px)`,
+          right: 'auto',
+        }
+      : {}),
     background: color,
     color: textOn(color),
     // Pending: a dashed outline (fading the block would cost its text its contrast).

@@ -24,11 +24,12 @@ export function getOpeningHours(resourceId: string, start: string, end: string) 
   );
 }
 
-export function useOpeningHours(resourceId: string, start: string, end: string) {
-  return useQuery(
-    queryOptions({
+export function useOpeningHours(resourceId: string, start: string, end: string, enabled = true) {
+  return useQuery({
+    ...queryOptions({
       queryKey: ['resources', resourceId, 'opening-hours', start, end],
       queryFn: () => getOpeningHours(resourceId, start, end),
     }),
-  );
+    enabled,
+  });
 }
