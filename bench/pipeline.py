@@ -2,6 +2,7 @@
 
     uv run python bench/pipeline.py            # full
     uv run python bench/pipeline.py --short    # CI: the same runs, smaller
+    uv run python bench/pipeline.py --short --profile /tmp/spy   # + py-spy during saturation
 
 One run creates its own database and RabbitMQ exchange/queue (removed at the end) and starts:
 the outbox relay and the lifecycle scheduler in this process (as the API process runs them),
@@ -11,7 +12,8 @@ verifies every Standard Webhooks signature and records when each event arrived. 
 1. events/s and commit -> verified-at-receiver latency (p50/p99) at a fixed rate;
 2. the same at saturation (a burst committed as fast as possible);
 3. a raw httpx POST rate (signed, same receiver, same concurrency as the processor's per-
-   endpoint cap) in the same run, and the ratio pipeline / raw;
+   endpoint cap) right before and right after the saturation run, and the ratio pipeline / raw
+   (against the mean of the two: on a shared machine the load moves during a run);
 4. lateness of ``reservation.started`` / ``reservation.ended`` against their boundary.
 """
 
@@ -19,9 +21,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import platform
+import shutil
+import signal
+import subprocess
 import sys
 import time
 import uuid
@@ -32,7 +38,7 @@ import aio_pika
 import asyncpg
 import httpx
 from reservation_be.kit.db import create_engine, create_sessionmaker
-from reservation_be.kit.outbox import enqueue
+from reservation_be.kit.outbox import enqueue, enqueue_many
 from reservation_be.settings import DEV_WEBHOOK_SECRETS_KEY, Settings
 from reservation_be.testing import temporary_database
 from reservation_be.workers.listener import asyncpg_dsn
@@ -214,12 +220,14 @@ class Pipeline:
         self.committed: dict[str, float] = {}
 
     async def commit(self, world: World, n: int = 1) -> None:
+        """One event as a request writes it, or ``n`` in one INSERT as the scheduler does."""
+        events = [event(world) for _ in range(n)]
+        ids = [event_id for event_id, _ in events]
         async with self.sm() as session, session.begin():
-            ids = []
-            for _ in range(n):
-                event_id, ev = event(world)
-                await enqueue(session, ev)  # type: ignore[arg-type]
-                ids.append(event_id)
+            if n == 1:
+                await enqueue(session, events[0][1])  # type: ignore[arg-type]
+            else:
+                await enqueue_many(session, [ev for _, ev in events])  # type: ignore[misc]
         t = time.time()
         for event_id in ids:
             self.committed[event_id] = t
@@ -262,12 +270,50 @@ async def fixed_rate(
     return p.report(f"fixed {scale.rate}/s", await p.wait_all(http, 60))
 
 
-async def saturation(p: Pipeline, http: httpx.AsyncClient, world: World, scale: Scale) -> float:
+def start_profiles(directory: str, pids: dict[str, int]) -> list[subprocess.Popen[bytes]]:
+    """py-spy (``uvx py-spy``) sampling each process until ``stop_profiles``."""
+    uvx = shutil.which("uvx")
+    if uvx is None:
+        print("  !! --profile needs uvx on PATH (py-spy is run with uvx)")
+        return []
+    os.makedirs(directory, exist_ok=True)
+    spies = []
+    for name, pid in pids.items():
+        out = os.path.join(directory, f"{name}.txt")
+        command = [uvx, "py-spy", "record", "--pid", str(pid), "--rate", "200", "--format", "raw",
+                   "--nonblocking", "--output", out]  # fmt: skip
+        spies.append(subprocess.Popen(command, stdout=subprocess.DEVNULL))
+    time.sleep(2)  # py-spy attaches
+    return spies
+
+
+def stop_profiles(spies: list[subprocess.Popen[bytes]]) -> None:
+    for spy in spies:
+        spy.send_signal(signal.SIGINT)
+    for spy in spies:
+        try:
+            spy.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            spy.kill()
+
+
+async def saturation(
+    p: Pipeline,
+    http: httpx.AsyncClient,
+    world: World,
+    scale: Scale,
+    profile: tuple[str, dict[str, int]] | None = None,
+) -> float:
     p.committed.clear()
     await http.post(f"{p.receiver}/reset")
-    for _ in range(scale.burst // 50):
-        await p.commit(world, 50)
-    return p.report(f"burst of {scale.burst}", await p.wait_all(http, 300))[0]
+    spies = start_profiles(*profile) if profile else []
+    try:
+        for _ in range(scale.burst // 50):
+            await p.commit(world, 50)
+        got = await p.wait_all(http, 300)
+    finally:
+        stop_profiles(spies)
+    return p.report(f"burst of {scale.burst}", got)[0]
 
 
 async def raw_posts(receiver: str, secret: str, world: World, n: int) -> float:
@@ -353,8 +399,10 @@ async def lifecycle(conn: asyncpg.Connection, world: World, scale: Scale) -> Non
     await print_lateness(conn, "burst")
 
 
-async def main(short: bool) -> None:
+async def main(short: bool, *, burst: int | None = None, profile: str | None = None) -> None:
     scale = SHORT if short else FULL
+    if burst is not None:
+        scale = dataclasses.replace(scale, burst=burst)
     print(f"event pipeline benchmark ({'short' if short else 'full'}) on {platform.machine()},"
           f" {os.cpu_count()} cores, Python {platform.python_version()}")  # fmt: skip
     print("load average at start (1/5/15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
@@ -402,11 +450,19 @@ async def main(short: bool) -> None:
                 await p.wait_all(http, 120)
                 print("\n1. Fixed rate (relay + RabbitMQ + processor + receiver)")
                 _, fixed_p99 = await fixed_rate(p, http, world, scale)
-                print("\n2. Saturation")
-                pipeline_rate = await saturation(p, http, world, scale)
-            print("\n3. Raw POST to the same receiver, same run")
-            raw = await raw_posts(receiver, secret, world, scale.raw_posts)
-            print(f"  ratio pipeline / raw POST: {pipeline_rate / raw:.2f}")
+            print("\n2. Saturation, between two raw POST runs to the same receiver")
+            raw_before = await raw_posts(receiver, secret, world, scale.raw_posts)
+            async with httpx.AsyncClient(timeout=30) as http:
+                spied = None
+                if profile is not None:
+                    pids = {"processor": proc.pid, "bench": os.getpid(), "receiver": recv.pid}
+                    spied = (profile, pids)
+                pipeline_rate = await saturation(p, http, world, scale, spied)
+            raw_after = await raw_posts(receiver, secret, world, scale.raw_posts)
+            raw = (raw_before + raw_after) / 2
+            print(f"\n3. Ratio pipeline / raw POST (mean of before and after, {raw:.1f}/s):"
+                  f" {pipeline_rate / raw:.2f} ({pipeline_rate / raw_before:.2f} against"
+                  f" before, {pipeline_rate / raw_after:.2f} against after)")  # fmt: skip
             print(f"\n4. Lifecycle lateness ({scale.lifecycle} reservations, scheduler"
                   " woken by due time)")  # fmt: skip
             await lifecycle(conn, world, scale)
@@ -446,8 +502,15 @@ def cli() -> None:
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--short", action="store_true", help="smaller runs (CI)")
+    parser.add_argument("--burst", type=int, help="events in the saturation run")
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="py-spy the processor, this process (relay) and the receiver during saturation;"
+        " raw stacks in DIR/<process>.txt",
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.short))
+    asyncio.run(main(args.short, burst=args.burst, profile=args.profile))
 
 
 if __name__ == "__main__":

@@ -7,8 +7,10 @@ dispatches and records.
 
 A due delivery is claimed with ``FOR UPDATE SKIP LOCKED`` and leased (``locked_until``) in a short
 transaction; the HTTP request runs outside any transaction; the outcome is written in a second
-one. A sender that dies mid-attempt leaves the lease to expire and the delivery is sent again with
-the same ``webhook-id``. Each subscription has at most ``max_concurrency`` attempts in flight, so
+one, shared with the attempts that ended while the previous outcomes were being written (group
+commit: an attempt counts as recorded only once that transaction committed). A sender that dies
+mid-attempt leaves the lease to expire and the delivery is sent again with the same
+``webhook-id``. Each subscription has at most ``max_concurrency`` attempts in flight, so
 a slow or dead receiver only ever holds its own slots.
 
 With tracing on, each attempt is a "deliver" span whose parent is the trace context stored with
@@ -24,6 +26,8 @@ import logging
 import random
 import time
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from opentelemetry.trace import SpanKind, StatusCode, Tracer
@@ -55,6 +59,7 @@ from reservation_event_processor._errors import (
     TargetNotAllowed,
     TransientDeliveryError,
 )
+from reservation_event_processor._group_commit import GroupCommit
 from reservation_event_processor._rate_limit import RateLimiter
 from reservation_event_processor._schedule import parse_retry_after, retry_delay
 from reservation_event_processor._sender import Sender, create_http_client
@@ -83,6 +88,19 @@ logger = logging.getLogger(__name__)
 BACKLOG_INTERVAL = 5.0  # seconds between two backlog measurements for /metrics
 
 
+@dataclass(frozen=True, slots=True)
+class _Finished:
+    """An attempt that ended, with what it decides, waiting to be recorded."""
+
+    claim: ClaimedDelivery
+    outcome: ResponseSummary | DeliveryError
+    record: AttemptRecord
+    status: DeliveryStatus
+    next_at: datetime | None
+    failure: bool | None  # None: says nothing of the receiver's health
+    at: datetime
+
+
 class DeliveryWorker:
     """Claims due deliveries, sends them concurrently and records every attempt."""
 
@@ -107,6 +125,10 @@ class DeliveryWorker:
         self._stopping = asyncio.Event()
         self._next_backlog = 0.0
         self._rate = RateLimiter()
+        # Attempts that end while one transaction records others are recorded together next.
+        self._records: GroupCommit[_Finished, bool] = GroupCommit(
+            self._write_outcomes, max_batch=settings.claim_batch, name="record-attempts"
+        )
 
     @property
     def in_flight(self) -> int:
@@ -301,25 +323,13 @@ class DeliveryWorker:
             status, next_at = self._next_step(claim, outcome, now)
             # A key problem on our side says nothing about the receiver's health.
             failure = None if isinstance(outcome, SigningUnavailable) else True
-        async with self._sessionmaker() as session, session.begin():
-            held, failing_since = await webhook_attempts.record(
-                session,
-                claim,
-                record,
-                status=status,
-                next_attempt_at=next_at,
-                failure=failure,
-            )
-            if isinstance(outcome, ReceiverGone):
-                await self._disable(session, claim.subscription_id, reason=str(outcome), tag="gone")
-            elif failing_since is not None and now - failing_since >= self._settings.disable_after:
-                days = self._settings.disable_after.total_seconds() / 86400
-                await self._disable(
-                    session,
-                    claim.subscription_id,
-                    reason=f"every attempt failed for {days:g} days (last error: {record.error})",
-                    tag="failing",
-                )
+        finished = _Finished(claim, outcome, record, status, next_at, failure, now)
+        try:
+            held = await self._records.submit(finished)
+        except (SQLAlchemyError, OSError):
+            # The shared transaction failed: this attempt alone, so no other can hold it up.
+            async with self._sessionmaker() as session, session.begin():
+                held = await self._write_outcome(session, finished)
         if held and status is not DeliveryStatus.PENDING:
             metrics.DELIVERIES_FINISHED.labels(status=status.value).inc()
         if status is DeliveryStatus.SUCCEEDED:
@@ -332,6 +342,45 @@ class DeliveryWorker:
                 record.error,
                 extra={**log_extra, "next_attempt_at": next_at.isoformat() if next_at else None},
             )
+
+    async def _write_outcomes(self, batch: Sequence[_Finished]) -> list[bool]:
+        """The attempts that ended while the previous batch was written, in one transaction
+        (tried once). Subscriptions are updated in id order, as in every other batch, so two
+        replicas' batches never wait on each other's locks in a cycle."""
+        order = sorted(range(len(batch)), key=lambda i: (batch[i].claim.subscription_id, i))
+        held = [False] * len(batch)
+        async with self._sessionmaker() as session, session.begin():
+            for i in order:
+                held[i] = await self._write_outcome(session, batch[i])
+        return held
+
+    async def _write_outcome(self, session: AsyncSession, finished: _Finished) -> bool:
+        """Store the attempt and what it decides; returns whether the lease still held."""
+        claim, record = finished.claim, finished.record
+        held, failing_since = await webhook_attempts.record(
+            session,
+            claim,
+            record,
+            status=finished.status,
+            next_attempt_at=finished.next_at,
+            failure=finished.failure,
+        )
+        if isinstance(finished.outcome, ReceiverGone):
+            await self._disable(
+                session, claim.subscription_id, reason=str(finished.outcome), tag="gone"
+            )
+        elif (
+            failing_since is not None
+            and finished.at - failing_since >= self._settings.disable_after
+        ):
+            days = self._settings.disable_after.total_seconds() / 86400
+            await self._disable(
+                session,
+                claim.subscription_id,
+                reason=f"every attempt failed for {days:g} days (last error: {record.error})",
+                tag="failing",
+            )
+        return held
 
     def _next_step(
         self, claim: ClaimedDelivery, outcome: DeliveryError, now: datetime

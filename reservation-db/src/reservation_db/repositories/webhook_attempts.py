@@ -6,12 +6,13 @@ An attempt is recorded in one statement together with what it decides: the deliv
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, insert, null, select, update
+from sqlalchemy import Select, bindparam, func, insert, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reservation_db.models.webhook_attempt import WebhookAttempt
@@ -32,6 +33,63 @@ class AttemptRecord:
     response_headers: dict[str, str]
 
 
+def _bound(key: str, column: Any) -> Any:
+    # Keys that name no column: a DML statement would take a column's name for a SET value.
+    return bindparam(key, type_=column.type)
+
+
+@functools.cache
+def _record_statement(*, finished: bool, failure: bool | None) -> Any:
+    """Built once per variant; every value is bound at execution."""
+    a = WebhookAttempt
+    attempt_row = (
+        insert(a)
+        .values(
+            delivery_id=_bound("rec_delivery_id", a.delivery_id),
+            started_at=_bound("rec_started_at", a.started_at),
+            duration_ms=_bound("rec_duration_ms", a.duration_ms),
+            status_code=_bound("rec_status_code", a.status_code),
+            error=_bound("rec_error", a.error),
+            response_excerpt=_bound("rec_response_excerpt", a.response_excerpt),
+            response_headers=_bound("rec_response_headers", a.response_headers),
+        )
+        .returning(WebhookAttempt.id)
+        .cte("attempt")
+    )
+    w = WebhookDelivery
+    delivery = (
+        update(w)
+        .where(
+            w.id == _bound("rec_delivery_id", w.id),
+            w.status == DeliveryStatus.PENDING.value,
+            w.locked_until == _bound("rec_lease", w.locked_until),
+        )
+        .values(
+            status=_bound("rec_status", w.status),
+            next_attempt_at=_bound("rec_next_attempt_at", w.next_attempt_at),
+            locked_until=None,
+            last_status_code=_bound("rec_status_code", w.last_status_code),
+            last_error=_bound("rec_error", w.last_error),
+            completed_at=func.now() if finished else None,
+            updated_at=func.now(),
+        )
+        .returning(w.id)
+        .cte("delivery")
+    )
+    held = select(delivery.c.id).exists()
+    failing_since: Any = null()
+    if failure is not None:
+        s = WebhookSubscription
+        health = update(s).where(s.id == _bound("rec_subscription_id", s.id))
+        if failure:
+            health = health.values(failing_since=func.coalesce(s.failing_since, func.now()))
+        else:
+            health = health.where(s.failing_since.is_not(None)).values(failing_since=None)
+        subscription = health.returning(s.failing_since).cte("subscription")
+        failing_since = select(subscription.c.failing_since).scalar_subquery()
+    return select(held.label("held"), failing_since.label("failing_since")).add_cte(attempt_row)
+
+
 async def record(
     session: AsyncSession,
     claim: ClaimedDelivery,
@@ -44,53 +102,21 @@ async def record(
     """Store one attempt, the delivery's outcome and, unless ``failure`` is None (the outcome
     says nothing of the receiver), the start (True) or end (False) of the subscription's
     failure run. Returns (lease still held, start of the failure run if any)."""
-    attempt_row = (
-        insert(WebhookAttempt)
-        .values(
-            delivery_id=claim.id,
-            started_at=attempt.started_at,
-            duration_ms=attempt.duration_ms,
-            status_code=attempt.status_code,
-            error=attempt.error,
-            response_excerpt=attempt.response_excerpt,
-            response_headers=attempt.response_headers,
-        )
-        .returning(WebhookAttempt.id)
-        .cte("attempt")
-    )
-    w = WebhookDelivery
-    delivery = (
-        update(w)
-        .where(
-            w.id == claim.id,
-            w.status == DeliveryStatus.PENDING.value,
-            w.locked_until == claim.lease,
-        )
-        .values(
-            status=status.value,
-            next_attempt_at=next_attempt_at,
-            locked_until=None,
-            last_status_code=attempt.status_code,
-            last_error=attempt.error,
-            completed_at=None if status is DeliveryStatus.PENDING else func.now(),
-            updated_at=func.now(),
-        )
-        .returning(w.id)
-        .cte("delivery")
-    )
-    held = select(delivery.c.id).exists()
-    failing_since: Any = null()
-    if failure is not None:
-        s = WebhookSubscription
-        health = update(s).where(s.id == claim.subscription_id)
-        if failure:
-            health = health.values(failing_since=func.coalesce(s.failing_since, func.now()))
-        else:
-            health = health.where(s.failing_since.is_not(None)).values(failing_since=None)
-        subscription = health.returning(s.failing_since).cte("subscription")
-        failing_since = select(subscription.c.failing_since).scalar_subquery()
-    stmt = select(held.label("held"), failing_since.label("failing_since")).add_cte(attempt_row)
-    row = (await session.execute(stmt)).one()
+    stmt = _record_statement(finished=status is not DeliveryStatus.PENDING, failure=failure)
+    values = {
+        "rec_delivery_id": claim.id,
+        "rec_started_at": attempt.started_at,
+        "rec_duration_ms": attempt.duration_ms,
+        "rec_status_code": attempt.status_code,
+        "rec_error": attempt.error,
+        "rec_response_excerpt": attempt.response_excerpt,
+        "rec_response_headers": attempt.response_headers,
+        "rec_lease": claim.lease,
+        "rec_status": status.value,
+        "rec_next_attempt_at": next_attempt_at,
+        "rec_subscription_id": claim.subscription_id,
+    }
+    row = (await session.execute(stmt, values)).one()
     return bool(row.held), row.failing_since
 
 

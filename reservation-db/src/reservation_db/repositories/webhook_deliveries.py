@@ -8,6 +8,7 @@ itself: ``webhook_attempts.record``.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,23 +16,29 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     DateTime,
+    Integer,
+    Interval,
     Select,
     String,
+    Table,
     Text,
     and_,
     any_,
+    bindparam,
     cast,
     extract,
     func,
     literal,
+    not_,
     or_,
     select,
     true,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -74,64 +81,73 @@ class MatchKeys:
     ping_subscription_id: uuid.UUID | None = None
 
 
-def _matches(event_type: str, keys: MatchKeys) -> ColumnElement[bool]:
+def _bound(key: str, type_: Any) -> BindParameter[Any]:
+    # Keys that name no column: a DML statement would take a column's name for a value.
+    return bindparam(f"fo_{key}", type_=type_)
+
+
+_UUID = UUID(as_uuid=True)
+_DELIVERIES: Table = WebhookDelivery.__table__  # type: ignore[assignment]
+
+
+def _matches(
+    *, ping: bool, by_type: bool, by_resource: bool, by_ancestors: bool
+) -> ColumnElement[bool]:
     s = WebhookSubscription
-    if keys.ping_subscription_id is not None:
-        return s.id == keys.ping_subscription_id
+    if ping:
+        return s.id == _bound("ping_subscription_id", _UUID)
     scopes: list[ColumnElement[bool]] = [s.scope_kind == WebhookScopeKind.SITE.value]
-    if keys.resource_type_id is not None:
+    if by_type:
         scopes.append(
             and_(
                 s.scope_kind == WebhookScopeKind.RESOURCE_TYPE.value,
-                literal(keys.resource_type_id, UUID(as_uuid=True)) == any_(s.scope_ids),
+                _bound("resource_type_id", _UUID) == any_(s.scope_ids),
             )
         )
-    by_resource: list[ColumnElement[bool]] = []
-    if keys.resource_id is not None:
-        by_resource.append(literal(keys.resource_id, UUID(as_uuid=True)) == any_(s.scope_ids))
-    if keys.ancestor_ids:
-        by_resource.append(and_(s.include_subtree, s.scope_ids.overlap(list(keys.ancestor_ids))))
+    resource: list[ColumnElement[bool]] = []
     if by_resource:
-        scopes.append(and_(s.scope_kind == WebhookScopeKind.RESOURCE.value, or_(*by_resource)))
+        resource.append(_bound("resource_id", _UUID) == any_(s.scope_ids))
+    if by_ancestors:
+        resource.append(
+            and_(s.include_subtree, s.scope_ids.overlap(_bound("ancestor_ids", ARRAY(_UUID))))
+        )
+    if resource:
+        scopes.append(and_(s.scope_kind == WebhookScopeKind.RESOURCE.value, or_(*resource)))
     return and_(
         or_(
             func.cardinality(s.event_types) == 0,
-            literal(event_type, String(64)) == any_(s.event_types),
+            _bound("event_type", String(64)) == any_(s.event_types),
         ),
         or_(*scopes),
     )
 
 
-async def fan_out(
-    session: AsyncSession,
-    *,
-    event_id: str,
-    event_type: str,
-    payload: dict[str, Any],
-    keys: MatchKeys,
-    trace_context: dict[str, Any] | None = None,
-) -> int:
-    """Create the deliveries of one event, idempotently (``ON CONFLICT (event_id,
-    subscription_id) DO NOTHING``); returns how many are new. The caller commits."""
+@functools.cache
+def _fan_out_statement(*, ping: bool, by_type: bool, by_resource: bool, by_ancestors: bool) -> Any:
+    """Built once per shape of the matching keys; every value is bound at execution."""
     s = WebhookSubscription
-    webhook_id = literal("msg_", Text) + func.md5(
-        literal(event_id, Text) + ":" + cast(s.id, Text), type_=Text
-    )
+    event_id = _bound("event_id", Text)
+    webhook_id = literal("msg_", Text) + func.md5(event_id + ":" + cast(s.id, Text), type_=Text)
     rows = select(
         webhook_id,
-        literal(event_id, Text),
-        literal(event_type, Text),
+        event_id,
+        _bound("event_type", Text),
         s.id,
         s.site_id,
-        literal(keys.reservation_id, UUID(as_uuid=True)),
-        literal(payload, JSONB),
+        _bound("reservation_id", _UUID),
+        _bound("payload", JSONB),
         literal(_PENDING, Text),
         literal(0),
         func.now(),
-        literal(trace_context, JSONB(none_as_null=True)),
-    ).where(s.site_id == keys.site_id, s.enabled, _matches(event_type, keys))
-    stmt = (
-        insert(WebhookDelivery)
+        _bound("trace_context", JSONB(none_as_null=True)),
+    ).where(
+        s.site_id == _bound("site_id", _UUID),
+        s.enabled,
+        _matches(ping=ping, by_type=by_type, by_resource=by_resource, by_ancestors=by_ancestors),
+    )
+    # The table, not the entity: the session executes it as it is, with the bound values.
+    return (
+        insert(_DELIVERIES)
         .from_select(
             [
                 "webhook_id",
@@ -149,9 +165,41 @@ async def fan_out(
             rows,
         )
         .on_conflict_do_nothing(index_elements=["event_id", "subscription_id"])
-        .returning(WebhookDelivery.id)
+        .returning(_DELIVERIES.c.id)
     )
-    return len((await session.execute(stmt)).all())
+
+
+async def fan_out(
+    session: AsyncSession,
+    *,
+    event_id: str,
+    event_type: str,
+    payload: dict[str, Any],
+    keys: MatchKeys,
+    trace_context: dict[str, Any] | None = None,
+) -> int:
+    """Create the deliveries of one event, idempotently (``ON CONFLICT (event_id,
+    subscription_id) DO NOTHING``); returns how many are new. The caller commits."""
+    ping = keys.ping_subscription_id is not None
+    stmt = _fan_out_statement(
+        ping=ping,
+        by_type=not ping and keys.resource_type_id is not None,
+        by_resource=not ping and keys.resource_id is not None,
+        by_ancestors=not ping and bool(keys.ancestor_ids),
+    )
+    values = {
+        "fo_event_id": event_id,
+        "fo_event_type": event_type,
+        "fo_reservation_id": keys.reservation_id,
+        "fo_payload": payload,
+        "fo_trace_context": trace_context,
+        "fo_site_id": keys.site_id,
+        "fo_ping_subscription_id": keys.ping_subscription_id,
+        "fo_resource_type_id": keys.resource_type_id,
+        "fo_resource_id": keys.resource_id,
+        "fo_ancestor_ids": list(keys.ancestor_ids),
+    }
+    return len((await session.execute(stmt, values)).all())
 
 
 @dataclass(frozen=True)
@@ -170,7 +218,11 @@ class ClaimedDelivery:
     trace_context: dict[str, Any] | None = None  # the fan-out's, when it was traced
 
 
-def _claim_statement(*, limit: int, lease: timedelta, skip: Sequence[uuid.UUID]) -> Any:
+def _claim_statement() -> Any:
+    """Built once (``CLAIM``): ``limit``, ``lease`` and ``skip`` are bound at each execution."""
+    limit = bindparam("limit", type_=Integer)
+    lease = bindparam("lease", type_=Interval)
+    skip = bindparam("skip", type_=ARRAY(UUID(as_uuid=True)))
     s = WebhookSubscription
     leased = aliased(WebhookDelivery, name="f")
     due = aliased(WebhookDelivery, name="d")
@@ -194,7 +246,7 @@ def _claim_statement(*, limit: int, lease: timedelta, skip: Sequence[uuid.UUID])
     )
     subs = (
         select(s.id, s.url, s.rate_limit_per_second, free.label("free"))
-        .where(s.enabled, s.id.not_in(skip) if skip else true(), has_due)
+        .where(s.enabled, not_(s.id == any_(skip)), has_due)
         .cte("subs")
     )
     # Per subscription: due rows up to the free part of its concurrency cap (counting rows
@@ -265,6 +317,9 @@ def _claim_statement(*, limit: int, lease: timedelta, skip: Sequence[uuid.UUID])
     )
 
 
+CLAIM = _claim_statement()
+
+
 async def claim_due(
     session: AsyncSession,
     *,
@@ -274,7 +329,7 @@ async def claim_due(
 ) -> list[ClaimedDelivery]:
     """Lease up to ``limit`` due deliveries (one attempt each) of enabled subscriptions."""
     rows = await session.execute(
-        _claim_statement(limit=limit, lease=lease, skip=list(skip_subscriptions))
+        CLAIM, {"limit": limit, "lease": lease, "skip": list(skip_subscriptions)}
     )
     return [
         ClaimedDelivery(
