@@ -9,8 +9,10 @@ from collections.abc import Sequence
 from reservation_common.events import CoUserData
 from reservation_db.models import ReservationCoUser, SiteMember, SshKey, User
 from sqlalchemy import Select, String, any_, bindparam, func, or_, select
-from sqlalchemy.dialects.postgresql import ARRAY, UUID, aggregate_order_by
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from reservation_be.users.repository import SSH_KEYS
 
 _CO_USERS = (
     select(
@@ -19,9 +21,7 @@ _CO_USERS = (
         User.username,
         User.email,
         ReservationCoUser.role,
-        func.array_remove(
-            func.array_agg(aggregate_order_by(SshKey.public_key, SshKey.created_at)), None
-        ),
+        SSH_KEYS,
     )
     .join(User, User.id == ReservationCoUser.user_id)
     .outerjoin(SshKey, SshKey.user_id == User.id)

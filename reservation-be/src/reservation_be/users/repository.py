@@ -5,10 +5,15 @@ from collections.abc import Sequence
 
 from reservation_db.models import SshKey, User
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reservation_be.auth import known_users
+
+# A user's public SSH keys, oldest first, over an outer join of ``ssh_keys`` (none: ``[]``).
+SSH_KEYS = func.array_remove(
+    func.array_agg(aggregate_order_by(SshKey.public_key, SshKey.created_at)), None
+)
 
 
 async def upsert_from_token(

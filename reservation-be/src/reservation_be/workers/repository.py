@@ -12,7 +12,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from reservation_db.models import (
     IdempotencyKey,
@@ -51,7 +51,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, UUID, aggregate_order_by, insert
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -59,6 +59,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.dml import ReturningInsert
 
 from reservation_be.resources.repository import MAX_DEPTH
+from reservation_be.users.repository import SSH_KEYS
 from reservation_be.workers.lifecycle import Stage, Step
 
 S = ReservationStatus
@@ -257,14 +258,7 @@ _RESOURCES = (
 )
 
 _OWNERS = (
-    select(
-        User.id,
-        User.username,
-        User.email,
-        func.array_remove(
-            func.array_agg(aggregate_order_by(SshKey.public_key, SshKey.created_at)), None
-        ),
-    )
+    select(User.id, User.username, User.email, SSH_KEYS)
     .outerjoin(SshKey, SshKey.user_id == User.id)
     .where(User.id == any_(bindparam("ids", type_=ARRAY(String))))
     .group_by(User.id)
@@ -326,29 +320,33 @@ async def owners(
 _Purge = Callable[[ColumnElement[datetime], int], Delete]
 
 
+_Ts = TypeVarTuple("_Ts")
+
+
+def _locked(rows: Select[*_Ts], batch: int) -> Select[*_Ts]:
+    """Up to ``batch`` of ``rows``, locked, skipping rows another transaction holds; the lock
+    re-checks the conditions against each row's latest version."""
+    return rows.limit(batch).with_for_update(skip_locked=True)
+
+
 def _outbox(cutoff: ColumnElement[datetime], batch: int) -> Delete:
-    due = (
-        select(OutboxMessage.id)
-        .where(OutboxMessage.published_at.is_not(None), OutboxMessage.published_at < cutoff)
-        .limit(batch)
-        .with_for_update(skip_locked=True)
-    )
-    return delete(OutboxMessage).where(OutboxMessage.id.in_(due))
+    published = OutboxMessage.published_at
+    due = select(OutboxMessage.id).where(published.is_not(None), published < cutoff)
+    return delete(OutboxMessage).where(OutboxMessage.id.in_(_locked(due, batch)))
 
 
 def _deliveries(cutoff: ColumnElement[datetime], batch: int) -> Delete:
     finished = func.coalesce(WebhookDelivery.completed_at, WebhookDelivery.updated_at)
-    due = (
-        select(WebhookDelivery.id)
-        .where(WebhookDelivery.status != DeliveryStatus.PENDING.value, finished < cutoff)
-        .limit(batch)
-        .with_for_update(skip_locked=True)
+    due = select(WebhookDelivery.id).where(
+        WebhookDelivery.status != DeliveryStatus.PENDING.value, finished < cutoff
     )
     # Attempts go with their delivery (ON DELETE CASCADE).
-    return delete(WebhookDelivery).where(WebhookDelivery.id.in_(due))
+    return delete(WebhookDelivery).where(WebhookDelivery.id.in_(_locked(due, batch)))
 
 
 def _attempts(cutoff: ColumnElement[datetime], batch: int) -> Delete:
+    # The delivery row is locked too: a redelivery (back to pending) waits, or its attempts are
+    # skipped.
     due = (
         select(WebhookAttempt.id)
         .join(WebhookDelivery, WebhookDelivery.id == WebhookAttempt.delivery_id)
@@ -356,45 +354,26 @@ def _attempts(cutoff: ColumnElement[datetime], batch: int) -> Delete:
             WebhookDelivery.status != DeliveryStatus.PENDING.value,
             WebhookAttempt.started_at < cutoff,
         )
-        .limit(batch)
-        # The delivery row too: a redelivery (back to pending) waits, or its attempts are skipped.
-        .with_for_update(skip_locked=True)
     )
-    return delete(WebhookAttempt).where(WebhookAttempt.id.in_(due))
+    return delete(WebhookAttempt).where(WebhookAttempt.id.in_(_locked(due, batch)))
 
 
 def _notifications(cutoff: ColumnElement[datetime], batch: int) -> Delete:
-    due = (
-        select(Notification.id)
-        .where(Notification.created_at < cutoff)
-        .limit(batch)
-        .with_for_update(skip_locked=True)
-    )
-    return delete(Notification).where(Notification.id.in_(due))
+    due = select(Notification.id).where(Notification.created_at < cutoff)
+    return delete(Notification).where(Notification.id.in_(_locked(due, batch)))
 
 
 def _mail_queue(cutoff: ColumnElement[datetime], batch: int) -> Delete:
     # Any status: a mail still pending after the retention period (no SMTP server configured
     # all along) is not worth sending any more.
-    due = (
-        select(MailMessage.id)
-        .where(MailMessage.created_at < cutoff)
-        .limit(batch)
-        .with_for_update(skip_locked=True)
-    )
-    return delete(MailMessage).where(MailMessage.id.in_(due))
+    due = select(MailMessage.id).where(MailMessage.created_at < cutoff)
+    return delete(MailMessage).where(MailMessage.id.in_(_locked(due, batch)))
 
 
 def _idempotency_keys(cutoff: ColumnElement[datetime], batch: int) -> Delete:
-    due = (
-        select(IdempotencyKey.owner_id, IdempotencyKey.key)
-        .where(IdempotencyKey.created_at < cutoff)
-        .limit(batch)
-        .with_for_update(skip_locked=True)
-    )
-    return delete(IdempotencyKey).where(
-        tuple_(IdempotencyKey.owner_id, IdempotencyKey.key).in_(due)
-    )
+    key = (IdempotencyKey.owner_id, IdempotencyKey.key)
+    due = select(*key).where(IdempotencyKey.created_at < cutoff)
+    return delete(IdempotencyKey).where(tuple_(*key).in_(_locked(due, batch)))
 
 
 # Deliveries before attempts: most old attempts leave with their delivery.
