@@ -17,7 +17,8 @@ Platform admins pass every rule. Service accounts (client-credentials tokens) pa
 endpoints that serve them (provisioning callbacks) check their binding explicitly through
 :func:`require_service_account`. Nobody raises their own site role (:func:`check_role_change`).
 
-Endpoints call :func:`authorize` (or :func:`site_context` then :func:`check`) first thing; list
+Endpoints call :func:`authorize` (or :func:`site_context` then :func:`check`) first thing, and
+:func:`authorize_object` for an object of a site (its own 404 for whoever may not see it); list
 endpoints filter with :func:`visible_sites_filter`.
 """
 
@@ -32,7 +33,7 @@ from sqlalchemy import ColumnElement, Select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reservation_be.auth.actor import Actor
-from reservation_be.kit.errors import Forbidden, NotFound
+from reservation_be.kit.errors import Forbidden, NotFound, ReservationError
 from reservation_be.members import access
 
 
@@ -256,6 +257,35 @@ async def authorize(
 ) -> SiteContext:
     """Load the actor's standing on the site and check ``action``; returns the context."""
     ctx = await site_context(session, actor, site_ref)
+    check(ctx, action, owner_id=owner_id)
+    return ctx
+
+
+async def authorize_object(
+    session: AsyncSession,
+    actor: Actor,
+    site_id: uuid.UUID,
+    action: Action,
+    *,
+    not_found: ReservationError,
+    owner_id: str | None = None,
+    readers: Action | None = None,
+) -> SiteContext:
+    """Check ``action`` on an object of a site (a quota, a series, a waitlist entry...).
+
+    ``not_found`` (the object's own 404, or a 422 for an id named in a body) when the site is
+    invisible to the actor or, with ``readers``, when the actor is neither allowed ``readers``
+    nor the owner: an object's existence never leaks. 403 for one who may see it but not do
+    ``action``.
+    """
+    try:
+        ctx = await site_context(session, actor, site_id)
+    except NotFound as exc:
+        raise not_found from exc
+    if readers is not None and not (
+        allows(ctx, readers) or (owner_id is not None and actor.user_id == owner_id)
+    ):
+        raise not_found
     check(ctx, action, owner_id=owner_id)
     return ctx
 

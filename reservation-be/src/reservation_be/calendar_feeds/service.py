@@ -129,9 +129,13 @@ async def resource_feed(
     resource = await resources_repository.get(session, resource_id)
     if resource is None:
         raise NotFound("Resource not found.")
-    try:
-        await policy.authorize(session, _as_actor(user), resource.site_id, Action.RESERVATION_READ)
-    except NotFound as exc:  # a private site's resource: as if it did not exist
-        raise NotFound("Resource not found.") from exc
+    # A private site's resource: as if it did not exist.
+    await policy.authorize_object(
+        session,
+        _as_actor(user),
+        resource.site_id,
+        Action.RESERVATION_READ,
+        not_found=NotFound("Resource not found."),
+    )
     rows = await repository.holding_resource(session, resource.id, _window())
     return _render(rows, user=user, name=resource.name, with_owner=True, domain=domain)

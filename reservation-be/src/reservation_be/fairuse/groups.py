@@ -127,15 +127,12 @@ async def _find(
     """The group, for ``action``: 404 unless the actor is a member of its site (a group is no
     business of others), 403 for a member who may not."""
     group = await session.get(MemberGroup, group_id, with_for_update=lock)
+    not_found = MemberGroupNotFound(f"No member group {group_id}.")
     if group is None:
-        raise MemberGroupNotFound(f"No member group {group_id}.")
-    try:
-        ctx = await policy.site_context(session, actor, group.site_id)
-    except NotFound as exc:
-        raise MemberGroupNotFound(f"No member group {group_id}.") from exc
-    if ctx.role is None and not ctx.is_platform_admin:
-        raise MemberGroupNotFound(f"No member group {group_id}.")
-    policy.check(ctx, action)
+        raise not_found
+    ctx = await policy.authorize_object(
+        session, actor, group.site_id, action, not_found=not_found, readers=Action.MEMBER_READ
+    )
     return group, ctx
 
 

@@ -220,15 +220,17 @@ async def create_quota(
 
 async def delete_quota(session: AsyncSession, actor: Actor, quota_id: uuid.UUID) -> None:
     quota = await repository.get_quota(session, quota_id)
+    not_found = QuotaNotFound(f"No quota {quota_id}.")
     if quota is None:
-        raise QuotaNotFound(f"No quota {quota_id}.")
-    try:
-        ctx = await policy.site_context(session, actor, quota.site_id)
-    except NotFound as exc:
-        raise QuotaNotFound(f"No quota {quota_id}.") from exc
-    if not policy.allows(ctx, Action.QUOTA_READ):
-        raise QuotaNotFound(f"No quota {quota_id}.")
-    policy.check(ctx, Action.QUOTA_WRITE)
+        raise not_found
+    ctx = await policy.authorize_object(
+        session,
+        actor,
+        quota.site_id,
+        Action.QUOTA_WRITE,
+        not_found=not_found,
+        readers=Action.QUOTA_READ,
+    )
     before = quota_read(quota)
     await session.delete(quota)
     await session.flush()
@@ -551,13 +553,12 @@ async def _clear(
 
 async def delete_blackout(session: AsyncSession, actor: Actor, blackout_id: uuid.UUID) -> None:
     blackout = await session.get(Blackout, blackout_id)
+    not_found = BlackoutNotFound(f"No maintenance window {blackout_id}.")
     if blackout is None:
-        raise BlackoutNotFound(f"No maintenance window {blackout_id}.")
-    try:
-        ctx = await policy.site_context(session, actor, blackout.site_id)
-    except NotFound as exc:
-        raise BlackoutNotFound(f"No maintenance window {blackout_id}.") from exc
-    policy.check(ctx, Action.BLACKOUT_WRITE)
+        raise not_found
+    ctx = await policy.authorize_object(
+        session, actor, blackout.site_id, Action.BLACKOUT_WRITE, not_found=not_found
+    )
     before = blackout_read(blackout)
     await session.delete(blackout)  # its slots go with it (ON DELETE CASCADE)
     await session.flush()

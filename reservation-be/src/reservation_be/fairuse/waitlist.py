@@ -150,13 +150,12 @@ async def join(
 ) -> WaitlistEntry:
     """Wait for [start, end) of a resource that is busy then (409 when it is free: book it)."""
     resource = await session.get(Resource, resource_id)
+    not_found = NotFound(f"No resource {resource_id}.")
     if resource is None:
-        raise NotFound(f"No resource {resource_id}.")
-    try:
-        ctx = await policy.site_context(session, actor, resource.site_id)
-    except NotFound as exc:
-        raise NotFound(f"No resource {resource_id}.") from exc
-    policy.check(ctx, Action.RESERVATION_CREATE)
+        raise not_found
+    await policy.authorize_object(
+        session, actor, resource.site_id, Action.RESERVATION_CREATE, not_found=not_found
+    )
     now = datetime.now(UTC)
     if body.start <= now:
         raise UnprocessableEntity(
@@ -221,15 +220,18 @@ async def _own_entry(
             select(WaitlistEntry).where(WaitlistEntry.id == entry_id).with_for_update()
         )
     ).scalar_one_or_none()
+    not_found = WaitlistEntryNotFound(f"No waitlist entry {entry_id}.")
     if entry is None:
-        raise WaitlistEntryNotFound(f"No waitlist entry {entry_id}.")
-    try:
-        ctx = await policy.site_context(session, actor, entry.site_id)
-    except NotFound as exc:
-        raise WaitlistEntryNotFound(f"No waitlist entry {entry_id}.") from exc
-    if entry.user_id != actor.user_id and not policy.allows(ctx, Action.RESERVATION_READ):
-        raise WaitlistEntryNotFound(f"No waitlist entry {entry_id}.")
-    policy.check(ctx, action, owner_id=entry.user_id)
+        raise not_found
+    await policy.authorize_object(
+        session,
+        actor,
+        entry.site_id,
+        action,
+        not_found=not_found,
+        owner_id=entry.user_id,
+        readers=Action.RESERVATION_READ,
+    )
     return entry
 
 

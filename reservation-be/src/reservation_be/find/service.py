@@ -303,14 +303,15 @@ async def _members(session: AsyncSession, group_id: uuid.UUID) -> list[Reservati
 async def _authorize(
     session: AsyncSession, actor: Actor, group: ReservationGroup, action: Action
 ) -> SiteContext:
-    try:
-        ctx = await policy.site_context(session, actor, group.site_id)
-    except NotFound as exc:
-        raise GroupNotFound(f"No reservation group {group.id}.") from exc
-    if not (policy.allows(ctx, Action.RESERVATION_READ) or actor.user_id == group.owner_id):
-        raise GroupNotFound(f"No reservation group {group.id}.")
-    policy.check(ctx, action, owner_id=group.owner_id)
-    return ctx
+    return await policy.authorize_object(
+        session,
+        actor,
+        group.site_id,
+        action,
+        not_found=GroupNotFound(f"No reservation group {group.id}."),
+        owner_id=group.owner_id,
+        readers=Action.RESERVATION_READ,
+    )
 
 
 async def get(

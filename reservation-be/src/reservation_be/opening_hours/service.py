@@ -130,12 +130,12 @@ async def put(
 
 async def delete(session: AsyncSession, actor: Actor, opening_hours_id: uuid.UUID) -> None:
     row = await session.get(OpeningHours, opening_hours_id)
+    not_found = NotFound(f"No opening hours {opening_hours_id}.")
     if row is None:
-        raise NotFound(f"No opening hours {opening_hours_id}.")
-    try:
-        ctx = await policy.authorize(session, actor, row.site_id, Action.OPENING_HOURS_WRITE)
-    except NotFound as exc:
-        raise NotFound(f"No opening hours {opening_hours_id}.") from exc
+        raise not_found
+    ctx = await policy.authorize_object(
+        session, actor, row.site_id, Action.OPENING_HOURS_WRITE, not_found=not_found
+    )
     before = to_read(row)
     await session.delete(row)
     await session.flush()
@@ -173,12 +173,12 @@ async def for_resource(
     end: datetime,
 ) -> EffectiveOpeningHours:
     resource = await session.get(Resource, resource_id)
+    not_found = NotFound(f"No resource {resource_id}.")
     if resource is None:
-        raise NotFound(f"No resource {resource_id}.")
-    try:
-        ctx = await policy.authorize(session, actor, resource.site_id, Action.AVAILABILITY_READ)
-    except NotFound as exc:
-        raise NotFound(f"No resource {resource_id}.") from exc
+        raise not_found
+    ctx = await policy.authorize_object(
+        session, actor, resource.site_id, Action.AVAILABILITY_READ, not_found=not_found
+    )
     if end <= start:
         raise _bad(["query", "end"], "must be after start", "period")
     if (end - start).days > MAX_WINDOW_DAYS:

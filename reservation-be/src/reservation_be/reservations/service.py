@@ -299,12 +299,12 @@ async def list_reservations(
     resource_ids: list[uuid.UUID] | None = None
     if resource_id is not None:
         resource = await resources_repository.get(session, resource_id)
+        not_found = NotFound(f"No resource {resource_id}.")
         if resource is None:
-            raise NotFound(f"No resource {resource_id}.")
-        try:
-            await policy.authorize(session, actor, resource.site_id, Action.RESERVATION_READ)
-        except NotFound as exc:
-            raise NotFound(f"No resource {resource_id}.") from exc
+            raise not_found
+        await policy.authorize_object(
+            session, actor, resource.site_id, Action.RESERVATION_READ, not_found=not_found
+        )
         resource_ids = (
             await resources_repository.subtree_ids(session, resource_id)
             if include_subtree

@@ -80,12 +80,10 @@ async def _context_for(
     session: AsyncSession, actor: Actor, type_id: uuid.UUID, action: Action
 ) -> tuple[ResourceType, SiteContext]:
     rtype = await repository.get(session, type_id)
+    not_found = ResourceTypeNotFound(f"No resource type {type_id}.")
     if rtype is None:
-        raise ResourceTypeNotFound(f"No resource type {type_id}.")
-    try:
-        ctx = await policy.authorize(session, actor, rtype.site_id, action)
-    except NotFound as exc:
-        raise ResourceTypeNotFound(f"No resource type {type_id}.") from exc
+        raise not_found
+    ctx = await policy.authorize_object(session, actor, rtype.site_id, action, not_found=not_found)
     return rtype, ctx
 
 

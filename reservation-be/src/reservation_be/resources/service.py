@@ -100,12 +100,12 @@ async def _context_for(
     session: AsyncSession, actor: Actor, resource_id: uuid.UUID, action: Action
 ) -> tuple[Resource, SiteContext]:
     resource = await repository.get(session, resource_id)
+    not_found = ResourceNotFound(f"No resource {resource_id}.")
     if resource is None:
-        raise ResourceNotFound(f"No resource {resource_id}.")
-    try:
-        ctx = await policy.authorize(session, actor, resource.site_id, action)
-    except NotFound as exc:
-        raise ResourceNotFound(f"No resource {resource_id}.") from exc
+        raise not_found
+    ctx = await policy.authorize_object(
+        session, actor, resource.site_id, action, not_found=not_found
+    )
     return resource, ctx
 
 

@@ -137,15 +137,15 @@ async def _plan(
     resource = await resources_repository.get(session, body.resource_id)
     if resource is None:
         raise _unknown_resource(body.resource_id)
-    try:
-        ctx = await policy.site_context(session, actor, resource.site_id)
-    except NotFound as exc:
-        raise _unknown_resource(body.resource_id) from exc
     owner_id = body.owner_id or actor.user_id
-    if owner_id == actor.user_id:
-        policy.check(ctx, Action.RESERVATION_CREATE)
-    else:
-        policy.check(ctx, Action.RESERVATION_CREATE_ON_BEHALF)
+    on_behalf = owner_id != actor.user_id
+    ctx = await policy.authorize_object(
+        session,
+        actor,
+        resource.site_id,
+        Action.RESERVATION_CREATE_ON_BEHALF if on_behalf else Action.RESERVATION_CREATE,
+        not_found=_unknown_resource(body.resource_id),
+    )
     rtype = await session.get(ResourceType, resource.type_id)
     assert rtype is not None
     tz = ZoneInfo(ctx.site.time_zone)
@@ -359,15 +359,15 @@ async def _authorize(
     session: AsyncSession, actor: Actor, series: ReservationSeries, action: Action
 ) -> SiteContext:
     """404 for whoever may not read it (no existence leak), 403 for a reader who may not act."""
-    try:
-        ctx = await policy.site_context(session, actor, series.site_id)
-    except NotFound as exc:
-        raise SeriesNotFound(f"No series {series.id}.") from exc
-    owner = series.owner_id
-    if not (policy.allows(ctx, Action.RESERVATION_READ) or actor.user_id == owner):
-        raise SeriesNotFound(f"No series {series.id}.")
-    policy.check(ctx, action, owner_id=owner)
-    return ctx
+    return await policy.authorize_object(
+        session,
+        actor,
+        series.site_id,
+        action,
+        not_found=SeriesNotFound(f"No series {series.id}."),
+        owner_id=series.owner_id,
+        readers=Action.RESERVATION_READ,
+    )
 
 
 async def get(
