@@ -2,7 +2,8 @@
 
 Computed in one statement over the slot index with range arithmetic: for each candidate, its
 busy time is the multirange of the slots on its subtree (``range_agg``) inside the window, read
-by one index scan per resource of the subtree (never a scan of other sites' slots);
+by one index scan per resource of the subtree (never a scan of other sites' slots); for a pool
+(capacity > 1) on the pool itself only where fewer than ``quantity`` of its units are free;
 subtracting it from the window leaves its free gaps; a gap ``[a, b)`` admits any start in
 ``[a + lead time, b - teardown grace - duration]`` (the held period, widened, fits). A sweep
 over those closed intervals (+1 at each opening, -1 at each closing, openings first) finds the
@@ -66,7 +67,9 @@ def filters(attributes: dict[str, Any]) -> Filters:
 # together, and counting them counts what a group can get.
 _CANDIDATES = """
 matching AS (
-    SELECT r.id, r.name, r.attributes, r.parent_id FROM resources r
+    SELECT r.id, r.name, r.attributes, r.parent_id,
+           coalesce(r.capacity, t.capacity) AS capacity
+    FROM resources r JOIN resource_types t ON t.id = r.type_id
     WHERE r.site_id = :site_id AND r.type_id = :type_id AND r.status = 'active' AND {filters}
 ),
 above(id, depth) AS (
@@ -75,12 +78,17 @@ above(id, depth) AS (
     SELECT r.parent_id, a.depth + 1 FROM resources r JOIN above a ON r.id = a.id
     WHERE r.parent_id IS NOT NULL AND a.depth < 64
 ),
-cand AS (SELECT id, name, attributes FROM matching WHERE id NOT IN (SELECT id FROM above))
+inner_most AS (SELECT * FROM matching WHERE id NOT IN (SELECT id FROM above)),
+-- A pool too small for the quantity is never a candidate.
+cand AS (SELECT id, name, attributes, capacity FROM inner_most WHERE capacity >= :quantity)
 """
 
 # Only fixed fragments are formatted into the statements (``filters`` names bound parameters);
 # every value a client sent is bound.
-_COUNT = "WITH RECURSIVE {candidates} SELECT count(*) FROM cand"
+_COUNT = """
+WITH RECURSIVE {candidates}
+SELECT (SELECT count(*) FROM cand) AS fitting, (SELECT max(capacity) FROM inner_most) AS largest
+"""
 
 _FIND = """
 WITH RECURSIVE {candidates},
@@ -92,21 +100,43 @@ sub(root, id, depth) AS (
 ),
 -- Per resource of the subtrees, an index scan of its own slots in the window (the aggregate
 -- keeps the planner from turning this into one scan of every site's slots in the window).
+-- Any slot below a candidate makes it busy (a booking holds its whole subtree), and so does
+-- any slot on a candidate of capacity 1; a pool is read by ``pooled``.
 busy AS (
     SELECT sub.root, range_agg(held.periods) AS periods
-    FROM sub CROSS JOIN LATERAL (
+    FROM sub JOIN cand ON cand.id = sub.root CROSS JOIN LATERAL (
         SELECT range_agg(sl.period) AS periods FROM reservation_slots sl
         WHERE sl.resource_id = sub.id AND sl.period && :search
+          AND (sub.depth > 0 OR cand.capacity = 1)
     ) AS held
     WHERE held.periods IS NOT NULL
     GROUP BY sub.root
 ),
+-- A pool (capacity > 1) is busy where more than capacity - quantity of its units are held:
+-- each slot row on it is one unit, so a sweep over its rows (+1 at a start, -1 at an end)
+-- counts the units held between two consecutive edges. One index scan of its own slots.
+pooled AS (
+    SELECT cand.id AS root, range_agg(tstzrange(units.t, units.next, '[)')) AS periods
+    FROM cand CROSS JOIN LATERAL (
+        SELECT edge.t, lead(edge.t) OVER (ORDER BY edge.t) AS next,
+               sum(edge.delta) OVER (ORDER BY edge.t) AS held
+        FROM (
+            SELECT e.t, sum(e.delta) AS delta FROM reservation_slots sl
+            CROSS JOIN LATERAL (VALUES (lower(sl.period), 1), (upper(sl.period), -1)) AS e(t, delta)
+            WHERE sl.resource_id = cand.id AND sl.period && :search AND cand.capacity > 1
+            GROUP BY e.t
+        ) AS edge
+    ) AS units
+    WHERE units.next IS NOT NULL AND units.held > cand.capacity - :quantity
+    GROUP BY cand.id
+),
 fits AS (
     SELECT cand.id, greatest(lower(gap) + :lead, :earliest) AS lo,
            upper(gap) - :teardown - :duration AS hi
-    FROM cand LEFT JOIN busy ON busy.root = cand.id
+    FROM cand LEFT JOIN busy ON busy.root = cand.id LEFT JOIN pooled ON pooled.root = cand.id
     CROSS JOIN LATERAL unnest(
         tstzmultirange(:search) - coalesce(busy.periods, '{{}}'::tstzmultirange)
+        - coalesce(pooled.periods, '{{}}'::tstzmultirange)
     ) AS gap
 ),
 open AS (SELECT * FROM fits WHERE lo <= hi),
@@ -153,14 +183,26 @@ def _base_binds(where: Filters) -> list[Any]:
     ]
 
 
+@dataclass(frozen=True)
+class Matching:
+    fitting: int  # candidates whose capacity holds the quantity
+    largest: int | None  # the largest capacity among the matching resources (None: none match)
+
+
 async def count_matching(
-    session: AsyncSession, *, site_id: uuid.UUID, type_id: uuid.UUID, where: Filters
-) -> int:
+    session: AsyncSession,
+    *,
+    site_id: uuid.UUID,
+    type_id: uuid.UUID,
+    where: Filters,
+    quantity: int = 1,
+) -> Matching:
     stmt = text(_COUNT.format(candidates=_CANDIDATES.format(filters=where.sql))).bindparams(
         *_base_binds(where)
     )
-    params = {"site_id": site_id, "type_id": type_id, **_json(where.params)}
-    return int((await session.execute(stmt, params)).scalar_one())
+    params = {"site_id": site_id, "type_id": type_id, "quantity": quantity, **_json(where.params)}
+    row = (await session.execute(stmt, params)).one()
+    return Matching(int(row.fitting), None if row.largest is None else int(row.largest))
 
 
 def _json(params: dict[str, Any]) -> dict[str, Any]:
@@ -181,6 +223,7 @@ async def first_free(
     type_id: uuid.UUID,
     where: Filters,
     count: int,
+    quantity: int = 1,
     earliest: datetime,
     latest_end: datetime,
     duration: timedelta,
@@ -189,8 +232,8 @@ async def first_free(
     limit: int,
 ) -> Found | None:
     """The earliest start in ``[earliest, latest_end - duration]`` where ``count`` matching
-    resources are free (with their subtrees, lead times and graces), and up to ``limit`` of
-    the resources free then, ordered by name."""
+    resources are free (with their subtrees, lead times and graces; a pool while ``quantity``
+    of its units are), and up to ``limit`` of the resources free then, ordered by name."""
     stmt = text(_FIND.format(candidates=_CANDIDATES.format(filters=where.sql))).bindparams(
         *_base_binds(where),
         bindparam("search", type_=TSTZRANGE()),
@@ -209,6 +252,7 @@ async def first_free(
         "teardown": teardown,
         "duration": duration,
         "count": count,
+        "quantity": quantity,
         "limit": limit,
     }
     rows = (await session.execute(stmt, params)).all()

@@ -5,11 +5,12 @@ from typing import Annotated, Any, Self
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, model_validator
 
-from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
+from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime, omitted_default
 from reservation_be.kit.types import NO_NUL_PATTERN, Duration, JsonObject, Text
 from reservation_be.reservations.schemas import (
     BookingTime,
     Description,
+    Quantity,
     ReservationRead,
     Title,
 )
@@ -52,6 +53,13 @@ class FindRequest(InputSchema):
     site: Annotated[Text, Field(min_length=1, max_length=100, description="Site id or slug")]
     type_id: uuid.UUID
     count: int = Field(ge=1, le=MAX_COUNT, description="How many resources, all or none.")
+    quantity: Quantity = Field(
+        default=1,
+        description="Units of each resource (a pool of capacity > 1) free together over the "
+        "whole period: a pool with fewer units free is not a candidate, one whose capacity is "
+        "smaller never is (more than the largest matching capacity: 422).",
+        json_schema_extra=omitted_default,
+    )
     attributes: dict[AttributeName, AttributeFilter] = Field(
         default_factory=dict,
         max_length=20,

@@ -125,12 +125,23 @@ async def find(
             )
     where = repository.filters(body.attributes)
     matching = await repository.count_matching(
-        session, site_id=ctx.site_id, type_id=rtype.id, where=where
+        session, site_id=ctx.site_id, type_id=rtype.id, where=where, quantity=body.quantity
     )
-    if matching < body.count:
+    if matching.largest is not None and body.quantity > matching.largest:
+        raise rules.QuantityOverCapacity(
+            f"The matching {rtype.name!r} resources lend at most {matching.largest} unit(s) at "
+            f"once; {body.quantity} were asked for.",
+            errors=[
+                FieldError(
+                    loc=["body", "quantity"], msg=f"at most {matching.largest}", type="capacity"
+                )
+            ],
+        )
+    if matching.fitting < body.count:
+        lending = f" lending {body.quantity} units" if body.quantity > 1 else ""
         raise _invalid(
             ["body", "count"],
-            f"only {matching} active resource(s) match the type and attributes",
+            f"only {matching.fitting} active resource(s){lending} match the type and attributes",
             "too_many",
         )
     found = await repository.first_free(
@@ -139,6 +150,7 @@ async def find(
         type_id=rtype.id,
         where=where,
         count=body.count,
+        quantity=body.quantity,
         earliest=earliest,
         latest_end=latest_end,
         duration=duration,
@@ -200,6 +212,7 @@ async def book(
                     end=proposal.end,
                     parameters=body.parameters,
                     owner_id=body.owner_id,
+                    quantity=body.quantity,
                 )
                 booked.append(await booking.create(session, actor, member, limits=limits))
         except Conflict as exc:
