@@ -8,8 +8,9 @@ from reservation_db.models.blackout import BlackoutPolicy, BlackoutScope
 from reservation_db.models.quota import GroupScope, QuotaWindow
 from reservation_db.models.waitlist_entry import WaitlistStatus
 
-from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime
+from reservation_be.kit.schemas import InputSchema, Schema, UTCDatetime, omitted_default
 from reservation_be.kit.types import Duration, OptionalDuration, Text, Timestamp
+from reservation_be.reservations.schemas import Quantity
 
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
 
@@ -189,6 +190,12 @@ class WaitlistJoin(InputSchema):
         default=False,
         description="Book it for me when it frees (then confirm it by confirm_by).",
     )
+    quantity: Quantity = Field(
+        default=1,
+        description="Units of a pooled resource to wait for (at most its capacity): the "
+        "entry is served once that many are free over the whole period.",
+        json_schema_extra=omitted_default,
+    )
     expires_at: Timestamp | None = Field(
         default=None, description="Stop waiting then (at the latest, and by default, the start)."
     )
@@ -209,6 +216,7 @@ class WaitlistRead(Schema):
     start: UTCDatetime
     end: UTCDatetime
     auto_book: bool
+    quantity: int = Field(description="Units of the resource waited for (1 unless pooled).")
     status: WaitlistStatus
     position: int | None = Field(description="Place in line while waiting (1: next).")
     expires_at: UTCDatetime

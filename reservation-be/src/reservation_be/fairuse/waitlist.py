@@ -2,12 +2,13 @@
 
 A pass (:class:`WaitlistWorker`, every ``interval``; :func:`offer_pass` in tests) finds the
 periods that became free (a cancellation, a release, an idle release, a shorter booking, a
-deleted maintenance window: whatever freed them) and offers each to the first member in line
-for it: an ``auto_book`` entry is booked for them through the ordinary booking path (every rule
-and quota applies) and must be confirmed by ``confirm_by``, or that booking is cancelled and the
-next in line gets its turn; otherwise the member is told and has until ``confirm_by`` to book it
-before the next one is told. An entry no longer useful by ``expires_at`` (at the latest the
-period's start) expires. The pass locks the entries it works on (``FOR UPDATE SKIP LOCKED``), so
+deleted maintenance window: whatever freed them; on a pool, enough of its units for the entry's
+quantity over the whole period) and offers each to the first member in line for it: an
+``auto_book`` entry is booked for them through the ordinary booking path (every rule and quota
+applies) and must be confirmed by ``confirm_by``, or that booking is cancelled and the next in
+line gets its turn; otherwise the member is told and has until ``confirm_by`` to book it before
+the next one is told. An entry no longer useful by ``expires_at`` (at the latest the period's
+start) expires. The pass locks the entries it works on (``FOR UPDATE SKIP LOCKED``), so
 replicas share the work and no entry is offered twice; an offer made earlier blocks the entries
 behind it (fair order), and a booking made for one entry holds the period for the others.
 """
@@ -43,11 +44,12 @@ from reservation_be.kit.errors import (
 )
 from reservation_be.kit.notifications import notify
 from reservation_be.policy import Action, SiteContext
-from reservation_be.reservations import booking
+from reservation_be.reservations import booking, rules
 from reservation_be.reservations import repository as reservations_repository
 from reservation_be.reservations import service as reservations
 from reservation_be.reservations.schemas import ReservationCreate
 from reservation_be.reservations.transitions import HOLDS_SLOTS, transition
+from reservation_be.resources import availability
 
 log = logging.getLogger(__name__)
 W = WaitlistStatus
@@ -126,6 +128,7 @@ def _read(entry: WaitlistEntry, place: int | None) -> WaitlistRead:
         start=start,
         end=end,
         auto_book=entry.auto_book,
+        quantity=entry.quantity,
         status=W(entry.status),
         position=place,
         expires_at=entry.expires_at,
@@ -169,8 +172,14 @@ async def join(
             errors=[FieldError(loc=["body", "expires_at"], msg="out of range", type="period")],
         )
     period = Range(body.start, body.end, bounds="[)")
-    if not await reservations_repository.busy(session, resource_id, period, limit=1):
-        raise PeriodIsFree("Nothing holds this period now: book it instead.")
+    capacity, free = await _units_free(session, resource_id, period)
+    rules.check_quantity(body.quantity, capacity, resource_name=resource.name)
+    if free >= body.quantity:
+        raise PeriodIsFree(
+            "Nothing holds this period now: book it instead."
+            if capacity == 1
+            else f"{free} of {capacity} units are free over this period now: book them instead."
+        )
     mine = await session.execute(
         select(func.count()).where(
             WaitlistEntry.resource_id == resource_id,
@@ -188,6 +197,7 @@ async def join(
         title=body.title,
         period=period,
         auto_book=body.auto_book,
+        quantity=body.quantity,
         status=W.WAITING.value,
         expires_at=expires_at,
     )
@@ -199,6 +209,18 @@ async def join(
         after=await read(session, entry),
     )  # fmt: skip
     return entry
+
+
+async def _units_free(
+    session: AsyncSession, resource_id: uuid.UUID, period: Range[datetime]
+) -> tuple[int, int]:
+    """(capacity, the fewest units a booking of the resource could take at one instant of
+    ``period``): 0 while a resource below it is held, 1 or 0 for an ordinary resource."""
+    assert period.lower is not None and period.upper is not None
+    capacity, spans = await availability.free_units(
+        session, resource_id, start=period.lower, end=period.upper
+    )
+    return capacity, min((free for _, _, free in spans), default=capacity)
 
 
 async def mine(session: AsyncSession, actor: Actor) -> list[WaitlistEntry]:
@@ -295,11 +317,15 @@ async def offer_pass(session: AsyncSession, *, now: datetime, batch: int = 100) 
             entry.status = W.EXPIRED.value
             changed += 1
             continue
-        if any(
-            b.resource_id == entry.resource_id and b.period.overlaps(entry.period) for b in blocking
-        ):
-            continue  # someone ahead has the offer
-        if await reservations_repository.busy(session, entry.resource_id, entry.period, limit=1):
+        # Units offered to someone ahead for an overlapping period stay theirs until confirm_by
+        # (for an ordinary resource: any offer ahead blocks).
+        offered = sum(
+            b.quantity
+            for b in blocking
+            if b.resource_id == entry.resource_id and b.period.overlaps(entry.period)
+        )
+        _, free = await _units_free(session, entry.resource_id, entry.period)
+        if free - offered < entry.quantity:
             continue
         if await _serve(session, entry, now=now):
             changed += 1
@@ -321,7 +347,11 @@ async def _serve(session: AsyncSession, entry: WaitlistEntry, *, now: datetime) 
                 session,
                 member,
                 ReservationCreate(
-                    resource_id=entry.resource_id, title=entry.title, start=start, end=end
+                    resource_id=entry.resource_id,
+                    title=entry.title,
+                    start=start,
+                    end=end,
+                    quantity=entry.quantity,
                 ),
                 savepoint=True,
             )

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.dialects.postgresql import TSTZRANGE, Range
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -29,6 +29,7 @@ class WaitlistEntry(Base):
     __tablename__ = "waitlist_entries"
     __table_args__ = (
         CheckConstraint(f"status IN ({_STATUSES})", name="status"),
+        CheckConstraint("quantity BETWEEN 1 AND 1000", name="quantity"),
         CheckConstraint(
             "NOT isempty(period) AND lower_inc(period) AND NOT upper_inc(period)"
             " AND NOT lower_inf(period) AND NOT upper_inf(period)",
@@ -45,6 +46,8 @@ class WaitlistEntry(Base):
     title: Mapped[str] = mapped_column(String(200))
     period: Mapped[Range[datetime]] = mapped_column(TSTZRANGE)
     auto_book: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    # Units of a pooled resource waited for (1 for any other resource).
+    quantity: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     status: Mapped[str] = mapped_column(String(16), server_default=text("'waiting'"))
     expires_at: Mapped[datetime] = mapped_column()
     confirm_by: Mapped[datetime | None] = mapped_column()
