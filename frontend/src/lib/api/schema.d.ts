@@ -2024,6 +2024,11 @@ export interface components {
                 };
             };
             /**
+             * Quantity
+             * @description Units of each resource (a pool of capacity > 1) free together over the whole period: a pool with fewer units free is not a candidate, one whose capacity is smaller never is (more than the largest matching capacity: 422).
+             */
+            quantity?: number;
+            /**
              * Site
              * @description Site id or slug
              */
@@ -4156,6 +4161,11 @@ export interface components {
              */
             expires_at?: string | null;
             /**
+             * Quantity
+             * @description Units of a pooled resource to wait for (at most its capacity): the entry is served once that many are free over the whole period.
+             */
+            quantity?: number;
+            /**
              * Start
              * Format: date-time
              * @description RFC 3339 date-time with an offset (2026-05-01T09:00:00Z, 2026-05-01T11:00:00+02:00), year 2000 to 8999.
@@ -4186,6 +4196,11 @@ export interface components {
              * @description Place in line while waiting (1: next).
              */
             position: number | null;
+            /**
+             * Quantity
+             * @description Units of the resource waited for (1 unless pooled).
+             */
+            quantity: number;
             /** Reservation Id */
             reservation_id: string | null;
             /**
