@@ -8,7 +8,6 @@ SIGKILL leaves no server holding the dev ports.
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import ctypes.util
 import os
@@ -22,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from reservation_common.testing import stop_process
 
 __all__ = ["Child", "ChildDied", "Supervisor", "wait_for_http", "wait_for_tcp"]
 
@@ -129,15 +129,8 @@ class Supervisor:
 
     @staticmethod
     def stop(child: Child, grace: float) -> None:
-        if child.process.poll() is None:
-            _signal_group(child.process.pid, signal.SIGTERM)
-            try:
-                child.process.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                _signal_group(child.process.pid, signal.SIGKILL)
-                child.process.wait(timeout=5)
-        # Anything the child left in its group (worker processes) goes with it.
-        _signal_group(child.process.pid, signal.SIGKILL)
+        # The whole process group: anything the child left in it (worker processes) goes too.
+        stop_process(child.process, grace=grace, group=True)
 
     def retire(self, child: Child, grace: float = 10.0) -> None:
         """Stop one child for good (it is no longer watched)."""
@@ -148,11 +141,6 @@ class Supervisor:
         for child in reversed(self.children):
             self.stop(child, grace)
         self.children.clear()
-
-
-def _signal_group(pgid: int, sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, sig)
 
 
 def wait_for_http(

@@ -11,12 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import re
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -33,10 +30,11 @@ import asyncssh
 import httpx
 import psutil
 import pytest
+from reservation_common.testing import free_ports, spawn_python, stop_process
 from reservation_testrealm.login import browser_client, code_flow
 from reservation_testrealm.real import REALM
 
-from .helpers import REPO, free_ports
+from .helpers import REPO
 
 READY_TIMEOUT = 150.0
 STOP_TIMEOUT = 40.0
@@ -87,8 +85,7 @@ class Launch:
         return tree
 
     def stop(self) -> int:
-        self.process.send_signal(signal.SIGTERM)
-        code = self.process.wait(timeout=STOP_TIMEOUT)
+        code = stop_process(self.process, grace=STOP_TIMEOUT)
         self.close()
         return code
 
@@ -104,12 +101,11 @@ class Launch:
 
 
 def launch(data_dir: Path, ports: list[int], extra_env: dict[str, str] | None = None) -> Launch:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "AMQP_URL"}}
-    env.update(extra_env or {})
+    # The launcher's own database and broker, whatever this shell points at.
+    env: dict[str, str | None] = {"DATABASE_URL": None, "AMQP_URL": None, **(extra_env or {})}
     api, idp, processor, webhook, ssh, smtp, mail = ports
-    process = subprocess.Popen(
+    process = spawn_python(
         [
-            sys.executable,
             str(REPO / "devmode" / "run.py"),
             "--data-dir",
             str(data_dir),

@@ -20,10 +20,11 @@ from pydantic_settings import BaseSettings
 from reservation_be.mail.settings import MailSettings
 from reservation_be.settings import Settings as BackendSettings
 from reservation_be.workers.settings import WorkerSettings
+from reservation_common.testing import free_ports
 from reservation_event_processor.settings import Settings as ProcessorSettings
 from switch_port_webhook.settings import Settings as SwitchPortSettings
 
-from .helpers import REPO, free_ports
+from .helpers import REPO
 
 
 def load(name: str) -> ModuleType:

@@ -5,21 +5,33 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
+import signal
 import socket
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["TcpProxy", "free_port", "spawn_python", "stop_process"]
+__all__ = ["TcpProxy", "free_port", "free_ports", "spawn_python", "stop_process"]
 
 
 def free_port(host: str = "127.0.0.1") -> int:
     """A port nothing listens on right now (the OS picks it)."""
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
+    return free_ports(1, host)[0]
+
+
+def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
+    """``count`` different ports nothing listens on right now (the OS picks them)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind((host, 0))  # all bound at once: no port is picked twice
+        return [int(s.getsockname()[1]) for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 class TcpProxy:
@@ -82,21 +94,39 @@ async def _copy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 
 
 def spawn_python(
-    args: Sequence[str], env: Mapping[str, str] | None = None, **popen: Any
-) -> subprocess.Popen[bytes]:
-    """Run ``python <args>`` with this interpreter; ``env`` is added to this process's own."""
+    args: Sequence[str], env: Mapping[str, str | None] | None = None, **popen: Any
+) -> subprocess.Popen[Any]:
+    """Run ``python <args>`` with this interpreter; ``env`` is added to this process's own (a
+    name given ``None`` is left out). ``popen``: more ``subprocess.Popen`` options."""
+    merged = {**os.environ, **(env or {})}
+    child_env = {name: value for name, value in merged.items() if value is not None}
     # This interpreter with arguments the calling test or benchmark chose.
     command = [sys.executable, *args]
-    return subprocess.Popen(command, env={**os.environ, **(env or {})}, **popen)  # noqa: S603
+    return subprocess.Popen(command, env=child_env, **popen)  # noqa: S603
 
 
-def stop_process(child: subprocess.Popen[Any], *, grace: float = 20.0) -> int:
-    """SIGTERM, then SIGKILL after ``grace`` seconds; returns the exit code."""
+def stop_process(child: subprocess.Popen[Any], *, grace: float = 20.0, group: bool = False) -> int:
+    """SIGTERM, then SIGKILL after ``grace`` seconds; returns the exit code.
+
+    With ``group`` (a child started in a session of its own) the signals go to its whole process
+    group, and whatever the group still holds once the child is gone (its workers) is killed.
+    """
+    terminate, kill = child.terminate, child.kill
+    if group:
+        terminate = functools.partial(_signal_group, child.pid, signal.SIGTERM)
+        kill = functools.partial(_signal_group, child.pid, signal.SIGKILL)
     if child.poll() is None:
-        child.terminate()
+        terminate()
         try:
             child.wait(timeout=grace)
         except subprocess.TimeoutExpired:
-            child.kill()
+            kill()
             child.wait()
+    if group:
+        kill()
     return child.returncode
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
