@@ -8,7 +8,9 @@ import logging
 import time
 
 import pytest
-from reservation_common.service_loop import Backoff, run_service_loop
+from reservation_common.service_loop import backoff_wait, run_service_loop
+from tenacity import RetryCallState
+from tenacity.wait import wait_base
 
 LOG = logging.getLogger("test.service_loop")
 
@@ -17,38 +19,45 @@ class Flaky(Exception):
     pass
 
 
-def test_backoff_doubles_up_to_its_maximum_and_resets() -> None:
-    backoff = Backoff(0.2, 1.0, jitter=0)
-    assert [backoff.next_wait() for _ in range(5)] == [0.2, 0.4, 0.8, 1.0, 1.0]
-    backoff.reset()
-    assert backoff.next_wait() == 0.2
+def _waits(wait: wait_base, failures: int) -> list[float]:
+    """The waits after 1, 2, ... ``failures`` failures in a row."""
+    state = RetryCallState(retry_object=None, fn=None, args=(), kwargs={})  # type: ignore[arg-type]
+    waits = []
+    for attempt in range(1, failures + 1):
+        state.attempt_number = attempt
+        waits.append(wait(state))
+    return waits
+
+
+def test_backoff_doubles_up_to_its_maximum() -> None:
+    assert _waits(backoff_wait(0.2, 1.0, jitter=0), 5) == [0.2, 0.4, 0.8, 1.0, 1.0]
+
+
+def test_backoff_without_a_maximum_is_a_fixed_wait() -> None:
+    assert _waits(backoff_wait(1.5, jitter=0), 3) == [1.5, 1.5, 1.5]
 
 
 def test_backoff_jitter_stays_within_its_spread() -> None:
-    backoff = Backoff(1.0, 1.0, jitter=0.2)
-    waits = [backoff.next_wait() for _ in range(200)]
+    waits = _waits(backoff_wait(1.0, 1.0, jitter=0.2), 200)
     assert all(0.8 <= w <= 1.2 for w in waits)
     assert len(set(waits)) > 100
 
 
 def test_backoff_refuses_a_nonsense_range() -> None:
     with pytest.raises(ValueError):
-        Backoff(2.0, 1.0)
+        backoff_wait(2.0, 1.0)
 
 
 async def test_failures_are_logged_and_retried_with_growing_waits_then_reset(caplog) -> None:
     stopping = asyncio.Event()
     calls: list[float] = []
-    outcomes = iter([Flaky("a"), Flaky("b"), None, Flaky("c"), "stop"])
-    backoff = Backoff(0.02, 1.0, jitter=0)
+    outcomes = iter([Flaky("a"), Flaky("b"), None, Flaky("c"), Flaky("d"), "stop"])
     after = 0
-    seen: list[float] = []
 
     async def step() -> float | None:
         calls.append(time.monotonic())
         outcome = next(outcomes)
         if outcome == "stop":
-            seen.append(backoff.current)
             stopping.set()
             return None
         if isinstance(outcome, Exception):
@@ -67,23 +76,24 @@ async def test_failures_are_logged_and_retried_with_growing_waits_then_reset(cap
                 logger=LOG,
                 stopping=stopping,
                 retry_on=(Flaky,),
-                backoff=backoff,
+                backoff=backoff_wait(0.05, 1.0, jitter=0),
                 after_step=after_step,
             ),
             timeout=5,
         )
     gaps = [b - a for a, b in itertools.pairwise(calls)]
-    assert len(calls) == 5 and after == 5
-    assert gaps[0] >= 0.02 and gaps[1] >= 0.04  # 0.02 then doubled
-    assert gaps[3] >= 0.02
-    # The success reset the back-off: after the third failure it stands at 0.04, not 0.16.
-    assert seen == [0.04]
+    assert len(calls) == 6 and after == 6
+    assert gaps[0] >= 0.05 and gaps[1] >= 0.1  # 0.05 then doubled
+    # The success reset the back-off: after the next two failures 0.05 and 0.1 again, not 0.2.
+    assert gaps[3] >= 0.05 and gaps[4] >= 0.1
     messages = [r.getMessage() for r in caplog.records]
     assert messages == [
-        "test pass failed, retrying in 0.0 s: a",
-        "test pass failed, retrying in 0.0 s: b",
-        "test pass failed, retrying in 0.0 s: c",
+        "test pass failed, retrying in 0.1 s: a",
+        "test pass failed, retrying in 0.1 s: b",
+        "test pass failed, retrying in 0.1 s: c",
+        "test pass failed, retrying in 0.1 s: d",
     ]
+    assert [round(float(r.args[1]), 2) for r in caplog.records] == [0.05, 0.1, 0.05, 0.1]
 
 
 async def test_an_unexpected_error_ends_the_loop_unless_catch_all(caplog) -> None:
@@ -99,7 +109,7 @@ async def test_an_unexpected_error_ends_the_loop_unless_catch_all(caplog) -> Non
             logger=LOG,
             stopping=stopping,
             retry_on=(Flaky,),
-            backoff=Backoff(0.01, 0.01),
+            backoff=backoff_wait(0.01),
         )
 
     calls = 0
@@ -120,7 +130,7 @@ async def test_an_unexpected_error_ends_the_loop_unless_catch_all(caplog) -> Non
                 logger=LOG,
                 stopping=stopping,
                 retry_on=(Flaky,),
-                backoff=Backoff(0.01, 0.01),
+                backoff=backoff_wait(0.01),
                 catch_all=True,
             ),
             timeout=5,
@@ -146,7 +156,7 @@ async def test_stop_and_wakeup_end_a_long_wait_at_once() -> None:
             stopping=stopping,
             wakeup=wakeup,
             retry_on=(Flaky,),
-            backoff=Backoff(1, 1),
+            backoff=backoff_wait(1),
         )
     )
     await asyncio.sleep(0.05)
@@ -159,3 +169,30 @@ async def test_stop_and_wakeup_end_a_long_wait_at_once() -> None:
     await asyncio.wait_for(loop, timeout=2)
     assert time.monotonic() - started < 1
     assert calls == 2
+
+
+async def test_a_stop_during_a_back_off_ends_the_loop_without_another_step() -> None:
+    stopping = asyncio.Event()
+    calls = 0
+
+    async def failing() -> float | None:
+        nonlocal calls
+        calls += 1
+        raise Flaky("down")
+
+    loop = asyncio.create_task(
+        run_service_loop(
+            failing,
+            name="down",
+            logger=LOG,
+            stopping=stopping,
+            retry_on=(Flaky,),
+            backoff=backoff_wait(60),
+        )
+    )
+    await asyncio.sleep(0.05)
+    started = time.monotonic()
+    stopping.set()
+    await asyncio.wait_for(loop, timeout=2)
+    assert time.monotonic() - started < 1
+    assert calls == 1

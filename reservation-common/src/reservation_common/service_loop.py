@@ -3,10 +3,10 @@
 A step is one pass (a scheduler round, a claim of due deliveries) or one connection's lifetime
 (a broker consumer, a ``LISTEN`` connection). It returns how long to wait before the next step
 (``None`` or ``0``: go on at once). A step that raises one of ``retry_on`` is logged and retried
-after an exponential back-off with jitter, which a successful step resets; with ``catch_all`` any
-other exception is logged with its traceback and retried too (a loop that must outlive any
-surprise); otherwise it ends the loop. Every wait ends early when ``stopping`` (or ``wakeup``) is
-set, so a stop is prompt and new work is picked up at once.
+after a back-off (tenacity: exponential, with jitter, see :func:`backoff_wait`) that a successful
+step resets; with ``catch_all`` any other exception is logged with its traceback and retried too
+(a loop that must outlive any surprise); otherwise it ends the loop. Every wait ends early when
+``stopping`` (or ``wakeup``) is set, so a stop is prompt and new work is picked up at once.
 """
 
 from __future__ import annotations
@@ -17,41 +17,40 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 
-__all__ = ["Backoff", "run_service_loop", "wait_for_any"]
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_never,
+    wait_exponential,
+)
+from tenacity.wait import wait_base
+
+__all__ = ["backoff_wait", "run_service_loop", "wait_for_any"]
 
 
-class Backoff:
-    """Exponential back-off: ``initial`` seconds, times ``factor`` after each failure, at most
-    ``maximum``; each wait is spread by ±``jitter`` so replicas do not retry in step."""
+class _Spread(wait_base):
+    """``wait`` times a uniform factor in [1 - ``jitter``, 1 + ``jitter``]."""
 
-    def __init__(
-        self,
-        initial: float,
-        maximum: float,
-        *,
-        factor: float = 2.0,
-        jitter: float = 0.2,
-        rng: random.Random | None = None,
-    ) -> None:
-        if not 0 <= initial <= maximum:
-            raise ValueError("back-off needs 0 <= initial <= maximum")
-        self._initial = initial
-        self._maximum = maximum
-        self._factor = factor
+    def __init__(self, wait: wait_base, jitter: float) -> None:
+        self._wait = wait
         self._jitter = jitter
-        self._uniform = rng.uniform if rng is not None else random.uniform
-        self.current = initial
 
-    def reset(self) -> None:
-        self.current = self._initial
+    def __call__(self, retry_state: RetryCallState) -> float:
+        return self._wait(retry_state) * random.uniform(1 - self._jitter, 1 + self._jitter)
 
-    def next_wait(self) -> float:
-        """The wait before the next attempt (``current`` with jitter); then grow ``current``."""
-        wait = self.current
-        if self._jitter:
-            wait *= self._uniform(1 - self._jitter, 1 + self._jitter)
-        self.current = min(self.current * self._factor, self._maximum)
-        return float(wait)
+
+def backoff_wait(
+    initial: float, maximum: float | None = None, *, factor: float = 2.0, jitter: float = 0.2
+) -> wait_base:
+    """The wait after each failure in a row: ``initial`` seconds, times ``factor`` after each
+    further failure, at most ``maximum`` (by default ``initial``: a fixed wait); each wait is
+    spread by ±``jitter`` so replicas do not retry in step."""
+    top = initial if maximum is None else maximum
+    if not 0 <= initial <= top:
+        raise ValueError("back-off needs 0 <= initial <= maximum")
+    wait = wait_exponential(multiplier=initial, max=top, exp_base=factor)
+    return _Spread(wait, jitter) if jitter else wait
 
 
 async def wait_for_any(*events: asyncio.Event | None, seconds: float) -> None:
@@ -73,7 +72,7 @@ async def run_service_loop(
     logger: logging.Logger,
     stopping: asyncio.Event,
     retry_on: tuple[type[BaseException], ...],
-    backoff: Backoff,
+    backoff: wait_base,
     wakeup: asyncio.Event | None = None,
     catch_all: bool = False,
     describe: Callable[[BaseException], str] = str,
@@ -81,29 +80,46 @@ async def run_service_loop(
 ) -> None:
     """Run ``step`` until ``stopping`` is set (see the module's docstring).
 
-    ``wakeup`` is cleared before each step and ends a wait early; ``after_step`` runs after
-    every step, successful or not (e.g. to say a connection is gone).
+    ``backoff`` is a tenacity wait (see :func:`backoff_wait`); ``wakeup`` is cleared before each
+    step and ends a wait early; ``after_step`` runs after every step, successful or not (e.g. to
+    say a connection is gone).
     """
-    while not stopping.is_set():
+
+    async def attempt() -> float | None:
+        if stopping.is_set():  # stopped during a back-off: no further step
+            return None
         if wakeup is not None:
             wakeup.clear()
-        wait: float | None
         try:
-            wait = await step()
-            backoff.reset()
-        except retry_on as exc:
-            logger.warning(
-                "%s failed, retrying in %.1f s: %s", name, backoff.current, describe(exc)
-            )
-            wait = backoff.next_wait()
-        except Exception:
-            if not catch_all:
-                raise
-            logger.exception("%s failed, retrying in %.1f s", name, backoff.current)
-            wait = backoff.next_wait()
+            return await step()
         finally:
             if after_step is not None:
                 after_step()
+
+    def log_failure(state: RetryCallState) -> None:
+        assert state.outcome is not None and state.next_action is not None
+        exc = state.outcome.exception()
+        assert exc is not None
+        seconds = state.next_action.sleep
+        if isinstance(exc, retry_on):
+            logger.warning("%s failed, retrying in %.1f s: %s", name, seconds, describe(exc))
+        else:
+            logger.error("%s failed, retrying in %.1f s", name, seconds, exc_info=exc)
+
+    async def pause(seconds: float) -> None:
+        await wait_for_any(stopping, wakeup, seconds=seconds)
+
+    # Each success ends one retrying run: the next failure starts the back-off afresh.
+    retrying = AsyncRetrying(
+        retry=retry_if_exception_type(Exception if catch_all else retry_on),
+        wait=backoff,
+        stop=stop_never,
+        sleep=pause,
+        before_sleep=log_failure,
+        reraise=True,
+    )
+    while not stopping.is_set():
+        wait: float | None = await retrying(attempt)
         if stopping.is_set():
             break
         if wait:

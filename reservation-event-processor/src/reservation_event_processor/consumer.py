@@ -30,7 +30,7 @@ from aio_pika.abc import AbstractIncomingMessage
 from aiormq.exceptions import AMQPError, ChannelPreconditionFailed
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, StatusCode, Tracer
-from reservation_common.service_loop import Backoff, run_service_loop
+from reservation_common.service_loop import backoff_wait, run_service_loop
 from reservation_common.tracing import context_from
 
 from reservation_event_processor import metrics
@@ -86,7 +86,7 @@ class Consumer:
             logger=logger,
             stopping=self._stopping,
             retry_on=(AMQPError, OSError, TimeoutError),
-            backoff=Backoff(0.2, self._max_backoff),
+            backoff=backoff_wait(0.2, self._max_backoff),
             describe=lambda exc: type(exc).__name__,
             after_step=self._disconnected,
         )

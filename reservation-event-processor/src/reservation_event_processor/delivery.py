@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 
 from opentelemetry.trace import SpanKind, StatusCode, Tracer
 from reservation_common.crypto import DecryptionError, SecretBox
-from reservation_common.service_loop import Backoff, run_service_loop
+from reservation_common.service_loop import backoff_wait, run_service_loop
 from reservation_common.tracing import context_from
 from reservation_db.models.webhook_delivery import DeliveryStatus
 from reservation_db.repositories import (
@@ -151,7 +151,7 @@ class DeliveryWorker:
             stopping=self._stopping,
             wakeup=self._wake,
             retry_on=(SQLAlchemyError, OSError),
-            backoff=Backoff(0.5, 30.0, jitter=0),
+            backoff=backoff_wait(0.5, 30.0, jitter=0),
         )
 
     async def _step(self) -> float:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from opentelemetry.trace import SpanKind, Tracer
-from reservation_common.service_loop import Backoff, run_service_loop
+from reservation_common.service_loop import backoff_wait, run_service_loop
 from reservation_common.tracing import context_from, current_carrier
 from reservation_db.repositories import outbox
 from sqlalchemy.exc import SQLAlchemyError
@@ -56,7 +56,7 @@ class OutboxSource:
             logger=logger,
             stopping=self._stopping,
             retry_on=(SQLAlchemyError, OSError),
-            backoff=Backoff(self._poll, self._poll, jitter=0),
+            backoff=backoff_wait(self._poll, jitter=0),
         )
 
     async def _step(self) -> float:

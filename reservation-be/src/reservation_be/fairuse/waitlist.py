@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from reservation_common.events import Cause, EventType
-from reservation_common.service_loop import Backoff, run_service_loop
+from reservation_common.service_loop import backoff_wait, run_service_loop
 from reservation_db.models import Resource, Site, User, WaitlistEntry, WaitlistStatus
 from reservation_db.models.reservation import ReservationStatus
 from sqlalchemy import Select, func, select, tuple_
@@ -424,7 +424,7 @@ class WaitlistWorker:
             logger=log,
             stopping=self._stopping,
             retry_on=(),
-            backoff=Backoff(self._interval, self._interval, jitter=0),
+            backoff=backoff_wait(self._interval, jitter=0),
             catch_all=True,
         )
 

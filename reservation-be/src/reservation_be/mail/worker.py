@@ -28,7 +28,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
-from reservation_common.service_loop import Backoff, run_service_loop
+from reservation_common.service_loop import backoff_wait, run_service_loop
 from reservation_db.models import MailMessage, MailStatus
 from reservation_db.models.reservation import Reservation
 from sqlalchemy import func, select
@@ -131,7 +131,7 @@ class MailWorker:
                 stopping=self._stopping,
                 wakeup=self._wakeup,
                 retry_on=(SQLAlchemyError,),
-                backoff=Backoff(interval, interval, jitter=0),
+                backoff=backoff_wait(interval, jitter=0),
                 catch_all=True,
             )
         finally:

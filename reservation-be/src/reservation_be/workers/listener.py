@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import asyncpg
-from reservation_common.service_loop import Backoff, run_service_loop
+from reservation_common.service_loop import backoff_wait, run_service_loop
 from sqlalchemy.engine import make_url
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ class PgListener:
             logger=log,
             stopping=self._stopping,
             retry_on=(OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError),
-            backoff=Backoff(0.2, self._max_backoff),
+            backoff=backoff_wait(0.2, self._max_backoff),
             after_step=self.connected.clear,
         )
 

@@ -29,7 +29,7 @@ from aio_pika.abc import AbstractExchange, FieldValue
 from aiormq.exceptions import AMQPError, ChannelInvalidStateError, PublishError
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, StatusCode, Tracer, TracerProvider
-from reservation_common.service_loop import Backoff, run_service_loop
+from reservation_common.service_loop import backoff_wait, run_service_loop
 from reservation_common.tracing import context_from, inject_carrier
 from reservation_db.repositories import outbox
 from sqlalchemy.exc import SQLAlchemyError
@@ -137,7 +137,7 @@ class OutboxRelay:
                 logger=log,
                 stopping=self._stopping,
                 retry_on=_RETRY_ON,
-                backoff=Backoff(0.2, self._max_backoff),
+                backoff=backoff_wait(0.2, self._max_backoff),
                 catch_all=True,
                 describe=_describe,
                 after_step=self._disconnected,
@@ -165,7 +165,7 @@ class OutboxRelay:
             logger=log,
             stopping=self._stopping,
             retry_on=(SQLAlchemyError, OSError),
-            backoff=Backoff(self._sweep, self._sweep, jitter=0),
+            backoff=backoff_wait(self._sweep, jitter=0),
         )
 
     async def _measure_backlog(self) -> float:

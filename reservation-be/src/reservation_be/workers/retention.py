@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from dataclasses import dataclass
 from datetime import timedelta
 
-from reservation_common.service_loop import Backoff, run_service_loop
+from reservation_common.service_loop import backoff_wait, run_service_loop
 from sqlalchemy import Delete
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -37,6 +38,8 @@ from reservation_be.workers import repository
 from reservation_be.workers.metrics import WorkerMetrics
 
 log = logging.getLogger(__name__)
+
+_SPREAD = 0.1  # each wait between passes is the interval ±10 %, so replicas drift apart
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,20 +76,20 @@ class RetentionWorker:
 
     async def run(self) -> None:
         """A pass every ``interval`` (with jitter, so replicas drift apart) until ``stop()``."""
-        backoff = Backoff(self._interval, self._interval, jitter=0.1)
         await run_service_loop(
-            lambda: self._step(backoff),
+            self._step,
             name="retention pass",
             logger=log,
             stopping=self._stopping,
             retry_on=(SQLAlchemyError, OSError),
-            backoff=backoff,
+            backoff=backoff_wait(self._interval, jitter=_SPREAD),
             catch_all=True,
         )
 
-    async def _step(self, backoff: Backoff) -> float:
+    async def _step(self) -> float:
         await self.run_once()
-        return backoff.next_wait()  # the same spread after a pass as after a failure
+        # The same spread after a pass as after a failure.
+        return self._interval * random.uniform(1 - _SPREAD, 1 + _SPREAD)
 
     async def run_once(self) -> dict[str, int]:
         """One pass over every table; returns the rows deleted per table."""

@@ -43,7 +43,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from reservation_common.events import Cause, Event, EventType, make_event
-from reservation_common.service_loop import Backoff, run_service_loop
+from reservation_common.service_loop import backoff_wait, run_service_loop
 from reservation_db.models.reservation import Reservation, ReservationStatus
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -168,7 +168,7 @@ class LifecycleScheduler:
                 stopping=self._stopping,
                 wakeup=self._wakeup,
                 retry_on=(SQLAlchemyError,),
-                backoff=Backoff(1.0, 1.0, jitter=0),
+                backoff=backoff_wait(1.0, jitter=0),
                 catch_all=True,
             )
         finally:
