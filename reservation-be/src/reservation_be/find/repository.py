@@ -7,7 +7,10 @@ by one index scan per resource of the subtree (never a scan of other sites' slot
 subtracting it from the window leaves its free gaps; a gap ``[a, b)`` admits any start in
 ``[a + lead time, b - teardown grace - duration]`` (the held period, widened, fits). A sweep
 over those closed intervals (+1 at each opening, -1 at each closing, openings first) finds the
-first instant where at least N are open; the candidates open there are the answer.
+first instant where at least N are open; the candidates open there are the answer. Under
+opening hours each interval of starts is first cut to the starts whose period lies inside one
+open span (computed from the site's wall clock by ``opening_hours.rules.starts_inside``, the
+rule every booking is checked against), per resource where one has its own schedule.
 
 This only proposes: booking inserts the slots and the exclusion constraint decides.
 """
@@ -20,12 +23,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, text
-from sqlalchemy.dialects.postgresql import INTERVAL, JSONB, TSTZRANGE, UUID, Range
+from sqlalchemy import BindParameter, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY, INTERVAL, JSONB, TSTZRANGE, UUID, Range
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import DateTime, Numeric, String
 
 from reservation_be.find.schemas import NumberRange
+from reservation_be.opening_hours.service import StartsInside
 
 _OPERATORS = {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<"}
 
@@ -139,7 +143,7 @@ fits AS (
         - coalesce(pooled.periods, '{{}}'::tstzmultirange)
     ) AS gap
 ),
-open AS (SELECT * FROM fits WHERE lo <= hi),
+{open},
 edges AS (SELECT lo AS t, 1 AS delta FROM open UNION ALL SELECT hi, -1 FROM open),
 sweep AS (
     SELECT t, delta,
@@ -155,6 +159,33 @@ JOIN cand ON cand.id = open.id
 ORDER BY cand.name, cand.id
 LIMIT :limit
 """
+
+_OPEN_ANY_TIME = "open AS (SELECT * FROM fits WHERE lo <= hi)"
+
+# Under opening hours: each interval of starts meets the starts the hours allow (closed
+# intervals, computed in Python from the site's wall clock: ``opening_hours.rules``), those of
+# the resource's own schedule where it has one, else the type's and site's.
+_OPEN_IN_HOURS = """
+own(id, starts) AS (
+    SELECT o.id, CAST(o.starts AS tstzmultirange)
+    FROM unnest(CAST(:own_ids AS uuid[]), CAST(:own_starts AS text[])) AS o(id, starts)
+),
+open AS (
+    SELECT fits.id, lower(piece) AS lo, upper(piece) AS hi
+    FROM fits LEFT JOIN own ON own.id = fits.id
+    CROSS JOIN LATERAL unnest(
+        tstzmultirange(tstzrange(fits.lo, fits.hi, '[]'))
+        * coalesce(own.starts, CAST(:default_starts AS tstzmultirange),
+                   tstzmultirange(tstzrange(NULL, NULL)))
+    ) AS piece
+    WHERE fits.lo <= fits.hi
+)"""
+
+
+def _multirange(intervals: list[tuple[datetime, datetime]]) -> str:
+    """Closed intervals as a tstzmultirange literal."""
+    return "{" + ",".join(f'["{lo.isoformat()}","{hi.isoformat()}"]' for lo, hi in intervals) + "}"
+
 
 _KNOWN_KEYS = text(
     """
@@ -230,12 +261,29 @@ async def first_free(
     lead: timedelta,
     teardown: timedelta,
     limit: int,
+    hours: StartsInside | None = None,
 ) -> Found | None:
     """The earliest start in ``[earliest, latest_end - duration]`` where ``count`` matching
     resources are free (with their subtrees, lead times and graces; a pool while ``quantity``
-    of its units are), and up to ``limit`` of the resources free then, ordered by name."""
-    stmt = text(_FIND.format(candidates=_CANDIDATES.format(filters=where.sql))).bindparams(
+    of its units are), and up to ``limit`` of the resources free then, ordered by name; with
+    ``hours``, only starts the opening hours allow."""
+    in_hours = hours is not None and hours.restricts
+    sql = _FIND.format(
+        candidates=_CANDIDATES.format(filters=where.sql),
+        open=_OPEN_IN_HOURS if in_hours else _OPEN_ANY_TIME,
+    )
+    hour_binds: list[BindParameter[Any]] = (
+        [
+            bindparam("own_ids", type_=ARRAY(UUID(as_uuid=True))),
+            bindparam("own_starts", type_=ARRAY(String())),
+            bindparam("default_starts", type_=String()),
+        ]
+        if in_hours
+        else []
+    )
+    stmt = text(sql).bindparams(
         *_base_binds(where),
+        *hour_binds,
         bindparam("search", type_=TSTZRANGE()),
         bindparam("earliest", type_=DateTime(timezone=True)),
         bindparam("lead", type_=INTERVAL()),
@@ -255,6 +303,11 @@ async def first_free(
         "quantity": quantity,
         "limit": limit,
     }
+    if in_hours:
+        assert hours is not None
+        params["own_ids"] = list(hours.own)
+        params["own_starts"] = [_multirange(v) for v in hours.own.values()]
+        params["default_starts"] = None if hours.default is None else _multirange(hours.default)
     rows = (await session.execute(stmt, params)).all()
     if not rows:
         return None

@@ -30,6 +30,7 @@ from reservation_be.find.schemas import Candidate, FindRequest, GroupCancel, Gro
 from reservation_be.kit import audit
 from reservation_be.kit.errors import Conflict, FieldError, NotFound, UnprocessableEntity
 from reservation_be.kit.etag import check_if_match
+from reservation_be.opening_hours import service as opening_hours
 from reservation_be.policy import Action, SiteContext
 from reservation_be.reservations import booking, rules
 from reservation_be.reservations import service as reservations
@@ -144,6 +145,9 @@ async def find(
             f"only {matching.fitting} active resource(s){lending} match the type and attributes",
             "too_many",
         )
+    hours = await opening_hours.starts_for_type(
+        session, ctx, rtype.id, start=earliest, end=latest_end, duration=duration
+    )
     found = await repository.first_free(
         session,
         site_id=ctx.site_id,
@@ -157,6 +161,7 @@ async def find(
         lead=rtype.lead_time,
         teardown=rtype.teardown_grace,
         limit=body.count + body.alternatives,
+        hours=hours,
     )
     if found is None:
         return ctx, None

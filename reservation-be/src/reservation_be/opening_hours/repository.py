@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from reservation_db.models import OpeningHours
+from reservation_db.models import OpeningHours, Resource
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +19,27 @@ async def for_resource(
             or_(
                 OpeningHours.resource_id == resource_id,
                 OpeningHours.resource_type_id == type_id,
+                and_(OpeningHours.resource_id.is_(None), OpeningHours.resource_type_id.is_(None)),
+            ),
+        )
+    )
+    return list(rows.scalars().all())
+
+
+async def for_type(
+    session: AsyncSession, *, site_id: uuid.UUID, type_id: uuid.UUID
+) -> list[OpeningHours]:
+    """The schedules that may apply to any resource of a type: the site's, the type's, and
+    those of its resources."""
+    of_its_resources = select(Resource.id).where(
+        Resource.site_id == site_id, Resource.type_id == type_id
+    )
+    rows = await session.execute(
+        select(OpeningHours).where(
+            OpeningHours.site_id == site_id,
+            or_(
+                OpeningHours.resource_type_id == type_id,
+                OpeningHours.resource_id.in_(of_its_resources),
                 and_(OpeningHours.resource_id.is_(None), OpeningHours.resource_type_id.is_(None)),
             ),
         )

@@ -114,6 +114,18 @@ def open_spans(
     return [(lo, hi) for lo, hi in spans if hi > start and lo < end]
 
 
+def starts_inside(
+    schedule: Effective, zone: ZoneInfo, start: datetime, end: datetime, duration: timedelta
+) -> list[tuple[datetime, datetime]]:
+    """The closed intervals ``[lo, hi]`` of the starts in [start, end) whose period of
+    ``duration`` lies inside one open span (what :func:`check` accepts)."""
+    out = []
+    for lo, hi in open_spans(schedule, zone, start, end):
+        if hi - duration >= lo:
+            out.append((lo, hi - duration))
+    return out
+
+
 def describe(schedule: Effective, zone: ZoneInfo, start: datetime, end: datetime) -> list[str]:
     """The hours of each local day the booking touches, as people read them."""
     out = []

@@ -4,7 +4,8 @@ checks them (``rules.check``) unless a site admin overrides them explicitly (aud
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -199,6 +200,50 @@ async def for_resource(
                                                           key=lambda x: x[1]["date"])],
         open=[OpenSpan(start=max(lo, start), end=min(hi, end)) for lo, hi in spans],
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class StartsInside:
+    """Where a period of a given length may start inside the opening hours, for the resources
+    of one type: ``default`` for those without a schedule of their own (None: no hours
+    anywhere, any start), ``own`` for those with one. Each a list of closed ``[lo, hi]``."""
+
+    default: list[tuple[datetime, datetime]] | None
+    own: dict[uuid.UUID, list[tuple[datetime, datetime]]]
+
+    @property
+    def restricts(self) -> bool:
+        return self.default is not None or bool(self.own)
+
+
+async def starts_for_type(
+    session: AsyncSession,
+    ctx: SiteContext,
+    type_id: uuid.UUID,
+    *,
+    start: datetime,
+    end: datetime,
+    duration: timedelta,
+) -> StartsInside:
+    """The starts in [start, end) a booking of ``duration`` of a resource of the type may
+    have under the opening hours (the rule of ``check_booking``, without an override)."""
+    rows = [_as_dict(r) for r in await repository.for_type(session, site_id=ctx.site_id,
+                                                             type_id=type_id)]  # fmt: skip
+    zone = ZoneInfo(ctx.site.time_zone or "UTC")
+    shared = [r for r in rows if r["resource_id"] is None]
+    default = rules.effective(shared)
+
+    def starts(schedule: rules.Effective) -> list[tuple[datetime, datetime]] | None:
+        if not schedule.restricts:
+            return None
+        return rules.starts_inside(schedule, zone, start, end, duration)
+
+    own: dict[uuid.UUID, list[tuple[datetime, datetime]]] = {}
+    for row in rows:
+        if row["resource_id"] is not None:
+            found = starts(rules.effective([*shared, row]))
+            own[row["resource_id"]] = [(start, end)] if found is None else found
+    return StartsInside(starts(default), own)
 
 
 async def check_booking(
