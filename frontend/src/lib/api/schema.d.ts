@@ -530,7 +530,8 @@ export interface paths {
         /**
          * Find Resources
          * @description The earliest period in the window where ``count`` resources of the type, matching the
-         *     attribute filters, are all free (with their subtrees, lead times and graces), and which.
+         *     attribute filters, are all free (with their subtrees, lead times and graces; a pool while
+         *     ``quantity`` of its units are) inside their opening hours, and which.
          *
          *     With ``book``: books them in one transaction, all or none, as one reservation group
          *     (201); when others take them first the search runs again (bounded), then 409
