@@ -75,5 +75,14 @@ test('bob books a switch port with a VLAN, alice meets the conflict, bob cancels
   await expect(row).toHaveCount(0);
   await bob.page.getByRole('tab', { name: 'Past' }).click();
   await expect(bob.page.getByTestId('reservation-row').filter({ hasText: 'E2E VLAN session' }).getByText('Cancelled')).toBeVisible();
+  // The notifications are worded in the user's language from their kind and params, with local
+  // times, not the server's English sentence.
+  await bob.page.getByRole('combobox', { name: 'Language' }).selectOption('it');
+  await openFromMenu(bob.page, 'Notifiche');
+  const mine = bob.page.getByTestId('notification');
+  await expect(mine.filter({ hasText: /^Prenotazione «E2E VLAN session» su Gi1\/0\/2 creata per .+\((Confermata|In attesa di approvazione)\)\./ })).toHaveCount(1);
+  await expect(mine.filter({ hasText: /^Prenotazione «E2E VLAN session» su Gi1\/0\/2 \(.+\) annullata\./ })).toHaveCount(1);
+  await expect(mine.filter({ hasText: /Reservation 'E2E VLAN session'/ })).toHaveCount(0);
+  await screenshot(bob.page, 'bob-notifications-it-light');
   expect(bob.errors).toEqual([]);
 });

@@ -296,8 +296,9 @@ async def test_subscription_failing_for_the_disable_period_is_disabled(
     refreshed = await subscription(sm, sub.id)
     assert not refreshed.enabled and "5 days" in (refreshed.disabled_reason or "")
     async with sm() as session:
-        kinds = (await session.execute(select(Notification.kind))).scalars().all()
-    assert kinds == ["webhook.subscription_disabled"]
+        notes = (await session.execute(select(Notification.kind, Notification.params))).all()
+    assert [n.kind for n in notes] == ["webhook.subscription_disabled"]
+    assert notes[0].params["name"] == "flaky" and notes[0].params["why"] == "failing"
 
 
 async def test_a_success_ends_the_failure_run(sm: SM, box: SecretBox, settings: Settings) -> None:

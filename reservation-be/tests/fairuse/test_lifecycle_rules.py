@@ -69,11 +69,14 @@ async def test_a_failed_provisioning_fails_the_reservation(
     assert failed["data"]["previous_status"] == "confirmed"
     assert failed["data"]["reservation"]["provisioning"]["message"] == "switch unreachable"
     note = await session.execute(
-        select(Notification.message).where(
+        select(Notification.message, Notification.params).where(
             Notification.user_id == people["bob"], Notification.kind == "reservation.failed"
         )
     )
-    assert "switch unreachable" in note.scalar_one()
+    message, params = note.one()
+    assert "switch unreachable" in message
+    assert params["detail"] == "switch unreachable"
+    assert params["cause"] == "provisioning_failed"
     mails = await session.execute(
         select(MailMessage.kind).where(MailMessage.user_id == people["bob"])
     )

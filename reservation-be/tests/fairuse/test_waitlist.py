@@ -78,11 +78,16 @@ async def test_a_freed_period_is_booked_for_the_first_in_line_who_confirms_it(
     reservation = await session.get(Reservation, entries[0]["reservation_id"])
     assert reservation.owner_id == people["bob"] and reservation.status == "confirmed"
     note = await session.execute(
-        select(Notification.message).where(
+        select(Notification.message, Notification.params).where(
             Notification.user_id == people["bob"], Notification.kind == "waitlist.offered"
         )
     )
-    assert "confirm it by" in note.scalar_one()
+    message, params = note.one()
+    assert "confirm it by" in message
+    assert params["booked"] is True
+    assert datetime.fromisoformat(params["confirm_by"]) == datetime.fromisoformat(
+        entries[0]["confirm_by"]
+    )
     confirmed = await client.post(f"/api/v1/waitlist/{first.json()['id']}/confirm", headers=bob)
     assert confirmed.status_code == 200, confirmed.text
     assert confirmed.json()["status"] == "confirmed"

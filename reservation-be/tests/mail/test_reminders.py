@@ -39,10 +39,11 @@ async def test_a_reminder_is_written_once_when_due_whatever_the_replicas_and_res
     ]
     notes = (
         await session.execute(
-            select(func.count()).where(Notification.kind == "reservation.reminder_start")
+            select(Notification.params).where(Notification.kind == "reservation.reminder_start")
         )
-    ).scalar_one()
-    assert notes == 1
+    ).all()
+    assert len(notes) == 1
+    assert notes[0].params["minutes"] == 10 and notes[0].params["title"] == "Deploy"
 
     await worker.drain()
     mails = await sink.wait_for(2)

@@ -30,6 +30,7 @@ async def test_site_admin_adds_a_member_by_username(client, auth, session, peopl
     note = (await session.execute(select(Notification))).scalar_one()
     assert note.user_id == people["bob"]
     assert note.kind == "site.member_added"
+    assert note.params == {"site": site.name, "role": "member"}
     # bob now sees the private site
     assert (await client.get("/api/v1/sites/team", headers=await auth("bob"))).status_code == 200
 

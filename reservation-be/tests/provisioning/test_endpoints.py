@@ -91,6 +91,10 @@ async def test_bound_integration_reports_ready_and_the_owner_is_told(
         )
     assert [n.kind for n in notes] == ["reservation.provisioning_changed"] * 2
     assert "port Gi1/0/7 on VLAN 42" in notes[-1].message
+    # The parts of the sentence, for the web app to word it in the user's language.
+    assert notes[-1].params["state"] == "ready"
+    assert notes[-1].params["detail"] == "port Gi1/0/7 on VLAN 42"
+    assert {"title", "resource", "start", "end", "status"} <= notes[-1].params.keys()
     changed = [e for e in events if e["type"] == "reservation.provisioning_changed"]
     assert len(changed) == 2
     assert changed[-1]["data"]["reservation"]["provisioning"]["state"] == "ready"

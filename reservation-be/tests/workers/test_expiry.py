@@ -105,7 +105,7 @@ async def test_a_request_pending_at_its_start_is_rejected_once_and_frees_its_slo
         ]
         notes = (
             await session.execute(
-                select(Notification.kind, Notification.message).where(
+                select(Notification.kind, Notification.message, Notification.params).where(
                     Notification.user_id == people["bob"],
                     Notification.kind == "reservation.rejected",
                 )
@@ -113,6 +113,8 @@ async def test_a_request_pending_at_its_start_is_rejected_once_and_frees_its_slo
         ).all()
     assert len(notes) == 1
     assert "not approved before its start" in notes[0].message
+    assert notes[0].params["cause"] == "unapproved"
+    assert notes[0].params["status"] == "rejected"
     assert await count(sm, _slots(rid)) == 0
     assert await status_of(sm, later) == "pending"
 

@@ -420,6 +420,7 @@ class DeliveryWorker:
             site_id=site_id,
             kind="webhook.subscription_disabled",
             message=f"Webhook subscription '{name}' was disabled: {reason}",
+            params={"name": name, "reason": reason, "why": tag},
             links=[
                 {
                     "rel": "webhook_subscription",

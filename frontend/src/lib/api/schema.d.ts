@@ -2364,6 +2364,13 @@ export interface components {
             /** Message */
             message: string;
             /**
+             * Params
+             * @default {}
+             */
+            params: {
+                [key: string]: unknown;
+            };
+            /**
              * Read
              * @default false
              */

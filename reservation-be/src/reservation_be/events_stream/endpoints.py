@@ -45,6 +45,7 @@ class NotificationEvent(Schema):
     id: uuid.UUID
     kind: str
     message: str
+    params: dict[str, Any] = {}
     links: list[dict[str, Any]]
     created_at: UTCDatetime
     read_at: UTCDatetime | None

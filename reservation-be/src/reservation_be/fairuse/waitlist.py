@@ -374,7 +374,12 @@ async def _serve(session: AsyncSession, entry: WaitlistEntry, *, now: datetime) 
             f"The period you wait for ({entry.title!r}) is free: book it by "
             f"{confirm_by.isoformat()}, then the next in line is told."
         )
-    await notify(session, entry.user_id, "waitlist.offered", message, link)
+    params = {
+        "title": entry.title,
+        "confirm_by": confirm_by.isoformat(),
+        "booked": entry.status == W.BOOKED.value,
+    }
+    await notify(session, entry.user_id, "waitlist.offered", message, link, params=params)
     return True
 
 

@@ -35,7 +35,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from reservation_be.kit.notifications import notify
+from reservation_be.kit.notifications import notify, reservation_params
 from reservation_be.mail import queue, render, repository, smtp
 from reservation_be.mail.context import reservation_context
 from reservation_be.mail.kinds import (
@@ -263,6 +263,7 @@ class MailWorker:
                         title=reservation.title, resource=data.resource.name, minutes=d.minutes
                     ),
                     [{"rel": "reservation", "href": f"/api/v1/reservations/{reservation.id}"}],
+                    params=reservation_params(reservation, data.resource.name, minutes=d.minutes),
                 )
                 context = reservation_context(data, description=reservation.description)
                 context["minutes"] = d.minutes

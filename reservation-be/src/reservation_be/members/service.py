@@ -92,6 +92,7 @@ async def add_member(
         "site.member_added",
         f"You were added to {ctx.site.name} as {member.role}.",
         _site_link(ctx),
+        params={"site": ctx.site.name, "role": member.role},
     )
     return _out(member, user)
 
@@ -134,6 +135,7 @@ async def change_role(
         "site.role_changed",
         f"Your role on {ctx.site.name} is now {member.role}.",
         _site_link(ctx),
+        params={"site": ctx.site.name, "role": member.role},
     )
     return _out(member, user)
 
@@ -168,4 +170,5 @@ async def remove_member(session: AsyncSession, actor: Actor, site_ref: str, user
             "site.member_removed",
             f"You were removed from {ctx.site.name}.",
             _site_link(ctx),
+            params={"site": ctx.site.name},
         )

@@ -19,7 +19,7 @@ from reservation_be.auth.actor import Actor
 from reservation_be.fairuse import rules as fairuse
 from reservation_be.kit import audit, outbox
 from reservation_be.kit.errors import Conflict, NotFound
-from reservation_be.kit.notifications import notify
+from reservation_be.kit.notifications import notify, reservation_params
 from reservation_be.mail import queue as mail_queue
 from reservation_be.mail.context import reservation_context
 from reservation_be.mail.kinds import MailKind
@@ -183,6 +183,9 @@ async def report(
         EventType.RESERVATION_PROVISIONING_CHANGED.value,
         f"{text}: {body.message}" if body.message else f"{text}.",
         [{"rel": "reservation", "href": f"/api/v1/reservations/{reservation.id}"}],
+        params=reservation_params(
+            reservation, data.resource.name, state=body.state.value, detail=body.message or None
+        ),
     )
     kind = _MAILS.get(body.state)
     if kind is not None:

@@ -50,6 +50,7 @@ from reservation_be import policy
 from reservation_be.auth.actor import Actor
 from reservation_be.fairuse import rules as fairuse
 from reservation_be.kit.errors import Conflict, FieldError, UnprocessableEntity
+from reservation_be.kit.notifications import reservation_params
 from reservation_be.kit.request_context import current_request_id
 from reservation_be.mail.context import reservation_context
 from reservation_be.mail.kinds import MailKind
@@ -190,8 +191,9 @@ recipients AS (
     WHERE :pending AND site_id = :site_id AND role = 'site-admin'
 ),
 notified AS (
-    INSERT INTO notifications (user_id, kind, message, links)
-    SELECT user_id, :event_type, :message, CAST(:links AS jsonb) FROM recipients
+    INSERT INTO notifications (user_id, kind, message, links, params)
+    SELECT user_id, :event_type, :message, CAST(:links AS jsonb), CAST(:params AS jsonb)
+    FROM recipients
     RETURNING id, user_id
 ),
 mailed AS (
@@ -445,6 +447,7 @@ async def create(
             "owner_id": owner_id,
             "pending": reservation.status == S.PENDING.value,
             "message": message,
+            "params": json.dumps(reservation_params(reservation, row.name)),
             "links": json.dumps(
                 [{"rel": "reservation", "href": f"/api/v1/reservations/{reservation.id}"}]
             ),

@@ -43,7 +43,7 @@ from reservation_be.kit.errors import (
     UnprocessableEntity,
 )
 from reservation_be.kit.etag import check_if_match
-from reservation_be.kit.notifications import notify
+from reservation_be.kit.notifications import notify, reservation_params
 from reservation_be.kit.pagination import PaginationParams, paginate_counted
 from reservation_be.kit.request_context import current_request_id
 from reservation_be.mail import kinds as mail_kinds
@@ -432,6 +432,12 @@ async def _announce(
     )
     if detail:
         message = f"{message} {detail}"
+    params = reservation_params(
+        reservation,
+        data.resource.name,
+        detail=detail or None,
+        cause=cause.value if cause is not None else None,
+    )
     links = [{"rel": "reservation", "href": f"/api/v1/reservations/{reservation.id}"}]
     sharing = {reservation.owner_id, *(c.id for c in data.co_users), *(inform or [])}
     recipients = [reservation.owner_id, *(c.id for c in data.co_users), *(inform or []),
@@ -440,7 +446,7 @@ async def _announce(
     by_owner = actor is not None and actor.user_id == reservation.owner_id
     owner_kind = mail_kinds.for_owner(type_.value, status=reservation.status, by_owner=by_owner)
     for user_id in dict.fromkeys(recipients):
-        note = await notify(session, user_id, type_.value, message, links)
+        note = await notify(session, user_id, type_.value, message, links, params=params)
         kind = owner_kind if user_id in sharing else MailKind.APPROVAL_REQUESTED
         if kind is not None:
             mails.append(mail_queue.Recipient(user_id, kind, note.id))

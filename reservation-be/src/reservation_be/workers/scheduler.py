@@ -49,6 +49,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reservation_be.kit import audit, notifications, outbox
+from reservation_be.kit.notifications import reservation_params
 from reservation_be.mail import queue as mail_queue
 from reservation_be.mail.context import reservation_context
 from reservation_be.mail.kinds import MailKind
@@ -87,6 +88,9 @@ _MESSAGES = {
     Step.IDLE: "Reservation {title!r} on {resource} was not checked in in time; "
     "it is cancelled and the period is free again.",
 }
+
+# The notification's ``cause`` param where the event type alone does not say what happened.
+_CAUSES = {Step.EXPIRE: "unapproved", Step.IDLE: Cause.IDLE.value}
 
 Clock = Callable[[], datetime]
 
@@ -330,15 +334,23 @@ class LifecycleScheduler:
                         )
                     )
                 note_text = message.format(title=reservation.title, resource=data.resource.name)
+                params = reservation_params(
+                    reservation, data.resource.name, cause=_CAUSES.get(d.step)
+                )
                 link = [{"rel": "reservation", "href": href}]
                 notes.append(
                     notifications.entry(
-                        reservation.owner_id, event_type.value, note_text, link, id=note_id
+                        reservation.owner_id,
+                        event_type.value,
+                        note_text,
+                        link,
+                        id=note_id,
+                        params=params,
                     )
                 )
                 # Co-users are told of each step as the owner is.
                 notes.extend(
-                    notifications.entry(co.id, event_type.value, note_text, link)
+                    notifications.entry(co.id, event_type.value, note_text, link, params=params)
                     for co in data.co_users
                 )
             emitted.append(Emitted(event_type, lateness))

@@ -25,7 +25,11 @@ class Notification(Base):
     id: Mapped[uuid.UUID] = uuid_pk()
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(64))
+    # The English sentence, kept for clients (and mails) that do not word ``kind`` themselves.
     message: Mapped[str] = mapped_column(Text)
+    # What the sentence is made of (title, resource, start, end, site, role...), so a client
+    # words it in its own language; ``{}`` on rows written before it was kept.
+    params: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     # [{"rel": "reservation", "href": "/api/v1/reservations/..."}]
     links: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default=text("'[]'"))
     created_at: Mapped[datetime] = created_at_column()

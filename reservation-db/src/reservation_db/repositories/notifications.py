@@ -1,4 +1,7 @@
-"""In-app notifications, written in the transaction of the change they announce."""
+"""In-app notifications, written in the transaction of the change they announce.
+
+Each one keeps its English ``message`` and the ``params`` it is made of (title, resource, start,
+end, site, role...), so a client words ``kind`` in its own language."""
 
 from __future__ import annotations
 
@@ -22,9 +25,17 @@ async def add(
     kind: str,
     message: str,
     links: Sequence[Mapping[str, Any]] = (),
+    *,
+    params: Mapping[str, Any] | None = None,
 ) -> Notification:
     """Queue a notification for ``user_id``; ``links`` are ``{"rel": ..., "href": ...}``."""
-    row = Notification(user_id=user_id, kind=kind, message=message, links=[dict(x) for x in links])
+    row = Notification(
+        user_id=user_id,
+        kind=kind,
+        message=message,
+        links=[dict(x) for x in links],
+        params=dict(params or {}),
+    )
     session.add(row)
     await session.flush()
     return row
@@ -37,6 +48,7 @@ def entry(
     links: Sequence[Mapping[str, Any]] = (),
     *,
     id: uuid.UUID | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The column values of one notification, for :func:`add_many`; a new ``id`` unless given."""
     return {
@@ -45,14 +57,15 @@ def entry(
         "kind": kind,
         "message": message,
         "links": [dict(x) for x in links],
+        "params": dict(params or {}),
     }
 
 
 async def add_many(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Many notifications (``user_id``, ``kind``, ``message``, ``links``, optionally ``id``; see
-    :func:`entry`) in one INSERT."""
+    """Many notifications (``user_id``, ``kind``, ``message``, ``links``, ``params``, optionally
+    ``id``; see :func:`entry`) in one INSERT."""
     if rows:
-        await session.execute(insert(Notification), [dict(row) for row in rows])
+        await session.execute(insert(Notification), [{"params": {}, **dict(row)} for row in rows])
 
 
 async def add_for_site_admins(
@@ -62,6 +75,7 @@ async def add_for_site_admins(
     kind: str,
     message: str,
     links: Sequence[Mapping[str, Any]] = (),
+    params: Mapping[str, Any] | None = None,
 ) -> None:
     """The same notification for every site admin of ``site_id``, in one statement."""
     admins = select(
@@ -69,7 +83,8 @@ async def add_for_site_admins(
         literal(kind, String()),
         literal(message, Text()),
         literal([dict(x) for x in links], JSONB()),
+        literal(dict(params or {}), JSONB()),
     ).where(SiteMember.site_id == site_id, SiteMember.role == SiteRole.SITE_ADMIN.value)
     await session.execute(
-        insert(Notification).from_select(["user_id", "kind", "message", "links"], admins)
+        insert(Notification).from_select(["user_id", "kind", "message", "links", "params"], admins)
     )

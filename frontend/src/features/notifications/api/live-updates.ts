@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { getEnv } from '@/config/env';
 import { openEventStream, type ServerEvent } from '@/lib/sse';
 import { toast } from '@/lib/toast';
+import { notificationText } from '../notification-text';
 
 /** The per-user stream of notifications and reservation changes. */
 export function liveUpdatesUrl(): string {
@@ -23,8 +24,11 @@ export function subjectKey(links: unknown): string | undefined {
 
 function parse(event: ServerEvent): { message?: string; key?: string } {
   try {
-    const data = JSON.parse(event.data) as { message?: unknown; links?: unknown };
-    return { message: typeof data.message === 'string' ? data.message : undefined, key: subjectKey(data.links) };
+    const data = JSON.parse(event.data) as { kind?: unknown; message?: unknown; params?: unknown; links?: unknown };
+    if (typeof data.message !== 'string') return { key: subjectKey(data.links) };
+    const params = data.params && typeof data.params === 'object' ? (data.params as Record<string, unknown>) : {};
+    const kind = typeof data.kind === 'string' ? data.kind : '';
+    return { message: notificationText({ kind, message: data.message, params }), key: subjectKey(data.links) };
   } catch {
     return {};
   }

@@ -8,6 +8,7 @@ import { useUnreadCount } from '../api/get-unread-count';
 import { useLiveUpdates } from '../api/live-updates';
 import { useMarkAllRead } from '../api/mark-all-read';
 import { useMarkRead } from '../api/mark-read';
+import { notificationText } from '../notification-text';
 
 const POLL_MS = 30_000;
 
@@ -69,7 +70,7 @@ export function NotificationBell() {
             <ul className="list">
               {latest.data.items.map((n) => (
                 <li key={n.id} className={n.read ? '' : 'unread'}>
-                  <div>{n.message}</div>
+                  <div>{notificationText(n, i18n.language)}</div>
                   <div className="row muted" style={{ fontSize: '0.8rem', justifyContent: 'space-between' }}>
                     <span>{formatDateTime(n.created_at, i18n.language)}</span>
                     {!n.read ? (

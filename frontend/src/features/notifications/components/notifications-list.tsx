@@ -9,6 +9,7 @@ import { formatDateTime } from '@/lib/i18n';
 import { useNotifications } from '../api/get-notifications';
 import { useMarkAllRead } from '../api/mark-all-read';
 import { useMarkRead } from '../api/mark-read';
+import { notificationText } from '../notification-text';
 
 function appLink(href: string): string | null {
   const match = /\/reservations\/[^/]+$/.exec(href);
@@ -50,7 +51,7 @@ export function NotificationsList() {
                 {data.items.map((n) => (
                   <li key={n.id} className={n.read ? '' : 'unread'} data-testid="notification">
                     <div className="row" style={{ justifyContent: 'space-between' }}>
-                      <span>{n.message}</span>
+                      <span>{notificationText(n, i18n.language)}</span>
                       {!n.read ? (
                         <Button size="sm" variant="ghost" onClick={() => markRead.mutate(n.id)}>
                           {t('notifications.markRead')}
