@@ -36,6 +36,10 @@ test('bob books a weekly series, changes the following occurrences, meets a refu
   await screenshot(bob.page, 'bob-series-preview-light');
   await bob.page.getByRole('button', { name: 'Book', exact: true }).click();
   await expect(bob.page.getByText('Series booked: 3 occurrences, 0 skipped')).toBeVisible();
+  // One summary toast for the series: the three occurrences' live notifications add none.
+  await expect(bob.page.getByRole('button', { name: /^Notifications, [1-9]\d* unread$/ })).toBeVisible();
+  await bob.page.waitForTimeout(1500);
+  expect(await bob.page.locator('.toast').allInnerTexts()).toEqual([expect.stringContaining('Series booked: 3 occurrences, 0 skipped')]);
 
   await bob.page.getByRole('heading', { name: 'My reservations' }).waitFor();
   const rows = bob.page.getByTestId('reservation-row').filter({ hasText: 'E2E weekly lab' });
@@ -44,6 +48,9 @@ test('bob books a weekly series, changes the following occurrences, meets a refu
   await bob.page.getByRole('heading', { name: 'E2E weekly lab', level: 1 }).waitFor();
   const occurrences = bob.page.getByTestId('series-occurrence');
   await expect(occurrences).toHaveCount(3);
+  // The rule in words, not FREQ=WEEKLY;COUNT=3.
+  const weekday = first.toLocaleDateString('en-US', { weekday: 'long' });
+  await expect(bob.page.getByTestId('series-summary')).toContainText(`Every week on ${weekday}, 3 times; times in`);
 
   // This and the following ones, from the second: 14:00 local from then on.
   await bob.page.getByLabel('Apply to').selectOption('following');

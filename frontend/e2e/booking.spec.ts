@@ -78,7 +78,9 @@ test('bob books a switch port with a VLAN, alice meets the conflict, bob cancels
   // The notifications are worded in the user's language from their kind and params, with local
   // times, not the server's English sentence.
   await bob.page.getByRole('combobox', { name: 'Language' }).selectOption('it');
-  await openFromMenu(bob.page, 'Notifiche');
+  await bob.page.getByRole('button', { name: /^Notifiche, \d+ non lette$/ }).click();
+  await bob.page.getByRole('region', { name: 'Notifiche' }).getByRole('link', { name: 'Apri' }).click();
+  await bob.page.getByRole('heading', { name: 'Notifiche' }).waitFor();
   const mine = bob.page.getByTestId('notification');
   await expect(mine.filter({ hasText: /^Prenotazione «E2E VLAN session» su Gi1\/0\/2 creata per .+\((Confermata|In attesa di approvazione)\)\./ })).toHaveCount(1);
   await expect(mine.filter({ hasText: /^Prenotazione «E2E VLAN session» su Gi1\/0\/2 \(.+\) annullata\./ })).toHaveCount(1);

@@ -1,10 +1,13 @@
 import { useSyncExternalStore } from 'react';
 
 export type ToastKind = 'success' | 'error' | 'info';
-export type Toast = { id: number; kind: ToastKind; message: string; key?: string };
+export type Toast = { id: number; kind: ToastKind; message: string; key?: string; also?: string[] };
 /** `key` names what a toast is about (e.g. `reservation:<id>`): one toast per key is shown, so a
- * change the user made and the live notification about the same change do not both pop up. */
-export type ToastOptions = { key?: string };
+ * change the user made and the live notification about the same change do not both pop up.
+ * `also` names more keys the toast answers for (a series' summary: each occurrence's), and
+ * `replace` puts this message in place of a toast already shown for the key (the summary over
+ * the first occurrence's live notification). */
+export type ToastOptions = { key?: string; also?: string[]; replace?: boolean };
 
 let toasts: Toast[] = [];
 let nextId = 1;
@@ -20,11 +23,16 @@ export function dismissToast(id: number): void {
 }
 
 function push(kind: ToastKind, message: string, options: ToastOptions = {}): number {
-  const { key } = options;
-  const same = key ? toasts.find((t) => t.key === key) : undefined;
+  const { key, also, replace } = options;
+  const keys = [key, ...(also ?? [])].filter((k): k is string => Boolean(k));
+  const same = keys.length ? toasts.find((t) => [t.key, ...(t.also ?? [])].some((k) => k && keys.includes(k))) : undefined;
+  if (same && replace) {
+    toasts = toasts.map((t) => (t.id === same.id ? { ...t, kind, message, key, also } : t));
+    emit();
+  }
   if (same) return same.id;
   const id = nextId++;
-  toasts = [...toasts.slice(-4), { id, kind, message, key }];
+  toasts = [...toasts.slice(-4), { id, kind, message, key, also }];
   emit();
   if (kind !== 'error') setTimeout(() => dismissToast(id), 5000);
   return id;

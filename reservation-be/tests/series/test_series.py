@@ -189,6 +189,11 @@ async def test_an_occurrence_is_an_ordinary_reservation(client, auth, lab):
     occurrence = series.json()["occurrences"][1]
     read = await client.get(f"/api/v1/reservations/{occurrence['id']}", headers=headers)
     assert read.json()["series_id"] == series.json()["id"]
+    # Each occurrence's notification names its series, so the web app shows one toast for all.
+    notes = (await client.get("/api/v1/notifications", headers=headers)).json()["items"]
+    created = [n for n in notes if n["kind"] == "reservation.created"]
+    assert len(created) == 2
+    assert {n["params"]["series_id"] for n in created} == {series.json()["id"]}
     cancelled = await client.post(
         f"/api/v1/reservations/{occurrence['id']}/cancel", headers=headers
     )

@@ -231,8 +231,12 @@ async def create(
     *,
     limits: rules.PlatformLimits = rules.DEFAULT_LIMITS,
     savepoint: bool = False,
+    series_id: uuid.UUID | None = None,
 ) -> Reservation:
     """Book ``body.resource_id`` (and its subtree); the returned row is not in the session.
+
+    ``series_id`` names the series being booked (linked once all its occurrences are in), so
+    the notifications say which series the occurrence belongs to.
 
     A refused insert rolls the whole transaction back, unless ``savepoint``: then only the
     insert's savepoint (a series books its occurrences one savepoint each, and a conflict of
@@ -447,7 +451,11 @@ async def create(
             "owner_id": owner_id,
             "pending": reservation.status == S.PENDING.value,
             "message": message,
-            "params": json.dumps(reservation_params(reservation, row.name)),
+            "params": json.dumps(
+                reservation_params(
+                    reservation, row.name, series_id=str(series_id) if series_id else None
+                )
+            ),
             "links": json.dumps(
                 [{"rel": "reservation", "href": f"/api/v1/reservations/{reservation.id}"}]
             ),

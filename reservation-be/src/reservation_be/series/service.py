@@ -246,6 +246,7 @@ async def create(
     owner_id = body.owner_id or actor.user_id
     start_wall = body.start.astimezone(plan.tz).replace(tzinfo=None)
     series = ReservationSeries(
+        id=uuid.uuid4(),
         site_id=plan.site.id,
         resource_id=body.resource_id,
         owner_id=owner_id,
@@ -276,7 +277,9 @@ async def create(
         )
         try:
             booked.append(
-                await booking.create(session, actor, occurrence, limits=limits, savepoint=True)
+                await booking.create(
+                    session, actor, occurrence, limits=limits, savepoint=True, series_id=series.id
+                )
             )
         except Conflict as exc:
             # A conflict (or any other 409 rule of the booking path) refuses this occurrence

@@ -22,13 +22,16 @@ export function subjectKey(links: unknown): string | undefined {
   return undefined;
 }
 
-function parse(event: ServerEvent): { message?: string; key?: string } {
+/** The toast of a `notification` event: its text in the user's language and what it is about. */
+export function notificationToast(event: ServerEvent): { message?: string; key?: string } {
   try {
     const data = JSON.parse(event.data) as { kind?: unknown; message?: unknown; params?: unknown; links?: unknown };
     if (typeof data.message !== 'string') return { key: subjectKey(data.links) };
     const params = data.params && typeof data.params === 'object' ? (data.params as Record<string, unknown>) : {};
     const kind = typeof data.kind === 'string' ? data.kind : '';
-    return { message: notificationText({ kind, message: data.message, params }), key: subjectKey(data.links) };
+    // The occurrences of a series just booked share one toast: the series' own.
+    const key = typeof params.series_id === 'string' ? `series:${params.series_id}` : subjectKey(data.links);
+    return { message: notificationText({ kind, message: data.message, params }), key };
   } catch {
     return {};
   }
@@ -58,7 +61,7 @@ export function useLiveUpdates(): LiveState {
           return;
         }
         if (event.event === 'notification') {
-          const { message, key } = parse(event);
+          const { message, key } = notificationToast(event);
           if (message) toast.info(message, { key });
         }
         refresh(['notifications']);

@@ -210,7 +210,12 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated, onTa
       createSeries.mutate(body, {
         onSuccess: (series) => {
           const booked = series.occurrences ?? [];
-          toast.success(t('series.created', { booked: booked.length, skipped: (series.skipped ?? []).length }));
+          // One toast for the series, standing for each occurrence's live notification too.
+          toast.success(t('series.created', { booked: booked.length, skipped: (series.skipped ?? []).length }), {
+            key: `series:${series.id}`,
+            also: booked.map((o) => `reservation:${o.id}`),
+            replace: true,
+          });
           if (booked[0]) void onCreated(booked[0], { coUsers: [] });
         },
         onError: (error) => {

@@ -39,7 +39,8 @@ function CancelDialog({ reservation, onClose }: { reservation: ReservationRead; 
       { reservation, reason },
       {
         onSuccess: () => {
-          toast.success(t('reservations.cancelled'));
+          // Keyed: the live notification about this cancellation adds no second toast.
+          toast.success(t('reservations.cancelled'), { key: `reservation:${reservation.id}` });
           onClose();
         },
       },

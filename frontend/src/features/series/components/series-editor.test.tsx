@@ -51,6 +51,8 @@ describe('series editor', () => {
     );
     const { user } = renderWithApp(<SeriesEditor seriesId="ser-1" />);
     expect(await screen.findAllByTestId('series-occurrence')).toHaveLength(3);
+    // The rule in words (the weekday of the first occurrence in the site's zone), not FREQ=...
+    expect(screen.getByTestId('series-summary')).toHaveTextContent('Every week on Wednesday, 3 times; times in Europe/Rome.');
     await user.selectOptions(screen.getByLabelText('Apply to'), 'following');
     const occurrence = screen.getByLabelText('Occurrence');
     await user.selectOptions(occurrence, within(occurrence).getAllByRole('option')[1]!);

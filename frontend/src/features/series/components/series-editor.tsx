@@ -10,6 +10,7 @@ import { StatusBadge } from '@/components/ui/status-badge';
 import { ApiError } from '@/lib/api/problem';
 import type { SeriesRead, SeriesScope, SeriesUpdate, SkippedOccurrenceRead } from '@/lib/api/types';
 import { formatRange } from '@/lib/i18n';
+import { describeRrule } from '@/lib/recurrence';
 import { toast } from '@/lib/toast';
 import { useCancelSeriesScope, useUpdateSeries } from '../api/change-series';
 import { useSeries } from '../api/get-series';
@@ -77,6 +78,10 @@ function Editor({ series }: { series: SeriesRead }) {
   const cancel = useCancelSeriesScope();
   const occurrences = series.occurrences ?? [];
   const upcoming = occurrences.filter((o) => CANCELLABLE.includes(o.status));
+  const firstStart = occurrences.map((o) => o.start).sort()[0];
+  const ruleText =
+    describeRrule(series.rrule, i18n.language, { firstStart, timeZone: series.time_zone }) ??
+    t('seriesEdit.rawRule', { rule: series.rrule });
   const [scope, setScope] = useState<SeriesScope>('all');
   const [occurrenceId, setOccurrenceId] = useState(upcoming[0]?.id ?? '');
   const [title, setTitle] = useState(series.title);
@@ -126,7 +131,7 @@ function Editor({ series }: { series: SeriesRead }) {
     <>
       <PageHeader title={series.title} actions={<Link to="/reservations">{t('seriesEdit.back')}</Link>}>
         <p className="muted" data-testid="series-summary">
-          {t('seriesEdit.summary', { rule: series.rrule, zone: series.time_zone })} <StatusBadge status={series.status} />
+          {t('seriesEdit.summary', { rule: ruleText, zone: series.time_zone })} <StatusBadge status={series.status} />
         </p>
       </PageHeader>
       <section className="card" aria-labelledby="series-occurrences">
