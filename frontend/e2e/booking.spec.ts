@@ -72,6 +72,9 @@ test('bob books a switch port with a VLAN, alice meets the conflict, bob cancels
   await screenshot(bob.page, 'bob-cancel-dialog-light');
   await dialog.getByRole('button', { name: 'Cancel booking' }).click();
   await expect(bob.page.getByText('Booking cancelled')).toBeVisible();
+  // One toast for the cancellation too: its live notification adds none.
+  await bob.page.waitForTimeout(1500);
+  expect(await bob.page.locator('.toast > span').allInnerTexts()).toEqual(['Booking cancelled']);
   await expect(row).toHaveCount(0);
   await bob.page.getByRole('tab', { name: 'Past' }).click();
   await expect(bob.page.getByTestId('reservation-row').filter({ hasText: 'E2E VLAN session' }).getByText('Cancelled')).toBeVisible();

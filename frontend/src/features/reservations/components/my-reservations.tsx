@@ -39,8 +39,9 @@ function CancelDialog({ reservation, onClose }: { reservation: ReservationRead; 
       { reservation, reason },
       {
         onSuccess: () => {
-          // Keyed: the live notification about this cancellation adds no second toast.
-          toast.success(t('reservations.cancelled'), { key: `reservation:${reservation.id}` });
+          // Keyed: the live notification about this cancellation adds no second toast, and this
+          // one takes the place of that notification's if it came first.
+          toast.success(t('reservations.cancelled'), { key: `reservation:${reservation.id}`, replace: true });
           onClose();
         },
       },
