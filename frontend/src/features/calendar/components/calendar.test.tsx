@@ -145,6 +145,7 @@ describe('calendar', () => {
     // Alone, a booking has the whole width.
     expect(block('Later').style.width).toBe('');
     expect(block('Pool A')).toHaveTextContent('3 units');
-    expect(block('Pool A')).toHaveAccessibleName(/3 units$/);
+    // Named by what it shows first (axe: the label contains the visible text), then the rest.
+    expect(block('Pool A')).toHaveAccessibleName(/^Pool A \S.* · 3 units — .+ — Confirmed$/);
   });
 });

@@ -115,6 +115,10 @@ export function Calendar({ site, onSelectSlot, Legend, DayOverlay }: Props) {
   const units = (r: ReservationRead) => (r.quantity && r.quantity > 1 ? ` · ${t('sharedBookings.units', { count: r.quantity })}` : '');
   const labelOf = (r: ReservationRead) =>
     `${r.title} — ${resourceMap.get(r.resource_id)?.name ?? ''} — ${formatRange(r.start, r.end, i18n.language)} — ${t(`status.${r.status}`)}${units(r)}`;
+  const timeText = (r: ReservationRead) => `${timeOf(r.start)}–${timeOf(r.end)}${units(r)}`;
+  /** A booking in the grid is named by what it shows first (title and time), then the rest. */
+  const eventLabel = (r: ReservationRead) =>
+    `${r.title} ${timeText(r)} — ${resourceMap.get(r.resource_id)?.name ?? ''} — ${formatRange(r.start, r.end, i18n.language)} — ${t(`status.${r.status}`)}`;
   /** The bookings drawn in one day column, overlapping ones side by side (a pool's, say). */
   const placedOn = (day: Date) => {
     const boxes = visible.flatMap((r) => {
@@ -344,8 +348,8 @@ export function Calendar({ site, onSelectSlot, Legend, DayOverlay }: Props) {
                       height={box.height}
                       column={column}
                       color={colorOf(resourceMap.get(r.resource_id))}
-                      label={labelOf(r)}
-                      time={`${timeOf(r.start)}–${timeOf(r.end)}${units(r)}`}
+                      label={eventLabel(r)}
+                      time={timeText(r)}
                       editable={editable(r)}
                       onCommit={(mode, minutes) => commit(r, mode, minutes)}
                     />
