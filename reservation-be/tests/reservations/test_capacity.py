@@ -294,6 +294,50 @@ async def test_free_units_show_what_a_booking_could_still_take(client, auth, lab
     assert backwards.json()["errors"][0]["loc"] == ["query", "end"]
 
 
+async def test_busy_says_how_many_units_each_hold_takes_so_free_units_follow(
+    client, auth, lab, session
+):
+    # Before: the busy answer of a pool listed its holds without their units or the capacity,
+    # so a partly held pool read as fully busy.
+    pool = await _pool(session, lab, 3, parent=lab.rack)
+    bob, alice = await auth("bob"), await auth("alice")
+    assert (await _book(client, bob, pool, 1, 3, quantity=2)).status_code == 201
+    assert (await _book(client, bob, pool, 2, 4)).status_code == 201
+    window = {"start": hours_from_now(0).isoformat(), "end": hours_from_now(6).isoformat()}
+    busy = await client.get(f"/api/v1/resources/{pool.id}/busy", params=window, headers=bob)
+    assert busy.status_code == 200, busy.text
+    holds = busy.json()
+    assert {h["capacity"] for h in holds} == {3}
+
+    def free_at(hour: float) -> int:
+        at = hours_from_now(hour)
+        return 3 - sum(
+            h["units"]
+            for h in holds
+            if datetime.fromisoformat(h["start"]) <= at < datetime.fromisoformat(h["end"])
+        )
+
+    free_units = await client.get(
+        f"/api/v1/resources/{pool.id}/free-units", params=window, headers=bob
+    )
+    for span in free_units.json()["spans"]:
+        middle = (
+            datetime.fromisoformat(span["start"])
+            + (datetime.fromisoformat(span["end"]) - datetime.fromisoformat(span["start"])) / 2
+        )
+        hour = (middle - hours_from_now(0)).total_seconds() / 3600
+        assert free_at(hour) == span["free"], span
+    assert [free_at(h) for h in (0.5, 1.5, 2.5, 3.5, 4.5)] == [3, 1, 0, 2, 3]
+    # A hold of the parent takes the whole pool.
+    above = await _book(client, alice, lab.rack, 4, 5)
+    assert above.status_code == 201, above.text
+    busy = await client.get(f"/api/v1/resources/{pool.id}/busy", params=window, headers=bob)
+    whole = [h for h in busy.json() if h["reservation_id"] == above.json()["id"]]
+    assert [(h["units"], h["capacity"]) for h in whole] == [(3, 3)]
+    rack = await client.get(f"/api/v1/resources/{lab.rack.id}/busy", params=window, headers=bob)
+    assert {(h["units"], h["capacity"]) for h in rack.json()} == {(1, 1)}
+
+
 async def test_site_statistics_count_a_pooled_resource_by_the_share_of_its_units(
     client, auth, lab, session
 ):

@@ -210,17 +210,6 @@ _PLACEMENT_CONFLICT = (
     )
     .limit(1)
 )
-_BUSY = (
-    select(ReservationSlot.reservation_id, ReservationSlot.period, Reservation.site_id)
-    .join(Reservation, Reservation.id == ReservationSlot.reservation_id)
-    .where(
-        ReservationSlot.resource_id.in_(_IN_SUBTREE),
-        ReservationSlot.period.overlaps(bindparam("period", type_=TSTZRANGE())),
-    )
-    .group_by(ReservationSlot.reservation_id, ReservationSlot.period, Reservation.site_id)
-    .order_by(func.lower(ReservationSlot.period), ReservationSlot.reservation_id)
-    .limit(bindparam("limit"))
-)
 _NO_RESERVATION = uuid.UUID(int=0)
 
 # Bookings that could collide queue on one lock before their slots are inserted: the booked
@@ -432,19 +421,6 @@ def list_statement(
     return stmt.order_by(*_SORTS[sort])
 
 
-async def busy(
-    session: AsyncSession, resource_id: uuid.UUID, period: Range[datetime], *, limit: int
-) -> list[tuple[uuid.UUID, Range[datetime], uuid.UUID]]:
-    """Holds overlapping ``period`` on the resource or below it: (reservation, period, site).
-
-    Slots on the resource itself come from bookings of it and of its ancestors; slots below it
-    from bookings of its descendants. Either way the resource cannot be booked then.
-    """
-    params = {"subtree_root": resource_id, "period": period, "limit": limit}
-    rows = await session.execute(_BUSY, params)
-    return [(r.reservation_id, r.period, r.site_id) for r in rows]
-
-
 async def owner_with_keys(session: AsyncSession, user_id: str) -> tuple[User, list[str]] | None:
     user = await session.get(User, user_id)
     if user is None:
@@ -481,8 +457,13 @@ WITH RECURSIVE subtree(id, depth) AS (
     SELECT c.id, t.depth + 1 FROM resources c JOIN subtree t ON c.parent_id = t.id
     WHERE t.depth < 64
 ),
+-- One row per holder and period; its slot rows on the resource are the units it takes (a
+-- hold on a resource below it takes the whole resource).
 held AS (
-    SELECT s.reservation_id, s.period FROM reservation_slots s
+    SELECT s.reservation_id, s.period,
+           CASE WHEN bool_or(s.resource_id <> :resource_id) THEN resource_capacity(:resource_id)
+                ELSE count(*) END AS units
+    FROM reservation_slots s
     WHERE s.resource_id IN (SELECT id FROM subtree) AND s.period && :period
     GROUP BY s.reservation_id, s.period
     ORDER BY lower(s.period), s.reservation_id
@@ -493,7 +474,9 @@ SELECT s.id, s.slug, s.name, s.description, s.visibility, s.version,
            AS role,
        ARRAY(SELECT reservation_id FROM held ORDER BY lower(period), reservation_id) AS ids,
        ARRAY(SELECT lower(period) FROM held ORDER BY lower(period), reservation_id) AS starts,
-       ARRAY(SELECT upper(period) FROM held ORDER BY lower(period), reservation_id) AS ends
+       ARRAY(SELECT upper(period) FROM held ORDER BY lower(period), reservation_id) AS ends,
+       ARRAY(SELECT units FROM held ORDER BY lower(period), reservation_id) AS units,
+       resource_capacity(r.id) AS capacity
 FROM resources r JOIN sites s ON s.id = r.site_id
 WHERE r.id = :resource_id
 """
@@ -510,7 +493,7 @@ async def busy_with_site(
     period: Range[datetime],
     *,
     limit: int,
-) -> tuple[Site, str | None, list[tuple[uuid.UUID, datetime, datetime]]] | None:
+) -> tuple[Site, str | None, int, list[tuple[uuid.UUID, datetime, datetime, int]]] | None:
     """:func:`busy` with the resource's site and ``actor_id``'s role there, in one statement;
     None when there is no such resource. The caller authorises before showing anything."""
     row = (
@@ -529,4 +512,5 @@ async def busy_with_site(
         visibility=row.visibility,
         version=row.version,
     )
-    return site, row.role, list(zip(row.ids, row.starts, row.ends, strict=True))
+    holds = list(zip(row.ids, row.starts, row.ends, row.units, strict=True))
+    return site, row.role, int(row.capacity), holds

@@ -79,7 +79,10 @@ class ResourceSort(StrEnum):
 
 
 class BusyPeriod(Schema):
-    """A span during which the resource is held, by its own booking or an ancestor's."""
+    """A span during which the resource is held, by its own booking or an ancestor's, or a
+    resource below it is. On a pool (``capacity`` > 1) the free units at an instant are the
+    capacity less the ``units`` of the spans holding it then (``GET .../free-units`` gives
+    them span by span)."""
 
     resource_id: uuid.UUID
     start: UTCDatetime
@@ -87,6 +90,12 @@ class BusyPeriod(Schema):
     reservation_id: uuid.UUID | None = Field(
         default=None, description="Present when the caller may see the reservation."
     )
+    units: int = Field(
+        default=1,
+        description="Units of the resource this hold takes over the span: the capacity when "
+        "it holds the whole resource (a booking above or below it, a maintenance window).",
+    )
+    capacity: int = Field(default=1, description="How many units the resource lends at once.")
 
 
 class FreeUnitsSpan(Schema):

@@ -460,33 +460,16 @@ async def busy(
     if start < end <= start + MAX_BUSY_WINDOW:
         return await _busy(session, actor, resource_id, start=start, end=end, limit=limit)
     # A window refused: still 404/403 first for whoever may not read the resource.
-    _, ctx = await _context_for(session, actor, resource_id, Action.AVAILABILITY_READ)
+    await _context_for(session, actor, resource_id, Action.AVAILABILITY_READ)
     if end <= start:
         raise UnprocessableEntity(
             "end must be after start.",
             errors=[FieldError(loc=["query", "end"], msg="must be after start", type="period")],
         )
-    if end - start > MAX_BUSY_WINDOW:
-        raise UnprocessableEntity(
-            "The window may span at most 366 days.",
-            errors=[FieldError(loc=["query", "end"], msg="window too long", type="period")],
-        )
-    show_ids = policy.allows(ctx, Action.RESERVATION_READ)
-    rows = await reservations_repository.busy(
-        session, resource_id, Range(start, end, bounds="[)"), limit=limit
+    raise UnprocessableEntity(
+        "The window may span at most 366 days.",
+        errors=[FieldError(loc=["query", "end"], msg="window too long", type="period")],
     )
-    out = []
-    for reservation_id, period, _site in rows:
-        assert period.lower is not None and period.upper is not None
-        out.append(
-            BusyPeriod(
-                resource_id=resource_id,
-                start=period.lower,
-                end=period.upper,
-                reservation_id=reservation_id if show_ids else None,
-            )
-        )
-    return out
 
 
 async def _busy(
@@ -505,7 +488,7 @@ async def _busy(
     )
     if found is None:
         raise ResourceNotFound(f"No resource {resource_id}.")
-    site, role, holds = found
+    site, role, capacity, holds = found
     policy.require_user(actor)
     ctx = SiteContext(actor=actor, site=site, role=SiteRole(role) if role else None)
     try:
@@ -521,6 +504,8 @@ async def _busy(
             start=held_start,
             end=held_end,
             reservation_id=reservation_id if show_ids else None,
+            units=units,
+            capacity=capacity,
         )
-        for reservation_id, held_start, held_end in holds
+        for reservation_id, held_start, held_end, units in holds
     ]
