@@ -1650,9 +1650,18 @@ export interface components {
         BlackoutScope: "resource" | "subtree" | "site";
         /**
          * BusyPeriod
-         * @description A span during which the resource is held, by its own booking or an ancestor's.
+         * @description A span during which the resource is held, by its own booking or an ancestor's, or a
+         *     resource below it is. On a pool (``capacity`` > 1) the free units at an instant are the
+         *     capacity less the ``units`` of the spans holding it then (``GET .../free-units`` gives
+         *     them span by span).
          */
         BusyPeriod: {
+            /**
+             * Capacity
+             * @description How many units the resource lends at once.
+             * @default 1
+             */
+            capacity: number;
             /** End */
             end: string;
             /**
@@ -1667,6 +1676,12 @@ export interface components {
             resource_id: string;
             /** Start */
             start: string;
+            /**
+             * Units
+             * @description Units of the resource this hold takes over the span: the capacity when it holds the whole resource (a booking above or below it, a maintenance window).
+             * @default 1
+             */
+            units: number;
         };
         /** CalendarFeedCreated */
         CalendarFeedCreated: {
