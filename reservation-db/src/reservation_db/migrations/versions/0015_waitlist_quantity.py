@@ -1,7 +1,7 @@
 """A waitlist entry waits for a quantity of a pooled resource's units.
 
-Revision ID: 0014_waitlist_quantity
-Revises: 0013_opening_hours
+Revision ID: 0015_waitlist_quantity
+Revises: 0014_notification_params
 """
 
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014_waitlist_quantity"
-down_revision: str | None = "0013_opening_hours"
+revision: str = "0015_waitlist_quantity"
+down_revision: str | None = "0014_notification_params"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
