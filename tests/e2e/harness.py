@@ -14,34 +14,15 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
 import httpx
 import uvicorn
-from reservation_common.testing import free_port
+from reservation_common.testing import eventually, free_port
 
-
-async def eventually(
-    condition: Callable[[], Awaitable[bool]] | Callable[[], bool],
-    *,
-    timeout: float,
-    what: str,
-    interval: float = 0.1,
-) -> None:
-    """Wait until ``condition()`` holds, at most ``timeout`` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        result = condition()
-        if not isinstance(result, bool):
-            result = await result
-        if result:
-            return
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await asyncio.sleep(interval)
+__all__ = ["LoopbackServer", "ServiceProcess", "eventually", "free_port"]
 
 
 class ServiceProcess:

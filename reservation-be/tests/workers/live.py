@@ -1,39 +1,19 @@
-"""Real-server helpers for the worker tests: a TCP proxy that can drop connections, a RabbitMQ
-exchange/queue pair with unique names, and a bounded wait."""
+"""Real-server helpers for the worker tests: a RabbitMQ exchange/queue pair with unique names,
+and the shared bounded wait."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import inspect
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage, AbstractQueue
+from reservation_common.testing import eventually
+
+__all__ = ["AMQP_URL", "Broker", "eventually"]
 
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
-
-
-async def eventually(
-    condition: Callable[[], Awaitable[object]] | Callable[[], object],
-    *,
-    timeout: float,
-    what: str,
-    interval: float = 0.05,
-) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        result = condition()
-        if inspect.isawaitable(result):
-            result = await result
-        if result:
-            return
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await asyncio.sleep(interval)
 
 
 @dataclass

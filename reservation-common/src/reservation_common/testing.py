@@ -1,20 +1,21 @@
-"""Test building blocks every part's tests share: a free loopback port, a TCP proxy whose
-connections a test can cut, and a launcher for Python child processes."""
+"""Test building blocks every part's tests share: free loopback ports, a TCP proxy whose
+connections a test can cut, a launcher for Python child processes, and a bounded wait."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import functools
+import inspect
 import os
 import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["TcpProxy", "free_port", "free_ports", "spawn_python", "stop_process"]
+__all__ = ["TcpProxy", "eventually", "free_port", "free_ports", "spawn_python", "stop_process"]
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -130,3 +131,25 @@ def stop_process(child: subprocess.Popen[Any], *, grace: float = 20.0, group: bo
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
+
+
+async def eventually(
+    condition: Callable[[], Awaitable[object]] | Callable[[], object],
+    *,
+    timeout: float,  # noqa: ASYNC109 - the poll's own bound, named as every caller names it
+    what: str,
+    interval: float = 0.05,
+) -> None:
+    """Wait until ``condition()`` (or what it awaits to) is true, at most ``timeout`` seconds;
+    then fail saying ``what`` was awaited."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        result = condition()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(interval)
