@@ -21,7 +21,6 @@ transaction, so each reminder is written exactly once, whatever the replicas and
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -45,7 +44,7 @@ from reservation_be.mail.kinds import (
 )
 from reservation_be.mail.settings import MailSettings
 from reservation_be.mail.unsubscribe import make_token
-from reservation_be.workers.listener import PgListener
+from reservation_be.workers.listener import in_background, waking
 from reservation_be.workers.metrics import WorkerMetrics
 from reservation_be.workers.payloads import Payloads
 
@@ -90,16 +89,7 @@ class MailWorker:
         self._metrics = metrics or WorkerMetrics()
         self._wakeup = asyncio.Event()
         self._stopping = asyncio.Event()
-        self._listener = (
-            PgListener(
-                listen_dsn,
-                [queue.NOTIFY_CHANNEL],
-                on_notify=lambda _channel, _payload: self._wakeup.set(),
-                on_connect=self._wakeup.set,
-            )
-            if listen_dsn is not None
-            else None
-        )
+        self._listener = waking(listen_dsn, queue.NOTIFY_CHANNEL, self._wakeup)
         self.sent = 0
         self.failed = 0
 
@@ -115,15 +105,10 @@ class MailWorker:
         return interval
 
     async def run(self) -> None:
-        listening = (
-            asyncio.create_task(self._listener.run(), name="mail-listen")
-            if self._listener is not None
-            else None
-        )
         interval = min(
             self._settings.mail_poll_interval, self._settings.mail_reminder_interval
         ).total_seconds()
-        try:
+        async with in_background(self._listener, name="mail-listen"):
             await run_service_loop(
                 lambda: self._step(interval),
                 name="mail pass",
@@ -134,11 +119,6 @@ class MailWorker:
                 backoff=backoff_wait(interval, jitter=0),
                 catch_all=True,
             )
-        finally:
-            if listening is not None:
-                listening.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await listening
 
     # --------------------------------------------------------------------------------------
     # Sending

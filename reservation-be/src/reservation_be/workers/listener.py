@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from typing import Any
 
 import asyncpg
@@ -106,3 +106,31 @@ class PgListener:
                 await asyncio.wait_for(conn.close(), 5)
             if not conn.is_closed():
                 conn.terminate()
+
+
+def waking(dsn: str | None, channel: str, wakeup: asyncio.Event) -> PgListener | None:
+    """A listener that sets ``wakeup`` on every notification on ``channel`` and after every
+    (re)connection (the pass that follows picks up what was missed); none without a DSN."""
+    if dsn is None:
+        return None
+    return PgListener(
+        dsn, [channel], on_notify=lambda _channel, _payload: wakeup.set(), on_connect=wakeup.set
+    )
+
+
+@contextlib.asynccontextmanager
+async def in_background(
+    work: Coroutine[Any, Any, None] | PgListener | None, *, name: str
+) -> AsyncIterator[None]:
+    """Run ``work`` (a coroutine, or a listener's ``run()``) in a task named ``name`` while the
+    block runs, and cancel it after."""
+    if isinstance(work, PgListener):
+        work = work.run()
+    task = asyncio.create_task(work, name=name) if work is not None else None
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -35,7 +35,7 @@ from reservation_db.repositories import outbox
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from reservation_be.workers.listener import PgListener
+from reservation_be.workers.listener import in_background, waking
 from reservation_be.workers.metrics import WorkerMetrics
 
 log = logging.getLogger(__name__)
@@ -99,16 +99,7 @@ class OutboxRelay:
         self._max_backoff = max_backoff.total_seconds()
         self._wakeup = asyncio.Event()
         self._stopping = asyncio.Event()
-        self._listener = (
-            PgListener(
-                listen_dsn,
-                [outbox.NOTIFY_CHANNEL],
-                on_notify=lambda _channel, _payload: self.wake(),
-                on_connect=self.wake,
-            )
-            if listen_dsn is not None
-            else None
-        )
+        self._listener = waking(listen_dsn, outbox.NOTIFY_CHANNEL, self._wakeup)
         self.connected = asyncio.Event()
         self.published = 0  # rows marked published by this relay
         self.connections = 0  # broker connections established
@@ -124,13 +115,10 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Relay until ``stop()``, reconnecting to the broker with exponential backoff."""
-        listening = (
-            asyncio.create_task(self._listener.run(), name="outbox-listen")
-            if self._listener is not None
-            else None
-        )
-        watching = asyncio.create_task(self._watch_backlog(), name="outbox-backlog")
-        try:
+        async with (
+            in_background(self._listener, name="outbox-listen"),
+            in_background(self._watch_backlog(), name="outbox-backlog"),
+        ):
             await run_service_loop(
                 self._connected_step,
                 name="outbox relay",
@@ -142,12 +130,6 @@ class OutboxRelay:
                 describe=_describe,
                 after_step=self._disconnected,
             )
-        finally:
-            for task in (listening, watching):
-                if task is not None:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
 
     async def _connected_step(self) -> float:
         await self._run_connected()

@@ -34,7 +34,6 @@ keeps their order.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Callable, Sequence
@@ -58,7 +57,7 @@ from reservation_be.reservations.service import to_read
 from reservation_be.reservations.transitions import TERMINAL, releases_slots, transition
 from reservation_be.workers import repository
 from reservation_be.workers.lifecycle import Step
-from reservation_be.workers.listener import PgListener
+from reservation_be.workers.listener import in_background, waking
 from reservation_be.workers.metrics import WorkerMetrics
 from reservation_be.workers.payloads import Payloads
 
@@ -132,16 +131,7 @@ class LifecycleScheduler:
         self._metrics = metrics or WorkerMetrics()
         self._wakeup = asyncio.Event()
         self._stopping = asyncio.Event()
-        self._listener = (
-            PgListener(
-                listen_dsn,
-                [CHANGES_CHANNEL],
-                on_notify=lambda _channel, _payload: self.wake(),
-                on_connect=self.wake,
-            )
-            if listen_dsn is not None
-            else None
-        )
+        self._listener = waking(listen_dsn, CHANGES_CHANNEL, self._wakeup)
         self.emitted = 0  # events written by this scheduler
         self._next_due: datetime | None = None
 
@@ -159,12 +149,7 @@ class LifecycleScheduler:
         return self._listener.connected if self._listener is not None else None
 
     async def run(self) -> None:
-        listening = (
-            asyncio.create_task(self._listener.run(), name="lifecycle-listen")
-            if self._listener is not None
-            else None
-        )
-        try:
+        async with in_background(self._listener, name="lifecycle-listen"):
             await run_service_loop(
                 self._step,
                 name="lifecycle pass",
@@ -175,11 +160,6 @@ class LifecycleScheduler:
                 backoff=backoff_wait(1.0, jitter=0),
                 catch_all=True,
             )
-        finally:
-            if listening is not None:
-                listening.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await listening
 
     async def _step(self) -> float:
         await self.run_once()
