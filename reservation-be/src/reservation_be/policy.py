@@ -27,6 +27,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from enum import Enum, StrEnum
+from typing import Protocol
 
 from reservation_db.models import Site, SiteRole, SiteVisibility
 from sqlalchemy import ColumnElement, Select, true
@@ -288,6 +289,32 @@ async def authorize_object(
         raise not_found
     check(ctx, action, owner_id=owner_id)
     return ctx
+
+
+class Owned(Protocol):
+    """A booking-like object of a site with an owner (a reservation group, a series)."""
+
+    @property
+    def site_id(self) -> uuid.UUID: ...
+
+    @property
+    def owner_id(self) -> str: ...
+
+
+async def authorize_owned(
+    session: AsyncSession, actor: Actor, obj: Owned, action: Action, *, not_found: ReservationError
+) -> SiteContext:
+    """:func:`authorize_object` for an owned object: its owner and whoever may read the site's
+    reservations see it; the rest get ``not_found``."""
+    return await authorize_object(
+        session,
+        actor,
+        obj.site_id,
+        action,
+        not_found=not_found,
+        owner_id=obj.owner_id,
+        readers=Action.RESERVATION_READ,
+    )
 
 
 def visible_sites_filter(actor: Actor) -> ColumnElement[bool]:

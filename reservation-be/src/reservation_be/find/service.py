@@ -321,15 +321,8 @@ async def _members(session: AsyncSession, group_id: uuid.UUID) -> list[Reservati
 async def _authorize(
     session: AsyncSession, actor: Actor, group: ReservationGroup, action: Action
 ) -> SiteContext:
-    return await policy.authorize_object(
-        session,
-        actor,
-        group.site_id,
-        action,
-        not_found=GroupNotFound(f"No reservation group {group.id}."),
-        owner_id=group.owner_id,
-        readers=Action.RESERVATION_READ,
-    )
+    not_found = GroupNotFound(f"No reservation group {group.id}.")
+    return await policy.authorize_owned(session, actor, group, action, not_found=not_found)
 
 
 async def get(

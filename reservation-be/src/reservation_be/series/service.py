@@ -362,15 +362,8 @@ async def _authorize(
     session: AsyncSession, actor: Actor, series: ReservationSeries, action: Action
 ) -> SiteContext:
     """404 for whoever may not read it (no existence leak), 403 for a reader who may not act."""
-    return await policy.authorize_object(
-        session,
-        actor,
-        series.site_id,
-        action,
-        not_found=SeriesNotFound(f"No series {series.id}."),
-        owner_id=series.owner_id,
-        readers=Action.RESERVATION_READ,
-    )
+    not_found = SeriesNotFound(f"No series {series.id}.")
+    return await policy.authorize_owned(session, actor, series, action, not_found=not_found)
 
 
 async def get(
