@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import socket
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -21,6 +20,7 @@ from reservation_common.auth import (
     Principal,
     TokenVerifier,
 )
+from reservation_common.testing import free_port
 from reservation_testrealm.server import TestRealm
 
 AUDIENCE = "reservation-api"
@@ -427,9 +427,7 @@ async def test_discovery_url_reaches_the_provider_behind_another_address() -> No
 
 
 async def test_unreachable_provider_is_reported_as_unavailable(test_realm: TestRealm) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        closed_port = sock.getsockname()[1]
+    closed_port = free_port()
     async with TokenVerifier(
         f"http://127.0.0.1:{closed_port}/realms/reservations", AUDIENCE
     ) as verifier:
