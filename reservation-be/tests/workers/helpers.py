@@ -8,7 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from reservation_be.kit import outbox
 from reservation_common.events import EventType, PingData, SiteRef, make_event
@@ -27,8 +27,12 @@ class Runnable(Protocol):
     def stop(self) -> None: ...
 
 
+_Loop = TypeVar("_Loop", bound=Runnable)
+
+
 @asynccontextmanager
-async def running(loop: Runnable) -> AsyncIterator[Runnable]:
+async def running(loop: _Loop) -> AsyncIterator[_Loop]:
+    """``loop.run()`` in a task for the block; then ``stop()`` and a bounded wait for the end."""
     task = asyncio.create_task(loop.run())
     try:
         yield loop

@@ -6,8 +6,7 @@ import asyncio
 import contextlib
 import json
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -18,18 +17,8 @@ from reservation_be.workers.relay import OutboxRelay
 from reservation_common.testing import TcpProxy
 from reservation_db.repositories import outbox as outbox_repository
 
-from tests.workers.helpers import enqueue, unpublished
+from tests.workers.helpers import enqueue, running, unpublished
 from tests.workers.live import AMQP_URL, Broker, eventually
-
-
-@asynccontextmanager
-async def running(relay: OutboxRelay) -> AsyncIterator[OutboxRelay]:
-    task = asyncio.create_task(relay.run())
-    try:
-        yield relay
-    finally:
-        relay.stop()
-        await asyncio.wait_for(task, 10)
 
 
 @pytest.fixture
