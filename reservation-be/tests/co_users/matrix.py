@@ -77,4 +77,13 @@ CASES = [
         prepare=shared_rows,
         returns={"status": "cancelled"},
     ),
+    Case(
+        "co-users-add-member-of-another-site",
+        "POST",
+        "/api/v1/reservations/{own_reservation}/co-users",
+        # carol belongs to site B only: bad input for whoever may share (422), 404 for her
+        expect(outsider=404, member=422, site_admin=422, platform_admin=422),
+        body=lambda v: {"user": v["carol"]},
+        prepare=shared_rows,
+    ),
 ]

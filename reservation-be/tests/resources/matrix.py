@@ -75,4 +75,14 @@ CASES = [
         site_members(200),
         prepare=booking_rows,
     ),
+    Case(
+        "resource-capacity-change",
+        "PATCH",
+        "/api/v1/resources/{resource}",
+        # the rack itself holds no slot: its capacity may change
+        site_admins(200),
+        body={"capacity": 4},
+        prepare=booking_rows,
+        returns={"capacity": 4},
+    ),
 ]
