@@ -109,6 +109,9 @@ def receiver_main(port: int, secret: str) -> None:
     async def stats(_: Request) -> Response:
         return JSONResponse({"arrivals": seen, **counts})
 
+    async def count(_: Request) -> Response:  # polled while a run lasts: small
+        return JSONResponse({"distinct": len(seen)})
+
     async def reset(_: Request) -> Response:
         seen.clear()
         counts.update(verified=0, refused=0, duplicates=0)
@@ -118,6 +121,7 @@ def receiver_main(port: int, secret: str) -> None:
         routes=[
             Route("/hook", hook, methods=["POST"]),
             Route("/stats", stats),
+            Route("/count", count),
             Route("/reset", reset, methods=["POST"]),
         ]
     )
@@ -241,9 +245,11 @@ class Pipeline:
     async def wait_all(self, http: httpx.AsyncClient, within: float) -> dict[str, float]:
         deadline = time.monotonic() + within
         while True:
-            got = await self.arrivals(http)
-            if set(self.committed) <= set(got) or time.monotonic() > deadline:
-                return got
+            distinct = (await http.get(f"{self.receiver}/count")).json()["distinct"]
+            if distinct >= len(self.committed) or time.monotonic() > deadline:
+                got = await self.arrivals(http)
+                if set(self.committed) <= set(got) or time.monotonic() > deadline:
+                    return got
             await asyncio.sleep(0.2)
 
     def report(self, label: str, got: dict[str, float]) -> tuple[float, float]:

@@ -5,10 +5,11 @@ schedule; permanent: the delivery fails now). The request itself is ``_sender``,
 schedule ``_schedule``, the per-subscription spacing ``_rate_limit``; this module claims,
 dispatches and records.
 
-A due delivery is claimed with ``FOR UPDATE SKIP LOCKED`` and leased (``locked_until``) in a short
-transaction; the HTTP request runs outside any transaction; the outcome is written in a second
-one, shared with the attempts that ended while the previous outcomes were being written (group
-commit: an attempt counts as recorded only once that transaction committed). A sender that dies
+A due delivery is claimed with ``FOR UPDATE SKIP LOCKED`` and leased (``locked_until``) in one
+statement (committed on its own); the HTTP request runs outside any transaction; the outcome is
+written in a transaction shared with the attempts that ended while the previous outcomes were
+being written (group commit: an attempt counts as recorded only once that transaction
+committed). A sender that dies
 mid-attempt leaves the lease to expire and the delivery is sent again with the same
 ``webhook-id``. Each subscription has at most ``max_concurrency`` attempts in flight, so
 a slow or dead receiver only ever holds its own slots.
@@ -47,6 +48,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reservation_event_processor import metrics
+from reservation_event_processor._autocommit import autocommit
 from reservation_event_processor._errors import (
     DeliveryError,
     NoSigningSecret,
@@ -178,7 +180,7 @@ class DeliveryWorker:
         # whose slots are booked further than that would keep its rows waiting past the lease.
         booked = self._rate.booked_beyond(max(self._start_window - 1.0, 0.0))
         lease_ends = time.monotonic() + self._settings.lease.total_seconds()
-        async with self._sessionmaker() as session, session.begin():
+        async with autocommit(self._sessionmaker) as session:  # one statement
             claims = await webhook_deliveries.claim_due(
                 session,
                 limit=min(free, self._settings.claim_batch),

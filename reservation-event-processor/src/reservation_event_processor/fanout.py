@@ -8,6 +8,7 @@ event the broker redelivers after a crash creates nothing twice. Matching rules 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -19,10 +20,10 @@ from reservation_common.events import (
     ResourceEventData,
 )
 from reservation_db.repositories import webhook_deliveries
-from reservation_db.repositories.webhook_deliveries import MatchKeys
+from reservation_db.repositories.webhook_deliveries import FanOutEvent, MatchKeys
 from sqlalchemy.ext.asyncio import AsyncSession
 
-__all__ = ["InvalidEvent", "MatchKeys", "fan_out", "parse_event"]
+__all__ = ["InvalidEvent", "MatchKeys", "fan_out", "fan_out_many", "parse_event"]
 
 
 class InvalidEvent(ValueError):
@@ -76,4 +77,24 @@ async def fan_out(
         payload=json.loads(event.model_dump_json()),
         keys=keys,
         trace_context=trace_context,
+    )
+
+
+async def fan_out_many(
+    session: AsyncSession, events: Sequence[tuple[Event, MatchKeys, dict[str, Any] | None]]
+) -> dict[str, int]:
+    """Create the deliveries of many ``(event, keys, trace_context)`` in one statement; returns
+    how many are new per event id. One statement: atomic without a transaction around it."""
+    return await webhook_deliveries.fan_out_many(
+        session,
+        [
+            FanOutEvent(
+                event_id=event.id,
+                event_type=str(event.type),
+                payload=json.loads(event.model_dump_json()),
+                keys=keys,
+                trace_context=trace_context,
+            )
+            for event, keys, trace_context in events
+        ],
     )

@@ -1,10 +1,11 @@
 """From a received event to committed delivery rows, whatever the transport.
 
-The events that arrive while a fan-out transaction is being written are fanned out together in
-the next one (``_group_commit``): each caller still returns only once its own rows are committed,
-so the transport acknowledges nothing earlier than before; under load a transaction carries many
-events instead of one. A batch that fails is not retried as a batch: each of its events is then
-retried alone, so one event the database keeps refusing holds up no other.
+The events that arrive while a fan-out is being written are fanned out together in the next one,
+a single statement (``_group_commit``): each caller still returns only once its own rows are
+committed, so the transport acknowledges nothing earlier than before; under load a statement
+carries many events instead of one transaction per event. A batch that fails is not retried as
+a batch: each of its events is then retried alone, so one event the database keeps refusing
+holds up no other.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ from tenacity import (
 )
 
 from reservation_event_processor import metrics
+from reservation_event_processor._autocommit import autocommit
 from reservation_event_processor._group_commit import GroupCommit
-from reservation_event_processor.fanout import fan_out, parse_event
+from reservation_event_processor.fanout import fan_out, fan_out_many, parse_event
 
 logger = logging.getLogger(__name__)
 
@@ -92,12 +94,12 @@ class EventIntake:
         return created
 
     async def _fan_out_batch(self, batch: Sequence[_Received]) -> list[int]:
-        """One transaction for the whole batch, tried once."""
-        async with self._sessionmaker() as session, session.begin():
-            return [
-                await fan_out(session, r.event, r.keys, trace_context=r.trace_context)
-                for r in batch
-            ]
+        """One statement for the whole batch (atomic on its own), tried once."""
+        async with autocommit(self._sessionmaker) as session:
+            created = await fan_out_many(
+                session, [(r.event, r.keys, r.trace_context) for r in batch]
+            )
+        return [created[r.event.id] for r in batch]
 
     async def _fan_out_alone(self, received: _Received) -> int:
         """One event in its own transaction, retried while the database is unavailable."""

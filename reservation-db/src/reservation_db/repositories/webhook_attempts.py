@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, insert, null, select, update
+from sqlalchemy import Select, Table, bindparam, func, insert, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reservation_db.models.webhook_attempt import WebhookAttempt
@@ -33,6 +33,12 @@ class AttemptRecord:
     response_headers: dict[str, str]
 
 
+# Core statements on the tables: the session executes them without the ORM's per-call work.
+_ATTEMPTS: Table = WebhookAttempt.__table__  # type: ignore[assignment]
+_DELIVERIES: Table = WebhookDelivery.__table__  # type: ignore[assignment]
+_SUBSCRIPTIONS: Table = WebhookSubscription.__table__  # type: ignore[assignment]
+
+
 def _bound(key: str, column: Any) -> Any:
     # Keys that name no column: a DML statement would take a column's name for a SET value.
     return bindparam(key, type_=column.type)
@@ -41,9 +47,9 @@ def _bound(key: str, column: Any) -> Any:
 @functools.cache
 def _record_statement(*, finished: bool, failure: bool | None) -> Any:
     """Built once per variant; every value is bound at execution."""
-    a = WebhookAttempt
+    a = _ATTEMPTS.c
     attempt_row = (
-        insert(a)
+        insert(_ATTEMPTS)
         .values(
             delivery_id=_bound("rec_delivery_id", a.delivery_id),
             started_at=_bound("rec_started_at", a.started_at),
@@ -53,12 +59,12 @@ def _record_statement(*, finished: bool, failure: bool | None) -> Any:
             response_excerpt=_bound("rec_response_excerpt", a.response_excerpt),
             response_headers=_bound("rec_response_headers", a.response_headers),
         )
-        .returning(WebhookAttempt.id)
+        .returning(a.id)
         .cte("attempt")
     )
-    w = WebhookDelivery
+    w = _DELIVERIES.c
     delivery = (
-        update(w)
+        update(_DELIVERIES)
         .where(
             w.id == _bound("rec_delivery_id", w.id),
             w.status == DeliveryStatus.PENDING.value,
@@ -79,8 +85,8 @@ def _record_statement(*, finished: bool, failure: bool | None) -> Any:
     held = select(delivery.c.id).exists()
     failing_since: Any = null()
     if failure is not None:
-        s = WebhookSubscription
-        health = update(s).where(s.id == _bound("rec_subscription_id", s.id))
+        s = _SUBSCRIPTIONS.c
+        health = update(_SUBSCRIPTIONS).where(s.id == _bound("rec_subscription_id", s.id))
         if failure:
             health = health.values(failing_since=func.coalesce(s.failing_since, func.now()))
         else:

@@ -8,7 +8,6 @@ itself: ``webhook_attempts.record``.
 
 from __future__ import annotations
 
-import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,7 +15,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    BindParameter,
     ColumnElement,
     DateTime,
     Integer,
@@ -28,7 +26,9 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
+    case,
     cast,
+    column,
     extract,
     func,
     literal,
@@ -40,7 +40,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from reservation_db.models.webhook_delivery import DeliveryStatus, WebhookDelivery
 from reservation_db.models.webhook_secret import WebhookSecret
@@ -81,71 +80,80 @@ class MatchKeys:
     ping_subscription_id: uuid.UUID | None = None
 
 
-def _bound(key: str, type_: Any) -> BindParameter[Any]:
-    # Keys that name no column: a DML statement would take a column's name for a value.
-    return bindparam(f"fo_{key}", type_=type_)
-
-
 _UUID = UUID(as_uuid=True)
 _DELIVERIES: Table = WebhookDelivery.__table__  # type: ignore[assignment]
+_SUBSCRIPTIONS: Table = WebhookSubscription.__table__  # type: ignore[assignment]
+_SECRETS: Table = WebhookSecret.__table__  # type: ignore[assignment]
 
 
-def _matches(
-    *, ping: bool, by_type: bool, by_resource: bool, by_ancestors: bool
-) -> ColumnElement[bool]:
-    s = WebhookSubscription
-    if ping:
-        return s.id == _bound("ping_subscription_id", _UUID)
-    scopes: list[ColumnElement[bool]] = [s.scope_kind == WebhookScopeKind.SITE.value]
-    if by_type:
-        scopes.append(
-            and_(
-                s.scope_kind == WebhookScopeKind.RESOURCE_TYPE.value,
-                _bound("resource_type_id", _UUID) == any_(s.scope_ids),
-            )
+@dataclass(frozen=True)
+class FanOutEvent:
+    event_id: str
+    event_type: str
+    payload: dict[str, Any]
+    keys: MatchKeys
+    trace_context: dict[str, Any] | None = None
+
+
+def _fan_out_statement() -> Any:
+    """Built once (``FAN_OUT``): the events come as one JSON array, read as rows by
+    ``jsonb_to_recordset``, each joined to the subscriptions its keys match. Core statements on
+    the tables: the session executes them without the ORM's per-call work."""
+    events = (
+        func.jsonb_to_recordset(bindparam("fan_out_events", type_=JSONB))
+        .table_valued(
+            column("event_id", Text),
+            column("event_type", Text),
+            column("payload", JSONB),
+            column("trace_context", JSONB),
+            column("site_id", _UUID),
+            column("reservation_id", _UUID),
+            column("resource_id", _UUID),
+            column("resource_type_id", _UUID),
+            column("ancestor_ids", ARRAY(_UUID)),
+            column("ping_subscription_id", _UUID),
         )
-    resource: list[ColumnElement[bool]] = []
-    if by_resource:
-        resource.append(_bound("resource_id", _UUID) == any_(s.scope_ids))
-    if by_ancestors:
-        resource.append(
-            and_(s.include_subtree, s.scope_ids.overlap(_bound("ancestor_ids", ARRAY(_UUID))))
-        )
-    if resource:
-        scopes.append(and_(s.scope_kind == WebhookScopeKind.RESOURCE.value, or_(*resource)))
-    return and_(
-        or_(
-            func.cardinality(s.event_types) == 0,
-            _bound("event_type", String(64)) == any_(s.event_types),
+        .render_derived(name="e", with_types=True)
+    )
+    e, s = events.c, _SUBSCRIPTIONS.c
+    by_scope = or_(
+        s.scope_kind == WebhookScopeKind.SITE.value,
+        and_(
+            s.scope_kind == WebhookScopeKind.RESOURCE_TYPE.value,
+            e.resource_type_id == any_(s.scope_ids),
         ),
-        or_(*scopes),
+        and_(
+            s.scope_kind == WebhookScopeKind.RESOURCE.value,
+            or_(
+                e.resource_id == any_(s.scope_ids),
+                and_(s.include_subtree, s.scope_ids.overlap(e.ancestor_ids)),
+            ),
+        ),
     )
-
-
-@functools.cache
-def _fan_out_statement(*, ping: bool, by_type: bool, by_resource: bool, by_ancestors: bool) -> Any:
-    """Built once per shape of the matching keys; every value is bound at execution."""
-    s = WebhookSubscription
-    event_id = _bound("event_id", Text)
-    webhook_id = literal("msg_", Text) + func.md5(event_id + ":" + cast(s.id, Text), type_=Text)
-    rows = select(
-        webhook_id,
-        event_id,
-        _bound("event_type", Text),
-        s.id,
-        s.site_id,
-        _bound("reservation_id", _UUID),
-        _bound("payload", JSONB),
-        literal(_PENDING, Text),
-        literal(0),
-        func.now(),
-        _bound("trace_context", JSONB(none_as_null=True)),
-    ).where(
-        s.site_id == _bound("site_id", _UUID),
-        s.enabled,
-        _matches(ping=ping, by_type=by_type, by_resource=by_resource, by_ancestors=by_ancestors),
+    by_type = or_(func.cardinality(s.event_types) == 0, e.event_type == any_(s.event_types))
+    # webhook.ping goes to the subscription it names, whatever its types and scope.
+    matches = case(
+        (e.ping_subscription_id.is_not(None), s.id == e.ping_subscription_id),
+        else_=and_(by_type, by_scope),
     )
-    # The table, not the entity: the session executes it as it is, with the bound values.
+    webhook_id = literal("msg_", Text) + func.md5(e.event_id + ":" + cast(s.id, Text), type_=Text)
+    rows = (
+        select(
+            webhook_id,
+            e.event_id,
+            e.event_type,
+            s.id,
+            s.site_id,
+            e.reservation_id,
+            e.payload,
+            literal(_PENDING, Text),
+            literal(0),
+            func.now(),
+            e.trace_context,
+        )
+        .select_from(events)
+        .join(_SUBSCRIPTIONS, and_(s.site_id == e.site_id, s.enabled, matches))
+    )
     return (
         insert(_DELIVERIES)
         .from_select(
@@ -165,8 +173,44 @@ def _fan_out_statement(*, ping: bool, by_type: bool, by_resource: bool, by_ances
             rows,
         )
         .on_conflict_do_nothing(index_elements=["event_id", "subscription_id"])
-        .returning(_DELIVERIES.c.id)
+        .returning(_DELIVERIES.c.event_id)
     )
+
+
+FAN_OUT = _fan_out_statement()
+
+
+def _as_json(event: FanOutEvent) -> dict[str, Any]:
+    keys = event.keys
+    return {
+        "event_id": event.event_id,
+        "event_type": event.event_type,
+        "payload": event.payload,
+        "trace_context": event.trace_context,
+        "site_id": str(keys.site_id),
+        "reservation_id": _str(keys.reservation_id),
+        "resource_id": _str(keys.resource_id),
+        "resource_type_id": _str(keys.resource_type_id),
+        "ancestor_ids": [str(a) for a in keys.ancestor_ids],
+        "ping_subscription_id": _str(keys.ping_subscription_id),
+    }
+
+
+def _str(value: uuid.UUID | None) -> str | None:
+    return None if value is None else str(value)
+
+
+async def fan_out_many(session: AsyncSession, events: Sequence[FanOutEvent]) -> dict[str, int]:
+    """Create the deliveries of many events in one statement, idempotently (``ON CONFLICT
+    (event_id, subscription_id) DO NOTHING``); returns how many are new per event id. A single
+    statement: atomic on its own, so the caller may run it outside a transaction."""
+    if not events:
+        return {}
+    created = dict.fromkeys((e.event_id for e in events), 0)
+    rows = await session.execute(FAN_OUT, {"fan_out_events": [_as_json(e) for e in events]})
+    for (event_id,) in rows:
+        created[event_id] += 1
+    return created
 
 
 async def fan_out(
@@ -178,28 +222,9 @@ async def fan_out(
     keys: MatchKeys,
     trace_context: dict[str, Any] | None = None,
 ) -> int:
-    """Create the deliveries of one event, idempotently (``ON CONFLICT (event_id,
-    subscription_id) DO NOTHING``); returns how many are new. The caller commits."""
-    ping = keys.ping_subscription_id is not None
-    stmt = _fan_out_statement(
-        ping=ping,
-        by_type=not ping and keys.resource_type_id is not None,
-        by_resource=not ping and keys.resource_id is not None,
-        by_ancestors=not ping and bool(keys.ancestor_ids),
-    )
-    values = {
-        "fo_event_id": event_id,
-        "fo_event_type": event_type,
-        "fo_reservation_id": keys.reservation_id,
-        "fo_payload": payload,
-        "fo_trace_context": trace_context,
-        "fo_site_id": keys.site_id,
-        "fo_ping_subscription_id": keys.ping_subscription_id,
-        "fo_resource_type_id": keys.resource_type_id,
-        "fo_resource_id": keys.resource_id,
-        "fo_ancestor_ids": list(keys.ancestor_ids),
-    }
-    return len((await session.execute(stmt, values)).all())
+    """Create the deliveries of one event (``fan_out_many``); returns how many are new."""
+    event = FanOutEvent(event_id, event_type, payload, keys, trace_context)
+    return (await fan_out_many(session, [event]))[event_id]
 
 
 @dataclass(frozen=True)
@@ -219,13 +244,14 @@ class ClaimedDelivery:
 
 
 def _claim_statement() -> Any:
-    """Built once (``CLAIM``): ``limit``, ``lease`` and ``skip`` are bound at each execution."""
+    """Built once (``CLAIM``): ``limit``, ``lease`` and ``skip`` are bound at each execution.
+    Core statement on the tables: the session executes it without the ORM's per-call work."""
     limit = bindparam("limit", type_=Integer)
     lease = bindparam("lease", type_=Interval)
-    skip = bindparam("skip", type_=ARRAY(UUID(as_uuid=True)))
-    s = WebhookSubscription
-    leased = aliased(WebhookDelivery, name="f")
-    due = aliased(WebhookDelivery, name="d")
+    skip = bindparam("skip", type_=ARRAY(_UUID))
+    s = _SUBSCRIPTIONS.c
+    leased = _DELIVERIES.alias("f").c
+    due = _DELIVERIES.alias("d").c
     free = s.max_concurrency - (
         select(func.count())
         .where(
@@ -253,7 +279,7 @@ def _claim_statement() -> Any:
     # leased by any replica), oldest first; SKIP LOCKED lets replicas claim side by side. A
     # rate-limited receiver gets at most one second's worth per claim, so the spacing never
     # eats into the lease.
-    row = aliased(WebhookDelivery, name="d")
+    row = _DELIVERIES.alias("d").c
     per_subscription = (
         select(row.id, row.next_attempt_at)
         .where(
@@ -279,18 +305,18 @@ def _claim_statement() -> Any:
         .limit(limit)
         .cte("picked")
     )
-    w = WebhookDelivery
+    w, k = _DELIVERIES.c, _SECRETS.c
     secrets = func.array(
-        select(WebhookSecret.secret_encrypted)
+        select(k.secret_encrypted)
         .where(
-            WebhookSecret.subscription_id == w.subscription_id,
-            or_(WebhookSecret.expires_at.is_(None), WebhookSecret.expires_at > func.now()),
+            k.subscription_id == w.subscription_id,
+            or_(k.expires_at.is_(None), k.expires_at > func.now()),
         )
-        .order_by(WebhookSecret.created_at.desc())
+        .order_by(k.created_at.desc())
         .scalar_subquery()
     )
     return (
-        update(w)
+        update(_DELIVERIES)
         .where(w.id == picked.c.id)
         .values(
             attempts=w.attempts + 1,
@@ -313,7 +339,6 @@ def _claim_statement() -> Any:
             w.trace_context,
             secrets.label("secrets"),
         )
-        .execution_options(synchronize_session=False)
     )
 
 
