@@ -6,7 +6,8 @@ is refused. The HTTP client never resolves a name itself: its network backend
 answer and dials one of exactly those addresses; the Host header and the TLS server name stay the
 original name. A name that answers a public address to one lookup and 127.0.0.1 to the next (DNS
 rebinding) therefore never gets a connection to 127.0.0.1, and the socket's peer is compared with
-the dialled address before a byte is written (no peer address: refused). Operators allow specific
+the dialled address before a byte is written (no peer address: refused). The connection's
+stream sends a request's head and body in one write (``_stream``). Operators allow specific
 hosts or networks with ``RESERVATION_EP_SSRF_ALLOWLIST``.
 """
 
@@ -20,6 +21,8 @@ from collections.abc import Awaitable, Callable, Iterable
 
 import httpcore
 import httpx
+
+from reservation_event_processor._stream import OneWriteStream
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
@@ -163,7 +166,7 @@ class PinnedNetworkBackend(httpcore.AsyncNetworkBackend):
                 raise AddressNotAllowed(
                     f"the connection to {host} did not report the vetted peer address {ip}"
                 )
-            return stream
+            return OneWriteStream(stream)
         assert last_error is not None  # vetted_addresses never returns an empty list
         raise last_error
 
