@@ -88,6 +88,12 @@ test('bob books a weekly series, changes the following occurrences, meets a refu
   await expect(occurrences.nth(2)).toContainText(/\b2:00\b[^,]*PM|14:00/); // nothing changed
 
   await bob.page.getByRole('button', { name: 'Cancel the whole series' }).click();
+  // Asked first, in the one confirmation dialog: focus on the way back, axe-clean.
+  const confirm = bob.page.getByRole('dialog', { name: 'Cancel occurrences of “E2E weekly lab”?' });
+  await expect(confirm.getByRole('button', { name: 'Back' })).toBeFocused();
+  expect(await accessibilityProblems(bob.page), 'confirm dialog').toEqual([]);
+  await screenshot(bob.page, 'bob-series-confirm-light');
+  await confirm.getByRole('button', { name: 'Cancel the whole series' }).click();
   await expect(bob.page.getByText('Nothing in this series can be changed any more.')).toBeVisible();
   for (let i = 0; i < 3; i += 1) await expect(occurrences.nth(i)).toContainText('Cancelled');
   await bob.page.getByRole('link', { name: 'Back to my reservations' }).click();

@@ -1,5 +1,7 @@
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Button } from '@/components/ui/button';
+import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import type { ReservationRead } from '@/lib/api/types';
 import { toast } from '@/lib/toast';
 import { useCheckIn, useReleaseReservation } from '../api/reservation-actions';
@@ -9,6 +11,7 @@ export function FairUseActions({ reservation }: { reservation: ReservationRead }
   const { t } = useTranslation();
   const release = useReleaseReservation();
   const checkIn = useCheckIn();
+  const [releasing, setReleasing] = useState(false);
   const live = reservation.status === 'confirmed' || reservation.status === 'active';
   return (
     <>
@@ -26,10 +29,28 @@ export function FairUseActions({ reservation }: { reservation: ReservationRead }
         <Button
           size="sm"
           busy={release.isPending}
-          onClick={() => release.mutate(reservation.id, { onSuccess: () => toast.success(t('fairUse.released')) })}
+          onClick={() => setReleasing(true)}
         >
           {t('fairUse.release')}
         </Button>
+      ) : null}
+      {releasing ? (
+        <ConfirmDialog
+          title={t('confirm.releaseTitle', { title: reservation.title })}
+          confirmLabel={t('fairUse.release')}
+          busy={release.isPending}
+          onConfirm={() =>
+            release.mutate(reservation.id, {
+              onSuccess: () => {
+                toast.success(t('fairUse.released'), { key: `reservation:${reservation.id}` });
+                setReleasing(false);
+              },
+            })
+          }
+          onClose={() => setReleasing(false)}
+        >
+          <p>{t('confirm.releaseBody')}</p>
+        </ConfirmDialog>
       ) : null}
     </>
   );

@@ -65,6 +65,9 @@ describe('fair use', () => {
     const { user } = renderWithApp(<FairUseActions reservation={reservationFixture({ status: 'active' })} />);
     await user.click(screen.getByRole('button', { name: 'Check in' }));
     await user.click(screen.getByRole('button', { name: 'Release now' }));
+    expect(calls).toEqual(['check-in']); // asked first
+    const dialog = screen.getByRole('dialog', { name: /^Release “.+” now\?$/ });
+    await user.click(within(dialog).getByRole('button', { name: 'Release now' }));
     await waitFor(() => expect(calls).toEqual(['check-in', 'release']));
   });
 

@@ -80,6 +80,8 @@ describe('e-mail and calendar settings', () => {
     expect(await screen.findByDisplayValue('https://app.test/api/v1/calendar/secret-token.ics')).toBeInTheDocument();
     expect(await screen.findByRole('button', { name: 'Replace the address' })).toBeInTheDocument();
     await user.click(screen.getByRole('button', { name: 'Turn the feed off' }));
+    const dialog = screen.getByRole('dialog', { name: 'Turn off your calendar feed?' });
+    await user.click(within(dialog).getByRole('button', { name: 'Turn the feed off' }));
     expect(await screen.findByText('You have no calendar feed.')).toBeInTheDocument();
     expect(screen.queryByDisplayValue(/secret-token/)).not.toBeInTheDocument();
   });

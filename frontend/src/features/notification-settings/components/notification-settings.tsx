@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Button } from '@/components/ui/button';
+import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { Field } from '@/components/ui/field';
 import { QueryState } from '@/components/ui/query-state';
 import { ApiError } from '@/lib/api/problem';
@@ -131,6 +132,7 @@ function CalendarFeed({ preferences }: { preferences: PreferencesOut }) {
   const rotate = useRotateCalendarFeed();
   const revoke = useRevokeCalendarFeed();
   const [url, setUrl] = useState<string | null>(null);
+  const [revoking, setRevoking] = useState(false);
   const active = preferences.calendar_feed.active;
   return (
     <div>
@@ -160,12 +162,30 @@ function CalendarFeed({ preferences }: { preferences: PreferencesOut }) {
           <Button
             variant="danger"
             busy={revoke.isPending}
-            onClick={() => revoke.mutate(undefined, { onSuccess: () => setUrl(null) })}
+            onClick={() => setRevoking(true)}
           >
             {t('mailSettings.feedRevoke')}
           </Button>
         ) : null}
       </div>
+      {revoking ? (
+        <ConfirmDialog
+          title={t('confirm.revokeFeedTitle')}
+          confirmLabel={t('mailSettings.feedRevoke')}
+          busy={revoke.isPending}
+          onConfirm={() =>
+            revoke.mutate(undefined, {
+              onSuccess: () => {
+                setUrl(null);
+                setRevoking(false);
+              },
+            })
+          }
+          onClose={() => setRevoking(false)}
+        >
+          <p>{t('confirm.revokeFeedBody')}</p>
+        </ConfirmDialog>
+      ) : null}
     </div>
   );
 }

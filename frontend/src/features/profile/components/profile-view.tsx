@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { roleLabel, visibleRoles } from '@/lib/humanise';
 import { Button } from '@/components/ui/button';
+import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { Field } from '@/components/ui/field';
 import { QueryState } from '@/components/ui/query-state';
 import { ApiError } from '@/lib/api/problem';
@@ -65,6 +66,7 @@ export function ProfileView() {
   const me = useMe();
   const keys = useSshKeys();
   const remove = useDeleteSshKey();
+  const [deleting, setDeleting] = useState<{ id: string; name: string } | null>(null);
   return (
     <div className="grid">
       <section className="card" aria-labelledby="identity">
@@ -104,7 +106,7 @@ export function ProfileView() {
                       size="sm"
                       variant="danger"
                       aria-label={t('profile.removeKey', { name: key.name })}
-                      onClick={() => remove.mutate(key.id)}
+                      onClick={() => setDeleting({ id: key.id, name: key.name })}
                     >
                       {t('common.delete')}
                     </Button>
@@ -116,6 +118,17 @@ export function ProfileView() {
         </QueryState>
         <h3>{t('profile.addKey')}</h3>
         <AddKeyForm />
+        {deleting ? (
+          <ConfirmDialog
+            title={t('confirm.deleteKeyTitle', { name: deleting.name })}
+            confirmLabel={t('common.delete')}
+            busy={remove.isPending}
+            onConfirm={() => remove.mutate(deleting.id, { onSuccess: () => setDeleting(null) })}
+            onClose={() => setDeleting(null)}
+          >
+            <p>{t('confirm.deleteKeyBody')}</p>
+          </ConfirmDialog>
+        ) : null}
       </section>
     </div>
   );

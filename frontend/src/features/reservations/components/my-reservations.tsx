@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { Button } from '@/components/ui/button';
 import { Pager } from '@/components/ui/pager';
-import { Dialog } from '@/components/ui/dialog';
+import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { Field } from '@/components/ui/field';
 import { QueryState } from '@/components/ui/query-state';
 import { ProvisioningBadge, StatusBadge } from '@/components/ui/status-badge';
@@ -47,24 +47,18 @@ function CancelDialog({ reservation, onClose }: { reservation: ReservationRead; 
       },
     );
   return (
-    <Dialog
-      open
+    <ConfirmDialog
       title={t('reservations.cancel')}
+      confirmLabel={t('reservations.cancel')}
+      busy={cancel.isPending}
+      onConfirm={confirm}
       onClose={onClose}
-      footer={
-        <>
-          <Button onClick={onClose}>{t('common.back')}</Button>
-          <Button variant="danger" busy={cancel.isPending} onClick={confirm}>
-            {t('reservations.cancel')}
-          </Button>
-        </>
-      }
     >
       <p>{t('reservations.cancelConfirm', { title: reservation.title })}</p>
       <Field label={`${t('reservations.reason')} (${t('common.optional')})`}>
         <input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={2000} />
       </Field>
-    </Dialog>
+    </ConfirmDialog>
   );
 }
 

@@ -19,7 +19,10 @@ describe('series actions', () => {
     expect(screen.getByTestId('series-badge')).toHaveTextContent('Series');
     await user.click(screen.getByRole('button', { name: 'Cancel in series' }));
     const dialog = screen.getByRole('dialog', { name: 'Cancel in series' });
-    await user.click(within(dialog).getByRole('button', { name: 'This and the following ones' }));
+    // The choice first (focus starts on it), then the one confirming button.
+    expect(within(dialog).getByRole('radio', { name: 'This one' })).toHaveFocus();
+    await user.click(within(dialog).getByRole('radio', { name: 'This and the following ones' }));
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel in series' }));
     await waitFor(() => expect(seen.ifMatch).toBe('"4"'));
     expect(seen.body).toEqual({ scope: 'following', occurrence_id: 'rsv-1' });
     expect(await screen.findByText('Series updated')).toBeInTheDocument();

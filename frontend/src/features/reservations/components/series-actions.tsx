@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { Button } from '@/components/ui/button';
-import { Dialog } from '@/components/ui/dialog';
+import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import type { ReservationRead, SeriesScope } from '@/lib/api/types';
 import { toast } from '@/lib/toast';
 import { useCancelSeries } from '../api/cancel-series';
@@ -12,6 +12,7 @@ import { useCancelSeries } from '../api/cancel-series';
 export function SeriesActions({ reservation }: { reservation: ReservationRead }) {
   const { t } = useTranslation();
   const [open, setOpen] = useState(false);
+  const [scope, setScope] = useState<SeriesScope>('this');
   const cancel = useCancelSeries();
   if (!reservation.series_id) return null;
   const seriesId = reservation.series_id;
@@ -36,20 +37,25 @@ export function SeriesActions({ reservation }: { reservation: ReservationRead })
       <Button size="sm" onClick={() => setOpen(true)}>
         {t('series.cancelSeries')}
       </Button>
-      <Dialog open={open} title={t('series.cancelSeries')} onClose={() => setOpen(false)}>
-          <p>{t('series.cancelWhich')}</p>
-          <div className="actions">
-            <Button onClick={() => run('this')} busy={cancel.isPending}>
-              {t('series.scopeThis')}
-            </Button>
-            <Button onClick={() => run('following')} busy={cancel.isPending}>
-              {t('series.scopeFollowing')}
-            </Button>
-            <Button variant="danger" onClick={() => run('all')} busy={cancel.isPending}>
-              {t('series.scopeAll')}
-            </Button>
-          </div>
-      </Dialog>
+      {open ? (
+        <ConfirmDialog
+          title={t('series.cancelSeries')}
+          confirmLabel={t('series.cancelSeries')}
+          busy={cancel.isPending}
+          onConfirm={() => run(scope)}
+          onClose={() => setOpen(false)}
+        >
+          <fieldset className="choice-list">
+            <legend>{t('series.cancelWhich')}</legend>
+            {(['this', 'following', 'all'] as const).map((s) => (
+              <label key={s} className="check">
+                <input type="radio" name="series-scope" value={s} checked={scope === s} onChange={() => setScope(s)} />
+                {t(s === 'this' ? 'series.scopeThis' : s === 'following' ? 'series.scopeFollowing' : 'series.scopeAll')}
+              </label>
+            ))}
+          </fieldset>
+        </ConfirmDialog>
+      ) : null}
     </>
   );
 }

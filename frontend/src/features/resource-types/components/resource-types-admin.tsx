@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { formatDuration, sentenceCase } from '@/lib/humanise';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
-import { Dialog } from '@/components/ui/dialog';
+import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { QueryState } from '@/components/ui/query-state';
 import type { ResourceTypeRead } from '@/lib/api/types';
 import { toast } from '@/lib/toast';
@@ -70,24 +70,21 @@ export function ResourceTypesAdmin({ site }: { site: string }) {
         <ResourceTypeDialog site={site} type={editing === 'new' ? undefined : editing} onClose={() => setEditing(null)} />
       ) : null}
       {deleting ? (
-        <Dialog open title={t('admin.deleteTypeTitle', { name: deleting.name })} onClose={() => setDeleting(null)}>
+        <ConfirmDialog
+          title={t('admin.deleteTypeTitle', { name: deleting.name })}
+          confirmLabel={t('common.delete')}
+          cancelLabel={t('common.cancel')}
+          busy={remove.isPending}
+          onConfirm={() =>
+            remove.mutate(deleting.id, {
+              onSuccess: () => toast.success(t('admin.typeDeleted')),
+              onSettled: () => setDeleting(null),
+            })
+          }
+          onClose={() => setDeleting(null)}
+        >
           <p>{t('admin.deleteTypeBody')}</p>
-          <div className="form-actions">
-            <Button onClick={() => setDeleting(null)}>{t('common.cancel')}</Button>
-            <Button
-              variant="danger"
-              busy={remove.isPending}
-              onClick={() =>
-                remove.mutate(deleting.id, {
-                  onSuccess: () => toast.success(t('admin.typeDeleted')),
-                  onSettled: () => setDeleting(null),
-                })
-              }
-            >
-              {t('common.delete')}
-            </Button>
-          </div>
-        </Dialog>
+        </ConfirmDialog>
       ) : null}
     </>
   );

@@ -115,6 +115,9 @@ describe('series editor', () => {
     );
     const { user } = renderWithApp(<SeriesEditor seriesId="ser-1" />);
     await user.click(await screen.findByRole('button', { name: 'Cancel the whole series' }));
+    expect(seen.body).toBeNull(); // asked first
+    const dialog = screen.getByRole('dialog', { name: 'Cancel occurrences of “Lab session”?' });
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel the whole series' }));
     await waitFor(() => expect(seen.body).toEqual({ scope: 'all', occurrence_id: null }));
     expect(await screen.findByText('Nothing in this series can be changed any more.')).toBeInTheDocument();
   });

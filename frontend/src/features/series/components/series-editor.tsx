@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { Button } from '@/components/ui/button';
+import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { Field } from '@/components/ui/field';
 import { PageHeader } from '@/components/ui/page-header';
 import { QueryState } from '@/components/ui/query-state';
@@ -83,6 +84,7 @@ function Editor({ series }: { series: SeriesRead }) {
     describeRrule(series.rrule, i18n.language, { firstStart, timeZone: series.time_zone }) ??
     t('seriesEdit.rawRule', { rule: series.rrule });
   const [scope, setScope] = useState<SeriesScope>('all');
+  const [confirming, setConfirming] = useState(false);
   const [occurrenceId, setOccurrenceId] = useState(upcoming[0]?.id ?? '');
   const [title, setTitle] = useState(series.title);
   const [startTime, setStartTime] = useState('');
@@ -123,7 +125,16 @@ function Editor({ series }: { series: SeriesRead }) {
     setRefusal(null);
     cancel.mutate(
       { series, body: { scope, occurrence_id: chosen, ...(reason ? { reason } : {}) } },
-      { onSuccess: () => toast.success(t('series.cancelled')), onError },
+      {
+        onSuccess: () => {
+          toast.success(t('series.cancelled'));
+          setConfirming(false);
+        },
+        onError: (error) => {
+          setConfirming(false);
+          onError(error);
+        },
+      },
     );
   };
 
@@ -191,10 +202,21 @@ function Editor({ series }: { series: SeriesRead }) {
             <input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={2000} />
           </Field>
           <div className="actions row">
-            <Button variant="danger" busy={cancel.isPending} onClick={cancelScope} disabled={scope !== 'all' && !occurrenceId}>
+            <Button variant="danger" onClick={() => setConfirming(true)} disabled={scope !== 'all' && !occurrenceId}>
               {t(`seriesEdit.cancelScopes.${scope}` as 'seriesEdit.cancelScopes.all')}
             </Button>
           </div>
+          {confirming ? (
+            <ConfirmDialog
+              title={t('confirm.seriesCancelTitle', { title: series.title })}
+              confirmLabel={t(`seriesEdit.cancelScopes.${scope}` as 'seriesEdit.cancelScopes.all')}
+              busy={cancel.isPending}
+              onConfirm={cancelScope}
+              onClose={() => setConfirming(false)}
+            >
+              <p>{t('confirm.seriesCancelBody')}</p>
+            </ConfirmDialog>
+          ) : null}
         </form>
       ) : (
         <p className="muted">{t('seriesEdit.closed')}</p>

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { FormDialog } from '@/components/form/form-dialog';
 import { FormField } from '@/components/form/form-field';
 import { Button } from '@/components/ui/button';
+import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { Field } from '@/components/ui/field';
 import { QueryState } from '@/components/ui/query-state';
 import { ApiError } from '@/lib/api/problem';
@@ -130,6 +131,7 @@ function Members({ site }: { site: string }) {
   const add = useAddMember(site);
   const update = useUpdateMember(site);
   const remove = useRemoveMember(site);
+  const [removing, setRemoving] = useState<{ id: string; name: string } | null>(null);
   const [identifier, setIdentifier] = useState('');
   const [role, setRole] = useState<SiteRole>('member');
   const [error, setError] = useState<string | undefined>();
@@ -195,7 +197,7 @@ function Members({ site }: { site: string }) {
                       </select>
                     </td>
                     <td>
-                      <Button size="sm" variant="danger" onClick={() => remove.mutate(m.user.id)}>
+                      <Button size="sm" variant="danger" onClick={() => setRemoving({ id: m.user.id, name: m.user.display_name ?? m.user.username })}>
                         {t('admin.removeMember', { name: m.user.username })}
                       </Button>
                     </td>
@@ -206,6 +208,17 @@ function Members({ site }: { site: string }) {
           </div>
         )}
       </QueryState>
+      {removing ? (
+        <ConfirmDialog
+          title={t('confirm.removeMemberTitle', { name: removing.name })}
+          confirmLabel={t('confirm.remove')}
+          busy={remove.isPending}
+          onConfirm={() => remove.mutate(removing.id, { onSuccess: () => setRemoving(null) })}
+          onClose={() => setRemoving(null)}
+        >
+          <p>{t('confirm.removeMemberBody', { name: removing.name })}</p>
+        </ConfirmDialog>
+      ) : null}
     </section>
   );
 }
