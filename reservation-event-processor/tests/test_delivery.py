@@ -576,3 +576,27 @@ async def test_backlog_of_due_deliveries_is_exported(
     assert REGISTRY.get_sample_value("reservation_ep_deliveries_due") == 3
     async with sm() as session:
         assert (await webhook_deliveries.backlog(session))[0] == 0
+
+
+async def test_a_connection_that_never_opened_is_retried_in_place_with_growing_waits(
+    sm: SM, box: SecretBox, settings: Settings
+) -> None:
+    site = await create_site(sm)
+    await create_subscription(sm, box, site=site)
+    await publish(sm, reservation_event(site))
+    calls: list[float] = []
+
+    async def receiver(request: httpx.Request) -> httpx.Response:
+        calls.append(asyncio.get_running_loop().time())
+        if len(calls) <= 2:
+            raise httpx.ConnectError("connection refused")
+        return httpx.Response(204)
+
+    in_place = settings.model_copy(update={"transport_retries": 2})
+    worker = make_worker(sm, in_place, box, receiver)
+    await run_until(worker, status_is(sm, "succeeded"))
+    [delivery] = await all_deliveries(sm)
+    # One attempt: the two refused connections never sent the request.
+    assert [a.status_code for a in await attempts_of(sm, delivery.id)] == [204]
+    assert len(calls) == 3
+    assert calls[1] - calls[0] >= 0.09 and calls[2] - calls[1] >= 0.19

@@ -346,9 +346,17 @@ class DeliveryWorker:
             )
 
     async def _write_outcomes(self, batch: Sequence[_Finished]) -> list[bool]:
-        """The attempts that ended while the previous batch was written, in one transaction
-        (tried once). Subscriptions are updated in id order, as in every other batch, so two
-        replicas' batches never wait on each other's locks in a cycle."""
+        """The attempts that ended while the previous batch was written, tried once: successes
+        only in one statement, otherwise one transaction. Subscriptions are updated in id order
+        there, as in every other batch, so two replicas' batches never wait on each other's
+        locks in a cycle."""
+        if all(isinstance(f.outcome, ResponseSummary) for f in batch):
+            # The common case, successes only: one statement for them all.
+            async with autocommit(self._sessionmaker) as session:
+                kept = await webhook_attempts.record_successes(
+                    session, [(f.claim, f.record) for f in batch]
+                )
+            return [f.claim.id in kept for f in batch]
         order = sorted(range(len(batch)), key=lambda i: (batch[i].claim.subscription_id, i))
         held = [False] * len(batch)
         async with self._sessionmaker() as session, session.begin():

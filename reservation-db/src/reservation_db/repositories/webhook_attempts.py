@@ -8,11 +8,26 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, func, insert, null, select, update
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    Select,
+    Table,
+    Text,
+    bindparam,
+    column,
+    func,
+    insert,
+    null,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reservation_db.models.webhook_attempt import WebhookAttempt
@@ -20,7 +35,7 @@ from reservation_db.models.webhook_delivery import DeliveryStatus, WebhookDelive
 from reservation_db.models.webhook_subscription import WebhookSubscription
 from reservation_db.repositories.webhook_deliveries import ClaimedDelivery
 
-__all__ = ["AttemptRecord", "record", "statement"]
+__all__ = ["AttemptRecord", "record", "record_successes", "statement"]
 
 
 @dataclass(frozen=True)
@@ -124,6 +139,108 @@ async def record(
     }
     row = (await session.execute(stmt, values)).one()
     return bool(row.held), row.failing_since
+
+
+def _successes_statement() -> Any:
+    """Built once (``SUCCESSES``): the successful attempts of a batch come as one JSON array."""
+    uuid_ = UUID(as_uuid=True)
+    when = DateTime(timezone=True)
+    o = (
+        func.jsonb_to_recordset(bindparam("successes", type_=JSONB))
+        .table_valued(
+            column("delivery_id", uuid_),
+            column("lease", when),
+            column("started_at", when),
+            column("duration_ms", Integer),
+            column("status_code", Integer),
+            column("response_excerpt", Text),
+            column("response_headers", JSONB),
+            column("subscription_id", uuid_),
+        )
+        .render_derived(name="o", with_types=True)
+    )
+    a, w, s = _ATTEMPTS.c, _DELIVERIES.c, _SUBSCRIPTIONS.c
+    attempts = (
+        insert(_ATTEMPTS)
+        .from_select(
+            [
+                "delivery_id",
+                "started_at",
+                "duration_ms",
+                "status_code",
+                "response_excerpt",
+                "response_headers",
+            ],
+            select(
+                o.c.delivery_id,
+                o.c.started_at,
+                o.c.duration_ms,
+                o.c.status_code,
+                o.c.response_excerpt,
+                o.c.response_headers,
+            ),
+        )
+        .returning(a.id)
+        .cte("attempt")
+    )
+    succeeded = (
+        update(_DELIVERIES)
+        .where(
+            w.id == o.c.delivery_id,
+            w.status == DeliveryStatus.PENDING.value,
+            w.locked_until == o.c.lease,
+        )
+        .values(
+            status=DeliveryStatus.SUCCEEDED.value,
+            next_attempt_at=None,
+            locked_until=None,
+            last_status_code=o.c.status_code,
+            last_error=None,
+            completed_at=func.now(),
+            updated_at=func.now(),
+        )
+        .returning(w.id)
+        .cte("delivery")
+    )
+    # A success ends its receiver's failure run, as record(failure=False) does.
+    healthy = (
+        update(_SUBSCRIPTIONS)
+        .where(
+            s.id.in_(select(o.c.subscription_id).scalar_subquery()),
+            s.failing_since.is_not(None),
+        )
+        .values(failing_since=None)
+        .returning(s.id)
+        .cte("subscription")
+    )
+    return select(succeeded.c.id).add_cte(attempts).add_cte(healthy)
+
+
+SUCCESSES = _successes_statement()
+
+
+async def record_successes(
+    session: AsyncSession, successes: Sequence[tuple[ClaimedDelivery, AttemptRecord]]
+) -> set[uuid.UUID]:
+    """Store many successful attempts, each delivery ``succeeded`` while its lease holds, and
+    end their subscriptions' failure runs, in one statement (atomic without a transaction
+    around it). Returns the ids of the deliveries whose lease still held."""
+    if not successes:
+        return set()
+    rows = [
+        {
+            "delivery_id": str(claim.id),
+            "lease": claim.lease.isoformat(),
+            "started_at": attempt.started_at.isoformat(),
+            "duration_ms": attempt.duration_ms,
+            "status_code": attempt.status_code,
+            "response_excerpt": attempt.response_excerpt,
+            "response_headers": attempt.response_headers,
+            "subscription_id": str(claim.subscription_id),
+        }
+        for claim, attempt in successes
+    ]
+    return set((await session.execute(SUCCESSES, {"successes": rows})).scalars())
 
 
 def statement(delivery_id: uuid.UUID) -> Select[WebhookAttempt]:
