@@ -148,4 +148,26 @@ describe('calendar', () => {
     // Named by what it shows first (axe: the label contains the visible text), then the rest.
     expect(block('Pool A')).toHaveAccessibleName(/^Pool A \S.* · 3 units — .+ — Confirmed$/);
   });
+
+  it('gives overlapping bookings of a timeline lane a row each', async () => {
+    server.use(
+      http.get(`${API}/sites/site-1/resources`, () => HttpResponse.json(page([resourceFixture({ capacity: 4 })]))),
+      http.get(`${API}/sites/site-1/resource-types`, () => HttpResponse.json(page([typeFixture()]))),
+      http.get(`${API}/sites/site-1/blackouts`, () => HttpResponse.json([])),
+      http.get(`${API}/reservations`, () =>
+        HttpResponse.json(
+          page([
+            reservationFixture({ id: 'a', title: 'Pool A', quantity: 3, start: at(15, 9), end: at(15, 12) }),
+            reservationFixture({ id: 'b', title: 'Pool B', start: at(15, 10), end: at(15, 11) }),
+          ]),
+        ),
+      ),
+    );
+    renderWithApp(<Calendar site="site-1" onSelectSlot={() => undefined} />, { route: '/calendar?view=timeline&date=2030-01-15' });
+    const a = await screen.findByText(/^Pool A/);
+    const b = screen.getByText(/^Pool B/);
+    expect(a).toHaveTextContent('Pool A · 3 units');
+    expect([a.style.top, b.style.top].sort()).toEqual(['33px', '5px']);
+    expect((a.closest('.timeline-lane') as HTMLElement).style.height).toBe('64px');
+  });
 });

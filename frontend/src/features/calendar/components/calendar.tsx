@@ -33,6 +33,8 @@ export type SlotSelection = { resourceId?: string; start: Date; end: Date };
 const VIEWS: CalendarView[] = ['day', 'week', 'month', 'timeline'];
 const HOURS = Array.from({ length: 24 }, (_, h) => h);
 const FALLBACK_COLOR = '#4f5868';
+/** The height a booking's row takes in a timeline lane. */
+const TIMELINE_ROW_PX = 28;
 
 /** What the calendar shows, for what another feature draws with it (maintenance windows). */
 export type CalendarOverlayProps = {
@@ -250,31 +252,36 @@ export function Calendar({ site, onSelectSlot, Legend, DayOverlay }: Props) {
                 ))}
               </div>
             </div>
-            {lanes.map((lane) => (
-              <div key={lane.id} className="timeline-row">
-                <div className="timeline-label">{lane.name}</div>
-                <div className="timeline-lane">
-                  <div style={{ display: 'grid', gridTemplateColumns: 'repeat(24, 1fr)', height: '100%' }}>
-                    {HOURS.map((h) => {
-                      const start = new Date(range.start);
-                      start.setHours(h);
-                      return (
-                        <button
-                          key={h}
-                          type="button"
-                          className="cal-slot"
-                          style={{ height: '100%' }}
-                          aria-label={`${lane.name} ${formatRange(start.toISOString(), new Date(start.getTime() + 3_600_000).toISOString(), i18n.language)}`}
-                          onClick={() => onSelectSlot({ resourceId: lane.id, start, end: new Date(start.getTime() + 3_600_000) })}
-                        />
-                      );
-                    })}
-                  </div>
-                  {visible
-                    .filter((r) => r.resource_id === lane.id)
-                    .map((r) => {
-                      const from = Math.max(new Date(r.start).getTime(), range.start.getTime());
-                      const to = Math.min(new Date(r.end).getTime(), range.end.getTime());
+            {lanes.map((lane) => {
+              // Overlapping bookings of a lane (a pool's) get a row each instead of covering each other.
+              const bars = visible.flatMap((r) =>
+                r.resource_id === lane.id
+                  ? [{ r, from: Math.max(new Date(r.start).getTime(), range.start.getTime()), to: Math.min(new Date(r.end).getTime(), range.end.getTime()) }]
+                  : [],
+              );
+              const rows = layoutColumns(bars.map(({ r, from, to }) => ({ id: r.id, start: from, end: to })));
+              const rowCount = Math.max(1, ...[...rows.values()].map((p) => p.columns));
+              return (
+                <div key={lane.id} className="timeline-row">
+                  <div className="timeline-label">{lane.name}</div>
+                  <div className="timeline-lane" style={rowCount > 1 ? { height: 8 + rowCount * TIMELINE_ROW_PX } : undefined}>
+                    <div style={{ display: 'grid', gridTemplateColumns: 'repeat(24, 1fr)', height: '100%' }}>
+                      {HOURS.map((h) => {
+                        const start = new Date(range.start);
+                        start.setHours(h);
+                        return (
+                          <button
+                            key={h}
+                            type="button"
+                            className="cal-slot"
+                            style={{ height: '100%' }}
+                            aria-label={`${lane.name} ${formatRange(start.toISOString(), new Date(start.getTime() + 3_600_000).toISOString(), i18n.language)}`}
+                            onClick={() => onSelectSlot({ resourceId: lane.id, start, end: new Date(start.getTime() + 3_600_000) })}
+                          />
+                        );
+                      })}
+                    </div>
+                    {bars.map(({ r, from, to }) => {
                       const span = range.end.getTime() - range.start.getTime();
                       return (
                         <div
@@ -284,17 +291,20 @@ export function Calendar({ site, onSelectSlot, Legend, DayOverlay }: Props) {
                           style={{
                             left: `${((from - range.start.getTime()) / span) * 100}%`,
                             width: `${Math.max(((to - from) / span) * 100, 1)}%`,
+                            top: 5 + (rows.get(r.id)?.column ?? 0) * TIMELINE_ROW_PX,
                             background: colorOf(lane),
                             color: textOn(colorOf(lane)),
                           }}
                         >
                           {r.title}
+                          {units(r)}
                         </div>
                       );
                     })}
+                  </div>
                 </div>
-              </div>
-            ))}
+              );
+            })}
           </div>
         </div>
       ) : (
