@@ -100,6 +100,9 @@ test('bob books 3 units of a pool and shares it on the booking form; alice, his 
 
   // Booked, shared with alice; carol is named with the server's reason, back in the field.
   await bob.page.getByRole('heading', { name: title }).waitFor();
+  // One toast, saying more than the live notification of the booking.
+  await expect(bob.page.locator('.toast')).toHaveCount(1);
+  await expect(bob.page.locator('.toast')).toContainText('Booked, but not shared with everyone: see below.');
   const notShared = bob.page.getByTestId('not-shared');
   await expect(notShared).toContainText("carol — 'carol' is not a member of this reservation's site.");
   const coUsers = bob.page.getByRole('region', { name: 'Shared with' });

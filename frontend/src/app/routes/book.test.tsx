@@ -108,6 +108,7 @@ describe('book route: co-users on the booking form', () => {
     );
     // The others are shared all the same.
     expect(api.shared).toEqual([{ user: 'alice', role: 'attendee' }]);
+    expect(screen.getByText('Booked, but not shared with everyone: see below.')).toBeInTheDocument();
   });
 
   it('offers no co-users for a repeating booking (they are shared one booking at a time)', async () => {

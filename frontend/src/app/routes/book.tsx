@@ -44,14 +44,15 @@ export default function BookRoute() {
               const notShared = await shareWithAll(reservation.id, people);
               if (notShared.length > 0) {
                 // The booking stands: its page says who is missing and takes them again.
-                toast.info(t('sharedBookings.notShared'), { key: `reservation:${reservation.id}` });
+                // Says more than the live notification of the booking, should that have come first.
+                toast.info(t('sharedBookings.notShared'), { key: `reservation:${reservation.id}`, replace: true });
                 navigate(`/reservations/${reservation.id}`, { state: { notShared } });
                 return;
               }
             }
             toast.success(
               people.length > 0 ? t('sharedBookings.sharedWith', { names: people.map((p) => p.user).join(', ') }) : t('booking.created'),
-              { key: `reservation:${reservation.id}` },
+              { key: `reservation:${reservation.id}`, replace: people.length > 0 },
             );
             // Straight to the tab the new booking is on.
             navigate(new Date(reservation.start) <= new Date() && reservation.status !== 'pending' ? '/reservations?tab=active' : '/reservations?tab=upcoming');
