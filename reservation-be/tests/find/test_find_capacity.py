@@ -3,14 +3,17 @@ over the whole period, not only while none is held."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import httpx
+from reservation_be.main import close_app, create_app
 from reservation_db.models import Reservation
-from sqlalchemy import select
+from sqlalchemy import select, text
 
-from tests.reservations.factories import booking, make_resource, make_type
+from tests.reservations.factories import booking, make_resource, make_type, racers_headers
 
 PROBLEM = "application/problem+json"
 URL = "/api/v1/reservations/find"
@@ -192,3 +195,61 @@ async def test_find_on_pools_matches_brute_force_over_random_bookings(client, au
         assert proposed == free, (count, quantity, hours)
         checked += start > t0
     assert checked >= 2  # the calendar is busy enough that some answers are not its start
+
+
+async def test_concurrent_find_and_book_never_takes_more_units_than_a_pool_lends(
+    settings, lab, session, test_realm, auth
+):
+    """16 clients find and book 2 units of a pool at once on two pools of 4 (one with a unit
+    held): the constraint still decides, so exactly 3 win and no instant holds more than 4."""
+    rtype = await make_type(session, lab.site, name="racing-pool", capacity=4)
+    pools = [await make_resource(session, lab.site, rtype, name=f"rp{i}") for i in range(2)]
+    await session.commit()
+    headers = await racers_headers(session, lab, test_realm, auth, 16)
+    t0 = tomorrow() + timedelta(hours=8)
+    app = create_app(
+        settings.model_copy(update={"database_pool_size": 12, "database_max_overflow": 0})
+    )
+    gate = asyncio.Event()
+    try:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            held = await client.post(
+                "/api/v1/reservations",
+                json=booking(pools[1], t0, t0 + timedelta(hours=2), quantity=1),
+                headers=headers[0],
+            )
+            assert held.status_code == 201, held.text
+            body = {
+                "site": lab.site.slug, "type_id": str(rtype.id), "count": 1, "quantity": 2,
+                "start": t0.isoformat(), "end": (t0 + timedelta(hours=2)).isoformat(),
+                "book": True, "title": "race",
+            }  # fmt: skip
+
+            async def one(i: int) -> httpx.Response:
+                await gate.wait()
+                return await client.post(URL, json=body, headers=headers[i])
+
+            tasks = [asyncio.create_task(one(i)) for i in range(16)]
+            await asyncio.sleep(0)
+            gate.set()
+            responses = await asyncio.wait_for(asyncio.gather(*tasks), timeout=180)
+    finally:
+        await close_app(app)
+    codes = sorted(r.status_code for r in responses)
+    # rp0 lends 2 + 2, rp1 has 3 free: one more pair there.
+    assert codes.count(201) == 3, codes
+    assert codes.count(409) == 13, codes
+    assert all(
+        r.json()["type"].endswith("no-free-resources") for r in responses if r.status_code == 409
+    )
+    for pool in pools:
+        most = await session.execute(
+            text(
+                "SELECT coalesce(max(n), 0) FROM (SELECT (SELECT count(*) FROM reservation_slots"
+                " s WHERE s.resource_id = :r AND s.period @> lower(p.period)) AS n"
+                " FROM reservation_slots p WHERE p.resource_id = :r) x"
+            ),
+            {"r": pool.id},
+        )
+        assert most.scalar_one() <= 4
