@@ -40,6 +40,7 @@ test('bob books a weekly series, changes the following occurrences, meets a refu
   await expect(bob.page.getByRole('button', { name: /^Notifications, [1-9]\d* unread$/ })).toBeVisible();
   await bob.page.waitForTimeout(1500);
   expect(await bob.page.locator('.toast').allInnerTexts()).toEqual([expect.stringContaining('Series booked: 3 occurrences, 0 skipped')]);
+  await screenshot(bob.page, 'bob-series-booked-toast-light');
 
   await bob.page.getByRole('heading', { name: 'My reservations' }).waitFor();
   const rows = bob.page.getByTestId('reservation-row').filter({ hasText: 'E2E weekly lab' });
@@ -51,6 +52,13 @@ test('bob books a weekly series, changes the following occurrences, meets a refu
   // The rule in words, not FREQ=WEEKLY;COUNT=3.
   const weekday = first.toLocaleDateString('en-US', { weekday: 'long' });
   await expect(bob.page.getByTestId('series-summary')).toContainText(`Every week on ${weekday}, 3 times; times in`);
+  // The same in Italian, then back to English for the rest.
+  await bob.page.getByRole('combobox', { name: 'Language' }).selectOption('it');
+  const giorno = first.toLocaleDateString('it-IT', { weekday: 'long' });
+  await expect(bob.page.getByTestId('series-summary')).toContainText(`Ogni settimana di ${giorno}, 3 volte; orari in`);
+  await screenshot(bob.page, 'bob-series-it-light');
+  await bob.page.getByRole('combobox', { name: 'Lingua' }).selectOption('en');
+  await expect(bob.page.getByTestId('series-summary')).toContainText('Every week on');
 
   // This and the following ones, from the second: 14:00 local from then on.
   await bob.page.getByLabel('Apply to').selectOption('following');
@@ -84,6 +92,7 @@ test('bob books a weekly series, changes the following occurrences, meets a refu
   for (const theme of ['dark', 'light'] as const) {
     await setTheme(bob.page, theme);
     expect(await accessibilityProblems(bob.page), `series page (${theme})`).toEqual([]);
+    if (theme === 'dark') await screenshot(bob.page, 'bob-series-refused-dark');
   }
   await expect(occurrences.nth(2)).toContainText(/\b2:00\b[^,]*PM|14:00/); // nothing changed
 

@@ -19,7 +19,7 @@ interface Booking {
   end: string;
 }
 
-async function fillBooking(page: Page, { title, resource, vlan, start, end }: Booking) {
+async function fillBooking(page: Page, { title, resource, vlan, start, end }: Booking, shot?: string) {
   await openFromMenu(page, 'Book');
   // Options are indented under their parent ("  └ Gi1/0/2" under the switch).
   const option = page.getByRole('option', { name: new RegExp(`(^|└ )${resource.replace(/[/]/g, '\\/')}$`) });
@@ -31,6 +31,7 @@ async function fillBooking(page: Page, { title, resource, vlan, start, end }: Bo
   await page.getByText('From 2 to 4094.').waitFor();
   await page.getByLabel(/^Start/).fill(start);
   await page.getByLabel(/^End/).fill(end);
+  if (shot) await screenshot(page, shot);
   await page.getByRole('button', { name: 'Book', exact: true }).click();
 }
 
@@ -39,7 +40,7 @@ test('bob books a switch port with a VLAN, alice meets the conflict, bob cancels
   const bob = await signIn('bob', 'bob');
   await screenshot(bob.page, 'bob-dashboard-light');
 
-  await fillBooking(bob.page, { title: 'E2E VLAN session', resource: 'Gi1/0/2', vlan: 42, ...period });
+  await fillBooking(bob.page, { title: 'E2E VLAN session', resource: 'Gi1/0/2', vlan: 42, ...period }, 'bob-booking-parameters-light');
   await bob.page.getByRole('heading', { name: 'My reservations' }).waitFor();
   const row = bob.page.getByTestId('reservation-row').filter({ hasText: 'E2E VLAN session' });
   await expect(row).toContainText('vlan_id=42');
@@ -89,5 +90,10 @@ test('bob books a switch port with a VLAN, alice meets the conflict, bob cancels
   await expect(mine.filter({ hasText: /^Prenotazione «E2E VLAN session» su Gi1\/0\/2 \(.+\) annullata\./ })).toHaveCount(1);
   await expect(mine.filter({ hasText: /Reservation 'E2E VLAN session'/ })).toHaveCount(0);
   await screenshot(bob.page, 'bob-notifications-it-light');
+  await bob.page.getByRole('button', { name: /^Passa al tema (Scuro|scuro)$/ }).click();
+  await expect(bob.page.locator('html[data-theme="dark"]')).toHaveCount(1);
+  await screenshot(bob.page, 'bob-notifications-it-dark');
+  await bob.page.setViewportSize({ width: 390, height: 844 });
+  await screenshot(bob.page, 'bob-notifications-it-phone-dark');
   expect(bob.errors).toEqual([]);
 });

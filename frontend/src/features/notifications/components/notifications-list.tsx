@@ -51,7 +51,7 @@ export function NotificationsList() {
                 {data.items.map((n) => (
                   <li key={n.id} className={n.read ? '' : 'unread'} data-testid="notification">
                     <div className="row" style={{ justifyContent: 'space-between' }}>
-                      <span>{notificationText(n, i18n.language)}</span>
+                      <span style={{ flex: '1 1 16rem' }}>{notificationText(n, i18n.language)}</span>
                       {!n.read ? (
                         <Button size="sm" variant="ghost" onClick={() => markRead.mutate(n.id)}>
                           {t('notifications.markRead')}
