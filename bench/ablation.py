@@ -36,13 +36,18 @@ from reservation_testrealm.server import TestRealm
 from sqlalchemy.ext.asyncio import create_async_engine
 
 sys.path.insert(0, str(Path(__file__).parent))
-from run import CLIENTS, hour, in_process_settings, pg_dsn, seed
+from harness import CLIENTS, hour, in_process_settings, pg_dsn, seed
 
 
-async def call(app: FastAPI, path: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
+async def call(
+    app: FastAPI, path: str, headers: dict[str, str], body: bytes, method: str = "POST",
+    query: str = "",
+) -> tuple[int, bytes]:  # fmt: skip
+    """One request straight into the ASGI app: no HTTP client, no server."""
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
-        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+        "scheme": "http", "path": path, "raw_path": path.encode(),
+        "query_string": query.encode(),
         "root_path": "", "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80), "state": {},
         "headers": [(k.encode(), v.encode()) for k, v in headers.items()]
         + [(b"content-length", str(len(body)).encode())],

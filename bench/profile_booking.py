@@ -27,7 +27,7 @@ from reservation_be.testing import temporary_database
 from reservation_testrealm.server import TestRealm
 
 sys.path.insert(0, str(Path(__file__).parent))
-from run import CLIENTS, hour, in_process_settings, pg_dsn, seed
+from harness import CLIENTS, hour, in_process_settings, pg_dsn, seed
 
 
 def _library(filename: str) -> str:

@@ -1,0 +1,92 @@
+"""2. Contention: rounds of 64 clients booking one slot (a quarter of them its parent rack)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+import asyncpg
+import httpx
+from harness import CONTENDERS, Scale, World, hour, percentile
+from reservation_testrealm.server import TestRealm
+
+
+async def contention(
+    api: Callable[[], httpx.AsyncClient], conn: asyncpg.Connection, world: World, realm: TestRealm,
+    scale: Scale, base: datetime,
+) -> tuple[int, float]:  # fmt: skip
+    """Rounds of 64 clients on one slot; returns (rounds with one winner, request p99 s)."""
+    names = [n for n in world.users if n.startswith("bench")]
+    tokens = {n: realm.token(n, n) for n in names}
+    # Each user's first request creates or refreshes their users row in that request's
+    # transaction; make it before the race so the rounds measure booking alone.
+    async with api() as http:
+        for name in names:
+            me = await http.get(
+                "/api/v1/users/me", headers={"Authorization": f"Bearer {tokens[name]}"}
+            )
+            me.raise_for_status()
+    rounds_with_one_winner = 0
+    latencies: list[float] = []
+    for r in range(scale.contention_rounds):
+        start = hour(base, 3 * r)
+        gate = asyncio.Event()
+
+        async def one(
+            i: int,
+            *,
+            http: httpx.AsyncClient,
+            start: datetime = start,
+            gate: asyncio.Event = gate,
+            r: int = r,
+        ) -> int:
+            await gate.wait()
+            # A quarter books the parent rack, which holds the contested child too.
+            target = world.rack if i % 4 == 0 else world.contested
+            body = {
+                "resource_id": str(target),
+                "title": f"race {i}",
+                "start": start.isoformat(),
+                "end": hour(start, 2).isoformat(),
+            }
+            headers = {"Authorization": f"Bearer {tokens[names[i % len(names)]]}"}
+            t0 = time.perf_counter()
+            try:
+                response = await http.post("/api/v1/reservations", json=body, headers=headers)
+            except httpx.HTTPError as exc:
+                print(f"  round {r} client {i}: {type(exc).__name__}")
+                return -1
+            latencies.append(time.perf_counter() - t0)
+            return response.status_code
+
+        # A fresh client per round, so no request rides a keep-alive connection that the
+        # server is closing after the previous round's idle wait.
+        async with api() as http:
+            tasks = [asyncio.create_task(one(i, http=http)) for i in range(CONTENDERS)]
+            await asyncio.sleep(0)
+            gate.set()
+            codes = await asyncio.gather(*tasks)
+        winners = codes.count(201)
+        others = {c for c in codes if c != 201}
+        if winners == 1 and others <= {409}:
+            rounds_with_one_winner += 1
+        else:
+            print(f"  round {r}: {winners} winners, other statuses {sorted(others)}")
+    double = await conn.fetchval(
+        "SELECT count(*) FROM reservation_slots a JOIN reservation_slots b"
+        " ON a.resource_id = b.resource_id AND a.reservation_id < b.reservation_id"
+        " AND a.period && b.period"
+    )
+    print(
+        f"  {scale.contention_rounds} rounds x {CONTENDERS} clients: "
+        f"{rounds_with_one_winner} rounds with exactly one winner and 63 x 409; "
+        f"request p50 {percentile(latencies, 50) * 1000:.0f} ms, "
+        f"p99 {percentile(latencies, 99) * 1000:.0f} ms"
+    )
+    deadlocks = await conn.fetchval(
+        "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
+    )
+    print(f"  double bookings in the database: {double}; deadlocks so far: {deadlocks}")
+    return rounds_with_one_winner, percentile(latencies, 99)
