@@ -78,16 +78,22 @@ async def paginate_rows(
 
 
 async def paginate_counted(
-    session: AsyncSession, statement: Select[Any], params: PaginationParams
+    session: AsyncSession,
+    statement: Select[Any],
+    params: PaginationParams,
+    *,
+    whole_rows: bool = False,
 ) -> tuple[list[Any], int]:
     """:func:`paginate` in one round trip: the total rides on each row (``count(*) OVER ()``).
 
-    Only a page past the end (no row to carry it) costs the separate count.
+    Only a page past the end (no row to carry it) costs the separate count. ``whole_rows``: the
+    rows as they are (a statement of several columns; each also carries ``total``), not their
+    first column.
     """
     counted = statement.add_columns(func.count().over().label("total"))
     rows = (await session.execute(counted.limit(params.size).offset(params.offset))).all()
     if rows:
-        return [row[0] for row in rows], int(rows[0][-1])
+        return (list(rows) if whole_rows else [row[0] for row in rows]), int(rows[0][-1])
     if params.offset == 0:
         return [], 0
     count_stmt = select(func.count()).select_from(statement.order_by(None).subquery())

@@ -17,6 +17,8 @@ from opentelemetry.metrics import NoOpMeter
 from opentelemetry.trace import Span, Tracer, TracerProvider
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from reservation_be.kit import driver
+
 __all__ = ["EXCLUDED_URLS", "instrument"]
 
 # Probes and scrapes would be most of the spans and tell nothing.
@@ -31,11 +33,14 @@ def instrument(app: FastAPI, engine: AsyncEngine, provider: TracerProvider) -> N
         # One span per request, not one per ASGI message.
         exclude_spans=["receive", "send"],
     )
+    sql_tracer = _ChildSpansOnly(provider.get_tracer("opentelemetry.instrumentation.sqlalchemy"))
     EngineTracer(  # type: ignore[no-untyped-call]
-        _ChildSpansOnly(provider.get_tracer("opentelemetry.instrumentation.sqlalchemy")),
+        sql_tracer,
         engine.sync_engine,
         NoOpMeter("sqlalchemy").create_up_down_counter("db.client.connections.usage"),
     )
+    # The statements the hot paths send through asyncpg directly (kit/driver.py).
+    driver.trace_statements(engine.sync_engine, sql_tracer)
 
 
 class _ChildSpansOnly(Tracer):

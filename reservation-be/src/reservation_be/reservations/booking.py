@@ -1,19 +1,26 @@
-"""Creating a reservation in three statements.
+"""Creating a reservation in two statements.
 
-The booking path is the hot one, so it does not go through the ORM's unit of work:
+The booking path is the hot one, so it goes neither through the ORM's unit of work nor through
+SQLAlchemy's execution layer: both statements are asyncpg prepared statements on the request's
+connection, in its transaction (``kit/driver.py``).
 
 1. one read: the resource ``FOR SHARE`` with its type, its site, the caller's and the owner's
-   role there, the owner's identity and SSH keys and the resource's ancestors (everything the
-   policy, the booking rules and the event need), and whether the site has any quota (only
-   then are the owner's quotas read and locked, ``fairuse.rules.prepare_quotas``);
-2. one write: the reservation row, the booking locks and the slots of the subtree (a
-   data-modifying CTE); the exclusion constraint on the slots decides as before;
-3. one write: the outbox row (plus its ``pg_notify``), the audit row and the notifications,
-   built from what (1) and (2) returned.
+   role there, the owner's identity and SSH keys, the resource's ancestors, the opening hours
+   that apply, the transaction's ``now()`` (everything the policy, the booking rules and the
+   event need), and whether the site has any quota (only then are the owner's quotas read and
+   locked, ``fairuse.rules.prepare_quotas``);
+2. one write (``_BOOK``, data-modifying CTEs): the reservation row, the booking locks, the
+   slots of the subtree, the outbox row (plus its ``pg_notify``), the audit row, the
+   notifications and their mails. The event, the audit snapshot and the answer are built in
+   Python between the two from what (1) returned; the row is written with the very values
+   they carry. The exclusion constraint on the slots decides as before.
 
-A refused booking rolls the transaction back (its locks go with it) and then asks, in a new
-one, which committed reservation it collided with. Everything else (policy, rules, answers)
-is the same code as on the other paths.
+A policy that needs more reads them only where it applies: opening hours that restrict
+(``opening_hours.service.check_booking``), a site with quotas, a pooled resource (its units,
+``repository.take_units``, after the write and under its locks). A refused booking rolls the
+transaction back (its locks go with it) and then asks, in a new one, which committed
+reservation it collided with. Everything else (policy, rules, answers) is the same code as on
+the other paths.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 from reservation_common.events import (
     AncestorRef,
     EventType,
@@ -37,18 +45,17 @@ from reservation_common.events import (
 )
 from reservation_common.tracing import current_carrier
 from reservation_db.models import Site, SiteRole
-from reservation_db.models.reservation import Reservation, ReservationStatus
+from reservation_db.models.reservation import ProvisioningState, Reservation, ReservationStatus
 from reservation_db.models.resource import ResourceStatus
 from reservation_db.models.resource_type import ResourceType
-from sqlalchemy import bindparam, text
-from sqlalchemy.dialects.postgresql import JSONB, TSTZRANGE, UUID, Range
+from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.types import Boolean, String
 
 from reservation_be import policy
 from reservation_be.auth.actor import Actor
 from reservation_be.fairuse import rules as fairuse
+from reservation_be.kit import driver
 from reservation_be.kit.errors import Conflict, FieldError, UnprocessableEntity
 from reservation_be.kit.notifications import reservation_params
 from reservation_be.kit.request_context import current_request_id
@@ -76,7 +83,7 @@ from reservation_be.resources.service import site_ref
 
 S = ReservationStatus
 
-_READ = text(
+_READ = driver.Statement(
     """
 WITH RECURSIVE path(id, parent_id, name, depth) AS (
     SELECT id, parent_id, name, 0 FROM resources WHERE id = :resource_id
@@ -107,7 +114,8 @@ SELECT r.site_id, r.name, r.status, r.attributes,
        (SELECT coalesce(json_agg(json_build_object('id', id, 'name', name)
                                  ORDER BY depth DESC), '[]')
         FROM path WHERE depth > 0) AS path,
-       EXISTS (SELECT 1 FROM quotas WHERE site_id = r.site_id) AS site_has_quotas
+       EXISTS (SELECT 1 FROM quotas WHERE site_id = r.site_id) AS site_has_quotas,
+       now() AS now
 FROM resources r
 JOIN resource_types t ON t.id = r.type_id
 JOIN sites s ON s.id = r.site_id
@@ -115,23 +123,26 @@ LEFT JOIN users u ON u.id = :owner_id
 WHERE r.id = :resource_id
 FOR SHARE OF r
 """
-).bindparams(
-    bindparam("resource_id", type_=UUID(as_uuid=True)),
-    bindparam("actor_id", type_=String()),
-    bindparam("owner_id", type_=String()),
 )
 
-# The reservation, then the locks (see repository.lock_for_booking), then the slots deepest
-# first. The slot rows join the lock row, so no slot is inserted before every lock is held;
-# their foreign key to the reservation is checked at the end of the statement.
-_INSERT = text(
+# Everything the booking writes, in one statement: the reservation row (its server-side
+# values given, so the event built beforehand says what the row holds), the locks (see
+# repository.lock_for_booking), the slots deepest first, the outbox row and its NOTIFY, the
+# audit row, the notifications (the owner; the site admins too when the booking waits for
+# approval) and their mails (mail/queue.py). The slot rows join the lock row, so no slot is
+# inserted before every lock is held; their foreign key to the reservation is checked at the
+# end of the statement. A 23P01 on a slot fails the whole statement: nothing of it is kept.
+# A pooled resource (capacity > 1) gets its subtree's slots here and its units afterwards
+# (repository.take_units), under the same locks.
+_BOOK = driver.Statement(
     """
 WITH RECURSIVE reservation AS (
     INSERT INTO reservations (id, site_id, resource_id, owner_id, created_by, title, description,
-                              period, status, parameters, quantity)
+                              period, status, parameters, quantity, provisioning_state,
+                              provisioning_details, version, created_at, updated_at)
     VALUES (:id, :site_id, :resource_id, :owner_id, :created_by, :title, :description,
-            :period, :status, :parameters, :quantity)
-    RETURNING provisioning_state, provisioning_details, version, created_at, updated_at
+            :period, :status, CAST(:parameters AS jsonb), :quantity, :provisioning_state,
+            CAST(:provisioning_details AS jsonb), 1, :now, :now)
 ),
 path(id, parent_id, depth) AS (
     SELECT id, parent_id, 0 FROM resources WHERE id = :resource_id
@@ -153,30 +164,16 @@ subtree(id, depth) AS (
 ),
 slots AS (
     INSERT INTO reservation_slots (reservation_id, resource_id, unit, period)
-    SELECT :id, subtree.id, unit, :held FROM subtree CROSS JOIN locked
+    SELECT CAST(:id AS uuid), subtree.id, unit, CAST(:held AS tstzrange)
+    FROM subtree CROSS JOIN locked
     CROSS JOIN LATERAL generate_series(0, resource_capacity(subtree.id) - 1) unit
-    WHERE subtree.depth > 0 OR :whole
+    WHERE subtree.depth > 0 OR CAST(:whole AS boolean)
     ORDER BY subtree.depth DESC, unit
-)
-SELECT * FROM reservation
-"""
-).bindparams(
-    bindparam("id", type_=UUID(as_uuid=True)),
-    bindparam("site_id", type_=UUID(as_uuid=True)),
-    bindparam("resource_id", type_=UUID(as_uuid=True)),
-    bindparam("period", type_=TSTZRANGE()),
-    bindparam("held", type_=TSTZRANGE()),
-    bindparam("parameters", type_=JSONB()),
-    bindparam("whole", type_=Boolean()),
-)
-
-# Outbox row + NOTIFY, audit row, notifications (the owner; the site admins too when the
-# booking waits for approval) and their mails (mail/queue.py), in one round trip.
-_ANNOUNCE = text(
-    """
-WITH event AS (
+),
+event AS (
     INSERT INTO outbox (id, type, payload, trace_context)
-    VALUES (:event_id, :event_type, CAST(:payload AS jsonb), :trace_context)
+    VALUES (:event_id, CAST(:event_type AS varchar), CAST(:payload AS jsonb),
+            CAST(:trace_context AS jsonb))
 ),
 audit AS (
     INSERT INTO audit_log (actor_id, actor_username, site_id, entity, entity_id, action, after,
@@ -188,11 +185,12 @@ recipients AS (
     SELECT CAST(:owner_id AS varchar) AS user_id
     UNION
     SELECT user_id FROM site_members
-    WHERE :pending AND site_id = :site_id AND role = 'site-admin'
+    WHERE CAST(:pending AS boolean) AND site_id = CAST(:site_id AS uuid) AND role = 'site-admin'
 ),
 notified AS (
     INSERT INTO notifications (user_id, kind, message, links, params)
-    SELECT user_id, :event_type, :message, CAST(:links AS jsonb), CAST(:params AS jsonb)
+    SELECT user_id, CAST(:event_type AS varchar), CAST(:message AS text), CAST(:links AS jsonb),
+           CAST(:params AS jsonb)
     FROM recipients
     RETURNING id, user_id
 ),
@@ -208,12 +206,8 @@ mailed AS (
     LEFT JOIN notification_preferences p ON p.user_id = n.user_id
     WHERE COALESCE(u.email, '') <> '' AND COALESCE((p.kinds ->> m.kind)::boolean, true)
 )
-SELECT pg_notify('outbox', :event_id_text), pg_notify('mail_queue', '')
+SELECT pg_notify('outbox', CAST(:event_id AS text)), pg_notify('mail_queue', '')
 """
-).bindparams(
-    bindparam("event_id", type_=UUID(as_uuid=True)),
-    bindparam("site_id", type_=UUID(as_uuid=True)),
-    bindparam("trace_context", type_=JSONB(none_as_null=True)),
 )
 
 
@@ -245,25 +239,24 @@ async def create(
     policy.require_user(actor)
     owner_id = body.owner_id or actor.user_id
     # Locked before the caller is authorised: a shared lock, held for this request only.
-    row = (
-        await session.execute(
-            _READ,
-            {"resource_id": body.resource_id, "actor_id": actor.user_id, "owner_id": owner_id},
-        )
-    ).one_or_none()
+    row = await driver.fetchrow(
+        session,
+        _READ,
+        {"resource_id": body.resource_id, "actor_id": actor.user_id, "owner_id": owner_id},
+    )
     if row is None:
         raise _unknown_resource(body.resource_id)
     site = Site(
-        id=row.site_id,
-        slug=row.slug,
-        name=row.site_name,
-        description=row.site_description,
-        visibility=row.visibility,
-        version=row.site_version,
-        time_zone=row.site_time_zone,
+        id=row["site_id"],
+        slug=row["slug"],
+        name=row["site_name"],
+        description=row["site_description"],
+        visibility=row["visibility"],
+        version=row["site_version"],
+        time_zone=row["site_time_zone"],
     )
     ctx = SiteContext(
-        actor=actor, site=site, role=SiteRole(row.actor_role) if row.actor_role else None
+        actor=actor, site=site, role=SiteRole(row["actor_role"]) if row["actor_role"] else None
     )
     if not ctx.can_see:
         raise _unknown_resource(body.resource_id)
@@ -271,37 +264,37 @@ async def create(
         policy.check(ctx, Action.RESERVATION_CREATE)
     else:
         policy.check(ctx, Action.RESERVATION_CREATE_ON_BEHALF)
-        if row.owner_role is None:
+        if row["owner_role"] is None:
             raise UnprocessableEntity(
                 "owner_id is not a member of this site.",
                 errors=[
                     FieldError(loc=["body", "owner_id"], msg="not a site member", type="member")
                 ],
             )
-    if row.status != ResourceStatus.ACTIVE.value:
+    if row["status"] != ResourceStatus.ACTIVE.value:
         raise ResourceUnavailable(
-            f"Resource {row.name!r} is {row.status} and refuses new bookings."
+            f"Resource {row['name']!r} is {row['status']} and refuses new bookings."
         )
     rtype = ResourceType(
-        id=row.type_id,
-        site_id=row.site_id,
-        name=row.type_name,
-        parameters=row.type_parameters,
-        lead_time=row.lead_time,
-        teardown_grace=row.teardown_grace,
-        max_duration=row.max_duration,
-        booking_horizon=row.booking_horizon,
-        minimum_notice=row.minimum_notice,
-        requires_approval=row.requires_approval,
+        id=row["type_id"],
+        site_id=row["site_id"],
+        name=row["type_name"],
+        parameters=row["type_parameters"],
+        lead_time=row["lead_time"],
+        teardown_grace=row["teardown_grace"],
+        max_duration=row["max_duration"],
+        booking_horizon=row["booking_horizon"],
+        minimum_notice=row["minimum_notice"],
+        requires_approval=row["requires_approval"],
     )
     now = datetime.now(UTC)
     rules.check_period(rtype, start=body.start, end=body.end, now=now, limits=limits)
     rules.check_parameters(rtype, body.parameters)
-    rules.check_quantity(body.quantity, row.capacity, resource_name=row.name)
+    rules.check_quantity(body.quantity, row["capacity"], resource_name=row["name"])
 
     reservation = Reservation(
         id=uuid.uuid4(),
-        site_id=row.site_id,
+        site_id=row["site_id"],
         resource_id=body.resource_id,
         owner_id=owner_id,
         created_by=actor.user_id,
@@ -312,12 +305,19 @@ async def create(
         parameters=body.parameters,
         quantity=body.quantity,
         status_reason=None,
+        # What the server gives a new row (reservation_db.models.reservation); _BOOK writes
+        # these values, so the event and the answer built below say what the row holds.
+        provisioning_state=ProvisioningState.PENDING.value,
         provisioning_message=None,
+        provisioning_details={},
         provisioning_updated_at=None,
+        version=1,
+        created_at=row["now"],
+        updated_at=row["now"],
     )
     held = rules.widened(rtype, body.start, body.end)
     opening = [
-        {**o, "id": uuid.UUID(o["id"])} for o in _json(row.opening_hours)
+        {**o, "id": uuid.UUID(o["id"])} for o in _json(row["opening_hours"])
     ]  # the site's, the type's and the resource's schedules
     schedule = opening_rules.effective(opening)
     if schedule.restricts or body.override_opening_hours:
@@ -330,37 +330,89 @@ async def create(
     quotas = (
         await fairuse.prepare_quotas(
             session,
-            site_id=row.site_id,
+            site_id=row["site_id"],
             owner_id=owner_id,
-            resource_type_id=row.type_id,
-            owner_is_site_admin=row.owner_role == SiteRole.SITE_ADMIN.value,
+            resource_type_id=row["type_id"],
+            owner_is_site_admin=row["owner_role"] == SiteRole.SITE_ADMIN.value,
         )
-        if row.site_has_quotas
+        if row["site_has_quotas"]
         else []
     )
+
+    read = to_read(reservation)
+    data = ReservationEventData(
+        reservation=_reservation_data(read),
+        resource=ResourceData(
+            id=reservation.resource_id,
+            name=row["name"],
+            status=row["status"],
+            type=ResourceTypeRef(id=row["type_id"], name=row["type_name"]),
+            attributes=row["attributes"],
+            path=[AncestorRef(id=p["id"], name=p["name"]) for p in _json(row["path"])],
+        ),
+        site=site_ref(site),
+        owner=OwnerData(
+            id=owner_id,
+            username=row["owner_username"] or owner_id,
+            email=row["owner_email"],
+            ssh_keys=list(row["owner_keys"] or []),
+        ),
+        request_id=current_request_id(),
+    )
+    event = make_event(EventType.RESERVATION_CREATED, data)
+    event_id = uuid.UUID(hex=event.id.removeprefix("evt_"))
+    pending = reservation.status == S.PENDING.value
+    carrier = current_carrier()
+    params = {
+        "id": reservation.id,
+        "site_id": reservation.site_id,
+        "resource_id": reservation.resource_id,
+        "owner_id": owner_id,
+        "created_by": actor.user_id,
+        "title": reservation.title,
+        "description": reservation.description,
+        "period": _range(reservation.period),
+        "status": reservation.status,
+        "parameters": json.dumps(reservation.parameters),
+        "quantity": body.quantity,
+        "provisioning_state": reservation.provisioning_state,
+        "provisioning_details": "{}",
+        "now": row["now"],
+        "held": _range(held),
+        "whole": row["capacity"] == 1,
+        "event_id": event_id,
+        "event_type": str(event.type),
+        "payload": event.model_dump_json(),
+        "trace_context": json.dumps(carrier) if carrier is not None else None,
+        "actor_id": actor.user_id,
+        "actor_username": actor.username,
+        "entity_id": str(reservation.id),
+        "after": read.model_dump_json(),
+        "request_id": current_request_id(),
+        "pending": pending,
+        "message": _MESSAGES[EventType.RESERVATION_CREATED].format(
+            title=reservation.title, resource=row["name"], status=reservation.status
+        ),
+        "params": json.dumps(
+            reservation_params(
+                reservation, row["name"], series_id=str(series_id) if series_id else None
+            )
+        ),
+        "links": json.dumps(
+            [{"rel": "reservation", "href": f"/api/v1/reservations/{reservation.id}"}]
+        ),
+        "owner_kind": (
+            MailKind.BOOKING_AWAITING_APPROVAL if pending else MailKind.BOOKING_CONFIRMED
+        ).value,
+        "admin_kind": MailKind.APPROVAL_REQUESTED.value,
+        "mail_context": json.dumps(
+            reservation_context(data, description=reservation.description, actor=actor.username)
+        ),
+    }
     nested = await session.begin_nested() if savepoint else None
     try:
-        inserted = (
-            await session.execute(
-                _INSERT,
-                {
-                    "id": reservation.id,
-                    "site_id": reservation.site_id,
-                    "resource_id": reservation.resource_id,
-                    "owner_id": owner_id,
-                    "created_by": actor.user_id,
-                    "title": reservation.title,
-                    "description": reservation.description,
-                    "period": reservation.period,
-                    "status": reservation.status,
-                    "parameters": reservation.parameters,
-                    "quantity": body.quantity,
-                    "held": held,
-                    "whole": row.capacity == 1,
-                },
-            )
-        ).one()
-        # A pooled resource: its units are picked now, under the lock taken above.
+        await driver.fetchrow(session, _BOOK, params)
+        # A pooled resource: its units are picked now, under the locks taken above.
         shortage = (
             await repository.take_units(
                 session,
@@ -368,9 +420,9 @@ async def create(
                 resource_id=reservation.resource_id,
                 period=held,
                 quantity=body.quantity,
-                capacity=row.capacity,
+                capacity=row["capacity"],
             )
-            if row.capacity > 1
+            if row["capacity"] > 1
             else None
         )
     except DBAPIError as exc:
@@ -394,7 +446,7 @@ async def create(
         await (nested.rollback() if nested is not None else session.rollback())
         raise await shortage_problem(
             session, ctx, shortage, resource_id=reservation.resource_id,
-            quantity=body.quantity, capacity=row.capacity,
+            quantity=body.quantity, capacity=row["capacity"],
         )  # fmt: skip
     try:
         await fairuse.enforce_quotas(session, quotas, reservation, now=now)
@@ -404,73 +456,11 @@ async def create(
         raise
     if nested is not None:
         await nested.commit()
-    reservation.provisioning_state = inserted.provisioning_state
-    reservation.provisioning_details = inserted.provisioning_details
-    reservation.version = inserted.version
-    reservation.created_at = inserted.created_at
-    reservation.updated_at = inserted.updated_at
-
-    read = to_read(reservation)
-    data = ReservationEventData(
-        reservation=_reservation_data(read),
-        resource=ResourceData(
-            id=reservation.resource_id,
-            name=row.name,
-            status=row.status,
-            type=ResourceTypeRef(id=row.type_id, name=row.type_name),
-            attributes=row.attributes,
-            path=[AncestorRef(id=p["id"], name=p["name"]) for p in _json(row.path)],
-        ),
-        site=site_ref(site),
-        owner=OwnerData(
-            id=owner_id,
-            username=row.owner_username or owner_id,
-            email=row.owner_email,
-            ssh_keys=list(row.owner_keys or []),
-        ),
-        request_id=current_request_id(),
-    )
-    event = make_event(EventType.RESERVATION_CREATED, data)
-    message = _MESSAGES[EventType.RESERVATION_CREATED].format(
-        title=reservation.title, resource=row.name, status=reservation.status
-    )
-    await session.execute(
-        _ANNOUNCE,
-        {
-            "event_id": uuid.UUID(hex=event.id.removeprefix("evt_")),
-            "event_id_text": str(uuid.UUID(hex=event.id.removeprefix("evt_"))),
-            "event_type": str(event.type),
-            "payload": event.model_dump_json(),
-            "trace_context": current_carrier(),
-            "actor_id": actor.user_id,
-            "actor_username": actor.username,
-            "site_id": site.id,
-            "entity_id": str(reservation.id),
-            "after": read.model_dump_json(),
-            "request_id": current_request_id(),
-            "owner_id": owner_id,
-            "pending": reservation.status == S.PENDING.value,
-            "message": message,
-            "params": json.dumps(
-                reservation_params(
-                    reservation, row.name, series_id=str(series_id) if series_id else None
-                )
-            ),
-            "links": json.dumps(
-                [{"rel": "reservation", "href": f"/api/v1/reservations/{reservation.id}"}]
-            ),
-            "owner_kind": (
-                MailKind.BOOKING_AWAITING_APPROVAL
-                if reservation.status == S.PENDING.value
-                else MailKind.BOOKING_CONFIRMED
-            ).value,
-            "admin_kind": MailKind.APPROVAL_REQUESTED.value,
-            "mail_context": json.dumps(
-                reservation_context(data, description=reservation.description, actor=actor.username)
-            ),
-        },
-    )
     return reservation
+
+
+def _range(period: Range[datetime]) -> asyncpg.Range:
+    return asyncpg.Range(period.lower, period.upper, lower_inc=True, upper_inc=False)
 
 
 def _json(value: Any) -> Any:

@@ -50,7 +50,6 @@ async def create_reservation(
     session: SessionDep,
     actor: ActorDep,
     idempotency: IdempotencyDep,
-    response: Response,
     limits: LimitsDep,
 ) -> Any:
     """Book a resource (and so its whole subtree) over [start, end).
@@ -64,13 +63,23 @@ async def create_reservation(
         return replayed
     reservation = await booking.create(session, actor, body, limits=limits)
     read = service.to_read(reservation)
-    headers = {
-        "Location": f"/api/v1/reservations/{reservation.id}",
-        "ETag": etag_for(reservation.version),
-    }
+    headers = created_headers(reservation.id, reservation.version)
     await idempotency.save(session, status.HTTP_201_CREATED, read, headers)
-    response.headers.update(headers)
-    return read
+    return created_response(read, headers)
+
+
+def created_headers(reservation_id: uuid.UUID, version: int) -> dict[str, str]:
+    return {"Location": f"/api/v1/reservations/{reservation_id}", "ETag": etag_for(version)}
+
+
+def created_response(read: ReservationRead, headers: dict[str, str]) -> Response:
+    # Serialised once, here: returning the model would have FastAPI validate it again first.
+    return Response(
+        read.model_dump_json(by_alias=True),
+        status_code=status.HTTP_201_CREATED,
+        headers=headers,
+        media_type="application/json",
+    )
 
 
 @router.get(
@@ -99,7 +108,7 @@ async def list_reservations(
         list[ReservationEmbed] | None,
         Query(description="Related data to include in each item (resource: name, type, color)"),
     ] = None,
-) -> Page[ReservationListItem]:
+) -> Any:
     items, total = await service.list_reservations(
         session,
         actor,
@@ -118,13 +127,10 @@ async def list_reservations(
     if embed and ReservationEmbed.RESOURCE in embed:
         # One query for the whole page instead of one request per row.
         resources = await service.embedded_resources(session, {r.resource_id for r in items})
-    out = [
-        ReservationListItem(
-            **service.to_read(r).model_dump(), resource=resources.get(r.resource_id)
-        )
-        for r in items
-    ]
-    return Page[ReservationListItem].build(out, total, pagination)
+    out = [service.to_list_item(r, resources.get(r.resource_id)) for r in items]
+    page = Page[ReservationListItem].build(out, total, pagination)
+    # Serialised once, here: returning the page would have FastAPI validate it again first.
+    return Response(page.model_dump_json(by_alias=True), media_type="application/json")
 
 
 @router.get(

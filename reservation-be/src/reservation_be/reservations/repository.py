@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import asyncpg
 from reservation_db.models import Blackout, Site, SiteMember, SiteRole, SshKey, User
 from reservation_db.models.reservation import Reservation
 from reservation_db.models.reservation_slot import ReservationSlot
@@ -32,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from reservation_be.co_users import repository as co_users
+from reservation_be.kit import driver
 from reservation_be.reservations.schemas import ReservationSort
 from reservation_be.resources.repository import SUBTREE
 
@@ -398,7 +400,7 @@ def list_statement(
     Visibility: reservations in ``site_ids`` plus, when ``viewer_id`` is given, the viewer's own.
     ``mine``: only those this user owns or is a co-user of.
     """
-    stmt = select(Reservation)
+    stmt = select(*Reservation.__table__.columns)
     if site_ids is not None:
         visible: ColumnElement[bool] = Reservation.site_id.in_(list(site_ids))
         if viewer_id is not None:
@@ -449,7 +451,7 @@ async def is_site_admin(session: AsyncSession, site_id: uuid.UUID, user_id: str)
 
 # The availability read in one round trip: the site and the caller's role there (for the
 # policy) with the holds, each list in the order of the ``held`` rows.
-_BUSY_WITH_SITE = text(
+_BUSY_WITH_SITE = driver.Statement(
     """
 WITH RECURSIVE subtree(id, depth) AS (
     SELECT id, 0 FROM resources WHERE id = :resource_id
@@ -464,7 +466,7 @@ held AS (
            CASE WHEN bool_or(s.resource_id <> :resource_id) THEN resource_capacity(:resource_id)
                 ELSE count(*) END AS units
     FROM reservation_slots s
-    WHERE s.resource_id IN (SELECT id FROM subtree) AND s.period && :period
+    WHERE s.resource_id IN (SELECT id FROM subtree) AND s.period && CAST(:period AS tstzrange)
     GROUP BY s.reservation_id, s.period
     ORDER BY lower(s.period), s.reservation_id
     LIMIT :limit
@@ -480,9 +482,6 @@ SELECT s.id, s.slug, s.name, s.description, s.visibility, s.version,
 FROM resources r JOIN sites s ON s.id = r.site_id
 WHERE r.id = :resource_id
 """
-).bindparams(
-    bindparam("resource_id", type_=UUID(as_uuid=True)),
-    bindparam("period", type_=TSTZRANGE()),
 )
 
 
@@ -496,21 +495,25 @@ async def busy_with_site(
 ) -> tuple[Site, str | None, int, list[tuple[uuid.UUID, datetime, datetime, int]]] | None:
     """:func:`busy` with the resource's site and ``actor_id``'s role there, in one statement;
     None when there is no such resource. The caller authorises before showing anything."""
-    row = (
-        await session.execute(
-            _BUSY_WITH_SITE,
-            {"resource_id": resource_id, "actor_id": actor_id, "period": period, "limit": limit},
-        )
-    ).one_or_none()
+    row = await driver.fetchrow(
+        session,
+        _BUSY_WITH_SITE,
+        {
+            "resource_id": resource_id,
+            "actor_id": actor_id,
+            "period": asyncpg.Range(period.lower, period.upper, upper_inc=False),
+            "limit": limit,
+        },
+    )
     if row is None:
         return None
     site = Site(
-        id=row.id,
-        slug=row.slug,
-        name=row.name,
-        description=row.description,
-        visibility=row.visibility,
-        version=row.version,
+        id=row["id"],
+        slug=row["slug"],
+        name=row["name"],
+        description=row["description"],
+        visibility=row["visibility"],
+        version=row["version"],
     )
-    holds = list(zip(row.ids, row.starts, row.ends, row.units, strict=True))
-    return site, row.role, int(row.capacity), holds
+    holds = list(zip(row["ids"], row["starts"], row["ends"], row["units"], strict=True))
+    return site, row["role"], int(row["capacity"]), holds

@@ -26,6 +26,7 @@ from reservation_db.models.reservation_co_user import CoUserRole
 from reservation_db.models.resource import Resource, ResourceStatus
 from reservation_db.models.resource_type import ResourceType
 from sqlalchemy.dialects.postgresql import Range
+from sqlalchemy.engine import Row
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -62,6 +63,7 @@ from reservation_be.reservations.db_errors import (
 from reservation_be.reservations.schemas import (
     EmbeddedResource,
     Provisioning,
+    ReservationListItem,
     ReservationRead,
     ReservationSort,
     ReservationUpdate,
@@ -204,10 +206,21 @@ async def embedded_resources(
     }
 
 
-def to_read(reservation: Reservation) -> ReservationRead:
+def to_read(reservation: Reservation | Row[Any]) -> ReservationRead:
+    return ReservationRead(**_read_fields(reservation))
+
+
+def to_list_item(
+    reservation: Reservation | Row[Any], resource: EmbeddedResource | None
+) -> ReservationListItem:
+    """A listed reservation (an ORM object or a row of its table's columns), validated once."""
+    return ReservationListItem(**_read_fields(reservation), resource=resource)
+
+
+def _read_fields(reservation: Reservation | Row[Any]) -> dict[str, Any]:
     period = reservation.period
     assert period.lower is not None and period.upper is not None
-    return ReservationRead(
+    return dict(
         id=reservation.id,
         site_id=reservation.site_id,
         resource_id=reservation.resource_id,
@@ -288,8 +301,11 @@ async def list_reservations(
     start: datetime | None = None,
     end: datetime | None = None,
     sort: ReservationSort = ReservationSort.START,
-) -> tuple[list[Reservation], int]:
-    """Everything visible that matches; a period filter selects what OVERLAPS [start, end)."""
+) -> tuple[list[Row[Any]], int]:
+    """Everything visible that matches; a period filter selects what OVERLAPS [start, end).
+
+    Rows of the reservations table's columns, not ORM objects: a page of them is read-only,
+    and loading 100 objects into the identity map cost more than the query."""
     policy.require_user(actor)
     site_ids: list[uuid.UUID] | None = None
     site_id: uuid.UUID | None = None
@@ -334,7 +350,7 @@ async def list_reservations(
         overlaps=overlaps,
         sort=sort,
     )
-    return await paginate_counted(session, stmt, pagination)
+    return await paginate_counted(session, stmt, pagination, whole_rows=True)
 
 
 # ---------------------------------------------------------------------------------------------

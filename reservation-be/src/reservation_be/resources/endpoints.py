@@ -5,6 +5,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
+from pydantic import TypeAdapter
 from reservation_db.models.resource import ResourceStatus
 
 from reservation_be.auth import ActorDep
@@ -30,6 +31,8 @@ from reservation_be.resources.schemas import (
     ResourceTreeNode,
     ResourceUpdate,
 )
+
+_BUSY_PERIODS = TypeAdapter(list[BusyPeriod])
 
 router = APIRouter(tags=["resources"])
 
@@ -255,8 +258,10 @@ async def get_busy(
     start: BookingTime,
     end: BookingTime,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
-) -> list[BusyPeriod]:
+) -> Any:
     """When the resource cannot be booked within [start, end): held by its own bookings, by
     those of the resources above it (which book their whole subtree) or below it, each widened
     by the type's lead time and teardown grace."""
-    return await service.busy(session, actor, resource_id, start=start, end=end, limit=limit)
+    periods = await service.busy(session, actor, resource_id, start=start, end=end, limit=limit)
+    # Serialised once, here: returning the list would have FastAPI validate it again first.
+    return Response(_BUSY_PERIODS.dump_json(periods), media_type="application/json")

@@ -1,0 +1,133 @@
+"""Statements of the hot paths sent straight through asyncpg, on the request's own connection
+and in its transaction.
+
+For a statement that returns one row, SQLAlchemy's execution layer (compiled-cache lookup,
+bind and result processors, ``Row`` objects, the greenlet hop) costs the API more CPU than
+the round trip itself. The booking write and the availability read run here instead:
+
+* on the connection and in the transaction of the request's ``AsyncSession`` (the session's
+  BEGIN is sent if it was not yet; commit and rollback stay with ``kit/db.py``);
+* prepared once per connection (asyncpg's statement cache), with ``:name`` parameters turned
+  into ``$n`` at import;
+* a failure raises the same ``sqlalchemy.exc.DBAPIError`` subclass as ``session.execute``
+  would (``IntegrityError`` for 23P01 ...), so ``reservations.db_errors`` reads it as before;
+* with tracing on, one span per statement inside the request's span (``kit/tracing.py``).
+
+``json``/``jsonb`` parameters are JSON text and come back parsed (the codecs SQLAlchemy's
+dialect installs on every connection).
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from collections.abc import Mapping
+from typing import Any
+
+import asyncpg
+from opentelemetry import trace
+from opentelemetry.trace import Tracer
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+__all__ = ["Statement", "connection", "fetch", "fetchrow", "trace_statements"]
+
+_PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+_TRACERS: weakref.WeakKeyDictionary[Engine, Tracer] = weakref.WeakKeyDictionary()
+
+
+class Statement:
+    """SQL with ``:name`` parameters, sent as ``$1 ... $n``."""
+
+    def __init__(self, sql: str) -> None:
+        names: list[str] = []
+
+        def number(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in names:
+                names.append(name)
+            return f"${names.index(name) + 1}"
+
+        self.sql = _PARAMETER.sub(number, sql)
+        self.names = tuple(names)
+        self.verb = sql.split(None, 1)[0].upper()
+
+    def args(self, params: Mapping[str, Any]) -> list[Any]:
+        return [params[name] for name in self.names]
+
+
+def trace_statements(engine: Engine, tracer: Tracer) -> None:
+    """Spans for this engine's statements sent here (tracing on)."""
+    _TRACERS[engine] = tracer
+
+
+async def connection(session: AsyncSession) -> asyncpg.Connection:
+    """The asyncpg connection of ``session``, its transaction begun."""
+    return (await _adapted(session))._connection
+
+
+async def _adapted(session: AsyncSession) -> Any:
+    """The dialect's adapter around the session's asyncpg connection, after BEGIN."""
+    adapted: Any = (await (await session.connection()).get_raw_connection()).dbapi_connection
+    # The dialect sends BEGIN lazily, with the connection's first statement.
+    if adapted._transaction is None and not adapted.autocommit:
+        async with adapted._execute_mutex:
+            if adapted._transaction is None:
+                await adapted._start_transaction()
+    return adapted
+
+
+async def fetchrow(
+    session: AsyncSession, statement: Statement, params: Mapping[str, Any]
+) -> asyncpg.Record | None:
+    rows = await _run(session, statement, params, one=True)
+    return rows[0] if rows else None
+
+
+async def fetch(
+    session: AsyncSession, statement: Statement, params: Mapping[str, Any]
+) -> list[asyncpg.Record]:
+    return await _run(session, statement, params, one=False)
+
+
+async def _run(
+    session: AsyncSession, statement: Statement, params: Mapping[str, Any], *, one: bool
+) -> list[asyncpg.Record]:
+    adapted = await _adapted(session)
+    conn: asyncpg.Connection = adapted._connection
+    args = statement.args(params)
+    tracer = _TRACERS.get(session.get_bind()) if _TRACERS else None  # type: ignore[arg-type]
+    span = None
+    if tracer is not None and trace.get_current_span().get_span_context().is_valid:
+        span = tracer.start_span(
+            statement.verb,
+            kind=trace.SpanKind.CLIENT,
+            attributes={"db.system": "postgresql", "db.statement": statement.sql},
+        )
+    try:
+        if one:
+            row = await conn.fetchrow(statement.sql, *args)
+            return [row] if row is not None else []
+        rows: list[asyncpg.Record] = await conn.fetch(statement.sql, *args)
+        return rows
+    except Exception as error:
+        raise _translated(adapted, session, statement, args, error) from error
+    finally:
+        if span is not None:
+            span.end()
+
+
+def _translated(
+    adapted: Any, session: AsyncSession, statement: Statement, args: list[Any], error: Exception
+) -> Exception:
+    """``error`` as ``session.execute`` would have raised it."""
+    dialect = session.get_bind().dialect
+    dbapi = dialect.loaded_dbapi
+    try:
+        adapted._handle_exception(error)
+    except dbapi.Error as translated:
+        return DBAPIError.instance(statement.sql, args, translated, dbapi.Error, dialect=dialect)
+    except Exception:  # pragma: no cover - not a driver error: as it is
+        return error
+    return error  # pragma: no cover
