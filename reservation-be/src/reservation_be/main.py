@@ -25,6 +25,7 @@ from reservation_be.kit.middleware import BodySizeLimitMiddleware, Metrics, Requ
 from reservation_be.kit.openapi import complete_openapi
 from reservation_be.kit.rate_limit import RateLimiter
 from reservation_be.kit.security_headers import FrontendSecurityHeaders, content_security_policy
+from reservation_be.reservations.fast_lane import BookingFastLane
 from reservation_be.settings import Settings, get_settings
 from reservation_be.workers.runner import run_workers
 
@@ -162,6 +163,8 @@ def create_app(
     app.include_router(health.router)
     app.include_router(build_api_router())
 
+    # Innermost: the booking request skips the router (reservations/fast_lane.py).
+    app.add_middleware(BookingFastLane)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(

@@ -91,6 +91,11 @@ async def get_actor(
     session: SessionDep,
     principal: Annotated[Principal, Depends(_principal)],
 ) -> Actor:
+    return await actor_of(request, session, principal)
+
+
+async def actor_of(request: Request, session: AsyncSession, principal: Principal) -> Actor:
+    """The caller, their users row brought up to date with the token in ``session``."""
     actor = Actor.from_principal(principal)
     await _sync_user(session, principal, actor)
     request.state.actor = actor

@@ -345,6 +345,15 @@ async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def render_problem(
+    request: Request, exc: ReservationError | StarletteHTTPException
+) -> JSONResponse:
+    """The answer the app's handlers give ``exc`` (for code that runs outside the router)."""
+    if isinstance(exc, ReservationError):
+        return await _handle_reservation_error(request, exc)
+    return await _handle_http_exception(request, exc)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ReservationError, _handle_reservation_error)
     app.add_exception_handler(RequestValidationError, _handle_validation_error)
