@@ -1,15 +1,35 @@
-"""2. Contention: rounds of 64 clients booking one slot (a quarter of them its parent rack)."""
+"""2. Contention: rounds of 64 clients booking one slot (a quarter of them its parent rack).
+
+Part of ``bench/run.py``; alone, against a server of its own (one uvicorn worker by default):
+
+    uv run python bench/contention.py [--rounds 10] [--workers 1]
+"""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 import asyncpg
 import httpx
-from harness import CONTENDERS, Scale, World, hour, percentile
+from harness import (
+    CONTENDERS,
+    SHORT,
+    Scale,
+    World,
+    hour,
+    percentile,
+    pg_dsn,
+    seed,
+    settle,
+    start_api,
+    wait_healthy,
+)
+from reservation_be.testing import temporary_database
+from reservation_common.testing import free_port, stop_process
 from reservation_testrealm.server import TestRealm
 
 
@@ -90,3 +110,41 @@ async def contention(
     )
     print(f"  double bookings in the database: {double}; deadlocks so far: {deadlocks}")
     return rounds_with_one_winner, percentile(latencies, 99)
+
+
+async def main(rounds: int, workers: int) -> None:
+    async with temporary_database(prefix="rbe_bench_contention") as url:
+        with TestRealm() as realm:
+            conn = await asyncpg.connect(pg_dsn(url))
+            world = await seed(conn, realm)
+            port = free_port()
+            proc = start_api(url, realm.issuer, port, workers)
+            limits = httpx.Limits(max_connections=CONTENDERS, max_keepalive_connections=CONTENDERS)
+
+            def api() -> httpx.AsyncClient:
+                return httpx.AsyncClient(
+                    base_url=f"http://127.0.0.1:{port}", timeout=120, limits=limits
+                )
+
+            try:
+                async with api() as http:
+                    await wait_healthy(http, proc)
+                await settle(proc.pid, workers)
+                scale = Scale(SHORT.bookings, rounds, 0, 0, 0)
+                base = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+                await contention(api, conn, world, realm, scale, hour(base, 24))
+            finally:
+                stop_process(proc, grace=15)
+                await conn.close()
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    asyncio.run(main(args.rounds, args.workers))
+
+
+if __name__ == "__main__":
+    cli()
