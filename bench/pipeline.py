@@ -61,6 +61,7 @@ from reservation_common.testing import free_port, spawn_python, stop_process
 
 AMQP_URL = os.environ.get("BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 CONCURRENCY = 16  # the subscription's max_concurrency, and the raw POST clients
+COMMITTERS = 20  # transactions writing events at once in the fixed-rate run
 
 
 @dataclass
@@ -265,15 +266,29 @@ class Pipeline:
 
 async def fixed_rate(
     p: Pipeline, http: httpx.AsyncClient, world: World, scale: Scale
-) -> tuple[float, float]:
+) -> tuple[float, float, float]:
+    """Events committed one per transaction at ``scale.rate``, each on its own schedule (as
+    independent requests arrive: a slow commit does not hold back the next one, up to the
+    pool's connections). Returns (events/s, commit -> verified p99, rate actually offered)."""
     p.committed.clear()
     await http.post(f"{p.receiver}/reset")
     total = int(scale.rate * scale.seconds)
     start = time.monotonic()
+    commits: list[asyncio.Task[None]] = []
+    connections = asyncio.Semaphore(COMMITTERS)
+
+    async def commit() -> None:
+        async with connections:  # no pool timeout for commits waiting their turn
+            await p.commit(world)
+
     for k in range(total):
         await asyncio.sleep(max(0.0, start + k / scale.rate - time.monotonic()))
-        await p.commit(world)
-    return p.report(f"fixed {scale.rate}/s", await p.wait_all(http, 60))
+        commits.append(asyncio.create_task(commit()))
+    await asyncio.gather(*commits)
+    offered = total / (time.monotonic() - start)
+    print(f"  offered {offered:.1f} events/s (asked {scale.rate}/s)")
+    rate, p99 = p.report(f"fixed {scale.rate}/s", await p.wait_all(http, 60))
+    return rate, p99, offered
 
 
 def start_profiles(directory: str, pids: dict[str, int]) -> list[subprocess.Popen[bytes]]:
@@ -430,7 +445,8 @@ async def main(short: bool, *, burst: int | None = None, profile: str | None = N
             "RESERVATION_EP_LOG_LEVEL": "WARNING",
         }
         proc = spawn_python(["-m", "reservation_event_processor", "run"], env)
-        engine = create_engine(Settings(database_url=url, database_pool_size=5))
+        # Enough connections for the fixed rate's commits in flight at once.
+        engine = create_engine(Settings(database_url=url, database_pool_size=COMMITTERS))
         sm = create_sessionmaker(engine)
         conn = await asyncpg.connect(asyncpg_dsn(url))
         dsn = asyncpg_dsn(url)
@@ -455,7 +471,7 @@ async def main(short: bool, *, burst: int | None = None, profile: str | None = N
                 await p.commit(world)
                 await p.wait_all(http, 120)
                 print("\n1. Fixed rate (relay + RabbitMQ + processor + receiver)")
-                _, fixed_p99 = await fixed_rate(p, http, world, scale)
+                _, fixed_p99, offered = await fixed_rate(p, http, world, scale)
             print("\n2. Saturation, between two raw POST runs to the same receiver")
             raw_before = await raw_posts(receiver, secret, world, scale.raw_posts)
             async with httpx.AsyncClient(timeout=30) as http:
@@ -478,7 +494,9 @@ async def main(short: bool, *, burst: int | None = None, profile: str | None = N
             met = "met" if ratio >= 0.5 else "NOT met"
             print(f"  {label:<50} {ratio:>13.2f}   target >= 0.5             {met}")
             verdict = "n/a (the full run offers 500/s)"
-            if scale.rate >= 500:
+            if scale.rate >= 500 and offered < 0.9 * scale.rate:
+                verdict = f"n/a (this machine offered {offered:.0f}/s)"
+            elif scale.rate >= 500:
                 verdict = "met" if fixed_p99 < 0.2 else "NOT met"
             label = f"5. commit -> verified p99 at {scale.rate} events/s"
             print(f"  {label:<50} {fixed_p99 * 1000:>10.0f} ms"
