@@ -7,7 +7,6 @@ event the broker redelivers after a crash creates nothing twice. Matching rules 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -74,7 +73,7 @@ async def fan_out(
         session,
         event_id=event.id,
         event_type=str(event.type),
-        payload=json.loads(event.model_dump_json()),
+        payload=event.model_dump(mode="json"),
         keys=keys,
         trace_context=trace_context,
     )
@@ -91,7 +90,7 @@ async def fan_out_many(
             FanOutEvent(
                 event_id=event.id,
                 event_type=str(event.type),
-                payload=json.loads(event.model_dump_json()),
+                payload=event.model_dump(mode="json"),
                 keys=keys,
                 trace_context=trace_context,
             )
