@@ -57,4 +57,24 @@ describe('toasts', () => {
     });
     expect(result.current.map((t) => t.message)).toEqual(['Series booked: 3 occurrences, 0 skipped']);
   });
+
+  it('gives a replacing toast its own five seconds', () => {
+    vi.useFakeTimers();
+    try {
+      const { result } = renderHook(() => useToasts());
+      act(() => {
+        toast.info('“Lab” was cancelled.', { key: 'reservation:rsv-9' });
+      });
+      act(() => {
+        vi.advanceTimersByTime(4000);
+        toast.success('Booking cancelled', { key: 'reservation:rsv-9', replace: true });
+      });
+      act(() => vi.advanceTimersByTime(2000)); // the first toast's timer has run out
+      expect(result.current.map((t) => t.message)).toEqual(['Booking cancelled']);
+      act(() => vi.advanceTimersByTime(3500));
+      expect(result.current).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

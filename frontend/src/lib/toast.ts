@@ -27,8 +27,12 @@ function push(kind: ToastKind, message: string, options: ToastOptions = {}): num
   const keys = [key, ...(also ?? [])].filter((k): k is string => Boolean(k));
   const same = keys.length ? toasts.find((t) => [t.key, ...(t.also ?? [])].some((k) => k && keys.includes(k))) : undefined;
   if (same && replace) {
-    toasts = toasts.map((t) => (t.id === same.id ? { ...t, kind, message, key, also } : t));
+    // A new id: the replaced toast's timer must not end this one early.
+    const id = nextId++;
+    toasts = toasts.map((t) => (t.id === same.id ? { id, kind, message, key, also } : t));
     emit();
+    if (kind !== 'error') setTimeout(() => dismissToast(id), 5000);
+    return id;
   }
   if (same) return same.id;
   const id = nextId++;
