@@ -37,7 +37,9 @@ export default function BookRoute() {
           end={dateParam(params.get('end'))}
           renderQuantity={(props) => <QuantityField {...props} />}
           renderCoUsers={(props) => <CoUsersField {...props} />}
-          onTaken={(asked) => <WaitForPeriod resourceId={asked.resource} title={asked.title} start={asked.start} end={asked.end} />}
+          onTaken={(asked) => (
+            <WaitForPeriod resourceId={asked.resource} title={asked.title} start={asked.start} end={asked.end} quantity={asked.quantity} capacity={asked.capacity} />
+          )}
           onCreated={async (reservation, { coUsers }) => {
             const people = coUsersToSend(coUsers);
             if (people.length > 0) {

@@ -30,13 +30,21 @@ function useWaitlistAction(fn: (id: string) => Promise<unknown>) {
 export const useLeaveWaitlist = () => useWaitlistAction(leaveWaitlist);
 export const useConfirmWaitlistBooking = () => useWaitlistAction(confirmWaitlistBooking);
 
-export type WaitlistJoinBody = { resourceId: string; title: string; start: string; end: string; autoBook: boolean };
+export type WaitlistJoinBody = {
+  resourceId: string;
+  title: string;
+  start: string;
+  end: string;
+  autoBook: boolean;
+  /** Units of a pooled resource to wait for (left out: 1). */
+  quantity?: number;
+};
 
-export function joinWaitlist({ resourceId, title, start, end, autoBook }: WaitlistJoinBody) {
+export function joinWaitlist({ resourceId, title, start, end, autoBook, quantity }: WaitlistJoinBody) {
   return unwrap(
     api().POST('/resources/{resource_id}/waitlist', {
       params: { path: { resource_id: resourceId } },
-      body: { title, start, end, auto_book: autoBook },
+      body: { title, start, end, auto_book: autoBook, ...(quantity !== undefined ? { quantity } : {}) },
     }),
   );
 }
@@ -45,6 +53,8 @@ export function useJoinWaitlist() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: joinWaitlist,
+    // The offer shows the refusal itself, on the units field when it names them.
+    meta: { handlesErrors: true },
     onSettled: () => queryClient.invalidateQueries({ queryKey: ['me', 'waitlist'] }),
   });
 }

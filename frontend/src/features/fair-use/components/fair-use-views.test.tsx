@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { renderWithApp } from '@/testing/render';
-import { API, http, HttpResponse, server } from '@/testing/server';
+import { API, http, HttpResponse, problem, server } from '@/testing/server';
 import { BlackoutBands, BlackoutLegend } from './blackouts';
 import { WaitForPeriod } from './wait-for-period';
 
@@ -38,7 +38,77 @@ describe('fair use views', () => {
     expect(await screen.findByRole('button', { name: 'Wait for this period' })).toBeInTheDocument();
   });
 
+  it('waits for units of a pooled resource, from the ones asked for, bounded by its capacity', async () => {
+    const sent: Record<string, unknown>[] = [];
+    server.use(
+      http.post(`${API}/resources/pool-1/waitlist`, async ({ request }) => {
+        const body = (await request.json()) as Record<string, unknown>;
+        sent.push(body);
+        return HttpResponse.json(
+          {
+            id: 'w-2', site_id: 'site-1', resource_id: 'pool-1', user_id: 'sub-bob', title: 'GPU night',
+            start: '2030-01-02T09:00:00Z', end: '2030-01-02T10:00:00Z', auto_book: false, status: 'waiting',
+            position: 1, expires_at: '2030-01-02T09:00:00Z', confirm_by: null, reservation_id: null, created_at: NOW,
+            quantity: body.quantity,
+          },
+          { status: 201 },
+        );
+      }),
+      http.get(`${API}/me/waitlist`, () => HttpResponse.json([])),
+    );
+    const { user } = renderWithApp(
+      <WaitForPeriod resourceId="pool-1" title="GPU night" start="2030-01-02T09:00:00Z" end="2030-01-02T10:00:00Z" quantity={3} capacity={4} />,
+    );
+    const units = screen.getByLabelText(/Units to wait for/);
+    expect(units).toHaveValue(3);
+    expect(units).toHaveAttribute('max', '4');
+    expect(screen.getByText('The resource lends 4 units at once.')).toBeInTheDocument();
+    await user.clear(units);
+    await user.type(units, '5');
+    await user.click(screen.getByRole('button', { name: 'Wait for this period' }));
+    expect(await screen.findByText('Must be at most 4.')).toBeInTheDocument();
+    expect(units).toHaveAttribute('aria-invalid', 'true');
+    expect(sent).toEqual([]);
+    await user.clear(units);
+    await user.type(units, '2');
+    await user.click(screen.getByLabelText(/Book it for me/));
+    await user.click(screen.getByRole('button', { name: 'Wait for this period' }));
+    const joined = await screen.findByTestId('waitlist-joined');
+    expect(sent).toEqual([{ title: 'GPU night', start: '2030-01-02T09:00:00Z', end: '2030-01-02T10:00:00Z', auto_book: false, quantity: 2 }]);
+    expect(joined).toHaveTextContent('2 units');
+  });
+
+  it("puts the server's quantity-over-capacity answer on the units to wait for", async () => {
+    server.use(
+      http.post(`${API}/resources/pool-1/waitlist`, () =>
+        problem(422, {
+          type: 'urn:reservation:problem:quantity-over-capacity',
+          title: 'The quantity is more than the resource lends',
+          detail: "'GPU pool' lends 2 units at once; 3 were asked for.",
+          errors: [{ loc: ['body', 'quantity'], msg: 'at most 2', type: 'capacity' }],
+        }),
+      ),
+    );
+    const { user } = renderWithApp(
+      <WaitForPeriod resourceId="pool-1" title="GPU night" start="2030-01-02T09:00:00Z" end="2030-01-02T10:00:00Z" quantity={3} capacity={4} />,
+    );
+    await user.click(screen.getByRole('button', { name: 'Wait for this period' }));
+    expect(await screen.findByText('at most 2')).toBeInTheDocument();
+    const units = screen.getByLabelText(/Units to wait for/);
+    expect(units).toHaveAttribute('aria-invalid', 'true');
+    expect(units).toHaveFocus();
+    expect(screen.getByText("'GPU pool' lends 2 units at once; 3 were asked for.")).toBeInTheDocument();
+    expect(screen.queryByTestId('waitlist-joined')).not.toBeInTheDocument();
+  });
+
+  it('asks no units of a resource that lends one at a time', () => {
+    renderWithApp(<WaitForPeriod resourceId="res-1" title="" start="2030-01-02T09:00:00Z" end="2030-01-02T10:00:00Z" />);
+    expect(screen.getByRole('button', { name: 'Wait for this period' })).toBeInTheDocument();
+    expect(screen.queryByLabelText(/Units to wait for/)).not.toBeInTheDocument();
+  });
+
   it('lists the maintenance windows of the shown range and draws them in each day', async () => {
+
     const monday = new Date(2030, 0, 14);
     const sunday = new Date(2030, 0, 21);
     const queries: URLSearchParams[] = [];

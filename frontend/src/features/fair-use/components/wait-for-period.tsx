@@ -1,18 +1,38 @@
+import { zodResolver } from '@hookform/resolvers/zod';
 import { useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
+import { FormProvider, useForm } from 'react-hook-form';
 import { useTranslation } from 'react-i18next';
+import { FormField } from '@/components/form/form-field';
 import { Button } from '@/components/ui/button';
-import { ApiError } from '@/lib/api/problem';
+import { applyServerErrors } from '@/lib/form';
 import { formatRange } from '@/lib/i18n';
 import { myWaitlistQuery, useJoinWaitlist, useLeaveWaitlist } from '../api/waitlist';
+import { waitSchema, type WaitValues } from './wait-schema';
 
-type Props = { resourceId: string; title: string; start: string; end: string };
+type Props = {
+  resourceId: string;
+  title: string;
+  start: string;
+  end: string;
+  /** The units the refused booking asked for (a pooled resource's). */
+  quantity?: number;
+  /** The units the resource lends at once: above 1, the units to wait for are asked, 1 to this. */
+  capacity?: number;
+};
 
 /** Offered when a booking is refused because the period is taken: wait in line for it (and,
- * if asked, be booked automatically when it frees), see the place in line, leave the line. */
-export function WaitForPeriod({ resourceId, title, start, end }: Props) {
+ * if asked, be booked automatically when it frees; for a pool, for how many units), see the
+ * place in line, leave the line. */
+export function WaitForPeriod({ resourceId, title, start, end, quantity = 1, capacity = 1 }: Props) {
   const { t, i18n } = useTranslation();
   const [autoBook, setAutoBook] = useState(true);
+  const pooled = capacity > 1;
+  const schema = useMemo(() => waitSchema(t, { capacity }), [t, capacity]);
+  const form = useForm<WaitValues>({
+    resolver: zodResolver(schema),
+    defaultValues: { quantity: Math.max(1, Math.min(quantity, capacity)) },
+  });
   const [entryId, setEntryId] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const join = useJoinWaitlist();
@@ -27,6 +47,7 @@ export function WaitForPeriod({ resourceId, title, start, end }: Props) {
       <div className="stack" data-testid="waitlist-joined">
         <p>
           {t('fairUse.waiting', { range: formatRange(entry.start, entry.end, i18n.language) })}{' '}
+          {entry.quantity > 1 ? <>{t('fairUse.units', { count: entry.quantity })} </> : null}
           <strong>{t('fairUse.position', { position: entry.position ?? 0 })}</strong>
         </p>
         <p className="row">
@@ -50,6 +71,13 @@ export function WaitForPeriod({ resourceId, title, start, end }: Props) {
   }
   return (
     <div className="stack" data-testid="waitlist-offer">
+      {pooled ? (
+        <FormProvider {...form}>
+          <FormField name="quantity" label={t('fairUse.quantity')} hint={t('fairUse.quantityHint', { count: capacity })} required>
+            <input type="number" min={1} max={capacity} {...form.register('quantity', { valueAsNumber: true })} />
+          </FormField>
+        </FormProvider>
+      ) : null}
       <label className="row">
         <input type="checkbox" checked={autoBook} onChange={(e) => setAutoBook(e.target.checked)} />
         {t('fairUse.autoBook')}
@@ -58,16 +86,22 @@ export function WaitForPeriod({ resourceId, title, start, end }: Props) {
         <Button
           size="sm"
           busy={join.isPending}
-          onClick={() => {
+          onClick={form.handleSubmit(async (values) => {
             setError(null);
-            join.mutate(
-              { resourceId, title: title.trim() || t('fairUse.waitlistDefaultTitle'), start, end, autoBook },
-              {
-                onSuccess: (made) => setEntryId(made.id),
-                onError: (e) => setError(e instanceof ApiError ? e.message : t('errors.network')),
-              },
-            );
-          }}
+            try {
+              const made = await join.mutateAsync({
+                resourceId,
+                title: title.trim() || t('fairUse.waitlistDefaultTitle'),
+                start,
+                end,
+                autoBook,
+                ...(pooled ? { quantity: values.quantity } : {}),
+              });
+              setEntryId(made.id);
+            } catch (e) {
+              setError(applyServerErrors(form, e, t('errors.network')));
+            }
+          })}
         >
           {t('fairUse.waitForPeriod')}
         </Button>

@@ -64,7 +64,7 @@ type BookingFormProps = {
    * stays busy while a returned promise runs. */
   onCreated: (reservation: ReservationRead, extras: { coUsers: CoUserAdd[] }) => void | Promise<void>;
   /** Offered when the period asked for is taken by another booking (e.g. to wait for it). */
-  onTaken?: (asked: { resource: string; start: string; end: string; title: string }) => ReactNode;
+  onTaken?: (asked: { resource: string; start: string; end: string; title: string; quantity: number; capacity: number }) => ReactNode;
   /** The quantity control of a pooled resource (capacity > 1), e.g. with its free units. */
   renderQuantity?: (props: QuantityProps) => ReactNode;
   /** The people a single booking is shared with once made (co-users), e.g. rows of name and role. */
@@ -106,7 +106,7 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated, onTa
   const [finishing, setFinishing] = useState(false);
   const [overrideHours, setOverrideHours] = useState(false);
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [conflict, setConflict] = useState<(ConflictInfo & { asked: { resource: string; start: string; end: string } }) | null>(null);
+  const [conflict, setConflict] = useState<(ConflictInfo & { asked: { resource: string; start: string; end: string; quantity: number; capacity: number } }) | null>(null);
   const [failure, setFailure] = useState<{ title: string; detail?: string } | null>(null);
   const key = useRef(idempotencyKey());
   const formRef = useRef<HTMLFormElement>(null);
@@ -274,7 +274,7 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated, onTa
             setFailure({ title: t('fairUse.blackoutRefused'), detail: t('fairUse.blackoutRefusedDetail', { reason: blackout.reason, range }) });
           } else if (error.status === 409) {
             const other = error.problem.conflicting_reservation as ConflictInfo | undefined;
-            const asked = { resource, start: localInputToIso(startValue), end: localInputToIso(endValue) };
+            const asked = { resource, start: localInputToIso(startValue), end: localInputToIso(endValue), quantity: Math.min(quantity, capacity), capacity };
             setConflict({ ...(other ?? { id: '', start: '', end: '' }), asked });
             // The server's detail names ids and UTC times: the panel says it in the user's terms.
             setFailure({ title: t('booking.conflictTitle'), detail: t('booking.conflictDetail') });
