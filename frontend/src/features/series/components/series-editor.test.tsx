@@ -77,7 +77,7 @@ describe('series editor', () => {
                 status: 409,
                 detail: '2 of 3 occurrences conflict; nothing changed.',
                 conflicts: [
-                  { start: '2030-01-09T09:00:00Z', end: '2030-01-09T15:00:00Z', reason: 'booking-conflict', detail: 'taken', conflicting_reservation_id: 'x' },
+                  { start: '2030-01-09T09:00:00Z', end: '2030-01-09T15:00:00Z', reason: 'booking-conflict', detail: 'taken by 5a1d6c39-0000', conflicting_reservation_id: 'x' },
                   { start: '2030-01-16T09:00:00Z', end: '2030-01-16T15:00:00Z', reason: 'quota-exceeded', detail: 'max_booked: 12 h', conflicting_reservation_id: null },
                 ],
               },
@@ -96,6 +96,7 @@ describe('series editor', () => {
     expect(refusal).toHaveTextContent('Nothing changed: 2 occurrences are refused');
     const rows = within(refusal).getAllByTestId('series-refused-occurrence');
     expect(rows[0]).toHaveTextContent('already booked');
+    expect(rows[0]).not.toHaveTextContent('5a1d6c39'); // the server's detail names the other booking by id
     expect(rows[1]).toHaveTextContent('over a fair-use quota');
     expect(rows[1]).toHaveTextContent('max_booked: 12 h');
 

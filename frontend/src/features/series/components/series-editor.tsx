@@ -60,7 +60,8 @@ function RefusalPanel({ refusal }: { refusal: Refusal }) {
             {KNOWN_REASONS.includes(item.reason)
               ? t(`seriesEdit.reason.${item.reason}` as 'seriesEdit.reason.booking-conflict')
               : item.reason}
-            {item.detail ? <span className="muted"> — {item.detail}</span> : null}
+            {/* A conflict's detail names the other booking by id: "already booked" says it. */}
+            {item.detail && item.reason !== 'booking-conflict' ? <span className="muted"> — {item.detail}</span> : null}
           </li>
         ))}
       </ul>
