@@ -69,14 +69,15 @@ async def test_platform_admin_comes_from_the_realm_role(client, auth):
 
 
 async def test_first_sight_creates_the_user_from_token_claims(client, test_realm, auth, session):
+    # A name of its own: the test realm's users outlive a test (others create "dora").
     sub = test_realm.create_user(
-        "dora", email="dora@example.test", first_name="Dora", last_name="Explorer"
+        "dora-first-sight", email="dora@example.test", first_name="Dora", last_name="Explorer"
     )
-    response = await client.get("/api/v1/users/me", headers=await auth("dora"))
+    response = await client.get("/api/v1/users/me", headers=await auth("dora-first-sight"))
     assert response.status_code == 200
     user = (await session.execute(select(User).where(User.id == sub))).scalar_one()
     assert (user.username, user.email, user.first_name, user.last_name) == (
-        "dora",
+        "dora-first-sight",
         "dora@example.test",
         "Dora",
         "Explorer",
@@ -84,8 +85,8 @@ async def test_first_sight_creates_the_user_from_token_claims(client, test_realm
 
 
 async def test_concurrent_first_requests_create_one_user(client, test_realm, session):
-    sub = test_realm.create_user("eve")
-    token = test_realm.token("eve")
+    sub = test_realm.create_user("eve-concurrent")
+    token = test_realm.token("eve-concurrent")
     headers = {"Authorization": f"Bearer {token}"}
     responses = await asyncio.gather(
         *(client.get("/api/v1/users/me", headers=headers) for _ in range(10))
