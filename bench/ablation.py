@@ -75,6 +75,37 @@ async def call(
     return status, b"".join(chunks)
 
 
+async def booking_cpu(
+    app: FastAPI,
+    headers: dict[str, str],
+    leaves: list[Any],
+    base: datetime,
+    first: int,
+    count: int,
+    label: str,
+) -> float:
+    """CPU seconds per booking: ``count`` bookings by CLIENTS concurrent clients, each on its
+    own leaf, one hour every other hour from hour ``first`` after ``base``."""
+
+    async def client(c: int) -> None:
+        for k in range(count // CLIENTS):
+            start = hour(base, first + 2 * k)
+            body = {
+                "resource_id": str(leaves[c]),
+                "title": f"{label} {c}/{k}",
+                "start": start.isoformat(),
+                "end": hour(start, 1).isoformat(),
+            }
+            status, out = await call(
+                app, "/api/v1/reservations", headers, json.dumps(body).encode()
+            )
+            assert status == 201, out
+
+    cpu = time.process_time()
+    await asyncio.gather(*(client(c) for c in range(CLIENTS)))
+    return (time.process_time() - cpu) / (count // CLIENTS * CLIENTS)
+
+
 async def main(bookings: int, rounds: int) -> None:
     async with temporary_database(prefix="rbe_ablation") as url:
         with TestRealm() as realm:
@@ -117,25 +148,8 @@ async def main(bookings: int, rounds: int) -> None:
 
             async def run(count: int) -> float:
                 nonlocal offset
-                start_offset, offset = offset, offset + 2 * (count // CLIENTS) + 2
-
-                async def client(c: int) -> None:
-                    for k in range(count // CLIENTS):
-                        s = hour(base, start_offset + 2 * k)
-                        body = {
-                            "resource_id": str(world.leaves[c]),
-                            "title": f"ablation {c}/{k}",
-                            "start": s.isoformat(),
-                            "end": hour(s, 1).isoformat(),
-                        }
-                        status, out = await call(
-                            app, "/api/v1/reservations", headers, json.dumps(body).encode()
-                        )
-                        assert status == 201, out
-
-                cpu = time.process_time()
-                await asyncio.gather(*(client(c) for c in range(CLIENTS)))
-                return (time.process_time() - cpu) / (count // CLIENTS * CLIENTS)
+                first, offset = offset, offset + 2 * (count // CLIENTS) + 2
+                return await booking_cpu(app, headers, world.leaves, base, first, count, "ablation")
 
             await run(CLIENTS * 4)  # warm-up: plans, caches, pools
             cpu: dict[str, list[float]] = {name: [] for name in variants}

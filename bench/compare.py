@@ -33,7 +33,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).parent))
-from ablation import call
+from ablation import booking_cpu, call
 from harness import CLIENTS, hour, in_process_settings, pg_dsn, seed
 
 HERE = Path(__file__).resolve().parent.parent
@@ -68,24 +68,7 @@ async def _measure(bookings: int, reads: int) -> dict[str, float]:
             async def book(count: int) -> float:
                 nonlocal offset
                 first, offset = offset, offset + 2 * (count // CLIENTS) + 2
-
-                async def client(c: int) -> None:
-                    for k in range(count // CLIENTS):
-                        start = hour(base, first + 2 * k)
-                        body = {
-                            "resource_id": str(world.leaves[c]),
-                            "title": f"compare {c}/{k}",
-                            "start": start.isoformat(),
-                            "end": hour(start, 1).isoformat(),
-                        }
-                        status, out = await call(
-                            app, "/api/v1/reservations", headers, json.dumps(body).encode()
-                        )
-                        assert status == 201, out
-
-                cpu = time.process_time()
-                await asyncio.gather(*(client(c) for c in range(CLIENTS)))
-                return (time.process_time() - cpu) / (count // CLIENTS * CLIENTS)
+                return await booking_cpu(app, headers, world.leaves, base, first, count, "compare")
 
             async def read(path: str, query: dict[str, str]) -> float:
                 for _ in range(10):  # warm-up
