@@ -1,5 +1,5 @@
 // Booking many at once: a weekly series booked, changed and cancelled from its series page, and
-// the Find page booking N resources together.
+// the Find page booking N resources together (and units of a pool).
 import type { Page } from '@playwright/test';
 import { accessibilityProblems, expect, openFromMenu, screenshot, setTheme, test } from './fixtures';
 
@@ -140,5 +140,54 @@ test('bob finds two free servers on the Find page and books them together', asyn
   await openFromMenu(bob.page, 'My reservations');
   await bob.page.getByRole('tab', { name: /^Upcoming/ }).click();
   await expect(bob.page.getByTestId('reservation-row').filter({ hasText: 'E2E lease' })).toHaveCount(2);
+  expect(bob.errors).toEqual([]);
+});
+
+test('bob asks the Find page for units of a pool: bounded by its capacity, the proposal says the units it takes', async ({ signIn, stack }) => {
+  const day = farDay();
+  const suffix = Date.now().toString(36);
+  const pool = `E2E find pool ${suffix}`;
+  // A site admin's API calls: a pooled type (4 units) and a resource of it.
+  const alice = await signIn('alice', 'alice');
+  const authorizing = alice.page.waitForRequest((r) => r.url().includes('/api/v1/') && Boolean(r.headers()['authorization']));
+  await openFromMenu(alice.page, 'My reservations');
+  const headers = { authorization: (await authorizing).headers()['authorization']! };
+  const type = await alice.context.request.post(`${stack.baseUrl}/api/v1/sites/demo-lab/resource-types`, {
+    headers,
+    data: { name: `${pool} type`, color: '#0f766e', description: 'Browser test', capacity: 4 },
+  });
+  expect(type.status(), await type.text()).toBe(201);
+  const resource = await alice.context.request.post(`${stack.baseUrl}/api/v1/sites/demo-lab/resources`, {
+    headers,
+    data: { name: pool, type_id: (await type.json()).id },
+  });
+  expect(resource.status(), await resource.text()).toBe(201);
+  await alice.context.close();
+
+  const bob = await signIn('bob', 'bob');
+  await openFromMenu(bob.page, 'Find free resources');
+  const site = bob.page.getByLabel(/^Site/);
+  await site.getByRole('option', { name: /./ }).nth(1).waitFor({ state: 'attached' });
+  await site.selectOption('demo-lab');
+  const typeSelect = bob.page.getByLabel(/^Resource type/);
+  await typeSelect.getByRole('option', { name: `${pool} type` }).waitFor({ state: 'attached' });
+  await typeSelect.selectOption({ label: `${pool} type` });
+  const units = bob.page.getByLabel(/^Units per resource/);
+  await expect(units).toHaveAttribute('max', '4');
+  await units.fill('5');
+  await bob.page.getByRole('button', { name: 'Find', exact: true }).click();
+  await expect(bob.page.getByText('Must be at most 4.')).toBeVisible();
+  await units.fill('3');
+  await bob.page.getByLabel(/^Duration \(hours\)/).fill('1');
+  const iso = `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}`;
+  await bob.page.getByLabel(/^Not before/).fill(`${iso}T08:00`);
+  await bob.page.getByLabel(/^Finished by/).fill(`${iso}T20:00`);
+  await bob.page.getByRole('button', { name: 'Find', exact: true }).click();
+  const proposal = bob.page.getByTestId('find-proposal');
+  await expect(proposal.getByRole('listitem')).toHaveText(`${pool} · takes 3 units`);
+  await screenshot(bob.page, 'bob-find-pool-units-light');
+  await proposal.getByLabel(/^Title of the booking/).fill(`E2E pool units ${suffix}`);
+  await proposal.getByRole('button', { name: 'Book all 1' }).click();
+  await expect(proposal.getByRole('status')).toHaveText('Booked 1 resources together');
   expect(bob.errors).toEqual([]);
 });
