@@ -150,6 +150,8 @@ export const en = {
     submit: 'Book',
     submitting: 'Booking…',
     created: 'Booking created',
+    unitsTitle: 'Not enough units are free',
+    unitsDetail: '{{quantity}} units asked for; at the busiest ({{range}}) only {{free}} are free.',
     conflictTitle: 'The slot is taken',
     conflictDetail: 'Another booking overlaps this period on this resource or one of its parts.',
     conflictAnother: 'Another booking',

@@ -152,6 +152,8 @@ export const it: Messages = {
     submit: 'Prenota',
     submitting: 'Prenotazione…',
     created: 'Prenotazione creata',
+    unitsTitle: 'Non ci sono abbastanza unità libere',
+    unitsDetail: '{{quantity}} unità richieste; nel momento più pieno ({{range}}) solo {{free}} sono libere.',
     conflictTitle: 'La fascia è occupata',
     conflictDetail: 'Un’altra prenotazione si sovrappone a questo periodo su questa risorsa o su una sua parte.',
     conflictAnother: 'Un’altra prenotazione',

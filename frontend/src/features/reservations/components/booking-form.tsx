@@ -106,7 +106,10 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated, onTa
   const [finishing, setFinishing] = useState(false);
   const [overrideHours, setOverrideHours] = useState(false);
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [conflict, setConflict] = useState<(ConflictInfo & { asked: { resource: string; start: string; end: string; quantity: number; capacity: number } }) | null>(null);
+  // `short`: refused for too few free units of a pool (no one booking to name).
+  const [conflict, setConflict] = useState<
+    (ConflictInfo & { short?: boolean; asked: { resource: string; start: string; end: string; quantity: number; capacity: number } }) | null
+  >(null);
   const [failure, setFailure] = useState<{ title: string; detail?: string } | null>(null);
   const key = useRef(idempotencyKey());
   const formRef = useRef<HTMLFormElement>(null);
@@ -272,6 +275,18 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated, onTa
           } else if (error.status === 409 && blackout) {
             const range = formatRange(blackout.start, blackout.end, i18n.language);
             setFailure({ title: t('fairUse.blackoutRefused'), detail: t('fairUse.blackoutRefusedDetail', { reason: blackout.reason, range }) });
+          } else if (error.status === 409 && error.problem.type?.endsWith(':capacity-exceeded')) {
+            const short = error.problem as { free?: number; free_start?: string; free_end?: string };
+            const asked = { resource, start: localInputToIso(startValue), end: localInputToIso(endValue), quantity: Math.min(quantity, capacity), capacity };
+            setConflict({ id: '', start: '', end: '', short: true, asked });
+            setFailure({
+              title: t('booking.unitsTitle'),
+              detail: t('booking.unitsDetail', {
+                free: short.free ?? 0,
+                quantity: asked.quantity,
+                range: short.free_start && short.free_end ? formatRange(short.free_start, short.free_end, i18n.language) : '',
+              }),
+            });
           } else if (error.status === 409) {
             const other = error.problem.conflicting_reservation as ConflictInfo | undefined;
             const asked = { resource, start: localInputToIso(startValue), end: localInputToIso(endValue), quantity: Math.min(quantity, capacity), capacity };
@@ -330,7 +345,7 @@ export function BookingForm({ site, resourceId = '', start, end, onCreated, onTa
               }}
             />
           ) : null}
-          {conflict?.id && onTaken ? onTaken({ ...conflict.asked, title }) : null}
+          {(conflict?.id || conflict?.short) && onTaken ? onTaken({ ...conflict.asked, title }) : null}
         </div>
       ) : null}
       <div className="form-grid">
