@@ -122,6 +122,8 @@ class BusyPeriod(ApiModel):
     start: datetime
     end: datetime
     reservation_id: uuid.UUID | None = None
+    units: int = 1  # of ``capacity``: a pool is free while the spans hold fewer than it lends
+    capacity: int = 1
 
 
 class SecretInfo(ApiModel):

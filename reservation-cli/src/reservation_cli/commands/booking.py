@@ -41,15 +41,35 @@ TIMELINE_WIDTH = 48
 _SETTLED = {"cancelled", "rejected", "failed", "completed"}
 
 
+def full_spans(busy: list[BusyPeriod]) -> list[tuple[datetime, datetime]]:
+    """Where no unit is left: everywhere a span holds it for a resource lending one unit, and
+    where the spans' units reach the capacity for a pool."""
+    changes: dict[datetime, int] = {}
+    for period in busy:
+        changes[period.start] = changes.get(period.start, 0) + period.units
+        changes[period.end] = changes.get(period.end, 0) - period.units
+    capacity = max((p.capacity for p in busy), default=1)
+    full: list[tuple[datetime, datetime]] = []
+    held, since = 0, None
+    for instant in sorted(changes):
+        held += changes[instant]
+        if held >= capacity and since is None:
+            since = instant
+        elif held < capacity and since is not None:
+            full.append((since, instant))
+            since = None
+    return full
+
+
 def free_periods(
     busy: list[BusyPeriod], start: datetime, end: datetime
 ) -> list[tuple[datetime, datetime]]:
     free: list[tuple[datetime, datetime]] = []
     cursor = start
-    for period in sorted(busy, key=lambda p: p.start):
-        if period.start > cursor:
-            free.append((cursor, min(period.start, end)))
-        cursor = max(cursor, period.end)
+    for full_start, full_end in full_spans(busy):
+        if full_start > cursor:
+            free.append((cursor, min(full_start, end)))
+        cursor = max(cursor, full_end)
         if cursor >= end:
             break
     if cursor < end:
@@ -59,11 +79,12 @@ def free_periods(
 
 def timeline(busy: list[BusyPeriod], start: datetime, end: datetime) -> Text:
     span = (end - start).total_seconds()
+    full = full_spans(busy)
     cells = []
     for i in range(TIMELINE_WIDTH):
         a = start + timedelta(seconds=span * i / TIMELINE_WIDTH)
         b = start + timedelta(seconds=span * (i + 1) / TIMELINE_WIDTH)
-        cells.append(any(p.start < b and p.end > a for p in busy))
+        cells.append(any(f_start < b and f_end > a for f_start, f_end in full))
     bar = Text()
     for taken in cells:
         bar.append("█" if taken else "░", style="red" if taken else "green")
