@@ -188,6 +188,6 @@ test('bob asks the Find page for units of a pool: bounded by its capacity, the p
   await screenshot(bob.page, 'bob-find-pool-units-light');
   await proposal.getByLabel(/^Title of the booking/).fill(`E2E pool units ${suffix}`);
   await proposal.getByRole('button', { name: 'Book all 1' }).click();
-  await expect(proposal.getByRole('status')).toHaveText('Booked 1 resources together');
+  await expect(proposal.getByRole('status')).toHaveText('Booked 1 resource');
   expect(bob.errors).toEqual([]);
 });

@@ -45,6 +45,9 @@ test('alice meets a taken period, waits for it with her place in line, and leave
   const row = alice.page.getByTestId('waitlist-row').filter({ hasText: 'E2E waiting' });
   await expect(row).toContainText('Position in line: 1');
   await row.getByRole('button', { name: 'Leave the line' }).click();
+  const leaving = alice.page.getByRole('dialog', { name: /^Leave the line for “E2E waiting/ });
+  await expect(leaving.getByRole('button', { name: 'Back' })).toBeFocused();
+  await leaving.getByRole('button', { name: 'Leave the line' }).click();
   await expect(row).toHaveCount(0);
   expect(alice.errors).toEqual([]);
   expect(bob.errors).toEqual([]);

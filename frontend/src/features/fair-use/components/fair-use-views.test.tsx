@@ -34,6 +34,10 @@ describe('fair use views', () => {
     expect(within(joined).getByText('Position in line: 2')).toBeInTheDocument();
     expect(sent).toEqual([{ title: 'GPU night', start: '2030-01-02T09:00:00Z', end: '2030-01-02T10:00:00Z', auto_book: true }]);
     await user.click(within(joined).getByRole('button', { name: 'Leave the line' }));
+    // Asked first: the place in line is lost.
+    const dialog = await screen.findByRole('dialog', { name: 'Leave the line for “GPU night”?' });
+    expect(left).toBe(false);
+    await user.click(within(dialog).getByRole('button', { name: 'Leave the line' }));
     await waitFor(() => expect(left).toBe(true));
     expect(await screen.findByRole('button', { name: 'Wait for this period' })).toBeInTheDocument();
   });

@@ -1,7 +1,8 @@
 import { useTranslation } from 'react-i18next';
 import { Button } from '@/components/ui/button';
 import { formatRange } from '@/lib/i18n';
-import { useConfirmWaitlistBooking, useLeaveWaitlist, useMyWaitlist } from '../api/waitlist';
+import { useConfirmWaitlistBooking, useMyWaitlist } from '../api/waitlist';
+import { LeaveWaitlistButton } from './leave-waitlist-button';
 
 const OPEN = ['waiting', 'offered', 'booked'];
 
@@ -9,7 +10,6 @@ const OPEN = ['waiting', 'offered', 'booked'];
 export function MyWaitlist() {
   const { t, i18n } = useTranslation();
   const entries = useMyWaitlist();
-  const leave = useLeaveWaitlist();
   const confirm = useConfirmWaitlistBooking();
   const open = (entries.data ?? []).filter((e) => OPEN.includes(e.status));
   if (!open.length) return null;
@@ -36,9 +36,7 @@ export function MyWaitlist() {
                   {t('fairUse.confirm')}
                 </Button>
               ) : null}
-              <Button size="sm" busy={leave.isPending} onClick={() => leave.mutate(e.id)}>
-                {t('fairUse.leave')}
-              </Button>
+              <LeaveWaitlistButton entryId={e.id} title={e.title} />
             </div>
           </li>
         ))}

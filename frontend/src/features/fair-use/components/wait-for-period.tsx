@@ -7,7 +7,8 @@ import { FormField } from '@/components/form/form-field';
 import { Button } from '@/components/ui/button';
 import { applyServerErrors } from '@/lib/form';
 import { formatRange } from '@/lib/i18n';
-import { myWaitlistQuery, useJoinWaitlist, useLeaveWaitlist } from '../api/waitlist';
+import { myWaitlistQuery, useJoinWaitlist } from '../api/waitlist';
+import { LeaveWaitlistButton } from './leave-waitlist-button';
 import { waitSchema, type WaitValues } from './wait-schema';
 
 type Props = {
@@ -36,7 +37,6 @@ export function WaitForPeriod({ resourceId, title, start, end, quantity = 1, cap
   const [entryId, setEntryId] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const join = useJoinWaitlist();
-  const leave = useLeaveWaitlist();
   // Read only once in line: the offer itself asks the server nothing.
   const mine = useQuery({ ...myWaitlistQuery(), enabled: entryId !== null });
   // The place in line as the server says it now (it moves as others leave or are served).
@@ -51,20 +51,14 @@ export function WaitForPeriod({ resourceId, title, start, end, quantity = 1, cap
           <strong>{t('fairUse.position', { position: entry.position ?? 0 })}</strong>
         </p>
         <p className="row">
-          <Button
-            size="sm"
-            busy={leave.isPending}
-            onClick={() =>
-              leave.mutate(entry.id, {
-                onSuccess: () => {
-                  setEntryId(null);
-                  join.reset();
-                },
-              })
-            }
-          >
-            {t('fairUse.leave')}
-          </Button>
+          <LeaveWaitlistButton
+            entryId={entry.id}
+            title={entry.title}
+            onLeft={() => {
+              setEntryId(null);
+              join.reset();
+            }}
+          />
         </p>
       </div>
     );
