@@ -41,38 +41,47 @@ function servePool(refusal: Response, waited: Record<string, unknown>[]): void {
   );
 }
 
+/** Books 3 units of the pool, which the platform refuses with `refusal`. */
+async function bookThreeUnits(refusal: Response) {
+  const waited: Record<string, unknown>[] = [];
+  servePool(refusal, waited);
+  const { user } = renderWithApp(<BookRoute />, { path: '/book', route });
+  await user.type(await screen.findByLabelText(/^Title/), 'Fine-tuning');
+  const quantity = await screen.findByLabelText(/^Quantity/);
+  // The field keeps a value of 1 to the capacity: replace the 1 it shows.
+  await user.type(quantity, '3', { initialSelectionStart: 0, initialSelectionEnd: 1 });
+  expect(quantity).toHaveValue(3);
+  await user.click(screen.getByRole('button', { name: 'Book' }));
+  return { user, waited };
+}
+
+/** The offer to wait starts at the 3 units asked for, at most the pool's 4, and joins the line. */
+async function waitsForThreeUnits({ user, waited }: Awaited<ReturnType<typeof bookThreeUnits>>) {
+  const offer = await screen.findByTestId('waitlist-offer');
+  const units = within(offer).getByLabelText(/Units to wait for/);
+  expect(units).toHaveValue(3);
+  expect(units).toHaveAttribute('max', '4');
+  await user.click(within(offer).getByRole('button', { name: 'Wait for this period' }));
+  expect(await screen.findByTestId('waitlist-joined')).toHaveTextContent('3 units');
+  expect(waited).toEqual([
+    { title: 'Fine-tuning', start: '2030-03-01T09:00:00.000Z', end: '2030-03-01T10:00:00.000Z', auto_book: true, quantity: 3 },
+  ]);
+}
+
 describe('book route: waiting for units of a pool whose period is taken', () => {
   it('offers to wait for the units the booking asked for, at most the pool’s capacity', async () => {
-    const waited: Record<string, unknown>[] = [];
-    servePool(
+    const booked = await bookThreeUnits(
       problem(409, {
         type: 'urn:reservation:problem:booking-conflict',
         title: 'The period is already booked',
         detail: 'Not enough free units.',
         conflicting_reservation: { id: 'rsv-9', resource_id: 'pool-1', start: '2030-03-01T08:00:00Z', end: '2030-03-01T10:00:00Z' },
       }),
-      waited,
     );
-    const { user } = renderWithApp(<BookRoute />, { path: '/book', route });
-    await user.type(await screen.findByLabelText(/^Title/), 'Fine-tuning');
-    const quantity = await screen.findByLabelText(/^Quantity/);
-    // The field keeps a value of 1 to the capacity: replace the 1 it shows.
-    await user.type(quantity, '3', { initialSelectionStart: 0, initialSelectionEnd: 1 });
-    expect(quantity).toHaveValue(3);
-    await user.click(screen.getByRole('button', { name: 'Book' }));
-    const offer = await screen.findByTestId('waitlist-offer');
-    const units = within(offer).getByLabelText(/Units to wait for/);
-    expect(units).toHaveValue(3);
-    expect(units).toHaveAttribute('max', '4');
-    await user.click(within(offer).getByRole('button', { name: 'Wait for this period' }));
-    expect(await screen.findByTestId('waitlist-joined')).toHaveTextContent('3 units');
-    expect(waited).toEqual([
-      { title: 'Fine-tuning', start: '2030-03-01T09:00:00.000Z', end: '2030-03-01T10:00:00.000Z', auto_book: true, quantity: 3 },
-    ]);
+    await waitsForThreeUnits(booked);
   });
   it('offers to wait when the pool is refused for too few free units, saying how many are free', async () => {
-    const waited: Record<string, unknown>[] = [];
-    servePool(
+    const booked = await bookThreeUnits(
       problem(409, {
         type: 'urn:reservation:problem:capacity-exceeded',
         title: 'Not enough units of the resource are free',
@@ -83,26 +92,10 @@ describe('book route: waiting for units of a pool whose period is taken', () => 
         free_start: '2030-03-01T09:00:00Z',
         free_end: '2030-03-01T10:00:00Z',
       }),
-      waited,
     );
-    const { user } = renderWithApp(<BookRoute />, { path: '/book', route });
-    await user.type(await screen.findByLabelText(/^Title/), 'Fine-tuning');
-    const quantity = await screen.findByLabelText(/^Quantity/);
-    // The field keeps a value of 1 to the capacity: replace the 1 it shows.
-    await user.type(quantity, '3', { initialSelectionStart: 0, initialSelectionEnd: 1 });
-    expect(quantity).toHaveValue(3);
-    await user.click(screen.getByRole('button', { name: 'Book' }));
     const alert = await screen.findByTestId('booking-error');
     expect(alert).toHaveTextContent('Not enough units are free');
     expect(alert).toHaveTextContent(/3 units asked for; at the busiest \(.+\) only 1 are free\./);
-    const offer = await screen.findByTestId('waitlist-offer');
-    const units = within(offer).getByLabelText(/Units to wait for/);
-    expect(units).toHaveValue(3);
-    expect(units).toHaveAttribute('max', '4');
-    await user.click(within(offer).getByRole('button', { name: 'Wait for this period' }));
-    expect(await screen.findByTestId('waitlist-joined')).toHaveTextContent('3 units');
-    expect(waited).toEqual([
-      { title: 'Fine-tuning', start: '2030-03-01T09:00:00.000Z', end: '2030-03-01T10:00:00.000Z', auto_book: true, quantity: 3 },
-    ]);
+    await waitsForThreeUnits(booked);
   });
 });
