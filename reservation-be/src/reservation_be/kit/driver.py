@@ -15,6 +15,11 @@ the round trip itself. The booking write and the availability read run here inst
 
 ``json``/``jsonb`` parameters are JSON text and come back parsed (the codecs SQLAlchemy's
 dialect installs on every connection).
+
+It reaches into private attributes of SQLAlchemy's asyncpg adapter (``_connection``,
+``_transaction``, ``_start_transaction``, ``_handle_exception``), right at the version pinned in
+``uv.lock``: after an upgrade of SQLAlchemy, run ``tests/reservations/test_fast_lane.py``, the
+contention tests and the contract tests before anything else.
 """
 
 from __future__ import annotations
