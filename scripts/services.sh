@@ -16,6 +16,21 @@ apt_install() {
 }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
+# Enough connections for the two-worker contention tests; listen on loopback only;
+# pg_stat_statements loaded, so `make bench` can count statements per booking. Rewritten when a
+# machine's file predates a line; returns 0 when it changed (a running server must restart).
+pg_test_conf() {
+  printf "listen_addresses = '127.0.0.1'\nport = 5432\nmax_connections = 300\nshared_preload_libraries = 'pg_stat_statements'\n"
+}
+write_test_conf() {
+  local conf="/etc/postgresql/$1/main/conf.d/reservation-tests.conf"
+  if [ "$(cat "$conf" 2>/dev/null)" != "$(pg_test_conf)" ]; then
+    pg_test_conf | as_root tee "$conf" >/dev/null
+    return 0
+  fi
+  return 1
+}
+
 # --- PostgreSQL ------------------------------------------------------------------------------
 if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
@@ -42,14 +57,15 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
     as_root install -m 0640 -o postgres -g postgres "$tmp" "$hba"
     rm -f "$tmp"
   fi
-  conf="/etc/postgresql/$version/main/conf.d/reservation-tests.conf"
-  if [ ! -f "$conf" ]; then
-    # Enough connections for the two-worker contention tests; listen on loopback only;
-    # pg_stat_statements loaded, so `make bench` can count statements per booking.
-    printf "listen_addresses = '127.0.0.1'\nport = 5432\nmax_connections = 300\nshared_preload_libraries = 'pg_stat_statements'\n" | as_root tee "$conf" >/dev/null
-  fi
+  write_test_conf "$version" || true
   log "starting PostgreSQL $version"
   as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+  for _ in $(seq 1 60); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 0.5; done
+fi
+version="$(ls /usr/lib/postgresql 2>/dev/null | sort -V | tail -n1 || true)"
+if [ -n "$version" ] && [ -d "/etc/postgresql/$version/main" ] && write_test_conf "$version"; then
+  log "restarting PostgreSQL $version for its updated test settings"
+  as_root pg_ctlcluster --skip-systemctl-redirect "$version" main restart
   for _ in $(seq 1 60); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 0.5; done
 fi
 pg_isready -h 127.0.0.1 -p 5432 -q || { echo "PostgreSQL did not start on 127.0.0.1:5432" >&2; exit 1; }
