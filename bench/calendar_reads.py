@@ -11,8 +11,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import asyncpg
-import httpx
 from harness import Scale, World, hour, percentile
+from loadgen import Client
 
 
 async def fill_calendar(conn: asyncpg.Connection, world: World, scale: Scale) -> datetime:
@@ -74,7 +74,7 @@ GROUP BY s.reservation_id, s.period ORDER BY lower(s.period) LIMIT 500
 
 
 async def calendar(
-    http: httpx.AsyncClient, conn: asyncpg.Connection, world: World, token: str,
+    http: Client, conn: asyncpg.Connection, world: World, token: str,
     scale: Scale, base: datetime,
 ) -> None:  # fmt: skip
     resources = [

@@ -28,13 +28,14 @@ from harness import (
     start_api,
     wait_healthy,
 )
+from loadgen import Client, HTTPError
 from reservation_be.testing import temporary_database
 from reservation_common.testing import free_port, stop_process
 from reservation_testrealm.server import TestRealm
 
 
 async def contention(
-    api: Callable[[], httpx.AsyncClient], conn: asyncpg.Connection, world: World, realm: TestRealm,
+    api: Callable[[], Client], conn: asyncpg.Connection, world: World, realm: TestRealm,
     scale: Scale, base: datetime,
 ) -> tuple[int, float]:  # fmt: skip
     """Rounds of 64 clients on one slot; returns (rounds with one winner, request p99 s)."""
@@ -57,7 +58,7 @@ async def contention(
         async def one(
             i: int,
             *,
-            http: httpx.AsyncClient,
+            http: Client,
             start: datetime = start,
             gate: asyncio.Event = gate,
             r: int = r,
@@ -75,7 +76,7 @@ async def contention(
             t0 = time.perf_counter()
             try:
                 response = await http.post("/api/v1/reservations", json=body, headers=headers)
-            except httpx.HTTPError as exc:
+            except (HTTPError, OSError, TimeoutError) as exc:
                 print(f"  round {r} client {i}: {type(exc).__name__}")
                 return -1
             latencies.append(time.perf_counter() - t0)
@@ -119,15 +120,12 @@ async def main(rounds: int, workers: int) -> None:
             world = await seed(conn, realm)
             port = free_port()
             proc = start_api(url, realm.issuer, port, workers)
-            limits = httpx.Limits(max_connections=CONTENDERS, max_keepalive_connections=CONTENDERS)
 
-            def api() -> httpx.AsyncClient:
-                return httpx.AsyncClient(
-                    base_url=f"http://127.0.0.1:{port}", timeout=120, limits=limits
-                )
+            def api() -> Client:
+                return Client(f"http://127.0.0.1:{port}")
 
             try:
-                async with api() as http:
+                async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
                     await wait_healthy(http, proc)
                 await settle(proc.pid, workers)
                 scale = Scale(SHORT.bookings, rounds, 0, 0, 0)

@@ -60,6 +60,7 @@ from harness import (
     tree_cpu,
     wait_healthy,
 )
+from loadgen import Client
 from reservation_be.testing import temporary_database
 from reservation_common.testing import free_port, stop_process
 from reservation_testrealm.server import TestRealm
@@ -77,22 +78,19 @@ async def main(short: bool) -> None:
         with TestRealm() as realm:
             conn = await asyncpg.connect(pg_dsn(url))
             pool = await asyncpg.create_pool(pg_dsn(url), min_size=CLIENTS, max_size=CLIENTS)
-            limits = httpx.Limits(max_connections=CONTENDERS, max_keepalive_connections=CONTENDERS)
             procs: list[subprocess.Popen[bytes]] = []
 
-            async def serve(workers: int) -> Callable[[], httpx.AsyncClient]:
+            async def serve(workers: int) -> Callable[[], Client]:
                 port = free_port()
                 proc = start_api(url, realm.issuer, port, workers)
                 procs.append(proc)
 
-                def api() -> httpx.AsyncClient:
+                def api() -> Client:
                     # A fresh client per phase: uvicorn closes idle keep-alive connections
                     # after 5 s, and a phase must not trip over one closed during the last.
-                    return httpx.AsyncClient(
-                        base_url=f"http://127.0.0.1:{port}", timeout=120, limits=limits
-                    )
+                    return Client(f"http://127.0.0.1:{port}")
 
-                async with api() as http:
+                async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
                     await wait_healthy(http, proc)
                 await settle(proc.pid, workers)
                 return api
