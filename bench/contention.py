@@ -20,6 +20,7 @@ from harness import (
     SHORT,
     Scale,
     World,
+    database_link,
     hour,
     percentile,
     pg_dsn,
@@ -114,7 +115,8 @@ async def contention(
 
 
 async def main(rounds: int, workers: int) -> None:
-    async with temporary_database(prefix="rbe_bench_contention") as url:
+    async with temporary_database(prefix="rbe_bench_contention") as created:
+        url = database_link(created, tls=False)
         with TestRealm() as realm:
             conn = await asyncpg.connect(pg_dsn(url))
             world = await seed(conn, realm)

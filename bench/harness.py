@@ -51,7 +51,23 @@ SHORT = Scale(
 
 
 def pg_dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    """``url`` (SQLAlchemy's, ``postgresql+asyncpg://``) as a libpq DSN for asyncpg."""
+    parsed = make_url(url)
+    query = dict(parsed.query)
+    if "ssl" in query:
+        query["sslmode"] = query.pop("ssl")
+    return parsed.set(drivername="postgresql", query=query).render_as_string(hide_password=False)
+
+
+def database_link(url: str, tls: bool) -> str:
+    """``url`` with the bench's choice of link to PostgreSQL, the same for the API and the raw
+    SQL baselines. Without ``tls`` the loopback link is plain TCP, as docker-compose's PostgreSQL
+    (the official image serves no TLS); Debian's PostgreSQL offers TLS on loopback and asyncpg
+    takes it when offered, which costs the API about 0.1-0.15 ms of CPU per booking and more
+    per read of a long answer (``bench/run.py --db-tls`` measures with it)."""
+    if tls:
+        return url
+    return make_url(url).update_query_dict({"ssl": "disable"}).render_as_string(False)
 
 
 def cpu_seconds(pid: int) -> float | None:

@@ -43,6 +43,7 @@ from harness import (
     SHORT,
     Activity,
     Scale,
+    database_link,
     hour,
     percentile,
     pg_counters,
@@ -67,14 +68,15 @@ from reservation_testrealm.server import TestRealm
 from throughput import api_throughput, sql_minimal, sql_throughput
 
 
-async def main(short: bool) -> None:
+async def main(short: bool, db_tls: bool) -> None:
     scale = SHORT if short else FULL
     print(
         f"reservation-be booking benchmarks ({'short' if short else 'full'}) on "
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
     print("load average at start (1/5/15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
-    async with temporary_database(prefix="rbe_bench") as url:
+    async with temporary_database(prefix="rbe_bench") as created:
+        url = database_link(created, db_tls)
         with TestRealm() as realm:
             conn = await asyncpg.connect(pg_dsn(url))
             pool = await asyncpg.create_pool(pg_dsn(url), min_size=CLIENTS, max_size=CLIENTS)
@@ -101,7 +103,11 @@ async def main(short: bool) -> None:
             try:
                 world = await seed(conn, realm)
                 server = await conn.fetchval("SHOW server_version")
-                print(f"PostgreSQL {server}; API: uvicorn (1, then 2 worker processes)")
+                tls = "as the server offers" if db_tls else "off"
+                print(
+                    f"PostgreSQL {server} over loopback TCP, TLS {tls} (API and raw SQL alike);"
+                    " API: uvicorn (1, then 2 worker processes)"
+                )
                 # API bookings stay within the platform's default booking horizon (730 days).
                 base = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
                 token = realm.token("bob", "bob")
@@ -235,8 +241,13 @@ async def main(short: bool) -> None:
 def cli() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--short", action="store_true", help="smaller runs (CI)")
+    parser.add_argument(
+        "--db-tls",
+        action="store_true",
+        help="TLS to PostgreSQL when the server offers it (default: plain TCP, as in compose)",
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.short))
+    asyncio.run(main(args.short, args.db_tls))
     subprocess.run(
         [
             sys.executable,
