@@ -56,6 +56,18 @@ class Page(BaseModel, Generic[T]):
         return cls(items=list(items), meta=meta)
 
 
+def page_json(items: Sequence[str], total: int, params: PaginationParams) -> bytes:
+    """A :class:`Page` whose items are JSON texts already, as bytes."""
+    meta = PageMeta(
+        page=params.page,
+        size=params.size,
+        total=total,
+        pages=(total + params.size - 1) // params.size,
+    )
+    body = ",".join(items).encode()
+    return b'{"items":[' + body + b'],"meta":' + meta.model_dump_json().encode() + b"}"
+
+
 async def paginate(
     session: AsyncSession, statement: Select[Any], params: PaginationParams
 ) -> tuple[list[Any], int]:

@@ -11,13 +11,12 @@ from reservation_be.kit.db import SessionDep
 from reservation_be.kit.errors import problem_responses
 from reservation_be.kit.etag import etag_for, set_etag
 from reservation_be.kit.idempotency import IdempotencyDep
-from reservation_be.kit.pagination import Page, PaginationDep
+from reservation_be.kit.pagination import Page, PaginationDep, page_json
 from reservation_be.kit.params import IfMatch
 from reservation_be.kit.types import Text
 from reservation_be.reservations import booking, rules, service
 from reservation_be.reservations.schemas import (
     BookingTime,
-    EmbeddedResource,
     ReasonBody,
     ReservationCreate,
     ReservationEmbed,
@@ -122,15 +121,11 @@ async def list_reservations(
         start=start,
         end=end,
         sort=sort,
+        embed_resource=bool(embed and ReservationEmbed.RESOURCE in embed),
     )
-    resources: dict[uuid.UUID, EmbeddedResource] = {}
-    if embed and ReservationEmbed.RESOURCE in embed:
-        # One query for the whole page instead of one request per row.
-        resources = await service.embedded_resources(session, {r.resource_id for r in items})
-    out = [service.to_list_item(r, resources.get(r.resource_id)) for r in items]
-    page = Page[ReservationListItem].build(out, total, pagination)
-    # Serialised once, here: returning the page would have FastAPI validate it again first.
-    return Response(page.model_dump_json(by_alias=True), media_type="application/json")
+    # The items come as JSON written by PostgreSQL; returning a model would have FastAPI
+    # validate and serialise the page again.
+    return Response(page_json(items, total, pagination), media_type="application/json")
 
 
 @router.get(

@@ -21,9 +21,11 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Table,
+    Text,
     bindparam,
     delete,
     func,
+    literal_column,
     or_,
     select,
     text,
@@ -421,6 +423,75 @@ def list_statement(
     if overlaps is not None:
         stmt = stmt.where(Reservation.period.overlaps(overlaps))
     return stmt.order_by(*_SORTS[sort])
+
+
+# A listed reservation as the API writes it (schemas.ReservationListItem: its fields in their
+# order, timestamps as kit.schemas.UTCDatetime writes them, extended_by as
+# kit.types.format_duration does), built by PostgreSQL: a page of 100 is one text column per
+# row instead of 20 decoded columns, 100 validated models and their serialisation, about half
+# of the API's CPU for the calendar's page. tests/reservations/test_list_json.py holds it to
+# the models' output.
+def _timestamp(column: str) -> str:
+    """``2026-01-02T03:04:05Z``, or ``...05.000123Z`` with microseconds (``isoformat``)."""
+    utc = f"({column} AT TIME ZONE 'UTC')"
+    return (
+        f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN"
+        f" extract(microseconds FROM {column})::bigint % 1000000 = 0 THEN ''"
+        f" ELSE to_char({utc}, '.US') END || 'Z'"
+    )
+
+
+def _duration(column: str) -> str:
+    """``PT0S``, ``P2D`` when whole days, else ``PT26H30M``, ``PT1.5S``."""
+    us = f"abs((extract(epoch FROM {column}) * 1000000)::bigint)"
+    sign = f"CASE WHEN {column} < interval '0' THEN '-' ELSE '' END"
+    seconds = (
+        f"CASE WHEN {us} % 60000000 > 0 THEN rtrim(rtrim((({us} / 1000000) % 60)::text"
+        f" || '.' || lpad(({us} % 1000000)::text, 6, '0'), '0'), '.') || 'S' ELSE '' END"
+    )
+    return (
+        f"CASE WHEN {us} = 0 THEN 'PT0S'"
+        f" WHEN {us} % 86400000000 = 0 THEN {sign} || 'P' || ({us} / 86400000000) || 'D'"
+        f" ELSE {sign} || 'PT'"
+        f" || CASE WHEN {us} >= 3600000000 THEN ({us} / 3600000000) || 'H' ELSE '' END"
+        f" || CASE WHEN ({us} / 60000000) % 60 > 0 THEN (({us} / 60000000) % 60) || 'M'"
+        f" ELSE '' END || {seconds} END"
+    )
+
+
+_EMBEDDED_RESOURCE = """(SELECT json_build_object(
+    'id', x.id, 'name', x.name, 'location', x.location, 'type_id', x.type_id,
+    'type_name', t.name, 'color', t.color)
+  FROM resources x JOIN resource_types t ON t.id = x.type_id
+  WHERE x.id = reservations.resource_id)"""
+
+
+def _item_json(embed_resource: bool) -> str:
+    r = "reservations."
+    return f"""json_build_object(
+    'id', {r}id, 'site_id', {r}site_id, 'resource_id', {r}resource_id,
+    'owner_id', {r}owner_id, 'created_by', {r}created_by, 'title', {r}title,
+    'description', {r}description,
+    'start', {_timestamp(f"lower({r}period)")}, 'end', {_timestamp(f"upper({r}period)")},
+    'status', {r}status, 'status_reason', {r}status_reason, 'parameters', {r}parameters,
+    'provisioning', json_build_object(
+        'state', {r}provisioning_state, 'message', {r}provisioning_message,
+        'details', {r}provisioning_details,
+        'updated_at', {_timestamp(f"{r}provisioning_updated_at")}),
+    'version', {r}version, 'created_at', {_timestamp(f"{r}created_at")},
+    'updated_at', {_timestamp(f"{r}updated_at")}, 'series_id', {r}series_id,
+    'group_id', {r}group_id,
+    'extended_by', {_duration(f"coalesce({r}extended_by, interval '0')")},
+    'checked_in_at', {_timestamp(f"{r}checked_in_at")}, 'quantity', {r}quantity,
+    'resource', {_EMBEDDED_RESOURCE if embed_resource else "NULL"})::text"""
+
+
+_ITEM_JSON = {embed: literal_column(_item_json(embed), Text) for embed in (False, True)}
+
+
+def as_item_json(stmt: Select[Any], *, embed_resource: bool) -> Select[Any]:
+    """``stmt`` (of :func:`list_statement`) reading each reservation as its item's JSON text."""
+    return stmt.with_only_columns(_ITEM_JSON[embed_resource]).select_from(Reservation.__table__)
 
 
 async def owner_with_keys(session: AsyncSession, user_id: str) -> tuple[User, list[str]] | None:

@@ -213,20 +213,3 @@ async def subtree_height(session: AsyncSession, root_id: uuid.UUID) -> int:
 async def is_in_subtree(session: AsyncSession, root_id: uuid.UUID, candidate_id: uuid.UUID) -> bool:
     found = await session.execute(_IN_SUBTREE, {"subtree_root": root_id, "candidate": candidate_id})
     return found.first() is not None
-
-
-async def summaries(session: AsyncSession, ids: set[uuid.UUID]) -> Sequence[Any]:
-    """(id, name, location, type id, type name, type colour) of ``ids``, in one statement."""
-    result = await session.execute(
-        select(
-            Resource.id,
-            Resource.name,
-            Resource.location,
-            Resource.type_id,
-            ResourceType.name,
-            ResourceType.color,
-        )
-        .join(ResourceType, ResourceType.id == Resource.type_id)
-        .where(Resource.id.in_(ids))
-    )
-    return result.all()
