@@ -24,9 +24,10 @@ class Run:
 
 async def api_throughput(
     http: Client, world: World, token: str, scale: Scale, base: datetime,
-    label: str = "API",
+    label: str = "API", *, reader: bool = True,
 ) -> Run:  # fmt: skip
-    """``scale.bookings`` bookings by 16 clients; one more client reads the calendar meanwhile."""
+    """``scale.bookings`` bookings by 16 clients; one more client reads the calendar meanwhile
+    (unless not ``reader``: the bookings alone)."""
     headers = {"Authorization": f"Bearer {token}"}
     per_client = scale.bookings // CLIENTS
     latencies: list[float] = []
@@ -48,7 +49,7 @@ async def api_throughput(
             raise RuntimeError(f"booking failed: {response.status_code} {response.text}")
         return True
 
-    async def reader() -> None:
+    async def read() -> None:
         """Availability of a leaf and the site's calendar over the next 7 days, in turn."""
         week = {"start": base.isoformat(), "end": hour(base, 24 * 7).isoformat()}
         k = 0
@@ -70,7 +71,7 @@ async def api_throughput(
             reads["calendar"].append(time.perf_counter() - t0)
             assert response.status_code == 200, response.text
 
-    reading = asyncio.create_task(reader())
+    reading = asyncio.create_task(read() if reader else done.wait())
     cpu = time.process_time()
     try:
         seconds, ok = await run_clients(CLIENTS, per_client, one)
