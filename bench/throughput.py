@@ -7,6 +7,7 @@ import asyncio
 import json
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,10 +25,12 @@ class Run:
 
 async def api_throughput(
     http: Client, world: World, token: str, scale: Scale, base: datetime,
-    label: str = "API", *, reader: bool = True,
+    label: str = "API", *, reader: bool = True, pace: float | None = None,
 ) -> Run:  # fmt: skip
     """``scale.bookings`` bookings by 16 clients; one more client reads the calendar meanwhile
-    (unless not ``reader``: the bookings alone)."""
+    (unless not ``reader``: the bookings alone). With ``pace`` (bookings/s) the bookings are
+    sent at that rate whatever the answers (an open loop) instead of by 16 clients each waiting
+    for its answer (a closed loop, which keeps the API saturated)."""
     headers = {"Authorization": f"Bearer {token}"}
     per_client = scale.bookings // CLIENTS
     latencies: list[float] = []
@@ -74,7 +77,10 @@ async def api_throughput(
     reading = asyncio.create_task(read() if reader else done.wait())
     cpu = time.process_time()
     try:
-        seconds, ok = await run_clients(CLIENTS, per_client, one)
+        if pace is None:
+            seconds, ok = await run_clients(CLIENTS, per_client, one)
+        else:
+            seconds, ok = await _paced(pace, CLIENTS * per_client, one)
     finally:
         done.set()
         await reading
@@ -93,6 +99,21 @@ async def api_throughput(
                 f" {percentile(times, 50) * 1000:.1f} ms, p99 {percentile(times, 99) * 1000:.1f} ms"
             )
     return Run(rate, latencies, reads)
+
+
+async def _paced(
+    pace: float, count: int, one: Callable[[int, int], Awaitable[bool]]
+) -> tuple[float, int]:
+    """``count`` calls started ``1 / pace`` s apart; returns (seconds, successes)."""
+    started = time.perf_counter()
+    tasks = []
+    for i in range(count):
+        delay = started + i / pace - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(i % CLIENTS, i // CLIENTS)))
+    results = await asyncio.gather(*tasks)
+    return time.perf_counter() - started, sum(results)
 
 
 RAW_BOOKING = """
