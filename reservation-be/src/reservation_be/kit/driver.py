@@ -72,11 +72,12 @@ async def connection(session: AsyncSession) -> asyncpg.Connection:
     return (await _adapted(session))._connection
 
 
-async def _adapted(session: AsyncSession) -> Any:
-    """The dialect's adapter around the session's asyncpg connection, after BEGIN."""
+async def _adapted(session: AsyncSession, *, begin: bool = True) -> Any:
+    """The dialect's adapter around the session's asyncpg connection, after BEGIN (unless not
+    ``begin``)."""
     adapted: Any = (await (await session.connection()).get_raw_connection()).dbapi_connection
     # The dialect sends BEGIN lazily, with the connection's first statement.
-    if adapted._transaction is None and not adapted.autocommit:
+    if begin and adapted._transaction is None and not adapted.autocommit:
         async with adapted._execute_mutex:
             if adapted._transaction is None:
                 await adapted._start_transaction()
@@ -84,9 +85,17 @@ async def _adapted(session: AsyncSession) -> Any:
 
 
 async def fetchrow(
-    session: AsyncSession, statement: Statement, params: Mapping[str, Any]
+    session: AsyncSession,
+    statement: Statement,
+    params: Mapping[str, Any],
+    *,
+    single_read: bool = False,
 ) -> asyncpg.Record | None:
-    rows = await _run(session, statement, params, one=True)
+    """The statement's first row. ``single_read``: a read that is the request's only
+    statement needs no transaction around it (one statement sees one snapshot): it goes
+    without BEGIN when the session has none open yet, and the session's COMMIT then sends
+    nothing, one round trip instead of three. Inside an open transaction it runs in it."""
+    rows = await _run(session, statement, params, one=True, begin=not single_read)
     return rows[0] if rows else None
 
 
@@ -97,9 +106,14 @@ async def fetch(
 
 
 async def _run(
-    session: AsyncSession, statement: Statement, params: Mapping[str, Any], *, one: bool
+    session: AsyncSession,
+    statement: Statement,
+    params: Mapping[str, Any],
+    *,
+    one: bool,
+    begin: bool = True,
 ) -> list[asyncpg.Record]:
-    adapted = await _adapted(session)
+    adapted = await _adapted(session, begin=begin)
     conn: asyncpg.Connection = adapted._connection
     args = statement.args(params)
     tracer = _TRACERS.get(session.get_bind()) if _TRACERS else None  # type: ignore[arg-type]
