@@ -55,17 +55,24 @@ class BudgetExceeded(Exception):
 
 
 class _Budget:
-    __slots__ = ("countdown", "deadline")
+    """Counts from the first look at the clock, after ``_CHECK_EVERY`` steps: most bookings'
+    parameters are checked in fewer, and never read the clock (a system call)."""
+
+    __slots__ = ("countdown", "deadline", "seconds")
 
     def __init__(self, seconds: float) -> None:
-        self.deadline = time.thread_time() + seconds
+        self.seconds = seconds
+        self.deadline: float | None = None
         self.countdown = _CHECK_EVERY
 
     def spend(self) -> None:
         self.countdown -= 1
         if self.countdown <= 0:
             self.countdown = _CHECK_EVERY
-            if time.thread_time() > self.deadline:
+            now = time.thread_time()
+            if self.deadline is None:
+                self.deadline = now + self.seconds
+            elif now > self.deadline:
                 raise BudgetExceeded
 
 
