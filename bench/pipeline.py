@@ -65,6 +65,7 @@ from reservation_common.events import (
 )
 from reservation_common.signing import generate_secret, signed_headers
 from reservation_common.testing import free_port, spawn_python, stop_process
+from sqlalchemy import make_url
 
 AMQP_URL = os.environ.get("BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 CONCURRENCY = 16  # the subscription's max_concurrency, and the raw POST clients
@@ -537,9 +538,22 @@ async def lifecycle(conn: asyncpg.Connection, world: World, scale: Scale) -> Non
     await print_lateness(conn, "burst")
 
 
+def database_link(url: str, *, tls: bool) -> tuple[str, str]:
+    """``url`` for SQLAlchemy and as an asyncpg DSN, with the benchmark's link to PostgreSQL.
+    Without ``tls`` the loopback link is plain TCP, as docker-compose's PostgreSQL (the official
+    image serves no TLS) and ``bench/run.py``; Debian's PostgreSQL offers TLS on loopback and
+    asyncpg takes it when offered (``--db-tls`` measures with it)."""
+    if tls:
+        return url, asyncpg_dsn(url)
+    plain = make_url(url).update_query_dict({"ssl": "disable"}).render_as_string(False)
+    dsn = make_url(asyncpg_dsn(url)).update_query_dict({"sslmode": "disable"})
+    return plain, dsn.render_as_string(False)
+
+
 async def main(
     short: bool,
     *,
+    db_tls: bool = False,
     burst: int | None = None,
     rates: tuple[int, ...] | None = None,
     profile: str | None = None,
@@ -557,7 +571,9 @@ async def main(
     secret = generate_secret()
     port = free_port()
     receiver = f"http://127.0.0.1:{port}"
-    async with temporary_database(prefix="rbe_pipe") as url:
+    print(f"PostgreSQL link: {'TLS when offered' if db_tls else 'plain TCP'} (loopback)")
+    async with temporary_database(prefix="rbe_pipe") as created:
+        url, dsn = database_link(created, tls=db_tls)
         recv = spawn_python([__file__, "--receiver", str(port), secret])
         env = {
             **os.environ,
@@ -573,13 +589,12 @@ async def main(
         # Enough connections for the fixed rate's commits in flight at once.
         engine = create_engine(Settings(database_url=url, database_pool_size=COMMITTERS))
         sm = create_sessionmaker(engine)
-        dsn = asyncpg_dsn(url)
         conn = await asyncpg.connect(dsn)
         # The fixed-rate commits' own connections (a pool's reset per use would double their
-        # round trips; the pipeline's processes keep the deployment's connection settings).
+        # round trips).
         committers: asyncio.Queue[asyncpg.Connection] = asyncio.Queue()
         for _ in range(COMMITTERS):
-            committers.put_nowait(await asyncpg.connect(dsn, ssl=False))
+            committers.put_nowait(await asyncpg.connect(dsn))
         cpu = CpuMeter(
             conn, {"processor": [proc.pid], "bench": [os.getpid()], "receiver": [recv.pid]}
         )
@@ -691,6 +706,11 @@ def cli() -> None:
     parser.add_argument("--short", action="store_true", help="smaller runs (CI)")
     parser.add_argument("--burst", type=int, help="events in the saturation run")
     parser.add_argument(
+        "--db-tls",
+        action="store_true",
+        help="let every process take the TLS PostgreSQL offers on loopback (default: plain TCP)",
+    )
+    parser.add_argument(
         "--rates",
         type=lambda v: tuple(int(r) for r in v.split(",")),
         help="events/s of the fixed-rate runs, comma separated (default: 300,500; short: 50)",
@@ -702,7 +722,15 @@ def cli() -> None:
         " fixed rate and the saturation; raw stacks in DIR/<fixedRATE|burst>-<process>.txt",
     )
     args = parser.parse_args()
-    asyncio.run(main(args.short, burst=args.burst, rates=args.rates, profile=args.profile))
+    asyncio.run(
+        main(
+            args.short,
+            db_tls=args.db_tls,
+            burst=args.burst,
+            rates=args.rates,
+            profile=args.profile,
+        )
+    )
 
 
 if __name__ == "__main__":
