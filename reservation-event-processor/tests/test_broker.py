@@ -363,3 +363,114 @@ async def test_processor_started_before_the_broker_connects_once_it_is_reachable
         await asyncio.wait_for(task, timeout=20)
         await proxy.stop()
     assert json.loads(receiver.received[0].body)["id"] == event.id
+
+
+class HeldHandler:
+    """Holds the message ``held`` until ``release`` is set (or, with ``once``, only its first
+    delivery); returns at once for the others; records every body handled or started."""
+
+    def __init__(self, *, once: bool = False) -> None:
+        self.release = asyncio.Event()
+        self.started: list[bytes] = []
+        self.handled: list[bytes] = []
+        self._once = once
+
+    async def __call__(self, body: bytes, message_id: str | None) -> None:
+        self.started.append(body)
+        if body == b"held" and not (self._once and self.started.count(b"held") > 1):
+            await self.release.wait()
+        self.handled.append(body)
+
+
+async def test_a_message_handled_behind_one_still_in_hand_is_acknowledged_at_once(
+    names: tuple[str, str],
+) -> None:
+    # Prefetch 2: the broker sends the next message only once one of the two in hand is
+    # acknowledged, so the later ones arrive only if their acks do not wait for "held".
+    handler = HeldHandler()
+    consumer = Consumer(
+        url=AMQP_URL, exchange=names[0], queue=names[1], prefetch=2, handler=handler
+    )
+    async with ConsumerRunning(consumer), Publisher(names[0]) as pub:
+        for body in (b"held", b"a", b"b", b"c", b"d"):
+            await pub.publish(body, routing_key="reservation.created", message_id=body.decode())
+        await wait_for(
+            lambda: handler.handled == [b"a", b"b", b"c", b"d"],
+            timeout=10,
+            what="the messages behind the held one",
+        )
+        handler.release.set()
+        await wait_for(lambda: b"held" in handler.handled, timeout=10, what="the held one")
+
+
+async def test_no_acknowledgement_covers_a_message_whose_handler_has_not_returned(
+    names: tuple[str, str], proxy: TcpProxy
+) -> None:
+    # "held" is in hand while the messages after it are handled and acknowledged; then the
+    # connection is cut: "held" must come again (no ack with ``multiple`` covered it), the
+    # others must not.
+    handler = HeldHandler(once=True)
+    consumer = Consumer(
+        url=f"amqp://guest:guest@127.0.0.1:{proxy.port}/",
+        exchange=names[0],
+        queue=names[1],
+        prefetch=8,
+        handler=handler,
+    )
+    async with ConsumerRunning(consumer), Publisher(names[0]) as pub:
+        for body in (b"first", b"held", b"a", b"b", b"c"):
+            await pub.publish(body, routing_key="reservation.created", message_id=body.decode())
+        await wait_for(
+            lambda: handler.handled == [b"first", b"a", b"b", b"c"],
+            timeout=10,
+            what="every message but the held one",
+        )
+        await asyncio.sleep(0.3)  # their acknowledgements reach the broker
+        assert proxy.cut() >= 1
+        await wait_for(
+            lambda: handler.handled.count(b"held") == 1, timeout=15, what="held delivered again"
+        )
+        await asyncio.sleep(0.5)  # anything else given back would be handled by now
+        handler.release.set()
+    assert handler.started.count(b"held") == 2
+    assert sorted(b for b in handler.started if b != b"held") == [b"a", b"b", b"c", b"first"]
+
+
+async def test_messages_handled_together_are_acknowledged_in_one_frame(
+    names: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    acks: list[bool] = []
+    real_ack = aio_pika.IncomingMessage.ack
+
+    async def counted(self: aio_pika.IncomingMessage, multiple: bool = False) -> None:
+        acks.append(multiple)
+        await real_ack(self, multiple=multiple)
+
+    monkeypatch.setattr(aio_pika.IncomingMessage, "ack", counted)
+    batch = asyncio.Event()
+    handled: list[bytes] = []
+
+    async def together(body: bytes, message_id: str | None) -> None:
+        # As the group commit returns a batch: every handler of the batch in one turn.
+        handled.append(body)
+        if len(handled) == 8:
+            batch.set()
+        await batch.wait()
+
+    consumer = Consumer(
+        url=AMQP_URL, exchange=names[0], queue=names[1], prefetch=8, handler=together
+    )
+    async with ConsumerRunning(consumer), Publisher(names[0]) as pub:
+        for i in range(8):
+            await pub.publish(b"m%d" % i, routing_key="reservation.created", message_id=str(i))
+        await wait_for(lambda: len(handled) == 8, timeout=10, what="eight messages in hand")
+        await wait_for(lambda: bool(acks), timeout=10, what="the acknowledgement")
+        await asyncio.sleep(0.3)
+    assert acks == [True]
+    # Nothing is left unacknowledged: a new consumer gets no message again.
+    connection = await aio_pika.connect(AMQP_URL)
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(names[1], passive=True)
+        assert queue.declaration_result.message_count == 0
+        assert await queue.get(fail=False) is None

@@ -2,12 +2,15 @@
 
 A durable quorum queue bound to the topic exchange with ``#``; prefetch bounds the messages in
 hand; a message is acknowledged only after its handler returned, i.e. after the fan-out rows are
-committed. A message the handler can never process (not an event of the catalog) is rejected to
-the dead-letter queue ``<queue>.dead`` and logged, never dropped silently. A poison message (one
-whose handling keeps failing, or kills the process) is dead-lettered there by the broker once it
-was delivered more than ``x-delivery-limit`` times. A lost connection is re-established with
-exponential backoff; unacknowledged messages come back from the broker and the idempotent fan-out
-makes their second pass a no-op.
+committed. The messages whose fan-out committed together are acknowledged together: one
+``basic.ack`` with ``multiple`` for the run of handled messages that starts at the oldest one
+in hand (``_Acks``); a handled message behind one still in hand is acknowledged alone, so a slow
+message holds back no other's acknowledgement. A message the handler can never process (not an
+event of the catalog) is rejected to the dead-letter queue ``<queue>.dead`` and logged, never
+dropped silently. A poison message (one whose handling keeps failing, or kills the process) is
+dead-lettered there by the broker once it was delivered more than ``x-delivery-limit`` times.
+A lost connection is re-established with exponential backoff; unacknowledged messages come back
+from the broker and the idempotent fan-out makes their second pass a no-op.
 
 With tracing on, each message is handled in a "process" span whose parent is the trace context
 in the message's headers (the relay's publish span); the fan-out stores it with the deliveries.
@@ -45,6 +48,55 @@ logger = logging.getLogger(__name__)
 Handler = Callable[[bytes, str | None], Awaitable[object]]
 
 
+def _tag(message: AbstractIncomingMessage) -> int:
+    # Every message of a consumer that acknowledges has one (only no_ack deliveries have none).
+    assert message.delivery_tag is not None
+    return message.delivery_tag
+
+
+class _Acks:
+    """The messages in hand on one channel, in delivery order, and their acknowledgement.
+
+    The handlers of a fan-out batch return in the same turn of the event loop; each marks its
+    message handled and yields once, then the first of them acknowledges the handled run at
+    the head (every message up to the newest of the run, ``multiple``) in one frame, and the
+    others find theirs done. A handled message behind an unhandled one is acknowledged alone.
+    A message rejected or given back is settled on its own and leaves the run first; one whose
+    handler never returned (cancelled at shutdown) stays in hand, so no ``multiple`` covers it
+    and the broker delivers it again.
+    """
+
+    def __init__(self) -> None:
+        # delivery tag -> the message, and whether its handler returned
+        self._in_hand: dict[int, tuple[AbstractIncomingMessage, bool]] = {}
+
+    def received(self, message: AbstractIncomingMessage) -> None:
+        self._in_hand[_tag(message)] = (message, False)
+
+    def settled(self, message: AbstractIncomingMessage) -> None:
+        self._in_hand.pop(_tag(message), None)
+
+    async def ack(self, message: AbstractIncomingMessage) -> None:
+        """Acknowledge ``message`` (with the handled ones next to it); raises what the broker
+        connection raises."""
+        tag = _tag(message)
+        self._in_hand[tag] = (message, True)
+        await asyncio.sleep(0)  # the other handlers of the same batch mark theirs
+        if tag not in self._in_hand:
+            return  # acknowledged with the run another handler sent
+        newest: AbstractIncomingMessage | None = None
+        for head, handled in list(self._in_hand.values()):
+            if not handled:
+                break
+            newest = head
+            del self._in_hand[_tag(head)]
+        if newest is not None:
+            await newest.ack(multiple=True)
+        if tag in self._in_hand:  # behind a message still in hand
+            del self._in_hand[tag]
+            await message.ack()
+
+
 class Consumer:
     def __init__(
         self,
@@ -69,6 +121,7 @@ class Consumer:
         self._stopping = asyncio.Event()
         self._connected = False
         self._in_hand: set[asyncio.Task[Any]] = set()
+        self._acks = _Acks()
         self.connections = 0  # how many times a connection was established
 
     @property
@@ -133,6 +186,7 @@ class Consumer:
                     exc.args[0] if exc.args else "PRECONDITION_FAILED",
                 )
             await channel.set_qos(prefetch_count=self._prefetch)
+            self._acks = _Acks()  # delivery tags are the new channel's
             exchange = await channel.declare_exchange(
                 self._exchange, aio_pika.ExchangeType.TOPIC, durable=True
             )
@@ -159,18 +213,20 @@ class Consumer:
                 await connection.close()
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        acks = self._acks
+        acks.received(message)  # before any await: in delivery order
         task = asyncio.current_task()
         if task is not None:
             self._in_hand.add(task)
         try:
-            await self._process(message)
+            await self._process(message, acks)
         finally:
             if task is not None:
                 self._in_hand.discard(task)
 
-    async def _process(self, message: AbstractIncomingMessage) -> None:
+    async def _process(self, message: AbstractIncomingMessage, acks: _Acks) -> None:
         if self._tracer is None:
-            await self._handle(message)
+            await self._handle(message, acks)
             return
         with self._tracer.start_as_current_span(
             f"process {self._queue}",
@@ -184,9 +240,9 @@ class Consumer:
                 "messaging.message.id": message.message_id or "",
             },
         ):
-            await self._handle(message)
+            await self._handle(message, acks)
 
-    async def _handle(self, message: AbstractIncomingMessage) -> None:
+    async def _handle(self, message: AbstractIncomingMessage, acks: _Acks) -> None:
         try:
             await self._handler(message.body, message.message_id)
         except InvalidEvent as exc:
@@ -199,6 +255,7 @@ class Consumer:
             )
             with contextlib.suppress(AMQPError, OSError, RuntimeError):
                 await message.reject(requeue=False)
+            acks.settled(message)
             return
         except Exception:
             # Unexpected (the handler already retries database errors): give it back to the queue.
@@ -208,9 +265,10 @@ class Consumer:
             await asyncio.sleep(1)
             with contextlib.suppress(AMQPError, OSError, RuntimeError):
                 await message.nack(requeue=True)
+            acks.settled(message)
             return
         try:
-            await message.ack()
+            await acks.ack(message)
             metrics.EVENTS_CONSUMED.labels(outcome="fanned_out").inc()
         except (AMQPError, OSError, RuntimeError) as exc:
             # The broker redelivers it; the fan-out is idempotent.
