@@ -89,13 +89,13 @@ async def fetchrow(
     statement: Statement,
     params: Mapping[str, Any],
     *,
-    single_read: bool = False,
+    alone: bool = False,
 ) -> asyncpg.Record | None:
-    """The statement's first row. ``single_read``: a read that is the request's only
-    statement needs no transaction around it (one statement sees one snapshot): it goes
-    without BEGIN when the session has none open yet, and the session's COMMIT then sends
-    nothing, one round trip instead of three. Inside an open transaction it runs in it."""
-    rows = await _run(session, statement, params, one=True, begin=not single_read)
+    """The statement's first row. ``alone``: a statement that needs no transaction around it
+    (a read sees one snapshot; a write is atomic on its own) goes without BEGIN when the
+    session has none open yet, and the session's COMMIT then sends nothing: one round trip
+    instead of three. Inside an open transaction it runs in it."""
+    rows = await _run(session, statement, params, one=True, begin=not alone)
     return rows[0] if rows else None
 
 

@@ -91,7 +91,7 @@ WITH RECURSIVE path(id, parent_id, name, depth) AS (
     SELECT r.id, r.parent_id, r.name, p.depth + 1
     FROM resources r JOIN path p ON r.id = p.parent_id WHERE p.depth < 64
 )
-SELECT r.site_id, r.name, r.status, r.attributes,
+SELECT r.site_id, r.name, r.status, r.attributes, CAST(r.xmin AS text) AS row_version,
        t.id AS type_id, t.name AS type_name, t.parameters AS type_parameters, t.lead_time,
        t.teardown_grace, t.max_duration, t.booking_horizon, t.minimum_notice,
        t.requires_approval, coalesce(r.capacity, t.capacity) AS capacity,
@@ -121,12 +121,13 @@ JOIN resource_types t ON t.id = r.type_id
 JOIN sites s ON s.id = r.site_id
 LEFT JOIN users u ON u.id = :owner_id
 WHERE r.id = :resource_id
-FOR SHARE OF r
 """
 )
 
-# Everything the booking writes, in one statement: the reservation row (its server-side
-# values given, so the event built beforehand says what the row holds), the locks (see
+# Everything the booking writes, in one statement, while the resource row is the version the
+# read saw (``guard``: its shared lock, held to the end of the transaction; a row changed since
+# makes every insert select nothing and the statement return no row): the reservation row (its
+# server-side values given, so the event built beforehand says what the row holds), the locks (see
 # repository.lock_for_booking), the slots deepest first, the outbox row and its NOTIFY, the
 # audit row, the notifications (the owner; the site admins too when the booking waits for
 # approval) and their mails (mail/queue.py). The slot rows join the lock row, so no slot is
@@ -136,16 +137,25 @@ FOR SHARE OF r
 # (repository.take_units), under the same locks.
 _BOOK = driver.Statement(
     """
-WITH RECURSIVE reservation AS (
+WITH RECURSIVE guard AS (
+    SELECT id FROM resources
+    WHERE id = :resource_id AND CAST(xmin AS text) = CAST(:row_version AS text)
+    FOR SHARE
+),
+reservation AS (
     INSERT INTO reservations (id, site_id, resource_id, owner_id, created_by, title, description,
                               period, status, parameters, quantity, provisioning_state,
                               provisioning_details, version, created_at, updated_at)
-    VALUES (:id, :site_id, :resource_id, :owner_id, :created_by, :title, :description,
-            :period, :status, CAST(:parameters AS jsonb), :quantity, :provisioning_state,
-            CAST(:provisioning_details AS jsonb), 1, :now, :now)
+    SELECT CAST(:id AS uuid), CAST(:site_id AS uuid), CAST(:resource_id AS uuid),
+           CAST(:owner_id AS varchar), CAST(:created_by AS varchar), CAST(:title AS varchar),
+           CAST(:description AS text), CAST(:period AS tstzrange), CAST(:status AS varchar),
+           CAST(:parameters AS jsonb), CAST(:quantity AS integer),
+           CAST(:provisioning_state AS varchar), CAST(:provisioning_details AS jsonb), 1,
+           CAST(:now AS timestamptz), CAST(:now AS timestamptz)
+    FROM guard
 ),
 path(id, parent_id, depth) AS (
-    SELECT id, parent_id, 0 FROM resources WHERE id = :resource_id
+    SELECT id, parent_id, 0 FROM guard JOIN resources USING (id)
     UNION ALL
     SELECT r.id, r.parent_id, p.depth + 1 FROM resources r JOIN path p ON r.id = p.parent_id
     WHERE p.depth < 64
@@ -157,7 +167,7 @@ locked AS (
           FROM path ORDER BY depth DESC) ordered
 ),
 subtree(id, depth) AS (
-    SELECT id, 0 FROM resources WHERE id = :resource_id
+    SELECT id, 0 FROM guard
     UNION ALL
     SELECT c.id, s.depth + 1 FROM resources c JOIN subtree s ON c.parent_id = s.id
     WHERE s.depth < 64
@@ -172,20 +182,24 @@ slots AS (
 ),
 event AS (
     INSERT INTO outbox (id, type, payload, trace_context)
-    VALUES (:event_id, CAST(:event_type AS varchar), CAST(:payload AS jsonb),
-            CAST(:trace_context AS jsonb))
+    SELECT CAST(:event_id AS uuid), CAST(:event_type AS varchar), CAST(:payload AS jsonb),
+           CAST(:trace_context AS jsonb)
+    FROM guard
 ),
 audit AS (
     INSERT INTO audit_log (actor_id, actor_username, site_id, entity, entity_id, action, after,
                            request_id)
-    VALUES (:actor_id, :actor_username, :site_id, 'reservation', :entity_id, 'created',
-            CAST(:after AS jsonb), :request_id)
+    SELECT CAST(:actor_id AS varchar), CAST(:actor_username AS varchar),
+           CAST(:site_id AS uuid), 'reservation', CAST(:entity_id AS varchar), 'created',
+           CAST(:after AS jsonb), CAST(:request_id AS varchar)
+    FROM guard
 ),
 recipients AS (
-    SELECT CAST(:owner_id AS varchar) AS user_id
+    SELECT CAST(:owner_id AS varchar) AS user_id FROM guard
     UNION
     SELECT user_id FROM site_members
     WHERE CAST(:pending AS boolean) AND site_id = CAST(:site_id AS uuid) AND role = 'site-admin'
+          AND EXISTS (SELECT 1 FROM guard)
 ),
 notified AS (
     INSERT INTO notifications (user_id, kind, message, links, params)
@@ -206,7 +220,7 @@ mailed AS (
     LEFT JOIN notification_preferences p ON p.user_id = n.user_id
     WHERE COALESCE(u.email, '') <> '' AND COALESCE((p.kinds ->> m.kind)::boolean, true)
 )
-SELECT pg_notify('outbox', CAST(:event_id AS text)), pg_notify('mail_queue', '')
+SELECT pg_notify('outbox', CAST(:event_id AS text)), pg_notify('mail_queue', '') FROM guard
 """
 )
 
@@ -226,8 +240,14 @@ async def create(
     limits: rules.PlatformLimits = rules.DEFAULT_LIMITS,
     savepoint: bool = False,
     series_id: uuid.UUID | None = None,
+    alone: bool = False,
 ) -> Reservation:
     """Book ``body.resource_id`` (and its subtree); the returned row is not in the session.
+
+    ``alone``: the booking is its caller's whole transaction, committed right after (the
+    booking request's fast lane). When the session has no transaction open yet, the read and
+    the write then go without BEGIN and COMMIT: the write commits itself, and a refused write
+    releases its locks in PostgreSQL at once, not when the caller's ROLLBACK arrives.
 
     ``series_id`` names the series being booked (linked once all its occurrences are in), so
     the notifications say which series the occurrence belongs to.
@@ -238,11 +258,13 @@ async def create(
     """
     policy.require_user(actor)
     owner_id = body.owner_id or actor.user_id
-    # Locked before the caller is authorised: a shared lock, held for this request only.
+    # Read without a lock: the write takes the resource row's shared lock and books only while
+    # the row is the version read here.
     row = await driver.fetchrow(
         session,
         _READ,
         {"resource_id": body.resource_id, "actor_id": actor.user_id, "owner_id": owner_id},
+        alone=alone,
     )
     if row is None:
         raise _unknown_resource(body.resource_id)
@@ -378,6 +400,7 @@ async def create(
         "provisioning_state": reservation.provisioning_state,
         "provisioning_details": "{}",
         "now": row["now"],
+        "row_version": row["row_version"],
         "held": _range(held),
         "whole": row["capacity"] == 1,
         "event_id": event_id,
@@ -410,8 +433,10 @@ async def create(
         ),
     }
     nested = await session.begin_nested() if savepoint else None
+    # A pool's units and the quotas are written and counted after the write, in its transaction.
+    alone = alone and not (savepoint or quotas or row["capacity"] > 1)
     try:
-        await driver.fetchrow(session, _BOOK, params)
+        booked = await driver.fetchrow(session, _BOOK, params, alone=alone)
         # A pooled resource: its units are picked now, under the locks taken above.
         shortage = (
             await repository.take_units(
@@ -422,7 +447,7 @@ async def create(
                 quantity=body.quantity,
                 capacity=row["capacity"],
             )
-            if row["capacity"] > 1
+            if booked is not None and row["capacity"] > 1
             else None
         )
     except DBAPIError as exc:
@@ -442,6 +467,11 @@ async def create(
         raise await blackout_or_conflict(
             session, ctx, other, resource_id=reservation.resource_id, period=held
         ) from exc
+    if booked is None:
+        # The resource row changed since it was read (renamed, moved, retired, its capacity or
+        # type changed): nothing was written. Its new state decides at the next attempt.
+        await (nested.rollback() if nested is not None else session.rollback())
+        raise Conflict("The resource changed while booking; retry.")
     if shortage is not None:
         await (nested.rollback() if nested is not None else session.rollback())
         raise await shortage_problem(

@@ -111,7 +111,9 @@ async def _book(request: Request, token: str, body: ReservationCreate) -> Any:
     async with sessionmaker() as session:
         try:
             actor = await actor_of(request, session, principal)
-            reservation = await booking.create(session, actor, body, limits=settings.booking_limits)
+            reservation = await booking.create(
+                session, actor, body, limits=settings.booking_limits, alone=True
+            )
         except BaseException:
             await session.rollback()
             raise

@@ -575,7 +575,7 @@ async def busy_with_site(
             "period": asyncpg.Range(period.lower, period.upper, upper_inc=False),
             "limit": limit,
         },
-        single_read=True,
+        alone=True,
     )
     if row is None:
         return None

@@ -1,0 +1,78 @@
+"""The booking's write books only while the resource row is the version its read saw.
+
+The read takes no lock; the write takes the row's shared lock and checks its version. A
+resource changed in between (renamed, retired, moved, its capacity changed) gets a 409 asking
+to retry, and nothing of the booking is written, whether the booking runs alone (the fast
+lane: no BEGIN, the write commits itself) or inside its caller's transaction.
+"""
+
+from __future__ import annotations
+
+import pytest
+from reservation_be.auth.actor import Actor
+from reservation_be.kit import driver
+from reservation_be.kit.errors import Conflict
+from reservation_be.reservations import booking
+from reservation_be.reservations.schemas import ReservationCreate
+from reservation_db.models.resource import Resource
+from sqlalchemy import text, update
+
+from tests.reservations.factories import hours_from_now
+
+
+async def _counts(session) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    counts = {}
+    for table in ("reservations", "reservation_slots", "outbox", "audit_log", "notifications"):
+        found = await session.execute(text(f"SELECT count(*) FROM {table}"))
+        counts[table] = int(found.scalar_one())
+    await session.commit()
+    return counts
+
+
+@pytest.mark.parametrize("alone", [True, False])
+@pytest.mark.parametrize(
+    "change",
+    [{"name": "renamed"}, {"status": "retired"}, {"capacity": 3}],
+    ids=["renamed", "retired", "capacity"],
+)
+async def test_a_resource_changed_between_read_and_write_books_nothing(
+    app, session, lab, people, monkeypatch, alone, change
+):
+    before = await _counts(session)
+    real = driver.fetchrow
+
+    async def change_before_the_write(s, statement, params, **kw):  # type: ignore[no-untyped-def]
+        if statement is booking._BOOK:
+            async with app.state.sessionmaker() as other:
+                await other.execute(
+                    update(Resource).where(Resource.id == lab.server1.id).values(**change)
+                )
+                await other.commit()
+        return await real(s, statement, params, **kw)
+
+    monkeypatch.setattr(driver, "fetchrow", change_before_the_write)
+    bob = Actor(user_id=people["bob"], username="bob")
+    body = ReservationCreate(
+        resource_id=lab.server1.id, title="raced", start=hours_from_now(3), end=hours_from_now(4)
+    )
+    async with app.state.sessionmaker() as s:
+        with pytest.raises(Conflict, match="resource changed while booking"):
+            await booking.create(s, bob, body, alone=alone)
+        await s.rollback()
+    assert await _counts(session) == before
+
+
+async def test_an_unchanged_resource_is_booked_alone_in_one_transaction(app, session, lab, people):
+    bob = Actor(user_id=people["bob"], username="bob")
+    body = ReservationCreate(
+        resource_id=lab.server1.id, title="alone", start=hours_from_now(3), end=hours_from_now(4)
+    )
+    async with app.state.sessionmaker() as s:
+        created = await booking.create(s, bob, body, alone=True)
+        # Committed by the write itself: visible to another session before this one commits.
+        found = await session.execute(
+            text("SELECT count(*) FROM reservations WHERE id = :id"), {"id": created.id}
+        )
+        assert found.scalar_one() == 1
+        await session.commit()
+        await s.commit()
