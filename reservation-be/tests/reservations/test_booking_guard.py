@@ -8,12 +8,16 @@ lane: no BEGIN, the write commits itself) or inside its caller's transaction.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from reservation_be.auth.actor import Actor
 from reservation_be.kit import driver
 from reservation_be.kit.errors import Conflict
 from reservation_be.reservations import booking
 from reservation_be.reservations.schemas import ReservationCreate
+from reservation_be.resources import service as resources_service
+from reservation_be.resources.schemas import ResourceCreate
 from reservation_db.models.resource import Resource
 from sqlalchemy import text, update
 
@@ -76,3 +80,62 @@ async def test_an_unchanged_resource_is_booked_alone_in_one_transaction(app, ses
         assert found.scalar_one() == 1
         await session.commit()
         await s.commit()
+
+
+@pytest.mark.parametrize("alone", [True, False])
+async def test_a_child_added_while_the_write_waits_for_its_lock_refuses_the_booking(
+    app, session, lab, people, monkeypatch, alone
+):
+    """The tree change holds the booked resource's path when the booking's write starts: the
+    write waits for its lock while the change adds a child and commits. The write's snapshot,
+    taken before it waited, holds no such child, so booking would leave the child free under a
+    booking of its parent. The change gave the row a new version: the write refuses itself."""
+    alice = Actor(user_id=people["alice"], username="alice")  # site admin
+    bob = Actor(user_id=people["bob"], username="bob")
+    real = driver.fetchrow
+
+    async def commit_once_the_write_waits(changer) -> None:  # type: ignore[no-untyped-def]
+        for _ in range(100):  # bounded: 10 s
+            await asyncio.sleep(0.1)
+            found = await session.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND wait_event_type = 'Lock'"
+                )
+            )
+            await session.commit()
+            if found.scalar_one() >= 1:
+                break
+        else:
+            raise AssertionError("the booking's write never waited for the tree change")
+        await changer.commit()
+
+    async def change_during_the_write(s, statement, params, **kw):  # type: ignore[no-untyped-def]
+        if statement is not booking._BOOK:
+            return await real(s, statement, params, **kw)
+        async with app.state.sessionmaker() as changer:
+            await resources_service.create(
+                changer,
+                alice,
+                lab.site.id,
+                ResourceCreate(type_id=lab.rtype.id, parent_id=lab.server1.id, name="new-child"),
+            )
+            committing = asyncio.create_task(commit_once_the_write_waits(changer))
+            try:
+                return await real(s, statement, params, **kw)
+            finally:
+                await committing
+
+    monkeypatch.setattr(driver, "fetchrow", change_during_the_write)
+    before = await _counts(session)
+    body = ReservationCreate(
+        resource_id=lab.server1.id, title="raced", start=hours_from_now(3), end=hours_from_now(4)
+    )
+    async with app.state.sessionmaker() as s:
+        with pytest.raises(Conflict, match="resource changed while booking"):
+            await booking.create(s, bob, body, alone=alone)
+        await s.rollback()
+    after = await _counts(session)
+    # The tree change wrote its own audit and outbox rows; the booking wrote nothing.
+    for table in ("reservations", "reservation_slots", "notifications"):
+        assert after[table] == before[table], table

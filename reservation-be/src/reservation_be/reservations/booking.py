@@ -2,25 +2,28 @@
 
 The booking path is the hot one, so it goes neither through the ORM's unit of work nor through
 SQLAlchemy's execution layer: both statements are asyncpg prepared statements on the request's
-connection, in its transaction (``kit/driver.py``).
+connection, in its transaction (``kit/driver.py``), or with none around them when the booking
+is its caller's whole transaction (``alone``: the write commits itself).
 
-1. one read: the resource ``FOR SHARE`` with its type, its site, the caller's and the owner's
-   role there, the owner's identity and SSH keys, the resource's ancestors, the opening hours
-   that apply, the transaction's ``now()`` (everything the policy, the booking rules and the
-   event need), and whether the site has any quota (only then are the owner's quotas read and
-   locked, ``fairuse.rules.prepare_quotas``);
-2. one write (``_BOOK``, data-modifying CTEs): the reservation row, the booking locks, the
-   slots of the subtree, the outbox row (plus its ``pg_notify``), the audit row, the
-   notifications and their mails. The event, the audit snapshot and the answer are built in
-   Python between the two from what (1) returned; the row is written with the very values
-   they carry. The exclusion constraint on the slots decides as before.
+1. one read, without a lock: the resource and its row version, its type, its site, the
+   caller's and the owner's role there, the owner's identity and SSH keys, the resource's
+   ancestors, the opening hours that apply, the transaction's ``now()`` (everything the
+   policy, the booking rules and the event need), and whether the site has any quota (only
+   then are the owner's quotas read and locked, ``fairuse.rules.prepare_quotas``);
+2. one write (``_BOOK``, data-modifying CTEs), while the resource row is still the version
+   read (``guard``, ``FOR SHARE`` to the end; see docs/architecture.md on tree changes): the
+   reservation row, the booking locks, the slots of the subtree, the outbox row (plus its
+   ``pg_notify``), the audit row, the notifications and their mails. The event, the audit
+   snapshot and the answer are built in Python between the two from what (1) returned; the
+   row is written with the very values they carry. The exclusion constraint on the slots
+   decides as before.
 
 A policy that needs more reads them only where it applies: opening hours that restrict
 (``opening_hours.service.check_booking``), a site with quotas, a pooled resource (its units,
 ``repository.take_units``, after the write and under its locks). A refused booking rolls the
-transaction back (its locks go with it) and then asks, in a new one, which committed
-reservation it collided with. Everything else (policy, rules, answers) is the same code as on
-the other paths.
+transaction back (its locks go with it; alone, PostgreSQL already has) and then asks, in a new
+one, which committed reservation it collided with. Everything else (policy, rules, answers) is
+the same code as on the other paths.
 """
 
 from __future__ import annotations

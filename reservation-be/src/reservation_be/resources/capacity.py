@@ -5,8 +5,9 @@ blackout, or a booking of every unit holds each unit that existed then. Raising 
 under them would leave new units free beside a booking meant to hold the whole resource;
 lowering it would strand units above the new count. So a change is refused with 409 while any
 affected resource holds a current or future slot. Race-free like a tree change: the affected
-resources and their ancestors are locked ``FOR NO KEY UPDATE`` root first (bookings of them or
-of an ancestor read their resource ``FOR SHARE`` and wait), and only then are the slots read.
+resources and their ancestors are locked and given new row versions root first
+(``repository.lock_path``: a booking's write holds its resource ``FOR SHARE`` and books only
+the version it read), and only then are the slots read.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from typing import Any
 
 from reservation_db.models.resource import Resource
 from reservation_db.models.resource_type import ResourceType
-from sqlalchemy import CTE, Select, Text, bindparam, cast, func, literal, or_, select
+from sqlalchemy import CTE, Select, Text, bindparam, cast, func, literal, or_, select, text
 from sqlalchemy.dialects.postgresql import UUID, array
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -32,8 +32,9 @@ async def get(session: AsyncSession, resource_id: uuid.UUID) -> Resource | None:
 async def get_for_share(session: AsyncSession, resource_id: uuid.UUID) -> Resource | None:
     """Read the resource's latest committed row and hold it against hierarchy changes.
 
-    Hierarchy changes lock the rows they rely on ``FOR NO KEY UPDATE``, which conflicts with
-    ``FOR SHARE``: a booking and a move of the booked subtree cannot interleave.
+    Hierarchy changes give the rows they rely on a new version with a no-op update
+    (:func:`lock_path`), whose lock conflicts with ``FOR SHARE``: a change to the booked
+    subtree and whatever follows this read cannot interleave.
     """
     stmt = (
         select(Resource)
@@ -189,19 +190,25 @@ async def ancestors(session: AsyncSession, resource_id: uuid.UUID) -> list[tuple
 
 
 async def lock_path(session: AsyncSession, resource_id: uuid.UUID) -> list[uuid.UUID]:
-    """Lock ``resource_id`` and its ancestors, root first, against concurrent bookings.
+    """Lock ``resource_id`` and its ancestors, root first, against concurrent bookings, and
+    give each row a new version.
 
-    Bookings read the booked resource ``FOR SHARE``; ``FOR NO KEY UPDATE`` conflicts with it
-    (but not with the foreign-key checks of slot inserts), so a booking and a hierarchy change
-    touching the same path run one after the other. Root-first order avoids lock cycles
-    between two hierarchy changes.
+    A booking's write takes its resource row ``FOR SHARE`` and books only while the row is the
+    version its read saw (``reservations/booking.py``, ``guard``). The no-op update locks like
+    ``FOR NO KEY UPDATE``, which conflicts with that share lock (but not with the foreign-key
+    checks of slot inserts), and the new version makes a booking that read the row before this
+    change refuse itself instead of booking the subtree it saw: the write computes the subtree
+    from the snapshot its statement started with, which a change committed while it waited
+    for the lock is not in. Root-first order avoids lock cycles between two hierarchy changes.
     """
     ids = list((await session.execute(_PATH_IDS, {"path_start": resource_id})).scalars().all())
     for rid in ids:
-        await session.execute(
-            select(Resource.id).where(Resource.id == rid).with_for_update(key_share=True)
-        )
+        await session.execute(_NEW_VERSION, {"id": rid})
     return ids
+
+
+# Sets no key column, so it takes the lock FOR NO KEY UPDATE would.
+_NEW_VERSION = text("UPDATE resources SET status = status WHERE id = :id")
 
 
 async def subtree_height(session: AsyncSession, root_id: uuid.UUID) -> int:
