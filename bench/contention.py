@@ -2,13 +2,22 @@
 
 Part of ``bench/run.py``; alone, against a server of its own (one uvicorn worker by default):
 
-    uv run python bench/contention.py [--rounds 10] [--workers 1]
+    uv run python bench/contention.py [--rounds 10] [--workers 1] [--cold] [--profile out.txt]
+
+Before the rounds, the API serves the warm-up bookings that ``bench/run.py`` sends before its
+contention phase (16 clients), so its pool holds its connections and their prepared statements
+as there; ``--cold`` leaves it out (the first round then opens the pool's connections).
+``--profile`` samples the API with py-spy during the rounds (``uvx py-spy``, raw folded stacks,
+idle time left out): where the API's CPU per round goes.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import signal
+import subprocess
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -16,6 +25,7 @@ from datetime import UTC, datetime
 import asyncpg
 import httpx
 from harness import (
+    CLIENTS,
     CONTENDERS,
     SHORT,
     Scale,
@@ -27,19 +37,24 @@ from harness import (
     seed,
     settle,
     start_api,
+    tree_cpu,
     wait_healthy,
 )
 from loadgen import Client, HTTPError
 from reservation_be.testing import temporary_database
 from reservation_common.testing import free_port, stop_process
 from reservation_testrealm.server import TestRealm
+from throughput import api_throughput
 
 
 async def contention(
     api: Callable[[], Client], conn: asyncpg.Connection, world: World, realm: TestRealm,
-    scale: Scale, base: datetime,
+    scale: Scale, base: datetime, *, api_pid: int | None = None,
 ) -> tuple[int, float]:  # fmt: skip
-    """Rounds of 64 clients on one slot; returns (rounds with one winner, request p99 s)."""
+    """Rounds of 64 clients on one slot; returns (rounds with one winner, request p99 s).
+
+    With ``api_pid``, also the API's CPU per round (its process tree's user + system time):
+    unlike the latencies, it hardly moves with the load of other processes on the machine."""
     names = [n for n in world.users if n.startswith("bench")]
     tokens = {n: realm.token(n, n) for n in names}
     # Each user's first request creates or refreshes their users row in that request's
@@ -52,6 +67,7 @@ async def contention(
             me.raise_for_status()
     rounds_with_one_winner = 0
     latencies: list[float] = []
+    cpu_before = tree_cpu(api_pid) if api_pid is not None else 0.0
     for r in range(scale.contention_rounds):
         start = hour(base, 3 * r)
         gate = asyncio.Event()
@@ -96,6 +112,9 @@ async def contention(
             rounds_with_one_winner += 1
         else:
             print(f"  round {r}: {winners} winners, other statuses {sorted(others)}")
+    cpu_per_round = (
+        (tree_cpu(api_pid) - cpu_before) / scale.contention_rounds if api_pid is not None else None
+    )
     double = await conn.fetchval(
         "SELECT count(*) FROM reservation_slots a JOIN reservation_slots b"
         " ON a.resource_id = b.resource_id AND a.reservation_id < b.reservation_id"
@@ -107,6 +126,11 @@ async def contention(
         f"request p50 {percentile(latencies, 50) * 1000:.0f} ms, "
         f"p99 {percentile(latencies, 99) * 1000:.0f} ms"
     )
+    if cpu_per_round is not None:
+        print(
+            f"  API CPU per round: {cpu_per_round * 1000:.0f} ms "
+            f"({cpu_per_round / CONTENDERS * 1000:.2f} ms per request)"
+        )
     deadlocks = await conn.fetchval(
         "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
     )
@@ -114,7 +138,7 @@ async def contention(
     return rounds_with_one_winner, percentile(latencies, 99)
 
 
-async def main(rounds: int, workers: int) -> None:
+async def main(rounds: int, workers: int, cold: bool, profile: str | None) -> None:
     async with temporary_database(prefix="rbe_bench_contention") as created:
         url = database_link(created, tls=False)
         with TestRealm() as realm:
@@ -132,18 +156,47 @@ async def main(rounds: int, workers: int) -> None:
                 await settle(proc.pid, workers)
                 scale = Scale(SHORT.bookings, rounds, 0, 0, 0)
                 base = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-                await contention(api, conn, world, realm, scale, hour(base, 24))
+                if not cold:
+                    async with api() as http:
+                        await api_throughput(
+                            http, world, realm.token("bob", "bob"),
+                            Scale(CLIENTS * 4, 0, 0, 0, 0), hour(base, 1), "warm-up",
+                        )  # fmt: skip
+                print("load average at start (1/5/15 min): {:.2f} {:.2f} {:.2f}".format(
+                    *os.getloadavg()))  # fmt: skip
+                sampler = _py_spy(proc.pid, profile) if profile else None
+                try:
+                    await contention(
+                        api, conn, world, realm, scale, hour(base, 24), api_pid=proc.pid
+                    )
+                finally:
+                    if sampler is not None:
+                        sampler.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+                        sampler.wait(timeout=60)
+                print("load average at end (1/5/15 min): {:.2f} {:.2f} {:.2f}".format(
+                    *os.getloadavg()))  # fmt: skip
             finally:
                 stop_process(proc, grace=15)
                 await conn.close()
+
+
+def _py_spy(pid: int, out: str) -> subprocess.Popen[bytes]:
+    sampler = subprocess.Popen(
+        ["uvx", "py-spy", "record", "--pid", str(pid), "--rate", "500", "--format", "raw",
+         "--nonblocking", "-o", out],
+    )  # fmt: skip
+    time.sleep(3)  # uvx may install it first; py-spy attaches within a second after that
+    return sampler
 
 
 def cli() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--cold", action="store_true", help="no warm-up bookings first")
+    parser.add_argument("--profile", metavar="FILE", help="py-spy's folded stacks of the API")
     args = parser.parse_args()
-    asyncio.run(main(args.rounds, args.workers))
+    asyncio.run(main(args.rounds, args.workers, args.cold, args.profile))
 
 
 if __name__ == "__main__":
