@@ -30,6 +30,7 @@ from harness import (
     SHORT,
     Scale,
     World,
+    cpu_seconds,
     database_link,
     hour,
     percentile,
@@ -53,8 +54,9 @@ async def contention(
 ) -> tuple[int, float]:  # fmt: skip
     """Rounds of 64 clients on one slot; returns (rounds with one winner, request p99 s).
 
-    With ``api_pid``, also the API's CPU per round (its process tree's user + system time):
-    unlike the latencies, it hardly moves with the load of other processes on the machine."""
+    With ``api_pid``, also the CPU per round of the API (its process tree's user + system
+    time) and of the PostgreSQL backends serving it: unlike the latencies, they hardly move
+    with the load of other processes on the machine."""
     names = [n for n in world.users if n.startswith("bench")]
     tokens = {n: realm.token(n, n) for n in names}
     # Each user's first request creates or refreshes their users row in that request's
@@ -68,6 +70,7 @@ async def contention(
     rounds_with_one_winner = 0
     latencies: list[float] = []
     cpu_before = tree_cpu(api_pid) if api_pid is not None else 0.0
+    backends_before = await _backends_cpu(conn)
     for r in range(scale.contention_rounds):
         start = hour(base, 3 * r)
         gate = asyncio.Event()
@@ -115,6 +118,11 @@ async def contention(
     cpu_per_round = (
         (tree_cpu(api_pid) - cpu_before) / scale.contention_rounds if api_pid is not None else None
     )
+    backends_after = await _backends_cpu(conn)
+    pg_per_round = (
+        sum(cpu - backends_before.get(pid, 0.0) for pid, cpu in backends_after.items())
+        / scale.contention_rounds
+    )
     double = await conn.fetchval(
         "SELECT count(*) FROM reservation_slots a JOIN reservation_slots b"
         " ON a.resource_id = b.resource_id AND a.reservation_id < b.reservation_id"
@@ -129,13 +137,23 @@ async def contention(
     if cpu_per_round is not None:
         print(
             f"  API CPU per round: {cpu_per_round * 1000:.0f} ms "
-            f"({cpu_per_round / CONTENDERS * 1000:.2f} ms per request)"
+            f"({cpu_per_round / CONTENDERS * 1000:.2f} ms per request); "
+            f"its PostgreSQL backends' CPU per round: {pg_per_round * 1000:.0f} ms"
         )
     deadlocks = await conn.fetchval(
         "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
     )
     print(f"  double bookings in the database: {double}; deadlocks so far: {deadlocks}")
     return rounds_with_one_winner, percentile(latencies, 99)
+
+
+async def _backends_cpu(conn: asyncpg.Connection) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend serving the API in this database."""
+    pids = await conn.fetch(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+        " AND application_name = 'reservation-be'"
+    )
+    return {r["pid"]: cpu_seconds(r["pid"]) or 0.0 for r in pids}
 
 
 async def main(rounds: int, workers: int, cold: bool, profile: str | None) -> None:
