@@ -17,8 +17,9 @@ the round trip itself. The booking write and the availability read run here inst
 dialect installs on every connection).
 
 It reaches into private attributes of SQLAlchemy's asyncpg adapter (``_connection``,
-``_transaction``, ``_start_transaction``, ``_handle_exception``), right at the version pinned in
-``uv.lock``: after an upgrade of SQLAlchemy, run ``tests/reservations/test_fast_lane.py``, the
+``_transaction``, ``_start_transaction``, ``_call_and_discard``, ``_handle_exception``), right
+at the version pinned in ``uv.lock``: after an upgrade of SQLAlchemy, run
+``tests/reservations/test_fast_lane.py``, ``tests/reservations/test_conflict_answers.py``, the
 contention tests and the contract tests before anything else.
 """
 
@@ -36,7 +37,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-__all__ = ["Statement", "connection", "fetch", "fetchrow", "trace_statements"]
+__all__ = [
+    "Statement",
+    "connection",
+    "fetch",
+    "fetchrow",
+    "rollback_then_fetchrow",
+    "trace_statements",
+]
 
 _PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 _TRACERS: weakref.WeakKeyDictionary[Engine, Tracer] = weakref.WeakKeyDictionary()
@@ -60,6 +68,9 @@ class Statement:
 
     def args(self, params: Mapping[str, Any]) -> list[Any]:
         return [params[name] for name in self.names]
+
+
+_ROLLBACK = Statement("ROLLBACK")
 
 
 def trace_statements(engine: Engine, tracer: Tracer) -> None:
@@ -96,6 +107,36 @@ async def fetchrow(
     session has none open yet, and the session's COMMIT then sends nothing: one round trip
     instead of three. Inside an open transaction it runs in it."""
     rows = await _run(session, statement, params, one=True, begin=not alone)
+    return rows[0] if rows else None
+
+
+async def rollback_then_fetchrow(
+    session: AsyncSession, statement: Statement, params: Mapping[str, Any]
+) -> asyncpg.Record | None:
+    """Roll back the transaction open on the session's connection (if any: a write ``alone``
+    that failed ended its own), then one read on that connection outside any transaction;
+    call ``session.rollback()`` right after.
+
+    For the answer to a refused write: its locks are released by the ROLLBACK, sent first,
+    and the read costs one round trip (no BEGIN, no checkout of a connection, no ROLLBACK of
+    its own). The session still holds its transaction until ``session.rollback()``, which
+    then has nothing left to send and ends it as usual. A connection whose ROLLBACK fails, or
+    that closes during the read, is invalidated, never returned to the pool.
+    """
+    adapted = await _adapted(session, begin=False)
+    try:
+        if adapted._transaction is not None:
+            # What the dialect's own rollback() does, awaited here.
+            await adapted._call_and_discard(adapted._transaction.rollback)
+    except Exception as error:
+        await session.invalidate()
+        raise _translated(adapted, session, _ROLLBACK, [], error) from error
+    try:
+        rows = await _run(session, statement, params, one=True, begin=False)
+    except Exception:
+        if adapted._connection.is_closed():
+            await session.invalidate()
+        raise
     return rows[0] if rows else None
 
 

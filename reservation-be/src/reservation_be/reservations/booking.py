@@ -21,9 +21,10 @@ is its caller's whole transaction (``alone``: the write commits itself).
 A policy that needs more reads them only where it applies: opening hours that restrict
 (``opening_hours.service.check_booking``), a site with quotas, a pooled resource (its units,
 ``repository.take_units``, after the write and under its locks). A refused booking rolls the
-transaction back (its locks go with it; alone, PostgreSQL already has) and then asks, in a new
-one, which committed reservation it collided with. Everything else (policy, rules, answers) is
-the same code as on the other paths.
+transaction back (its locks go with it; alone, PostgreSQL already has) and then asks, in one
+statement on the same connection, which committed reservation (else which maintenance window)
+it collided with. Everything else (policy, rules, answers) is the same code as on the other
+paths.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ from reservation_be.reservations.schemas import ReservationCreate, ReservationRe
 from reservation_be.reservations.service import (
     _MESSAGES,
     ResourceUnavailable,
-    blackout_or_conflict,
+    refusal,
     shortage_problem,
     to_read,
 )
@@ -457,19 +458,24 @@ async def create(
         state = sqlstate(exc)
         if state not in (EXCLUSION_VIOLATION, DEADLOCK_DETECTED, FOREIGN_KEY_VIOLATION):
             raise
-        await (nested.rollback() if nested is not None else session.rollback())
+        if nested is not None or state == FOREIGN_KEY_VIOLATION:
+            await (nested.rollback() if nested is not None else session.rollback())
         if state == FOREIGN_KEY_VIOLATION:
             raise Conflict("The resource tree changed while booking; retry.") from exc
-        other = await repository.find_booking_conflict(
-            session, resource_id=reservation.resource_id, period=held
+        # Without a savepoint: the transaction, if one is open (a booking ``alone`` has none:
+        # its refused write ended its own), is rolled back on its connection (its locks
+        # released), then the rival is read there in one round trip, then the session ends
+        # its transaction with nothing left to send.
+        rival = await repository.find_rival(
+            session, resource_id=reservation.resource_id, period=held, roll_back=nested is None
         )
-        if other is None and state == DEADLOCK_DETECTED:
+        if nested is None:
+            await session.rollback()
+        if not isinstance(rival, repository.RivalBooking) and state == DEADLOCK_DETECTED:
             # Bookings queue on their locks and cannot deadlock each other; a tree change
             # that copies slots can. Nothing was kept: the client may simply retry.
             raise Conflict("The resource tree changed while booking; retry.") from exc
-        raise await blackout_or_conflict(
-            session, ctx, other, resource_id=reservation.resource_id, period=held
-        ) from exc
+        raise refusal(ctx, rival) from exc
     if booked is None:
         # The resource row changed since it was read (renamed, moved, retired, its capacity or
         # type changed): nothing was written. Its new state decides at the next attempt.

@@ -358,6 +358,94 @@ async def find_booking_conflict(
     return (await session.execute(_BOOKING_CONFLICT, params)).scalars().first()
 
 
+@dataclass(frozen=True, slots=True)
+class RivalBooking:
+    """The committed reservation a refused booking collided with (what its 409 names)."""
+
+    id: uuid.UUID
+    site_id: uuid.UUID
+    resource_id: uuid.UUID
+    period: Range[datetime]
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class RivalBlackout:
+    """The maintenance window a refused booking collided with, no reservation being in the way."""
+
+    id: uuid.UUID
+    site_id: uuid.UUID
+    reason: str
+    period: Range[datetime]
+
+
+# find_booking_conflict (without ``exclude``) and, only when it finds nothing,
+# fairuse.repository.find_blackout_conflict, in one statement.
+_RIVAL = driver.Statement(
+    """
+WITH RECURSIVE subtree(id, depth) AS (
+    SELECT id, 0 FROM resources WHERE id = :resource_id
+    UNION ALL
+    SELECT c.id, s.depth + 1 FROM resources c JOIN subtree s ON c.parent_id = s.id
+    WHERE s.depth < 64
+),
+booked AS (
+    SELECT r.id, r.site_id, r.resource_id, r.period, r.status
+    FROM reservation_slots s JOIN reservations r ON r.id = s.reservation_id
+    WHERE s.resource_id IN (SELECT id FROM subtree) AND s.period && :period
+    ORDER BY lower(s.period)
+    LIMIT 1
+)
+SELECT false AS blackout, id, site_id, resource_id, period, status, NULL AS reason FROM booked
+UNION ALL
+(SELECT true, b.id, b.site_id, NULL, b.period, NULL, b.reason
+ FROM reservation_slots s JOIN blackouts b ON b.id = s.blackout_id
+ WHERE NOT EXISTS (SELECT FROM booked)
+   AND s.resource_id IN (SELECT id FROM subtree) AND s.period && :period
+ ORDER BY lower(s.period)
+ LIMIT 1)
+"""
+)
+
+
+async def find_rival(
+    session: AsyncSession,
+    *,
+    resource_id: uuid.UUID,
+    period: Range[datetime],
+    roll_back: bool,
+) -> RivalBooking | RivalBlackout | None:
+    """After a 23P01 on a booking: the committed reservation holding part of what it wanted
+    (the earliest), else the maintenance window.
+
+    ``roll_back``: the booking's transaction is still open and is rolled back on its
+    connection first, then this is read there outside any transaction, in one round trip
+    (``driver.rollback_then_fetchrow``); the caller calls ``session.rollback()`` right after.
+    Otherwise (a savepoint was rolled back) it is read in the session's transaction.
+    """
+    params = {
+        "resource_id": resource_id,
+        "period": asyncpg.Range(period.lower, period.upper, upper_inc=False),
+    }
+    row = await (driver.rollback_then_fetchrow if roll_back else driver.fetchrow)(
+        session, _RIVAL, params
+    )
+    if row is None:
+        return None
+    held = Range(row["period"].lower, row["period"].upper, bounds="[)")
+    if row["blackout"]:
+        return RivalBlackout(
+            id=row["id"], site_id=row["site_id"], reason=row["reason"], period=held
+        )
+    return RivalBooking(
+        id=row["id"],
+        site_id=row["site_id"],
+        resource_id=row["resource_id"],
+        period=held,
+        status=row["status"],
+    )
+
+
 async def find_holder_from_above(
     session: AsyncSession, *, resource_id: uuid.UUID, period: Range[datetime]
 ) -> Reservation | None:

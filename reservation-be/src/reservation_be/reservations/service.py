@@ -21,6 +21,7 @@ from reservation_common.events import (
     ReservationEventData,
     make_event,
 )
+from reservation_db.models.blackout import Blackout
 from reservation_db.models.reservation import ProvisioningState, Reservation, ReservationStatus
 from reservation_db.models.reservation_co_user import CoUserRole
 from reservation_db.models.resource import Resource, ResourceStatus
@@ -169,20 +170,33 @@ async def blackout_or_conflict(
             session, resource_id=resource_id, period=period
         )
         if blackout is not None and blackout.site_id == ctx.site_id:
-            start, end = blackout.period.lower, blackout.period.upper
-            assert start is not None and end is not None
-            return BlackoutConflict(
-                f"Maintenance window {blackout.id}: {blackout.reason}",
-                extra={
-                    "blackout": {
-                        "id": str(blackout.id),
-                        "reason": blackout.reason,
-                        "start": start.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-                        "end": end.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-                    }
-                },
-            )
+            return _blackout_conflict(blackout)
     return _conflict(ctx, other)
+
+
+def refusal(
+    ctx: SiteContext, rival: repository.RivalBooking | repository.RivalBlackout | None
+) -> Conflict:
+    """``blackout_or_conflict``'s answer for what ``repository.find_rival`` found."""
+    if isinstance(rival, repository.RivalBlackout):
+        return _blackout_conflict(rival) if rival.site_id == ctx.site_id else _conflict(ctx, None)
+    return _conflict(ctx, rival)
+
+
+def _blackout_conflict(blackout: Blackout | repository.RivalBlackout) -> BlackoutConflict:
+    start, end = blackout.period.lower, blackout.period.upper
+    assert start is not None and end is not None
+    return BlackoutConflict(
+        f"Maintenance window {blackout.id}: {blackout.reason}",
+        extra={
+            "blackout": {
+                "id": str(blackout.id),
+                "reason": blackout.reason,
+                "start": start.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+                "end": end.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            }
+        },
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -559,7 +573,9 @@ class _Short(Exception):
         self.shortage = shortage
 
 
-def _conflict(ctx: SiteContext, other: Reservation | None) -> BookingConflict:
+def _conflict(
+    ctx: SiteContext, other: Reservation | repository.RivalBooking | None
+) -> BookingConflict:
     generic = "The resource (or one above or below it) is already booked over this period."
     if other is None or not (
         policy.allows(ctx, Action.RESERVATION_READ) and other.site_id == ctx.site_id
