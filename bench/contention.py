@@ -35,6 +35,7 @@ from harness import (
     hour,
     percentile,
     pg_dsn,
+    process_tree,
     seed,
     settle,
     start_api,
@@ -70,6 +71,8 @@ async def contention(
     rounds_with_one_winner = 0
     latencies: list[float] = []
     cpu_before = tree_cpu(api_pid) if api_pid is not None else 0.0
+    sched_before = _scheduled(api_pid) if api_pid is not None else (0.0, 0.0)
+    wall = 0.0
     backends_before = await _backends_cpu(conn)
     for r in range(scale.contention_rounds):
         start = hour(base, 3 * r)
@@ -107,8 +110,10 @@ async def contention(
         async with api() as http:
             tasks = [asyncio.create_task(one(i, http=http)) for i in range(CONTENDERS)]
             await asyncio.sleep(0)
+            t_round = time.perf_counter()
             gate.set()
             codes = await asyncio.gather(*tasks)
+            wall += time.perf_counter() - t_round
         winners = codes.count(201)
         others = {c for c in codes if c != 201}
         if winners == 1 and others <= {409}:
@@ -118,6 +123,7 @@ async def contention(
     cpu_per_round = (
         (tree_cpu(api_pid) - cpu_before) / scale.contention_rounds if api_pid is not None else None
     )
+    sched_after = _scheduled(api_pid) if api_pid is not None else (0.0, 0.0)
     backends_after = await _backends_cpu(conn)
     pg_per_round = (
         sum(cpu - backends_before.get(pid, 0.0) for pid, cpu in backends_after.items())
@@ -140,11 +146,33 @@ async def contention(
             f"({cpu_per_round / CONTENDERS * 1000:.2f} ms per request); "
             f"its PostgreSQL backends' CPU per round: {pg_per_round * 1000:.0f} ms"
         )
+        rounds = scale.contention_rounds
+        print(
+            f"  a round's wall time {wall / rounds * 1000:.0f} ms; the API on a core "
+            f"{(sched_after[0] - sched_before[0]) / rounds * 1000:.0f} ms, runnable and waiting "
+            f"for one {(sched_after[1] - sched_before[1]) / rounds * 1000:.0f} ms (schedstat)"
+        )
     deadlocks = await conn.fetchval(
         "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
     )
     print(f"  double bookings in the database: {double}; deadlocks so far: {deadlocks}")
     return rounds_with_one_winner, percentile(latencies, 99)
+
+
+def _scheduled(pid: int) -> tuple[float, float]:
+    """Seconds the API's processes spent on a core and runnable but waiting for one (Linux
+    schedstat): their sum next to the wall time says whether the API waited for anything else.
+    """
+    on_cpu = waiting = 0.0
+    for p in process_tree(pid):
+        try:
+            with open(f"/proc/{p}/schedstat") as f:
+                ran, waited, _ = f.read().split()
+        except (OSError, ValueError):
+            continue
+        on_cpu += int(ran) / 1e9
+        waiting += int(waited) / 1e9
+    return on_cpu, waiting
 
 
 async def _backends_cpu(conn: asyncpg.Connection) -> dict[int, float]:
