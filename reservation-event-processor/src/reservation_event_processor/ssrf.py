@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, Iterable
 import httpcore
 import httpx
 
+from reservation_event_processor._pool import WebhookConnectionPool
 from reservation_event_processor._stream import OneWriteStream
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -188,10 +189,11 @@ def guarded_transport(
     limits: httpx.Limits,
     verify: ssl.SSLContext | bool = True,
 ) -> httpx.AsyncHTTPTransport:
-    """httpx's transport with every connection opened by ``PinnedNetworkBackend``."""
+    """httpx's transport with every connection opened by ``PinnedNetworkBackend``, pooled by
+    ``WebhookConnectionPool``."""
     transport = httpx.AsyncHTTPTransport(verify=verify, limits=limits, trust_env=False)
     # httpx takes no network backend of its own; its pool is rebuilt with the same options.
-    transport._pool = httpcore.AsyncConnectionPool(
+    transport._pool = WebhookConnectionPool(
         ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
         max_connections=limits.max_connections,
         max_keepalive_connections=limits.max_keepalive_connections,
