@@ -44,6 +44,14 @@ class WebhookDelivery(TimestampMixin, Base):
             "next_attempt_at",
             postgresql_where=text("status = 'pending'"),
         ),
+        # The leased rows of a subscription (its attempts in flight, counted against
+        # max_concurrency by every claim): a handful, however many wait behind them.
+        Index(
+            "ix_webhook_deliveries_leased",
+            "subscription_id",
+            "locked_until",
+            postgresql_where=text("status = 'pending' AND locked_until IS NOT NULL"),
+        ),
         Index("ix_webhook_deliveries_subscription_created", "subscription_id", "created_at"),
         Index("ix_webhook_deliveries_site_created", "site_id", "created_at"),
         Index(
