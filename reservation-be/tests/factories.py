@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from reservation_db.models import Site, SiteMember, SiteRole, SiteVisibility, User
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -55,3 +57,21 @@ async def add_member(
     await ensure_user(session, user_id, username or user_id, commit=False)
     session.add(SiteMember(site_id=site_id, user_id=user_id, role=str(role)))
     await (session.commit() if commit else session.flush())
+
+
+_LOCK_WAITERS = text(
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+    " AND wait_event_type = 'Lock'"
+)
+
+
+async def wait_for_lock_waiters(session: AsyncSession, count: int, *, seconds: float) -> None:
+    """Until ``count`` backends of the test's database wait for a lock; fails after
+    ``seconds``."""
+    for _ in range(int(seconds * 10)):
+        await asyncio.sleep(0.1)
+        found = await session.execute(_LOCK_WAITERS)
+        await session.commit()
+        if found.scalar_one() >= count:
+            return
+    raise AssertionError(f"{count} backend(s) never waited for a lock within {seconds} s")

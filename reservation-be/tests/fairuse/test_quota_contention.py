@@ -23,7 +23,7 @@ from reservation_db.models import WaitlistEntry
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import Range
 
-from tests.factories import add_member
+from tests.factories import add_member, wait_for_lock_waiters
 from tests.fairuse.factories import now
 from tests.reservations.factories import booking, hours_from_now, make_resource
 from tests.reservations.test_contention_workers import _deadlocks
@@ -180,17 +180,7 @@ async def test_the_waitlist_pass_takes_the_members_quota_locks_before_any_bookin
                 return await offer_pass(s, now=now())
 
         task = asyncio.create_task(the_pass())
-        for _ in range(100):  # ...and the pass waits for it (bounded: 10 s)
-            await asyncio.sleep(0.1)
-            waiting = await session.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                    " AND wait_event_type = 'Lock'"
-                )
-            )
-            await session.commit()
-            if waiting.scalar_one() == 1:
-                break
+        await wait_for_lock_waiters(session, 1, seconds=10)  # ...and the pass waits for it
         assert not task.done()
         # ...when bob books the resource the first in line waits for.
         made = await booking_service.create(

@@ -21,6 +21,7 @@ from reservation_be.resources.schemas import ResourceCreate
 from reservation_db.models.resource import Resource
 from sqlalchemy import text, update
 
+from tests.factories import wait_for_lock_waiters
 from tests.reservations.factories import hours_from_now
 
 
@@ -31,6 +32,17 @@ async def _counts(session) -> dict[str, int]:  # type: ignore[no-untyped-def]
         counts[table] = int(found.scalar_one())
     await session.commit()
     return counts
+
+
+async def _book_and_be_refused(app, people, lab, alone: bool) -> None:  # type: ignore[no-untyped-def]
+    bob = Actor(user_id=people["bob"], username="bob")
+    body = ReservationCreate(
+        resource_id=lab.server1.id, title="raced", start=hours_from_now(3), end=hours_from_now(4)
+    )
+    async with app.state.sessionmaker() as s:
+        with pytest.raises(Conflict, match="resource changed while booking"):
+            await booking.create(s, bob, body, alone=alone)
+        await s.rollback()
 
 
 @pytest.mark.parametrize("alone", [True, False])
@@ -55,14 +67,7 @@ async def test_a_resource_changed_between_read_and_write_books_nothing(
         return await real(s, statement, params, **kw)
 
     monkeypatch.setattr(driver, "fetchrow", change_before_the_write)
-    bob = Actor(user_id=people["bob"], username="bob")
-    body = ReservationCreate(
-        resource_id=lab.server1.id, title="raced", start=hours_from_now(3), end=hours_from_now(4)
-    )
-    async with app.state.sessionmaker() as s:
-        with pytest.raises(Conflict, match="resource changed while booking"):
-            await booking.create(s, bob, body, alone=alone)
-        await s.rollback()
+    await _book_and_be_refused(app, people, lab, alone)
     assert await _counts(session) == before
 
 
@@ -91,23 +96,10 @@ async def test_a_child_added_while_the_write_waits_for_its_lock_refuses_the_book
     taken before it waited, holds no such child, so booking would leave the child free under a
     booking of its parent. The change gave the row a new version: the write refuses itself."""
     alice = Actor(user_id=people["alice"], username="alice")  # site admin
-    bob = Actor(user_id=people["bob"], username="bob")
     real = driver.fetchrow
 
     async def commit_once_the_write_waits(changer) -> None:  # type: ignore[no-untyped-def]
-        for _ in range(100):  # bounded: 10 s
-            await asyncio.sleep(0.1)
-            found = await session.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                    " AND wait_event_type = 'Lock'"
-                )
-            )
-            await session.commit()
-            if found.scalar_one() >= 1:
-                break
-        else:
-            raise AssertionError("the booking's write never waited for the tree change")
+        await wait_for_lock_waiters(session, 1, seconds=10)
         await changer.commit()
 
     async def change_during_the_write(s, statement, params, **kw):  # type: ignore[no-untyped-def]
@@ -128,13 +120,7 @@ async def test_a_child_added_while_the_write_waits_for_its_lock_refuses_the_book
 
     monkeypatch.setattr(driver, "fetchrow", change_during_the_write)
     before = await _counts(session)
-    body = ReservationCreate(
-        resource_id=lab.server1.id, title="raced", start=hours_from_now(3), end=hours_from_now(4)
-    )
-    async with app.state.sessionmaker() as s:
-        with pytest.raises(Conflict, match="resource changed while booking"):
-            await booking.create(s, bob, body, alone=alone)
-        await s.rollback()
+    await _book_and_be_refused(app, people, lab, alone)
     after = await _counts(session)
     # The tree change wrote its own audit and outbox rows; the booking wrote nothing.
     for table in ("reservations", "reservation_slots", "notifications"):

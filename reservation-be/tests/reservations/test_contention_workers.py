@@ -29,6 +29,7 @@ from reservation_common.testing import free_port
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+from tests.factories import wait_for_lock_waiters
 from tests.reservations.factories import booking, hours_from_now, racers_headers
 
 CLIENTS = 64
@@ -144,20 +145,8 @@ async def test_bookings_waiting_for_one_that_fails_do_not_deadlock(settings, lab
                     return f"201 {created.id}"
 
             tasks = [asyncio.create_task(contender(f"contender {i}")) for i in range(2)]
-            waiting = 0
-            for _ in range(200):  # both contenders blocked in PostgreSQL (bounded: 20 s)
-                await asyncio.sleep(0.1)
-                found = await session.execute(
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                        " AND wait_event_type = 'Lock'"
-                    )
-                )
-                await session.commit()
-                waiting = found.scalar_one()
-                if waiting == 2:
-                    break
-            assert waiting == 2
+            # Both contenders blocked in PostgreSQL.
+            await wait_for_lock_waiters(session, 2, seconds=20)
             await holder.rollback()
             outcomes = sorted(await asyncio.wait_for(asyncio.gather(*tasks), timeout=60))
     finally:
