@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from reservation_be.kit import driver
-from reservation_be.kit.db import create_engine, create_sessionmaker
+from reservation_be.kit.db import create_engine, create_sessionmaker, statements_alone
 from reservation_db.models import Site
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
@@ -113,4 +113,22 @@ async def test_rollback_then_fetchrow_only_reads_when_no_transaction_is_open(ses
     assert row["pid"] == first["pid"]
     adapted = (await (await session.connection()).get_raw_connection()).dbapi_connection
     assert not adapted._connection.is_in_transaction()
+    await session.rollback()
+
+
+async def test_statements_alone_send_no_begin_when_no_transaction_is_open(session):
+    await statements_alone(session)
+    for _ in range(2):
+        await session.execute(text("SELECT 1"))
+        adapted = (await (await session.connection()).get_raw_connection()).dbapi_connection
+        assert not adapted._connection.is_in_transaction()
+    await session.commit()
+
+
+async def test_statements_alone_leave_an_open_transaction_as_it_is(session):
+    await session.execute(text("SELECT 1"))  # opens the transaction
+    await statements_alone(session)
+    await session.execute(text("SELECT 2"))
+    adapted = (await (await session.connection()).get_raw_connection()).dbapi_connection
+    assert adapted._connection.is_in_transaction()
     await session.rollback()

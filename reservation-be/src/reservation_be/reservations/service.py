@@ -37,6 +37,7 @@ from reservation_be.co_users import repository as co_users_repository
 from reservation_be.fairuse import repository as fairuse_repository
 from reservation_be.fairuse import rules as fairuse
 from reservation_be.kit import audit, outbox
+from reservation_be.kit.db import statements_alone
 from reservation_be.kit.errors import (
     Conflict,
     FieldError,
@@ -300,6 +301,7 @@ async def list_reservations(
     read-only, and decoding, validating and serialising 100 rows in Python cost more than the
     query."""
     policy.require_user(actor)
+    await statements_alone(session)
     site_ids: list[uuid.UUID] | None = None
     site_id: uuid.UUID | None = None
     if site is not None:
