@@ -30,7 +30,8 @@ from harness import (
     SHORT,
     Scale,
     World,
-    cpu_seconds,
+    backends_cpu,
+    backends_cpu_since,
     database_link,
     hour,
     percentile,
@@ -73,7 +74,7 @@ async def contention(
     cpu_before = tree_cpu(api_pid) if api_pid is not None else 0.0
     sched_before = _scheduled(api_pid) if api_pid is not None else (0.0, 0.0)
     wall = 0.0
-    backends_before = await _backends_cpu(conn)
+    backends_before = await backends_cpu(conn)
     for r in range(scale.contention_rounds):
         start = hour(base, 3 * r)
         gate = asyncio.Event()
@@ -124,11 +125,8 @@ async def contention(
         (tree_cpu(api_pid) - cpu_before) / scale.contention_rounds if api_pid is not None else None
     )
     sched_after = _scheduled(api_pid) if api_pid is not None else (0.0, 0.0)
-    backends_after = await _backends_cpu(conn)
-    pg_per_round = (
-        sum(cpu - backends_before.get(pid, 0.0) for pid, cpu in backends_after.items())
-        / scale.contention_rounds
-    )
+    backends_after = await backends_cpu(conn)
+    pg_per_round = backends_cpu_since(backends_before, backends_after) / scale.contention_rounds
     double = await conn.fetchval(
         "SELECT count(*) FROM reservation_slots a JOIN reservation_slots b"
         " ON a.resource_id = b.resource_id AND a.reservation_id < b.reservation_id"
@@ -173,15 +171,6 @@ def _scheduled(pid: int) -> tuple[float, float]:
         on_cpu += int(ran) / 1e9
         waiting += int(waited) / 1e9
     return on_cpu, waiting
-
-
-async def _backends_cpu(conn: asyncpg.Connection) -> dict[int, float]:
-    """CPU seconds so far of each PostgreSQL backend serving the API in this database."""
-    pids = await conn.fetch(
-        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-        " AND application_name = 'reservation-be'"
-    )
-    return {r["pid"]: cpu_seconds(r["pid"]) or 0.0 for r in pids}
 
 
 async def main(rounds: int, workers: int, cold: bool, profile: str | None) -> None:

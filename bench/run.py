@@ -33,6 +33,7 @@ import os
 import platform
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -47,6 +48,8 @@ from harness import (
     SHORT,
     Activity,
     Scale,
+    backends_cpu,
+    backends_cpu_since,
     database_link,
     hour,
     percentile,
@@ -156,18 +159,37 @@ async def main(short: bool, db_tls: bool) -> None:
                     )  # fmt: skip
                 # The booking's own cost: the same load without the reader.
                 cpu_before = tree_cpu(one_proc.pid)
+                pg_before = await backends_cpu(conn)
+                bench_before = time.process_time()
                 async with api() as http:
                     alone = await api_throughput(
                         http, world, token, scale, hour(base, 24 * 50), "API alone", reader=False
                     )
                 cpu_alone = (tree_cpu(one_proc.pid) - cpu_before) / bookings
+                pg_alone = backends_cpu_since(pg_before, await backends_cpu(conn)) / bookings
+                bench_alone = (time.process_time() - bench_before) / bookings
                 print(f"  API process CPU per booking, bookings alone: {cpu_alone * 1000:.2f} ms")
+                # What the two cores must carry per booking, and the rate that allows.
+                per_booking = cpu_alone + pg_alone + bench_alone
+                cores = os.cpu_count() or 1
+                bound = min(cores / per_booking, 1 / cpu_alone)
+                print(
+                    f"  CPU per booking: API {cpu_alone * 1000:.2f} + its PostgreSQL backends"
+                    f" {pg_alone * 1000:.2f} + the bench {bench_alone * 1000:.2f}"
+                    f" = {per_booking * 1000:.2f} ms: at most {cores / per_booking:.0f}"
+                    f" bookings/s on {cores} cores, {1 / cpu_alone:.0f}/s for one API process"
+                    f" on a core of its own"
+                )
                 rate_sql = await sql_throughput(pool, world, scale, hour(base, 24 * 400))
                 rate_min = await sql_minimal(pool, world, scale, hour(base, 24 * 500))
                 # Like for like: the raw runs have no reader beside them.
                 print(f"  ratio API alone / raw SQL (same statements): {alone.rate / rate_sql:.2f}")
                 print(f"  ratio API alone / raw minimal transaction: {alone.rate / rate_min:.2f}")
                 print(f"  (with the reader beside the API: {one.rate / rate_min:.2f})")
+                print(
+                    f"  the most the CPU allows one worker: {bound:.0f} bookings/s ="
+                    f" {bound / rate_min:.2f} x the raw minimal transaction"
+                )
 
                 print(f"\n2. Contention, {CONTENDERS} concurrent clients on one slot, 1 worker")
                 ok_one, p99_one = await contention(
@@ -223,6 +245,8 @@ async def main(short: bool, db_tls: bool) -> None:
                        ratio >= 0.35)  # fmt: skip
                 target("   the same with the reader beside the API", f"{one.rate / rate_min:.2f}",
                        "-", None)  # fmt: skip
+                target("   the most the CPU per booking allows one worker",
+                       f"{bound / rate_min:.2f}", "-", None)  # fmt: skip
                 target("1. API CPU per booking (bookings alone)", f"{cpu_alone * 1000:.2f} ms",
                        "<= 1.5 ms", cpu_alone <= 0.0015)  # fmt: skip
                 target("   the same with the reader's reads meanwhile",
