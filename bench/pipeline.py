@@ -669,14 +669,14 @@ async def main(
                   f" one process carries at most {1000 / max(burst_cpu['processor'], 1e-3):.0f}"
                   " events/s on a core of its own")  # fmt: skip
             cores = os.cpu_count() or 1
-            for label, per_event in [
-                *((f"at {rate}/s", step[3]) for rate, step in steps.items()),
-                ("at saturation", burst_cpu),
-            ]:
-                total = sum(per_event.values())
-                print(f"  all processes {total:.2f} ms CPU per event {label}: {cores} cores"
-                      f" carry at most {cores * 1000 / max(total, 1e-3):.0f} events/s with"
-                      " nothing else running")  # fmt: skip
+            for rate, step in steps.items():
+                total = sum(step[3].values())
+                print(f"  all processes {total:.2f} ms CPU per event at {rate}/s: that rate needs"
+                      f" {total * rate / 1000:.2f} of the {cores} cores")  # fmt: skip
+            total = sum(burst_cpu.values())
+            print(f"  all processes {total:.2f} ms CPU per event at saturation: {cores} cores"
+                  f" carry at most {cores * 1000 / max(total, 1e-3):.0f} events/s with nothing"
+                  " else running")  # fmt: skip
             print("\nload average at end (1/5/15 min): {:.2f} {:.2f} {:.2f}".format(
                 *os.getloadavg()))  # fmt: skip
         finally:
