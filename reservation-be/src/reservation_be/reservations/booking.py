@@ -48,7 +48,7 @@ from reservation_common.events import (
     make_event,
 )
 from reservation_common.tracing import current_carrier
-from reservation_db.models import Site, SiteRole
+from reservation_db.models import SiteRole
 from reservation_db.models.reservation import ProvisioningState, Reservation, ReservationStatus
 from reservation_db.models.resource import ResourceStatus
 from reservation_db.models.resource_type import ResourceType
@@ -272,15 +272,7 @@ async def create(
     )
     if row is None:
         raise _unknown_resource(body.resource_id)
-    site = Site(
-        id=row["site_id"],
-        slug=row["slug"],
-        name=row["site_name"],
-        description=row["site_description"],
-        visibility=row["visibility"],
-        version=row["site_version"],
-        time_zone=row["site_time_zone"],
-    )
+    site = repository.site_of(row)
     ctx = SiteContext(
         actor=actor, site=site, role=SiteRole(row["actor_role"]) if row["actor_role"] else None
     )

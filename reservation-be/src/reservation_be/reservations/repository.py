@@ -608,6 +608,21 @@ async def is_site_admin(session: AsyncSession, site_id: uuid.UUID, user_id: str)
     return role.scalar_one_or_none() == SiteRole.SITE_ADMIN.value
 
 
+def site_of(row: asyncpg.Record) -> Site:
+    """The site of a row that carries its columns as ``site_id``, ``slug``, ``site_name``,
+    ``site_description``, ``visibility``, ``site_version`` and ``site_time_zone`` (the booking's
+    read and the availability read)."""
+    return Site(
+        id=row["site_id"],
+        slug=row["slug"],
+        name=row["site_name"],
+        description=row["site_description"],
+        visibility=row["visibility"],
+        version=row["site_version"],
+        time_zone=row["site_time_zone"],
+    )
+
+
 # The availability read in one round trip: the site and the caller's role there (for the
 # policy) with the holds, each list in the order of the ``held`` rows.
 _BUSY_WITH_SITE = driver.Statement(
@@ -630,7 +645,8 @@ held AS (
     ORDER BY lower(s.period), s.reservation_id
     LIMIT :limit
 )
-SELECT s.id, s.slug, s.name, s.description, s.visibility, s.version,
+SELECT s.id AS site_id, s.slug, s.name AS site_name, s.description AS site_description,
+       s.visibility, s.version AS site_version, s.time_zone AS site_time_zone,
        (SELECT role FROM site_members m WHERE m.site_id = s.id AND m.user_id = :actor_id)
            AS role,
        ARRAY(SELECT reservation_id FROM held ORDER BY lower(period), reservation_id) AS ids,
@@ -667,13 +683,6 @@ async def busy_with_site(
     )
     if row is None:
         return None
-    site = Site(
-        id=row["id"],
-        slug=row["slug"],
-        name=row["name"],
-        description=row["description"],
-        visibility=row["visibility"],
-        version=row["version"],
-    )
+    site = site_of(row)
     holds = list(zip(row["ids"], row["starts"], row["ends"], row["units"], strict=True))
     return site, row["role"], int(row["capacity"]), holds
