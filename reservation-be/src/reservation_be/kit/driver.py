@@ -6,7 +6,8 @@ bind and result processors, ``Row`` objects, the greenlet hop) costs the API mor
 the round trip itself. The booking write and the availability read run here instead:
 
 * on the connection and in the transaction of the request's ``AsyncSession`` (the session's
-  BEGIN is sent if it was not yet; commit and rollback stay with ``kit/db.py``);
+  BEGIN is sent if it was not yet, unless the statement goes ``alone`` while none is open;
+  commit and rollback stay with ``kit/db.py``);
 * prepared once per connection (asyncpg's statement cache), with ``:name`` parameters turned
   into ``$n`` at import;
 * a failure raises the same ``sqlalchemy.exc.DBAPIError`` subclass as ``session.execute``
