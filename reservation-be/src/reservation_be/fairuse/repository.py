@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import TSTZRANGE, UUID, Range
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reservation_be.resources.repository import SUBTREE
+from reservation_be.resources.repository import SUBTREE, SUBTREE_SQL
 
 # ---------------------------------------------------------------------------------------------
 # Quotas
@@ -61,20 +61,15 @@ async def site_members(session: AsyncSession, site_id: uuid.UUID) -> list[tuple[
 # The resources a blackout holds (every unit of each): the resource alone, its subtree, or every
 # resource of a site.
 _BLACKOUT_SLOTS_SUBTREE = text(
-    """
-WITH RECURSIVE subtree(id, depth) AS (
-    SELECT id, 0 FROM resources WHERE id = :resource_id
-    UNION ALL
-    SELECT c.id, s.depth + 1 FROM resources c JOIN subtree s ON c.parent_id = s.id
-    WHERE s.depth < 64
-)
+    f"""
+WITH RECURSIVE {SUBTREE_SQL}
 INSERT INTO reservation_slots (blackout_id, resource_id, unit, period)
 SELECT :blackout_id, id, unit, :period
 FROM subtree CROSS JOIN LATERAL generate_series(0, resource_capacity(id) - 1) unit
 ORDER BY depth DESC, unit
-"""
+"""  # noqa: S608 (constant text, no input)
 ).bindparams(
-    bindparam("resource_id", type_=UUID(as_uuid=True)),
+    bindparam("subtree_root", type_=UUID(as_uuid=True)),
     bindparam("blackout_id", type_=UUID(as_uuid=True)),
     bindparam("period", type_=TSTZRANGE()),
 )
@@ -129,7 +124,7 @@ async def insert_blackout_slots(session: AsyncSession, blackout: Blackout) -> No
         await session.execute(_BLACKOUT_SLOTS_SITE, {**params, "site_id": blackout.site_id})
     elif blackout.scope == "subtree":
         await session.execute(
-            _BLACKOUT_SLOTS_SUBTREE, {**params, "resource_id": blackout.resource_id}
+            _BLACKOUT_SLOTS_SUBTREE, {**params, "subtree_root": blackout.resource_id}
         )
     else:
         await session.execute(_BLACKOUT_SLOTS_ONE, {**params, "resource_id": blackout.resource_id})

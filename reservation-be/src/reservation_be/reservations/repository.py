@@ -37,7 +37,7 @@ from sqlalchemy.orm import aliased
 from reservation_be.co_users import repository as co_users
 from reservation_be.kit import driver
 from reservation_be.reservations.schemas import ReservationSort
-from reservation_be.resources.repository import SUBTREE
+from reservation_be.resources.repository import SUBTREE, SUBTREE_SQL
 
 _SORTS: dict[ReservationSort, Any] = {
     ReservationSort.START: (func.lower(Reservation.period).asc(), Reservation.id),
@@ -75,19 +75,14 @@ _IN_SUBTREE = select(SUBTREE.c.id)
 # otherwise ``_TAKE_UNITS`` picks the units of the pooled root (all of them when the quantity is
 # its capacity, refused as a shortage when some are held).
 _INSERT_SLOTS = text(
-    """
-WITH RECURSIVE subtree(id, depth) AS (
-    SELECT id, 0 FROM resources WHERE id = :subtree_root
-    UNION ALL
-    SELECT c.id, s.depth + 1 FROM resources c JOIN subtree s ON c.parent_id = s.id
-    WHERE s.depth < 64
-)
+    f"""
+WITH RECURSIVE {SUBTREE_SQL}
 INSERT INTO reservation_slots (reservation_id, resource_id, unit, period)
 SELECT :reservation_id, subtree.id, unit, :period
 FROM subtree CROSS JOIN LATERAL generate_series(0, resource_capacity(subtree.id) - 1) unit
 WHERE subtree.depth > 0 OR :whole
 ORDER BY subtree.depth DESC, unit
-"""
+"""  # noqa: S608 (constant text, no input)
 ).bindparams(
     bindparam("subtree_root", type_=UUID(as_uuid=True)),
     bindparam("reservation_id", type_=UUID(as_uuid=True)),
@@ -167,13 +162,8 @@ _DROP_INHERITED_BLACKOUTS = (
 # subtree over the union of its slots on the parent (a pooled booking may hold the parent's
 # units in pieces).
 _INHERIT = text(
-    """
-WITH RECURSIVE subtree(id, depth) AS (
-    SELECT id, 0 FROM resources WHERE id = :subtree_root
-    UNION ALL
-    SELECT c.id, s.depth + 1 FROM resources c JOIN subtree s ON c.parent_id = s.id
-    WHERE s.depth < 64
-),
+    f"""
+WITH RECURSIVE {SUBTREE_SQL},
 holders AS (
     SELECT reservation_id, blackout_id, unnest(range_agg(period)) AS period
     FROM reservation_slots
@@ -184,7 +174,7 @@ INSERT INTO reservation_slots (reservation_id, blackout_id, resource_id, unit, p
 SELECT h.reservation_id, h.blackout_id, subtree.id, unit, h.period
 FROM holders h CROSS JOIN subtree
 CROSS JOIN LATERAL generate_series(0, resource_capacity(subtree.id) - 1) unit
-"""
+"""  # noqa: S608 (constant text, no input)
 ).bindparams(
     bindparam("subtree_root", type_=UUID(as_uuid=True)),
     bindparam("parent_id", type_=UUID(as_uuid=True)),
@@ -382,13 +372,8 @@ class RivalBlackout:
 # find_booking_conflict (without ``exclude``) and, only when it finds nothing,
 # fairuse.repository.find_blackout_conflict, in one statement.
 _RIVAL = driver.Statement(
-    """
-WITH RECURSIVE subtree(id, depth) AS (
-    SELECT id, 0 FROM resources WHERE id = :resource_id
-    UNION ALL
-    SELECT c.id, s.depth + 1 FROM resources c JOIN subtree s ON c.parent_id = s.id
-    WHERE s.depth < 64
-),
+    f"""
+WITH RECURSIVE {SUBTREE_SQL},
 booked AS (
     SELECT r.id, r.site_id, r.resource_id, r.period, r.status
     FROM reservation_slots s JOIN reservations r ON r.id = s.reservation_id
@@ -404,7 +389,7 @@ UNION ALL
    AND s.resource_id IN (SELECT id FROM subtree) AND s.period && :period
  ORDER BY lower(s.period)
  LIMIT 1)
-"""
+"""  # noqa: S608 (constant text, no input)
 )
 
 
@@ -424,7 +409,7 @@ async def find_rival(
     Otherwise (a savepoint was rolled back) it is read in the session's transaction.
     """
     params = {
-        "resource_id": resource_id,
+        "subtree_root": resource_id,
         "period": asyncpg.Range(period.lower, period.upper, upper_inc=False),
     }
     row = await (driver.rollback_then_fetchrow if roll_back else driver.fetchrow)(

@@ -132,9 +132,10 @@ async def shortage_problem(
             session, resource_id=resource_id, period=piece
         )
         if blackout is not None:
-            return await blackout_or_conflict(
-                session, ctx, None, resource_id=resource_id, period=piece
-            )
+            # What blackout_or_conflict answers for it, without looking it up again.
+            if blackout.site_id == ctx.site_id:
+                return _blackout_conflict(blackout)
+            return _conflict(ctx, None)
     return capacity_exceeded(shortage, quantity=quantity, capacity=capacity)
 
 

@@ -150,6 +150,14 @@ SUBTREE = _subtree_cte()
 PATH = _path_cte()
 """``(id, parent_id, name, depth)`` of ``path_start`` (depth 0) and its ancestors (1, 2, ...)."""
 
+SUBTREE_SQL = f"""subtree(id, depth) AS (
+    SELECT id, 0 FROM resources WHERE id = :subtree_root
+    UNION ALL
+    SELECT c.id, s.depth + 1 FROM resources c JOIN subtree s ON c.parent_id = s.id
+    WHERE s.depth < {MAX_DEPTH}
+)"""  # noqa: S608 (constant text, no input)
+"""``SUBTREE`` for statements written in SQL, after ``WITH RECURSIVE``: ``subtree(id, depth)``."""
+
 _SUBTREE_COUNT = select(func.count()).select_from(SUBTREE)
 _SUBTREE_PAGE = (
     select(Resource, SUBTREE.c.depth)
