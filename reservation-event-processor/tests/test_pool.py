@@ -1,5 +1,6 @@
-"""The webhook client's pool keeps up to ``max_keepalive_connections`` idle connections however
-many others are busy, and hands requests to connections as httpcore's pool does."""
+"""The webhook client's pool (aiohttp's, under ``guarded_transport``): an idle connection is
+reused however many others are busy, idle ones are closed after the keep-alive expiry, and no
+more than ``max_connections`` are ever open."""
 
 from __future__ import annotations
 
@@ -49,8 +50,8 @@ async def server() -> AsyncIterator[Server]:
         yield s
 
 
-def client(max_connections: int, keepalive: int) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=keepalive)
+def client(max_connections: int, keepalive_expiry: float = 5.0) -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=max_connections, keepalive_expiry=keepalive_expiry)
     return httpx.AsyncClient(
         transport=guarded_transport(SsrfGuard(["127.0.0.1/32"]), limits=limits)
     )
@@ -59,10 +60,10 @@ def client(max_connections: int, keepalive: int) -> httpx.AsyncClient:
 async def test_an_idle_connection_is_kept_while_busy_ones_outnumber_the_keepalive_limit(
     server: Server,
 ) -> None:
-    # httpcore 1.0.9 compares the count of all connections with the keep-alive limit: with
-    # three busy connections and a limit of two, it closes the one idle connection, and the
-    # next request opens a fifth.
-    async with client(max_connections=4, keepalive=2) as http:
+    # httpcore 1.0.9 compared the count of all connections with its keep-alive limit: with
+    # three busy connections and a limit of two, it closed the one idle connection, and the
+    # next request opened a fifth.
+    async with client(max_connections=4) as http:
         url = f"http://127.0.0.1:{server.port}"
         slow = [asyncio.create_task(http.get(f"{url}/slow")) for _ in range(3)]
         while server.connections < 3:
@@ -74,19 +75,23 @@ async def test_an_idle_connection_is_kept_while_busy_ones_outnumber_the_keepaliv
         assert [r.status_code for r in await asyncio.gather(*slow)] == [204, 204, 204]
 
 
-async def test_idle_connections_beyond_the_keepalive_limit_are_closed(server: Server) -> None:
-    async with client(max_connections=4, keepalive=2) as http:
+async def test_idle_connections_are_reused_then_closed_after_the_keepalive_expiry(
+    server: Server,
+) -> None:
+    async with client(max_connections=4, keepalive_expiry=0.3) as http:
         url = f"http://127.0.0.1:{server.port}"
         server.release.set()
         await asyncio.gather(*(http.get(f"{url}/slow") for _ in range(4)))
         assert server.connections == 4
         await asyncio.gather(*(http.get(f"{url}/slow") for _ in range(4)))
-        # Two were kept idle after the first round and reused; two more had to be opened.
-        assert server.connections == 6
+        assert server.connections == 4  # the four idle ones were reused
+        await asyncio.sleep(1.5)  # past the expiry (aiohttp sweeps idle connections each 0.3 s)
+        assert (await http.get(f"{url}/fast")).status_code == 204
+        assert server.connections == 5
 
 
 async def test_a_request_waits_for_a_connection_when_every_one_is_busy(server: Server) -> None:
-    async with client(max_connections=2, keepalive=2) as http:
+    async with client(max_connections=2) as http:
         url = f"http://127.0.0.1:{server.port}"
         requests = [asyncio.create_task(http.get(f"{url}/slow")) for _ in range(5)]
         await asyncio.sleep(0.2)

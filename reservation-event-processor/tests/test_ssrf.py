@@ -3,13 +3,14 @@ checked, whatever the name answers the next time it is looked up."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
-import ipaddress
 import ssl
 from collections.abc import AsyncIterator
 
-import httpcore
+import aiohttp
+import httpx
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -19,7 +20,7 @@ from live import RawListener
 from reservation_common.signing import generate_secret
 from reservation_event_processor.delivery import Sender, TargetNotAllowed, create_http_client
 from reservation_event_processor.settings import Settings
-from reservation_event_processor.ssrf import AddressNotAllowed, PinnedNetworkBackend, SsrfGuard
+from reservation_event_processor.ssrf import AddressNotAllowed, SsrfGuard, guarded_transport
 
 SECRET = generate_secret()
 
@@ -138,45 +139,94 @@ async def test_tls_keeps_the_name_for_sni_and_certificate_checks(tmp_path) -> No
     assert f"\r\nhost: hook.example:{listener.port}\r\n".encode() in listener.heads[0].lower()
 
 
-class PeerReporting(httpcore.AsyncNetworkBackend):
-    """A backend whose connections report ``peer`` as their remote address."""
+class Dials:
+    """Stands in for aiohttp's dialling (``TCPConnector._wrap_create_connection``): records the
+    addresses it was asked to dial and returns a connection whose peer is ``peer``."""
 
     def __init__(self, peer: tuple[str, int] | None) -> None:
         self.peer = peer
-        self.closed = 0
+        self.dialled: list[list[str]] = []
+        self.aborted = 0
 
-    async def connect_tcp(
-        self, host: str, port: int, **options: object
-    ) -> httpcore.AsyncNetworkStream:
-        backend = self
+    async def __call__(
+        self, connector: aiohttp.TCPConnector, *args: object, addr_infos: list, **kwargs: object
+    ) -> tuple[asyncio.Transport, object]:
+        self.dialled.append([str(info[4][0]) for info in addr_infos])
+        dials = self
 
-        class Stream(httpcore.AsyncMockStream):
-            def get_extra_info(self, info: str) -> object:
-                return backend.peer if info == "server_addr" else None
+        class Transport(asyncio.Transport):
+            def get_extra_info(self, name: str, default: object = None) -> object:
+                return dials.peer if name == "peername" else default
 
-            async def aclose(self) -> None:
-                backend.closed += 1
+            def abort(self) -> None:
+                dials.aborted += 1
 
-        return Stream([])
+        return Transport(), object()
+
+
+async def post_through_the_transport(guard: SsrfGuard, url: str) -> httpx.Response:
+    """Straight to the transport: the sender's early check is not what is tested here."""
+    transport = guarded_transport(guard, limits=httpx.Limits(max_connections=4))
+    try:
+        return await transport.handle_async_request(httpx.Request("POST", url, content=b"{}"))
+    finally:
+        await transport.aclose()
 
 
 @pytest.mark.parametrize("peer", [None, ("10.0.0.7", 80)], ids=["missing", "elsewhere"])
 async def test_a_connection_without_the_vetted_peer_address_is_refused(
-    peer: tuple[str, int] | None,
+    peer: tuple[str, int] | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    inner = PeerReporting(peer)
-    backend = PinnedNetworkBackend(SsrfGuard(resolver=RebindingResolver()), inner=inner)
-    with pytest.raises(AddressNotAllowed, match=r"vetted peer address 93\.184\.216\.34"):
-        await backend.connect_tcp("hook.example", 80)
-    assert inner.closed == 1
-    inner.peer = ("93.184.216.34", 80)
-    backend = PinnedNetworkBackend(SsrfGuard(resolver=RebindingResolver()), inner=inner)
-    await backend.connect_tcp("hook.example", 80)
+    dials = Dials(peer)
+    monkeypatch.setattr(aiohttp.TCPConnector, "_wrap_create_connection", dials)
+    with pytest.raises(AddressNotAllowed, match=r"vetted peer address \(93\.184\.216\.34\)"):
+        await post_through_the_transport(
+            SsrfGuard(resolver=RebindingResolver()), "http://hook.example/hook"
+        )
+    assert dials.dialled == [["93.184.216.34"]]
+    assert dials.aborted == 1
 
 
-@pytest.mark.parametrize("address", ["10.0.0.7", "169.254.169.254", "::1"])
-async def test_a_literal_non_public_address_is_refused_at_connect(address: str) -> None:
-    backend = PinnedNetworkBackend(SsrfGuard(resolver=loopback), inner=PeerReporting(None))
+@pytest.mark.parametrize("address", ["10.0.0.7", "169.254.169.254", "[::1]"])
+async def test_a_literal_non_public_address_is_refused_at_connect(
+    address: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dials = Dials(None)
+    monkeypatch.setattr(aiohttp.TCPConnector, "_wrap_create_connection", dials)
     with pytest.raises(AddressNotAllowed, match="non-public"):
-        await backend.connect_tcp(address, 80)
-    assert ipaddress.ip_address(address)
+        await post_through_the_transport(SsrfGuard(resolver=loopback), f"http://{address}/hook")
+    assert dials.dialled == []
+
+
+class MovingResolver:
+    """Answers 127.0.0.2 (where nothing listens) to the first lookup, 127.0.0.1 to the others."""
+
+    def __init__(self) -> None:
+        self.lookups = 0
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        self.lookups += 1
+        return ["127.0.0.2"] if self.lookups == 1 else ["127.0.0.1"]
+
+
+async def test_every_new_connection_is_resolved_through_the_guard_again(
+    listener: RawListener,
+) -> None:
+    # No lookup is cached: the address a connection is dialled to is the one the guard vetted
+    # for that very connection.
+    resolver = MovingResolver()
+    transport = guarded_transport(
+        SsrfGuard(["127.0.0.0/8"], resolver=resolver), limits=httpx.Limits(max_connections=1)
+    )
+    url = f"http://hook.example:{listener.port}/hook"
+    try:
+        with pytest.raises(httpx.ConnectError):
+            await transport.handle_async_request(httpx.Request("POST", url, content=b"{}"))
+        response = await transport.handle_async_request(httpx.Request("POST", url, content=b"{}"))
+        await response.aread()
+        await response.aclose()
+    finally:
+        await transport.aclose()
+    assert response.status_code == 204
+    assert resolver.lookups == 2
+    assert listener.connections == 1

@@ -52,8 +52,9 @@ def create_http_client(
     settings: Settings, *, guard: SsrfGuard, verify: ssl.SSLContext | bool = True
 ) -> httpx.AsyncClient:
     """The one pooled client: no redirects, bounded pool, the delivery timeout, and every
-    connection dialled only to an address the SSRF guard vetted (see ``ssrf``)."""
-    limits = httpx.Limits(max_connections=settings.max_in_flight, max_keepalive_connections=32)
+    connection dialled only to an address the SSRF guard vetted (see ``ssrf``). Its transport
+    is aiohttp's pool and parser behind httpx's interface (``_transport``)."""
+    limits = httpx.Limits(max_connections=settings.max_in_flight)
     return httpx.AsyncClient(
         transport=guarded_transport(guard, limits=limits, verify=verify),
         follow_redirects=False,

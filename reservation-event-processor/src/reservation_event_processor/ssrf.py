@@ -1,14 +1,13 @@
 """Refuse webhook targets on private, loopback, link-local, multicast or reserved addresses.
 
 Every address the host resolves to is checked, so a name with one public and one private address
-is refused. The HTTP client never resolves a name itself: its network backend
-(``PinnedNetworkBackend``) resolves through the guard when it opens a connection, checks every
-answer and dials one of exactly those addresses; the Host header and the TLS server name stay the
-original name. A name that answers a public address to one lookup and 127.0.0.1 to the next (DNS
-rebinding) therefore never gets a connection to 127.0.0.1, and the socket's peer is compared with
-the dialled address before a byte is written (no peer address: refused). The connection's
-stream sends a request's head and body in one write (``_stream``). Operators allow specific
-hosts or networks with ``RESERVATION_EP_SSRF_ALLOWLIST``.
+is refused. The HTTP client never resolves a name itself: its connector (``PinnedConnector``)
+resolves through the guard when it opens a connection, checks every answer and dials one of
+exactly those addresses; the Host header and the TLS server name stay the original name. A name
+that answers a public address to one lookup and 127.0.0.1 to the next (DNS rebinding) therefore
+never gets a connection to 127.0.0.1, and the socket's peer is compared with the dialled
+addresses before a byte is written (no peer address: refused). Operators allow specific hosts or
+networks with ``RESERVATION_EP_SSRF_ALLOWLIST``.
 """
 
 from __future__ import annotations
@@ -17,20 +16,23 @@ import asyncio
 import ipaddress
 import socket
 import ssl
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any
 
-import httpcore
+import aiohttp
 import httpx
+from aiohttp.abc import ResolveResult
+from aiohttp.client_proto import ResponseHandler
+from aiohttp.connector import AddrInfoType
 
-from reservation_event_processor._pool import WebhookConnectionPool
-from reservation_event_processor._stream import OneWriteStream
+from reservation_event_processor._transport import AiohttpTransport
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 __all__ = [
     "AddressNotAllowed",
-    "PinnedNetworkBackend",
+    "PinnedConnector",
     "Resolver",
     "SsrfGuard",
     "TargetUnresolvable",
@@ -115,8 +117,8 @@ class SsrfGuard:
         return [ipaddress.ip_address(a.split("%", 1)[0]) for a in resolved]
 
 
-def _peer_ip(stream: httpcore.AsyncNetworkStream) -> IPAddress | None:
-    peer = stream.get_extra_info("server_addr")
+def _peer_ip(transport: asyncio.BaseTransport) -> IPAddress | None:
+    peer = transport.get_extra_info("peername")
     if not peer:
         return None
     try:
@@ -125,62 +127,52 @@ def _peer_ip(stream: httpcore.AsyncNetworkStream) -> IPAddress | None:
         return None
 
 
-class PinnedNetworkBackend(httpcore.AsyncNetworkBackend):
+class PinnedConnector(aiohttp.TCPConnector):
     """Opens TCP connections only to addresses the guard vetted in the same call.
 
-    httpcore hands over the URL's host name; the backend resolves it through the guard (one
-    lookup, every answer checked), dials those addresses in order and returns the first
-    connection whose peer is the dialled address. TLS is started afterwards by httpcore with the
-    original name as server name, so certificates are still verified against the name.
+    Every host, a name or a literal address, is looked up through the guard (one lookup, every
+    answer checked; aiohttp's own resolver and DNS cache are never used); the connection is
+    dialled to one of exactly those addresses and kept only if its peer is one of them. TLS is
+    started with the original name as server name, so certificates are still verified against
+    the name. aiohttp is pinned in ``uv.lock``: ``_resolve_host`` and
+    ``_wrap_create_connection`` are its own hooks, check them after upgrading it
+    (``tests/test_ssrf.py`` fails if they are bypassed).
     """
 
-    def __init__(
-        self, guard: SsrfGuard, *, inner: httpcore.AsyncNetworkBackend | None = None
-    ) -> None:
+    def __init__(self, guard: SsrfGuard, **options: Any) -> None:
+        super().__init__(use_dns_cache=False, **options)
         self._guard = guard
-        self._inner = inner or httpcore.AnyIOBackend()
 
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        addresses = await self._guard.vetted_addresses(host, port)
-        last_error: Exception | None = None
-        for ip in addresses:
-            try:
-                stream = await self._inner.connect_tcp(
-                    str(ip),
-                    port,
-                    timeout=timeout,
-                    local_address=local_address,
-                    socket_options=socket_options,
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                last_error = exc
-                continue
-            if _peer_ip(stream) != ip:
-                await stream.aclose()
-                raise AddressNotAllowed(
-                    f"the connection to {host} did not report the vetted peer address {ip}"
-                )
-            return OneWriteStream(stream)
-        assert last_error is not None  # vetted_addresses never returns an empty list
-        raise last_error
+    async def _resolve_host(
+        self, host: str, port: int, traces: Sequence[Any] | None = None
+    ) -> list[ResolveResult]:
+        return [
+            {
+                "hostname": host,
+                "host": str(ip),
+                "port": port,
+                "family": socket.AF_INET6 if ip.version == 6 else socket.AF_INET,
+                "proto": 0,
+                "flags": socket.AI_NUMERICHOST,
+            }
+            for ip in await self._guard.vetted_addresses(host, port)
+        ]
 
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise AddressNotAllowed("webhooks are never sent over a Unix socket")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
+    async def _wrap_create_connection(
+        self, *args: Any, addr_infos: list[AddrInfoType], **kwargs: Any
+    ) -> tuple[asyncio.Transport, ResponseHandler]:
+        transport, protocol = await super()._wrap_create_connection(
+            *args, addr_infos=addr_infos, **kwargs
+        )
+        dialled = {ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in addr_infos}
+        peer = _peer_ip(transport)
+        if peer not in dialled:
+            transport.abort()
+            raise AddressNotAllowed(
+                f"the connection did not report a vetted peer address "
+                f"({', '.join(sorted(map(str, dialled)))})"
+            )
+        return transport, protocol
 
 
 def guarded_transport(
@@ -188,16 +180,16 @@ def guarded_transport(
     *,
     limits: httpx.Limits,
     verify: ssl.SSLContext | bool = True,
-) -> httpx.AsyncHTTPTransport:
-    """httpx's transport with every connection opened by ``PinnedNetworkBackend``, pooled by
-    ``WebhookConnectionPool``."""
-    transport = httpx.AsyncHTTPTransport(verify=verify, limits=limits, trust_env=False)
-    # httpx takes no network backend of its own; its pool is rebuilt with the same options.
-    transport._pool = WebhookConnectionPool(
-        ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
-        max_connections=limits.max_connections,
-        max_keepalive_connections=limits.max_keepalive_connections,
-        keepalive_expiry=limits.keepalive_expiry,
-        network_backend=PinnedNetworkBackend(guard),
-    )
-    return transport
+) -> AiohttpTransport:
+    """The webhook client's transport: every connection opened by ``PinnedConnector``, at most
+    ``limits.max_connections`` at once, an idle one kept ``limits.keepalive_expiry`` seconds."""
+    ssl_context = httpx.create_ssl_context(verify=verify, trust_env=False)
+    max_connections = limits.max_connections or 100
+    keepalive = limits.keepalive_expiry if limits.keepalive_expiry is not None else 5.0
+
+    def connector() -> aiohttp.BaseConnector:
+        return PinnedConnector(
+            guard, limit=max_connections, keepalive_timeout=keepalive, ssl=ssl_context
+        )
+
+    return AiohttpTransport(connector=connector)
