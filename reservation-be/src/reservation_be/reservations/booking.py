@@ -83,18 +83,29 @@ from reservation_be.reservations.service import (
     shortage_problem,
     to_read,
 )
+from reservation_be.resources.repository import SUBTREE_SQL
 from reservation_be.resources.service import site_ref
 
 S = ReservationStatus
 
 _READ = driver.Statement(
-    """
+    f"""
 WITH RECURSIVE path(id, parent_id, name, depth) AS (
     SELECT id, parent_id, name, 0 FROM resources WHERE id = :resource_id
     UNION ALL
     SELECT r.id, r.parent_id, r.name, p.depth + 1
     FROM resources r JOIN path p ON r.id = p.parent_id WHERE p.depth < 64
-)
+),
+held AS (
+    SELECT tstzrange(CAST(:start AS timestamptz) - t.lead_time,
+                     CAST(:end AS timestamptz) + t.teardown_grace, '[)') AS period,
+           coalesce(r.capacity, t.capacity) = 1 AS whole
+    FROM resources r JOIN resource_types t ON t.id = r.type_id
+    WHERE r.id = :resource_id
+      AND CAST(:start AS timestamptz) - t.lead_time < CAST(:end AS timestamptz) + t.teardown_grace
+),
+{SUBTREE_SQL},
+{repository.RIVAL_SQL}
 SELECT r.site_id, r.name, r.status, r.attributes, CAST(r.xmin AS text) AS row_version,
        t.id AS type_id, t.name AS type_name, t.parameters AS type_parameters, t.lead_time,
        t.teardown_grace, t.max_duration, t.booking_horizon, t.minimum_notice,
@@ -119,13 +130,17 @@ SELECT r.site_id, r.name, r.status, r.attributes, CAST(r.xmin AS text) AS row_ve
                                  ORDER BY depth DESC), '[]')
         FROM path WHERE depth > 0) AS path,
        EXISTS (SELECT 1 FROM quotas WHERE site_id = r.site_id) AS site_has_quotas,
-       now() AS now
+       now() AS now,
+       rival.blackout AS rival_blackout, rival.id AS rival_id, rival.site_id AS rival_site_id,
+       rival.resource_id AS rival_resource_id, rival.period AS rival_period,
+       rival.status AS rival_status, rival.reason AS rival_reason
 FROM resources r
 JOIN resource_types t ON t.id = r.type_id
 JOIN sites s ON s.id = r.site_id
 LEFT JOIN users u ON u.id = :owner_id
+LEFT JOIN rival ON true
 WHERE r.id = :resource_id
-"""
+"""  # noqa: S608 (constant text, no input)
 )
 
 # Everything the booking writes, in one statement, while the resource row is the version the
@@ -270,7 +285,14 @@ async def create(
     row = await driver.fetchrow(
         session,
         _READ,
-        {"resource_id": body.resource_id, "actor_id": actor.user_id, "owner_id": owner_id},
+        {
+            "resource_id": body.resource_id,
+            "subtree_root": body.resource_id,
+            "actor_id": actor.user_id,
+            "owner_id": owner_id,
+            "start": body.start,
+            "end": body.end,
+        },
         alone=alone,
     )
     if row is None:
@@ -431,6 +453,12 @@ async def create(
             reservation_context(data, description=reservation.description, actor=actor.username)
         ),
     }
+    # A reservation or maintenance window already committed over the period: the write would
+    # fail on the exclusion constraint, so the read's answer is the one it would give (after
+    # every check above, as there). One still uncommitted is met by the write.
+    rival = repository.rival_of(row, "rival_")
+    if rival is not None:
+        raise refusal(ctx, rival)
     nested = await session.begin_nested() if savepoint else None
     # A pool's units and the quotas are written and counted after the write, in its transaction.
     alone = alone and not (savepoint or quotas or row["capacity"] > 1)

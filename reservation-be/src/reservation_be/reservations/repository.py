@@ -369,26 +369,39 @@ class RivalBlackout:
     period: Range[datetime]
 
 
+# The committed reservation holding part of ``held.period`` somewhere in ``subtree`` (the
+# earliest), else the maintenance window (``rival``, at most one row), for statements that define
+# ``subtree(id, depth)`` and ``held(period, whole)``; the root's own slots count only when
+# ``whole`` (a pooled root's units are counted by repository.take_units instead).
+RIVAL_SQL = """booked AS (
+    SELECT r.id, r.site_id, r.resource_id, r.period, r.status
+    FROM held, reservation_slots s JOIN reservations r ON r.id = s.reservation_id
+    WHERE s.resource_id IN (SELECT id FROM subtree WHERE depth > 0 OR held.whole)
+      AND s.period && held.period
+    ORDER BY lower(s.period)
+    LIMIT 1
+),
+rival AS (
+    SELECT false AS blackout, id, site_id, resource_id, period, status, NULL AS reason
+    FROM booked
+    UNION ALL
+    (SELECT true, b.id, b.site_id, NULL, b.period, NULL, b.reason
+     FROM held, reservation_slots s JOIN blackouts b ON b.id = s.blackout_id
+     WHERE NOT EXISTS (SELECT FROM booked)
+       AND s.resource_id IN (SELECT id FROM subtree WHERE depth > 0 OR held.whole)
+       AND s.period && held.period
+     ORDER BY lower(s.period)
+     LIMIT 1)
+)"""
+
 # find_booking_conflict (without ``exclude``) and, only when it finds nothing,
 # fairuse.repository.find_blackout_conflict, in one statement.
 _RIVAL = driver.Statement(
     f"""
 WITH RECURSIVE {SUBTREE_SQL},
-booked AS (
-    SELECT r.id, r.site_id, r.resource_id, r.period, r.status
-    FROM reservation_slots s JOIN reservations r ON r.id = s.reservation_id
-    WHERE s.resource_id IN (SELECT id FROM subtree) AND s.period && :period
-    ORDER BY lower(s.period)
-    LIMIT 1
-)
-SELECT false AS blackout, id, site_id, resource_id, period, status, NULL AS reason FROM booked
-UNION ALL
-(SELECT true, b.id, b.site_id, NULL, b.period, NULL, b.reason
- FROM reservation_slots s JOIN blackouts b ON b.id = s.blackout_id
- WHERE NOT EXISTS (SELECT FROM booked)
-   AND s.resource_id IN (SELECT id FROM subtree) AND s.period && :period
- ORDER BY lower(s.period)
- LIMIT 1)
+held AS (SELECT CAST(:period AS tstzrange) AS period, true AS whole),
+{RIVAL_SQL}
+SELECT blackout, id, site_id, resource_id, period, status, reason FROM rival
 """  # noqa: S608 (constant text, no input)
 )
 
@@ -415,19 +428,28 @@ async def find_rival(
     row = await (driver.rollback_then_fetchrow if roll_back else driver.fetchrow)(
         session, _RIVAL, params
     )
-    if row is None:
+    return None if row is None else rival_of(row)
+
+
+def rival_of(row: asyncpg.Record, prefix: str = "") -> RivalBooking | RivalBlackout | None:
+    """The rival in ``row``'s columns of ``RIVAL_SQL``'s ``rival`` (named ``prefix`` + name)."""
+    if row[f"{prefix}id"] is None:
         return None
-    held = Range(row["period"].lower, row["period"].upper, bounds="[)")
-    if row["blackout"]:
+    period = row[f"{prefix}period"]
+    held = Range(period.lower, period.upper, bounds="[)")
+    if row[f"{prefix}blackout"]:
         return RivalBlackout(
-            id=row["id"], site_id=row["site_id"], reason=row["reason"], period=held
+            id=row[f"{prefix}id"],
+            site_id=row[f"{prefix}site_id"],
+            reason=row[f"{prefix}reason"],
+            period=held,
         )
     return RivalBooking(
-        id=row["id"],
-        site_id=row["site_id"],
-        resource_id=row["resource_id"],
+        id=row[f"{prefix}id"],
+        site_id=row[f"{prefix}site_id"],
+        resource_id=row[f"{prefix}resource_id"],
         period=held,
-        status=row["status"],
+        status=row[f"{prefix}status"],
     )
 
 
