@@ -8,8 +8,11 @@ is its caller's whole transaction (``alone``: the write commits itself).
 1. one read, without a lock: the resource and its row version, its type, its site, the
    caller's and the owner's role there, the owner's identity and SSH keys, the resource's
    ancestors, the opening hours that apply, the transaction's ``now()`` (everything the
-   policy, the booking rules and the event need), and whether the site has any quota (only
-   then are the owner's quotas read and locked, ``fairuse.rules.prepare_quotas``);
+   policy, the booking rules and the event need), whether the site has any quota (only
+   then are the owner's quotas read and locked, ``fairuse.rules.prepare_quotas``), and the
+   committed reservation (else maintenance window) already holding part of the period
+   (``repository.RIVAL_SQL``): then the booking is refused after the same checks, with the
+   answer the write's 23P01 would have got, and nothing is written;
 2. one write (``_BOOK``, data-modifying CTEs), while the resource row is still the version
    read (``guard``, ``FOR SHARE`` to the end; see docs/architecture.md on tree changes): the
    reservation row, the booking locks, the slots of the subtree, the outbox row (plus its
