@@ -32,9 +32,7 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return statements
 
 
-async def test_a_period_already_booked_is_refused_without_a_write(
-    client, auth, lab, sent
-) -> None:
+async def test_a_period_already_booked_is_refused_without_a_write(client, auth, lab, sent) -> None:
     bob = await auth("bob")
     held = await client.post(
         PATH, json=booking(lab.server1, hours_from_now(0), hours_from_now(2)), headers=bob
