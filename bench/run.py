@@ -43,6 +43,7 @@ from calendar_reads import calendar, fill_calendar
 from contention import contention
 from harness import (
     CLIENTS,
+    CONNECTIONS,
     CONTENDERS,
     FULL,
     SHORT,
@@ -113,7 +114,8 @@ async def main(short: bool, db_tls: bool) -> None:
                 tls = "as the server offers" if db_tls else "off"
                 print(
                     f"PostgreSQL {server} over loopback TCP, TLS {tls} (API and raw SQL alike);"
-                    " API: uvicorn (1, then 2 worker processes)"
+                    f" API: uvicorn (1, then 2 worker processes; {CONNECTIONS} pooled"
+                    " connections to PostgreSQL in all, split between the workers)"
                 )
                 # API bookings stay within the platform's default booking horizon (730 days).
                 base = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
