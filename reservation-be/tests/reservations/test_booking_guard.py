@@ -20,9 +20,11 @@ from reservation_be.resources import service as resources_service
 from reservation_be.resources.schemas import ResourceCreate
 from reservation_db.models.resource import Resource
 from sqlalchemy import text, update
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from tests.factories import wait_for_lock_waiters
-from tests.reservations.factories import hours_from_now
+from tests.reservations.factories import hours_from_now, make_resource, make_type
 
 
 async def _counts(session) -> dict[str, int]:  # type: ignore[no-untyped-def]
@@ -125,3 +127,48 @@ async def test_a_child_added_while_the_write_waits_for_its_lock_refuses_the_book
     # The tree change wrote its own audit and outbox rows; the booking wrote nothing.
     for table in ("reservations", "reservation_slots", "notifications"):
         assert after[table] == before[table], table
+
+
+_HELD_BOOKING_LOCK = text(
+    "SELECT mode FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+    " AND ((classid::bigint << 32) | objid::bigint)"
+    " = hashtextextended(CAST(:resource_id AS text), 7497075)"
+)
+
+
+@pytest.mark.parametrize("capacity", [1, 3], ids=["plain", "pooled"])
+async def test_the_write_holds_the_booking_lock_even_when_it_inserts_no_slot(
+    settings, session, lab, people, monkeypatch, capacity
+):
+    """A pooled resource without children gets no slot from the write (its units are taken
+    afterwards, under the write's locks): the write takes the resource's booking lock all the
+    same, whatever order the plan evaluates the slots' inputs in. The statement is planned
+    without nested loops on a connection of its own: a plan that scanned the (here empty)
+    subtree before the locks would then never take them."""
+    rtype = await make_type(session, lab.site, name=f"lock-{capacity}", capacity=capacity)
+    resource = await make_resource(session, lab.site, rtype, name=f"locked-{capacity}")
+    await session.commit()
+    bob = Actor(user_id=people["bob"], username="bob")
+    body = ReservationCreate(
+        resource_id=resource.id, title="locked", start=hours_from_now(3), end=hours_from_now(4)
+    )
+    real = driver.fetchrow
+    held: list[str] = []
+
+    async def look_after_the_write(s, statement, params, **kw):  # type: ignore[no-untyped-def]
+        row = await real(s, statement, params, **kw)
+        if statement is booking._BOOK:
+            found = await s.execute(_HELD_BOOKING_LOCK, {"resource_id": str(resource.id)})
+            held.extend(found.scalars())
+        return row
+
+    monkeypatch.setattr(driver, "fetchrow", look_after_the_write)
+    engine = create_async_engine(settings.database_url, poolclass=NullPool)
+    try:
+        async with async_sessionmaker(engine, expire_on_commit=False)() as s:
+            await s.execute(text("SET LOCAL enable_nestloop = off"))
+            await booking.create(s, bob, body)
+            await s.rollback()
+    finally:
+        await engine.dispose()
+    assert held == ["ExclusiveLock"]

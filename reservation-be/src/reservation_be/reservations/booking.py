@@ -152,11 +152,12 @@ WHERE r.id = :resource_id
 # server-side values given, so the event built beforehand says what the row holds), the locks (see
 # repository.lock_for_booking), the slots deepest first, the outbox row and its NOTIFY, the
 # audit row, the notifications (the owner; the site admins too when the booking waits for
-# approval) and their mails (mail/queue.py). The slot rows join the lock row, so no slot is
-# inserted before every lock is held; their foreign key to the reservation is checked at the
-# end of the statement. A 23P01 on a slot fails the whole statement: nothing of it is kept.
-# A pooled resource (capacity > 1) gets its subtree's slots here and its units afterwards
-# (repository.take_units), under the same locks. Each subtree row's capacity is
+# approval) and their mails (mail/queue.py). The slots' condition on the lock row alone is
+# evaluated once, before any slot row is made, whatever the plan: every lock is held before the
+# first slot is inserted, and also when none is (a pooled resource, capacity > 1, gets its
+# subtree's slots here and its units afterwards, repository.take_units, under these locks).
+# The slots' foreign key to the reservation is checked at the end of the statement. A 23P01 on
+# a slot fails the whole statement: nothing of it is kept. Each subtree row's capacity is
 # resource_capacity() written out (its own, else its type's): the SQL function, called here,
 # would be parsed and planned again at every booking (a fifth of the statement's time).
 _BOOK = driver.Statement(
@@ -190,19 +191,19 @@ locked AS (
     FROM (SELECT depth, hashtextextended(id::text, 7497075) AS key
           FROM path ORDER BY depth DESC) ordered
 ),
-subtree(id, type_id, capacity, depth) AS (
-    SELECT r.id, r.type_id, r.capacity, 0 FROM guard JOIN resources r USING (id)
+subtree(id, capacity, depth) AS (
+    SELECT r.id, coalesce(r.capacity, t.capacity), 0
+    FROM guard JOIN resources r USING (id) JOIN resource_types t ON t.id = r.type_id
     UNION ALL
-    SELECT c.id, c.type_id, c.capacity, s.depth + 1
-    FROM resources c JOIN subtree s ON c.parent_id = s.id
+    SELECT c.id, coalesce(c.capacity, t.capacity), s.depth + 1
+    FROM resources c JOIN subtree s ON c.parent_id = s.id JOIN resource_types t ON t.id = c.type_id
     WHERE s.depth < 64
 ),
 slots AS (
     INSERT INTO reservation_slots (reservation_id, resource_id, unit, period)
     SELECT CAST(:id AS uuid), subtree.id, unit, CAST(:held AS tstzrange)
-    FROM subtree JOIN resource_types t ON t.id = subtree.type_id CROSS JOIN locked
-    CROSS JOIN LATERAL generate_series(0, coalesce(subtree.capacity, t.capacity) - 1) unit
-    WHERE subtree.depth > 0 OR CAST(:whole AS boolean)
+    FROM subtree CROSS JOIN LATERAL generate_series(0, subtree.capacity - 1) unit
+    WHERE (SELECT n FROM locked) IS NOT NULL AND (subtree.depth > 0 OR CAST(:whole AS boolean))
     ORDER BY subtree.depth DESC, unit
 ),
 event AS (
