@@ -69,6 +69,14 @@ class Reservation(TimestampMixin, Base):
         Index("ix_reservations_resource_period", "resource_id", "period", postgresql_using="gist"),
         Index("ix_reservations_owner_period", "owner_id", "period", postgresql_using="gist"),
         Index("ix_reservations_status", "status"),
+        # Most reservations belong to no series and no group: only those that do are indexed
+        # (every lookup asks for one series or group, which implies IS NOT NULL).
+        Index(
+            "ix_reservations_series_id", "series_id", postgresql_where=text("series_id IS NOT NULL")
+        ),
+        Index(
+            "ix_reservations_group_id", "group_id", postgresql_where=text("group_id IS NOT NULL")
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -93,10 +101,10 @@ class Reservation(TimestampMixin, Base):
     quantity: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     # An occurrence of a series, a member of a group (find and book), or neither.
     series_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("reservation_series.id", ondelete="SET NULL"), index=True
+        ForeignKey("reservation_series.id", ondelete="SET NULL")
     )
     group_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("reservation_groups.id", ondelete="SET NULL"), index=True
+        ForeignKey("reservation_groups.id", ondelete="SET NULL")
     )
     # Fair use: how much later the end is than first booked (extensions add, shortening takes
     # back), and when the owner checked in (types with a check-in rule release it otherwise).

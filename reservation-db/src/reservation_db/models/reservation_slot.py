@@ -36,7 +36,13 @@ class ReservationSlot(Base):
         CheckConstraint("num_nonnulls(reservation_id, blackout_id) = 1", name="one_holder"),
         CheckConstraint("unit >= 0 AND unit < 1000", name="unit"),
         Index("ix_reservation_slots_reservation", "reservation_id", "resource_id"),
-        Index("ix_reservation_slots_blackout", "blackout_id", "resource_id"),
+        # Only a maintenance window's slots have a blackout_id: the others are not indexed.
+        Index(
+            "ix_reservation_slots_blackout",
+            "blackout_id",
+            "resource_id",
+            postgresql_where=text("blackout_id IS NOT NULL"),
+        ),
     )
 
     reservation_id: Mapped[uuid.UUID | None] = mapped_column(
