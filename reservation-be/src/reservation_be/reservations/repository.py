@@ -372,26 +372,20 @@ class RivalBlackout:
 # The committed reservation holding part of ``held.period`` somewhere in ``subtree`` (the
 # earliest), else the maintenance window (``rival``, at most one row), for statements that define
 # ``subtree(id, depth)`` and ``held(period, whole)``; the root's own slots count only when
-# ``whole`` (a pooled root's units are counted by repository.take_units instead).
-RIVAL_SQL = """booked AS (
-    SELECT r.id, r.site_id, r.resource_id, r.period, r.status
-    FROM held, reservation_slots s JOIN reservations r ON r.id = s.reservation_id
-    WHERE s.resource_id IN (SELECT id FROM subtree WHERE depth > 0 OR held.whole)
-      AND s.period && held.period
-    ORDER BY lower(s.period)
+# ``whole`` (a pooled root's units are counted by repository.take_units instead). One scan of
+# the slots, driven by the subtree: each of its resources is one probe of the exclusion
+# constraint's index on (resource_id, period), never a scan of every slot over the period.
+RIVAL_SQL = """rival AS (
+    SELECT s.blackout_id IS NOT NULL AS blackout, coalesce(r.id, b.id) AS id,
+           coalesce(r.site_id, b.site_id) AS site_id, r.resource_id,
+           coalesce(r.period, b.period) AS period, r.status, b.reason
+    FROM held
+    JOIN subtree ON subtree.depth > 0 OR held.whole
+    JOIN reservation_slots s ON s.resource_id = subtree.id AND s.period && held.period
+    LEFT JOIN reservations r ON r.id = s.reservation_id
+    LEFT JOIN blackouts b ON b.id = s.blackout_id
+    ORDER BY s.blackout_id IS NOT NULL, lower(s.period)
     LIMIT 1
-),
-rival AS (
-    SELECT false AS blackout, id, site_id, resource_id, period, status, NULL AS reason
-    FROM booked
-    UNION ALL
-    (SELECT true, b.id, b.site_id, NULL, b.period, NULL, b.reason
-     FROM held, reservation_slots s JOIN blackouts b ON b.id = s.blackout_id
-     WHERE NOT EXISTS (SELECT FROM booked)
-       AND s.resource_id IN (SELECT id FROM subtree WHERE depth > 0 OR held.whole)
-       AND s.period && held.period
-     ORDER BY lower(s.period)
-     LIMIT 1)
 )"""
 
 # find_booking_conflict (without ``exclude``) and, only when it finds nothing,
