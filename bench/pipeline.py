@@ -736,6 +736,7 @@ async def main(
 
 
 def cli() -> None:
+    global CONCURRENCY  # one setting read by every phase
     if len(sys.argv) == 4 and sys.argv[1] == "--receiver":
         receiver_main(int(sys.argv[2]), sys.argv[3])
         return
@@ -758,7 +759,14 @@ def cli() -> None:
         help="py-spy the processor, this process (relay) and the receiver during the highest"
         " fixed rate and the saturation; raw stacks in DIR/<fixedRATE|burst>-<process>.txt",
     )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=CONCURRENCY,
+        help=f"the subscription's max_concurrency and the raw POST clients (default {CONCURRENCY})",
+    )
     args = parser.parse_args()
+    CONCURRENCY = args.concurrency
     asyncio.run(
         main(
             args.short,
