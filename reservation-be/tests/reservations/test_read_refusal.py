@@ -149,3 +149,29 @@ async def test_a_pool_with_units_left_is_not_refused_by_a_partial_hold(
     )
     assert full.status_code == 409, full.text
     assert sent.count("write") == 3
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("0001-01-01T00:30:00+00:00", "0001-01-01T01:00:00+00:00"),
+        ("9999-12-31T22:00:00+00:00", "9999-12-31T23:00:00+00:00"),
+        ("2030-01-01T02:00:00+00:00", "2030-01-01T01:00:00+00:00"),
+    ],
+    ids=["year-1", "year-9999", "backwards"],
+)
+async def test_periods_at_the_ends_of_time_are_refused_by_the_rules(
+    client, auth, lab, session, start, end
+) -> None:
+    # Widened by the type's lead time and teardown grace, the lookup's period leaves the years
+    # 1-9999 a Python datetime can hold; PostgreSQL still compares it, and the rules answer.
+    lab.rtype.lead_time = timedelta(hours=2)
+    lab.rtype.teardown_grace = timedelta(hours=2)
+    await session.commit()
+    response = await client.post(
+        PATH,
+        json={"resource_id": str(lab.server1.id), "title": "t", "start": start, "end": end},
+        headers=await auth("bob"),
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
