@@ -3,9 +3,9 @@
 The sender, the tracing instrumentation (``HTTPXClientInstrumentor`` wraps a transport's
 ``handle_async_request``) and the tests' ``httpx.MockTransport`` all speak httpx requests and
 responses; underneath, aiohttp opens, pools and reuses the connections and parses the answers
-with its C parser. httpx's own transport (httpcore and h11, pure Python) cost about 0.7 ms of
-CPU per request, more than half of a delivery's CPU at saturation; this one about a sixth of
-that (docs/performance.md, "Event pipeline, third pass").
+with its C parser. The httpcore transport before it (httpcore and h11, pure Python) cost about
+0.7 ms of CPU per request, about 40 % of the processor's CPU per event at saturation; this one
+0.15-0.17 ms (``bench/client_cpu.py``; docs/performance.md, "Event pipeline, third pass").
 
 What the transport keeps of the webhook client's rules: no redirect is followed (the answer
 is returned as it came), no cookie is kept, nothing is read from the environment (proxies,
