@@ -373,6 +373,13 @@ async def create(
             reservation_id=reservation.id, start=body.start, end=body.end,
             override=body.override_opening_hours,
         )  # fmt: skip
+    # A reservation or maintenance window already committed over the period: the write would
+    # fail on the exclusion constraint, so the read's answer is the one it would give, after
+    # every check that can refuse before it (quotas are counted after the write). One still
+    # uncommitted is met by the write.
+    rival = repository.rival_of(row, "rival_")
+    if rival is not None:
+        raise refusal(ctx, rival)
     # A site without any quota row has none that binds the owner: no quota read, no lock.
     quotas = (
         await fairuse.prepare_quotas(
@@ -457,12 +464,6 @@ async def create(
             reservation_context(data, description=reservation.description, actor=actor.username)
         ),
     }
-    # A reservation or maintenance window already committed over the period: the write would
-    # fail on the exclusion constraint, so the read's answer is the one it would give (after
-    # every check above, as there). One still uncommitted is met by the write.
-    rival = repository.rival_of(row, "rival_")
-    if rival is not None:
-        raise refusal(ctx, rival)
     nested = await session.begin_nested() if savepoint else None
     # A pool's units and the quotas are written and counted after the write, in its transaction.
     alone = alone and not (savepoint or quotas or row["capacity"] > 1)
