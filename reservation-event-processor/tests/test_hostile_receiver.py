@@ -8,9 +8,10 @@ import zlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
 from live import RawListener
 from reservation_common.signing import generate_secret
-from reservation_event_processor.delivery import Sender, create_http_client
+from reservation_event_processor.delivery import ReceiverError, Sender, create_http_client
 from reservation_event_processor.settings import Settings
 from reservation_event_processor.ssrf import SsrfGuard
 
@@ -77,3 +78,51 @@ async def test_a_gzip_bomb_answer_is_neither_decoded_nor_read_past_the_cap() -> 
     assert len(summary.excerpt.encode()) <= 20 * 1024
     [head] = listener.heads
     assert b"\r\naccept-encoding: identity\r\n" in head.lower()
+
+
+async def test_the_direct_and_the_httpx_entries_send_and_read_alike() -> None:
+    # Untraced, the sender skips httpx's request and response objects; traced (the client
+    # marked by HTTPXClientInstrumentor), it goes through them. Same request, same reading.
+    body = b"x" * 30_000
+    listener = RawListener(
+        response=b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\n"
+        b"retry-after: 7\r\nx-request-id: a\r\nx-request-id: b\r\nset-cookie: s=1\r\n"
+        + f"content-length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+    await listener.start()
+    guard = SsrfGuard(["127.0.0.0/8"], resolver=loopback)
+    errors: list[ReceiverError] = []
+    try:
+        async with create_http_client(Settings(), guard=guard) as client:
+            direct = Sender(client=client, guard=guard, timeout=dt.timedelta(seconds=10))
+            client._is_instrumented_by_opentelemetry = True  # type: ignore[attr-defined]
+            through_httpx = Sender(client=client, guard=guard, timeout=dt.timedelta(seconds=10))
+            assert (direct._direct, through_httpx._direct) == (client._transport, None)
+            for sender in (direct, through_httpx):
+                with pytest.raises(ReceiverError) as raised:
+                    await sender.send(
+                        url=f"http://hook.example:{listener.port}/hook?a=b c",
+                        webhook_id="msg_same",
+                        body=b'{"n":1}',
+                        secrets=[SECRET],
+                    )
+                errors.append(raised.value)
+    finally:
+        await listener.stop()
+    first, second = errors
+    assert first.response == second.response
+    assert first.retry_after == second.retry_after == dt.timedelta(seconds=7)
+    assert first.response is not None
+    assert first.response.status_code == 503
+    assert first.response.headers["x-request-id"] == "a, b"
+    assert "set-cookie" not in first.response.headers
+    assert len(first.response.excerpt.encode()) == 20 * 1024
+
+    def fields(head: bytes) -> tuple[bytes, list[bytes]]:
+        line, *rest = head.rstrip(b"\r\n").split(b"\r\n")
+        signed = (b"webhook-timestamp", b"webhook-signature")
+        return line, sorted(f.lower() for f in rest if f.lower().split(b":")[0] not in signed)
+
+    assert fields(listener.heads[0]) == fields(listener.heads[1])
+    assert listener.heads[0].startswith(b"POST /hook?a=b%20c HTTP/1.1\r\n")

@@ -22,6 +22,7 @@ from reservation_event_processor._errors import (
     TargetNotAllowed,
 )
 from reservation_event_processor._schedule import parse_retry_after
+from reservation_event_processor._transport import AiohttpTransport
 from reservation_event_processor.settings import Settings
 from reservation_event_processor.ssrf import (
     AddressNotAllowed,
@@ -81,6 +82,15 @@ class Sender:
         # measurable share of a delivery's CPU (docs/performance.md). httpx 0.28 keeps the
         # transport a client was built with in ``_transport``; check it after an upgrade.
         self._transport: httpx.AsyncBaseTransport = client._transport
+        # Untraced, the processor's own transport takes the request without httpx's request and
+        # response objects (a tenth of a delivery's CPU); traced, the request goes through the
+        # instrumented ``handle_async_request`` so that it gets its span and traceparent.
+        self._direct = (
+            self._transport
+            if isinstance(self._transport, AiohttpTransport)
+            and not getattr(client, "_is_instrumented_by_opentelemetry", False)
+            else None
+        )
         self._guard = guard
         self._timeout = timeout.total_seconds()
         self._timeouts = httpx.Timeout(self._timeout).as_dict()
@@ -151,6 +161,20 @@ class Sender:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _post_once(self, url: str, body: bytes, headers: dict[str, str]) -> ResponseSummary:
+        if self._direct is not None:
+            answer = await self._direct.post(
+                url,
+                body=body,
+                headers=headers,
+                extensions={"timeout": self._timeouts},
+                limit=RESPONSE_EXCERPT_MAX_BYTES,
+                keep=KEPT_RESPONSE_HEADERS,
+            )
+            return ResponseSummary(
+                status_code=answer.status_code,
+                excerpt=_excerpt(answer.body),
+                headers=answer.headers,
+            )
         request = httpx.Request(
             "POST", url, content=body, headers=headers, extensions={"timeout": self._timeouts}
         )

@@ -20,14 +20,16 @@ the sender's in-place retry never sends a request twice).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import functools
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 import httpx
 from yarl import URL
 
-__all__ = ["AiohttpTransport"]
+__all__ = ["AiohttpTransport", "Answer"]
 
 _READ_BUFFER = 64 * 1024
 
@@ -55,6 +57,22 @@ class _Body(httpx.AsyncByteStream):
             self._response.release()  # back to the pool
         else:
             self._response.close()  # the rest is never read: the connection cannot be reused
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What ``AiohttpTransport.post`` read of an answer."""
+
+    status_code: int
+    headers: dict[str, str]  # the headers asked for, by lower-case name
+    body: bytes
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalized(url: str) -> str:
+    """The URL as httpx sends it (percent-encoding, IDNA host), for the same request on the
+    wire through either entry; a subscription's URL is parsed once, not per request."""
+    return str(httpx.URL(url))
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
@@ -92,17 +110,24 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             )
         return timeout
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        body: bytes,
+        headers: Any,
+        extensions: dict[str, Any],
+    ) -> aiohttp.ClientResponse:
         session = self._session or self._open()
-        body = await request.aread()
         try:
-            response = await session.request(
-                request.method,
-                URL(str(request.url), encoded=True),
+            return await session.request(
+                method,
+                URL(url, encoded=True),
                 data=body or None,
-                headers=request.headers.multi_items(),
+                headers=headers,
                 allow_redirects=False,
-                timeout=self._timeout(request.extensions),
+                timeout=self._timeout(extensions),
             )
         except aiohttp.ConnectionTimeoutError as exc:
             raise httpx.ConnectTimeout(str(exc) or "connection timed out") from exc
@@ -114,6 +139,49 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             raise httpx.RemoteProtocolError(f"{type(exc).__name__}: {exc}") from exc
         except aiohttp.ClientError as exc:
             raise httpx.NetworkError(f"{type(exc).__name__}: {exc}") from exc
+
+    async def post(
+        self,
+        url: str,
+        *,
+        body: bytes,
+        headers: dict[str, str],
+        extensions: dict[str, Any],
+        limit: int,
+        keep: Sequence[str],
+    ) -> Answer:
+        """The sender's request without httpx's request and response objects: the answer's
+        status, its headers named in ``keep`` (several fields of a name joined with ", ", as
+        httpx does) and at most ``limit`` raw bytes of its body. The same request on the wire,
+        the same errors, as through ``handle_async_request``."""
+        response = await self._send(
+            "POST", _normalized(url), body=body, headers=headers, extensions=extensions
+        )
+        stream = _Body(response)
+        try:
+            raw = bytearray()
+            async for chunk in stream:
+                raw.extend(chunk[: limit - len(raw)])
+                if len(raw) >= limit:
+                    break
+        finally:
+            await stream.aclose()
+        kept = {}
+        for name in keep:
+            values = response.headers.getall(name, ())
+            if values:
+                kept[name] = ", ".join(values)
+        return Answer(response.status, kept, bytes(raw))
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        response = await self._send(
+            request.method,
+            str(request.url),
+            body=body,
+            headers=request.headers.multi_items(),
+            extensions=request.extensions,
+        )
         return httpx.Response(
             response.status,
             headers=list(response.raw_headers),
