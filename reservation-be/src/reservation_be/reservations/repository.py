@@ -627,13 +627,8 @@ def site_of(row: asyncpg.Record) -> Site:
 # The availability read in one round trip: the site and the caller's role there (for the
 # policy) with the holds, each list in the order of the ``held`` rows.
 _BUSY_WITH_SITE = driver.Statement(
-    """
-WITH RECURSIVE subtree(id, depth) AS (
-    SELECT id, 0 FROM resources WHERE id = :resource_id
-    UNION ALL
-    SELECT c.id, t.depth + 1 FROM resources c JOIN subtree t ON c.parent_id = t.id
-    WHERE t.depth < 64
-),
+    f"""
+WITH RECURSIVE {SUBTREE_SQL},
 -- One row per holder and period; its slot rows on the resource are the units it takes (a
 -- hold on a resource below it takes the whole resource).
 held AS (
@@ -657,7 +652,7 @@ SELECT s.id AS site_id, s.slug, s.name AS site_name, s.description AS site_descr
        resource_capacity(r.id) AS capacity
 FROM resources r JOIN sites s ON s.id = r.site_id
 WHERE r.id = :resource_id
-"""
+"""  # noqa: S608 (constant text, no input)
 )
 
 
@@ -676,6 +671,7 @@ async def busy_with_site(
         _BUSY_WITH_SITE,
         {
             "resource_id": resource_id,
+            "subtree_root": resource_id,
             "actor_id": actor_id,
             "period": asyncpg.Range(period.lower, period.upper, upper_inc=False),
             "limit": limit,
