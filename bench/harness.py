@@ -94,6 +94,40 @@ def backends_cpu_since(before: dict[int, float], after: dict[int, float]) -> flo
     return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
+@dataclass(frozen=True)
+class CpuPer:
+    """CPU seconds per unit of work (a booking): the API's process tree, its PostgreSQL
+    backends and the bench itself."""
+
+    api: float
+    backends: float
+    bench: float
+
+    @property
+    def total(self) -> float:
+        return self.api + self.backends + self.bench
+
+
+class CpuMeter:
+    """What the API (``pid`` and its workers), its PostgreSQL backends and the bench spend from
+    :meth:`start` to :meth:`per`."""
+
+    def __init__(
+        self, conn: asyncpg.Connection, pid: int, api: float, backends: dict[int, float]
+    ) -> None:
+        self.conn, self.pid, self.api, self.backends = conn, pid, api, backends
+        self.bench = time.process_time()
+
+    @classmethod
+    async def start(cls, conn: asyncpg.Connection, pid: int) -> CpuMeter:
+        return cls(conn, pid, tree_cpu(pid), await backends_cpu(conn))
+
+    async def per(self, units: int) -> CpuPer:
+        api = (tree_cpu(self.pid) - self.api) / units
+        backends = backends_cpu_since(self.backends, await backends_cpu(self.conn)) / units
+        return CpuPer(api, backends, (time.process_time() - self.bench) / units)
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))

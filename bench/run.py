@@ -33,7 +33,6 @@ import os
 import platform
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -48,9 +47,8 @@ from harness import (
     FULL,
     SHORT,
     Activity,
+    CpuMeter,
     Scale,
-    backends_cpu,
-    backends_cpu_since,
     database_link,
     hour,
     percentile,
@@ -66,7 +64,6 @@ from harness import (
     statements_per_booking,
     statements_snapshot,
     target,
-    tree_cpu,
     wait_healthy,
 )
 from loadgen import Client
@@ -131,18 +128,12 @@ async def main(short: bool, db_tls: bool) -> None:
                     )
                 before = await pg_counters(conn)
                 statements_before = await statements_snapshot(conn)
-                cpu_before = tree_cpu(one_proc.pid)
-                pg_before = await backends_cpu(conn)
-                bench_before = time.process_time()
+                meter = await CpuMeter.start(conn, one_proc.pid)
                 async with api() as http, Activity(url) as activity_1:
                     one = await api_throughput(http, world, token, scale, hour(base, 24))
-                cpu_per_booking = (tree_cpu(one_proc.pid) - cpu_before) / bookings
                 # What the cores carry per booking with the reader's reads (target 4's load).
-                with_reads = (
-                    cpu_per_booking
-                    + backends_cpu_since(pg_before, await backends_cpu(conn)) / bookings
-                    + (time.process_time() - bench_before) / bookings
-                )
+                cpu_1 = await meter.per(bookings)
+                cpu_per_booking, with_reads = cpu_1.api, cpu_1.total
                 after = await pg_counters(conn)
                 statements_1 = statements_per_booking(
                     statements_before, await statements_snapshot(conn), bookings
@@ -173,19 +164,16 @@ async def main(short: bool, db_tls: bool) -> None:
                         pace=one.rate / 2,
                     )  # fmt: skip
                 # The booking's own cost: the same load without the reader.
-                cpu_before = tree_cpu(one_proc.pid)
-                pg_before = await backends_cpu(conn)
-                bench_before = time.process_time()
+                meter = await CpuMeter.start(conn, one_proc.pid)
                 async with api() as http:
                     alone = await api_throughput(
                         http, world, token, scale, hour(base, 24 * 50), "API alone", reader=False
                     )
-                cpu_alone = (tree_cpu(one_proc.pid) - cpu_before) / bookings
-                pg_alone = backends_cpu_since(pg_before, await backends_cpu(conn)) / bookings
-                bench_alone = (time.process_time() - bench_before) / bookings
+                cpu = await meter.per(bookings)
+                cpu_alone, pg_alone, bench_alone = cpu.api, cpu.backends, cpu.bench
                 print(f"  API process CPU per booking, bookings alone: {cpu_alone * 1000:.2f} ms")
                 # What the two cores must carry per booking, and the rate that allows.
-                per_booking = cpu_alone + pg_alone + bench_alone
+                per_booking = cpu.total
                 cores = os.cpu_count() or 1
                 bound = min(cores / per_booking, 1 / cpu_alone)
                 print(
@@ -232,20 +220,17 @@ async def main(short: bool, db_tls: bool) -> None:
                     )
                 before = await pg_counters(conn)
                 statements_before = await statements_snapshot(conn)
-                cpu_before = tree_cpu(two_proc.pid)
-                pg_before = await backends_cpu(conn)
-                bench_before = time.process_time()
+                meter = await CpuMeter.start(conn, two_proc.pid)
                 async with api2() as http, Activity(url) as activity_2:
                     two = await api_throughput(
                         http, world, token, scale, hour(base, 24 * 200), "API x2"
                     )
-                api_2 = (tree_cpu(two_proc.pid) - cpu_before) / bookings
-                pg_2 = backends_cpu_since(pg_before, await backends_cpu(conn)) / bookings
-                with_reads_2 = api_2 + pg_2 + (time.process_time() - bench_before) / bookings
+                cpu_2 = await meter.per(bookings)
+                with_reads_2 = cpu_2.total
                 print(
-                    f"  CPU per booking with the reads, 2 workers: API {api_2 * 1000:.2f} + its"
-                    f" PostgreSQL backends {pg_2 * 1000:.2f} + the bench"
-                    f" {(with_reads_2 - api_2 - pg_2) * 1000:.2f} = {with_reads_2 * 1000:.2f} ms"
+                    f"  CPU per booking with the reads, 2 workers: API {cpu_2.api * 1000:.2f} + its"
+                    f" PostgreSQL backends {cpu_2.backends * 1000:.2f} + the bench"
+                    f" {cpu_2.bench * 1000:.2f} = {with_reads_2 * 1000:.2f} ms"
                     f" (1 worker: {with_reads * 1000:.2f}): at most"
                     f" {cores / with_reads_2:.0f} bookings/s on the cores"
                 )
