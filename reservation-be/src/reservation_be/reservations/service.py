@@ -132,10 +132,7 @@ async def shortage_problem(
             session, resource_id=resource_id, period=piece
         )
         if blackout is not None:
-            # What blackout_or_conflict answers for it, without looking it up again.
-            if blackout.site_id == ctx.site_id:
-                return _blackout_conflict(blackout)
-            return _conflict(ctx, None)
+            return _window_in_the_way(ctx, blackout)
     return capacity_exceeded(shortage, quantity=quantity, capacity=capacity)
 
 
@@ -171,8 +168,8 @@ async def blackout_or_conflict(
         blackout = await fairuse_repository.find_blackout_conflict(
             session, resource_id=resource_id, period=period
         )
-        if blackout is not None and blackout.site_id == ctx.site_id:
-            return _blackout_conflict(blackout)
+        if blackout is not None:
+            return _window_in_the_way(ctx, blackout)
     return _conflict(ctx, other)
 
 
@@ -181,8 +178,16 @@ def refusal(
 ) -> Conflict:
     """``blackout_or_conflict``'s answer for what ``repository.find_rival`` found."""
     if isinstance(rival, repository.RivalBlackout):
-        return _blackout_conflict(rival) if rival.site_id == ctx.site_id else _conflict(ctx, None)
+        return _window_in_the_way(ctx, rival)
     return _conflict(ctx, rival)
+
+
+def _window_in_the_way(ctx: SiteContext, blackout: Blackout | repository.RivalBlackout) -> Conflict:
+    """A maintenance window in the way: named to its own site's callers, the generic conflict
+    to others."""
+    if blackout.site_id == ctx.site_id:
+        return _blackout_conflict(blackout)
+    return _conflict(ctx, None)
 
 
 def _blackout_conflict(blackout: Blackout | repository.RivalBlackout) -> BlackoutConflict:
