@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from reservation_be.reservations import fast_lane
 from sqlalchemy import text
 
 from tests.reservations.factories import booking, hours_from_now
@@ -20,17 +19,9 @@ TYPES = "urn:reservation:problem"
 
 
 @pytest.fixture(params=["lane", "route"])
-def via(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+def via(request: pytest.FixtureRequest, lane_calls: list[Any]) -> dict[str, Any]:
     """Headers that send a booking to the lane or to the route, and the lane's answers."""
-    answered: list[Any] = []
-    answer = fast_lane._book
-
-    async def counted(*args: Any) -> Any:
-        answered.append(args)
-        return await answer(*args)
-
-    monkeypatch.setattr(fast_lane, "_book", counted)
-    return {"name": request.param, "answered": answered}
+    return {"name": request.param, "answered": lane_calls}
 
 
 _LEFT_OVER = text(

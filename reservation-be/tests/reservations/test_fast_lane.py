@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from reservation_be.reservations import fast_lane
 from reservation_db.models import AuditLogEntry, OutboxMessage
 from sqlalchemy import select
 
@@ -14,20 +13,6 @@ from tests.reservations.factories import booking, hours_from_now
 
 PROBLEM = "application/problem+json"
 PATH = "/api/v1/reservations"
-
-
-@pytest.fixture
-def lane_calls(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """The requests the lane answered itself (it hands the others to the route)."""
-    calls: list[Any] = []
-    answer = fast_lane._book
-
-    async def counted(*args: Any) -> Any:
-        calls.append(args)
-        return await answer(*args)
-
-    monkeypatch.setattr(fast_lane, "_book", counted)
-    return calls
 
 
 async def test_the_lane_and_the_route_answer_a_booking_alike(client, auth, lab, lane_calls) -> None:
