@@ -49,6 +49,7 @@ from harness import (
     Activity,
     CpuMeter,
     Scale,
+    cpu_seconds,
     database_link,
     hour,
     percentile,
@@ -221,11 +222,21 @@ async def main(short: bool, db_tls: bool) -> None:
                 before = await pg_counters(conn)
                 statements_before = await statements_snapshot(conn)
                 meter = await CpuMeter.start(conn, two_proc.pid)
+                workers_before = {p: cpu_seconds(p) or 0.0 for p in process_tree(two_proc.pid)[1:]}
                 async with api2() as http, Activity(url) as activity_2:
                     two = await api_throughput(
                         http, world, token, scale, hour(base, 24 * 200), "API x2"
                     )
                 cpu_2 = await meter.per(bookings)
+                # How evenly the kernel shared the 16 keep-alive connections between the
+                # workers (one SO_REUSEPORT socket each; uvicorn's one shared socket once gave
+                # 2.41 / 0.02 s).
+                split = [(cpu_seconds(p) or 0.0) - t for p, t in workers_before.items()]
+                print(
+                    "  the workers' CPU in this phase: "
+                    + " / ".join(f"{t:.2f}" for t in sorted(split, reverse=True) if t > 0.01)
+                    + " s"
+                )
                 with_reads_2 = cpu_2.total
                 print(
                     f"  CPU per booking with the reads, 2 workers: API {cpu_2.api * 1000:.2f} + its"

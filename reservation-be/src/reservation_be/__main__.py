@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from reservation_be.settings import get_settings
+
+APP = "reservation_be.main:create_app"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -15,6 +18,12 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    serve.add_argument(
+        "--shared-socket",
+        action="store_true",
+        help="with --workers > 1: all workers accept from one socket (uvicorn's way) instead of "
+        "one SO_REUSEPORT socket each (Linux)",
+    )
     migrate = sub.add_parser("migrate", help="apply database migrations (alembic upgrade)")
     migrate.add_argument("revision", nargs="?", default="head")
     args = parser.parse_args(argv)
@@ -36,18 +45,21 @@ def main(argv: list[str] | None = None) -> int:
 
     import uvicorn
 
+    from reservation_be.kit import listeners
     from reservation_be.kit.http_protocol import http_protocol
 
-    uvicorn.run(
-        "reservation_be.main:create_app",
-        factory=True,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        workers=args.workers,
-        log_config=None,
-        proxy_headers=True,
-        http=http_protocol(),  # type: ignore[arg-type]
-    )
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": args.host or settings.host,
+        "port": args.port or settings.port,
+        "workers": args.workers,
+        "log_config": None,
+        "proxy_headers": True,
+        "http": http_protocol(),
+    }
+    if args.workers > 1 and not args.shared_socket and listeners.supported():
+        return listeners.serve(uvicorn.Config(APP, **options))
+    uvicorn.run(APP, **options)
     return 0
 
 
