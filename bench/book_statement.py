@@ -42,52 +42,31 @@ from reservation_be.testing import temporary_database
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 sys.path.insert(0, str(Path(__file__).parent))
-from harness import backends_cpu_since, cpu_seconds, pg_dsn, statements_snapshot
+from harness import (
+    add_resource,
+    backends_cpu_since,
+    cpu_seconds,
+    pg_dsn,
+    seed_site,
+    statements_snapshot,
+)
 
 CHANNELS = ("outbox", "mail_queue", "reservation_changes", "user_notifications")
+SERVER_ATTRIBUTES = '{"cpu": 32, "ram_gb": 256}'
 
 
-async def _seed(conn: asyncpg.Connection, leaves: int) -> dict[str, Any]:
-    site_id = uuid.uuid4()
-    await conn.execute(
-        "INSERT INTO sites (id, slug, name, visibility) VALUES ($1, 'bench', 'Bench', 'public')",
-        site_id,
-    )
-    for name in ("bob", "alice", "carol"):
-        await conn.execute(
-            "INSERT INTO users (id, username, email) VALUES ($1, $1, $2)",
-            name,
-            f"{name}@example.test",
-        )
-        await conn.execute(
-            "INSERT INTO site_members (site_id, user_id, role) VALUES ($1, $2, $3)",
-            site_id,
-            name,
-            "member" if name == "bob" else "site-admin",
-        )
-    type_id = await conn.fetchval(
-        "INSERT INTO resource_types (site_id, name, lead_time, teardown_grace)"
-        " VALUES ($1, 'server', interval '5 minutes', interval '5 minutes') RETURNING id",
-        site_id,
-    )
-    rack = await conn.fetchval(
-        "INSERT INTO resources (site_id, type_id, name) VALUES ($1, $2, 'rack') RETURNING id",
-        site_id,
-        type_id,
-    )
+async def _seed(conn: asyncpg.Connection, leaves: int) -> list[uuid.UUID]:
+    """The bench's site (bob a member, two site admins; no identity realm: the users' ids are
+    their names) and ``leaves`` servers, the leaves to book."""
+    users = {name: name for name in ("bob", "alice", "carol")}
+    site_id, type_id, rack = await seed_site(conn, users, admins=("alice", "carol"))
     # Leaves under the rack, as a server in a rack: the write locks the rack (shared) too.
-    ids = [
-        await conn.fetchval(
-            "INSERT INTO resources (site_id, type_id, parent_id, name, attributes)"
-            ' VALUES ($1, $2, $3, $4, \'{"cpu": 32, "ram_gb": 256}\') RETURNING id',
-            site_id,
-            type_id,
-            rack,
-            f"server-{i}",
+    return [
+        await add_resource(
+            conn, site_id, type_id, f"server-{i}", parent=rack, attributes=SERVER_ATTRIBUTES
         )
         for i in range(leaves)
     ]
-    return {"site_id": site_id, "leaves": ids}
 
 
 async def _capture(url: str, resource_id: uuid.UUID) -> dict[str, Any]:
@@ -276,8 +255,8 @@ async def main(args: argparse.Namespace) -> None:
         admin = await asyncpg.connect(dsn)
         if args.setup:
             await admin.execute(args.setup)
-        world = await _seed(admin, args.connections)
-        base = await _capture(url, world["leaves"][0])
+        servers = await _seed(admin, args.connections)
+        base = await _capture(url, servers[0])
         leaves = [
             (
                 leaf,
@@ -285,7 +264,7 @@ async def main(args: argparse.Namespace) -> None:
                     "SELECT CAST(xmin AS text) FROM resources WHERE id = $1", leaf
                 ),
             )
-            for leaf in world["leaves"]
+            for leaf in servers
         ]
         sizes = {k: len(v) for k, v in base.items() if isinstance(v, str) and len(v) > 200}
         print(f"captured parameters; the large ones (bytes): {sizes}")

@@ -1,7 +1,7 @@
 """What every booking benchmark shares: the scale of a run, the seeded world, the API as a
 subprocess, process and PostgreSQL counters, and the line that prints a target next to its
 value (``bench/run.py`` runs the benchmarks; ``profile_booking.py``, ``ablation.py`` and
-``tracing.py`` reuse the seed and the in-process settings)."""
+``tracing.py`` reuse the seed and the in-process settings, ``book_statement.py`` the site)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import os
 import subprocess
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -167,50 +167,73 @@ class World:
 
 
 async def seed(conn: asyncpg.Connection, realm: TestRealm) -> World:
+    """The bench's site, its members (``bob`` and eight more users of ``realm``) and a leaf per
+    throughput client, next to the rack's one child that the contention rounds book."""
     users = {"bob": realm.user_id("bob")}
     for i in range(8):
         name = f"bench{i}"
         users[name] = realm.create_user(name, email=f"{name}@example.test")
+    site_id, type_id, rack = await seed_site(conn, users)
+    leaves = [
+        await add_resource(conn, site_id, type_id, f"leaf-{i}", parent=rack if i == 0 else None)
+        for i in range(CLIENTS * 2)
+    ]
+    return World(site_id, "bench", type_id, leaves[1:], rack, leaves[0], users)
+
+
+async def seed_site(
+    conn: asyncpg.Connection, users: Mapping[str, str], *, admins: Collection[str] = ()
+) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
+    """The public site ``bench``, ``users`` (username -> user id) its members (those named in
+    ``admins`` its site admins), its resource type ``server`` (5 minutes of lead time and of
+    teardown grace) and a rack of that type: (site, type, rack) ids."""
     site_id = uuid.uuid4()
     await conn.execute(
         "INSERT INTO sites (id, slug, name, visibility) VALUES ($1, 'bench', 'Bench', 'public')",
         site_id,
     )
-    for name, sub in users.items():
+    for name, user_id in users.items():
         await conn.execute(
             "INSERT INTO users (id, username, email) VALUES ($1, $2, $3)",
-            sub,
+            user_id,
             name,
             f"{name}@example.test",
         )
         await conn.execute(
-            "INSERT INTO site_members (site_id, user_id, role) VALUES ($1, $2, 'member')",
+            "INSERT INTO site_members (site_id, user_id, role) VALUES ($1, $2, $3)",
             site_id,
-            sub,
+            user_id,
+            "site-admin" if name in admins else "member",
         )
     type_id = await conn.fetchval(
         "INSERT INTO resource_types (site_id, name, lead_time, teardown_grace)"
         " VALUES ($1, 'server', interval '5 minutes', interval '5 minutes') RETURNING id",
         site_id,
     )
-    rack = await conn.fetchval(
-        "INSERT INTO resources (site_id, type_id, name) VALUES ($1, $2, 'rack') RETURNING id",
+    rack = await add_resource(conn, site_id, type_id, "rack")
+    return site_id, type_id, rack
+
+
+async def add_resource(
+    conn: asyncpg.Connection,
+    site_id: uuid.UUID,
+    type_id: uuid.UUID,
+    name: str,
+    *,
+    parent: uuid.UUID | None = None,
+    attributes: str = "{}",
+) -> uuid.UUID:
+    """A resource of the site (under ``parent``; ``attributes`` JSON text); its id."""
+    resource_id: uuid.UUID = await conn.fetchval(
+        "INSERT INTO resources (site_id, type_id, parent_id, name, attributes)"
+        " VALUES ($1, $2, $3, $4, $5) RETURNING id",
         site_id,
         type_id,
+        parent,
+        name,
+        attributes,
     )
-    leaves = []
-    for i in range(CLIENTS * 2):
-        leaves.append(
-            await conn.fetchval(
-                "INSERT INTO resources (site_id, type_id, parent_id, name)"
-                " VALUES ($1, $2, $3, $4) RETURNING id",
-                site_id,
-                type_id,
-                rack if i == 0 else None,
-                f"leaf-{i}",
-            )
-        )
-    return World(site_id, "bench", type_id, leaves[1:], rack, leaves[0], users)
+    return resource_id
 
 
 # --------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ is its caller's whole transaction (``alone``: the write commits itself).
    policy, the booking rules and the event need), whether the site has any quota (only
    then are the owner's quotas read and locked, ``fairuse.rules.prepare_quotas``), and the
    committed reservation (else maintenance window) already holding part of the period
-   (``repository.RIVAL_SQL``): then the booking is refused after the same checks, with the
+   (``repository.rival_sql``): then the booking is refused after the same checks, with the
    answer the write's 23P01 would have got, and nothing is written;
 2. one write (``_BOOK``, data-modifying CTEs), while the resource row is still the version
    read (``guard``, ``FOR SHARE`` to the end; see docs/architecture.md on tree changes): the
@@ -99,16 +99,7 @@ WITH RECURSIVE path(id, parent_id, name, depth) AS (
     SELECT r.id, r.parent_id, r.name, p.depth + 1
     FROM resources r JOIN path p ON r.id = p.parent_id WHERE p.depth < 64
 ),
-held AS (
-    SELECT tstzrange(CAST(:start AS timestamptz) - t.lead_time,
-                     CAST(:end AS timestamptz) + t.teardown_grace, '[)') AS period,
-           coalesce(r.capacity, t.capacity) = 1 AS whole
-    FROM resources r JOIN resource_types t ON t.id = r.type_id
-    WHERE r.id = :resource_id
-      AND CAST(:start AS timestamptz) - t.lead_time < CAST(:end AS timestamptz) + t.teardown_grace
-),
-{SUBTREE_SQL},
-{repository.RIVAL_SQL}
+{SUBTREE_SQL}
 SELECT r.site_id, r.name, r.status, r.attributes, CAST(r.xmin AS text) AS row_version,
        t.id AS type_id, t.name AS type_name, t.parameters AS type_parameters, t.lead_time,
        t.teardown_grace, t.max_duration, t.booking_horizon, t.minimum_notice,
@@ -141,7 +132,14 @@ FROM resources r
 JOIN resource_types t ON t.id = r.type_id
 JOIN sites s ON s.id = r.site_id
 LEFT JOIN users u ON u.id = :owner_id
-LEFT JOIN rival ON true
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN CAST(:start AS timestamptz) - t.lead_time
+                     < CAST(:end AS timestamptz) + t.teardown_grace
+                THEN tstzrange(CAST(:start AS timestamptz) - t.lead_time,
+                               CAST(:end AS timestamptz) + t.teardown_grace, '[)') END AS period,
+           coalesce(r.capacity, t.capacity) = 1 AS whole
+) held
+LEFT JOIN LATERAL ({repository.rival_sql("held.period", "held.whole")}) rival ON true
 WHERE r.id = :resource_id
 """  # noqa: S608 (constant text, no input)
 )

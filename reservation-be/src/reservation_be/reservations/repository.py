@@ -369,34 +369,39 @@ class RivalBlackout:
     period: Range[datetime]
 
 
-# The committed reservation holding part of ``held.period`` somewhere in ``subtree`` (the
-# earliest), else the maintenance window (``rival``, at most one row), for statements that define
-# ``subtree(id, depth)`` and ``held(period, whole)``; the root's own slots count only when
-# ``whole`` (a pooled root's units are counted by repository.take_units instead). One scan of
-# the slots, driven by the subtree: each of its resources is one probe of the exclusion
-# constraint's index on (resource_id, period), never a scan of every slot over the period.
-RIVAL_SQL = """rival AS (
-    SELECT s.blackout_id IS NOT NULL AS blackout, coalesce(r.id, b.id) AS id,
-           coalesce(r.site_id, b.site_id) AS site_id, r.resource_id,
-           coalesce(r.period, b.period) AS period, r.status, b.reason
-    FROM held
-    JOIN subtree ON subtree.depth > 0 OR held.whole
-    JOIN reservation_slots s ON s.resource_id = subtree.id AND s.period && held.period
-    LEFT JOIN reservations r ON r.id = s.reservation_id
-    LEFT JOIN blackouts b ON b.id = s.blackout_id
-    ORDER BY s.blackout_id IS NOT NULL, lower(s.period)
-    LIMIT 1
-)"""
+def rival_sql(period: str, whole: str) -> str:
+    """The committed reservation holding part of ``period`` somewhere in ``subtree`` (the
+    earliest), else the maintenance window: a ``SELECT`` of at most one row (blackout, id,
+    site_id, resource_id, period, status, reason) for statements that define ``subtree(id,
+    depth)``.
+
+    ``period`` (a tstzrange; NULL finds nothing) and ``whole`` (a boolean) are SQL expressions
+    of the statement that embeds the text: the booking's read takes them from the resource row
+    it has joined (a ``LATERAL`` subquery), the lookup after a 23P01 from its parameter. The
+    root's own slots count only when ``whole`` (a pooled root's units are counted by
+    take_units instead). One scan of the slots, driven by the subtree: each of its resources is
+    one probe of the exclusion constraint's index on (resource_id, period), never a scan of
+    every slot over the period.
+    """
+    return f"""SELECT s.blackout_id IS NOT NULL AS blackout, coalesce(booked.id, blocked.id) AS id,
+       coalesce(booked.site_id, blocked.site_id) AS site_id, booked.resource_id,
+       coalesce(booked.period, blocked.period) AS period, booked.status, blocked.reason
+FROM subtree
+JOIN reservation_slots s ON s.resource_id = subtree.id AND s.period && {period}
+LEFT JOIN reservations booked ON booked.id = s.reservation_id
+LEFT JOIN blackouts blocked ON blocked.id = s.blackout_id
+WHERE subtree.depth > 0 OR {whole}
+ORDER BY s.blackout_id IS NOT NULL, lower(s.period)
+LIMIT 1"""  # noqa: S608 (constant text, no input)
+
 
 # find_booking_conflict (without ``exclude``) and, only when it finds nothing,
 # fairuse.repository.find_blackout_conflict, in one statement.
 _RIVAL = driver.Statement(
     f"""
-WITH RECURSIVE {SUBTREE_SQL},
-held AS (SELECT CAST(:period AS tstzrange) AS period, true AS whole),
-{RIVAL_SQL}
-SELECT blackout, id, site_id, resource_id, period, status, reason FROM rival
-"""  # noqa: S608 (constant text, no input)
+WITH RECURSIVE {SUBTREE_SQL}
+{rival_sql("CAST(:period AS tstzrange)", "true")}
+"""
 )
 
 
@@ -426,7 +431,7 @@ async def find_rival(
 
 
 def rival_of(row: asyncpg.Record, prefix: str = "") -> RivalBooking | RivalBlackout | None:
-    """The rival in ``row``'s columns of ``RIVAL_SQL``'s ``rival`` (named ``prefix`` + name)."""
+    """The rival in ``row``'s columns of ``rival_sql``'s answer (named ``prefix`` + name)."""
     if row[f"{prefix}id"] is None:
         return None
     period = row[f"{prefix}period"]
