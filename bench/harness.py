@@ -107,6 +107,11 @@ class CpuPer:
     def total(self) -> float:
         return self.api + self.backends + self.bench
 
+    def __add__(self, other: CpuPer) -> CpuPer:
+        return CpuPer(
+            self.api + other.api, self.backends + other.backends, self.bench + other.bench
+        )
+
 
 class CpuMeter:
     """What the API (``pid`` and its workers), its PostgreSQL backends and the bench spend from

@@ -190,7 +190,9 @@ async def sql_throughput(pool: asyncpg.Pool, world: World, scale: Scale, base: d
     return rate
 
 
-async def sql_minimal(pool: asyncpg.Pool, world: World, scale: Scale, base: datetime) -> float:
+async def sql_minimal(
+    pool: asyncpg.Pool, world: World, scale: Scale, base: datetime, label: str = "raw min"
+) -> float:
     """The minimal booking transaction: resource lock, reservation, slots of the subtree,
     outbox row (issue 12's baseline), same connections and periods as the API run."""
     owner = world.users["bob"]
@@ -219,5 +221,5 @@ async def sql_minimal(pool: asyncpg.Pool, world: World, scale: Scale, base: date
 
     seconds, ok = await run_clients(CLIENTS, per_client, one)
     rate = ok / seconds
-    print(f"  raw min  {ok:6d} bookings in {seconds:6.2f} s = {rate:8.1f} bookings/s")
+    print(f"  {label:<9s}{ok:6d} bookings in {seconds:6.2f} s = {rate:8.1f} bookings/s")
     return rate
