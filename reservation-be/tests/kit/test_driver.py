@@ -80,7 +80,13 @@ async def test_rollback_then_fetchrow_reads_on_the_same_connection_after_the_rol
         await engine.dispose()
 
 
-async def test_a_connection_whose_rollback_fails_is_not_returned_to_the_pool(settings, db) -> None:
+@pytest.mark.parametrize(
+    "send", [driver.rollback_then_fetchrow, driver.fetchrow], ids=["rollback", "statement"]
+)
+async def test_a_connection_that_dies_under_a_statement_is_not_returned_to_the_pool(
+    settings, db, send
+) -> None:
+    """Its ROLLBACK or its statement fails (kit/driver.py, then reservation_db.direct)."""
     engine = create_engine(settings, pool_size=1, max_overflow=0, ping_when_idle_for=3600)
     admin = create_engine(settings, pool_size=1, max_overflow=0)
     try:
@@ -91,8 +97,9 @@ async def test_a_connection_whose_rollback_fails_is_not_returned_to_the_pool(set
             dead = row["pid"]
             async with admin.connect() as conn:
                 assert (await conn.execute(select(func.pg_terminate_backend(dead)))).scalar_one()
-            with pytest.raises(DBAPIError):
-                await driver.rollback_then_fetchrow(session, _WHERE_AM_I, {"slug": "x"})
+            with pytest.raises(DBAPIError) as raised:
+                await send(session, _WHERE_AM_I, {"slug": "x"})
+            assert raised.value.connection_invalidated
             await session.rollback()
         # No ping at checkout (the connection was in use a moment ago): a dead connection put
         # back into the pool would fail this read.

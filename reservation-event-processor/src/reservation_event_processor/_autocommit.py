@@ -15,20 +15,20 @@ applied as SQLAlchemy would, and it runs on the pooled connection's asyncpg conn
 it decode the rows alike). An ORM session, SQLAlchemy's execution context and result
 processing cost about twice the driver's CPU per statement, and these three statements run
 several times per event at a fixed rate (docs/performance.md, "Event pipeline, third pass").
-Driver errors come out as SQLAlchemy's ``DBAPIError``; a connection that broke is invalidated.
+Driver errors come out as SQLAlchemy's ``DBAPIError``; a connection that broke is invalidated
+(``reservation_db.direct``, shared with the API).
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections import namedtuple
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any, cast
 
 import asyncpg
+from reservation_db.direct import raise_failure
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
@@ -104,9 +104,11 @@ class DirectSession:
 
     _compiled: dict[int, tuple[ClauseElement, _Compiled]] = {}  # per statement, process-wide
 
-    def __init__(self, connection: AsyncConnection, driver: asyncpg.Connection) -> None:
+    def __init__(self, connection: AsyncConnection, adapted: Any) -> None:
+        """``adapted``: the dialect's adapter of the connection's asyncpg connection."""
         self._connection = connection
-        self._driver = driver
+        self._adapted = adapted
+        self._driver: asyncpg.Connection = adapted.driver_connection
         self._dialect = connection.dialect
 
     def _compile(self, statement: ClauseElement, params: Mapping[str, Any]) -> _Compiled:
@@ -123,16 +125,8 @@ class DirectSession:
         arguments = compiled.arguments(params)
         try:
             records = await self._driver.fetch(compiled.sql, *arguments)
-        except asyncio.CancelledError:
-            # Cut mid-statement: the connection's state is unknown, so it is not reused.
-            self._driver.terminate()
-            await self._connection.invalidate()
-            raise
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
-            broken = self._driver.is_closed() or not isinstance(exc, asyncpg.PostgresError)
-            if broken:
-                await self._connection.invalidate()
-            raise DBAPIError(compiled.sql, None, exc, connection_invalidated=broken) from exc
+        except BaseException as error:
+            await raise_failure(self._connection, self._adapted, compiled.sql, None, error)
         return _Rows(compiled.rows(records))
 
 
@@ -143,5 +137,4 @@ async def autocommit(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIte
     engine = cast(AsyncEngine, sessionmaker.kw["bind"])
     async with engine.connect() as connection:
         raw = await connection.get_raw_connection()
-        driver = cast(asyncpg.Connection, raw.driver_connection)
-        yield cast(AsyncSession, DirectSession(connection, driver))
+        yield cast(AsyncSession, DirectSession(connection, raw.dbapi_connection))

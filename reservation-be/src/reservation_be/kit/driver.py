@@ -11,15 +11,18 @@ the round trip itself. The booking write and the availability read run here inst
 * prepared once per connection (asyncpg's statement cache), with ``:name`` parameters turned
   into ``$n`` at import;
 * a failure raises the same ``sqlalchemy.exc.DBAPIError`` subclass as ``session.execute``
-  would (``IntegrityError`` for 23P01 ...), so ``reservations.db_errors`` reads it as before;
+  would (``IntegrityError`` for 23P01 ...), so ``reservations.db_errors`` reads it as before,
+  and a connection it broke is invalidated (``reservation_db.direct``, shared with the event
+  processor);
 * with tracing on, one span per statement inside the request's span (``kit/tracing.py``).
 
 ``json``/``jsonb`` parameters are JSON text and come back parsed (the codecs SQLAlchemy's
 dialect installs on every connection).
 
 It reaches into private attributes of SQLAlchemy's asyncpg adapter (``_connection``,
-``_transaction``, ``_start_transaction``, ``_call_and_discard``, ``_handle_exception``), right
-at the version pinned in ``uv.lock``: after an upgrade of SQLAlchemy, run
+``_transaction``, ``_start_transaction``, ``_call_and_discard``; ``_handle_exception`` in
+``reservation_db.direct``), right at the version pinned in ``uv.lock``: after an upgrade of
+SQLAlchemy, run ``reservation-db/tests/test_direct.py``, ``tests/kit/test_driver.py``,
 ``tests/reservations/test_fast_lane.py``, ``tests/reservations/test_conflict_answers.py``, the
 contention tests and the contract tests before anything else.
 """
@@ -34,9 +37,9 @@ from typing import Any
 import asyncpg
 from opentelemetry import trace
 from opentelemetry.trace import Tracer
+from reservation_db.direct import raise_failure
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 __all__ = [
     "Statement",
@@ -71,9 +74,6 @@ class Statement:
         return [params[name] for name in self.names]
 
 
-_ROLLBACK = Statement("ROLLBACK")
-
-
 def trace_statements(engine: Engine, tracer: Tracer) -> None:
     """Spans for this engine's statements sent here (tracing on)."""
     _TRACERS[engine] = tracer
@@ -81,19 +81,20 @@ def trace_statements(engine: Engine, tracer: Tracer) -> None:
 
 async def connection(session: AsyncSession) -> asyncpg.Connection:
     """The asyncpg connection of ``session``, its transaction begun."""
-    return (await _adapted(session))._connection
+    return (await _connected(session))[1]._connection
 
 
-async def _adapted(session: AsyncSession, *, begin: bool = True) -> Any:
-    """The dialect's adapter around the session's asyncpg connection, after BEGIN (unless not
-    ``begin``)."""
-    adapted: Any = (await (await session.connection()).get_raw_connection()).dbapi_connection
+async def _connected(session: AsyncSession, *, begin: bool = True) -> tuple[AsyncConnection, Any]:
+    """The session's connection and the dialect's adapter around its asyncpg connection, after
+    BEGIN (unless not ``begin``)."""
+    connection = await session.connection()
+    adapted: Any = (await connection.get_raw_connection()).dbapi_connection
     # The dialect sends BEGIN lazily, with the connection's first statement.
     if begin and adapted._transaction is None and not adapted.autocommit:
         async with adapted._execute_mutex:
             if adapted._transaction is None:
                 await adapted._start_transaction()
-    return adapted
+    return connection, adapted
 
 
 async def fetchrow(
@@ -124,20 +125,14 @@ async def rollback_then_fetchrow(
     then has nothing left to send and ends it as usual. A connection whose ROLLBACK fails, or
     that closes during the read, is invalidated, never returned to the pool.
     """
-    adapted = await _adapted(session, begin=False)
-    try:
-        if adapted._transaction is not None:
+    connection, adapted = await _connected(session, begin=False)
+    if adapted._transaction is not None:
+        try:
             # What the dialect's own rollback() does, awaited here.
             await adapted._call_and_discard(adapted._transaction.rollback)
-    except Exception as error:
-        await session.invalidate()
-        raise _translated(adapted, session, _ROLLBACK, [], error) from error
-    try:
-        rows = await _run(session, statement, params, one=True, begin=False)
-    except Exception:
-        if adapted._connection.is_closed():
-            await session.invalidate()
-        raise
+        except BaseException as error:
+            await raise_failure(connection, adapted, "ROLLBACK", [], error, broken=True)
+    rows = await _run(session, statement, params, one=True, begin=False)
     return rows[0] if rows else None
 
 
@@ -155,7 +150,7 @@ async def _run(
     one: bool,
     begin: bool = True,
 ) -> list[asyncpg.Record]:
-    adapted = await _adapted(session, begin=begin)
+    connection, adapted = await _connected(session, begin=begin)
     conn: asyncpg.Connection = adapted._connection
     args = statement.args(params)
     tracer = _TRACERS.get(session.get_bind()) if _TRACERS else None  # type: ignore[arg-type]
@@ -172,23 +167,8 @@ async def _run(
             return [row] if row is not None else []
         rows: list[asyncpg.Record] = await conn.fetch(statement.sql, *args)
         return rows
-    except Exception as error:
-        raise _translated(adapted, session, statement, args, error) from error
+    except BaseException as error:
+        await raise_failure(connection, adapted, statement.sql, args, error)
     finally:
         if span is not None:
             span.end()
-
-
-def _translated(
-    adapted: Any, session: AsyncSession, statement: Statement, args: list[Any], error: Exception
-) -> Exception:
-    """``error`` as ``session.execute`` would have raised it."""
-    dialect = session.get_bind().dialect
-    dbapi = dialect.loaded_dbapi
-    try:
-        adapted._handle_exception(error)
-    except dbapi.Error as translated:
-        return DBAPIError.instance(statement.sql, args, translated, dbapi.Error, dialect=dialect)
-    except Exception:  # pragma: no cover - not a driver error: as it is
-        return error
-    return error  # pragma: no cover
