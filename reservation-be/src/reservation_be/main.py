@@ -182,7 +182,11 @@ def create_app(
     app.include_router(build_api_router())
 
     # Innermost: the booking request skips the router (reservations/fast_lane.py).
-    app.add_middleware(BookingFastLane)
+    app.add_middleware(
+        BookingFastLane,
+        concurrency=settings.booking_concurrency,
+        wait=settings.booking_wait.total_seconds(),
+    )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(

@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     default_max_duration: Duration = Field(default=timedelta(days=90), gt=timedelta(0))
     default_booking_horizon: Duration = Field(default=timedelta(days=730), gt=timedelta(0))
     default_max_occurrences: int = Field(default=100, gt=0, le=10_000)
+    # Bookings one process runs at once through the booking lane (reservations/fast_lane.py);
+    # the next wait their turn, at most booking_wait, so reads beside a saturating booking load
+    # are not queued behind every booking in flight (docs/performance.md, "Admission of
+    # bookings"). Four keep one process's core and its database connections busy.
+    booking_concurrency: int = Field(default=4, ge=1)
+    booking_wait: Duration = Field(default=timedelta(seconds=30), gt=timedelta(0))
     # Below the probes' own timeouts (chart 3 s, compose 2 s), so /readyz answers 503 in time.
     readiness_timeout: Duration = timedelta(milliseconds=1500)
 

@@ -1,0 +1,123 @@
+"""Bookings take turns in a process: at most ``booking_concurrency`` run at once through the
+booking lane, the next wait (first come, first served) at most ``booking_wait``, and reads never
+wait for a turn.
+
+Each test holds the booked resource's row ``FOR UPDATE`` from a connection of its own, so every
+booking that reaches its write waits on that lock inside PostgreSQL, where the test can count
+them (``pg_stat_activity``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+import httpx
+from reservation_be.main import close_app, create_app
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.factories import wait_for_lock_waiters
+from tests.reservations.factories import booking, hours_from_now
+
+_WAITERS = text(
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+    " AND wait_event_type = 'Lock'"
+)
+
+
+@asynccontextmanager
+async def _client(settings, **update) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    app = create_app(settings.model_copy(update={"database_pool_size": 8, **update}))
+    try:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+    finally:
+        await close_app(app)
+
+
+@asynccontextmanager
+async def _row_locked(db: AsyncEngine, resource_id) -> AsyncIterator[None]:  # type: ignore[no-untyped-def]
+    async with db.connect() as holder:
+        await holder.execute(
+            text("SELECT 1 FROM resources WHERE id = :id FOR UPDATE"), {"id": resource_id}
+        )
+        try:
+            yield
+        finally:
+            await holder.rollback()
+
+
+async def test_bookings_beyond_the_concurrency_wait_their_turn_and_reads_do_not(
+    settings, lab, session, db, auth
+):
+    headers = await auth("bob")
+    # The reader is someone else: bob's first request writes his users row in its transaction,
+    # which the bookings held at the lock keep open.
+    reader = await auth("alice")
+    bodies = [
+        booking(lab.server1, hours_from_now(2 * i), hours_from_now(2 * i + 1), title=f"turn {i}")
+        for i in range(6)
+    ]
+    async with _client(settings, booking_concurrency=2) as client:
+        async with _row_locked(db, lab.server1.id):
+            tasks = [
+                asyncio.create_task(client.post("/api/v1/reservations", json=b, headers=headers))
+                for b in bodies
+            ]
+            await wait_for_lock_waiters(session, 2, seconds=30)
+            # The other four wait for a turn in the API, not in PostgreSQL.
+            for _ in range(5):
+                await asyncio.sleep(0.1)
+                assert (await session.execute(_WAITERS)).scalar_one() == 2
+                await session.commit()
+            # A read does not wait behind them.
+            read = await asyncio.wait_for(
+                client.get(
+                    f"/api/v1/resources/{lab.server2.id}/busy",
+                    params={"start": bodies[0]["start"], "end": bodies[-1]["end"]},
+                    headers=reader,
+                ),
+                timeout=10,
+            )
+            assert read.status_code == 200, read.text
+            assert not any(task.done() for task in tasks)
+        responses = await asyncio.wait_for(asyncio.gather(*tasks), timeout=60)
+    assert [r.status_code for r in responses] == [201] * 6, [r.text for r in responses]
+
+
+async def test_a_booking_that_gets_no_turn_in_time_is_answered_503_and_writes_nothing(
+    settings, lab, session, db, auth
+):
+    headers = await auth("bob")
+    first = booking(lab.server1, hours_from_now(1), hours_from_now(2), title="holds the turn")
+    second = booking(lab.server1, hours_from_now(3), hours_from_now(4), title="gets none")
+    async with _client(
+        settings, booking_concurrency=1, booking_wait=timedelta(milliseconds=300)
+    ) as client:
+        async with _row_locked(db, lab.server1.id):
+            holder = asyncio.create_task(
+                client.post("/api/v1/reservations", json=first, headers=headers)
+            )
+            await wait_for_lock_waiters(session, 1, seconds=30)
+            refused = await client.post("/api/v1/reservations", json=second, headers=headers)
+        held = await asyncio.wait_for(holder, timeout=60)
+        # The turn is free again: the same booking is taken now.
+        again = await client.post("/api/v1/reservations", json=second, headers=headers)
+
+    assert held.status_code == 201, held.text
+    assert refused.status_code == 503, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.headers["retry-after"] == "1"
+    problem = refused.json()
+    assert problem["type"] == "urn:reservation:problem:unavailable"
+    assert "0.3 s" in problem["detail"]
+    assert again.status_code == 201, again.text
+    titles = await session.execute(
+        text("SELECT title FROM reservations WHERE resource_id = :id ORDER BY title"),
+        {"id": lab.server1.id},
+    )
+    assert titles.scalars().all() == ["gets none", "holds the turn"]
