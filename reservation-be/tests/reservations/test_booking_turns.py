@@ -104,6 +104,10 @@ async def test_a_booking_that_gets_no_turn_in_time_is_answered_503_and_writes_no
             )
             await wait_for_lock_waiters(session, 1, seconds=30)
             refused = await client.post("/api/v1/reservations", json=second, headers=headers)
+            # A request refused for its token never waits for a turn.
+            unknown = await client.post(
+                "/api/v1/reservations", json=second, headers={"Authorization": "Bearer nonsense"}
+            )
         held = await asyncio.wait_for(holder, timeout=60)
         # The turn is free again: the same booking is taken now.
         again = await client.post("/api/v1/reservations", json=second, headers=headers)
@@ -115,6 +119,7 @@ async def test_a_booking_that_gets_no_turn_in_time_is_answered_503_and_writes_no
     problem = refused.json()
     assert problem["type"] == "urn:reservation:problem:unavailable"
     assert "0.3 s" in problem["detail"]
+    assert unknown.status_code == 401, unknown.text
     assert again.status_code == 201, again.text
     titles = await session.execute(
         text("SELECT title FROM reservations WHERE resource_id = :id ORDER BY title"),
