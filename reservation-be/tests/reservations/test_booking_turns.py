@@ -1,6 +1,6 @@
-"""Bookings take turns in a process: at most ``booking_concurrency`` run at once through the
-booking lane, the next wait (first come, first served) at most ``booking_wait``, and reads never
-wait for a turn.
+"""Bookings take turns in a process: at most ``booking_concurrency`` run at once, through the
+booking lane or the route (an idempotency key), the next wait (first come, first served) at
+most ``booking_wait``, and reads never wait for a turn.
 
 Each test holds the booked resource's row ``FOR UPDATE`` from a connection of its own, so every
 booking that reaches its write waits on that lock inside PostgreSQL, where the test can count
@@ -10,11 +10,13 @@ them (``pg_stat_activity``).
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import httpx
+import pytest
 from reservation_be.main import close_app, create_app
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -51,10 +53,11 @@ async def _row_locked(db: AsyncEngine, resource_id) -> AsyncIterator[None]:  # t
             await holder.rollback()
 
 
+@pytest.mark.parametrize("keyed", [False, True], ids=["lane", "route (idempotency key)"])
 async def test_bookings_beyond_the_concurrency_wait_their_turn_and_reads_do_not(
-    settings, lab, session, db, auth
+    settings, lab, session, db, auth, lane_calls, keyed
 ):
-    headers = await auth("bob")
+    bob = await auth("bob")
     # The reader is someone else: bob's first request writes his users row in its transaction,
     # which the bookings held at the lock keep open.
     reader = await auth("alice")
@@ -65,7 +68,13 @@ async def test_bookings_beyond_the_concurrency_wait_their_turn_and_reads_do_not(
     async with _client(settings, booking_concurrency=2) as client:
         async with _row_locked(db, lab.server1.id):
             tasks = [
-                asyncio.create_task(client.post("/api/v1/reservations", json=b, headers=headers))
+                asyncio.create_task(
+                    client.post(
+                        "/api/v1/reservations",
+                        json=b,
+                        headers={**bob, "Idempotency-Key": str(uuid.uuid4())} if keyed else bob,
+                    )
+                )
                 for b in bodies
             ]
             await wait_for_lock_waiters(session, 2, seconds=30)
@@ -87,6 +96,7 @@ async def test_bookings_beyond_the_concurrency_wait_their_turn_and_reads_do_not(
             assert not any(task.done() for task in tasks)
         responses = await asyncio.wait_for(asyncio.gather(*tasks), timeout=60)
     assert [r.status_code for r in responses] == [201] * 6, [r.text for r in responses]
+    assert len(lane_calls) == (0 if keyed else 6)  # the route booked the keyed ones
 
 
 async def test_a_booking_that_gets_no_turn_in_time_is_answered_503_and_writes_nothing(
@@ -95,6 +105,8 @@ async def test_a_booking_that_gets_no_turn_in_time_is_answered_503_and_writes_no
     headers = await auth("bob")
     first = booking(lab.server1, hours_from_now(1), hours_from_now(2), title="holds the turn")
     second = booking(lab.server1, hours_from_now(3), hours_from_now(4), title="gets none")
+    third = booking(lab.server1, hours_from_now(5), hours_from_now(6), title="keyed")
+    keyed = {**headers, "Idempotency-Key": str(uuid.uuid4())}
     async with _client(
         settings, booking_concurrency=1, booking_wait=timedelta(milliseconds=300)
     ) as client:
@@ -104,6 +116,8 @@ async def test_a_booking_that_gets_no_turn_in_time_is_answered_503_and_writes_no
             )
             await wait_for_lock_waiters(session, 1, seconds=30)
             refused = await client.post("/api/v1/reservations", json=second, headers=headers)
+            # The same through the route: its key is not claimed, so a retry books.
+            keyed_refused = await client.post("/api/v1/reservations", json=third, headers=keyed)
             # A request refused for its token never waits for a turn.
             unknown = await client.post(
                 "/api/v1/reservations", json=second, headers={"Authorization": "Bearer nonsense"}
@@ -111,6 +125,7 @@ async def test_a_booking_that_gets_no_turn_in_time_is_answered_503_and_writes_no
         held = await asyncio.wait_for(holder, timeout=60)
         # The turn is free again: the same booking is taken now.
         again = await client.post("/api/v1/reservations", json=second, headers=headers)
+        keyed_again = await client.post("/api/v1/reservations", json=third, headers=keyed)
 
     assert held.status_code == 201, held.text
     assert refused.status_code == 503, refused.text
@@ -121,8 +136,12 @@ async def test_a_booking_that_gets_no_turn_in_time_is_answered_503_and_writes_no
     assert "0.3 s" in problem["detail"]
     assert unknown.status_code == 401, unknown.text
     assert again.status_code == 201, again.text
+    assert keyed_refused.status_code == 503, keyed_refused.text
+    assert keyed_refused.headers["content-type"] == "application/problem+json"
+    assert keyed_refused.headers["retry-after"] == "1"
+    assert keyed_again.status_code == 201, keyed_again.text
     titles = await session.execute(
         text("SELECT title FROM reservations WHERE resource_id = :id ORDER BY title"),
         {"id": lab.server1.id},
     )
-    assert titles.scalars().all() == ["gets none", "holds the turn"]
+    assert titles.scalars().all() == ["gets none", "holds the turn", "keyed"]

@@ -68,9 +68,10 @@ _ROUTE = _Route(PATH, PATH)
 
 
 class BookingFastLane:
-    """``concurrency``: bookings this process runs at once; the next wait their turn (first
-    come, first served) for at most ``wait`` seconds, then get a 503. Reads and every request
-    sent on to the route do not wait here."""
+    """``concurrency``: bookings this process runs at once, the lane's and those it sends on
+    to the route (an idempotency key, a body the route must judge); the next wait their turn
+    (first come, first served) for at most ``wait`` seconds, then get a 503. Reads and every
+    other request never wait here."""
 
     def __init__(self, app: ASGIApp, *, concurrency: int, wait: float) -> None:
         self.app = app
@@ -93,14 +94,15 @@ class BookingFastLane:
         scheme, token = get_authorization_scheme_param(
             headers.get(b"authorization", b"").decode("latin-1")
         )
+        if scheme.lower() != "bearer" or not token:
+            await self.app(scope, receive, send)  # the route's 401
+            return
         if (
             media != b"application/json"
             or b"content-length" not in headers
             or b"idempotency-key" in headers
-            or scheme.lower() != "bearer"
-            or not token
         ):
-            await self.app(scope, receive, send)
+            await self._route_in_turn(scope, receive, send)
             return
         request = Request(scope, receive)
         try:
@@ -120,10 +122,30 @@ class BookingFastLane:
             response = await render_problem(request, exc)
         await response(scope, receive, send)
 
+    async def _route_in_turn(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The route books (claiming or replaying an idempotency key) in a turn, like the
+        lane's bookings; its own checks run in that turn."""
+        try:
+            await self._wait_for_turn()
+        except ServiceUnavailable as exc:
+            await (await render_problem(Request(scope, receive), exc))(scope, receive, send)
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.turns.release()
+
     @contextlib.asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:
         """One of the ``concurrency`` turns, for the booking's work in the database and the
         answer's body."""
+        await self._wait_for_turn()
+        try:
+            yield
+        finally:
+            self.turns.release()
+
+    async def _wait_for_turn(self) -> None:
         try:
             async with asyncio.timeout(self.wait):
                 await self.turns.acquire()
@@ -133,10 +155,6 @@ class BookingFastLane:
                 " Retry later.",
                 headers={"Retry-After": "1"},
             ) from None
-        try:
-            yield
-        finally:
-            self.turns.release()
 
 
 async def _book(
