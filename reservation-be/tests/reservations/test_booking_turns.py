@@ -145,3 +145,10 @@ async def test_a_booking_that_gets_no_turn_in_time_is_answered_503_and_writes_no
         {"id": lab.server1.id},
     )
     assert titles.scalars().all() == ["gets none", "holds the turn", "keyed"]
+
+
+async def test_the_openapi_declares_the_503_of_a_booking_without_a_turn(client) -> None:
+    schema = (await client.get("/api/v1/openapi.json")).json()
+    answers = schema["paths"]["/api/v1/reservations"]["post"]["responses"]
+    assert answers["503"]["headers"]["Retry-After"]["schema"] == {"type": "integer"}
+    assert "application/problem+json" in answers["503"]["content"]

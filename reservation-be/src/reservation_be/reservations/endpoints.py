@@ -42,7 +42,20 @@ LimitsDep = Annotated[rules.PlatformLimits, Depends(_limits)]
     "/reservations",
     response_model=ReservationRead,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403, 409, 422),
+    responses={
+        **problem_responses(401, 403, 409, 422),
+        # Bookings take turns in a process (reservations/fast_lane.py).
+        503: {
+            **problem_responses(503)[503],
+            "description": "No turn for the booking within the wait (see the Retry-After header)",
+            "headers": {
+                "Retry-After": {
+                    "description": "Seconds to wait before sending it again",
+                    "schema": {"type": "integer"},
+                }
+            },
+        },
+    },
 )
 async def create_reservation(
     body: ReservationCreate,
