@@ -7661,7 +7661,7 @@ export interface operations {
             /** @description No turn for the booking within the wait (see the Retry-After header) */
             503: {
                 headers: {
-                    /** @description Seconds to wait before sending it again */
+                    /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };

@@ -60,14 +60,16 @@ _WITH_A_BODY: dict[str, dict[str, Any]] = {
         "content": _PROBLEM,
     },
 }
+# The header of an answer that says when to try again (429 here, a booking's 503).
+RETRY_AFTER: dict[str, Any] = {
+    "Retry-After": {
+        "description": "Seconds to wait before the next request",
+        "schema": {"type": "integer"},
+    }
+}
 _RATE_LIMITED: dict[str, Any] = {
     "description": "Too many requests (see the Retry-After header)",
-    "headers": {
-        "Retry-After": {
-            "description": "Seconds to wait before the next request",
-            "schema": {"type": "integer"},
-        }
-    },
+    "headers": RETRY_AFTER,
     "content": _PROBLEM,
 }
 _HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}

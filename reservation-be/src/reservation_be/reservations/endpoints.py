@@ -11,6 +11,7 @@ from reservation_be.kit.db import SessionDep
 from reservation_be.kit.errors import problem_responses
 from reservation_be.kit.etag import etag_for, set_etag
 from reservation_be.kit.idempotency import IdempotencyDep
+from reservation_be.kit.openapi import RETRY_AFTER
 from reservation_be.kit.pagination import Page, PaginationDep, page_json
 from reservation_be.kit.params import IfMatch
 from reservation_be.kit.types import Text
@@ -48,12 +49,7 @@ LimitsDep = Annotated[rules.PlatformLimits, Depends(_limits)]
         503: {
             **problem_responses(503)[503],
             "description": "No turn for the booking within the wait (see the Retry-After header)",
-            "headers": {
-                "Retry-After": {
-                    "description": "Seconds to wait before sending it again",
-                    "schema": {"type": "integer"},
-                }
-            },
+            "headers": RETRY_AFTER,
         },
     },
 )
