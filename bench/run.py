@@ -201,8 +201,9 @@ async def main(short: bool, db_tls: bool) -> None:
                     f" bookings/s on {cores} cores, {1 / cpu_alone:.0f}/s for one API process"
                     f" on a core of its own"
                 )
-                ratios = sorted(run_alone.rate / raw for run_alone, raw in pairs)
-                alone, rate_min = sorted(pairs, key=lambda pair: pair[0].rate / pair[1])[PAIRS // 2]
+                pairs.sort(key=lambda pair: pair[0].rate / pair[1])
+                ratios = [run_alone.rate / raw for run_alone, raw in pairs]
+                alone, rate_min = pairs[PAIRS // 2]
                 rate_sql = await sql_throughput(pool, world, scale, hour(base, 24 * 400))
                 # Like for like: the raw runs have no reader beside them.
                 print(f"  ratio API alone / raw SQL (same statements): {alone.rate / rate_sql:.2f}")

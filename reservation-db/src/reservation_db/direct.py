@@ -31,17 +31,27 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any, NoReturn, cast
+from typing import Any, NoReturn, Protocol, cast
 
 import asyncpg
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-__all__ = ["raise_failure"]
+__all__ = ["Pooled", "raise_failure"]
+
+
+class Pooled(Protocol):
+    """The pooled connection a statement ran under: an ``AsyncConnection``, or a connection
+    checked out of the pool without one that offers the same two."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    async def invalidate(self) -> None: ...
 
 
 async def raise_failure(
-    connection: AsyncConnection,
+    connection: Pooled,
     adapted: Any,
     sql: str,
     params: Sequence[Any] | None,

@@ -35,7 +35,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 from reservation_common.events import (
@@ -51,7 +51,7 @@ from reservation_common.events import (
     make_event,
 )
 from reservation_common.tracing import current_carrier
-from reservation_db.models import SiteRole
+from reservation_db.models import SiteRole, detached
 from reservation_db.models.reservation import ProvisioningState, Reservation, ReservationStatus
 from reservation_db.models.resource import ResourceStatus
 from reservation_db.models.resource_type import ResourceType
@@ -256,6 +256,11 @@ def _unknown_resource(resource_id: uuid.UUID) -> UnprocessableEntity:
     )
 
 
+class Booked(NamedTuple):
+    reservation: Reservation  # not in the session
+    read: ReservationRead  # what the audit row's ``after`` and the 201 say
+
+
 async def create(
     session: AsyncSession,
     actor: Actor,
@@ -266,6 +271,23 @@ async def create(
     series_id: uuid.UUID | None = None,
     alone: bool = False,
 ) -> Reservation:
+    """``book``'s reservation."""
+    booked = await book(
+        session, actor, body, limits=limits, savepoint=savepoint, series_id=series_id, alone=alone
+    )
+    return booked.reservation
+
+
+async def book(
+    session: AsyncSession,
+    actor: Actor,
+    body: ReservationCreate,
+    *,
+    limits: rules.PlatformLimits = rules.DEFAULT_LIMITS,
+    savepoint: bool = False,
+    series_id: uuid.UUID | None = None,
+    alone: bool = False,
+) -> Booked:
     """Book ``body.resource_id`` (and its subtree); the returned row is not in the session.
 
     ``alone``: the booking is its caller's whole transaction, committed right after (the
@@ -320,7 +342,8 @@ async def create(
         raise ResourceUnavailable(
             f"Resource {row['name']!r} is {row['status']} and refuses new bookings."
         )
-    rtype = ResourceType(
+    rtype = detached(
+        ResourceType,
         id=row["type_id"],
         site_id=row["site_id"],
         name=row["type_name"],
@@ -337,7 +360,8 @@ async def create(
     rules.check_parameters(rtype, body.parameters)
     rules.check_quantity(body.quantity, row["capacity"], resource_name=row["name"])
 
-    reservation = Reservation(
+    reservation = detached(
+        Reservation,
         id=uuid.uuid4(),
         site_id=row["site_id"],
         resource_id=body.resource_id,
@@ -366,6 +390,7 @@ async def create(
     ]  # the site's, the type's and the resource's schedules
     schedule = opening_rules.effective(opening)
     if schedule.restricts or body.override_opening_hours:
+        await driver.unpin(session)  # the session's own reads follow
         await opening_service.check_booking(
             session, actor, ctx, schedule, {opening_rules.level_of(o): o["id"] for o in opening},
             reservation_id=reservation.id, start=body.start, end=body.end,
@@ -379,6 +404,8 @@ async def create(
     if rival is not None:
         raise refusal(ctx, rival)
     # A site without any quota row has none that binds the owner: no quota read, no lock.
+    if row["site_has_quotas"] or savepoint:
+        await driver.unpin(session)  # the session's own statements follow
     quotas = (
         await fairuse.prepare_quotas(
             session,
@@ -521,7 +548,7 @@ async def create(
         raise
     if nested is not None:
         await nested.commit()
-    return reservation
+    return Booked(reservation, read)
 
 
 def _range(period: Range[datetime]) -> asyncpg.Range:

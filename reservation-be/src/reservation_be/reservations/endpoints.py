@@ -69,8 +69,7 @@ async def create_reservation(
     replayed = await idempotency.replay(session, body)
     if replayed is not None:
         return replayed
-    reservation = await booking.create(session, actor, body, limits=limits)
-    read = service.to_read(reservation)
+    reservation, read = await booking.book(session, actor, body, limits=limits)
     headers = created_headers(reservation.id, reservation.version)
     await idempotency.save(session, status.HTTP_201_CREATED, read, headers)
     return created_response(read, headers)

@@ -47,8 +47,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reservation_be.api import API_PREFIX
 from reservation_be.auth.dependencies import actor_of, enforce_rate_limit, verify_token
+from reservation_be.kit import driver
 from reservation_be.kit.errors import ReservationError, ServiceUnavailable, render_problem
-from reservation_be.reservations import booking, service
+from reservation_be.reservations import booking
 from reservation_be.reservations.endpoints import created_headers, created_response
 from reservation_be.reservations.schemas import ReservationCreate
 from reservation_be.settings import Settings
@@ -172,16 +173,17 @@ async def _book(
     async with turn(), sessionmaker() as session:
         try:
             actor = await actor_of(request, session, principal)
-            reservation = await booking.create(
-                session, actor, body, limits=settings.booking_limits, alone=True
-            )
+            async with driver.pinned(session):
+                booked = await booking.book(
+                    session, actor, body, limits=settings.booking_limits, alone=True
+                )
         except BaseException:
             await session.rollback()
             raise
         else:
             await session.commit()
-        read = service.to_read(reservation)
-        return created_response(read, created_headers(reservation.id, reservation.version))
+        reservation = booked.reservation
+        return created_response(booked.read, created_headers(reservation.id, reservation.version))
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
-from reservation_db.models import Blackout, Site, SiteMember, SiteRole, SshKey, User
+from reservation_db.models import Blackout, Site, SiteMember, SiteRole, SshKey, User, detached
 from reservation_db.models.reservation import Reservation
 from reservation_db.models.reservation_slot import ReservationSlot
 from sqlalchemy import (
@@ -618,7 +618,8 @@ def site_of(row: asyncpg.Record) -> Site:
     """The site of a row that carries its columns as ``site_id``, ``slug``, ``site_name``,
     ``site_description``, ``visibility``, ``site_version`` and ``site_time_zone`` (the booking's
     read and the availability read)."""
-    return Site(
+    return detached(
+        Site,
         id=row["site_id"],
         slug=row["slug"],
         name=row["site_name"],

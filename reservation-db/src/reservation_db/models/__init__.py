@@ -1,7 +1,7 @@
 """ORM models, one module per table. Import them all here so Alembic sees every table."""
 
 from reservation_db.models.audit_log import AuditLogEntry
-from reservation_db.models.base import Base
+from reservation_db.models.base import Base, detached
 from reservation_db.models.blackout import Blackout, BlackoutPolicy, BlackoutScope
 from reservation_db.models.idempotency_key import IdempotencyKey
 from reservation_db.models.mail_message import MailMessage, MailStatus
@@ -75,5 +75,6 @@ __all__ = [
     "WebhookScopeKind",
     "WebhookSecret",
     "WebhookSubscription",
+    "detached",
     "reservation_lifecycle",
 ]
