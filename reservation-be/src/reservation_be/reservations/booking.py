@@ -160,6 +160,8 @@ WHERE r.id = :resource_id
 # would be parsed and planned again at every booking (a fifth of the statement's time).
 # The walks up to the locks and down to the slots start from the row the guard locked (its
 # parent, capacity and type), not from new look-ups of it.
+# The mail queue's NOTIFY goes only with a mail queued: without one the senders have nothing
+# to do.
 _BOOK = driver.Statement(
     """
 WITH RECURSIVE guard AS (
@@ -245,8 +247,11 @@ mailed AS (
     JOIN users u ON u.id = n.user_id
     LEFT JOIN notification_preferences p ON p.user_id = n.user_id
     WHERE COALESCE(u.email, '') <> '' AND COALESCE((p.kinds ->> m.kind)::boolean, true)
+    RETURNING 1
 )
-SELECT pg_notify('outbox', CAST(:event_id AS text)), pg_notify('mail_queue', '') FROM guard
+SELECT pg_notify('outbox', CAST(:event_id AS text)),
+       (SELECT pg_notify('mail_queue', '') FROM mailed LIMIT 1)
+FROM guard
 """
 )
 
