@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import asyncpg
 import pytest
+from reservation_be.mail import queue
 from reservation_be.mail.kinds import MailKind
+from reservation_db.testing import _asyncpg_dsn
 
 from tests.mail.helpers import book, queued
 from tests.reservations.factories import hours_from_now
@@ -65,6 +72,47 @@ async def test_a_user_without_an_address_gets_no_mail_and_books_as_ever(
     await add_member(session, lab.site, dave_id)
     await book(client, dave, lab.server1, hours_from_now(0), hours_from_now(1))
     assert await queued(session) == []
+
+
+@contextlib.asynccontextmanager
+async def _mail_wake_ups(database_url: str) -> AsyncIterator[asyncio.Queue[str]]:
+    """The NOTIFYs on the mail queue's channel, as they arrive."""
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    listener = await asyncpg.connect(_asyncpg_dsn(database_url))
+    await listener.add_listener(queue.NOTIFY_CHANNEL, lambda *args: heard.put_nowait(args[2]))
+    try:
+        yield heard
+    finally:
+        await listener.close()
+
+
+async def test_a_booking_wakes_the_mail_senders_only_when_it_queues_a_mail(
+    client, auth, make_user, people, lab, session, database_url
+):
+    from tests.factories import add_member
+
+    async with _mail_wake_ups(database_url) as heard:
+        dave_id, dave = await make_user()  # no e-mail in the identity provider
+        await add_member(session, lab.site, dave_id)
+        await book(client, dave, lab.server1, hours_from_now(0), hours_from_now(1))
+        await book(client, await auth("bob"), lab.server2, hours_from_now(0), hours_from_now(1))
+        assert await asyncio.wait_for(heard.get(), timeout=5) == queue.NOTIFY_CHANNEL
+        await asyncio.sleep(0.2)
+        assert heard.empty()  # bob's booking woke them once, dave's not at all
+        assert [m.user_id for m in await queued(session)] == [people["bob"]]
+
+
+async def test_queueing_no_mail_wakes_no_sender(make_user, people, lab, session, database_url):
+    async with _mail_wake_ups(database_url) as heard:
+        dave_id, _ = await make_user()  # no e-mail in the identity provider
+        kind = MailKind.BOOKING_CONFIRMED
+        assert await queue.enqueue(session, [queue.Recipient(dave_id, kind)], {}) == 0
+        await session.commit()
+        assert await queue.enqueue(session, [queue.Recipient(people["bob"], kind)], {}) == 1
+        await session.commit()
+        assert await asyncio.wait_for(heard.get(), timeout=5) == queue.NOTIFY_CHANNEL
+        await asyncio.sleep(0.2)
+        assert heard.empty()
 
 
 async def test_failed_mails_are_listed_for_platform_admins_and_can_be_queued_again(

@@ -30,7 +30,8 @@ class Recipient:
     notification_id: uuid.UUID | None = None
 
 
-# One row per recipient with an address who wants the kind; one wake-up for the senders.
+# One row per recipient with an address who wants the kind; one wake-up for the senders, when
+# any is queued.
 _ENQUEUE = text(
     """
 WITH wanted AS (
@@ -46,7 +47,7 @@ queued AS (
     WHERE COALESCE(u.email, '') <> '' AND COALESCE((p.kinds ->> w.kind)::boolean, true)
     RETURNING id
 )
-SELECT count(*) AS queued, pg_notify('mail_queue', '') FROM queued
+SELECT count(*) AS queued, (SELECT pg_notify('mail_queue', '') FROM queued LIMIT 1) FROM queued
 """
 ).bindparams(
     bindparam("user_ids", type_=ARRAY(String())),

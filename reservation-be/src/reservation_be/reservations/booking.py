@@ -158,10 +158,14 @@ WHERE r.id = :resource_id
 # a slot fails the whole statement: nothing of it is kept. Each subtree row's capacity is
 # resource_capacity() written out (its own, else its type's): the SQL function, called here,
 # would be parsed and planned again at every booking (a fifth of the statement's time).
+# The walks up to the locks and down to the slots start from the row the guard locked (its
+# parent, capacity and type), not from new look-ups of it.
+# The mail queue's NOTIFY goes only with a mail queued: without one the senders have nothing
+# to do.
 _BOOK = driver.Statement(
     """
 WITH RECURSIVE guard AS (
-    SELECT id FROM resources
+    SELECT id, parent_id, capacity, type_id FROM resources
     WHERE id = :resource_id AND CAST(xmin AS text) = CAST(:row_version AS text)
     FOR SHARE
 ),
@@ -178,7 +182,7 @@ reservation AS (
     FROM guard
 ),
 path(id, parent_id, depth) AS (
-    SELECT id, parent_id, 0 FROM guard JOIN resources USING (id)
+    SELECT id, parent_id, 0 FROM guard
     UNION ALL
     SELECT r.id, r.parent_id, p.depth + 1 FROM resources r JOIN path p ON r.id = p.parent_id
     WHERE p.depth < 64
@@ -190,8 +194,8 @@ locked AS (
           FROM path ORDER BY depth DESC) ordered
 ),
 subtree(id, capacity, depth) AS (
-    SELECT r.id, coalesce(r.capacity, t.capacity), 0
-    FROM guard JOIN resources r USING (id) JOIN resource_types t ON t.id = r.type_id
+    SELECT g.id, coalesce(g.capacity, t.capacity), 0
+    FROM guard g JOIN resource_types t ON t.id = g.type_id
     UNION ALL
     SELECT c.id, coalesce(c.capacity, t.capacity), s.depth + 1
     FROM resources c JOIN subtree s ON c.parent_id = s.id JOIN resource_types t ON t.id = c.type_id
@@ -243,8 +247,11 @@ mailed AS (
     JOIN users u ON u.id = n.user_id
     LEFT JOIN notification_preferences p ON p.user_id = n.user_id
     WHERE COALESCE(u.email, '') <> '' AND COALESCE((p.kinds ->> m.kind)::boolean, true)
+    RETURNING 1
 )
-SELECT pg_notify('outbox', CAST(:event_id AS text)), pg_notify('mail_queue', '') FROM guard
+SELECT pg_notify('outbox', CAST(:event_id AS text)),
+       (SELECT pg_notify('mail_queue', '') FROM mailed LIMIT 1)
+FROM guard
 """
 )
 
