@@ -72,3 +72,11 @@ def test_production_refuses_the_dev_key_anywhere_in_the_list():
     values = PRODUCTION | {"webhook_secrets_key": f"{KEY_NEW},{DEV_WEBHOOK_SECRETS_KEY}"}
     with pytest.raises(ValidationError, match="WEBHOOK_SECRETS_KEY"):
         Settings(**values)
+
+
+@pytest.mark.parametrize(
+    ("budget", "workers", "each"), [(4, 1, 4), (4, 2, 2), (4, 3, 2), (2, 2, 1), (1, 4, 1)]
+)
+def test_the_replicas_booking_turns_are_split_between_its_worker_processes(budget, workers, each):
+    settings = Settings(booking_concurrency=budget, serve_workers=workers)
+    assert settings.booking_turns == each

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
 from reservation_be.settings import get_settings
 
 APP = "reservation_be.main:create_app"
+WORKERS_ENV = "RESERVATION_BE_SERVE_WORKERS"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,6 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     migrate = sub.add_parser("migrate", help="apply database migrations (alembic upgrade)")
     migrate.add_argument("revision", nargs="?", default="head")
     args = parser.parse_args(argv)
+    if args.command == "serve":
+        # Read by every worker process (spawned with this environment) and by this one: the
+        # replica's budgets, such as BOOKING_CONCURRENCY, are split between the N workers.
+        os.environ[WORKERS_ENV] = str(args.workers)
 
     try:
         settings = get_settings()

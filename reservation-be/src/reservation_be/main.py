@@ -27,6 +27,7 @@ from reservation_be.kit.openapi import complete_openapi
 from reservation_be.kit.rate_limit import RateLimiter
 from reservation_be.kit.security_headers import FrontendSecurityHeaders, content_security_policy
 from reservation_be.reservations.fast_lane import BookingFastLane
+from reservation_be.reservations.turns import BookingTurns
 from reservation_be.settings import Settings, get_settings
 from reservation_be.workers.runner import run_workers
 
@@ -165,6 +166,10 @@ def create_app(
     app.state.metrics = Metrics(CollectorRegistry())
     app.state.user_directory = None  # built on first use (members.directory)
     app.state.events_stream_settings = stream_settings
+    # Shared by the booking lane and the routes that book slots (reservations/turns.py).
+    app.state.booking_turns = BookingTurns(
+        concurrency=settings.booking_turns, wait=settings.booking_wait.total_seconds()
+    )
     app.state.own_tracer_provider = (
         create_tracer_provider("reservation-be")
         if tracer_provider is None and settings.tracing_enabled
@@ -182,11 +187,7 @@ def create_app(
     app.include_router(build_api_router())
 
     # Innermost: the booking request skips the router (reservations/fast_lane.py).
-    app.add_middleware(
-        BookingFastLane,
-        concurrency=settings.booking_concurrency,
-        wait=settings.booking_wait.total_seconds(),
-    )
+    app.add_middleware(BookingFastLane, turns=app.state.booking_turns)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(

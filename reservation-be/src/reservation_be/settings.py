@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -61,12 +62,16 @@ class Settings(BaseSettings):
     default_max_duration: Duration = Field(default=timedelta(days=90), gt=timedelta(0))
     default_booking_horizon: Duration = Field(default=timedelta(days=730), gt=timedelta(0))
     default_max_occurrences: int = Field(default=100, gt=0, le=10_000)
-    # Bookings one process runs at once through the booking lane (reservations/fast_lane.py);
-    # the next wait their turn, at most booking_wait, so reads beside a saturating booking load
-    # are not queued behind every booking in flight (docs/performance.md, "Admission of
-    # bookings"). Four keep one process's core and its database connections busy.
+    # Bookings (and the other requests that book slots) the replica runs at once, split between
+    # the worker processes of `serve --workers N` (booking_turns); the next wait their turn, at
+    # most booking_wait, so reads beside a saturating booking load are not queued behind every
+    # booking in flight (reservations/turns.py; docs/performance.md, "Admission of bookings").
+    # Four keep one process's core and its database connections busy.
     booking_concurrency: int = Field(default=4, ge=1)
     booking_wait: Duration = Field(default=timedelta(seconds=30), gt=timedelta(0))
+    # The worker processes of this replica: `serve --workers N` sets it for its workers
+    # (RESERVATION_BE_SERVE_WORKERS); set it by hand only for processes started otherwise.
+    serve_workers: int = Field(default=1, ge=1)
     # Below the probes' own timeouts (chart 3 s, compose 2 s), so /readyz answers 503 in time.
     readiness_timeout: Duration = timedelta(milliseconds=1500)
 
@@ -101,6 +106,12 @@ class Settings(BaseSettings):
             booking_horizon=self.default_booking_horizon,
             max_occurrences=self.default_max_occurrences,
         )
+
+    @property
+    def booking_turns(self) -> int:
+        """This process's share of the replica's ``booking_concurrency``: ceil(budget / N) of N
+        worker processes (at least one, as both are)."""
+        return math.ceil(self.booking_concurrency / self.serve_workers)
 
     @property
     def is_production(self) -> bool:

@@ -6841,6 +6841,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No booking turn within the wait (see the Retry-After header); nothing was written */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_series_api_v1_reservation_series_post: {
@@ -6941,6 +6952,17 @@ export interface operations {
             };
             /** @description Too many requests (see the Retry-After header) */
             429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No booking turn within the wait (see the Retry-After header); nothing was written */
+            503: {
                 headers: {
                     /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
@@ -7280,6 +7302,17 @@ export interface operations {
             };
             /** @description Too many requests (see the Retry-After header) */
             429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No booking turn within the wait (see the Retry-After header); nothing was written */
+            503: {
                 headers: {
                     /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
@@ -7658,7 +7691,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No turn for the booking within the wait (see the Retry-After header) */
+            /** @description No booking turn within the wait (see the Retry-After header); nothing was written */
             503: {
                 headers: {
                     /** @description Seconds to wait before the next request */
@@ -7787,6 +7820,17 @@ export interface operations {
             };
             /** @description Too many requests (see the Retry-After header) */
             429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No booking turn within the wait (see the Retry-After header); nothing was written */
+            503: {
                 headers: {
                     /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;
@@ -8026,6 +8070,17 @@ export interface operations {
             };
             /** @description Too many requests (see the Retry-After header) */
             429: {
+                headers: {
+                    /** @description Seconds to wait before the next request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No booking turn within the wait (see the Retry-After header); nothing was written */
+            503: {
                 headers: {
                     /** @description Seconds to wait before the next request */
                     "Retry-After"?: number;

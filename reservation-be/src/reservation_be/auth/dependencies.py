@@ -41,6 +41,10 @@ async def _principal(
     return principal
 
 
+PrincipalDep = Annotated[Principal, Depends(_principal)]
+"""The verified token of the request, counted against its rate limit (401, 429)."""
+
+
 def enforce_rate_limit(request: Request, principal: Principal) -> None:
     """Count the request against its principal's limit; 429 with Retry-After when over it."""
     settings: Settings = request.app.state.settings
@@ -89,7 +93,7 @@ async def _sync_user(session: AsyncSession, principal: Principal, actor: Actor) 
 async def get_actor(
     request: Request,
     session: SessionDep,
-    principal: Annotated[Principal, Depends(_principal)],
+    principal: PrincipalDep,
 ) -> Actor:
     return await actor_of(request, session, principal)
 

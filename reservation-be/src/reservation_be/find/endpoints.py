@@ -13,6 +13,7 @@ from reservation_be.kit.errors import problem_responses
 from reservation_be.kit.etag import etag_for, set_etag
 from reservation_be.kit.params import IfMatch
 from reservation_be.reservations.endpoints import LimitsDep
+from reservation_be.reservations.turns import NO_TURN, booking_turn
 
 router = APIRouter(tags=["find and book"])
 
@@ -20,9 +21,11 @@ router = APIRouter(tags=["find and book"])
 @router.post(
     "/reservations/find",
     response_model=FindResult,
+    dependencies=[booking_turn("book")],  # a search alone takes none
     responses={
         201: {"model": FindResult, "description": "With book: the group was booked."},
         **problem_responses(401, 403, 404, 409, 422),
+        **NO_TURN,
     },
 )
 async def find_resources(
@@ -102,7 +105,8 @@ async def cancel_group(
 @router.post(
     "/reservation-groups/{group_id}/extend",
     response_model=GroupRead,
-    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    dependencies=[booking_turn()],
+    responses={**problem_responses(401, 403, 404, 409, 412, 422, 428), **NO_TURN},
 )
 async def extend_group(
     group_id: uuid.UUID,

@@ -11,7 +11,6 @@ from reservation_be.kit.db import SessionDep
 from reservation_be.kit.errors import problem_responses
 from reservation_be.kit.etag import etag_for, set_etag
 from reservation_be.kit.idempotency import IdempotencyDep
-from reservation_be.kit.openapi import RETRY_AFTER
 from reservation_be.kit.pagination import Page, PaginationDep, page_json
 from reservation_be.kit.params import IfMatch
 from reservation_be.kit.types import Text
@@ -26,6 +25,7 @@ from reservation_be.reservations.schemas import (
     ReservationSort,
     ReservationUpdate,
 )
+from reservation_be.reservations.turns import NO_TURN, booking_turn
 from reservation_be.settings import Settings
 
 router = APIRouter(tags=["reservations"])
@@ -43,15 +43,8 @@ LimitsDep = Annotated[rules.PlatformLimits, Depends(_limits)]
     "/reservations",
     response_model=ReservationRead,
     status_code=status.HTTP_201_CREATED,
-    responses={
-        **problem_responses(401, 403, 409, 422),
-        # Bookings take turns in a process (reservations/fast_lane.py).
-        503: {
-            **problem_responses(503)[503],
-            "description": "No turn for the booking within the wait (see the Retry-After header)",
-            "headers": RETRY_AFTER,
-        },
-    },
+    # The booking lane takes the turn (fast_lane.py), also for what it sends on to the route.
+    responses={**problem_responses(401, 403, 409, 422), **NO_TURN},
 )
 async def create_reservation(
     body: ReservationCreate,
@@ -152,7 +145,9 @@ async def get_reservation(
 @router.patch(
     "/reservations/{reservation_id}",
     response_model=ReservationRead,
-    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    # Moving, extending or requantifying holds slots anew; a new title does not.
+    dependencies=[booking_turn("start", "end", "resource_id", "quantity")],
+    responses={**problem_responses(401, 403, 404, 409, 412, 422, 428), **NO_TURN},
 )
 async def update_reservation(
     reservation_id: uuid.UUID,

@@ -19,22 +19,20 @@ deciding every answer this layer would have to imitate:
 The route stays declared as it is: the OpenAPI document, its examples and the contract tests
 describe both.
 
-Bookings take turns: at most ``booking_concurrency`` run at once in a process, from the
-users-row sync to the answer's body (the token and the rate limit are checked before); the
-next wait first come, first served, for at most ``booking_wait``, then get a 503 with
-``Retry-After``. A booking needs about as much of the process's core as of the database's, so
-four keep both busy; more only lengthen the queue that every other request (an availability
-read, a calendar page) waits in behind them: beside 16 clients booking without pause, reads
-answered p99 10-22 ms with four turns and 30-45 ms without (docs/performance.md, "Admission of
-bookings").
+Bookings take turns (``turns.py``): at most the process's share of ``booking_concurrency``
+run at once in it, from the users-row sync to the answer's body (the token and the rate limit
+are checked before); the next wait first come, first served, for at most ``booking_wait``,
+then get a 503 with ``Retry-After``. A booking needs about as much of the process's core as of
+the database's, so four keep both busy; more only lengthen the queue that every other request
+(an availability read, a calendar page) waits in behind them: beside 16 clients booking
+without pause, reads answered p99 10-22 ms with four turns and 30-45 ms without
+(docs/performance.md, "Admission of bookings").
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any, NamedTuple
 
@@ -52,6 +50,7 @@ from reservation_be.kit.errors import ReservationError, ServiceUnavailable, rend
 from reservation_be.reservations import booking
 from reservation_be.reservations.endpoints import created_headers, created_response
 from reservation_be.reservations.schemas import ReservationCreate
+from reservation_be.reservations.turns import BookingTurns
 from reservation_be.settings import Settings
 
 PATH = f"{API_PREFIX}/reservations"
@@ -69,15 +68,14 @@ _ROUTE = _Route(PATH, PATH)
 
 
 class BookingFastLane:
-    """``concurrency``: bookings this process runs at once, the lane's and those it sends on
-    to the route (an idempotency key, a body the route must judge); the next wait their turn
-    (first come, first served) for at most ``wait`` seconds, then get a 503. Reads and every
-    other request never wait here."""
+    """``turns``: the process's booking turns (``turns.py``), taken by the lane's bookings and
+    by those it sends on to the route (an idempotency key, a body the route must judge); the
+    next wait their turn (first come, first served), then get a 503. Reads and every other
+    request never wait here."""
 
-    def __init__(self, app: ASGIApp, *, concurrency: int, wait: float) -> None:
+    def __init__(self, app: ASGIApp, *, turns: BookingTurns) -> None:
         self.app = app
-        self.turns = asyncio.Semaphore(concurrency)
-        self.wait = wait
+        self.turns = turns
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -118,7 +116,7 @@ class BookingFastLane:
             return
         scope["route"] = _ROUTE
         try:
-            response = await _book(request, token, body, self._turn)
+            response = await _book(request, token, body, self.turns.turn)
         except ReservationError as exc:
             response = await render_problem(request, exc)
         await response(scope, receive, send)
@@ -127,7 +125,7 @@ class BookingFastLane:
         """The route books (claiming or replaying an idempotency key) in a turn, like the
         lane's bookings; its own checks run in that turn."""
         try:
-            await self._wait_for_turn()
+            await self.turns.acquire()
         except ServiceUnavailable as exc:
             await (await render_problem(Request(scope, receive), exc))(scope, receive, send)
             return
@@ -135,27 +133,6 @@ class BookingFastLane:
             await self.app(scope, receive, send)
         finally:
             self.turns.release()
-
-    @contextlib.asynccontextmanager
-    async def _turn(self) -> AsyncIterator[None]:
-        """One of the ``concurrency`` turns, for the booking's work in the database and the
-        answer's body."""
-        await self._wait_for_turn()
-        try:
-            yield
-        finally:
-            self.turns.release()
-
-    async def _wait_for_turn(self) -> None:
-        try:
-            async with asyncio.timeout(self.wait):
-                await self.turns.acquire()
-        except TimeoutError:
-            raise ServiceUnavailable(
-                f"Too many bookings are waiting; none got its turn within {self.wait:g} s."
-                " Retry later.",
-                headers={"Retry-After": "1"},
-            ) from None
 
 
 async def _book(

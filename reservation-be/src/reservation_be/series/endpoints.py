@@ -11,6 +11,7 @@ from reservation_be.kit.errors import problem_responses
 from reservation_be.kit.etag import etag_for, set_etag
 from reservation_be.kit.params import IfMatch
 from reservation_be.reservations.endpoints import LimitsDep
+from reservation_be.reservations.turns import NO_TURN, booking_turn
 from reservation_be.series import service
 from reservation_be.series.schemas import (
     SeriesCancel,
@@ -27,7 +28,8 @@ router = APIRouter(tags=["reservation series"])
     "/reservation-series",
     response_model=SeriesRead,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403, 409, 422),
+    dependencies=[booking_turn()],  # one turn for all its occurrences
+    responses={**problem_responses(401, 403, 409, 422), **NO_TURN},
 )
 async def create_series(
     body: SeriesCreate,
@@ -78,7 +80,9 @@ async def get_series(
 @router.patch(
     "/reservation-series/{series_id}",
     response_model=SeriesRead,
-    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    # Moving the occurrences holds their slots anew; a new title does not.
+    dependencies=[booking_turn("start_time", "duration")],
+    responses={**problem_responses(401, 403, 404, 409, 412, 422, 428), **NO_TURN},
 )
 async def update_series(
     series_id: uuid.UUID,
