@@ -20,11 +20,20 @@ import sys
 import time
 from collections.abc import Iterator
 from multiprocessing.reduction import ForkingPickler
-from pathlib import Path
 
 import pytest
 from reservation_be.kit import listeners
-from reservation_common.testing import free_port
+
+from tests.servers import (
+    LISTEN,
+    STARTUP_SECONDS,
+    connections_per_worker,
+    listening_workers,
+    serve,
+    socket_inodes,
+    tcp_sockets,
+    wait_for_workers,
+)
 
 pytestmark = pytest.mark.skipif(
     not listeners.supported(), reason="SO_REUSEPORT spreads connections on Linux only"
@@ -32,60 +41,6 @@ pytestmark = pytest.mark.skipif(
 
 BURST = 32
 AT_LEAST = 4  # of 32 per worker: the kernel's hash gives fewer with odds of about 1 in 400,000
-STARTUP_SECONDS = 120
-LISTEN, ESTABLISHED = "0A", "01"
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        found += [int(c) for c in (task / "children").read_text().split()]
-    return found
-
-
-def _socket_inodes(pid: int) -> set[int]:
-    inodes = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        try:
-            target = os.readlink(fd)
-        except OSError:  # closed meanwhile
-            continue
-        if target.startswith("socket:["):
-            inodes.add(int(target[8:-1]))
-    return inodes
-
-
-def _tcp_sockets(port: int, state: str) -> dict[int, tuple[int, int]]:
-    """Inode -> (local port, remote port) of this machine's IPv4 TCP sockets on ``port`` in
-    ``state``."""
-    found = {}
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        local, remote, st, inode = fields[1], fields[2], fields[3], int(fields[9])
-        local_port, remote_port = int(local.split(":")[1], 16), int(remote.split(":")[1], 16)
-        if st == state and local_port == port:
-            found[inode] = (local_port, remote_port)
-    return found
-
-
-def _workers(pid: int, port: int) -> dict[int, set[int]]:
-    """The processes under the supervisor that listen on ``port``: pid -> inodes of its
-    listening sockets there."""
-    listening = set(_tcp_sockets(port, LISTEN))
-    workers = {}
-    for child in _children(pid):
-        try:
-            held = _socket_inodes(child) & listening
-        except OSError:  # exited meanwhile
-            continue
-        if held:
-            workers[child] = held
-    return workers
-
-
-def _connections_per_worker(workers: dict[int, set[int]], port: int) -> dict[int, int]:
-    established = set(_tcp_sockets(port, ESTABLISHED))
-    return {pid: len(_socket_inodes(pid) & established) for pid in workers}
 
 
 async def _request(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, bytes]:
@@ -108,20 +63,10 @@ async def _burst(port: int, workers: dict[int, set[int]]) -> dict[int, int]:
     opened = await asyncio.gather(*(_request(port) for _ in range(BURST)))
     try:
         assert {status for _, _, status in opened} == {b"HTTP/1.1 200 OK"}
-        return _connections_per_worker(workers, port)
+        return connections_per_worker(workers, port)
     finally:
         for _, writer, _ in opened:
             writer.close()
-
-
-def _wait_for_workers(pid: int, port: int, count: int, *, without: int | None = None) -> dict:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        workers = _workers(pid, port)
-        if len(workers) == count and without not in workers:
-            return workers
-        time.sleep(0.2)
-    raise AssertionError(f"{count} workers did not listen on {port} within {STARTUP_SECONDS} s")
 
 
 async def _wait_answering(port: int) -> None:
@@ -141,49 +86,26 @@ async def _wait_answering(port: int) -> None:
 @pytest.fixture(scope="module")
 def server(settings) -> Iterator[tuple[int, int]]:  # type: ignore[no-untyped-def]
     """``serve --workers 2`` (background loops off): its pid and port."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "RESERVATION_BE_DATABASE_URL": settings.database_url,
-        "RESERVATION_BE_OIDC_ISSUER": settings.oidc_issuer,
-        "RESERVATION_BE_WORKERS_ENABLED": "false",
-        "RESERVATION_BE_LOG_LEVEL": "WARNING",
-        "RESERVATION_BE_DATABASE_POOL_SIZE": "2",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reservation_be", "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_for_workers(process.pid, port, 2)
-        yield process.pid, port
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    with serve(settings, 2, RESERVATION_BE_DATABASE_POOL_SIZE="2") as started:
+        yield started
 
 
 async def test_each_worker_listens_on_a_socket_of_its_own(server) -> None:  # type: ignore[no-untyped-def]
     pid, port = server
     await _wait_answering(port)
-    workers = _workers(pid, port)
+    workers = listening_workers(pid, port)
     assert len(workers) == 2
     first, second = workers.values()
     assert len(first) == len(second) == 1
     assert first != second  # two listening sockets, not one shared
     # The supervisor's socket is bound, not listening: no connection can wait in it.
-    assert not _socket_inodes(pid) & set(_tcp_sockets(port, LISTEN))
+    assert not socket_inodes(pid) & set(tcp_sockets(port, LISTEN))
 
 
 async def test_a_burst_of_connections_is_shared_between_the_workers(server) -> None:  # type: ignore[no-untyped-def]
     pid, port = server
     await _wait_answering(port)
-    workers = _workers(pid, port)
+    workers = listening_workers(pid, port)
     held = await _burst(port, workers)
     assert sum(held.values()) == BURST
     assert min(held.values()) >= AT_LEAST, held
@@ -192,13 +114,13 @@ async def test_a_burst_of_connections_is_shared_between_the_workers(server) -> N
 async def test_a_replaced_worker_listens_again_and_takes_its_share(server) -> None:  # type: ignore[no-untyped-def]
     pid, port = server
     await _wait_answering(port)
-    workers = _workers(pid, port)
+    workers = listening_workers(pid, port)
     victim, survivor = workers
     os.kill(victim, signal.SIGKILL)
     # Its socket leaves the group when the kernel closes it: new connections go to the
     # survivor meanwhile (a connection waiting in the victim's queue at that moment is reset).
     deadline = time.monotonic() + 10
-    while workers[victim] & set(_tcp_sockets(port, LISTEN)):
+    while workers[victim] & set(tcp_sockets(port, LISTEN)):
         assert time.monotonic() < deadline
         await asyncio.sleep(0.02)
     for _ in range(10):
@@ -207,7 +129,7 @@ async def test_a_replaced_worker_listens_again_and_takes_its_share(server) -> No
         assert status == b"HTTP/1.1 200 OK"
 
     # The supervisor starts a replacement, which binds a socket of its own.
-    workers = _wait_for_workers(pid, port, 2, without=victim)
+    workers = wait_for_workers(pid, port, 2, without=victim)
     assert survivor in workers
     await _wait_answering(port)
     time.sleep(1)  # the replacement's loop is serving, not only listening

@@ -11,19 +11,23 @@ PostgreSQL, where the test counts them.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
-from reservation_be.main import close_app, create_app
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.factories import wait_for_lock_waiters
+from tests.factories import (
+    app_client,
+    assert_no_turn,
+    lock_waiters_stay_at,
+    resources_locked,
+    wait_for_lock_waiters,
+)
 from tests.reservations.factories import Lab, booking, hours_from_now
 
 _WAITERS = text(
@@ -136,29 +140,6 @@ ROUTES = {
 }
 
 
-@asynccontextmanager
-async def _client(settings, **update) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
-    app = create_app(settings.model_copy(update={"database_pool_size": 8, **update}))
-    try:
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
-    finally:
-        await close_app(app)
-
-
-@asynccontextmanager
-async def _site_locked(db: AsyncEngine, lab: Lab) -> AsyncIterator[None]:
-    async with db.connect() as holder:
-        await holder.execute(
-            text("SELECT 1 FROM resources WHERE site_id = :site FOR UPDATE"), {"site": lab.site.id}
-        )
-        try:
-            yield
-        finally:
-            await holder.rollback()
-
-
 async def _written(session: AsyncSession, lab: Lab) -> tuple[int, timedelta]:
     found = (await session.execute(_RESERVATIONS, {"site": lab.site.id})).one()
     await session.commit()
@@ -172,18 +153,14 @@ async def test_requests_that_book_slots_take_turns_and_reads_do_not(
     route = ROUTES[name]
     bob = await auth("bob")
     reader = await auth("alice")
-    async with _client(settings, booking_concurrency=2) as client:
+    async with app_client(settings, booking_concurrency=2) as client:
         prepared = [await route.prepare(client, bob, lab, i) for i in range(5)]
-        async with _site_locked(db, lab):
+        async with resources_locked(db, site_id=lab.site.id):
             tasks = [
                 asyncio.create_task(route.send(client, bob, lab, i, prepared[i])) for i in range(5)
             ]
-            await wait_for_lock_waiters(session, 2, seconds=30)
-            # The other three wait for a turn in the API, not in PostgreSQL.
-            for _ in range(5):
-                await asyncio.sleep(0.1)
-                assert (await session.execute(_WAITERS)).scalar_one() == 2
-                await session.commit()
+            # Two reach the lock; the other three wait for a turn in the API, not in PostgreSQL.
+            await lock_waiters_stay_at(session, 2, seconds=30)
             # A read does not wait behind them, nor does a search or a new title.
             read = await asyncio.wait_for(
                 client.get(
@@ -212,12 +189,12 @@ async def test_a_request_that_books_slots_and_gets_no_turn_is_answered_503_and_w
 ):
     route = ROUTES[name]
     headers = await auth("bob")
-    async with _client(
+    async with app_client(
         settings, booking_concurrency=1, booking_wait=timedelta(milliseconds=300)
     ) as client:
         prepared = await route.prepare(client, headers, lab, 1)
         before = await _written(session, lab)
-        async with _site_locked(db, lab):
+        async with resources_locked(db, site_id=lab.site.id):
             # A booking holds the one turn, waiting on the lock.
             holder = asyncio.create_task(
                 client.post(
@@ -245,12 +222,7 @@ async def test_a_request_that_books_slots_and_gets_no_turn_is_answered_503_and_w
         assert await _written(session, lab) == (before[0] + 1, before[1] + timedelta(hours=1))
         again = await route.send(client, headers, lab, 1, prepared)
 
-    assert refused.status_code == 503, refused.text
-    assert refused.headers["content-type"] == "application/problem+json"
-    assert refused.headers["retry-after"] == "1"
-    problem = refused.json()
-    assert problem["type"] == "urn:reservation:problem:unavailable"
-    assert "0.3 s" in problem["detail"]
+    assert_no_turn(refused)
     assert again.status_code == route.status, again.text
 
 

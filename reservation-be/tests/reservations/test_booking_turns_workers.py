@@ -10,22 +10,15 @@ reads them), so a split that is not made fails the test.
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import httpx
 import pytest
 from reservation_be.kit import listeners
-from reservation_common.testing import free_port
-from sqlalchemy import text
 
-from tests.factories import wait_for_lock_waiters
-from tests.kit.test_listeners import _connections_per_worker, _wait_for_workers
+from tests.factories import lock_waiters_stay_at, resources_locked, wait_for_lock_waiters
 from tests.reservations.factories import booking, hours_from_now
-from tests.reservations.test_booking_turns import _row_locked
+from tests.servers import connections_per_worker, serve, wait_for_workers
 
 pytestmark = pytest.mark.skipif(
     not listeners.supported(), reason="the test reads which worker holds a connection on Linux"
@@ -33,42 +26,19 @@ pytestmark = pytest.mark.skipif(
 
 BUDGET = 2
 BOOKINGS = 24  # both workers hold at least 2 of them but with odds of about 1 in 300,000
-_WAITERS = text(
-    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-    " AND wait_event_type = 'Lock'"
-)
 
 
 @pytest.fixture
 def server(settings) -> Iterator[tuple[int, int]]:  # type: ignore[no-untyped-def]
     """``serve --workers 2`` with a budget of ``BUDGET`` booking turns: its pid and port."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "RESERVATION_BE_DATABASE_URL": settings.database_url,
-        "RESERVATION_BE_OIDC_ISSUER": settings.oidc_issuer,
-        "RESERVATION_BE_WORKERS_ENABLED": "false",
-        "RESERVATION_BE_LOG_LEVEL": "WARNING",
-        "RESERVATION_BE_DATABASE_POOL_SIZE": "4",
-        "RESERVATION_BE_BOOKING_CONCURRENCY": str(BUDGET),
-        "RESERVATION_BE_RATE_LIMIT_REQUESTS": "1000000",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reservation_be", "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_for_workers(process.pid, port, 2)
-        yield process.pid, port
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    with serve(
+        settings,
+        2,
+        RESERVATION_BE_DATABASE_POOL_SIZE="4",
+        RESERVATION_BE_BOOKING_CONCURRENCY=str(BUDGET),
+        RESERVATION_BE_RATE_LIMIT_REQUESTS="1000000",
+    ) as started:
+        yield started
 
 
 async def _ready(client: httpx.AsyncClient) -> None:
@@ -100,7 +70,7 @@ async def test_the_workers_of_a_replica_share_its_booking_turns(
         # Bob's users row is written once, before: no booking waits on another's sync.
         me = await client.get("/api/v1/users/me", headers=bob)
         assert me.status_code == 200, me.text
-        async with _row_locked(db, lab.server1.id):
+        async with resources_locked(db, id=lab.server1.id):
             tasks = [
                 asyncio.create_task(client.post("/api/v1/reservations", json=b, headers=bob))
                 for b in bodies
@@ -108,18 +78,15 @@ async def test_the_workers_of_a_replica_share_its_booking_turns(
             await wait_for_lock_waiters(session, BUDGET, seconds=60)
             # Every booking is on a connection of its own, and both workers hold at least
             # BUDGET of them: with BUDGET turns each, 2 x BUDGET would wait on the lock.
-            workers = _wait_for_workers(pid, port, 2)
+            workers = wait_for_workers(pid, port, 2)
             for _ in range(100):
-                held = _connections_per_worker(workers, port)
+                held = connections_per_worker(workers, port)
                 if sum(held.values()) >= BOOKINGS:
                     break
                 await asyncio.sleep(0.1)
             assert sum(held.values()) >= BOOKINGS, held
             assert min(held.values()) >= BUDGET, held
-            for _ in range(10):
-                await asyncio.sleep(0.1)
-                assert (await session.execute(_WAITERS)).scalar_one() == BUDGET
-                await session.commit()
+            await lock_waiters_stay_at(session, BUDGET, seconds=10, steady=1)
             async with httpx.AsyncClient(base_url=client.base_url, timeout=10) as other:
                 read = await other.get(
                     f"/api/v1/resources/{lab.server2.id}/busy",

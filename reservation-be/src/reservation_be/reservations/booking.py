@@ -269,20 +269,10 @@ class Booked(NamedTuple):
 
 
 async def create(
-    session: AsyncSession,
-    actor: Actor,
-    body: ReservationCreate,
-    *,
-    limits: rules.PlatformLimits = rules.DEFAULT_LIMITS,
-    savepoint: bool = False,
-    series_id: uuid.UUID | None = None,
-    alone: bool = False,
+    session: AsyncSession, actor: Actor, body: ReservationCreate, **options: Any
 ) -> Reservation:
-    """``book``'s reservation."""
-    booked = await book(
-        session, actor, body, limits=limits, savepoint=savepoint, series_id=series_id, alone=alone
-    )
-    return booked.reservation
+    """``book``'s reservation (``options`` as ``book`` takes them)."""
+    return (await book(session, actor, body, **options)).reservation
 
 
 async def book(
