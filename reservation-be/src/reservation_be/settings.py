@@ -66,8 +66,9 @@ class Settings(BaseSettings):
     # the worker processes of `serve --workers N` (booking_turns); the next wait their turn, at
     # most booking_wait, so reads beside a saturating booking load are not queued behind every
     # booking in flight (reservations/turns.py; docs/performance.md, "Admission of bookings").
-    # Four keep one process's core and its database connections busy.
-    booking_concurrency: int = Field(default=4, ge=1)
+    # Three keep one process's core and its database connections as busy as four did, and
+    # the reads beside them wait less (docs/performance.md).
+    booking_concurrency: int = Field(default=3, ge=1)
     booking_wait: Duration = Field(default=timedelta(seconds=30), gt=timedelta(0))
     # The worker processes of this replica: `serve --workers N` sets it for its workers
     # (RESERVATION_BE_SERVE_WORKERS); set it by hand only for processes started otherwise.
