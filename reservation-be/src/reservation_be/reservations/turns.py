@@ -1,7 +1,7 @@
 """Booking turns: at most a few requests that write through the booking's exclusion constraint
 run at once in a process; the next wait first come, first served, then get a 503.
 
-A booking needs about as much of the process's core as of the database's, so four in flight
+A booking needs about as much of the process's core as of the database's, so three in flight
 keep both busy; more only lengthen the queue every other request (an availability read, a
 calendar page) waits in behind them, in the event loop and in PostgreSQL (docs/performance.md,
 "Admission of bookings"). ``BOOKING_CONCURRENCY`` is the replica's budget: the worker processes
