@@ -19,14 +19,9 @@ deciding every answer this layer would have to imitate:
 The route stays declared as it is: the OpenAPI document, its examples and the contract tests
 describe both.
 
-Bookings take turns (``turns.py``): at most the process's share of ``booking_concurrency``
-run at once in it, from the users-row sync to the answer's body (the token and the rate limit
-are checked before); the next wait first come, first served, for at most ``booking_wait``,
-then get a 503 with ``Retry-After``. A booking needs about as much of the process's core as of
-the database's, so four keep both busy; more only lengthen the queue that every other request
-(an availability read, a calendar page) waits in behind them: beside 16 clients booking
-without pause, reads answered p99 10-22 ms with four turns and 30-45 ms without
-(docs/performance.md, "Admission of bookings").
+Bookings take turns (``turns.py``, which says why): the lane holds one from the users-row sync
+to the answer's body (the token and the rate limit are checked before), and the bookings it
+sends on to the route hold one around the route.
 """
 
 from __future__ import annotations
